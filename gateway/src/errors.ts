@@ -1,0 +1,120 @@
+import type { ErrorBody } from './protocol/errors.js';
+
+/** HTTP statuses the gateway answers errors with (DESIGN.md, "Public HTTP contract"). */
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
+
+/**
+ * A failure the gateway knows how to explain. Every error that reaches a client is one of
+ * these; anything else becomes a 500 `internal` with no details.
+ */
+export class SlipwayError extends Error {
+  constructor(
+    readonly status: ErrorStatus,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SlipwayError';
+  }
+
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message };
+    if (this.field !== undefined) error.field = this.field;
+    return { error };
+  }
+}
+
+/** 400: the request is malformed or a value does not match what is expected. */
+export class InvalidInputError extends SlipwayError {
+  constructor(message: string, field?: string, code = 'invalid_input') {
+    super(400, code, message, field);
+  }
+}
+
+/** 401: no token, or a token that is not valid for this resource. */
+export class UnauthorizedError extends SlipwayError {
+  constructor(message = 'missing or invalid token: send "Authorization: Bearer <token>"') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+/** 404. */
+export class NotFoundError extends SlipwayError {
+  constructor(what: string, code = 'not_found') {
+    super(404, code, `${what} not found`);
+  }
+}
+
+/** 409. */
+export class ConflictError extends SlipwayError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+
+/** 413. */
+export class TooLargeError extends SlipwayError {
+  constructor(message: string) {
+    super(413, 'too_large', message);
+  }
+}
+
+/** 415. */
+export class UnsupportedMediaTypeError extends SlipwayError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+/** 422: the artifact cannot be used (not a model, corrupt, unsupported pool or feature). */
+export class UnusableArtifactError extends SlipwayError {
+  constructor(message: string, code = 'unusable_artifact', options?: { cause?: unknown }) {
+    super(422, code, message, undefined, options);
+  }
+}
+
+/** 429. */
+export class OverloadedError extends SlipwayError {
+  constructor(message: string) {
+    super(429, 'overloaded', message);
+  }
+}
+
+/** 500 from a model's own failure while predicting; the message is safe to show. */
+export class PredictionFailedError extends SlipwayError {
+  constructor(message: string, code = 'prediction_failed', options?: { cause?: unknown }) {
+    super(500, code, message, undefined, options);
+  }
+}
+
+/** 502: an out-of-process worker died or answered garbage. */
+export class WorkerCrashedError extends SlipwayError {
+  constructor(message: string) {
+    super(502, 'worker_crashed', message);
+  }
+}
+
+/** 503: the deployment is not ready to serve. */
+export class NotReadyError extends SlipwayError {
+  constructor(message: string) {
+    super(503, 'not_ready', message);
+  }
+}
+
+/** 504: the deadline passed before an answer. */
+export class DeadlineError extends SlipwayError {
+  constructor(message: string) {
+    super(504, 'deadline_exceeded', message);
+  }
+}
+
+/** Maps any thrown value to a status and a body that is safe to send. */
+export function toErrorResponse(err: unknown): { status: ErrorStatus; body: ErrorBody } {
+  if (err instanceof SlipwayError) return { status: err.status, body: err.toBody() };
+  return {
+    status: 500,
+    body: { error: { code: 'internal', message: 'internal error; see the gateway log' } },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Signature } from './signature.js';
+
+export type Format = 'onnx' | 'pmml' | 'pickle' | 'mojo' | 'notebook';
+export const FORMATS: readonly Format[] = ['onnx', 'pmml', 'pickle', 'mojo', 'notebook'];
+
+export type PoolName = 'cpu' | 'gpu' | 'highmem';
+export const POOL_NAMES: readonly PoolName[] = ['cpu', 'gpu', 'highmem'];
+
+export type DeploymentStatus = 'ready' | 'loading' | 'failed';
+
+/** One published version of a deployment. */
+export interface VersionInfo {
+  version: number;
+  format: Format;
+  artifactSha256: string;
+  artifactSize: number;
+  live: boolean;
+  createdAt: string;
+}
+
+/** A deployment as the management API returns it. */
+export interface Deployment {
+  name: string;
+  version: number;
+  format: Format;
+  pool: PoolName;
+  status: DeploymentStatus;
+  public: boolean;
+  invokeUrl: string;
+  /** Shown once, in the answer to the publish that created the deployment. */
+  invokeKey?: string;
+  signature: Signature;
+  curl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Detail view: the deployment plus its versions. */
+export interface DeploymentDetail extends Deployment {
+  versions: VersionInfo[];
+}
+
+/** One recorded call. */
+export interface Invocation {
+  id: string;
+  name: string;
+  version: number;
+  time: string;
+  latencyMs: number;
+  status: number;
+  protocol: string;
+  input: unknown;
+  output: unknown;
+  error: { code: string; message: string } | null;
+}
+
+/** Aggregates for a deployment over a window. */
+export interface Metrics {
+  name: string;
+  from: string;
+  to: string;
+  count: number;
+  errors: number;
+  errorRate: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
+  series: MetricsPoint[];
+}
+
+export interface MetricsPoint {
+  minute: string;
+  count: number;
+  errors: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}

@@ -1,0 +1,4 @@
+export type * from './signature.js';
+export type * from './errors.js';
+export type * from './deployments.js';
+export { FORMATS, POOL_NAMES } from './deployments.js';
