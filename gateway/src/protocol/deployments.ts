@@ -60,7 +60,10 @@ export interface Metrics {
   from: string;
   to: string;
   count: number;
+  /** Calls answered with status >= 400 (bad input included). */
   errors: number;
+  /** Calls answered with status >= 500: the model or the gateway failed. */
+  serverErrors: number;
   errorRate: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
   series: MetricsPoint[];
@@ -70,6 +73,7 @@ export interface MetricsPoint {
   minute: string;
   count: number;
   errors: number;
+  serverErrors: number;
   p50: number | null;
   p95: number | null;
   p99: number | null;

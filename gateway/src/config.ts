@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
+
+const MiB = 1024 * 1024;
+
+const envSchema = z.object({
+  SLIPWAY_HOST: z.string().min(1).default('127.0.0.1'),
+  SLIPWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  SLIPWAY_DATA_DIR: z.string().min(1).default('.slipway'),
+  SLIPWAY_PUBLIC_URL: z.url().optional(),
+  SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  SLIPWAY_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * MiB),
+  SLIPWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * MiB),
+  SLIPWAY_MAX_BATCH: z.coerce.number().int().positive().default(10_000),
+  SLIPWAY_POOLS: z
+    .string()
+    .default('cpu')
+    .transform((s, ctx) => {
+      const names = s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+      for (const n of names) {
+        if (!POOL_NAMES.includes(n as PoolName)) {
+          ctx.addIssue({ code: 'custom', message: `unknown pool "${n}"; expected ${POOL_NAMES.join(', ')}` });
+          return z.NEVER;
+        }
+      }
+      return names as PoolName[];
+    }),
+  SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
+  SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().default(500),
+  SLIPWAY_LOG_INPUTS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+});
+
+/** The gateway's configuration, parsed and validated once. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string;
+  /** Undefined: generated on first start into `<dataDir>/admin-token`. */
+  adminToken?: string;
+  /** Undefined: the embedded PGlite database in `<dataDir>/db`. */
+  databaseUrl?: string;
+  maxUploadBytes: number;
+  maxBodyBytes: number;
+  maxBatch: number;
+  pools: PoolName[];
+  log: { flushMs: number; batchSize: number; recordInputs: boolean };
+}
+
+/** Thrown when the environment is invalid; the message lists every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the `SLIPWAY_*` and `DATABASE_URL` variables. The only reader of `process.env`. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    host: e.SLIPWAY_HOST,
+    port: e.SLIPWAY_PORT,
+    dataDir: e.SLIPWAY_DATA_DIR,
+    publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.SLIPWAY_HOST}:${e.SLIPWAY_PORT}`).replace(/\/+$/, ''),
+    adminToken: e.SLIPWAY_ADMIN_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    maxUploadBytes: e.SLIPWAY_MAX_UPLOAD_BYTES,
+    maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,
+    maxBatch: e.SLIPWAY_MAX_BATCH,
+    pools: e.SLIPWAY_POOLS,
+    log: { flushMs: e.SLIPWAY_LOG_FLUSH_MS, batchSize: e.SLIPWAY_LOG_BATCH, recordInputs: e.SLIPWAY_LOG_INPUTS },
+  };
+}

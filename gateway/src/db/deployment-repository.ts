@@ -1,0 +1,223 @@
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Format, PoolName } from '../protocol/deployments.js';
+import type { Signature } from '../protocol/signature.js';
+import type { Db } from './client.js';
+import { artifacts, deployments, invocations, tokens, versions } from './schema.js';
+
+/** A deployment row joined with its live version. */
+export interface DeploymentRecord {
+  name: string;
+  pool: PoolName;
+  public: boolean;
+  liveVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+  live: VersionRecord;
+}
+
+export interface VersionRecord {
+  deploymentName: string;
+  version: number;
+  format: Format;
+  artifactSha256: string;
+  artifactSize: number;
+  filename: string | null;
+  config: Record<string, unknown>;
+  signature: Signature;
+  createdAt: Date;
+}
+
+export interface NewVersion {
+  name: string;
+  pool: PoolName;
+  public: boolean;
+  format: Format;
+  artifactSha256: string;
+  artifactSize: number;
+  filename: string | null;
+  config: Record<string, unknown>;
+  signature: Signature;
+  /** SHA-256 of the invoke key to store if this publish creates the deployment. */
+  invokeKeyHash: string;
+  invokeKeyId: string;
+}
+
+/** Deployments, their versions, artifacts and invoke keys. */
+export class DeploymentRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Adds a version (creating the deployment at version 1 when the name is new) and makes it
+   * live, in one transaction. `created` says whether the invoke key was stored.
+   */
+  async publish(v: NewVersion): Promise<{ record: DeploymentRecord; created: boolean }> {
+    return this.db.transaction(async (tx) => {
+      await tx
+        .insert(artifacts)
+        .values({ sha256: v.artifactSha256, size: v.artifactSize })
+        .onConflictDoNothing();
+      const inserted = await tx
+        .insert(deployments)
+        .values({ name: v.name, pool: v.pool, public: v.public, liveVersion: 1 })
+        .onConflictDoNothing()
+        .returning({ name: deployments.name });
+      const created = inserted.length === 1;
+      // Lock the row first, then read the highest version in a later statement: under READ
+      // COMMITTED a later statement sees what a publish that held the lock committed.
+      await tx.select({ name: deployments.name }).from(deployments).where(eq(deployments.name, v.name)).for('update');
+      const [row] = await tx
+        .select({ max: sql<number | null>`max(${versions.version})` })
+        .from(versions)
+        .where(eq(versions.deploymentName, v.name));
+      const version = created ? 1 : Number(row?.max ?? 0) + 1;
+      await tx.insert(versions).values({
+        deploymentName: v.name,
+        version,
+        format: v.format,
+        artifactSha256: v.artifactSha256,
+        filename: v.filename,
+        config: v.config,
+        signature: v.signature,
+      });
+      if (created) {
+        await tx.insert(tokens).values({ id: v.invokeKeyId, deploymentName: v.name, hash: v.invokeKeyHash });
+      } else {
+        await tx
+          .update(deployments)
+          .set({ liveVersion: version, pool: v.pool, public: v.public, updatedAt: new Date() })
+          .where(eq(deployments.name, v.name));
+      }
+      const record = await getWith(tx as unknown as Db, v.name);
+      if (!record) throw new Error(`deployment ${v.name} vanished inside its own transaction`);
+      return { record, created };
+    });
+  }
+
+  async get(name: string): Promise<DeploymentRecord | undefined> {
+    return getWith(this.db, name);
+  }
+
+  async list(): Promise<DeploymentRecord[]> {
+    const rows = await this.db
+      .select({ d: deployments, v: versions, size: artifacts.size })
+      .from(deployments)
+      .innerJoin(
+        versions,
+        and(eq(versions.deploymentName, deployments.name), eq(versions.version, deployments.liveVersion)),
+      )
+      .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
+      .orderBy(asc(deployments.name));
+    return rows.map((r) => toRecord(r.d, toVersion(r.v, r.size)));
+  }
+
+  async versions(name: string): Promise<VersionRecord[]> {
+    const rows = await this.db
+      .select({ v: versions, size: artifacts.size })
+      .from(versions)
+      .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
+      .where(eq(versions.deploymentName, name))
+      .orderBy(desc(versions.version));
+    return rows.map((r) => toVersion(r.v, r.size));
+  }
+
+  async version(name: string, version: number): Promise<VersionRecord | undefined> {
+    const [r] = await this.db
+      .select({ v: versions, size: artifacts.size })
+      .from(versions)
+      .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
+      .where(and(eq(versions.deploymentName, name), eq(versions.version, version)));
+    return r ? toVersion(r.v, r.size) : undefined;
+  }
+
+  /** Makes `version` live. Returns false when the deployment or version does not exist. */
+  async setLive(name: string, version: number): Promise<boolean> {
+    const exists = await this.version(name, version);
+    if (!exists) return false;
+    const updated = await this.db
+      .update(deployments)
+      .set({ liveVersion: version, updatedAt: new Date() })
+      .where(eq(deployments.name, name))
+      .returning({ name: deployments.name });
+    return updated.length === 1;
+  }
+
+  /**
+   * Deletes the deployment with its versions, keys and invocation log.
+   * Returns the artifacts no version references any more, so their files can go too.
+   */
+  async delete(name: string): Promise<{ deleted: boolean; orphanArtifacts: string[] }> {
+    return this.db.transaction(async (tx) => {
+      const used = await tx
+        .selectDistinct({ sha: versions.artifactSha256 })
+        .from(versions)
+        .where(eq(versions.deploymentName, name));
+      const gone = await tx.delete(deployments).where(eq(deployments.name, name)).returning({ name: deployments.name });
+      if (gone.length === 0) return { deleted: false, orphanArtifacts: [] };
+      await tx.delete(invocations).where(eq(invocations.deploymentName, name));
+      const shas = used.map((u) => u.sha);
+      if (shas.length === 0) return { deleted: true, orphanArtifacts: [] };
+      const stillUsed = await tx
+        .selectDistinct({ sha: versions.artifactSha256 })
+        .from(versions)
+        .where(inArray(versions.artifactSha256, shas));
+      const keep = new Set(stillUsed.map((s) => s.sha));
+      const orphans = shas.filter((s) => !keep.has(s));
+      if (orphans.length > 0) await tx.delete(artifacts).where(inArray(artifacts.sha256, orphans));
+      return { deleted: true, orphanArtifacts: orphans };
+    });
+  }
+
+  /** The deployment an invoke key (by hash) belongs to. */
+  async deploymentForKeyHash(hash: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ name: tokens.deploymentName })
+      .from(tokens)
+      .where(eq(tokens.hash, hash));
+    return row?.name;
+  }
+
+  /** Every artifact the database knows, for cleaning files left by an interrupted upload. */
+  async artifactShas(): Promise<string[]> {
+    const rows = await this.db.select({ sha: artifacts.sha256 }).from(artifacts);
+    return rows.map((r) => r.sha);
+  }
+}
+
+async function getWith(db: Db, name: string): Promise<DeploymentRecord | undefined> {
+  const [r] = await db
+    .select({ d: deployments, v: versions, size: artifacts.size })
+    .from(deployments)
+    .innerJoin(
+      versions,
+      and(eq(versions.deploymentName, deployments.name), eq(versions.version, deployments.liveVersion)),
+    )
+    .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
+    .where(eq(deployments.name, name));
+  return r ? toRecord(r.d, toVersion(r.v, r.size)) : undefined;
+}
+
+function toVersion(v: typeof versions.$inferSelect, size: number): VersionRecord {
+  return {
+    deploymentName: v.deploymentName,
+    version: v.version,
+    format: v.format as Format,
+    artifactSha256: v.artifactSha256,
+    artifactSize: Number(size),
+    filename: v.filename,
+    config: v.config,
+    signature: v.signature as Signature,
+    createdAt: v.createdAt,
+  };
+}
+
+function toRecord(d: typeof deployments.$inferSelect, live: VersionRecord): DeploymentRecord {
+  return {
+    name: d.name,
+    pool: d.pool as PoolName,
+    public: d.public,
+    liveVersion: d.liveVersion,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    live,
+  };
+}

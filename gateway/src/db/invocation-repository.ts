@@ -1,0 +1,93 @@
+import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import type { Invocation, Metrics, MetricsPoint } from '../protocol/deployments.js';
+import type { Db } from './client.js';
+import { invocations } from './schema.js';
+
+export type InvocationRow = typeof invocations.$inferInsert;
+
+/** The invocation log's table: batched inserts, recent calls, aggregates. */
+export class InvocationRepository {
+  constructor(private readonly db: Db) {}
+
+  async insertMany(rows: InvocationRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.insert(invocations).values(rows).onConflictDoNothing();
+  }
+
+  /** Most recent first. `before` pages back in time. */
+  async recent(name: string, opts: { limit: number; before?: Date }): Promise<Invocation[]> {
+    const where = opts.before
+      ? and(eq(invocations.deploymentName, name), lt(invocations.time, opts.before))
+      : eq(invocations.deploymentName, name);
+    const rows = await this.db
+      .select()
+      .from(invocations)
+      .where(where)
+      .orderBy(desc(invocations.time))
+      .limit(opts.limit);
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.deploymentName,
+      version: r.version,
+      time: r.time.toISOString(),
+      latencyMs: r.latencyMs,
+      status: r.status,
+      protocol: r.protocol,
+      input: r.input,
+      output: r.output,
+      error: r.error ?? null,
+    }));
+  }
+
+  /** Count, errors and latency percentiles over [from, to), with a per-minute series. */
+  async metrics(name: string, from: Date, to: Date, version?: number): Promise<Metrics> {
+    const conds = [eq(invocations.deploymentName, name), gte(invocations.time, from), lt(invocations.time, to)];
+    if (version !== undefined) conds.push(eq(invocations.version, version));
+    const where = and(...conds);
+    const agg = {
+      count: sql<number>`count(*)::int`,
+      errors: sql<number>`(count(*) filter (where ${invocations.status} >= 400))::int`,
+      serverErrors: sql<number>`(count(*) filter (where ${invocations.status} >= 500))::int`,
+      p50: sql<number | null>`percentile_cont(0.5) within group (order by ${invocations.latencyMs})`,
+      p95: sql<number | null>`percentile_cont(0.95) within group (order by ${invocations.latencyMs})`,
+      p99: sql<number | null>`percentile_cont(0.99) within group (order by ${invocations.latencyMs})`,
+    };
+    const [total] = await this.db
+      .select({ ...agg, mean: sql<number | null>`avg(${invocations.latencyMs})` })
+      .from(invocations)
+      .where(where);
+    const minute = sql<string>`date_trunc('minute', ${invocations.time})`;
+    const rows = await this.db
+      .select({ minute, ...agg })
+      .from(invocations)
+      .where(where)
+      .groupBy(minute)
+      .orderBy(minute);
+    const count = Number(total?.count ?? 0);
+    const errors = Number(total?.errors ?? 0);
+    const series: MetricsPoint[] = rows.map((r) => ({
+      minute: new Date(r.minute).toISOString(),
+      count: Number(r.count),
+      errors: Number(r.errors),
+      serverErrors: Number(r.serverErrors),
+      p50: num(r.p50),
+      p95: num(r.p95),
+      p99: num(r.p99),
+    }));
+    return {
+      name,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      count,
+      errors,
+      serverErrors: Number(total?.serverErrors ?? 0),
+      errorRate: count === 0 ? 0 : errors / count,
+      latencyMs: { p50: num(total?.p50), p95: num(total?.p95), p99: num(total?.p99), mean: num(total?.mean) },
+      series,
+    };
+  }
+}
+
+function num(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { openDatabase, type Database, type DatabaseKind } from '../../src/db/client.js';
+
+/**
+ * The databases a test suite runs on: PGlite always, and a real Postgres when
+ * `SLIPWAY_TEST_DATABASE_URL` points at a server (CI sets it). Each call gets a fresh,
+ * empty, migrated database; `close()` drops it.
+ */
+export const testDatabaseKinds: DatabaseKind[] = process.env.SLIPWAY_TEST_DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
+
+/** The kind app-level suites use: the real server when there is one. */
+export const primaryTestDatabaseKind: DatabaseKind = process.env.SLIPWAY_TEST_DATABASE_URL
+  ? 'postgres'
+  : 'pglite';
+
+export interface TestDatabase extends Database {
+  /** Connection URL (postgres) or undefined (in-memory PGlite). */
+  url?: string;
+}
+
+export async function openTestDatabase(kind: DatabaseKind = primaryTestDatabaseKind): Promise<TestDatabase> {
+  if (kind === 'pglite') return openDatabase({});
+  const serverUrl = process.env.SLIPWAY_TEST_DATABASE_URL;
+  if (!serverUrl) throw new Error('SLIPWAY_TEST_DATABASE_URL is not set');
+  const dbName = `slipway_test_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${dbName}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${dbName}`;
+  const opened = await openDatabase({ url: url.toString() });
+  return {
+    ...opened,
+    url: url.toString(),
+    async close() {
+      await opened.close();
+      const a = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${dbName} with (force)`);
+      await a.end();
+    },
+  };
+}
