@@ -1,0 +1,84 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { DeploymentRepository } from './db/deployment-repository.js';
+import type { InvocationRepository } from './db/invocation-repository.js';
+import type { DatabaseKind } from './db/client.js';
+import type { DeploymentService } from './deployments/deployment-service.js';
+import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
+import type { Invoker } from './invoke/invoker.js';
+import { adminAuth } from './middleware/admin-auth.js';
+import type { InvocationLog } from './monitoring/invocation-log.js';
+import type { PoolName } from './protocol/deployments.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { mountDocs } from './routes/docs.js';
+import { healthRoutes } from './routes/health.js';
+import { invokeRoutes } from './routes/invoke.js';
+import { oipRoutes } from './routes/oip-v2.js';
+import { poolRoutes } from './routes/pools.js';
+
+/** Everything the HTTP layer needs; built by `createGateway`, or by tests. */
+export interface AppDeps {
+  version: string;
+  databaseKind: DatabaseKind;
+  adminToken: string;
+  publicUrl: string;
+  limits: { maxUploadBytes: number; maxBodyBytes: number; maxBatch: number };
+  pools: PoolName[];
+  deployments: DeploymentService;
+  repo: DeploymentRepository;
+  invocations: InvocationRepository;
+  log: InvocationLog;
+  invoker: Invoker;
+  /** Where unexpected errors are reported (the gateway log). */
+  reportError?: (err: unknown) => void;
+}
+
+/** The gateway's HTTP application. Pure: no I/O happens until a request arrives. */
+export function createApp(deps: AppDeps) {
+  const { limits, reportError = (err) => console.error(err) } = deps;
+  const app = new OpenAPIHono();
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+
+  app.route('/api/health', healthRoutes({ database: deps.databaseKind, version: deps.version }));
+  app.use('/api/openapi.json', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
+  app.use('/api/docs', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
+  app.use('/api/deployments/*', adminAuth({ token: deps.adminToken }));
+  app.use('/api/deployments', adminAuth({ token: deps.adminToken }));
+  app.use('/api/pools', adminAuth({ token: deps.adminToken }));
+
+  app.route(
+    '/api/deployments',
+    deploymentRoutes({ deployments: deps.deployments, invocations: deps.invocations, log: deps.log, maxUploadBytes: limits.maxUploadBytes }),
+  );
+  app.route(
+    '/api/pools',
+    poolRoutes({
+      pools: deps.pools,
+      deploymentsIn: async () => {
+        const counts = new Map<PoolName, number>();
+        for (const d of await deps.repo.list()) counts.set(d.pool, (counts.get(d.pool) ?? 0) + 1);
+        return counts;
+      },
+    }),
+  );
+  app.route('/fn', invokeRoutes({ invoker: deps.invoker, maxBodyBytes: limits.maxBodyBytes, maxBatch: limits.maxBatch }));
+  app.route('/v2/models', oipRoutes({ invoker: deps.invoker, repo: deps.repo, maxBodyBytes: limits.maxBodyBytes, maxBatch: limits.maxBatch }));
+  mountDocs(app, { version: deps.version, publicUrl: deps.publicUrl });
+
+  app.notFound((c) => c.json(new NotFoundError(`route ${c.req.method} ${c.req.path}`).toBody(), 404));
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && !(err instanceof SlipwayError)) {
+      const status = err.status;
+      return c.json({ error: { code: status === 413 ? 'too_large' : 'http_error', message: err.message || 'request failed' } }, status);
+    }
+    if (!(err instanceof SlipwayError) || err.status >= 500) reportError(err);
+    const { status, body } = toErrorResponse(err);
+    return c.json(body, status);
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,180 @@
+import { randomUUID } from 'node:crypto';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import { hashToken, newToken } from '../auth/tokens.js';
+import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
+import { InvalidInputError, NotFoundError, SlipwayError, UnusableArtifactError } from '../errors.js';
+import { FORMATS, POOL_NAMES, type Deployment, type DeploymentDetail, type Format, type PoolName } from '../protocol/deployments.js';
+import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { ModelHost } from '../serving/model-host.js';
+import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
+import { presentDeployment, presentDetail } from './present-deployment.js';
+
+/** DNS-label names, so a deployment can become a Kubernetes Service as it is. */
+export const DEPLOYMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/** The publish form's fields as they arrive (multipart strings and one file). */
+export interface PublishForm {
+  file?: { bytes: Uint8Array; filename?: string };
+  name?: string;
+  format?: string;
+  pool?: string;
+  config?: string;
+  public?: string;
+}
+
+export interface DeploymentServiceDeps {
+  repo: DeploymentRepository;
+  store: ArtifactStore;
+  registry: RuntimeRegistry;
+  host: ModelHost;
+  catalog: DeploymentCatalog;
+  publicUrl: string;
+  /** Pools this gateway has; publishing elsewhere is a 422. */
+  pools: PoolName[];
+}
+
+/** Publish, list, inspect, roll back and delete deployments. */
+export class DeploymentService {
+  constructor(private readonly deps: DeploymentServiceDeps) {}
+
+  async publish(form: PublishForm): Promise<{ deployment: Deployment; created: boolean }> {
+    const input = this.parseForm(form);
+    const { store, registry, repo, host, catalog } = this.deps;
+    const factory = input.format ? registry.get(input.format) : registry.detect({ head: input.bytes.subarray(0, 4096), filename: input.filename });
+    if (!factory) {
+      throw input.format
+        ? new UnusableArtifactError(`format ${input.format} is not served by this gateway; it serves ${registry.formats().join(', ')}`, 'unsupported_format')
+        : new UnusableArtifactError(`could not tell the file's format; pass format= one of ${registry.formats().join(', ')}`, 'unknown_format');
+    }
+    const artifact = await store.put(input.bytes, input.filename);
+    const runtime = factory.create(
+      { name: input.name, version: 0, artifact, pool: input.pool, config: input.config },
+      {},
+    );
+    try {
+      await runtime.load();
+      const signature = runtime.signature();
+      const invokeKey = newToken('sk');
+      const { record, created } = await repo.publish({
+        name: input.name,
+        pool: input.pool,
+        public: input.public,
+        format: factory.format,
+        artifactSha256: artifact.sha256,
+        artifactSize: artifact.size,
+        filename: input.filename ?? null,
+        config: input.config,
+        signature,
+        invokeKeyHash: hashToken(invokeKey),
+        invokeKeyId: randomUUID(),
+      });
+      catalog.invalidate(input.name);
+      host.adopt(record.live, runtime);
+      return {
+        deployment: presentDeployment(record, {
+          publicUrl: this.deps.publicUrl,
+          status: 'ready',
+          invokeKey: created ? invokeKey : undefined,
+        }),
+        created,
+      };
+    } catch (err) {
+      await runtime.unload().catch(() => {});
+      // Nothing half-made stays behind: the file goes unless a stored version uses it.
+      if (artifact.fresh && !(await repo.artifactShas()).includes(artifact.sha256)) await store.remove(artifact.sha256);
+      if (err instanceof SlipwayError) throw err;
+      throw new UnusableArtifactError(`the ${factory.format} runtime could not load the file: ${(err as Error).message}`, 'unusable_artifact', { cause: err });
+    }
+  }
+
+  async list(): Promise<Deployment[]> {
+    const records = await this.deps.repo.list();
+    return records.map((r) => this.present(r));
+  }
+
+  async get(name: string): Promise<DeploymentDetail> {
+    const record = await this.require(name);
+    const versions = await this.deps.repo.versions(name);
+    return presentDetail(record, versions, {
+      publicUrl: this.deps.publicUrl,
+      status: this.deps.host.status(name, record.liveVersion),
+    });
+  }
+
+  async rollback(name: string, version: unknown): Promise<DeploymentDetail> {
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+      throw new InvalidInputError('version: expected a positive integer', 'version');
+    }
+    await this.require(name);
+    if (!(await this.deps.repo.setLive(name, version))) throw new NotFoundError(`version ${version} of deployment ${name}`);
+    this.deps.catalog.invalidate(name);
+    const detail = await this.get(name);
+    // Load it now so the first call after a rollback is warm; errors surface on invoke.
+    const record = await this.require(name);
+    void this.deps.host.acquire(record.live, record.pool).catch(() => {});
+    return detail;
+  }
+
+  async delete(name: string): Promise<void> {
+    const { deleted, orphanArtifacts } = await this.deps.repo.delete(name);
+    if (!deleted) throw new NotFoundError(`deployment ${name}`);
+    this.deps.catalog.invalidate(name);
+    await this.deps.host.unload(name);
+    await Promise.all(orphanArtifacts.map((sha) => this.deps.store.remove(sha)));
+  }
+
+  /** Loads every live version in the background (after a restart), so first calls are warm. */
+  async warmUp(): Promise<void> {
+    const records = await this.deps.repo.list();
+    await Promise.allSettled(records.map((r) => this.deps.host.acquire(r.live, r.pool)));
+  }
+
+  async require(name: string): Promise<DeploymentRecord> {
+    const record = await this.deps.repo.get(name);
+    if (!record) throw new NotFoundError(`deployment ${name}`);
+    return record;
+  }
+
+  private present(r: DeploymentRecord): Deployment {
+    return presentDeployment(r, { publicUrl: this.deps.publicUrl, status: this.deps.host.status(r.name, r.liveVersion) });
+  }
+
+  private parseForm(form: PublishForm) {
+    if (!form.file) throw new InvalidInputError('file: expected the model file as a multipart file field', 'file');
+    if (form.file.bytes.byteLength === 0) throw new InvalidInputError('file: the uploaded file is empty', 'file');
+    const name = form.name ?? '';
+    if (!DEPLOYMENT_NAME.test(name)) {
+      throw new InvalidInputError(
+        `name: expected 1-63 lowercase letters, digits or '-', starting and ending with a letter or digit (got ${JSON.stringify(name)})`,
+        'name',
+      );
+    }
+    let format: Format | undefined;
+    if (form.format !== undefined && form.format !== '') {
+      if (!FORMATS.includes(form.format as Format)) throw new InvalidInputError(`format: expected one of ${FORMATS.join(', ')}`, 'format');
+      format = form.format as Format;
+    }
+    const pool = (form.pool || 'cpu') as PoolName;
+    if (!POOL_NAMES.includes(pool)) throw new InvalidInputError(`pool: expected one of ${POOL_NAMES.join(', ')}`, 'pool');
+    if (!this.deps.pools.includes(pool)) {
+      throw new UnusableArtifactError(
+        `pool: this gateway has no ${pool} pool (it has ${this.deps.pools.join(', ')}); configure it with SLIPWAY_POOLS`,
+        'pool_unavailable',
+      );
+    }
+    let config: Record<string, unknown> = {};
+    if (form.config !== undefined && form.config !== '') {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(form.config);
+      } catch {
+        throw new InvalidInputError('config: expected a JSON object', 'config');
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError('config: expected a JSON object', 'config');
+      config = parsed as Record<string, unknown>;
+    }
+    const pub = form.public ?? 'false';
+    if (pub !== 'true' && pub !== 'false') throw new InvalidInputError('public: expected true or false', 'public');
+    return { bytes: form.file.bytes, filename: form.file.filename, name, format, pool, config, public: pub === 'true' };
+  }
+}

@@ -1,0 +1,67 @@
+import type { DeploymentRecord, VersionRecord } from '../db/deployment-repository.js';
+import type { Deployment, DeploymentDetail, DeploymentStatus } from '../protocol/deployments.js';
+import type { FieldSpec, Signature } from '../protocol/signature.js';
+
+/** The wire form of a deployment. */
+export function presentDeployment(
+  record: DeploymentRecord,
+  opts: { publicUrl: string; status: DeploymentStatus; invokeKey?: string },
+): Deployment {
+  const invokeUrl = `${opts.publicUrl}/fn/${record.name}`;
+  const d: Deployment = {
+    name: record.name,
+    version: record.liveVersion,
+    format: record.live.format,
+    pool: record.pool,
+    status: opts.status,
+    public: record.public,
+    invokeUrl,
+    signature: record.live.signature,
+    curl: curlCommand(invokeUrl, record.live.signature, record.public ? undefined : (opts.invokeKey ?? '$SLIPWAY_KEY')),
+    createdAt: record.createdAt.toISOString(),
+    updatedAt: record.updatedAt.toISOString(),
+  };
+  if (opts.invokeKey) d.invokeKey = opts.invokeKey;
+  return d;
+}
+
+export function presentDetail(
+  record: DeploymentRecord,
+  versions: VersionRecord[],
+  opts: { publicUrl: string; status: DeploymentStatus },
+): DeploymentDetail {
+  return {
+    ...presentDeployment(record, opts),
+    versions: versions.map((v) => ({
+      version: v.version,
+      format: v.format,
+      artifactSha256: v.artifactSha256,
+      artifactSize: v.artifactSize,
+      live: v.version === record.liveVersion,
+      createdAt: v.createdAt.toISOString(),
+    })),
+  };
+}
+
+/** A curl command a user can paste: one example record built from the signature. */
+export function curlCommand(invokeUrl: string, signature: Signature, key?: string): string {
+  const example: Record<string, unknown> = {};
+  for (const f of signature.inputs) example[f.name] = exampleValue(f);
+  const auth = key ? ` \\\n  -H 'Authorization: Bearer ${key}'` : '';
+  const body = JSON.stringify(example).replace(/'/g, `'\\''`);
+  return `curl -X POST '${invokeUrl}'${auth} \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
+}
+
+function exampleValue(f: FieldSpec): unknown {
+  if (f.default !== undefined) return f.default;
+  const scalar = f.values?.[0] ?? scalarOf(f.type);
+  const dims = (f.shape ?? []).filter((d, _i, all) => !(all.length === 1 && d === 1));
+  return dims.reduceRight<unknown>((inner, d) => Array.from({ length: d ?? 1 }, () => inner), scalar);
+}
+
+function scalarOf(type: FieldSpec['type']): unknown {
+  if (type === 'string') return 'text';
+  if (type === 'bool') return false;
+  if (type === 'json') return null;
+  return 0;
+}

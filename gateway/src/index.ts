@@ -1,0 +1,49 @@
+import { serve } from '@hono/node-server';
+import { resolveAdminToken } from './auth/admin-token.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { createGateway } from './gateway.js';
+import { defaultRuntimes } from './runtimes/default-runtimes.js';
+import { GATEWAY_VERSION } from './version.js';
+import { join } from 'node:path';
+
+/** The only impure file: config → database → gateway → serve. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'db') });
+  const admin = await resolveAdminToken(config.dataDir, config.adminToken);
+  const gateway = createGateway({
+    config,
+    database,
+    adminToken: admin.token,
+    runtimes: defaultRuntimes(),
+    version: GATEWAY_VERSION,
+    reportError: (err) => console.error('[slipway]', err),
+  });
+  await gateway.store.init();
+  void gateway.deployments.warmUp();
+
+  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, (info) => {
+    console.log(`[slipway] gateway ${GATEWAY_VERSION} on ${config.publicUrl} (listening on ${info.address}:${info.port}), database: ${database.kind}`);
+    if (admin.generated) console.log(`[slipway] admin token (shown once, saved in ${admin.file}):\n  ${admin.token}`);
+    else if (admin.file) console.log(`[slipway] admin token: in ${admin.file}`);
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[slipway] ${signal}: stopping`);
+    server.close();
+    await gateway.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

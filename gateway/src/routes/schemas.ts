@@ -1,0 +1,122 @@
+import { z } from '@hono/zod-openapi';
+
+/** OpenAPI schemas of the management API's answers (documentation; answers are built from protocol types). */
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'invalid_input' }),
+      message: z.string().openapi({ example: 'name: expected 1-63 lowercase letters…' }),
+      field: z.string().optional(),
+    }),
+  })
+  .openapi('Error');
+
+const FieldSpecSchema = z
+  .object({
+    name: z.string(),
+    type: z.string().openapi({ example: 'float32' }),
+    shape: z.array(z.number().nullable()).optional(),
+    values: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+    default: z.unknown().optional(),
+    help: z.string().optional(),
+    required: z.boolean().optional(),
+  })
+  .openapi('FieldSpec');
+
+export const SignatureSchema = z
+  .object({ inputs: z.array(FieldSpecSchema), outputs: z.array(FieldSpecSchema) })
+  .openapi('Signature');
+
+export const DeploymentSchema = z
+  .object({
+    name: z.string().openapi({ example: 'iris' }),
+    version: z.number().int(),
+    format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']),
+    pool: z.enum(['cpu', 'gpu', 'highmem']),
+    status: z.enum(['ready', 'loading', 'failed']),
+    public: z.boolean(),
+    invokeUrl: z.string().openapi({ example: 'http://127.0.0.1:8787/fn/iris' }),
+    invokeKey: z.string().optional().openapi({ description: 'Shown once, when the deployment is created.' }),
+    signature: SignatureSchema,
+    curl: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Deployment');
+
+export const DeploymentDetailSchema = DeploymentSchema.extend({
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      format: z.string(),
+      artifactSha256: z.string(),
+      artifactSize: z.number().int(),
+      live: z.boolean(),
+      createdAt: z.string(),
+    }),
+  ),
+}).openapi('DeploymentDetail');
+
+export const PublishFormSchema = z
+  .object({
+    file: z.any().openapi({ type: 'string', format: 'binary', description: 'The model artifact.' }),
+    name: z.string().openapi({ description: 'DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', example: 'iris' }),
+    format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']).optional().openapi({ description: 'Detected from the file when absent.' }),
+    pool: z.enum(['cpu', 'gpu', 'highmem']).optional().openapi({ description: 'Default cpu.' }),
+    config: z.string().optional().openapi({ description: 'JSON object: format options.' }),
+    public: z.enum(['true', 'false']).optional(),
+  })
+  .openapi('PublishForm');
+
+export const InvocationSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    version: z.number().int(),
+    time: z.string(),
+    latencyMs: z.number(),
+    status: z.number().int(),
+    protocol: z.string(),
+    input: z.unknown(),
+    output: z.unknown(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  })
+  .openapi('Invocation');
+
+const percentiles = { p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() };
+
+export const MetricsSchema = z
+  .object({
+    name: z.string(),
+    from: z.string(),
+    to: z.string(),
+    count: z.number().int(),
+    errors: z.number().int(),
+    serverErrors: z.number().int(),
+    errorRate: z.number(),
+    latencyMs: z.object({ ...percentiles, mean: z.number().nullable() }),
+    series: z.array(
+      z.object({ minute: z.string(), count: z.number().int(), errors: z.number().int(), serverErrors: z.number().int(), ...percentiles }),
+    ),
+  })
+  .openapi('Metrics');
+
+export const NameParam = z.object({
+  name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'iris' }),
+});
+
+/** Standard error answers for a route. */
+export function errorResponses(...statuses: number[]) {
+  const descriptions: Record<number, string> = {
+    400: 'Invalid input',
+    401: 'Missing or invalid token',
+    404: 'Unknown deployment or version',
+    413: 'Too large',
+    415: 'Unsupported media type',
+    422: 'Unusable artifact',
+    503: 'Not ready',
+  };
+  return Object.fromEntries(
+    statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]),
+  );
+}

@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { PredictionFailedError, UnusableArtifactError } from '../../errors.js';
+import type { Format } from '../../protocol/deployments.js';
+import type { Signature } from '../../protocol/signature.js';
+import type { ModelRuntime, PredictOptions, RuntimeFactory, RuntimeSpec } from '../types.js';
+
+/**
+ * A toy model for exercising the data plane's edges, as MLServer's test models do.
+ * Its artifact is JSON: `{"toy": "sum", "delayMs"?: n, "failWhen"?: number}` — it adds
+ * inputs `a` and `b`, waits `delayMs`, and fails when `a` equals `failWhen`.
+ */
+export interface ToyArtifact {
+  toy: 'sum';
+  delayMs?: number;
+  failWhen?: number;
+}
+
+const signature: Signature = {
+  inputs: [
+    { name: 'a', type: 'float64', shape: [] },
+    { name: 'b', type: 'float64', shape: [] },
+  ],
+  outputs: [{ name: 'sum', type: 'float64', shape: [] }],
+};
+
+class ToyRuntime implements ModelRuntime {
+  private model: ToyArtifact | undefined;
+  constructor(
+    readonly format: Format,
+    private readonly spec: RuntimeSpec,
+  ) {}
+
+  async load(): Promise<void> {
+    if (this.model) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(this.spec.artifact.path, 'utf8'));
+    } catch (err) {
+      throw new UnusableArtifactError(`not a toy model: ${(err as Error).message}`);
+    }
+    if ((parsed as ToyArtifact | null)?.toy !== 'sum') throw new UnusableArtifactError('not a toy model: expected {"toy":"sum"}');
+    this.model = parsed as ToyArtifact;
+  }
+
+  signature(): Signature {
+    return signature;
+  }
+
+  async predict(records: Record<string, unknown>[], _options: PredictOptions) {
+    const model = this.model;
+    if (!model) throw new PredictionFailedError('toy model not loaded');
+    if (model.delayMs) await new Promise((r) => setTimeout(r, model.delayMs));
+    return records.map((r) => {
+      if (model.failWhen !== undefined && r['a'] === model.failWhen) throw new PredictionFailedError(`toy model refuses a=${model.failWhen}`);
+      return { sum: (r['a'] as number) + (r['b'] as number) };
+    });
+  }
+
+  async unload(): Promise<void> {
+    this.model = undefined;
+  }
+}
+
+/** A factory for toy models that answers to `format` (tests pick one no real runtime uses). */
+export function toyRuntimeFactory(format: Format = 'mojo'): RuntimeFactory {
+  return {
+    format,
+    detect: ({ filename }) => filename?.endsWith('.toy.json') ?? false,
+    create: (spec) => new ToyRuntime(format, spec),
+  };
+}

@@ -1,0 +1,126 @@
+import type { VersionRecord } from '../db/deployment-repository.js';
+import { NotReadyError, SlipwayError, UnusableArtifactError } from '../errors.js';
+import { compileValidator } from '../invoke/validate-records.js';
+import type { DeploymentStatus, PoolName } from '../protocol/deployments.js';
+import type { RecordValue, Signature } from '../protocol/signature.js';
+import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { ModelRuntime, RuntimeContext } from '../runtimes/types.js';
+
+/** A version ready to answer: its runtime and its compiled input validator. */
+export interface Served {
+  name: string;
+  version: number;
+  runtime: ModelRuntime;
+  signature: Signature;
+  validate: (records: unknown[], path?: string) => RecordValue[];
+}
+
+interface Slot {
+  state: 'loading' | 'ready' | 'failed';
+  promise: Promise<Served>;
+  served?: Served;
+  error?: unknown;
+}
+
+const key = (name: string, version: number) => `${name}@${version}`;
+
+/**
+ * Keeps loaded model versions in memory. Loading is single-flight per version: concurrent
+ * first calls after a restart share one load. Runtimes are created from the artifact store,
+ * so a restart needs nothing but the database and the files.
+ */
+export class ModelHost {
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly registry: RuntimeRegistry,
+    private readonly store: ArtifactStore,
+    private readonly contextFor: (pool: PoolName) => RuntimeContext = () => ({}),
+  ) {}
+
+  /** Hot path: the loaded version, or undefined when it still has to load. */
+  peek(name: string, version: number): Served | undefined {
+    return this.slots.get(key(name, version))?.served;
+  }
+
+  /** The loaded version, loading it first when needed. */
+  acquire(v: VersionRecord, pool: PoolName): Promise<Served> {
+    const k = key(v.deploymentName, v.version);
+    const slot = this.slots.get(k);
+    if (slot && slot.state !== 'failed') return slot.promise;
+    const fresh: Slot = { state: 'loading', promise: undefined as unknown as Promise<Served> };
+    fresh.promise = this.load(v, pool).then(
+      (served) => {
+        fresh.state = 'ready';
+        fresh.served = served;
+        return served;
+      },
+      (err: unknown) => {
+        fresh.state = 'failed';
+        fresh.error = err;
+        throw err instanceof SlipwayError
+          ? new NotReadyError(`${k} could not be loaded: ${err.message}`)
+          : new NotReadyError(`${k} could not be loaded; see the gateway log`);
+      },
+    );
+    // A failed background load must not be an unhandled rejection; callers see the error.
+    fresh.promise.catch(() => {});
+    this.slots.set(k, fresh);
+    return fresh.promise;
+  }
+
+  /** Puts a runtime that publish already loaded in place, so the first call is warm. */
+  adopt(v: VersionRecord, runtime: ModelRuntime): Served {
+    const served = toServed(v.deploymentName, v.version, runtime);
+    this.slots.set(key(v.deploymentName, v.version), {
+      state: 'ready',
+      promise: Promise.resolve(served),
+      served,
+    });
+    return served;
+  }
+
+  status(name: string, version: number): DeploymentStatus {
+    const slot = this.slots.get(key(name, version));
+    if (!slot) return 'ready';
+    return slot.state;
+  }
+
+  /** Frees one version, or every version of a deployment. */
+  async unload(name: string, version?: number): Promise<void> {
+    const doomed = [...this.slots.entries()].filter(([k]) =>
+      version === undefined ? k.startsWith(`${name}@`) : k === key(name, version),
+    );
+    for (const [k] of doomed) this.slots.delete(k);
+    await Promise.all(doomed.map(([, s]) => s.served?.runtime.unload()));
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.slots.values()];
+    this.slots.clear();
+    await Promise.allSettled(all.map((s) => s.served?.runtime.unload()));
+  }
+
+  private async load(v: VersionRecord, pool: PoolName): Promise<Served> {
+    const factory = this.registry.get(v.format);
+    if (!factory) throw new UnusableArtifactError(`no runtime for format ${v.format} on this gateway`);
+    const runtime = factory.create(
+      {
+        name: v.deploymentName,
+        version: v.version,
+        artifact: this.store.ref(v.artifactSha256, v.artifactSize, v.filename ?? undefined),
+        pool,
+        config: v.config,
+      },
+      this.contextFor(pool),
+    );
+    await runtime.load();
+    return toServed(v.deploymentName, v.version, runtime);
+  }
+}
+
+function toServed(name: string, version: number, runtime: ModelRuntime): Served {
+  const signature = runtime.signature();
+  return { name, version, runtime, signature, validate: compileValidator(signature) };
+}

@@ -1,0 +1,156 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
+
+let gw: TestGateway;
+let key: string;
+beforeEach(async () => {
+  gw = await startTestGateway();
+  const res = await gw.admin('/api/deployments', {
+    method: 'POST',
+    body: publishForm({ name: 'sum' }, { bytes: JSON.stringify({ toy: 'sum', failWhen: 13 }), filename: 'm.toy.json' }),
+  });
+  key = (await res.json()).invokeKey;
+});
+afterEach(async () => {
+  await gw.stop();
+});
+
+const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+  gw.app.request(path, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } });
+
+describe('POST /fn/:name', () => {
+  it('answers one record with an id, the version and the prediction', async () => {
+    const res = await post('/fn/sum', '{"a":1,"b":2}');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-slipway-version')).toBe('1');
+    const body = await res.json();
+    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), version: 1, prediction: 3 });
+  });
+
+  it('answers an array with ids and predictions in order', async () => {
+    const res = await post('/fn/sum', '[{"a":1,"b":2},{"a":10,"b":20},{"a":0.5,"b":0.25}]');
+    const body = await res.json();
+    expect(body.predictions).toEqual([3, 30, 0.75]);
+    expect(body.ids).toHaveLength(3);
+    expect(new Set(body.ids).size).toBe(3);
+  });
+
+  it('accepts the admin token too', async () => {
+    const res = await post('/fn/sum', '{"a":1,"b":2}', { authorization: 'Bearer sa_test-admin-token-0123456789' });
+    expect(res.status).toBe(200);
+  });
+
+  it.each([
+    [undefined, 401],
+    ['Bearer sk_not-a-real-key', 401],
+  ])('refuses authorization %s with %i', async (authorization, status) => {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (authorization) headers.authorization = authorization;
+    const res = await gw.app.request('/fn/sum', { method: 'POST', body: '{"a":1,"b":2}', headers });
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.code).toBe('unauthorized');
+  });
+
+  it('refuses a key of another deployment', async () => {
+    const other = await (await gw.admin('/api/deployments', { method: 'POST', body: publishForm({ name: 'other' }, { bytes: '{"toy":"sum"}', filename: 'x.toy.json' }) })).json();
+    const res = await post('/fn/sum', '{"a":1,"b":2}', { authorization: `Bearer ${other.invokeKey}` });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers 404 for an unknown deployment', async () => {
+    const res = await post('/fn/nope', '{"a":1}', { authorization: 'Bearer sa_test-admin-token-0123456789' });
+    expect(res.status).toBe(404);
+  });
+
+  it('lets anyone call a public deployment', async () => {
+    await gw.admin('/api/deployments', { method: 'POST', body: publishForm({ name: 'open', public: 'true' }, { bytes: '{"toy":"sum"}', filename: 'x.toy.json' }) });
+    const res = await gw.app.request('/fn/open', { method: 'POST', body: '{"a":2,"b":2}', headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(200);
+    expect((await res.json()).prediction).toBe(4);
+  });
+
+  it.each([
+    ['{"a":1,"b":2', 400, 'invalid_json'],
+    ['', 400, 'invalid_json'],
+    ['"text"', 400, 'invalid_input'],
+    ['[]', 400, 'invalid_input'],
+    ['{"a":1}', 400, 'invalid_input'],
+    ['{"a":1,"b":"2"}', 400, 'invalid_input'],
+    ['{"a":1,"b":2,"c":3}', 400, 'invalid_input'],
+  ])('refuses body %s with %i %s', async (body, status, code) => {
+    const res = await post('/fn/sum', body);
+    expect(res.status).toBe(status);
+    expect((await res.json()).error.code).toBe(code);
+  });
+
+  it('names the field and the expected type', async () => {
+    const missing = await (await post('/fn/sum', '{"a":1}')).json();
+    expect(missing.error.field).toBe('b');
+    expect(missing.error.message).toContain('float64');
+    const wrong = await (await post('/fn/sum', '[{"a":1,"b":2},{"a":1,"b":"x"}]')).json();
+    expect(wrong.error.field).toContain('b');
+    expect(wrong.error.field).toContain('1');
+    expect(wrong.error.message).toMatch(/float64/);
+    const unknown = await (await post('/fn/sum', '{"a":1,"b":2,"c":3}')).json();
+    expect(unknown.error.field).toBe('c');
+  });
+
+  it('refuses bytes that are not UTF-8', async () => {
+    const res = await post('/fn/sum', new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]));
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('invalid_encoding');
+  });
+
+  it('refuses another media type with 415', async () => {
+    const res = await post('/fn/sum', 'a=1&b=2', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(res.status).toBe(415);
+    expect((await res.json()).error.message).toContain('application/json');
+  });
+
+  it('refuses a body over the limit with 413 and a batch over the limit with 413', async () => {
+    const big = await post('/fn/sum', JSON.stringify({ a: 1, b: 2, pad: 'x'.repeat(2 * 1024 * 1024) }));
+    expect(big.status).toBe(413);
+    const many = await post('/fn/sum', JSON.stringify(Array.from({ length: 1001 }, () => ({ a: 1, b: 1 }))));
+    expect(many.status).toBe(413);
+    expect((await many.json()).error.message).toContain('1000');
+  });
+
+  it('answers 500 with the model error and no internals', async () => {
+    const res = await post('/fn/sum', '{"a":13,"b":2}');
+    expect(res.status).toBe(500);
+    const body = await res.json();
+    expect(body.error).toEqual({ code: 'prediction_failed', message: 'toy model refuses a=13' });
+  });
+});
+
+describe('invocation log and metrics', () => {
+  it('records every call with id, version, status, input, output, error and latency', async () => {
+    const ok = await (await post('/fn/sum', '{"a":1,"b":2}')).json();
+    await post('/fn/sum', '{"a":1}');
+    await post('/fn/sum', '{"a":13,"b":0}');
+    const { invocations } = await (await gw.admin('/api/deployments/sum/invocations')).json();
+    expect(invocations).toHaveLength(3);
+    const byStatus = Object.fromEntries(invocations.map((i: { status: number }) => [i.status, i]));
+    expect(byStatus[200]).toMatchObject({ id: ok.id, version: 1, protocol: 'records', input: { a: 1, b: 2 }, output: [{ sum: 3 }], error: null });
+    expect(byStatus[200].latencyMs).toBeGreaterThan(0);
+    expect(byStatus[400].error.code).toBe('invalid_input');
+    expect(byStatus[500].error).toEqual({ code: 'prediction_failed', message: 'toy model refuses a=13' });
+  });
+
+  it('computes counts, errors and latency percentiles with a per-minute series', async () => {
+    for (let i = 0; i < 8; i++) await post('/fn/sum', `{"a":${i},"b":1}`);
+    await post('/fn/sum', '{"a":13,"b":1}');
+    await post('/fn/sum', '{"a":"x","b":1}');
+    const m = await (await gw.admin('/api/deployments/sum/metrics')).json();
+    expect(m.count).toBe(10);
+    expect(m.errors).toBe(2);
+    expect(m.serverErrors).toBe(1);
+    expect(m.errorRate).toBeCloseTo(0.2);
+    expect(m.latencyMs.p50).toBeGreaterThan(0);
+    expect(m.latencyMs.p99).toBeGreaterThanOrEqual(m.latencyMs.p95);
+    expect(m.series.reduce((s: number, p: { count: number }) => s + p.count, 0)).toBe(10);
+    const bad = await gw.admin('/api/deployments/sum/metrics?from=yesterday');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.field).toBe('from');
+  });
+});
