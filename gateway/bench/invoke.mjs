@@ -15,11 +15,17 @@ const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const durationArg = process.argv.indexOf('--duration');
 const duration = durationArg > 0 ? Number(process.argv[durationArg + 1]) : 8;
 const fixture = join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.onnx');
-const expected = JSON.parse(await readFile(join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.expected.json'), 'utf8'));
+const expected = JSON.parse(
+  await readFile(join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.expected.json'), 'utf8'),
+);
 const record = expected.records[0];
 
 function startProcess(args, env) {
-  const child = spawn(process.execPath, args, { cwd: gatewayDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: gatewayDir,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -38,8 +44,14 @@ async function waitFor(url) {
 
 async function load(url, opts) {
   const result = await autocannon({ url, duration, ...opts });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, total: result.requests.total };
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+  };
 }
 
 // Concurrency 1 with sub-millisecond resolution (autocannon rounds latencies to whole ms):
@@ -49,10 +61,22 @@ async function sequential(url, { body, headers }) {
   const u = new URL(url);
   const once = () =>
     new Promise((resolve, reject) => {
-      const req = request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      });
+      const req = request(
+        {
+          host: u.hostname,
+          port: u.port,
+          path: u.pathname,
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -78,8 +102,12 @@ async function rawSessionRun() {
   const session = await ort.InferenceSession.create(fixture);
   const name = session.inputNames[0];
   const values = Object.values(record).flat();
-  const feeds = () => ({ [name]: new ort.Tensor('float32', Float32Array.from(values), [1, values.length]) });
-  const fetches = session.outputNames.filter((_, i) => session.outputMetadata[i]?.isTensor !== false);
+  const feeds = () => ({
+    [name]: new ort.Tensor('float32', Float32Array.from(values), [1, values.length]),
+  });
+  const fetches = session.outputNames.filter(
+    (_, i) => session.outputMetadata[i]?.isTensor !== false,
+  );
   for (let i = 0; i < 2000; i++) await session.run(feeds(), fetches);
   const lat = [];
   const end = performance.now() + duration * 1000;
@@ -122,13 +150,23 @@ async function slipway() {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-'));
   const port = 18900 + Math.floor(Math.random() * 90);
   const token = 'sa_bench-admin-token-000000000';
-  const p = startProcess(['dist/index.js'], { SLIPWAY_DATA_DIR: dataDir, SLIPWAY_PORT: String(port), SLIPWAY_ADMIN_TOKEN: token });
+  const p = startProcess(['dist/index.js'], {
+    SLIPWAY_DATA_DIR: dataDir,
+    SLIPWAY_PORT: String(port),
+    SLIPWAY_ADMIN_TOKEN: token,
+  });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/api/health`);
   const form = new FormData();
   form.set('name', 'iris');
   form.set('file', new Blob([await readFile(fixture)]), 'iris.onnx');
-  const created = await (await fetch(`${base}/api/deployments`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).json();
+  const created = await (
+    await fetch(`${base}/api/deployments`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    })
+  ).json();
   const opts = {
     method: 'POST',
     body: JSON.stringify(record),
@@ -137,7 +175,11 @@ async function slipway() {
   await load(`${base}/fn/iris`, { ...opts, connections: 8, duration: 2 }); // warm-up
   const c1 = await sequential(`${base}/fn/iris`, opts);
   const c32 = await load(`${base}/fn/iris`, { ...opts, connections: 32 });
-  const metrics = await (await fetch(`${base}/api/deployments/iris/metrics`, { headers: { authorization: `Bearer ${token}` } })).json();
+  const metrics = await (
+    await fetch(`${base}/api/deployments/iris/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    })
+  ).json();
   p.child.kill('SIGTERM');
   await new Promise((r) => p.child.on('exit', r));
   await rm(dataDir, { recursive: true, force: true });
@@ -148,7 +190,8 @@ const raw = await rawSessionRun();
 const echo = await honoEcho();
 const gw = await slipway();
 
-const f = (n, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const f = (n, d = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const report = `# Benchmark results
 
 Made by \`npm run bench --workspace gateway\` (bench/invoke.mjs) on ${new Date().toISOString().slice(0, 10)},

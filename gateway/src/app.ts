@@ -50,7 +50,12 @@ export function createApp(deps: AppDeps) {
 
   app.route(
     '/api/deployments',
-    deploymentRoutes({ deployments: deps.deployments, invocations: deps.invocations, log: deps.log, maxUploadBytes: limits.maxUploadBytes }),
+    deploymentRoutes({
+      deployments: deps.deployments,
+      invocations: deps.invocations,
+      log: deps.log,
+      maxUploadBytes: limits.maxUploadBytes,
+    }),
   );
   app.route(
     '/api/pools',
@@ -63,15 +68,40 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.route('/fn', invokeRoutes({ invoker: deps.invoker, maxBodyBytes: limits.maxBodyBytes, maxBatch: limits.maxBatch }));
-  app.route('/v2/models', oipRoutes({ invoker: deps.invoker, repo: deps.repo, maxBodyBytes: limits.maxBodyBytes, maxBatch: limits.maxBatch }));
+  app.route(
+    '/fn',
+    invokeRoutes({
+      invoker: deps.invoker,
+      maxBodyBytes: limits.maxBodyBytes,
+      maxBatch: limits.maxBatch,
+    }),
+  );
+  app.route(
+    '/v2/models',
+    oipRoutes({
+      invoker: deps.invoker,
+      repo: deps.repo,
+      maxBodyBytes: limits.maxBodyBytes,
+      maxBatch: limits.maxBatch,
+    }),
+  );
   mountDocs(app, { version: deps.version, publicUrl: deps.publicUrl });
 
-  app.notFound((c) => c.json(new NotFoundError(`route ${c.req.method} ${c.req.path}`).toBody(), 404));
+  app.notFound((c) =>
+    c.json(new NotFoundError(`route ${c.req.method} ${c.req.path}`).toBody(), 404),
+  );
   app.onError((err, c) => {
     if (err instanceof HTTPException && !(err instanceof SlipwayError)) {
       const status = err.status;
-      return c.json({ error: { code: status === 413 ? 'too_large' : 'http_error', message: err.message || 'request failed' } }, status);
+      return c.json(
+        {
+          error: {
+            code: status === 413 ? 'too_large' : 'http_error',
+            message: err.message || 'request failed',
+          },
+        },
+        status,
+      );
     }
     if (!(err instanceof SlipwayError) || err.status >= 500) reportError(err);
     const { status, body } = toErrorResponse(err);

@@ -13,8 +13,16 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
-  SLIPWAY_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(512 * MiB),
-  SLIPWAY_MAX_BODY_BYTES: z.coerce.number().int().positive().default(16 * MiB),
+  SLIPWAY_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(512 * MiB),
+  SLIPWAY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(16 * MiB),
   SLIPWAY_MAX_BATCH: z.coerce.number().int().positive().default(10_000),
   SLIPWAY_POOLS: z
     .string()
@@ -26,7 +34,10 @@ const envSchema = z.object({
         .filter(Boolean);
       for (const n of names) {
         if (!POOL_NAMES.includes(n as PoolName)) {
-          ctx.addIssue({ code: 'custom', message: `unknown pool "${n}"; expected ${POOL_NAMES.join(', ')}` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown pool "${n}"; expected ${POOL_NAMES.join(', ')}`,
+          });
           return z.NEVER;
         }
       }
@@ -74,13 +85,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.SLIPWAY_HOST,
     port: e.SLIPWAY_PORT,
     dataDir: e.SLIPWAY_DATA_DIR,
-    publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.SLIPWAY_HOST}:${e.SLIPWAY_PORT}`).replace(/\/+$/, ''),
+    publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.SLIPWAY_HOST}:${e.SLIPWAY_PORT}`).replace(
+      /\/+$/,
+      '',
+    ),
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
     databaseUrl: e.DATABASE_URL,
     maxUploadBytes: e.SLIPWAY_MAX_UPLOAD_BYTES,
     maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,
     maxBatch: e.SLIPWAY_MAX_BATCH,
     pools: e.SLIPWAY_POOLS,
-    log: { flushMs: e.SLIPWAY_LOG_FLUSH_MS, batchSize: e.SLIPWAY_LOG_BATCH, recordInputs: e.SLIPWAY_LOG_INPUTS },
+    log: {
+      flushMs: e.SLIPWAY_LOG_FLUSH_MS,
+      batchSize: e.SLIPWAY_LOG_BATCH,
+      recordInputs: e.SLIPWAY_LOG_INPUTS,
+    },
   };
 }

@@ -1,7 +1,8 @@
 import type { ErrorBody } from './protocol/errors.js';
 
 /** HTTP statuses the gateway answers errors with (DESIGN.md, "Public HTTP contract"). */
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
+export type ErrorStatus =
+  400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 502 | 503 | 504;
 
 /**
  * A failure the gateway knows how to explain. Every error that reaches a client is one of

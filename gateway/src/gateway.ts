@@ -13,7 +13,10 @@ import type { RuntimeFactory } from './runtimes/types.js';
 import { DeploymentCatalog } from './serving/deployment-catalog.js';
 import { ModelHost } from './serving/model-host.js';
 
-export type GatewayConfig = Pick<Config, 'dataDir' | 'publicUrl' | 'maxUploadBytes' | 'maxBodyBytes' | 'maxBatch' | 'pools' | 'log'>;
+export type GatewayConfig = Pick<
+  Config,
+  'dataDir' | 'publicUrl' | 'maxUploadBytes' | 'maxBodyBytes' | 'maxBatch' | 'pools' | 'log'
+>;
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -48,16 +51,38 @@ export function createGateway(opts: {
   const log = new InvocationLog(invocations, {
     flushMs: config.log.flushMs,
     batchSize: config.log.batchSize,
-    onError: (err, dropped) => opts.reportError?.(new Error(`invocation log write failed (${dropped} rows dropped)`, { cause: err })),
+    onError: (err, dropped) =>
+      opts.reportError?.(
+        new Error(`invocation log write failed (${dropped} rows dropped)`, { cause: err }),
+      ),
   });
-  const deployments = new DeploymentService({ repo, store, registry, host, catalog, publicUrl: config.publicUrl, pools: config.pools });
-  const invoker = new Invoker({ catalog, repo, host, log, adminToken: opts.adminToken, recordInputs: config.log.recordInputs });
+  const deployments = new DeploymentService({
+    repo,
+    store,
+    registry,
+    host,
+    catalog,
+    publicUrl: config.publicUrl,
+    pools: config.pools,
+  });
+  const invoker = new Invoker({
+    catalog,
+    repo,
+    host,
+    log,
+    adminToken: opts.adminToken,
+    recordInputs: config.log.recordInputs,
+  });
   const app = createApp({
     version: opts.version,
     databaseKind: database.kind,
     adminToken: opts.adminToken,
     publicUrl: config.publicUrl,
-    limits: { maxUploadBytes: config.maxUploadBytes, maxBodyBytes: config.maxBodyBytes, maxBatch: config.maxBatch },
+    limits: {
+      maxUploadBytes: config.maxUploadBytes,
+      maxBodyBytes: config.maxBodyBytes,
+      maxBatch: config.maxBatch,
+    },
     pools: config.pools,
     deployments,
     repo,

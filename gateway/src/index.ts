@@ -10,7 +10,10 @@ import { join } from 'node:path';
 /** The only impure file: config → database → gateway → serve. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: join(config.dataDir, 'db') });
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: join(config.dataDir, 'db'),
+  });
   const admin = await resolveAdminToken(config.dataDir, config.adminToken);
   const gateway = createGateway({
     config,
@@ -23,11 +26,19 @@ async function main(): Promise<void> {
   await gateway.store.init();
   void gateway.deployments.warmUp();
 
-  const server = serve({ fetch: gateway.app.fetch, hostname: config.host, port: config.port }, (info) => {
-    console.log(`[slipway] gateway ${GATEWAY_VERSION} on ${config.publicUrl} (listening on ${info.address}:${info.port}), database: ${database.kind}`);
-    if (admin.generated) console.log(`[slipway] admin token (shown once, saved in ${admin.file}):\n  ${admin.token}`);
-    else if (admin.file) console.log(`[slipway] admin token: in ${admin.file}`);
-  });
+  const server = serve(
+    { fetch: gateway.app.fetch, hostname: config.host, port: config.port },
+    (info) => {
+      console.log(
+        `[slipway] gateway ${GATEWAY_VERSION} on ${config.publicUrl} (listening on ${info.address}:${info.port}), database: ${database.kind}`,
+      );
+      if (admin.generated)
+        console.log(
+          `[slipway] admin token (shown once, saved in ${admin.file}):\n  ${admin.token}`,
+        );
+      else if (admin.file) console.log(`[slipway] admin token: in ${admin.file}`);
+    },
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

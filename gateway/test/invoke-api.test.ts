@@ -7,7 +7,10 @@ beforeEach(async () => {
   gw = await startTestGateway();
   const res = await gw.admin('/api/deployments', {
     method: 'POST',
-    body: publishForm({ name: 'sum' }, { bytes: JSON.stringify({ toy: 'sum', failWhen: 13 }), filename: 'm.toy.json' }),
+    body: publishForm(
+      { name: 'sum' },
+      { bytes: JSON.stringify({ toy: 'sum', failWhen: 13 }), filename: 'm.toy.json' },
+    ),
   });
   key = (await res.json()).invokeKey;
 });
@@ -16,7 +19,11 @@ afterEach(async () => {
 });
 
 const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
-  gw.app.request(path, { method: 'POST', body, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } });
+  gw.app.request(path, {
+    method: 'POST',
+    body,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+  });
 
 describe('POST /fn/:name', () => {
   it('answers one record with an id, the version and the prediction', async () => {
@@ -24,7 +31,11 @@ describe('POST /fn/:name', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-slipway-version')).toBe('1');
     const body = await res.json();
-    expect(body).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), version: 1, prediction: 3 });
+    expect(body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      version: 1,
+      prediction: 3,
+    });
   });
 
   it('answers an array with ids and predictions in order', async () => {
@@ -36,7 +47,9 @@ describe('POST /fn/:name', () => {
   });
 
   it('accepts the admin token too', async () => {
-    const res = await post('/fn/sum', '{"a":1,"b":2}', { authorization: 'Bearer sa_test-admin-token-0123456789' });
+    const res = await post('/fn/sum', '{"a":1,"b":2}', {
+      authorization: 'Bearer sa_test-admin-token-0123456789',
+    });
     expect(res.status).toBe(200);
   });
 
@@ -52,19 +65,38 @@ describe('POST /fn/:name', () => {
   });
 
   it('refuses a key of another deployment', async () => {
-    const other = await (await gw.admin('/api/deployments', { method: 'POST', body: publishForm({ name: 'other' }, { bytes: '{"toy":"sum"}', filename: 'x.toy.json' }) })).json();
-    const res = await post('/fn/sum', '{"a":1,"b":2}', { authorization: `Bearer ${other.invokeKey}` });
+    const other = await (
+      await gw.admin('/api/deployments', {
+        method: 'POST',
+        body: publishForm({ name: 'other' }, { bytes: '{"toy":"sum"}', filename: 'x.toy.json' }),
+      })
+    ).json();
+    const res = await post('/fn/sum', '{"a":1,"b":2}', {
+      authorization: `Bearer ${other.invokeKey}`,
+    });
     expect(res.status).toBe(401);
   });
 
   it('answers 404 for an unknown deployment', async () => {
-    const res = await post('/fn/nope', '{"a":1}', { authorization: 'Bearer sa_test-admin-token-0123456789' });
+    const res = await post('/fn/nope', '{"a":1}', {
+      authorization: 'Bearer sa_test-admin-token-0123456789',
+    });
     expect(res.status).toBe(404);
   });
 
   it('lets anyone call a public deployment', async () => {
-    await gw.admin('/api/deployments', { method: 'POST', body: publishForm({ name: 'open', public: 'true' }, { bytes: '{"toy":"sum"}', filename: 'x.toy.json' }) });
-    const res = await gw.app.request('/fn/open', { method: 'POST', body: '{"a":2,"b":2}', headers: { 'content-type': 'application/json' } });
+    await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm(
+        { name: 'open', public: 'true' },
+        { bytes: '{"toy":"sum"}', filename: 'x.toy.json' },
+      ),
+    });
+    const res = await gw.app.request('/fn/open', {
+      method: 'POST',
+      body: '{"a":2,"b":2}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).prediction).toBe(4);
   });
@@ -102,15 +134,23 @@ describe('POST /fn/:name', () => {
   });
 
   it('refuses another media type with 415', async () => {
-    const res = await post('/fn/sum', 'a=1&b=2', { 'content-type': 'application/x-www-form-urlencoded' });
+    const res = await post('/fn/sum', 'a=1&b=2', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(res.status).toBe(415);
     expect((await res.json()).error.message).toContain('application/json');
   });
 
   it('refuses a body over the limit with 413 and a batch over the limit with 413', async () => {
-    const big = await post('/fn/sum', JSON.stringify({ a: 1, b: 2, pad: 'x'.repeat(2 * 1024 * 1024) }));
+    const big = await post(
+      '/fn/sum',
+      JSON.stringify({ a: 1, b: 2, pad: 'x'.repeat(2 * 1024 * 1024) }),
+    );
     expect(big.status).toBe(413);
-    const many = await post('/fn/sum', JSON.stringify(Array.from({ length: 1001 }, () => ({ a: 1, b: 1 }))));
+    const many = await post(
+      '/fn/sum',
+      JSON.stringify(Array.from({ length: 1001 }, () => ({ a: 1, b: 1 }))),
+    );
     expect(many.status).toBe(413);
     expect((await many.json()).error.message).toContain('1000');
   });
@@ -131,10 +171,20 @@ describe('invocation log and metrics', () => {
     const { invocations } = await (await gw.admin('/api/deployments/sum/invocations')).json();
     expect(invocations).toHaveLength(3);
     const byStatus = Object.fromEntries(invocations.map((i: { status: number }) => [i.status, i]));
-    expect(byStatus[200]).toMatchObject({ id: ok.id, version: 1, protocol: 'records', input: { a: 1, b: 2 }, output: [{ sum: 3 }], error: null });
+    expect(byStatus[200]).toMatchObject({
+      id: ok.id,
+      version: 1,
+      protocol: 'records',
+      input: { a: 1, b: 2 },
+      output: [{ sum: 3 }],
+      error: null,
+    });
     expect(byStatus[200].latencyMs).toBeGreaterThan(0);
     expect(byStatus[400].error.code).toBe('invalid_input');
-    expect(byStatus[500].error).toEqual({ code: 'prediction_failed', message: 'toy model refuses a=13' });
+    expect(byStatus[500].error).toEqual({
+      code: 'prediction_failed',
+      message: 'toy model refuses a=13',
+    });
   });
 
   it('computes counts, errors and latency percentiles with a per-minute series', async () => {

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
 
-const toy = (over: object = {}) => ({ bytes: JSON.stringify({ toy: 'sum', ...over }), filename: 'm.toy.json' });
+const toy = (over: object = {}) => ({
+  bytes: JSON.stringify({ toy: 'sum', ...over }),
+  filename: 'm.toy.json',
+});
 
 let gw: TestGateway;
 beforeEach(async () => {
@@ -21,7 +24,11 @@ describe('health', () => {
   it('answers without a token with the database kind and version', async () => {
     const res = await gw.app.request('/api/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', database: gw.database.kind, version: '0.0.0-test' });
+    expect(await res.json()).toEqual({
+      status: 'ok',
+      database: gw.database.kind,
+      version: '0.0.0-test',
+    });
   });
 });
 
@@ -47,7 +54,9 @@ describe('auth', () => {
 
   it('refuses an invoke key on the management API', async () => {
     const { invokeKey } = await (await publish({ name: 'sum' })).json();
-    const res = await gw.app.request('/api/deployments', { headers: { authorization: `Bearer ${invokeKey}` } });
+    const res = await gw.app.request('/api/deployments', {
+      headers: { authorization: `Bearer ${invokeKey}` },
+    });
     expect(res.status).toBe(401);
   });
 });
@@ -57,11 +66,19 @@ describe('publish', () => {
     const res = await publish({ name: 'sum' });
     expect(res.status).toBe(201);
     const d = await res.json();
-    expect(d).toMatchObject({ name: 'sum', version: 1, format: 'mojo', pool: 'cpu', status: 'ready', public: false, invokeUrl: 'http://slipway.test/fn/sum' });
+    expect(d).toMatchObject({
+      name: 'sum',
+      version: 1,
+      format: 'mojo',
+      pool: 'cpu',
+      status: 'ready',
+      public: false,
+      invokeUrl: 'http://slipway.test/fn/sum',
+    });
     expect(d.invokeKey).toMatch(/^sk_[A-Za-z0-9_-]{43}$/);
     expect(d.signature.inputs.map((f: { name: string }) => f.name)).toEqual(['a', 'b']);
     expect(d.curl).toContain(`Authorization: Bearer ${d.invokeKey}`);
-    expect(d.curl).toContain("-d '{\"a\":0,\"b\":0}'");
+    expect(d.curl).toContain('-d \'{"a":0,"b":0}\'');
     const again = await (await gw.admin('/api/deployments/sum')).json();
     expect(again.invokeKey).toBeUndefined();
     expect(again.curl).toContain('$SLIPWAY_KEY');
@@ -75,7 +92,9 @@ describe('publish', () => {
     expect(d.version).toBe(2);
     expect(d.invokeKey).toBeUndefined();
     const detail = await (await gw.admin('/api/deployments/sum')).json();
-    expect(detail.versions.map((v: { version: number; live: boolean }) => [v.version, v.live])).toEqual([
+    expect(
+      detail.versions.map((v: { version: number; live: boolean }) => [v.version, v.live]),
+    ).toEqual([
       [2, true],
       [1, false],
     ]);
@@ -99,13 +118,20 @@ describe('publish', () => {
   });
 
   it('refuses a missing file with 400 naming file', async () => {
-    const res = await gw.admin('/api/deployments', { method: 'POST', body: publishForm({ name: 'sum' }) });
+    const res = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name: 'sum' }),
+    });
     expect(res.status).toBe(400);
     expect((await res.json()).error.field).toBe('file');
   });
 
   it('refuses a body that is not multipart', async () => {
-    const res = await gw.admin('/api/deployments', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const res = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([400, 415]).toContain(res.status);
     expect((await res.json()).error).toBeDefined();
   });
@@ -161,9 +187,17 @@ describe('list, get, rollback, delete', () => {
     const { invokeKey } = await (await publish({ name: 'sum' })).json();
     await publish({ name: 'sum' }, toy({ failWhen: 1 }));
     const call = () =>
-      gw.app.request('/fn/sum', { method: 'POST', body: '{"a":1,"b":2}', headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' } });
+      gw.app.request('/fn/sum', {
+        method: 'POST',
+        body: '{"a":1,"b":2}',
+        headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' },
+      });
     expect((await call()).status).toBe(500);
-    const res = await gw.admin('/api/deployments/sum/rollback', { method: 'POST', body: '{"version":1}', headers: { 'content-type': 'application/json' } });
+    const res = await gw.admin('/api/deployments/sum/rollback', {
+      method: 'POST',
+      body: '{"version":1}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(200);
     expect((await res.json()).version).toBe(1);
     const ok = await call();
@@ -173,12 +207,25 @@ describe('list, get, rollback, delete', () => {
 
   it('refuses a rollback to an unknown version (404) or a bad one (400)', async () => {
     await publish({ name: 'sum' });
-    const post = (body: string) => gw.admin('/api/deployments/sum/rollback', { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const post = (body: string) =>
+      gw.admin('/api/deployments/sum/rollback', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
     expect((await post('{"version":7}')).status).toBe(404);
     const bad = await post('{"version":"one"}');
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.field).toBe('version');
-    expect((await gw.admin('/api/deployments/nope/rollback', { method: 'POST', body: '{"version":1}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+    expect(
+      (
+        await gw.admin('/api/deployments/nope/rollback', {
+          method: 'POST',
+          body: '{"version":1}',
+          headers: { 'content-type': 'application/json' },
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('deletes a deployment with its key and files', async () => {
@@ -187,7 +234,11 @@ describe('list, get, rollback, delete', () => {
     expect((await gw.admin('/api/deployments/sum')).status).toBe(404);
     expect((await gw.admin('/api/deployments/sum', { method: 'DELETE' })).status).toBe(404);
     expect(await readdir(join(gw.dataDir, 'artifacts'))).toEqual([]);
-    const res = await gw.app.request('/fn/sum', { method: 'POST', body: '{"a":1,"b":2}', headers: { authorization: `Bearer ${invokeKey}` } });
+    const res = await gw.app.request('/fn/sum', {
+      method: 'POST',
+      body: '{"a":1,"b":2}',
+      headers: { authorization: `Bearer ${invokeKey}` },
+    });
     expect(res.status).toBe(401);
   });
 });
@@ -195,16 +246,29 @@ describe('list, get, rollback, delete', () => {
 describe('pools and docs', () => {
   it('lists the configured pools', async () => {
     await publish({ name: 'sum' });
-    expect(await (await gw.admin('/api/pools')).json()).toEqual({ pools: [{ name: 'cpu', backend: 'local', deployments: 1 }] });
+    expect(await (await gw.admin('/api/pools')).json()).toEqual({
+      pools: [{ name: 'cpu', backend: 'local', deployments: 1 }],
+    });
   });
 
   it('serves an OpenAPI 3 document covering the management API and the data plane', async () => {
     const doc = await (await gw.admin('/api/openapi.json')).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/deployments', '/api/deployments/{name}', '/api/deployments/{name}/rollback', '/api/deployments/{name}/metrics', '/api/deployments/{name}/invocations', '/api/health', '/fn/{name}', '/v2/models/{name}/infer']) {
+    for (const path of [
+      '/api/deployments',
+      '/api/deployments/{name}',
+      '/api/deployments/{name}/rollback',
+      '/api/deployments/{name}/metrics',
+      '/api/deployments/{name}/invocations',
+      '/api/health',
+      '/fn/{name}',
+      '/v2/models/{name}/infer',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
-    expect(doc.paths['/api/deployments'].post.requestBody.content['multipart/form-data']).toBeDefined();
+    expect(
+      doc.paths['/api/deployments'].post.requestBody.content['multipart/form-data'],
+    ).toBeDefined();
   });
 
   it('serves the interactive docs page, token in the query', async () => {

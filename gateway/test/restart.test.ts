@@ -38,10 +38,16 @@ describe.each(testDatabaseKinds)('the gateway process on %s', (kind) => {
     expect(health.database).toBe(kind);
 
     const model = await readFile(new URL('classifier_zipmap.onnx', fixtures));
-    const expected = JSON.parse(await readFile(new URL('classifier_zipmap.expected.json', fixtures), 'utf8'));
+    const expected = JSON.parse(
+      await readFile(new URL('classifier_zipmap.expected.json', fixtures), 'utf8'),
+    );
     const auth = { authorization: `Bearer ${admin}` };
     const publish = () =>
-      fetch(`${proc!.url}/api/deployments`, { method: 'POST', headers: auth, body: publishForm({ name: 'iris' }, { bytes: model, filename: 'iris.onnx' }) });
+      fetch(`${proc!.url}/api/deployments`, {
+        method: 'POST',
+        headers: auth,
+        body: publishForm({ name: 'iris' }, { bytes: model, filename: 'iris.onnx' }),
+      });
     const created = await (await publish()).json();
     expect(created.invokeKey).toBeDefined();
     expect((await (await publish()).json()).version).toBe(2);
@@ -55,7 +61,10 @@ describe.each(testDatabaseKinds)('the gateway process on %s', (kind) => {
     const invoke = (p: GatewayProcess) =>
       fetch(`${p.url}/fn/iris`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${created.invokeKey}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${created.invokeKey}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify(expected.records.slice(0, 3)),
       });
     const before = await (await invoke(proc)).json();
@@ -71,10 +80,14 @@ describe.each(testDatabaseKinds)('the gateway process on %s', (kind) => {
     expect(afterBody.version).toBe(1);
     expect(afterBody.predictions).toEqual(before.predictions);
 
-    const detail = await (await fetch(`${proc.url}/api/deployments/iris`, { headers: auth })).json();
+    const detail = await (
+      await fetch(`${proc.url}/api/deployments/iris`, { headers: auth })
+    ).json();
     expect(detail.version).toBe(1);
     expect(detail.versions.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    const { invocations } = await (await fetch(`${proc.url}/api/deployments/iris/invocations`, { headers: auth })).json();
+    const { invocations } = await (
+      await fetch(`${proc.url}/api/deployments/iris/invocations`, { headers: auth })
+    ).json();
     expect(invocations.map((i: { id: string }) => i.id)).toContain(before.ids[0].split(':')[0]);
     expect(invocations).toHaveLength(2);
   });

@@ -19,7 +19,8 @@ export class ArtifactStore {
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     // Temporary files are only left behind by a crash mid-upload.
-    for (const f of await readdir(this.dir)) if (f.startsWith('.tmp-')) await rm(join(this.dir, f), { force: true });
+    for (const f of await readdir(this.dir))
+      if (f.startsWith('.tmp-')) await rm(join(this.dir, f), { force: true });
   }
 
   path(sha256: string): string {
@@ -35,7 +36,8 @@ export class ArtifactStore {
   async put(bytes: Uint8Array, filename?: string): Promise<StoredArtifact> {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const target = this.path(sha256);
-    if (await exists(target)) return { path: target, sha256, size: bytes.byteLength, filename, fresh: false };
+    if (await exists(target))
+      return { path: target, sha256, size: bytes.byteLength, filename, fresh: false };
     const tmp = join(this.dir, `.tmp-${randomUUID()}`);
     const fh = await open(tmp, 'wx', 0o640);
     try {

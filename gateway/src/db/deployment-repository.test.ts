@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { openTestDatabase, testDatabaseKinds, type TestDatabase } from '../../test/support/databases.js';
+import {
+  openTestDatabase,
+  testDatabaseKinds,
+  type TestDatabase,
+} from '../../test/support/databases.js';
 import { DeploymentRepository, type NewVersion } from './deployment-repository.js';
 import { InvocationRepository } from './invocation-repository.js';
 
@@ -48,7 +52,9 @@ describe.each(testDatabaseKinds)('DeploymentRepository on %s', (kind) => {
   it('gives concurrent publishes of one name distinct consecutive versions', async () => {
     const repo = await open();
     await repo.publish(version('iris', 'a'));
-    const results = await Promise.all(['b', 'c', 'd'].map((sha) => repo.publish(version('iris', sha))));
+    const results = await Promise.all(
+      ['b', 'c', 'd'].map((sha) => repo.publish(version('iris', sha))),
+    );
     expect(results.map((r) => r.record.live.version).sort()).toEqual([2, 3, 4]);
   });
 
@@ -76,7 +82,18 @@ describe.each(testDatabaseKinds)('DeploymentRepository on %s', (kind) => {
     await repo.publish(version('one', 'own'));
     await repo.publish(version('two', 'shared'));
     await log.insertMany([
-      { id: crypto.randomUUID(), deploymentName: 'one', version: 1, time: new Date(), latencyMs: 1, status: 200, protocol: 'records', input: {}, output: {}, error: null },
+      {
+        id: crypto.randomUUID(),
+        deploymentName: 'one',
+        version: 1,
+        time: new Date(),
+        latencyMs: 1,
+        status: 200,
+        protocol: 'records',
+        input: {},
+        output: {},
+        error: null,
+      },
     ]);
     const result = await repo.delete('one');
     expect(result).toEqual({ deleted: true, orphanArtifacts: ['own'] });
@@ -112,7 +129,11 @@ describe.each(testDatabaseKinds)('InvocationRepository on %s', (kind) => {
       error: null,
     }));
     await log.insertMany(rows);
-    const m = await log.metrics('iris', new Date('2026-11-22T09:00:00Z'), new Date('2026-11-22T11:00:00Z'));
+    const m = await log.metrics(
+      'iris',
+      new Date('2026-11-22T09:00:00Z'),
+      new Date('2026-11-22T11:00:00Z'),
+    );
     expect(m.count).toBe(100);
     expect(m.errors).toBe(20);
     expect(m.serverErrors).toBe(10);

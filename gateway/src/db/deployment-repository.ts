@@ -64,7 +64,11 @@ export class DeploymentRepository {
       const created = inserted.length === 1;
       // Lock the row first, then read the highest version in a later statement: under READ
       // COMMITTED a later statement sees what a publish that held the lock committed.
-      await tx.select({ name: deployments.name }).from(deployments).where(eq(deployments.name, v.name)).for('update');
+      await tx
+        .select({ name: deployments.name })
+        .from(deployments)
+        .where(eq(deployments.name, v.name))
+        .for('update');
       const [row] = await tx
         .select({ max: sql<number | null>`max(${versions.version})` })
         .from(versions)
@@ -80,7 +84,9 @@ export class DeploymentRepository {
         signature: v.signature,
       });
       if (created) {
-        await tx.insert(tokens).values({ id: v.invokeKeyId, deploymentName: v.name, hash: v.invokeKeyHash });
+        await tx
+          .insert(tokens)
+          .values({ id: v.invokeKeyId, deploymentName: v.name, hash: v.invokeKeyHash });
       } else {
         await tx
           .update(deployments)
@@ -103,7 +109,10 @@ export class DeploymentRepository {
       .from(deployments)
       .innerJoin(
         versions,
-        and(eq(versions.deploymentName, deployments.name), eq(versions.version, deployments.liveVersion)),
+        and(
+          eq(versions.deploymentName, deployments.name),
+          eq(versions.version, deployments.liveVersion),
+        ),
       )
       .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
       .orderBy(asc(deployments.name));
@@ -151,7 +160,10 @@ export class DeploymentRepository {
         .selectDistinct({ sha: versions.artifactSha256 })
         .from(versions)
         .where(eq(versions.deploymentName, name));
-      const gone = await tx.delete(deployments).where(eq(deployments.name, name)).returning({ name: deployments.name });
+      const gone = await tx
+        .delete(deployments)
+        .where(eq(deployments.name, name))
+        .returning({ name: deployments.name });
       if (gone.length === 0) return { deleted: false, orphanArtifacts: [] };
       await tx.delete(invocations).where(eq(invocations.deploymentName, name));
       const shas = used.map((u) => u.sha);
@@ -189,7 +201,10 @@ async function getWith(db: Db, name: string): Promise<DeploymentRecord | undefin
     .from(deployments)
     .innerJoin(
       versions,
-      and(eq(versions.deploymentName, deployments.name), eq(versions.version, deployments.liveVersion)),
+      and(
+        eq(versions.deploymentName, deployments.name),
+        eq(versions.version, deployments.liveVersion),
+      ),
     )
     .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
     .where(eq(deployments.name, name));

@@ -41,16 +41,26 @@ export class InvocationRepository {
 
   /** Count, errors and latency percentiles over [from, to), with a per-minute series. */
   async metrics(name: string, from: Date, to: Date, version?: number): Promise<Metrics> {
-    const conds = [eq(invocations.deploymentName, name), gte(invocations.time, from), lt(invocations.time, to)];
+    const conds = [
+      eq(invocations.deploymentName, name),
+      gte(invocations.time, from),
+      lt(invocations.time, to),
+    ];
     if (version !== undefined) conds.push(eq(invocations.version, version));
     const where = and(...conds);
     const agg = {
       count: sql<number>`count(*)::int`,
       errors: sql<number>`(count(*) filter (where ${invocations.status} >= 400))::int`,
       serverErrors: sql<number>`(count(*) filter (where ${invocations.status} >= 500))::int`,
-      p50: sql<number | null>`percentile_cont(0.5) within group (order by ${invocations.latencyMs})`,
-      p95: sql<number | null>`percentile_cont(0.95) within group (order by ${invocations.latencyMs})`,
-      p99: sql<number | null>`percentile_cont(0.99) within group (order by ${invocations.latencyMs})`,
+      p50: sql<
+        number | null
+      >`percentile_cont(0.5) within group (order by ${invocations.latencyMs})`,
+      p95: sql<
+        number | null
+      >`percentile_cont(0.95) within group (order by ${invocations.latencyMs})`,
+      p99: sql<
+        number | null
+      >`percentile_cont(0.99) within group (order by ${invocations.latencyMs})`,
     };
     const [total] = await this.db
       .select({ ...agg, mean: sql<number | null>`avg(${invocations.latencyMs})` })
@@ -82,7 +92,12 @@ export class InvocationRepository {
       errors,
       serverErrors: Number(total?.serverErrors ?? 0),
       errorRate: count === 0 ? 0 : errors / count,
-      latencyMs: { p50: num(total?.p50), p95: num(total?.p95), p99: num(total?.p99), mean: num(total?.mean) },
+      latencyMs: {
+        p50: num(total?.p50),
+        p95: num(total?.p95),
+        p99: num(total?.p99),
+        mean: num(total?.mean),
+      },
       series,
     };
   }

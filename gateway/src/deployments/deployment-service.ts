@@ -2,8 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
-import { InvalidInputError, NotFoundError, SlipwayError, UnusableArtifactError } from '../errors.js';
-import { FORMATS, POOL_NAMES, type Deployment, type DeploymentDetail, type Format, type PoolName } from '../protocol/deployments.js';
+import {
+  InvalidInputError,
+  NotFoundError,
+  SlipwayError,
+  UnusableArtifactError,
+} from '../errors.js';
+import {
+  FORMATS,
+  POOL_NAMES,
+  type Deployment,
+  type DeploymentDetail,
+  type Format,
+  type PoolName,
+} from '../protocol/deployments.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { ModelHost } from '../serving/model-host.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
@@ -40,11 +52,19 @@ export class DeploymentService {
   async publish(form: PublishForm): Promise<{ deployment: Deployment; created: boolean }> {
     const input = this.parseForm(form);
     const { store, registry, repo, host, catalog } = this.deps;
-    const factory = input.format ? registry.get(input.format) : registry.detect({ head: input.bytes.subarray(0, 4096), filename: input.filename });
+    const factory = input.format
+      ? registry.get(input.format)
+      : registry.detect({ head: input.bytes.subarray(0, 4096), filename: input.filename });
     if (!factory) {
       throw input.format
-        ? new UnusableArtifactError(`format ${input.format} is not served by this gateway; it serves ${registry.formats().join(', ')}`, 'unsupported_format')
-        : new UnusableArtifactError(`could not tell the file's format; pass format= one of ${registry.formats().join(', ')}`, 'unknown_format');
+        ? new UnusableArtifactError(
+            `format ${input.format} is not served by this gateway; it serves ${registry.formats().join(', ')}`,
+            'unsupported_format',
+          )
+        : new UnusableArtifactError(
+            `could not tell the file's format; pass format= one of ${registry.formats().join(', ')}`,
+            'unknown_format',
+          );
     }
     const artifact = await store.put(input.bytes, input.filename);
     const runtime = factory.create(
@@ -81,9 +101,14 @@ export class DeploymentService {
     } catch (err) {
       await runtime.unload().catch(() => {});
       // Nothing half-made stays behind: the file goes unless a stored version uses it.
-      if (artifact.fresh && !(await repo.artifactShas()).includes(artifact.sha256)) await store.remove(artifact.sha256);
+      if (artifact.fresh && !(await repo.artifactShas()).includes(artifact.sha256))
+        await store.remove(artifact.sha256);
       if (err instanceof SlipwayError) throw err;
-      throw new UnusableArtifactError(`the ${factory.format} runtime could not load the file: ${(err as Error).message}`, 'unusable_artifact', { cause: err });
+      throw new UnusableArtifactError(
+        `the ${factory.format} runtime could not load the file: ${(err as Error).message}`,
+        'unusable_artifact',
+        { cause: err },
+      );
     }
   }
 
@@ -106,7 +131,8 @@ export class DeploymentService {
       throw new InvalidInputError('version: expected a positive integer', 'version');
     }
     await this.require(name);
-    if (!(await this.deps.repo.setLive(name, version))) throw new NotFoundError(`version ${version} of deployment ${name}`);
+    if (!(await this.deps.repo.setLive(name, version)))
+      throw new NotFoundError(`version ${version} of deployment ${name}`);
     this.deps.catalog.invalidate(name);
     const detail = await this.get(name);
     // Load it now so the first call after a rollback is warm; errors surface on invoke.
@@ -136,12 +162,20 @@ export class DeploymentService {
   }
 
   private present(r: DeploymentRecord): Deployment {
-    return presentDeployment(r, { publicUrl: this.deps.publicUrl, status: this.deps.host.status(r.name, r.liveVersion) });
+    return presentDeployment(r, {
+      publicUrl: this.deps.publicUrl,
+      status: this.deps.host.status(r.name, r.liveVersion),
+    });
   }
 
   private parseForm(form: PublishForm) {
-    if (!form.file) throw new InvalidInputError('file: expected the model file as a multipart file field', 'file');
-    if (form.file.bytes.byteLength === 0) throw new InvalidInputError('file: the uploaded file is empty', 'file');
+    if (!form.file)
+      throw new InvalidInputError(
+        'file: expected the model file as a multipart file field',
+        'file',
+      );
+    if (form.file.bytes.byteLength === 0)
+      throw new InvalidInputError('file: the uploaded file is empty', 'file');
     const name = form.name ?? '';
     if (!DEPLOYMENT_NAME.test(name)) {
       throw new InvalidInputError(
@@ -151,11 +185,13 @@ export class DeploymentService {
     }
     let format: Format | undefined;
     if (form.format !== undefined && form.format !== '') {
-      if (!FORMATS.includes(form.format as Format)) throw new InvalidInputError(`format: expected one of ${FORMATS.join(', ')}`, 'format');
+      if (!FORMATS.includes(form.format as Format))
+        throw new InvalidInputError(`format: expected one of ${FORMATS.join(', ')}`, 'format');
       format = form.format as Format;
     }
     const pool = (form.pool || 'cpu') as PoolName;
-    if (!POOL_NAMES.includes(pool)) throw new InvalidInputError(`pool: expected one of ${POOL_NAMES.join(', ')}`, 'pool');
+    if (!POOL_NAMES.includes(pool))
+      throw new InvalidInputError(`pool: expected one of ${POOL_NAMES.join(', ')}`, 'pool');
     if (!this.deps.pools.includes(pool)) {
       throw new UnusableArtifactError(
         `pool: this gateway has no ${pool} pool (it has ${this.deps.pools.join(', ')}); configure it with SLIPWAY_POOLS`,
@@ -170,11 +206,21 @@ export class DeploymentService {
       } catch {
         throw new InvalidInputError('config: expected a JSON object', 'config');
       }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new InvalidInputError('config: expected a JSON object', 'config');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new InvalidInputError('config: expected a JSON object', 'config');
       config = parsed as Record<string, unknown>;
     }
     const pub = form.public ?? 'false';
-    if (pub !== 'true' && pub !== 'false') throw new InvalidInputError('public: expected true or false', 'public');
-    return { bytes: form.file.bytes, filename: form.file.filename, name, format, pool, config, public: pub === 'true' };
+    if (pub !== 'true' && pub !== 'false')
+      throw new InvalidInputError('public: expected true or false', 'public');
+    return {
+      bytes: form.file.bytes,
+      filename: form.file.filename,
+      name,
+      format,
+      pool,
+      config,
+      public: pub === 'true',
+    };
   }
 }

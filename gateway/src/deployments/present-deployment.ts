@@ -17,7 +17,11 @@ export function presentDeployment(
     public: record.public,
     invokeUrl,
     signature: record.live.signature,
-    curl: curlCommand(invokeUrl, record.live.signature, record.public ? undefined : (opts.invokeKey ?? '$SLIPWAY_KEY')),
+    curl: curlCommand(
+      invokeUrl,
+      record.live.signature,
+      record.public ? undefined : (opts.invokeKey ?? '$SLIPWAY_KEY'),
+    ),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };
@@ -56,7 +60,10 @@ function exampleValue(f: FieldSpec): unknown {
   if (f.default !== undefined) return f.default;
   const scalar = f.values?.[0] ?? scalarOf(f.type);
   const dims = (f.shape ?? []).filter((d, _i, all) => !(all.length === 1 && d === 1));
-  return dims.reduceRight<unknown>((inner, d) => Array.from({ length: d ?? 1 }, () => inner), scalar);
+  return dims.reduceRight<unknown>(
+    (inner, d) => Array.from({ length: d ?? 1 }, () => inner),
+    scalar,
+  );
 }
 
 function scalarOf(type: FieldSpec['type']): unknown {

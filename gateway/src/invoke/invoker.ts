@@ -44,7 +44,10 @@ export class Invoker {
     const record = await this.deps.catalog.get(name);
     if (record?.public) return record;
     const token = bearerToken(authorization);
-    if (!token) throw new UnauthorizedError(`deployment ${name} needs a key: send "Authorization: Bearer <invoke key>"`);
+    if (!token)
+      throw new UnauthorizedError(
+        `deployment ${name} needs a key: send "Authorization: Bearer <invoke key>"`,
+      );
     if (sameSecret(token, this.deps.adminToken)) {
       if (!record) throw new NotFoundError(`deployment ${name}`);
       return record;
@@ -60,7 +63,8 @@ export class Invoker {
     const v = version ?? record.liveVersion;
     const warm = this.deps.host.peek(record.name, v);
     if (warm) return { record, served: warm };
-    const versionRecord = v === record.liveVersion ? record.live : await this.deps.repo.version(record.name, v);
+    const versionRecord =
+      v === record.liveVersion ? record.live : await this.deps.repo.version(record.name, v);
     if (!versionRecord) throw new NotFoundError(`version ${v} of deployment ${record.name}`);
     return { record, served: await this.deps.host.acquire(versionRecord, record.pool) };
   }
@@ -87,7 +91,10 @@ export class Invoker {
       return { id, ids, version: served.version, predictions };
     } catch (err) {
       const status = err instanceof SlipwayError ? err.status : 500;
-      const error = err instanceof SlipwayError ? { code: err.code, message: err.message } : { code: 'internal', message: 'internal error' };
+      const error =
+        err instanceof SlipwayError
+          ? { code: err.code, message: err.message }
+          : { code: 'internal', message: 'internal error' };
       this.logCall(id, target, protocol, started, status, rawInput, null, error);
       throw err;
     }

@@ -15,20 +15,27 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
     );
   }
   const declared = Number(c.req.header('content-length'));
-  if (declared > maxBytes) throw new TooLargeError(`request body is ${declared} bytes; the limit is ${maxBytes}`);
+  if (declared > maxBytes)
+    throw new TooLargeError(`request body is ${declared} bytes; the limit is ${maxBytes}`);
   const bytes = new Uint8Array(await c.req.arrayBuffer());
-  if (bytes.byteLength > maxBytes) throw new TooLargeError(`request body is over the limit of ${maxBytes} bytes`);
+  if (bytes.byteLength > maxBytes)
+    throw new TooLargeError(`request body is over the limit of ${maxBytes} bytes`);
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     throw new InvalidInputError('request body is not valid UTF-8', undefined, 'invalid_encoding');
   }
-  if (text.trim() === '') throw new InvalidInputError('request body is empty; expected JSON', undefined, 'invalid_json');
+  if (text.trim() === '')
+    throw new InvalidInputError('request body is empty; expected JSON', undefined, 'invalid_json');
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new InvalidInputError(`request body is not valid JSON: ${(err as Error).message}`, undefined, 'invalid_json');
+    throw new InvalidInputError(
+      `request body is not valid JSON: ${(err as Error).message}`,
+      undefined,
+      'invalid_json',
+    );
   }
 }
 

@@ -18,7 +18,10 @@ const row = (i: number): InvocationRow => ({
 describe('InvocationLog', () => {
   it('writes full batches at once and the rest after flushMs, as multi-row inserts', async () => {
     const batches: number[] = [];
-    const log = new InvocationLog({ insertMany: async (r) => void batches.push(r.length) }, { flushMs: 20, batchSize: 10 });
+    const log = new InvocationLog(
+      { insertMany: async (r) => void batches.push(r.length) },
+      { flushMs: 20, batchSize: 10 },
+    );
     for (let i = 0; i < 25; i++) log.record(row(i));
     await new Promise((r) => setTimeout(r, 60));
     expect(batches).toEqual([10, 10, 5]);
@@ -29,7 +32,12 @@ describe('InvocationLog', () => {
     const written: InvocationRow[] = [];
     const errors: unknown[] = [];
     const log = new InvocationLog(
-      { insertMany: async (r) => { if (fail) throw new Error('db down'); written.push(...r); } },
+      {
+        insertMany: async (r) => {
+          if (fail) throw new Error('db down');
+          written.push(...r);
+        },
+      },
       { flushMs: 1000, batchSize: 100, onError: (e) => errors.push(e) },
     );
     log.record(row(1));
@@ -46,7 +54,11 @@ describe('InvocationLog', () => {
   it('drops the oldest rows beyond maxBuffered and says how many', async () => {
     const dropped: number[] = [];
     const log = new InvocationLog(
-      { insertMany: async () => { throw new Error('db down'); } },
+      {
+        insertMany: async () => {
+          throw new Error('db down');
+        },
+      },
       { flushMs: 1000, batchSize: 100, maxBuffered: 3, onError: (_e, n) => dropped.push(n) },
     );
     for (let i = 0; i < 5; i++) log.record(row(i));
@@ -56,7 +68,10 @@ describe('InvocationLog', () => {
 
   it('flushes on close and ignores rows after it', async () => {
     const written: InvocationRow[] = [];
-    const log = new InvocationLog({ insertMany: async (r) => void written.push(...r) }, { flushMs: 10_000 });
+    const log = new InvocationLog(
+      { insertMany: async (r) => void written.push(...r) },
+      { flushMs: 10_000 },
+    );
     log.record(row(1));
     await log.close();
     log.record(row(2));

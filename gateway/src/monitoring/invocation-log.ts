@@ -32,7 +32,12 @@ export class InvocationLog {
 
   constructor(
     private readonly sink: InvocationSink,
-    { flushMs = 200, batchSize = 500, maxBuffered = 100_000, onError = () => {} }: InvocationLogOptions = {},
+    {
+      flushMs = 200,
+      batchSize = 500,
+      maxBuffered = 100_000,
+      onError = () => {},
+    }: InvocationLogOptions = {},
   ) {
     this.flushMs = flushMs;
     this.batchSize = batchSize;

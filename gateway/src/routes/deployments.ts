@@ -33,7 +33,9 @@ const publish = createRoute({
   path: '/',
   summary: 'Publish a model file or notebook (same name again = next version, made live)',
   security,
-  request: { body: { content: { 'multipart/form-data': { schema: PublishFormSchema } }, required: true } },
+  request: {
+    body: { content: { 'multipart/form-data': { schema: PublishFormSchema } }, required: true },
+  },
   responses: {
     201: json(DeploymentSchema, 'Created a deployment (invokeKey shown once) or a new version'),
     ...errorResponses(400, 401, 413, 415, 422),
@@ -45,7 +47,10 @@ const list = createRoute({
   path: '/',
   summary: 'List deployments',
   security,
-  responses: { 200: json(z.object({ deployments: z.array(DeploymentSchema) }), 'Every deployment'), ...errorResponses(401) },
+  responses: {
+    200: json(z.object({ deployments: z.array(DeploymentSchema) }), 'Every deployment'),
+    ...errorResponses(401),
+  },
 });
 
 const get = createRoute({
@@ -73,9 +78,17 @@ const rollback = createRoute({
   security,
   request: {
     params: NameParam,
-    body: { content: { 'application/json': { schema: z.object({ version: z.number().int().positive() }) } }, required: true },
+    body: {
+      content: {
+        'application/json': { schema: z.object({ version: z.number().int().positive() }) },
+      },
+      required: true,
+    },
   },
-  responses: { 200: json(DeploymentDetailSchema, 'The deployment, now at that version'), ...errorResponses(400, 401, 404) },
+  responses: {
+    200: json(DeploymentDetailSchema, 'The deployment, now at that version'),
+    ...errorResponses(400, 401, 404),
+  },
 });
 
 const invocationsRoute = createRoute({
@@ -87,10 +100,16 @@ const invocationsRoute = createRoute({
     params: NameParam,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(50),
-      before: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Page back: calls before this time.' }),
+      before: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .openapi({ description: 'Page back: calls before this time.' }),
     }),
   },
-  responses: { 200: json(z.object({ invocations: z.array(InvocationSchema) }), 'Recent calls'), ...errorResponses(400, 401, 404) },
+  responses: {
+    200: json(z.object({ invocations: z.array(InvocationSchema) }), 'Recent calls'),
+    ...errorResponses(400, 401, 404),
+  },
 });
 
 const metrics = createRoute({
@@ -101,7 +120,10 @@ const metrics = createRoute({
   request: {
     params: NameParam,
     query: z.object({
-      from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: an hour before `to`.' }),
+      from: z.iso
+        .datetime({ offset: true })
+        .optional()
+        .openapi({ description: 'Default: an hour before `to`.' }),
       to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: now.' }),
       version: z.coerce.number().int().positive().optional(),
     }),
@@ -110,7 +132,12 @@ const metrics = createRoute({
 });
 
 /** `/api/deployments`: the management API. */
-export function deploymentRoutes({ deployments, invocations, log, maxUploadBytes }: DeploymentRoutesDeps) {
+export function deploymentRoutes({
+  deployments,
+  invocations,
+  log,
+  maxUploadBytes,
+}: DeploymentRoutesDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
   app.use(
@@ -118,31 +145,33 @@ export function deploymentRoutes({ deployments, invocations, log, maxUploadBytes
     bodyLimit({
       maxSize: maxUploadBytes,
       onError: () => {
-        throw new TooLargeError(`upload is over the limit of ${maxUploadBytes} bytes (SLIPWAY_MAX_UPLOAD_BYTES)`);
+        throw new TooLargeError(
+          `upload is over the limit of ${maxUploadBytes} bytes (SLIPWAY_MAX_UPLOAD_BYTES)`,
+        );
       },
     }),
   );
 
-  app.openapi(
-    publish,
-    async (c) => {
-      const form = await c.req.parseBody().catch(() => {
-        throw new InvalidInputError('expected a multipart/form-data body with a file field', 'file');
-      });
-      const file = form['file'];
-      const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
-      const input: PublishForm = {
-        file: file instanceof File ? { bytes: new Uint8Array(await file.arrayBuffer()), filename: file.name || undefined } : undefined,
-        name: text('name'),
-        format: text('format'),
-        pool: text('pool'),
-        config: text('config'),
-        public: text('public'),
-      };
-      const { deployment } = await deployments.publish(input);
-      return c.json(deployment, 201);
-    },
-  );
+  app.openapi(publish, async (c) => {
+    const form = await c.req.parseBody().catch(() => {
+      throw new InvalidInputError('expected a multipart/form-data body with a file field', 'file');
+    });
+    const file = form['file'];
+    const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+    const input: PublishForm = {
+      file:
+        file instanceof File
+          ? { bytes: new Uint8Array(await file.arrayBuffer()), filename: file.name || undefined }
+          : undefined,
+      name: text('name'),
+      format: text('format'),
+      pool: text('pool'),
+      config: text('config'),
+      public: text('public'),
+    };
+    const { deployment } = await deployments.publish(input);
+    return c.json(deployment, 201);
+  });
 
   app.openapi(list, async (c) => c.json({ deployments: await deployments.list() }, 200));
 
@@ -163,7 +192,15 @@ export function deploymentRoutes({ deployments, invocations, log, maxUploadBytes
     const { limit, before } = c.req.valid('query');
     await deployments.require(name);
     await log.flush();
-    return c.json({ invocations: await invocations.recent(name, { limit, before: before ? new Date(before) : undefined }) }, 200);
+    return c.json(
+      {
+        invocations: await invocations.recent(name, {
+          limit,
+          before: before ? new Date(before) : undefined,
+        }),
+      },
+      200,
+    );
   });
 
   app.openapi(metrics, async (c) => {

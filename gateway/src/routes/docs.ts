@@ -5,10 +5,22 @@ import { ErrorSchema } from './schemas.js';
 
 const anyJson = { 'application/json': { schema: z.any() } };
 const errors = {
-  400: { description: 'Invalid input, naming the field', content: { 'application/json': { schema: ErrorSchema } } },
-  401: { description: 'Missing or invalid key', content: { 'application/json': { schema: ErrorSchema } } },
-  404: { description: 'Unknown deployment or version', content: { 'application/json': { schema: ErrorSchema } } },
-  413: { description: 'Body or batch too large', content: { 'application/json': { schema: ErrorSchema } } },
+  400: {
+    description: 'Invalid input, naming the field',
+    content: { 'application/json': { schema: ErrorSchema } },
+  },
+  401: {
+    description: 'Missing or invalid key',
+    content: { 'application/json': { schema: ErrorSchema } },
+  },
+  404: {
+    description: 'Unknown deployment or version',
+    content: { 'application/json': { schema: ErrorSchema } },
+  },
+  413: {
+    description: 'Body or batch too large',
+    content: { 'application/json': { schema: ErrorSchema } },
+  },
   415: { description: 'Not JSON', content: { 'application/json': { schema: ErrorSchema } } },
 };
 const name = z.object({ name: z.string() });
@@ -17,7 +29,10 @@ const name = z.object({ name: z.string() });
  * Documents the data plane (plain Hono handlers, so the hot path skips zod) in the same
  * OpenAPI registry, and serves the document and an interactive page.
  */
-export function mountDocs(app: OpenAPIHono, { version, publicUrl }: { version: string; publicUrl: string }) {
+export function mountDocs(
+  app: OpenAPIHono,
+  { version, publicUrl }: { version: string; publicUrl: string },
+) {
   const r = app.openAPIRegistry;
   r.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   r.registerPath({
@@ -26,12 +41,19 @@ export function mountDocs(app: OpenAPIHono, { version, publicUrl }: { version: s
     summary: 'Predict: a JSON object is one record, an array is many',
     security: [{ bearer: [] }],
     request: { params: name, body: { content: anyJson } },
-    responses: { 200: { description: '{id, version, prediction} or {ids, version, predictions}', content: anyJson }, ...errors },
+    responses: {
+      200: {
+        description: '{id, version, prediction} or {ids, version, predictions}',
+        content: anyJson,
+      },
+      ...errors,
+    },
   });
   r.registerPath({
     method: 'post',
     path: '/fn/{name}/invocations',
-    summary: 'Predict with an MLflow scoring body (dataframe_split, dataframe_records, instances, inputs)',
+    summary:
+      'Predict with an MLflow scoring body (dataframe_split, dataframe_records, instances, inputs)',
     security: [{ bearer: [] }],
     request: { params: name, body: { content: anyJson } },
     responses: { 200: { description: '{predictions, ids}', content: anyJson }, ...errors },
@@ -42,7 +64,10 @@ export function mountDocs(app: OpenAPIHono, { version, publicUrl }: { version: s
       path,
       summary: 'Open Inference Protocol v2 inference',
       security: [{ bearer: [] }],
-      request: { params: path.includes('version') ? name.extend({ version: z.string() }) : name, body: { content: anyJson } },
+      request: {
+        params: path.includes('version') ? name.extend({ version: z.string() }) : name,
+        body: { content: anyJson },
+      },
       responses: { 200: { description: 'Inference response', content: anyJson }, ...errors },
     });
   }
@@ -57,7 +82,11 @@ export function mountDocs(app: OpenAPIHono, { version, publicUrl }: { version: s
 
   app.doc('/api/openapi.json', {
     openapi: '3.0.3',
-    info: { title: 'Slipway gateway', version, description: 'Publish notebooks and models as HTTP functions.' },
+    info: {
+      title: 'Slipway gateway',
+      version,
+      description: 'Publish notebooks and models as HTTP functions.',
+    },
     servers: [{ url: publicUrl }],
   });
   app.get('/api/docs', (c, next) => {

@@ -9,7 +9,11 @@ const health = createRoute({
       description: 'The gateway is up',
       content: {
         'application/json': {
-          schema: z.object({ status: z.literal('ok'), database: z.enum(['pglite', 'postgres']), version: z.string() }),
+          schema: z.object({
+            status: z.literal('ok'),
+            database: z.enum(['pglite', 'postgres']),
+            version: z.string(),
+          }),
         },
       },
     },
@@ -17,6 +21,14 @@ const health = createRoute({
 });
 
 /** `/api/health`: the one endpoint without a token. */
-export function healthRoutes({ database, version }: { database: 'pglite' | 'postgres'; version: string }) {
-  return new OpenAPIHono().openapi(health, (c) => c.json({ status: 'ok' as const, database, version }, 200));
+export function healthRoutes({
+  database,
+  version,
+}: {
+  database: 'pglite' | 'postgres';
+  version: string;
+}) {
+  return new OpenAPIHono().openapi(health, (c) =>
+    c.json({ status: 'ok' as const, database, version }, 200),
+  );
 }

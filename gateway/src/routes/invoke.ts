@@ -1,5 +1,10 @@
 import { Hono } from 'hono';
-import { decodeMlflowRequest, decodeRecordsBody, encodeMlflowResponse, encodeRecordsResponse } from '../invoke/codecs/index.js';
+import {
+  decodeMlflowRequest,
+  decodeRecordsBody,
+  encodeMlflowResponse,
+  encodeRecordsResponse,
+} from '../invoke/codecs/index.js';
 import type { Invoker } from '../invoke/invoker.js';
 import { readJsonBody } from '../invoke/read-json-body.js';
 
@@ -40,7 +45,13 @@ export function invokeRoutes({ invoker, maxBodyBytes, maxBatch }: InvokeRoutesDe
     const target = await invoker.target(record);
     const body = await readJsonBody(c, maxBodyBytes);
     const signature = target.served.signature;
-    const result = await invoker.predict(target, body, (raw) => decodeMlflowRequest(raw, signature, maxBatch), 'mlflow', started);
+    const result = await invoker.predict(
+      target,
+      body,
+      (raw) => decodeMlflowRequest(raw, signature, maxBatch),
+      'mlflow',
+      started,
+    );
     c.header('X-Slipway-Version', String(result.version));
     return c.json(encodeMlflowResponse({ ...result, signature }));
   });

@@ -18,7 +18,8 @@ export function oipRoutes({ invoker, repo, maxBodyBytes, maxBatch }: OipRoutesDe
 
   const versionParam = (v: string | undefined) => {
     if (v === undefined) return undefined;
-    if (!/^[1-9][0-9]{0,8}$/.test(v)) throw new InvalidInputError('version: expected a positive integer', 'version');
+    if (!/^[1-9][0-9]{0,8}$/.test(v))
+      throw new InvalidInputError('version: expected a positive integer', 'version');
     return Number(v);
   };
 
@@ -26,12 +27,25 @@ export function oipRoutes({ invoker, repo, maxBodyBytes, maxBatch }: OipRoutesDe
     const record = await invoker.authorize(name, auth);
     const target = await invoker.target(record, version);
     const versions = (await repo.versions(name)).map((v) => String(v.version));
-    return encodeOipMetadata({ name, versions, platform: `slipway-${record.live.format}`, signature: target.served.signature });
+    return encodeOipMetadata({
+      name,
+      versions,
+      platform: `slipway-${record.live.format}`,
+      signature: target.served.signature,
+    });
   };
 
-  app.get('/:name', async (c) => c.json(await metadata(c.req.param('name'), c.req.header('authorization'))));
+  app.get('/:name', async (c) =>
+    c.json(await metadata(c.req.param('name'), c.req.header('authorization'))),
+  );
   app.get('/:name/versions/:version', async (c) =>
-    c.json(await metadata(c.req.param('name'), c.req.header('authorization'), versionParam(c.req.param('version')))),
+    c.json(
+      await metadata(
+        c.req.param('name'),
+        c.req.header('authorization'),
+        versionParam(c.req.param('version')),
+      ),
+    ),
   );
   app.get('/:name/ready', async (c) => {
     const record = await invoker.authorize(c.req.param('name'), c.req.header('authorization'));

@@ -36,7 +36,10 @@ export const DeploymentSchema = z
     status: z.enum(['ready', 'loading', 'failed']),
     public: z.boolean(),
     invokeUrl: z.string().openapi({ example: 'http://127.0.0.1:8787/fn/iris' }),
-    invokeKey: z.string().optional().openapi({ description: 'Shown once, when the deployment is created.' }),
+    invokeKey: z
+      .string()
+      .optional()
+      .openapi({ description: 'Shown once, when the deployment is created.' }),
     signature: SignatureSchema,
     curl: z.string(),
     createdAt: z.string(),
@@ -60,8 +63,13 @@ export const DeploymentDetailSchema = DeploymentSchema.extend({
 export const PublishFormSchema = z
   .object({
     file: z.any().openapi({ type: 'string', format: 'binary', description: 'The model artifact.' }),
-    name: z.string().openapi({ description: 'DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', example: 'iris' }),
-    format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']).optional().openapi({ description: 'Detected from the file when absent.' }),
+    name: z
+      .string()
+      .openapi({ description: 'DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', example: 'iris' }),
+    format: z
+      .enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook'])
+      .optional()
+      .openapi({ description: 'Detected from the file when absent.' }),
     pool: z.enum(['cpu', 'gpu', 'highmem']).optional().openapi({ description: 'Default cpu.' }),
     config: z.string().optional().openapi({ description: 'JSON object: format options.' }),
     public: z.enum(['true', 'false']).optional(),
@@ -83,7 +91,11 @@ export const InvocationSchema = z
   })
   .openapi('Invocation');
 
-const percentiles = { p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() };
+const percentiles = {
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+};
 
 export const MetricsSchema = z
   .object({
@@ -96,7 +108,13 @@ export const MetricsSchema = z
     errorRate: z.number(),
     latencyMs: z.object({ ...percentiles, mean: z.number().nullable() }),
     series: z.array(
-      z.object({ minute: z.string(), count: z.number().int(), errors: z.number().int(), serverErrors: z.number().int(), ...percentiles }),
+      z.object({
+        minute: z.string(),
+        count: z.number().int(),
+        errors: z.number().int(),
+        serverErrors: z.number().int(),
+        ...percentiles,
+      }),
     ),
   })
   .openapi('Metrics');
@@ -117,6 +135,12 @@ export function errorResponses(...statuses: number[]) {
     503: 'Not ready',
   };
   return Object.fromEntries(
-    statuses.map((s) => [s, { description: descriptions[s] ?? 'Error', content: { 'application/json': { schema: ErrorSchema } } }]),
+    statuses.map((s) => [
+      s,
+      {
+        description: descriptions[s] ?? 'Error',
+        content: { 'application/json': { schema: ErrorSchema } },
+      },
+    ]),
   );
 }

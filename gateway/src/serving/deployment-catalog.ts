@@ -46,6 +46,7 @@ export class DeploymentCatalog {
 
   invalidate(name: string): void {
     this.records.delete(name);
-    for (const [hash, owner] of this.keyOwners) if (owner.value === name) this.keyOwners.delete(hash);
+    for (const [hash, owner] of this.keyOwners)
+      if (owner.value === name) this.keyOwners.delete(hash);
   }
 }

@@ -104,7 +104,8 @@ export class ModelHost {
 
   private async load(v: VersionRecord, pool: PoolName): Promise<Served> {
     const factory = this.registry.get(v.format);
-    if (!factory) throw new UnusableArtifactError(`no runtime for format ${v.format} on this gateway`);
+    if (!factory)
+      throw new UnusableArtifactError(`no runtime for format ${v.format} on this gateway`);
     const runtime = factory.create(
       {
         name: v.deploymentName,

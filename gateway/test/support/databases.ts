@@ -21,7 +21,9 @@ export interface TestDatabase extends Database {
   url?: string;
 }
 
-export async function openTestDatabase(kind: DatabaseKind = primaryTestDatabaseKind): Promise<TestDatabase> {
+export async function openTestDatabase(
+  kind: DatabaseKind = primaryTestDatabaseKind,
+): Promise<TestDatabase> {
   if (kind === 'pglite') return openDatabase({});
   const serverUrl = process.env.SLIPWAY_TEST_DATABASE_URL;
   if (!serverUrl) throw new Error('SLIPWAY_TEST_DATABASE_URL is not set');

@@ -30,7 +30,8 @@ export async function startTestGateway(
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
-  const database = opts.reuse?.database ?? (await openTestDatabase(opts.kind ?? primaryTestDatabaseKind));
+  const database =
+    opts.reuse?.database ?? (await openTestDatabase(opts.kind ?? primaryTestDatabaseKind));
   const config: GatewayConfig = {
     dataDir,
     publicUrl: 'http://slipway.test',
@@ -70,7 +71,10 @@ export async function startTestGateway(
 }
 
 /** A multipart publish body. */
-export function publishForm(fields: Record<string, string>, file?: { bytes: Uint8Array | string; filename: string }): FormData {
+export function publishForm(
+  fields: Record<string, string>,
+  file?: { bytes: Uint8Array | string; filename: string },
+): FormData {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.set(k, v);
   if (file) form.set('file', new Blob([file.bytes as BlobPart]), file.filename);

@@ -38,7 +38,8 @@ class ToyRuntime implements ModelRuntime {
     } catch (err) {
       throw new UnusableArtifactError(`not a toy model: ${(err as Error).message}`);
     }
-    if ((parsed as ToyArtifact | null)?.toy !== 'sum') throw new UnusableArtifactError('not a toy model: expected {"toy":"sum"}');
+    if ((parsed as ToyArtifact | null)?.toy !== 'sum')
+      throw new UnusableArtifactError('not a toy model: expected {"toy":"sum"}');
     this.model = parsed as ToyArtifact;
   }
 
@@ -51,7 +52,8 @@ class ToyRuntime implements ModelRuntime {
     if (!model) throw new PredictionFailedError('toy model not loaded');
     if (model.delayMs) await new Promise((r) => setTimeout(r, model.delayMs));
     return records.map((r) => {
-      if (model.failWhen !== undefined && r['a'] === model.failWhen) throw new PredictionFailedError(`toy model refuses a=${model.failWhen}`);
+      if (model.failWhen !== undefined && r['a'] === model.failWhen)
+        throw new PredictionFailedError(`toy model refuses a=${model.failWhen}`);
       return { sum: (r['a'] as number) + (r['b'] as number) };
     });
   }
