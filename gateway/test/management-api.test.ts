@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
 
-const toy = (over: object = {}) => ({
+const toy = (over: object = {}): { bytes: Uint8Array | string; filename: string } => ({
   bytes: JSON.stringify({ toy: 'sum', ...over }),
   filename: 'm.toy.json',
 });
