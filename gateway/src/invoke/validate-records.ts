@@ -107,7 +107,9 @@ function fieldCheck(f: FieldSpec): Check {
       `field ${field}: expected shape ${formatShape(shape)} (${f.type}), got ${got}`,
       field,
     );
-  const walk = (v: unknown, depth: number, field: string): void => {
+  // `dims`: the value's own shape (read off its first elements), so ragged arrays are caught
+  // even where the signature leaves a dimension free.
+  const walk = (v: unknown, depth: number, field: string, dims: number[]): void => {
     if (depth === shape.length) {
       if (Array.isArray(v)) throw shapeError(field, 'a deeper array');
       scalar(v, field);
@@ -115,10 +117,12 @@ function fieldCheck(f: FieldSpec): Check {
     }
     if (!Array.isArray(v))
       throw shapeError(field, depth === 0 ? typeName(v) : `a ${typeName(v)} at depth ${depth}`);
-    const want = shape[depth];
-    if (want !== null && want !== undefined && v.length !== want)
-      throw shapeError(field, `${v.length} elements at depth ${depth}`);
-    for (const item of v) walk(item, depth + 1, field);
+    if (v.length !== dims[depth])
+      throw shapeError(
+        field,
+        `a ragged array (${v.length} elements at depth ${depth}, expected ${dims[depth]})`,
+      );
+    for (const item of v) walk(item, depth + 1, field, dims);
   };
   return (v, field) => {
     if (!Array.isArray(v)) {
@@ -130,7 +134,7 @@ function fieldCheck(f: FieldSpec): Check {
     if (got.length !== shape.length || got.some((d, i) => shape[i] !== null && shape[i] !== d)) {
       throw shapeError(field, formatShape(got));
     }
-    walk(v, 0, field);
+    walk(v, 0, field, got);
   };
 }
 

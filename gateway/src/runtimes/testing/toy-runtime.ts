@@ -48,8 +48,8 @@ class ToyRuntime implements ModelRuntime {
   }
 
   async predict(records: Record<string, unknown>[], _options: PredictOptions) {
-    const model = this.model;
-    if (!model) throw new PredictionFailedError('toy model not loaded');
+    if (!this.model) await this.load();
+    const model = this.model!;
     if (model.delayMs) await new Promise((r) => setTimeout(r, model.delayMs));
     return records.map((r) => {
       if (model.failWhen !== undefined && r['a'] === model.failWhen)
