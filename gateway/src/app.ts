@@ -7,6 +7,8 @@ import type { DatabaseKind } from './db/client.js';
 import type { DeploymentService } from './deployments/deployment-service.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
 import type { Invoker } from './invoke/invoker.js';
+import type { NotebookCalls } from './invoke/notebook-calls.js';
+import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
 import { adminAuth } from './middleware/admin-auth.js';
 import type { InvocationLog } from './monitoring/invocation-log.js';
 import type { PoolName } from './protocol/deployments.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   invocations: InvocationRepository;
   log: InvocationLog;
   invoker: Invoker;
+  notebooks: NotebookCalls;
+  runs: Omit<RunRoutesDeps, 'authorize'>;
   /** Where unexpected errors are reported (the gateway log). */
   reportError?: (err: unknown) => void;
 }
@@ -48,6 +52,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/deployments', adminAuth({ token: deps.adminToken }));
   app.use('/api/pools', adminAuth({ token: deps.adminToken }));
 
+  app.route('/api/deployments/:name/runs', runRoutes({ ...deps.runs, authorize: async () => {} }));
   app.route(
     '/api/deployments',
     deploymentRoutes({
@@ -72,6 +77,8 @@ export function createApp(deps: AppDeps) {
     '/fn',
     invokeRoutes({
       invoker: deps.invoker,
+      notebooks: deps.notebooks,
+      runs: deps.runs,
       maxBodyBytes: limits.maxBodyBytes,
       maxBatch: limits.maxBatch,
     }),

@@ -43,6 +43,7 @@ const envSchema = z.object({
       }
       return names as PoolName[];
     }),
+  SLIPWAY_PYTHON: z.string().min(1).optional(),
   SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
   SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().default(500),
   SLIPWAY_LOG_INPUTS: z
@@ -65,6 +66,8 @@ export interface Config {
   maxBodyBytes: number;
   maxBatch: number;
   pools: PoolName[];
+  /** `SLIPWAY_PYTHON`: the worker's interpreter; unset, a venv is made on first need. */
+  python?: string;
   log: { flushMs: number; batchSize: number; recordInputs: boolean };
 }
 
@@ -95,6 +98,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,
     maxBatch: e.SLIPWAY_MAX_BATCH,
     pools: e.SLIPWAY_POOLS,
+    python: e.SLIPWAY_PYTHON,
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,

@@ -119,3 +119,14 @@ export function toErrorResponse(err: unknown): { status: ErrorStatus; body: Erro
     body: { error: { code: 'internal', message: 'internal error; see the gateway log' } },
   };
 }
+
+/** 500: a notebook cell raised; the message names the cell, the exception and its message. */
+export class NotebookFailedError extends SlipwayError {
+  constructor(
+    message: string,
+    readonly cell: number | null,
+    readonly ename: string,
+  ) {
+    super(500, 'notebook_failed', message);
+  }
+}

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp, type App } from './app.js';
 import { ArtifactStore } from './artifacts/artifact-store.js';
@@ -8,14 +9,26 @@ import { InvocationRepository } from './db/invocation-repository.js';
 import { DeploymentService } from './deployments/deployment-service.js';
 import { Invoker } from './invoke/invoker.js';
 import { InvocationLog } from './monitoring/invocation-log.js';
+import { RunRepository } from './db/run-repository.js';
+import { NotebookCalls } from './invoke/notebook-calls.js';
+import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtimes.js';
 import { RuntimeRegistry } from './runtimes/registry.js';
 import type { RuntimeFactory } from './runtimes/types.js';
+import { pythonWorker } from './workers/python-worker.js';
+import type { WorkerSupervisor } from './workers/worker-supervisor.js';
 import { DeploymentCatalog } from './serving/deployment-catalog.js';
 import { ModelHost } from './serving/model-host.js';
 
 export type GatewayConfig = Pick<
   Config,
-  'dataDir' | 'publicUrl' | 'maxUploadBytes' | 'maxBodyBytes' | 'maxBatch' | 'pools' | 'log'
+  | 'dataDir'
+  | 'publicUrl'
+  | 'maxUploadBytes'
+  | 'maxBodyBytes'
+  | 'maxBatch'
+  | 'pools'
+  | 'log'
+  | 'python'
 >;
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
@@ -25,6 +38,10 @@ export interface Gateway {
   log: InvocationLog;
   host: ModelHost;
   store: ArtifactStore;
+  runs: RunRepository;
+  python: WorkerSupervisor;
+  /** Creates the data folders and clears what an interrupted upload left; call before serving. */
+  init(): Promise<void>;
   /** Flushes the log and unloads every model; the caller closes the database. */
   close(): Promise<void>;
 }
@@ -37,7 +54,8 @@ export function createGateway(opts: {
   config: GatewayConfig;
   database: Database;
   adminToken: string;
-  runtimes: RuntimeFactory[];
+  /** The formats served; default: every built-in runtime. */
+  runtimes?: (services: RuntimeServices) => RuntimeFactory[];
   version: string;
   reportError?: (err: unknown) => void;
 }): Gateway {
@@ -45,7 +63,16 @@ export function createGateway(opts: {
   const repo = new DeploymentRepository(database.db);
   const invocations = new InvocationRepository(database.db);
   const store = new ArtifactStore(join(config.dataDir, 'artifacts'));
-  const registry = new RuntimeRegistry(opts.runtimes);
+  const runsDir = join(config.dataDir, 'runs');
+  const runs = new RunRepository(database.db);
+  const python = pythonWorker({
+    configured: config.python,
+    venvRoot: join(config.dataDir, 'python'),
+    log: (line) => console.log(line),
+  });
+  const registry = new RuntimeRegistry(
+    (opts.runtimes ?? defaultRuntimes)({ notebooks: { worker: python, runsDir } }),
+  );
   const host = new ModelHost(registry, store);
   const catalog = new DeploymentCatalog(repo);
   const log = new InvocationLog(invocations, {
@@ -63,6 +90,7 @@ export function createGateway(opts: {
     host,
     catalog,
     publicUrl: config.publicUrl,
+    runsDir,
     pools: config.pools,
   });
   const invoker = new Invoker({
@@ -72,6 +100,13 @@ export function createGateway(opts: {
     log,
     adminToken: opts.adminToken,
     recordInputs: config.log.recordInputs,
+  });
+  const notebooks = new NotebookCalls({
+    invoker,
+    runs,
+    publicUrl: config.publicUrl,
+    maxBodyBytes: config.maxBodyBytes,
+    reportError: opts.reportError,
   });
   const app = createApp({
     version: opts.version,
@@ -89,6 +124,8 @@ export function createGateway(opts: {
     invocations,
     log,
     invoker,
+    notebooks,
+    runs: { runs, runsDir, publicUrl: config.publicUrl },
     reportError: opts.reportError,
   });
   return {
@@ -97,9 +134,16 @@ export function createGateway(opts: {
     log,
     host,
     store,
+    runs,
+    python,
+    async init() {
+      await store.init();
+      await mkdir(runsDir, { recursive: true });
+    },
     async close() {
       await log.close();
       await host.close();
+      await python.stop();
     },
   };
 }

@@ -3,7 +3,6 @@ import { resolveAdminToken } from './auth/admin-token.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createGateway } from './gateway.js';
-import { defaultRuntimes } from './runtimes/default-runtimes.js';
 import { GATEWAY_VERSION } from './version.js';
 import { join } from 'node:path';
 
@@ -19,11 +18,15 @@ async function main(): Promise<void> {
     config,
     database,
     adminToken: admin.token,
-    runtimes: defaultRuntimes(),
     version: GATEWAY_VERSION,
     reportError: (err) => console.error('[slipway]', err),
   });
-  await gateway.store.init();
+  await gateway.init();
+  const interrupted = await gateway.runs.failInterrupted();
+  if (interrupted)
+    console.log(
+      `[slipway] ${interrupted} notebook run(s) interrupted by the last stop are marked failed`,
+    );
   void gateway.deployments.warmUp();
 
   const server = serve(

@@ -96,12 +96,12 @@ describe.each(testDatabaseKinds)('DeploymentRepository on %s', (kind) => {
       },
     ]);
     const result = await repo.delete('one');
-    expect(result).toEqual({ deleted: true, orphanArtifacts: ['own'] });
+    expect(result).toEqual({ deleted: true, orphanArtifacts: ['own'], runIds: [] });
     expect(await repo.get('one')).toBeUndefined();
     expect(await repo.deploymentForKeyHash('hash-one-shared')).toBeUndefined();
     expect(await log.recent('one', { limit: 10 })).toEqual([]);
     expect((await repo.list()).map((d) => d.name)).toEqual(['two']);
-    expect(await repo.delete('one')).toEqual({ deleted: false, orphanArtifacts: [] });
+    expect(await repo.delete('one')).toEqual({ deleted: false, orphanArtifacts: [], runIds: [] });
   });
 });
 

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Format, PoolName } from '../protocol/deployments.js';
 import type { Signature } from '../protocol/signature.js';
 import type { Db } from './client.js';
-import { artifacts, deployments, invocations, tokens, versions } from './schema.js';
+import { artifacts, deployments, invocations, runs, tokens, versions } from './schema.js';
 
 /** A deployment row joined with its live version. */
 export interface DeploymentRecord {
@@ -154,7 +154,9 @@ export class DeploymentRepository {
    * Deletes the deployment with its versions, keys and invocation log.
    * Returns the artifacts no version references any more, so their files can go too.
    */
-  async delete(name: string): Promise<{ deleted: boolean; orphanArtifacts: string[] }> {
+  async delete(
+    name: string,
+  ): Promise<{ deleted: boolean; orphanArtifacts: string[]; runIds: string[] }> {
     return this.db.transaction(async (tx) => {
       const used = await tx
         .selectDistinct({ sha: versions.artifactSha256 })
@@ -164,10 +166,13 @@ export class DeploymentRepository {
         .delete(deployments)
         .where(eq(deployments.name, name))
         .returning({ name: deployments.name });
-      if (gone.length === 0) return { deleted: false, orphanArtifacts: [] };
+      if (gone.length === 0) return { deleted: false, orphanArtifacts: [], runIds: [] };
       await tx.delete(invocations).where(eq(invocations.deploymentName, name));
+      const runIds = (
+        await tx.delete(runs).where(eq(runs.deploymentName, name)).returning({ id: runs.id })
+      ).map((r) => r.id);
       const shas = used.map((u) => u.sha);
-      if (shas.length === 0) return { deleted: true, orphanArtifacts: [] };
+      if (shas.length === 0) return { deleted: true, orphanArtifacts: [], runIds };
       const stillUsed = await tx
         .selectDistinct({ sha: versions.artifactSha256 })
         .from(versions)
@@ -175,7 +180,7 @@ export class DeploymentRepository {
       const keep = new Set(stillUsed.map((s) => s.sha));
       const orphans = shas.filter((s) => !keep.has(s));
       if (orphans.length > 0) await tx.delete(artifacts).where(inArray(artifacts.sha256, orphans));
-      return { deleted: true, orphanArtifacts: orphans };
+      return { deleted: true, orphanArtifacts: orphans, runIds };
     });
   }
 

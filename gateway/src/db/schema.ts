@@ -86,3 +86,24 @@ export const invocations = pgTable(
   },
   (t) => [index('invocations_deployment_time_idx').on(t.deploymentName, t.time)],
 );
+
+/** One notebook run: its parameters, status, outputs or error; the executed notebook is a file. */
+export const runs = pgTable(
+  'runs',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name').notNull(),
+    version: integer('version').notNull(),
+    status: text('status').notNull().$type<'running' | 'succeeded' | 'failed'>(),
+    parameters: jsonb('parameters').notNull(),
+    outputs: jsonb('outputs'),
+    error: jsonb('error').$type<{ code: string; message: string } | null>(),
+    cold: boolean('cold'),
+    durationMs: doublePrecision('duration_ms'),
+    callbackUrl: text('callback_url'),
+    callbackStatus: text('callback_status'),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('runs_deployment_idx').on(t.deploymentName, t.createdAt)],
+);

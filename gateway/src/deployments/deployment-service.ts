@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
@@ -41,6 +43,8 @@ export interface DeploymentServiceDeps {
   host: ModelHost;
   catalog: DeploymentCatalog;
   publicUrl: string;
+  /** Where notebook runs leave their executed notebooks. */
+  runsDir: string;
   /** Pools this gateway has; publishing elsewhere is a 422. */
   pools: PoolName[];
 }
@@ -90,11 +94,13 @@ export class DeploymentService {
       });
       catalog.invalidate(input.name);
       host.adopt(record.live, runtime);
+      const warnings = runtime.warnings?.() ?? [];
       return {
         deployment: presentDeployment(record, {
           publicUrl: this.deps.publicUrl,
           status: 'ready',
           invokeKey: created ? invokeKey : undefined,
+          warnings,
         }),
         created,
       };
@@ -142,11 +148,14 @@ export class DeploymentService {
   }
 
   async delete(name: string): Promise<void> {
-    const { deleted, orphanArtifacts } = await this.deps.repo.delete(name);
+    const { deleted, orphanArtifacts, runIds } = await this.deps.repo.delete(name);
     if (!deleted) throw new NotFoundError(`deployment ${name}`);
     this.deps.catalog.invalidate(name);
     await this.deps.host.unload(name);
     await Promise.all(orphanArtifacts.map((sha) => this.deps.store.remove(sha)));
+    await Promise.all(
+      runIds.map((id) => rm(join(this.deps.runsDir, `${id}.ipynb`), { force: true })),
+    );
   }
 
   /** Loads every live version in the background (after a restart), so first calls are warm. */

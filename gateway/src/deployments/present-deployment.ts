@@ -5,7 +5,7 @@ import type { FieldSpec, Signature } from '../protocol/signature.js';
 /** The wire form of a deployment. */
 export function presentDeployment(
   record: DeploymentRecord,
-  opts: { publicUrl: string; status: DeploymentStatus; invokeKey?: string },
+  opts: { publicUrl: string; status: DeploymentStatus; invokeKey?: string; warnings?: string[] },
 ): Deployment {
   const invokeUrl = `${opts.publicUrl}/fn/${record.name}`;
   const d: Deployment = {
@@ -26,6 +26,7 @@ export function presentDeployment(
     updatedAt: record.updatedAt.toISOString(),
   };
   if (opts.invokeKey) d.invokeKey = opts.invokeKey;
+  if (opts.warnings?.length) d.warnings = opts.warnings;
   return d;
 }
 

@@ -80,8 +80,8 @@ export class Invoker {
     decode: (input: unknown) => unknown[],
     protocol: string,
     started: number,
+    id: string = randomUUID(),
   ): Promise<InvokeResult> {
-    const id = randomUUID();
     const { served } = target;
     try {
       const validated: RecordValue[] = served.validate(decode(rawInput));

@@ -30,6 +30,8 @@ export interface Deployment {
   /** Shown once, in the answer to the publish that created the deployment. */
   invokeKey?: string;
   signature: Signature;
+  /** What the publisher should know, e.g. that a notebook has no parameters cell. */
+  warnings?: string[];
   curl: string;
   createdAt: string;
   updatedAt: string;

@@ -1,7 +1,13 @@
+import { notebookRuntimeFactory, type NotebookRuntimeDeps } from './notebook/notebook-runtime.js';
 import { onnxRuntimeFactory } from './onnx/index.js';
 import type { RuntimeFactory } from './types.js';
 
+/** What out-of-process runtimes need from the gateway. */
+export interface RuntimeServices {
+  notebooks: NotebookRuntimeDeps;
+}
+
 /** The runtimes a gateway serves by default, in detection order. */
-export function defaultRuntimes(): RuntimeFactory[] {
-  return [onnxRuntimeFactory];
+export function defaultRuntimes(services: RuntimeServices): RuntimeFactory[] {
+  return [onnxRuntimeFactory, notebookRuntimeFactory(services.notebooks)];
 }

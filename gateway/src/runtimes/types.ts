@@ -50,6 +50,8 @@ export interface ModelRuntime {
   signature(): Signature;
   predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]>;
   unload(): Promise<void>;
+  /** Things the publisher should know (e.g. "no parameters cell"); only valid after `load`. */
+  warnings?(): string[];
 }
 
 /** Knows one format: recognises its files and makes runtimes for them. */

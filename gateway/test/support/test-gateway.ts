@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createGateway, type Gateway, type GatewayConfig } from '../../src/gateway.js';
 import type { DatabaseKind } from '../../src/db/client.js';
 import type { RuntimeFactory } from '../../src/runtimes/types.js';
-import { defaultRuntimes } from '../../src/runtimes/default-runtimes.js';
+import { defaultRuntimes, type RuntimeServices } from '../../src/runtimes/default-runtimes.js';
 import { toyRuntimeFactory } from '../../src/runtimes/testing/toy-runtime.js';
 import { openTestDatabase, primaryTestDatabaseKind, type TestDatabase } from './databases.js';
 
@@ -24,7 +24,7 @@ export async function startTestGateway(
   opts: {
     kind?: DatabaseKind;
     config?: Partial<GatewayConfig>;
-    runtimes?: RuntimeFactory[];
+    runtimes?: (services: RuntimeServices) => RuntimeFactory[];
     /** Reuse a database and data dir from a stopped gateway (restart tests). */
     reuse?: { database: TestDatabase; dataDir: string };
   } = {},
@@ -39,6 +39,7 @@ export async function startTestGateway(
     maxBodyBytes: 1024 * 1024,
     maxBatch: 1000,
     pools: ['cpu'],
+    python: process.env.SLIPWAY_TEST_PYTHON,
     log: { flushMs: 20, batchSize: 100, recordInputs: true },
     ...opts.config,
   };
@@ -46,11 +47,11 @@ export async function startTestGateway(
     config,
     database,
     adminToken: ADMIN_TOKEN,
-    runtimes: opts.runtimes ?? [...defaultRuntimes(), toyRuntimeFactory()],
+    runtimes: opts.runtimes ?? ((services) => [...defaultRuntimes(services), toyRuntimeFactory()]),
     version: '0.0.0-test',
     reportError: () => {},
   });
-  await gateway.store.init();
+  await gateway.init();
   return {
     ...gateway,
     database,

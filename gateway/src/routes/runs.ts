@@ -1,0 +1,39 @@
+import { Hono, type Context } from 'hono';
+import type { RunRepository } from '../db/run-repository.js';
+import { NotFoundError } from '../errors.js';
+import { presentRun } from '../invoke/notebook-calls.js';
+import { readExecutedNotebook } from '../runtimes/notebook/notebook-runtime.js';
+
+export interface RunRoutesDeps {
+  runs: RunRepository;
+  runsDir: string;
+  publicUrl: string;
+  /** Checks the caller may see this deployment's runs (admin token, or its invoke key). */
+  authorize: (c: Context) => Promise<void>;
+}
+
+/** `.../:name/runs/:id` (status and outputs) and `.../:name/runs/:id/notebook` (the executed .ipynb). */
+export function runRoutes({ runs, runsDir, publicUrl, authorize }: RunRoutesDeps) {
+  const app = new Hono();
+  const find = async (c: Context) => {
+    await authorize(c);
+    const name = c.req.param('name')!;
+    const id = c.req.param('id')!;
+    const row = /^[0-9a-f-]{36}$/.test(id) ? await runs.get(name, id) : undefined;
+    if (!row) throw new NotFoundError(`run ${id} of deployment ${name}`);
+    return row;
+  };
+  app.get('/:id', async (c) => c.json(presentRun(await find(c), publicUrl)));
+  app.get('/:id/notebook', async (c) => {
+    const row = await find(c);
+    const nb = await readExecutedNotebook(runsDir, row.id);
+    if (!nb)
+      throw new NotFoundError(
+        `executed notebook of run ${row.id} (the run has not written it yet)`,
+      );
+    c.header('Content-Type', 'application/x-ipynb+json');
+    c.header('Content-Disposition', `attachment; filename="${row.deploymentName}-${row.id}.ipynb"`);
+    return c.body(nb);
+  });
+  return app;
+}

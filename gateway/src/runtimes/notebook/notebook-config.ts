@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../../errors.js';
+
+const schema = z.object({
+  timeoutSeconds: z
+    .number()
+    .positive()
+    .max(24 * 3600)
+    .default(300),
+  maxConcurrency: z.number().int().min(1).max(64).default(4),
+  queueSize: z.number().int().min(0).max(10_000).default(32),
+  warmKernels: z.number().int().min(0).max(16).default(2),
+  idleSeconds: z.number().positive().default(600),
+});
+
+/** A notebook deployment's options, from the publish `config` field. */
+export type NotebookConfig = z.infer<typeof schema>;
+
+/** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
+export function parseNotebookConfig(config: Record<string, unknown>): NotebookConfig {
+  const parsed = schema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = `config.${issue.path.join('.')}`;
+    throw new InvalidInputError(`${field}: ${issue.message}`, field);
+  }
+  return parsed.data;
+}

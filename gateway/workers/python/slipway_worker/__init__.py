@@ -1,0 +1,1 @@
+"""Slipway's Python worker: runs notebooks (papermill + ipykernel) for the gateway, out of process."""
