@@ -1,0 +1,263 @@
+import { execFileSync } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPython } from './support/python.js';
+import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
+
+/** Notebooks published and called through the real gateway, papermill and ipykernel. */
+const python = await testPython();
+const fixtures = new URL('./fixtures/notebooks/', import.meta.url);
+
+/** Child processes of `pid` (kernels of the worker). */
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((s) => Number(s.trim()))
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)', () => {
+  let gw: TestGateway;
+  const keys: Record<string, string> = {};
+
+  async function publish(file: string, name: string, config?: object) {
+    const bytes = await readFile(new URL(`${file}.ipynb`, fixtures));
+    const fields: Record<string, string> = { name };
+    if (config) fields.config = JSON.stringify(config);
+    const res = await gw.admin('/api/deployments', { method: 'POST', body: publishForm(fields, { bytes, filename: `${file}.ipynb` }) });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    if (body.invokeKey) keys[name] = body.invokeKey;
+    return body;
+  }
+
+  const call = (name: string, body?: unknown, init: { query?: string; headers?: Record<string, string> } = {}) =>
+    gw.app.request(`/fn/${name}${init.query ?? ''}`, {
+      method: 'POST',
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { authorization: `Bearer ${keys[name]}`, ...(body === undefined || typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...init.headers },
+    });
+
+  beforeAll(async () => {
+    gw = await startTestGateway({ config: { python } });
+    await publish('typed', 'typed');
+  }, 120_000);
+  afterAll(async () => {
+    await gw?.stop();
+  });
+
+  it('reads the parameters cell: names, types from the defaults, defaults and comments', async () => {
+    const d = await (await gw.admin('/api/deployments/typed')).json();
+    expect(d.format).toBe('notebook');
+    expect(d.signature.inputs).toEqual([
+      { name: 'count', type: 'int64', shape: [], required: false, default: 3, help: 'how many items (default: 3)' },
+      { name: 'rate', type: 'float64', shape: [], required: false, default: 0.5, help: 'a float (default: 0.5)' },
+      { name: 'enabled', type: 'bool', shape: [], required: false, default: true, help: 'default: True' },
+      { name: 'label', type: 'string', shape: [], required: false, default: 'hello', help: "some text (default: 'hello')" },
+      { name: 'items', type: 'json', required: false, default: [1, 2, 3], help: 'default: [1, 2, 3]' },
+      { name: 'options', type: 'json', required: false, default: { mode: 'fast' }, help: "default: {'mode': 'fast'}" },
+    ]);
+  });
+
+  it('runs with typed JSON parameters and answers the tagged outputs', async () => {
+    const res = await call('typed', { count: 7, rate: 2, enabled: false, label: 'hi', items: ['a'], options: { k: 1 } });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ id: expect.any(String), version: 1, durationMs: expect.any(Number) });
+    expect(body.outputs).toEqual([
+      { count: 7, rate: 2, enabled: false, label: 'hi', items: ['a'], options: { k: 1 }, types: ['int', 'int', 'bool', 'str', 'list', 'dict'] },
+    ]);
+  });
+
+  it('uses the notebook defaults for missing parameters', async () => {
+    const body = await (await call('typed', {})).json();
+    expect(body.outputs[0]).toMatchObject({ count: 3, rate: 0.5, enabled: true, label: 'hello', items: [1, 2, 3], options: { mode: 'fast' } });
+    expect(body.outputs[0].types).toEqual(['int', 'float', 'bool', 'str', 'list', 'dict']);
+  });
+
+  it('converts form and query-string values as papermill -p does', async () => {
+    const form = await call('typed', 'count=12&rate=1.5&enabled=False&label=42', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await form.json()).outputs[0]).toMatchObject({ count: 12, rate: 1.5, enabled: false, label: '42', types: ['int', 'float', 'bool', 'str', 'list', 'dict'] });
+    const query = await call('typed', undefined, { query: '?count=5&items=[4,5]&label=x' });
+    expect((await query.json()).outputs[0]).toMatchObject({ count: 5, items: [4, 5], label: 'x' });
+  });
+
+  it.each([
+    [{ count: 'many' }, 'count', 'expected int64'],
+    [{ count: 1.5 }, 'count', 'expected int64'],
+    [{ enabled: 'yes' }, 'enabled', 'expected bool'],
+    [{ nope: 1 }, 'nope', 'unknown field nope'],
+  ])('refuses %j with 400 naming %s', async (params, field, message) => {
+    const res = await call('typed', params);
+    expect(res.status).toBe(400);
+    const { error } = await res.json();
+    expect(error.field).toBe(field);
+    expect(error.message).toContain(message);
+  });
+
+  it('injects the parameters as papermill does and keeps the executed notebook', async () => {
+    const { id } = await (await call('typed', { count: 9 })).json();
+    const run = await (await gw.admin(`/api/deployments/typed/runs/${id}`)).json();
+    expect(run).toMatchObject({ id, status: 'succeeded', parameters: { count: 9 }, error: null });
+    const nbRes = await gw.admin(`/api/deployments/typed/runs/${id}/notebook`);
+    expect(nbRes.headers.get('content-type')).toContain('ipynb');
+    const nb = await nbRes.json();
+    const tags = nb.cells.map((c: { metadata: { tags?: string[] } }) => c.metadata.tags ?? []);
+    const at = tags.findIndex((t: string[]) => t.includes('parameters'));
+    expect(tags[at + 1]).toContain('injected-parameters');
+    expect([nb.cells[at + 1].source].flat().join('')).toContain('count = 9');
+    // The invoke key reaches the same run (what an async caller polls).
+    expect((await gw.app.request(`/fn/typed/runs/${id}`, { headers: { authorization: `Bearer ${keys.typed}` } })).status).toBe(200);
+    expect((await gw.app.request(`/fn/typed/runs/${id}`)).status).toBe(401);
+  });
+
+  it('answers JSON, text and images, and the last cell when none is tagged', async () => {
+    await publish('outputs', 'outputs');
+    const body = await (await call('outputs', { n: 3 })).json();
+    expect(body.outputs[0]).toEqual({ n: 3, square: 9 });
+    expect(body.outputs[1]).toBe("'text 3'");
+    expect(body.outputs[2]).toMatch(/^data:image\/png;base64,iVBOR/);
+    expect(body.outputs).toHaveLength(3);
+    await publish('untagged', 'untagged');
+    expect((await (await call('untagged', { x: 4 })).json()).outputs).toEqual(['10\n']);
+  });
+
+  it('publishes a notebook without parameters with no inputs, and says so', async () => {
+    const d = await publish('no_parameters', 'no-params');
+    expect(d.signature.inputs).toEqual([]);
+    expect(d.warnings?.[0]).toContain('no cell tagged "parameters"');
+    expect((await (await call('no-params', {})).json()).outputs[0]).toBe('3.141592653589793');
+  });
+
+  it('answers 500 notebook_failed naming the cell and the exception; the traceback stays in the run', async () => {
+    await publish('failing', 'failing');
+    const res = await call('failing', {});
+    expect(res.status).toBe(500);
+    const { error } = await res.json();
+    expect(error).toEqual({ code: 'notebook_failed', message: 'cell 2 raised ZeroDivisionError: division by zero' });
+    const { invocations } = await (await gw.admin('/api/deployments/failing/invocations')).json();
+    const nb = await (await gw.admin(`/api/deployments/failing/runs/${invocations[0].id}/notebook`)).json();
+    const errorOutput = nb.cells.flatMap((c: { outputs?: { output_type: string; traceback?: string[] }[] }) => c.outputs ?? []).find((o: { output_type: string }) => o.output_type === 'error');
+    expect(errorOutput.traceback.join('\n')).toContain('ZeroDivisionError');
+  });
+
+  it('stops a run at its timeout with 504, kills its kernel, and leaves no process behind', async () => {
+    await publish('slow', 'slow', { timeoutSeconds: 1, warmKernels: 0 });
+    const workerPid = gw.python.pid!;
+    const res = await call('slow', { seconds: 60 });
+    expect(res.status).toBe(504);
+    expect((await res.json()).error.code).toBe('deadline_exceeded');
+    await until('the kernel to be gone', async () => (childrenOf(workerPid).length === 0 ? true : undefined), 10_000);
+    const ok = await call('slow', { seconds: 0.1 });
+    expect(ok.status).toBe(200);
+    await until('the kernel to be gone', async () => (childrenOf(workerPid).length === 0 ? true : undefined), 10_000);
+  });
+
+  it('runs each call in a fresh kernel: nothing leaks from one call to the next', async () => {
+    await publish('isolation', 'isolation');
+    const first = (await (await call('isolation', { value: 'a' })).json()).outputs[0];
+    const second = (await (await call('isolation', { value: 'b' })).json()).outputs[0];
+    expect(first).toMatch(/'seen_before': False/);
+    expect(second).toMatch(/'seen_before': False/);
+    const pid = (s: string) => /'pid': (\d+)/.exec(s)![1];
+    expect(pid(first)).not.toBe(pid(second));
+  });
+
+  it('runs calls in parallel up to the limit and answers 429 past the queue', async () => {
+    await publish('slow', 'parallel', { maxConcurrency: 2, queueSize: 1, warmKernels: 2 });
+    const results = await Promise.all([0, 1, 2, 3].map(() => call('parallel', { seconds: 1.5 })));
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = results.find((r) => r.status === 429)!;
+    expect((await refused.json()).error.code).toBe('overloaded');
+    // Two ran side by side: their kernels' sleep windows overlap.
+    const windows = await Promise.all(results.filter((r) => r.status === 200).map(async (r) => (await r.json()).outputs[0] as { start: number; end: number }));
+    windows.sort((a, b) => a.start - b.start);
+    expect(windows[1]!.start).toBeLessThan(windows[0]!.end);
+  });
+
+  it('answers 202 with a status URL for async calls, and calls the callback when done', async () => {
+    const received: unknown[] = [];
+    const server = createServer((req, res) => {
+      let data = '';
+      req.on('data', (d) => (data += d));
+      req.on('end', () => {
+        received.push(JSON.parse(data));
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const res = await call('typed', { count: 2 }, { query: '?async=true', headers: { 'x-callback-url': `http://127.0.0.1:${port}/done` } });
+      expect(res.status).toBe(202);
+      const accepted = await res.json();
+      expect(accepted).toMatchObject({ id: expect.any(String), status: 'running', statusUrl: `http://slipway.test/fn/typed/runs/${accepted.id}` });
+      const done = await until('the run to finish', async () => {
+        const run = await (await gw.app.request(`/fn/typed/runs/${accepted.id}`, { headers: { authorization: `Bearer ${keys.typed}` } })).json();
+        return run.status === 'running' ? undefined : run;
+      });
+      expect(done.status).toBe('succeeded');
+      expect(done.outputs[0].count).toBe(2);
+      await until('the callback', async () => (received.length ? true : undefined));
+      expect(received[0]).toMatchObject({ id: accepted.id, status: 'succeeded', outputs: done.outputs });
+      const prefer = await call('typed', { count: 1 }, { headers: { prefer: 'respond-async' } });
+      expect(prefer.status).toBe(202);
+      expect((await call('typed', {}, { query: '?async=true', headers: { 'x-callback-url': 'ftp://x' } })).status).toBe(400);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('starts kernels ahead of demand, shrinks idle pools to zero, and says when a call was cold', async () => {
+    await publish('trivial', 'warm', { warmKernels: 1, idleSeconds: 1 });
+    const idle = async () => {
+      const stats = await gw.python.call<{ pools: Record<string, { idle: number }> }>('stats');
+      return Object.entries(stats.pools).find(([k]) => k.startsWith('warm@'))?.[1].idle ?? 0;
+    };
+    await until('a warm kernel', async () => ((await idle()) >= 1 ? true : undefined));
+    const warm = await call('warm', { x: 1 });
+    expect(warm.headers.get('x-slipway-cold-start')).toBe('false');
+    expect((await warm.json()).outputs).toEqual(['2']);
+    await until('the pool to refill and then shrink to zero', async () => ((await idle()) === 0 ? true : undefined), 15_000);
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(await idle()).toBe(0);
+    const cold = await call('warm', { x: 2 });
+    expect(cold.headers.get('x-slipway-cold-start')).toBe('true');
+    expect((await cold.json()).outputs).toEqual(['3']);
+  });
+
+  it('answers 502 when the worker dies mid-call, and the next call works', async () => {
+    const pending = call('slow', { seconds: 5 });
+    await until('the run to start', async () => (gw.python.pid && childrenOf(gw.python.pid).length > 0 ? true : undefined));
+    gw.python.kill();
+    const res = await pending;
+    expect(res.status).toBe(502);
+    expect((await res.json()).error.code).toBe('worker_crashed');
+    const again = await call('typed', { count: 1 });
+    expect(again.status, await again.clone().text()).toBe(200);
+  });
+
+  it('serves the same notebooks after a gateway restart', async () => {
+    await gw.stop({ keepData: true });
+    gw = await startTestGateway({ config: { python }, reuse: { database: gw.database, dataDir: gw.dataDir } });
+    const res = await call('typed', { count: 4 });
+    expect(res.status).toBe(200);
+    expect((await res.json()).outputs[0].count).toBe(4);
+  });
+});
