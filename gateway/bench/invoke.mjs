@@ -3,13 +3,14 @@
 // same model and input — and a bare Hono JSON echo (the HTTP ceiling of this machine).
 // Usage: npm run bench --workspace gateway  [-- --duration 8]
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import * as ort from 'onnxruntime-node';
+import { writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const durationArg = process.argv.indexOf('--duration');
@@ -194,7 +195,7 @@ const gw = await slipway();
 
 const f = (n, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const report = `# Benchmark results
+const report = `## ONNX invoke path
 
 Made by \`npm run bench --workspace gateway\` (bench/invoke.mjs) on ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${duration} s per run.
@@ -202,7 +203,7 @@ Model: \`classifier_zipmap.onnx\` (StandardScaler + LogisticRegression on iris, 
 export with ZipMap), one record per request. The gateway runs as its own process on PGlite with
 the invocation log on; autocannon runs in the benchmark process on the same 2 cores.
 
-## Invoke path vs. the limit (raw \`session.run\` in-process)
+### Invoke path vs. the limit (raw \`session.run\` in-process)
 
 | | requests/s | p50 latency | p99 latency |
 |---|---:|---:|---:|
@@ -222,5 +223,5 @@ the invocation log on; autocannon runs in the benchmark process on the same 2 co
   sub-millisecond timing; concurrency-32 figures from autocannon.
 - Invocations written to the log during the runs: ${f(gw.logged)} (every call recorded).
 `;
-await writeFile(new URL('./RESULTS.md', new URL('../../bench/', import.meta.url)), report);
+await writeSection('invoke', report);
 console.log(report);

@@ -1,0 +1,22 @@
+// Keeps bench/RESULTS.md as one file with a section per benchmark, each rewritten by its own run.
+import { readFile, writeFile } from 'node:fs/promises';
+
+const file = new URL('../../bench/RESULTS.md', import.meta.url);
+const HEADER =
+  '# Benchmark results\n\nEach section is written by its benchmark (`gateway/bench/*.mjs`); run them with `npm run bench`.\n';
+
+/** Replaces (or appends) the section `name` of bench/RESULTS.md with `markdown`. */
+export async function writeSection(name, markdown) {
+  let text = await readFile(file, 'utf8').catch(() => HEADER);
+  if (!text.startsWith(HEADER)) text = HEADER;
+  const begin = `<!-- ${name} -->`;
+  const end = `<!-- /${name} -->`;
+  const block = `${begin}\n${markdown.trim()}\n${end}`;
+  const i = text.indexOf(begin);
+  const j = text.indexOf(end);
+  text =
+    i >= 0 && j > i
+      ? text.slice(0, i) + block + text.slice(j + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
+  await writeFile(file, text);
+}
