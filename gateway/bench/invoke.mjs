@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import * as ort from 'onnxruntime-node';
-import { writeSection } from './report.mjs';
+import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const durationArg = process.argv.indexOf('--duration');
@@ -31,18 +31,6 @@ function startProcess(args, env) {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   return { child, out: () => out };
-}
-
-async function waitFor(url) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer`);
 }
 
 async function load(url, opts) {

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeSection } from './report.mjs';
+import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const notebook = join(gatewayDir, 'test/fixtures/notebooks/trivial.ipynb');
@@ -56,14 +56,7 @@ const child = spawn(process.execPath, ['dist/index.js'], {
   stdio: 'ignore',
 });
 const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 300; i++) {
-  try {
-    if ((await fetch(`${base}/api/health`)).ok) break;
-  } catch {
-    // not up yet
-  }
-  await new Promise((r) => setTimeout(r, 100));
-}
+await waitFor(`${base}/api/health`);
 const form = new FormData();
 form.set('name', 'trivial');
 form.set('config', JSON.stringify({ warmKernels: PARALLEL, maxConcurrency: PARALLEL }));

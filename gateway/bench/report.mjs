@@ -20,3 +20,16 @@ export async function writeSection(name, markdown) {
       : `${text.trimEnd()}\n\n${block}\n`;
   await writeFile(file, text);
 }
+
+/** Waits until `url` answers 200 (a process the benchmark started). */
+export async function waitFor(url) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer`);
+}

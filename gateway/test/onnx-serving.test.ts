@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectClose } from '../src/runtimes/testing/contract.js';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
 
 /** Serving the real skl2onnx exports through every protocol, against scikit-learn's own answers. */
@@ -44,23 +45,6 @@ const call = (m: string, path: string, body: unknown) =>
     body: JSON.stringify(body),
     headers: { authorization: `Bearer ${keys[m]}`, 'content-type': 'application/json' },
   });
-
-/** Compares a served prediction with scikit-learn's: numbers within tolerance, labels exactly. */
-function expectClose(actual: unknown, want: unknown, tol: number, path = 'prediction'): void {
-  if (typeof want === 'number') {
-    expect(typeof actual, path).toBe('number');
-    expect(
-      Math.abs((actual as number) - want),
-      `${path}: ${actual} vs ${want}`,
-    ).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(want)));
-  } else if (want && typeof want === 'object') {
-    expect(Object.keys(actual as object).sort(), path).toEqual(Object.keys(want).sort());
-    for (const [k, v] of Object.entries(want))
-      expectClose((actual as Record<string, unknown>)[k], v, tol, `${path}.${k}`);
-  } else {
-    expect(actual, path).toEqual(want);
-  }
-}
 
 /** The records API's prediction for a runtime output object (single output unwrapped). */
 const unwrap = (p: Record<string, unknown>) =>

@@ -104,18 +104,7 @@ export class DeploymentRepository {
   }
 
   async list(): Promise<DeploymentRecord[]> {
-    const rows = await this.db
-      .select({ d: deployments, v: versions, size: artifacts.size })
-      .from(deployments)
-      .innerJoin(
-        versions,
-        and(
-          eq(versions.deploymentName, deployments.name),
-          eq(versions.version, deployments.liveVersion),
-        ),
-      )
-      .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
-      .orderBy(asc(deployments.name));
+    const rows = await selectLive(this.db).orderBy(asc(deployments.name));
     return rows.map((r) => toRecord(r.d, toVersion(r.v, r.size)));
   }
 
@@ -200,8 +189,9 @@ export class DeploymentRepository {
   }
 }
 
-async function getWith(db: Db, name: string): Promise<DeploymentRecord | undefined> {
-  const [r] = await db
+/** Deployments joined with their live version and its artifact. */
+function selectLive(db: Db) {
+  return db
     .select({ d: deployments, v: versions, size: artifacts.size })
     .from(deployments)
     .innerJoin(
@@ -212,7 +202,11 @@ async function getWith(db: Db, name: string): Promise<DeploymentRecord | undefin
       ),
     )
     .innerJoin(artifacts, eq(artifacts.sha256, versions.artifactSha256))
-    .where(eq(deployments.name, name));
+    .$dynamic();
+}
+
+async function getWith(db: Db, name: string): Promise<DeploymentRecord | undefined> {
+  const [r] = await selectLive(db).where(eq(deployments.name, name));
   return r ? toRecord(r.d, toVersion(r.v, r.size)) : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlipwayError } from '../errors.js';
+import { failure } from '../../test/support/failure.js';
 import type { Signature } from '../protocol/signature.js';
 import { compileValidator } from './validate-records.js';
 
@@ -14,16 +14,6 @@ const mixed: Signature = {
   ],
   outputs: [],
 };
-
-function failure(fn: () => unknown): SlipwayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SlipwayError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('compileValidator', () => {
   const vIris = compileValidator(iris);

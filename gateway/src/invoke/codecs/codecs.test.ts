@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlipwayError } from '../../errors.js';
+import { failure } from '../../../test/support/failure.js';
 import type { Signature } from '../../protocol/signature.js';
 import {
   decodeMlflowRequest,
@@ -31,16 +31,6 @@ const people = [
   { age: 31, city: 'paris' },
   { age: 45, city: 'lyon' },
 ];
-
-function failure(fn: () => unknown): SlipwayError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SlipwayError) return err;
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the three request formats', () => {
   it('decode equivalent bodies to the same records', () => {

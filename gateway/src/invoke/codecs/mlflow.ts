@@ -1,12 +1,9 @@
 import { InvalidInputError } from '../../errors.js';
 import type { Signature } from '../../protocol/signature.js';
 import type { Prediction } from '../../runtimes/types.js';
-import { checkBatch, presentPrediction } from './records.js';
+import { checkBatch, isObject, presentPrediction } from './records.js';
 
 const KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The MLflow scoring server's request formats, turned into records. */
 export function decodeMlflowRequest(

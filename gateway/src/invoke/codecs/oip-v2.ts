@@ -7,7 +7,7 @@ import type {
 } from '../../protocol/oip-v2.js';
 import type { FieldSpec, Signature, ValueType } from '../../protocol/signature.js';
 import type { Prediction } from '../../runtimes/types.js';
-import { checkBatch } from './records.js';
+import { checkBatch, isObject } from './records.js';
 
 const TO_OIP: Record<ValueType, OipDatatype> = {
   float32: 'FP32',
@@ -49,9 +49,6 @@ function compatible(dt: OipDatatype, t: ValueType): boolean {
   if (t === 'json') return true;
   return NUMERIC.has(want) && NUMERIC.has(dt);
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** An inference request, turned into records (one per batch row). */
 export function decodeOipRequest(

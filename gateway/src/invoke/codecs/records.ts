@@ -2,6 +2,10 @@ import { InvalidInputError, TooLargeError } from '../../errors.js';
 import type { Signature } from '../../protocol/signature.js';
 import type { Prediction } from '../../runtimes/types.js';
 
+/** A JSON object (not an array, not null). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** Checks the batch size; shared by every codec. */
 export function checkBatch(count: number, maxBatch: number, field?: string): void {
   if (count === 0)

@@ -1,0 +1,12 @@
+import { SlipwayError } from '../../src/errors.js';
+
+/** The SlipwayError `fn` throws; fails the test when it throws nothing or something else. */
+export function failure(fn: () => unknown): SlipwayError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof SlipwayError) return err;
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
