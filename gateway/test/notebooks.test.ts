@@ -21,7 +21,11 @@ function childrenOf(pid: number): number[] {
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -39,18 +43,31 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const bytes = await readFile(new URL(`${file}.ipynb`, fixtures));
     const fields: Record<string, string> = { name };
     if (config) fields.config = JSON.stringify(config);
-    const res = await gw.admin('/api/deployments', { method: 'POST', body: publishForm(fields, { bytes, filename: `${file}.ipynb` }) });
+    const res = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm(fields, { bytes, filename: `${file}.ipynb` }),
+    });
     const body = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(201);
     if (body.invokeKey) keys[name] = body.invokeKey;
     return body;
   }
 
-  const call = (name: string, body?: unknown, init: { query?: string; headers?: Record<string, string> } = {}) =>
+  const call = (
+    name: string,
+    body?: unknown,
+    init: { query?: string; headers?: Record<string, string> } = {},
+  ) =>
     gw.app.request(`/fn/${name}${init.query ?? ''}`, {
       method: 'POST',
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      headers: { authorization: `Bearer ${keys[name]}`, ...(body === undefined || typeof body === 'string' ? {} : { 'content-type': 'application/json' }), ...init.headers },
+      headers: {
+        authorization: `Bearer ${keys[name]}`,
+        ...(body === undefined || typeof body === 'string'
+          ? {}
+          : { 'content-type': 'application/json' }),
+        ...init.headers,
+      },
     });
 
   beforeAll(async () => {
@@ -65,34 +82,108 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const d = await (await gw.admin('/api/deployments/typed')).json();
     expect(d.format).toBe('notebook');
     expect(d.signature.inputs).toEqual([
-      { name: 'count', type: 'int64', shape: [], required: false, default: 3, help: 'how many items (default: 3)' },
-      { name: 'rate', type: 'float64', shape: [], required: false, default: 0.5, help: 'a float (default: 0.5)' },
-      { name: 'enabled', type: 'bool', shape: [], required: false, default: true, help: 'default: True' },
-      { name: 'label', type: 'string', shape: [], required: false, default: 'hello', help: "some text (default: 'hello')" },
-      { name: 'items', type: 'json', required: false, default: [1, 2, 3], help: 'default: [1, 2, 3]' },
-      { name: 'options', type: 'json', required: false, default: { mode: 'fast' }, help: "default: {'mode': 'fast'}" },
+      {
+        name: 'count',
+        type: 'int64',
+        shape: [],
+        required: false,
+        default: 3,
+        help: 'how many items (default: 3)',
+      },
+      {
+        name: 'rate',
+        type: 'float64',
+        shape: [],
+        required: false,
+        default: 0.5,
+        help: 'a float (default: 0.5)',
+      },
+      {
+        name: 'enabled',
+        type: 'bool',
+        shape: [],
+        required: false,
+        default: true,
+        help: 'default: True',
+      },
+      {
+        name: 'label',
+        type: 'string',
+        shape: [],
+        required: false,
+        default: 'hello',
+        help: "some text (default: 'hello')",
+      },
+      {
+        name: 'items',
+        type: 'json',
+        required: false,
+        default: [1, 2, 3],
+        help: 'default: [1, 2, 3]',
+      },
+      {
+        name: 'options',
+        type: 'json',
+        required: false,
+        default: { mode: 'fast' },
+        help: "default: {'mode': 'fast'}",
+      },
     ]);
   });
 
   it('runs with typed JSON parameters and answers the tagged outputs', async () => {
-    const res = await call('typed', { count: 7, rate: 2, enabled: false, label: 'hi', items: ['a'], options: { k: 1 } });
+    const res = await call('typed', {
+      count: 7,
+      rate: 2,
+      enabled: false,
+      label: 'hi',
+      items: ['a'],
+      options: { k: 1 },
+    });
     const body = await res.json();
     expect(res.status, JSON.stringify(body)).toBe(200);
-    expect(body).toMatchObject({ id: expect.any(String), version: 1, durationMs: expect.any(Number) });
+    expect(body).toMatchObject({
+      id: expect.any(String),
+      version: 1,
+      durationMs: expect.any(Number),
+    });
     expect(body.outputs).toEqual([
-      { count: 7, rate: 2, enabled: false, label: 'hi', items: ['a'], options: { k: 1 }, types: ['int', 'int', 'bool', 'str', 'list', 'dict'] },
+      {
+        count: 7,
+        rate: 2,
+        enabled: false,
+        label: 'hi',
+        items: ['a'],
+        options: { k: 1 },
+        types: ['int', 'int', 'bool', 'str', 'list', 'dict'],
+      },
     ]);
   });
 
   it('uses the notebook defaults for missing parameters', async () => {
     const body = await (await call('typed', {})).json();
-    expect(body.outputs[0]).toMatchObject({ count: 3, rate: 0.5, enabled: true, label: 'hello', items: [1, 2, 3], options: { mode: 'fast' } });
+    expect(body.outputs[0]).toMatchObject({
+      count: 3,
+      rate: 0.5,
+      enabled: true,
+      label: 'hello',
+      items: [1, 2, 3],
+      options: { mode: 'fast' },
+    });
     expect(body.outputs[0].types).toEqual(['int', 'float', 'bool', 'str', 'list', 'dict']);
   });
 
   it('converts form and query-string values as papermill -p does', async () => {
-    const form = await call('typed', 'count=12&rate=1.5&enabled=False&label=42', { headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    expect((await form.json()).outputs[0]).toMatchObject({ count: 12, rate: 1.5, enabled: false, label: '42', types: ['int', 'float', 'bool', 'str', 'list', 'dict'] });
+    const form = await call('typed', 'count=12&rate=1.5&enabled=False&label=42', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect((await form.json()).outputs[0]).toMatchObject({
+      count: 12,
+      rate: 1.5,
+      enabled: false,
+      label: '42',
+      types: ['int', 'float', 'bool', 'str', 'list', 'dict'],
+    });
     const query = await call('typed', undefined, { query: '?count=5&items=[4,5]&label=x' });
     expect((await query.json()).outputs[0]).toMatchObject({ count: 5, items: [4, 5], label: 'x' });
   });
@@ -122,7 +213,13 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     expect(tags[at + 1]).toContain('injected-parameters');
     expect([nb.cells[at + 1].source].flat().join('')).toContain('count = 9');
     // The invoke key reaches the same run (what an async caller polls).
-    expect((await gw.app.request(`/fn/typed/runs/${id}`, { headers: { authorization: `Bearer ${keys.typed}` } })).status).toBe(200);
+    expect(
+      (
+        await gw.app.request(`/fn/typed/runs/${id}`, {
+          headers: { authorization: `Bearer ${keys.typed}` },
+        })
+      ).status,
+    ).toBe(200);
     expect((await gw.app.request(`/fn/typed/runs/${id}`)).status).toBe(401);
   });
 
@@ -149,10 +246,19 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const res = await call('failing', {});
     expect(res.status).toBe(500);
     const { error } = await res.json();
-    expect(error).toEqual({ code: 'notebook_failed', message: 'cell 2 raised ZeroDivisionError: division by zero' });
+    expect(error).toEqual({
+      code: 'notebook_failed',
+      message: 'cell 2 raised ZeroDivisionError: division by zero',
+    });
     const { invocations } = await (await gw.admin('/api/deployments/failing/invocations')).json();
-    const nb = await (await gw.admin(`/api/deployments/failing/runs/${invocations[0].id}/notebook`)).json();
-    const errorOutput = nb.cells.flatMap((c: { outputs?: { output_type: string; traceback?: string[] }[] }) => c.outputs ?? []).find((o: { output_type: string }) => o.output_type === 'error');
+    const nb = await (
+      await gw.admin(`/api/deployments/failing/runs/${invocations[0].id}/notebook`)
+    ).json();
+    const errorOutput = nb.cells
+      .flatMap(
+        (c: { outputs?: { output_type: string; traceback?: string[] }[] }) => c.outputs ?? [],
+      )
+      .find((o: { output_type: string }) => o.output_type === 'error');
     expect(errorOutput.traceback.join('\n')).toContain('ZeroDivisionError');
   });
 
@@ -162,10 +268,18 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const res = await call('slow', { seconds: 60 });
     expect(res.status).toBe(504);
     expect((await res.json()).error.code).toBe('deadline_exceeded');
-    await until('the kernel to be gone', async () => (childrenOf(workerPid).length === 0 ? true : undefined), 10_000);
+    await until(
+      'the kernel to be gone',
+      async () => (childrenOf(workerPid).length === 0 ? true : undefined),
+      10_000,
+    );
     const ok = await call('slow', { seconds: 0.1 });
     expect(ok.status).toBe(200);
-    await until('the kernel to be gone', async () => (childrenOf(workerPid).length === 0 ? true : undefined), 10_000);
+    await until(
+      'the kernel to be gone',
+      async () => (childrenOf(workerPid).length === 0 ? true : undefined),
+      10_000,
+    );
   });
 
   it('runs each call in a fresh kernel: nothing leaks from one call to the next', async () => {
@@ -186,7 +300,11 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const refused = results.find((r) => r.status === 429)!;
     expect((await refused.json()).error.code).toBe('overloaded');
     // Two ran side by side: their kernels' sleep windows overlap.
-    const windows = await Promise.all(results.filter((r) => r.status === 200).map(async (r) => (await r.json()).outputs[0] as { start: number; end: number }));
+    const windows = await Promise.all(
+      results
+        .filter((r) => r.status === 200)
+        .map(async (r) => (await r.json()).outputs[0] as { start: number; end: number }),
+    );
     windows.sort((a, b) => a.start - b.start);
     expect(windows[1]!.start).toBeLessThan(windows[0]!.end);
   });
@@ -204,21 +322,45 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as { port: number }).port;
     try {
-      const res = await call('typed', { count: 2 }, { query: '?async=true', headers: { 'x-callback-url': `http://127.0.0.1:${port}/done` } });
+      const res = await call(
+        'typed',
+        { count: 2 },
+        { query: '?async=true', headers: { 'x-callback-url': `http://127.0.0.1:${port}/done` } },
+      );
       expect(res.status).toBe(202);
       const accepted = await res.json();
-      expect(accepted).toMatchObject({ id: expect.any(String), status: 'running', statusUrl: `http://slipway.test/fn/typed/runs/${accepted.id}` });
+      expect(accepted).toMatchObject({
+        id: expect.any(String),
+        status: 'running',
+        statusUrl: `http://slipway.test/fn/typed/runs/${accepted.id}`,
+      });
       const done = await until('the run to finish', async () => {
-        const run = await (await gw.app.request(`/fn/typed/runs/${accepted.id}`, { headers: { authorization: `Bearer ${keys.typed}` } })).json();
+        const run = await (
+          await gw.app.request(`/fn/typed/runs/${accepted.id}`, {
+            headers: { authorization: `Bearer ${keys.typed}` },
+          })
+        ).json();
         return run.status === 'running' ? undefined : run;
       });
       expect(done.status).toBe('succeeded');
       expect(done.outputs[0].count).toBe(2);
       await until('the callback', async () => (received.length ? true : undefined));
-      expect(received[0]).toMatchObject({ id: accepted.id, status: 'succeeded', outputs: done.outputs });
+      expect(received[0]).toMatchObject({
+        id: accepted.id,
+        status: 'succeeded',
+        outputs: done.outputs,
+      });
       const prefer = await call('typed', { count: 1 }, { headers: { prefer: 'respond-async' } });
       expect(prefer.status).toBe(202);
-      expect((await call('typed', {}, { query: '?async=true', headers: { 'x-callback-url': 'ftp://x' } })).status).toBe(400);
+      expect(
+        (
+          await call(
+            'typed',
+            {},
+            { query: '?async=true', headers: { 'x-callback-url': 'ftp://x' } },
+          )
+        ).status,
+      ).toBe(400);
     } finally {
       server.close();
     }
@@ -234,7 +376,11 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const warm = await call('warm', { x: 1 });
     expect(warm.headers.get('x-slipway-cold-start')).toBe('false');
     expect((await warm.json()).outputs).toEqual(['2']);
-    await until('the pool to refill and then shrink to zero', async () => ((await idle()) === 0 ? true : undefined), 15_000);
+    await until(
+      'the pool to refill and then shrink to zero',
+      async () => ((await idle()) === 0 ? true : undefined),
+      15_000,
+    );
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await idle()).toBe(0);
     const cold = await call('warm', { x: 2 });
@@ -244,7 +390,9 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
 
   it('answers 502 when the worker dies mid-call, and the next call works', async () => {
     const pending = call('slow', { seconds: 5 });
-    await until('the run to start', async () => (gw.python.pid && childrenOf(gw.python.pid).length > 0 ? true : undefined));
+    await until('the run to start', async () =>
+      gw.python.pid && childrenOf(gw.python.pid).length > 0 ? true : undefined,
+    );
     gw.python.kill();
     const res = await pending;
     expect(res.status).toBe(502);
@@ -255,7 +403,10 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
 
   it('serves the same notebooks after a gateway restart', async () => {
     await gw.stop({ keepData: true });
-    gw = await startTestGateway({ config: { python }, reuse: { database: gw.database, dataDir: gw.dataDir } });
+    gw = await startTestGateway({
+      config: { python },
+      reuse: { database: gw.database, dataDir: gw.dataDir },
+    });
     const res = await call('typed', { count: 4 });
     expect(res.status).toBe(200);
     expect((await res.json()).outputs[0].count).toBe(4);

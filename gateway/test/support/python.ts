@@ -10,8 +10,13 @@ import { PYTHON_WORKER_DIR } from '../../src/workers/python-worker.js';
  */
 export async function testPython(): Promise<string | undefined> {
   if (process.env.SLIPWAY_TEST_PYTHON) return process.env.SLIPWAY_TEST_PYTHON;
-  const key = createHash('sha256').update(readFileSync(`${PYTHON_WORKER_DIR}/requirements.txt`)).digest('hex').slice(0, 12);
-  const python = fileURLToPath(new URL(`../../../.venv-worker/venv-${key}/bin/python`, import.meta.url));
+  const key = createHash('sha256')
+    .update(readFileSync(`${PYTHON_WORKER_DIR}/requirements.txt`))
+    .digest('hex')
+    .slice(0, 12);
+  const python = fileURLToPath(
+    new URL(`../../../.venv-worker/venv-${key}/bin/python`, import.meta.url),
+  );
   try {
     await access(python);
     return python;
