@@ -1,49 +1,36 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { onnxRuntimeFactory } from './onnx/index.js';
-import { runtimeContract, type RuntimeContractCase } from './testing/contract.js';
+import { caseFromFiles, runtimeContract, type RuntimeContractCase } from './testing/contract.js';
 import { toyRuntimeFactory } from './testing/toy-runtime.js';
+
+// The contract itself lives in ./testing/contract.ts; this file only lists the cases. A new
+// runtime adds its fixtures here (each with a file of another format that it must not claim).
 
 const fixture = (p: string) => fileURLToPath(new URL(`../../test/fixtures/${p}`, import.meta.url));
 
-async function fromExpected(
-  factory: RuntimeContractCase['factory'],
-  artifact: string,
-  expected: string,
-  foreignFile: string,
-): Promise<RuntimeContractCase> {
-  const e = JSON.parse(await readFile(expected, 'utf8'));
-  return {
-    factory,
-    artifact,
-    records: e.records,
-    predictions: e.predictions,
-    tolerance: e.tolerance,
-    foreignFile,
-  };
-}
-
-for (const model of [
-  'classifier_zipmap',
-  'classifier_nozipmap',
-  'regressor_gbr',
-  'mixed_columns',
-]) {
-  runtimeContract(`onnx ${model}`, () =>
-    fromExpected(
-      onnxRuntimeFactory,
-      fixture(`onnx/${model}.onnx`),
-      fixture(`onnx/${model}.expected.json`),
-      fixture('toy/sum.toy.json'),
-    ),
-  );
-}
-
-runtimeContract('toy sum (the route tests’ model)', () =>
-  fromExpected(
-    toyRuntimeFactory(),
-    fixture('toy/sum.toy.json'),
-    fixture('toy/sum.expected.json'),
-    fixture('onnx/regressor_gbr.onnx'),
+const cases: [string, () => Promise<RuntimeContractCase>][] = [
+  ...['classifier_zipmap', 'classifier_nozipmap', 'regressor_gbr', 'mixed_columns'].map(
+    (model): [string, () => Promise<RuntimeContractCase>] => [
+      `onnx ${model}`,
+      () =>
+        caseFromFiles({
+          factory: onnxRuntimeFactory,
+          artifact: fixture(`onnx/${model}.onnx`),
+          expected: fixture(`onnx/${model}.expected.json`),
+          foreignFile: fixture('toy/sum.toy.json'),
+        }),
+    ],
   ),
-);
+  [
+    'toy sum (the route tests’ model)',
+    () =>
+      caseFromFiles({
+        factory: toyRuntimeFactory(),
+        artifact: fixture('toy/sum.toy.json'),
+        expected: fixture('toy/sum.expected.json'),
+        foreignFile: fixture('onnx/regressor_gbr.onnx'),
+      }),
+  ],
+];
+
+for (const [name, makeCase] of cases) runtimeContract(name, makeCase);

@@ -1,5 +1,6 @@
 import { notebookRuntimeFactory, type NotebookRuntimeDeps } from './notebook/notebook-runtime.js';
 import { onnxRuntimeFactory } from './onnx/index.js';
+import { pmmlRuntimeFactory } from './pmml/index.js';
 import type { RuntimeFactory } from './types.js';
 
 /** What out-of-process runtimes need from the gateway. */
@@ -9,5 +10,5 @@ export interface RuntimeServices {
 
 /** The runtimes a gateway serves by default, in detection order. */
 export function defaultRuntimes(services: RuntimeServices): RuntimeFactory[] {
-  return [onnxRuntimeFactory, notebookRuntimeFactory(services.notebooks)];
+  return [onnxRuntimeFactory, pmmlRuntimeFactory, notebookRuntimeFactory(services.notebooks)];
 }

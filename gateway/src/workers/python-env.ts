@@ -1,78 +1,179 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Where the Python worker's environment comes from. */
+/** Where the Python workers' interpreter comes from. */
 export interface PythonEnvOptions {
-  /** `SLIPWAY_PYTHON`: use this interpreter as it is. */
+  /** `SLIPWAY_PYTHON`: use this interpreter as it is (it must have the requirements). */
   configured?: string;
-  /** Folder for the managed venvs (`<dataDir>/python`). */
+  /** Folder for managed venvs, e.g. `<dataDir>/python`; each is `venv-<hash of requirements>`. */
   venvRoot: string;
-  /** The worker's requirements file; a change makes a new venv. */
+  /** The worker's requirements file; a change to it makes a new venv. */
   requirementsFile: string;
-  /** Interpreter used to create the venv. */
+  /** Interpreter that creates the venv (Python 3.10+). Default `python3`. */
   basePython?: string;
+  /** Progress lines (what pip prints); a first build takes a few minutes. */
   log?: (line: string) => void;
 }
 
+/** Minimum Python for the worker (papermill 2.6 and ipykernel 7 need 3.9+; we test 3.10+). */
+const MIN_PYTHON: [number, number] = [3, 10];
+/** A lock older than this was left by a build that died; the next one takes over. */
+const STALE_LOCK_MS = 30 * 60_000;
+const READY_MARKER = '.slipway-ready';
+
+/** The managed venv's folder for a requirements file: `<venvRoot>/venv-<first 12 hex of sha256>`. */
+export function pythonEnvDir(venvRoot: string, requirementsFile: string): string {
+  const key = createHash('sha256')
+    .update(readFileSync(requirementsFile))
+    .digest('hex')
+    .slice(0, 12);
+  return join(venvRoot, `venv-${key}`);
+}
+
+// One build per folder per process, however many callers ask at once.
+const building = new Map<string, Promise<string>>();
+
 /**
- * The Python interpreter for workers: the configured one, else a venv built from the
- * requirements file on first need and reused after (keyed by the file's hash).
+ * The Python interpreter for workers: the configured one, else a venv made from the
+ * requirements file on first need and reused after (a changed file makes a new one). Safe
+ * to call from several processes at once: one builds, the others wait for it.
  */
 export async function ensurePythonEnv(opts: PythonEnvOptions): Promise<string> {
   if (opts.configured) return opts.configured;
-  const log = opts.log ?? (() => {});
-  const requirements = await readFile(opts.requirementsFile);
-  const key = createHash('sha256').update(requirements).digest('hex').slice(0, 12);
-  const dir = join(opts.venvRoot, `venv-${key}`);
-  const python = join(dir, 'bin', 'python');
-  const marker = join(dir, '.slipway-ready');
-  if (await exists(marker)) return python;
-  log(
-    `[slipway] creating the Python environment for notebooks in ${dir} (first use; takes a few minutes)`,
-  );
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(opts.venvRoot, { recursive: true });
-  await run(opts.basePython ?? 'python3', ['-m', 'venv', dir], log);
-  log('[slipway] installing papermill, ipykernel and the worker requirements…');
-  await run(
-    python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '-r', opts.requirementsFile],
-    log,
-  );
-  await writeFile(marker, `${new Date().toISOString()}\n`);
-  log('[slipway] Python environment ready');
-  return python;
+  const dir = pythonEnvDir(opts.venvRoot, opts.requirementsFile);
+  let pending = building.get(dir);
+  if (!pending) {
+    pending = buildOnce(dir, opts).finally(() => building.delete(dir));
+    building.set(dir, pending);
+  }
+  return pending;
 }
 
-async function exists(path: string): Promise<boolean> {
+async function buildOnce(dir: string, opts: PythonEnvOptions): Promise<string> {
+  const log = opts.log ?? (() => {});
+  const python = join(dir, 'bin', 'python');
+  if (await isReady(dir, python)) return python;
+  await mkdir(opts.venvRoot, { recursive: true });
+  const lock = `${dir}.lock`;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const age =
+      Date.now() -
+      (await stat(lock).then(
+        (s) => s.mtimeMs,
+        () => Date.now(),
+      ));
+    if (age > STALE_LOCK_MS) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    log(`[slipway] waiting for another process to finish the Python environment in ${dir}`);
+    await new Promise((r) => setTimeout(r, 2_000));
+    if (await isReady(dir, python)) return python;
+  }
   try {
-    await access(path);
+    if (await isReady(dir, python)) return python;
+    await build(dir, python, opts, log);
+    return python;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function build(
+  dir: string,
+  python: string,
+  opts: PythonEnvOptions,
+  log: (line: string) => void,
+): Promise<void> {
+  const base = opts.basePython ?? 'python3';
+  await checkBasePython(base);
+  log(
+    `[slipway] creating the Python environment for notebooks and pickles in ${dir} (first use; a few minutes)`,
+  );
+  await rm(dir, { recursive: true, force: true });
+  await run(base, ['-m', 'venv', dir], log);
+  log(`[slipway] installing ${await describeRequirements(opts.requirementsFile)}`);
+  await run(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--progress-bar',
+      'off',
+      '-r',
+      opts.requirementsFile,
+    ],
+    log,
+  );
+  await writeFile(join(dir, READY_MARKER), `${new Date().toISOString()}\n`);
+  log('[slipway] Python environment ready');
+}
+
+/** Ready = finished build and an interpreter that still exists (the base Python may have gone). */
+async function isReady(dir: string, python: string): Promise<boolean> {
+  try {
+    await stat(join(dir, READY_MARKER));
+    await stat(python); // follows the venv's symlink to the base interpreter
     return true;
   } catch {
     return false;
   }
 }
 
-function run(command: string, args: string[], log: (line: string) => void): Promise<void> {
+async function checkBasePython(base: string): Promise<void> {
+  let out = '';
+  try {
+    out = await run(base, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], () => {});
+  } catch {
+    throw new Error(
+      `cannot run ${base}: install Python ${MIN_PYTHON.join('.')}+ or set SLIPWAY_PYTHON to an interpreter that has the worker's requirements`,
+    );
+  }
+  const [major = 0, minor = 0] = out.trim().split('.').map(Number);
+  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
+    throw new Error(
+      `${base} is Python ${out.trim()}; the worker needs ${MIN_PYTHON.join('.')}+ (or set SLIPWAY_PYTHON)`,
+    );
+  }
+}
+
+async function describeRequirements(file: string): Promise<string> {
+  const names = (await readFile(file, 'utf8'))
+    .split('\n')
+    .map((l) => l.replace(/#.*/, '').trim())
+    .filter(Boolean)
+    .map((l) => l.split(/[<>=!~;\s[]/)[0]);
+  return names.length ? names.join(', ') : 'nothing (empty requirements file)';
+}
+
+/** Runs a command, forwarding its output line by line; resolves with its stdout. */
+function run(command: string, args: string[], log: (line: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forward = (d: Buffer) => {
-      for (const line of d.toString().split('\n')) if (line.trim()) log(`  ${line}`);
+    let stdout = '';
+    const forward = (chunk: Buffer) => {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) log(`  ${line}`);
     };
-    child.stdout.on('data', forward);
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      forward(chunk);
+    });
     child.stderr.on('data', forward);
-    child.on('error', (err) =>
-      reject(
-        new Error(
-          `cannot run ${command}: ${err.message}; install Python 3.10+ or set SLIPWAY_PYTHON`,
-        ),
-      ),
-    );
+    child.on('error', (err) => reject(new Error(`cannot run ${command}: ${err.message}`)));
     child.on('exit', (code) =>
       code === 0
-        ? resolve()
+        ? resolve(stdout)
         : reject(new Error(`${command} ${args.join(' ')} exited with code ${code}`)),
     );
   });

@@ -1,25 +1,72 @@
 import { fileURLToPath } from 'node:url';
 import { ensurePythonEnv, type PythonEnvOptions } from './python-env.js';
-import { WorkerSupervisor } from './worker-supervisor.js';
+import { WorkerSupervisor, type WorkerSupervisorOptions } from './worker-supervisor.js';
 
 /** The folder holding the `slipway_worker` Python package and its requirements. */
 export const PYTHON_WORKER_DIR = fileURLToPath(new URL('../../workers/python', import.meta.url));
 
-/** A supervisor for the Python worker (`python -m slipway_worker`), its environment made on first need. */
-export function pythonWorker(
-  opts: Omit<PythonEnvOptions, 'requirementsFile'> & { requirementsFile?: string },
-): WorkerSupervisor {
+/** The worker's requirements file (papermill, ipykernel, scikit-learn, …). */
+export const PYTHON_REQUIREMENTS_FILE = `${PYTHON_WORKER_DIR}/requirements.txt`;
+
+export interface PythonWorkerOptions
+  extends
+    Omit<PythonEnvOptions, 'requirementsFile'>,
+    Pick<
+      WorkerSupervisorOptions,
+      | 'spawn'
+      | 'startupTimeoutMs'
+      | 'healthIntervalMs'
+      | 'healthTimeoutMs'
+      | 'idleStopMs'
+      | 'stopGraceMs'
+    > {
+  /** Default: the worker's own requirements.txt. */
+  requirementsFile?: string;
+  /** Notebook runs the worker executes at once; more wait inside it. Default 8. */
+  maxRuns?: number;
+  /** Address-space limit of the worker and of each kernel it starts, in MiB. Default: none. */
+  memoryLimitMb?: number;
+  /** Extra environment for the worker (and so its kernels). */
+  env?: Record<string, string>;
+}
+
+/**
+ * A supervisor for the Python worker (`python -m slipway_worker`). Nothing starts here: the
+ * interpreter is found, or its venv built, when the first call needs the worker.
+ */
+export function pythonWorker(opts: PythonWorkerOptions): WorkerSupervisor {
+  const {
+    requirementsFile = PYTHON_REQUIREMENTS_FILE,
+    maxRuns = 8,
+    memoryLimitMb,
+    env,
+    log,
+    ...supervision
+  } = opts;
+  const args = ['-m', 'slipway_worker', '--max-runs', String(maxRuns)];
+  if (memoryLimitMb) args.push('--memory-mb', String(memoryLimitMb));
   return new WorkerSupervisor({
     name: 'python',
-    log: opts.log,
+    log,
+    spawn: supervision.spawn,
+    startupTimeoutMs: supervision.startupTimeoutMs,
+    healthIntervalMs: supervision.healthIntervalMs,
+    healthTimeoutMs: supervision.healthTimeoutMs,
+    idleStopMs: supervision.idleStopMs,
+    stopGraceMs: supervision.stopGraceMs,
     command: async () => ({
       command: await ensurePythonEnv({
-        ...opts,
-        requirementsFile: opts.requirementsFile ?? `${PYTHON_WORKER_DIR}/requirements.txt`,
+        configured: opts.configured,
+        venvRoot: opts.venvRoot,
+        basePython: opts.basePython,
+        requirementsFile,
+        log,
       }),
-      args: ['-m', 'slipway_worker'],
+      args,
       cwd: PYTHON_WORKER_DIR,
-      env: { PYTHONUNBUFFERED: '1', PYTHONPATH: PYTHON_WORKER_DIR },
+      // -u semantics: protocol lines and log lines leave at once; our package wins over any
+      // same-named one in the environment.
+      env: { ...env, PYTHONUNBUFFERED: '1', PYTHONPATH: PYTHON_WORKER_DIR },
     }),
   });
 }

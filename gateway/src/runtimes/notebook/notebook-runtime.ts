@@ -1,16 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  DeadlineError,
-  NotebookFailedError,
-  OverloadedError,
-  PredictionFailedError,
-  SlipwayError,
-  UnusableArtifactError,
-} from '../../errors.js';
+import { DeadlineError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import { WorkerCallError, type WorkerSupervisor } from '../../workers/worker-supervisor.js';
+import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
+import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import type {
   ModelRuntime,
   PredictOptions,
@@ -18,37 +12,62 @@ import type {
   RuntimeFactory,
   RuntimeSpec,
 } from '../types.js';
-import { notebookSignature, type NotebookParameter } from './notebook-signature.js';
 import { parseNotebookConfig, type NotebookConfig } from './notebook-config.js';
+import { mapWorkerError } from './notebook-errors.js';
+import { notebookSignature, type NotebookParameter } from './notebook-signature.js';
 
-/** What one run answers. */
+/** What one run of a notebook answers (one per record). */
 export interface NotebookResult {
+  /** Outputs of the cells tagged `output` (else the last code cell): JSON, text or data URLs. */
   outputs: unknown[];
+  /** Time the run took in the worker, kernel hand-over and cells. */
   durationMs: number;
-  /** True when no warm kernel was ready and the call waited for one to start. */
+  /** The run's id; its executed notebook is `<runsDir>/<runId>.ipynb`. */
+  runId: string;
+  /** True when the call waited for a start: of the worker (it was stopped) or of a kernel. */
   cold: boolean;
-  kernelPid?: number;
 }
 
+/** What the notebook runtime needs from the gateway. */
 export interface NotebookRuntimeDeps {
+  /** The Python worker (see `pythonWorker`), shared by all notebook deployments. */
   worker: WorkerSupervisor;
   /** Where executed notebooks are written, `<runsDir>/<run id>.ipynb`. */
   runsDir: string;
 }
 
+/** What `inspect_notebook` answers. */
+interface NotebookInfo {
+  hasParametersCell: boolean;
+  parameters: NotebookParameter[];
+  kernelName: string;
+}
+
+interface RunReply {
+  outputs: unknown[];
+  durationMs: number;
+  cold: boolean;
+}
+
+/** The worker gets this much longer than the run's own timeout before the gateway cancels. */
+const WORKER_GRACE_MS = 5_000;
+/** Time for inspecting a notebook once the worker runs (reading JSON; generous for big files). */
+const INSPECT_TIMEOUT_MS = 60_000;
+
 /**
- * A parameterised notebook run by papermill in the Python worker. Each call gets a fresh
- * kernel from a warm pool; calls run in parallel up to `maxConcurrency` and queue up to
- * `queueSize` beyond it (429 past that).
+ * A parameterised notebook executed by papermill's machinery in the Python worker. Each run
+ * gets a fresh kernel from a warm pool; runs go in parallel up to `maxConcurrency` and queue
+ * up to `queueSize` beyond it (429 past that).
  */
 export class NotebookRuntime implements ModelRuntime {
   readonly format = 'notebook' as const;
   private sig: Signature | undefined;
   private notes: string[] = [];
-  private preparedGeneration = -1;
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private loading: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
   private readonly config: NotebookConfig;
+  private readonly limit: ConcurrencyLimit;
+  /** Names this runtime's registration on the worker's kernel pool. */
   private readonly key: string;
 
   constructor(
@@ -56,27 +75,20 @@ export class NotebookRuntime implements ModelRuntime {
     private readonly deps: NotebookRuntimeDeps,
   ) {
     this.config = parseNotebookConfig(spec.config);
-    // Unique per runtime instance: a republished identical file must not share a kernel pool.
+    this.limit = new ConcurrencyLimit(this.config.maxConcurrency, this.config.queueSize, spec.name);
+    // Unique per instance: two versions of the same file are two registrations.
     this.key = `${spec.name}@${spec.version}:${randomUUID()}`;
   }
 
-  async load(): Promise<void> {
+  /** Reads the parameters through the worker and starts warming kernels; idempotent. */
+  async load(signal?: AbortSignal): Promise<void> {
     if (this.sig) return;
-    const info = await this.worker<{ hasParametersCell: boolean; parameters: NotebookParameter[] }>(
-      'inspect',
-      { path: this.spec.artifact.path },
-    );
-    this.sig = notebookSignature(info.parameters);
-    this.notes = info.hasParametersCell
-      ? []
-      : [
-          'the notebook has no cell tagged "parameters": it takes no inputs (tag a cell "parameters" to accept some)',
-        ];
-    await this.prepare();
+    this.loading ??= this.inspect(signal).finally(() => (this.loading = undefined));
+    return this.loading;
   }
 
   signature(): Signature {
-    if (!this.sig) throw new PredictionFailedError('notebook is not loaded');
+    if (!this.sig) throw new Error('notebook runtime used before load()');
     return this.sig;
   }
 
@@ -84,134 +96,142 @@ export class NotebookRuntime implements ModelRuntime {
     return this.notes;
   }
 
+  /**
+   * Runs the notebook once per record, one after the other (a batch is one caller's work and
+   * takes one slot at a time, so it cannot crowd out other callers). Each answer is a
+   * NotebookResult.
+   */
   async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
-    await this.load();
-    const out: Prediction[] = [];
+    await this.load(options.signal);
+    const results: NotebookResult[] = [];
     for (const [i, record] of records.entries()) {
       const runId = records.length === 1 ? options.requestId : `${options.requestId}-${i}`;
-      out.push((await this.runOne(record, runId)) as unknown as Prediction);
+      results.push(await this.runOne(record, runId, options));
     }
-    return out;
+    return results;
   }
 
   async unload(): Promise<void> {
-    if (this.preparedGeneration === this.deps.worker.generation) {
-      await this.deps.worker.call('release', { key: this.key }).catch(() => {});
-    }
-    this.preparedGeneration = -1;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.sig = undefined;
+    // Only a running worker holds a registration; starting one just to drop it would be silly.
+    if (this.deps.worker.state === 'running') {
+      await this.deps.worker
+        .call('release_kernels', { key: this.key }, { timeoutMs: 10_000 })
+        .catch(() => {});
+    }
   }
 
-  private async runOne(parameters: RecordValue, runId: string): Promise<NotebookResult> {
-    await this.acquireSlot();
+  private async inspect(signal?: AbortSignal): Promise<void> {
+    let info: NotebookInfo;
     try {
-      await this.prepare();
-      return await this.worker<NotebookResult>(
-        'run',
+      info = await this.deps.worker.call<NotebookInfo>(
+        'inspect_notebook',
+        { path: this.spec.artifact.path },
+        { timeoutMs: INSPECT_TIMEOUT_MS, signal },
+      );
+    } catch (err) {
+      throw mapWorkerError(err, 'load');
+    }
+    this.sig = notebookSignature(info.parameters);
+    this.notes = info.hasParametersCell
+      ? []
+      : [
+          'the notebook has no cell tagged "parameters", so it takes no inputs; tag a cell "parameters" to accept some',
+        ];
+    // After a crash the new worker knows nothing of this notebook: warm its kernels again.
+    this.unsubscribe ??= this.deps.worker.onStart((event) => {
+      if (event.reason === 'restart') void this.prepareKernels().catch(() => {});
+    });
+    await this.prepareKernels().catch(() => {
+      // Not fatal: without warm kernels each call starts its own (and says it was cold).
+    });
+  }
+
+  private async prepareKernels(): Promise<void> {
+    if (this.config.warmKernels === 0 || !this.sig) return;
+    await this.deps.worker.call(
+      'prepare_kernels',
+      { ...this.poolArgs(), path: this.spec.artifact.path },
+      { timeoutMs: INSPECT_TIMEOUT_MS },
+    );
+  }
+
+  private poolArgs() {
+    return { key: this.key, warm: this.config.warmKernels, idleSeconds: this.config.idleSeconds };
+  }
+
+  private async runOne(
+    parameters: RecordValue,
+    runId: string,
+    options: PredictOptions,
+  ): Promise<NotebookResult> {
+    await this.limit.acquire(options.signal);
+    try {
+      // The deployment's timeout, shortened by the caller's deadline when that comes first.
+      let timeoutMs = this.config.timeoutSeconds * 1000;
+      if (options.deadline !== undefined)
+        timeoutMs = Math.min(timeoutMs, options.deadline - Date.now());
+      if (timeoutMs <= 0)
+        throw new DeadlineError('the deadline passed before the notebook could start');
+      const reply = await this.deps.worker.request<RunReply>(
+        'run_notebook',
         {
-          key: this.key,
+          ...this.poolArgs(),
           path: this.spec.artifact.path,
           parameters,
-          timeout: this.config.timeoutSeconds,
+          // The worker kills the kernel at this time and answers Timeout; the gateway's own
+          // deadline, a little later, is the backstop for a worker that does not.
+          timeoutSeconds: timeoutMs / 1000,
           outputPath: join(this.deps.runsDir, `${runId}.ipynb`),
         },
-        // The worker kills the kernel at the timeout; this is the backstop if the worker hangs.
-        (this.config.timeoutSeconds + 30) * 1000,
+        { timeoutMs: timeoutMs + WORKER_GRACE_MS, signal: options.signal },
       );
-    } finally {
-      this.releaseSlot();
-    }
-  }
-
-  /** Warm kernels for this notebook on the current worker process (again after a restart). */
-  private async prepare(): Promise<void> {
-    if (this.preparedGeneration === this.deps.worker.generation) return;
-    await this.worker('prepare', {
-      key: this.key,
-      path: this.spec.artifact.path,
-      warm: this.config.warmKernels,
-      idleSeconds: this.config.idleSeconds,
-    });
-    this.preparedGeneration = this.deps.worker.generation;
-  }
-
-  private acquireSlot(): Promise<void> {
-    if (this.active < this.config.maxConcurrency) {
-      this.active++;
-      return Promise.resolve();
-    }
-    if (this.waiting.length >= this.config.queueSize) {
-      throw new OverloadedError(
-        `${this.spec.name} is running ${this.active} calls with ${this.waiting.length} waiting; try again later`,
-      );
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private releaseSlot(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.active--;
-  }
-
-  private async worker<T>(
-    method: string,
-    args: Record<string, unknown>,
-    deadlineMs?: number,
-  ): Promise<T> {
-    try {
-      return await this.deps.worker.call<T>(method, args, { deadlineMs });
+      const { outputs, durationMs, cold } = reply.result;
+      return { outputs, durationMs, runId, cold: reply.coldStart || cold };
     } catch (err) {
-      throw mapWorkerError(err);
+      throw mapWorkerError(err, 'run');
+    } finally {
+      this.limit.release();
     }
   }
 }
 
-function mapWorkerError(err: unknown): unknown {
-  if (!(err instanceof WorkerCallError))
-    return err instanceof SlipwayError
-      ? err
-      : new PredictionFailedError('the notebook worker failed; see the gateway log');
-  switch (err.type) {
-    case 'NotebookFailed':
-      return new NotebookFailedError(
-        err.message,
-        (err.details.cell as number | null) ?? null,
-        String(err.details.ename ?? 'Error'),
-      );
-    case 'Timeout':
-      return new DeadlineError(err.message);
-    case 'InvalidNotebook':
-      return new UnusableArtifactError(err.message, 'unusable_artifact');
-    default:
-      return new PredictionFailedError(`notebook worker: ${err.type}: ${err.message}`);
-  }
+/**
+ * True for `.ipynb` names, or for JSON that looks like a notebook. Only the first bytes are
+ * seen, and nbformat writes keys sorted, so `"nbformat"` comes last: `"cells"` followed by a
+ * cell's `"cell_type"` (its first key) serves as well.
+ */
+export function looksLikeNotebook({
+  head,
+  filename,
+}: {
+  head: Uint8Array;
+  filename?: string;
+}): boolean {
+  if (filename?.toLowerCase().endsWith('.ipynb')) return true;
+  const text = new TextDecoder().decode(head);
+  if (!text.trimStart().startsWith('{') || !/"cells"\s*:\s*\[/.test(text)) return false;
+  return /"nbformat"\s*:\s*\d/.test(text) || /"cell_type"\s*:\s*"(code|markdown|raw)"/.test(text);
 }
 
-/** Publishes `.ipynb` files as functions run by papermill. */
+/** Publishes `.ipynb` files as functions run by papermill in the Python worker. */
 export function notebookRuntimeFactory(deps: NotebookRuntimeDeps): RuntimeFactory {
   return {
     format: 'notebook',
-    detect: ({ head, filename }) => {
-      if (filename?.toLowerCase().endsWith('.ipynb')) return true;
-      const text = new TextDecoder().decode(head.subarray(0, 4096));
-      return (
-        text.trimStart().startsWith('{') && /"nbformat"\s*:/.test(text) && /"cells"\s*:/.test(text)
-      );
-    },
-    create: (spec) => {
-      // Fail at publish, not at the first call, when the config is wrong.
-      parseNotebookConfig(spec.config);
-      return new NotebookRuntime(spec, deps);
-    },
+    detect: looksLikeNotebook,
+    // parseNotebookConfig in the constructor: a bad config fails the publish, not the first call.
+    create: (spec) => new NotebookRuntime(spec, deps),
   };
 }
 
-/** Reads an executed notebook written by a run. */
+/** The executed notebook a run wrote, or undefined (unknown id, or not written yet). */
 export async function readExecutedNotebook(
   runsDir: string,
   runId: string,
 ): Promise<string | undefined> {
+  // Run ids are UUIDs (with `-<n>` for a record of a batch): nothing else reaches the disk.
   if (!/^[0-9a-f-]{36}(-\d+)?$/.test(runId)) return undefined;
   return readFile(join(runsDir, `${runId}.ipynb`), 'utf8').catch(() => undefined);
 }

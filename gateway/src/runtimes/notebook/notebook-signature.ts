@@ -3,16 +3,17 @@ import type { FieldSpec, Signature, ValueType } from '../../protocol/signature.j
 /** One parameter as the worker read it from the `parameters` cell. */
 export interface NotebookParameter {
   name: string;
-  /** Python type name: from the annotation, else from the default's value. */
+  /** Python type name: from the annotation, else from the default's value (`object` if not a literal). */
   type: string;
   /** The default as written in the cell. */
   source: string;
   /** The default's value, when it is a JSON-representable literal. */
   default?: unknown;
+  /** The comment beside the parameter. */
   help: string;
 }
 
-const TYPES: Record<string, ValueType> = {
+const SCALAR_TYPES: Record<string, ValueType> = {
   int: 'int64',
   float: 'float64',
   bool: 'bool',
@@ -20,26 +21,30 @@ const TYPES: Record<string, ValueType> = {
 };
 
 /**
- * Inputs typed from the defaults (int → int64, float → float64, bool, str → string, anything
- * else → json). Every parameter is optional: a call that leaves one out runs the notebook's
- * own default, as papermill does.
+ * Inputs typed from the defaults (int → int64, float → float64, bool, str → string; lists,
+ * dicts and anything else → json). Every parameter is optional: a call that leaves one out
+ * gets the notebook's own default, as with papermill.
  */
 export function notebookSignature(params: NotebookParameter[]): Signature {
   const inputs: FieldSpec[] = params.map((p) => {
-    const type = TYPES[p.type] ?? 'json';
-    const f: FieldSpec = { name: p.name, type, required: false };
-    if (type !== 'json') f.shape = [];
-    if (p.default !== undefined) f.default = p.default;
+    const type = SCALAR_TYPES[p.type] ?? 'json';
+    const field: FieldSpec = { name: p.name, type, required: false };
+    if (type !== 'json') field.shape = [];
+    if (p.default !== undefined) field.default = p.default;
     const help = p.help.trim();
-    f.help = help ? `${help} (default: ${p.source})` : `default: ${p.source}`;
-    return f;
+    // A default that is an expression (`date.today()`) has no JSON form: show its source.
+    const source = p.default === undefined ? `default: ${p.source}` : '';
+    const text = [help, source].filter(Boolean).join('; ');
+    if (text) field.help = text;
+    return field;
   });
   return { inputs, outputs: [{ name: 'outputs', type: 'json' }] };
 }
 
 /**
  * Converts a form or query-string value as papermill's CLI converts `-p` values (True/False,
- * None, int, float, else text), except that a parameter declared as text stays text.
+ * None, int, float, else text), except that a parameter declared as text stays text and a
+ * json one is parsed as JSON first.
  */
 export function fromCliString(value: string, type: ValueType | undefined): unknown {
   if (type === 'string') return value;
@@ -54,7 +59,6 @@ export function fromCliString(value: string, type: ValueType | undefined): unkno
   if (value === 'False' || value === 'false') return false;
   if (value === 'None') return null;
   if (/^[-+]?\d+$/.test(value)) return Number(value);
-  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value) || /^[-+]?(inf|nan)$/i.test(value))
-    return Number(value);
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) return Number(value);
   return value;
 }

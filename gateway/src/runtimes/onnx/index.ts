@@ -1,13 +1,16 @@
 import type { RuntimeFactory } from '../types.js';
+import { looksLikeOnnx } from './onnx-header.js';
 import { OnnxRuntime } from './onnx-runtime.js';
 
-/** Serves `.onnx` files in-process with onnxruntime-node. */
+/**
+ * Serves ONNX models in-process with onnxruntime-node. Recognises a `.onnx` file name, or
+ * (whatever the name) bytes that start like a serialized ModelProto.
+ */
 export const onnxRuntimeFactory: RuntimeFactory = {
   format: 'onnx',
-  detect: ({ head, filename }) => {
-    if (filename) return filename.toLowerCase().endsWith('.onnx');
-    // ModelProto starts with field 1 (ir_version, varint): tag byte 0x08.
-    return head[0] === 0x08 && head.length > 2;
-  },
+  detect: ({ head, filename }) =>
+    (filename?.toLowerCase().endsWith('.onnx') ?? false) || looksLikeOnnx(head),
   create: (spec, ctx) => new OnnxRuntime(spec, ctx),
 };
+
+export { OnnxRuntime } from './onnx-runtime.js';

@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { PredictionFailedError, UnusableArtifactError } from '../../errors.js';
-import type { FieldSpec, Signature } from '../../protocol/signature.js';
+import {
+  DeadlineError,
+  InvalidInputError,
+  NotReadyError,
+  PredictionFailedError,
+  UnusableArtifactError,
+} from '../../errors.js';
+import type { RecordValue, Signature } from '../../protocol/signature.js';
 import type {
   ModelRuntime,
   PredictOptions,
@@ -9,20 +15,24 @@ import type {
   RuntimeContext,
   RuntimeSpec,
 } from '../types.js';
-import { ELEMENT_TYPES, sliceOutput, stackInput, type InputPlan } from './tensors.js';
-import { unzipMapOutputs, type ClassLabels } from './zipmap.js';
+import { planModel, type ModelPlan } from './onnx-signature.js';
+import { prepareModel } from './prepare-model.js';
+import { RaggedBatch, readOutput, stackInput } from './tensors.js';
 
+/** A session with its plan, and the runs still using it (so unload never pulls it from under one). */
 interface Loaded {
   session: ort.InferenceSession;
-  inputs: InputPlan[];
-  outputNames: string[];
-  labels: ClassLabels;
-  signature: Signature;
-  /** Most records one `session.run` takes: a model with a fixed batch dimension takes that many. */
-  maxRun: number;
+  plan: ModelPlan;
+  running: number;
+  idle: (() => void) | undefined;
 }
 
-/** An ONNX model served in-process by onnxruntime-node. */
+/**
+ * An ONNX model served in-process by onnxruntime-node (CPU, or the execution providers the
+ * pool names). Each `predict` call stacks its records into one tensor per input and makes one
+ * `session.run` (split only where the model fixes its batch size, or records disagree on a free
+ * dimension). After `unload`, the next `predict` loads the model again.
+ */
 export class OnnxRuntime implements ModelRuntime {
   readonly format = 'onnx' as const;
   private loaded: Loaded | undefined;
@@ -33,42 +43,91 @@ export class OnnxRuntime implements ModelRuntime {
     private readonly ctx: RuntimeContext,
   ) {}
 
-  async load(): Promise<void> {
+  /** Creates the session; a file onnxruntime refuses fails with `UnusableArtifactError` and its reason. */
+  async load(signal?: AbortSignal): Promise<void> {
     if (this.loaded) return;
-    this.loading ??= this.open().finally(() => (this.loading = undefined));
+    this.loading ??= this.open(signal).finally(() => (this.loading = undefined));
     this.loaded = await this.loading;
   }
 
   signature(): Signature {
-    if (!this.loaded) throw new PredictionFailedError('ONNX model is not loaded');
-    return this.loaded.signature;
+    if (!this.loaded) throw new NotReadyError('the ONNX model is not loaded');
+    return this.loaded.plan.signature;
   }
 
-  async predict(
-    records: Record<string, unknown>[],
-    _options: PredictOptions,
-  ): Promise<Prediction[]> {
-    if (!this.loaded) await this.load();
-    const m = this.loaded!;
-    if (records.length <= m.maxRun) return this.run(m, records);
-    const out: Prediction[] = [];
-    for (let i = 0; i < records.length; i += m.maxRun)
-      out.push(...(await this.run(m, records.slice(i, i + m.maxRun))));
-    return out;
+  warnings(): string[] {
+    return this.loaded?.plan.warnings ?? [];
   }
 
+  /** One `{output: value}` object per record, in order. */
+  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+    let m = this.loaded;
+    if (m) m.running++;
+    else m = await this.loadAndHold(options.signal);
+    try {
+      if (options.deadline !== undefined && Date.now() > options.deadline)
+        throw new DeadlineError('the deadline passed before the model ran');
+      if (records.length === 0) return [];
+      const b = m.plan.fixedBatch;
+      if (b === undefined) return await this.runStacked(m, records);
+      const out: Prediction[] = [];
+      for (let i = 0; i < records.length; i += b) {
+        const chunk = records.slice(i, i + b);
+        const short = b - chunk.length;
+        // A model with a fixed batch of b takes exactly b rows: repeat the last to fill it.
+        for (let k = 0; k < short; k++) chunk.push(chunk[chunk.length - 1]!);
+        const got = await this.runStacked(m, chunk);
+        out.push(...(short ? got.slice(0, b - short) : got));
+      }
+      return out;
+    } finally {
+      if (--m.running === 0) m.idle?.();
+    }
+  }
+
+  /** Releases the session once the runs using it are done; a later `predict` loads again. */
   async unload(): Promise<void> {
+    if (this.loading) await this.loading.catch(() => undefined);
     const m = this.loaded;
     this.loaded = undefined;
-    await m?.session.release();
+    if (!m) return;
+    if (m.running > 0) await new Promise<void>((resolve) => (m.idle = resolve));
+    await m.session.release();
   }
 
-  private async run(m: Loaded, records: Record<string, unknown>[]): Promise<Prediction[]> {
+  /**
+   * Loads and counts a run on the session in the same turn, so an `unload` between the two
+   * cannot release it; loads again if an `unload` came during the load.
+   */
+  private async loadAndHold(signal?: AbortSignal): Promise<Loaded> {
+    for (;;) {
+      await this.load(signal);
+      const m = this.loaded;
+      if (m) {
+        m.running++;
+        return m;
+      }
+    }
+  }
+
+  private async runStacked(m: Loaded, records: RecordValue[]): Promise<Prediction[]> {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const plan of m.inputs) feeds[plan.name] = stackInput(plan, records);
-    let results: ort.InferenceSession.OnnxValueMapType;
     try {
-      results = await m.session.run(feeds, m.outputNames);
+      for (const input of m.plan.inputs) feeds[input.name] = stackInput(input, records);
+    } catch (err) {
+      if (!(err instanceof RaggedBatch)) throw err;
+      // A record the model cannot take at all (it reached us unvalidated): say which field.
+      if (records.length === 1) throw new InvalidInputError(err.message, err.field);
+      // Records that disagree on a free dimension cannot share a tensor: one run each.
+      const out: Prediction[] = [];
+      for (const r of records) out.push(...(await this.runStacked(m, [r])));
+      return out;
+    }
+    const predictions: Record<string, unknown>[] = new Array(records.length);
+    for (let r = 0; r < records.length; r++) predictions[r] = {};
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await m.session.run(feeds, m.plan.fetches);
     } catch (err) {
       throw new PredictionFailedError(
         `onnxruntime failed: ${(err as Error).message}`,
@@ -76,45 +135,48 @@ export class OnnxRuntime implements ModelRuntime {
         { cause: err },
       );
     }
-    const predictions: Prediction[] = new Array(records.length);
-    for (let r = 0; r < records.length; r++) {
-      const p: Record<string, unknown> = {};
-      for (const name of m.outputNames)
-        p[name] = sliceOutput(results[name] as ort.Tensor, r, m.labels.get(name));
-      predictions[r] = p;
+    try {
+      for (const out of m.plan.outputs)
+        readOutput(out, results[out.name] as ort.Tensor, predictions);
+    } catch (err) {
+      throw new PredictionFailedError(
+        `the model's answer cannot be served: ${(err as Error).message}`,
+      );
     }
     return predictions;
   }
 
-  private async open(): Promise<Loaded> {
+  private async open(signal?: AbortSignal): Promise<Loaded> {
+    signal?.throwIfAborted();
     let bytes: Uint8Array;
     try {
       bytes = await readFile(this.spec.artifact.path);
     } catch (err) {
-      throw new UnusableArtifactError(`cannot read the artifact: ${(err as Error).message}`);
+      // The code, not the message: the message names the data directory's path.
+      throw new UnusableArtifactError(
+        `cannot read the artifact file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
-    let labels: ClassLabels = new Map();
-    try {
-      const rewritten = unzipMapOutputs(bytes);
-      if (rewritten) ({ bytes, labels } = rewritten);
-    } catch {
-      // Not decodable as a ModelProto: let onnxruntime give its own reason below.
-    }
+    const prepared = prepareModel(bytes);
+    const providers = this.ctx.executionProviders ?? ['cpu'];
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(bytes, {
-        executionProviders: this.ctx.executionProviders ?? ['cpu'],
+      session = await ort.InferenceSession.create(prepared.bytes, {
+        executionProviders: providers,
         graphOptimizationLevel: 'all',
       });
     } catch (err) {
+      const on =
+        providers.join() === 'cpu' ? '' : ` on execution providers ${providers.join(', ')}`;
       throw new UnusableArtifactError(
-        `not a loadable ONNX model: ${(err as Error).message}`,
+        `not a loadable ONNX model${on}: ${plainReason(err)}`,
         'unusable_artifact',
         { cause: err },
       );
     }
     try {
-      return describe(session, labels);
+      signal?.throwIfAborted();
+      return { session, plan: planModel(session, prepared.labels), running: 0, idle: undefined };
     } catch (err) {
       await session.release();
       throw err;
@@ -122,61 +184,12 @@ export class OnnxRuntime implements ModelRuntime {
   }
 }
 
-function describe(session: ort.InferenceSession, labels: ClassLabels): Loaded {
-  let maxRun = Number.POSITIVE_INFINITY;
-  const inputs: InputPlan[] = session.inputMetadata.map((meta) => {
-    if (!meta.isTensor)
-      throw new UnusableArtifactError(
-        `input ${meta.name} is not a tensor; only tensor inputs are served`,
-      );
-    const info = ELEMENT_TYPES[meta.type];
-    if (!info)
-      throw new UnusableArtifactError(
-        `input ${meta.name} has element type ${meta.type}, which is not served`,
-      );
-    if (meta.shape.length === 0)
-      throw new UnusableArtifactError(
-        `input ${meta.name} is a scalar with no batch dimension; export the model with a batch dimension`,
-      );
-    const batch = meta.shape[0];
-    if (typeof batch === 'number' && batch > 0) maxRun = Math.min(maxRun, batch);
-    const spec: FieldSpec = {
-      name: meta.name,
-      type: info.type,
-      shape: meta.shape.slice(1).map(dim),
-    };
-    return { name: meta.name, onnxType: meta.type, spec };
-  });
-  const outputs: FieldSpec[] = [];
-  const outputNames: string[] = [];
-  for (const meta of session.outputMetadata) {
-    // Non-tensor outputs left after the ZipMap rewrite cannot be fetched; serve the rest.
-    if (!meta.isTensor) continue;
-    const info = ELEMENT_TYPES[meta.type];
-    if (!info) continue;
-    outputNames.push(meta.name);
-    const classes = labels.get(meta.name);
-    const perRecord = meta.shape.slice(1).map(dim);
-    const squeezed = perRecord.length === 1 && perRecord[0] === 1 ? [] : perRecord;
-    outputs.push(
-      classes
-        ? { name: meta.name, type: info.type, shape: [classes.length], values: classes }
-        : { name: meta.name, type: info.type, shape: squeezed },
-    );
-  }
-  if (outputNames.length === 0)
-    throw new UnusableArtifactError('the model has no tensor output to serve');
-  return {
-    session,
-    inputs,
-    outputNames,
-    labels,
-    signature: { inputs: inputs.map((i) => i.spec), outputs },
-    maxRun,
-  };
-}
+// ESC [ ... m: the colour codes of onnxruntime's native log lines, which it puts in messages.
+// eslint-disable-next-line no-control-regex
+const TERMINAL_COLOURS = /\x1b\[[0-9;]*m/g;
 
-/** Symbolic or unknown dimensions are free (null). */
-function dim(d: number | string): number | null {
-  return typeof d === 'number' && d > 0 ? d : null;
+/** onnxruntime's message as one plain line, fit for a 422 body. */
+function plainReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(TERMINAL_COLOURS, '').replace(/\s+/g, ' ').trim();
 }

@@ -1,8 +1,7 @@
 import * as ort from 'onnxruntime-node';
-import { InvalidInputError } from '../../errors.js';
-import type { FieldSpec, ValueType } from '../../protocol/signature.js';
+import type { ValueType } from '../../protocol/signature.js';
 
-type TypedArrayCtor =
+type NumberArrayCtor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor
   | Int8ArrayConstructor
@@ -12,96 +11,229 @@ type TypedArrayCtor =
   | Uint16ArrayConstructor
   | Uint32ArrayConstructor;
 
-/** ONNX element types we can feed and read, with the JS storage each needs. */
-export const ELEMENT_TYPES: Partial<
-  Record<string, { type: ValueType; ctor?: TypedArrayCtor; big?: 'signed' | 'unsigned' }>
-> = {
-  float32: { type: 'float32', ctor: Float32Array },
-  float64: { type: 'float64', ctor: Float64Array },
-  int8: { type: 'int8', ctor: Int8Array },
-  int16: { type: 'int16', ctor: Int16Array },
-  int32: { type: 'int32', ctor: Int32Array },
-  int64: { type: 'int64', big: 'signed' },
-  uint8: { type: 'uint8', ctor: Uint8Array },
-  uint16: { type: 'uint16', ctor: Uint16Array },
-  uint32: { type: 'uint32', ctor: Uint32Array },
-  uint64: { type: 'uint64', big: 'unsigned' },
-  bool: { type: 'bool', ctor: Uint8Array },
-  string: { type: 'string' },
-};
+/** How one ONNX element type is held in JS; decided once per input and output at load. */
+export type ElementKind =
+  | { kind: 'number'; ctor: NumberArrayCtor }
+  | { kind: 'bigint'; ctor: BigInt64ArrayConstructor | BigUint64ArrayConstructor }
+  | { kind: 'bool' }
+  | { kind: 'string' };
 
-/** How to stack records into one input tensor, decided once at load. */
+/** The ONNX element types Slipway feeds and reads, by onnxruntime's name, with our ValueType. */
+export const ELEMENT_TYPES: ReadonlyMap<string, { type: ValueType; element: ElementKind }> =
+  new Map([
+    ['float32', { type: 'float32', element: { kind: 'number', ctor: Float32Array } }],
+    ['float64', { type: 'float64', element: { kind: 'number', ctor: Float64Array } }],
+    ['int8', { type: 'int8', element: { kind: 'number', ctor: Int8Array } }],
+    ['int16', { type: 'int16', element: { kind: 'number', ctor: Int16Array } }],
+    ['int32', { type: 'int32', element: { kind: 'number', ctor: Int32Array } }],
+    ['uint8', { type: 'uint8', element: { kind: 'number', ctor: Uint8Array } }],
+    ['uint16', { type: 'uint16', element: { kind: 'number', ctor: Uint16Array } }],
+    ['uint32', { type: 'uint32', element: { kind: 'number', ctor: Uint32Array } }],
+    ['int64', { type: 'int64', element: { kind: 'bigint', ctor: BigInt64Array } }],
+    ['uint64', { type: 'uint64', element: { kind: 'bigint', ctor: BigUint64Array } }],
+    ['bool', { type: 'bool', element: { kind: 'bool' } }],
+    ['string', { type: 'string', element: { kind: 'string' } }],
+  ] as const);
+
+/** How to stack one input from a batch of records, decided once at load. */
 export interface InputPlan {
   name: string;
-  onnxType: string;
-  spec: FieldSpec;
+  /** onnxruntime's element type name, for `new ort.Tensor`. */
+  tensorType: string;
+  element: ElementKind;
+  /** One record's dims (the model's shape without the batch); null = free; undefined = undeclared. */
+  dims: (number | null)[] | undefined;
+  /** Elements per record when every dim is fixed, else undefined (read off the first record). */
+  width: number | undefined;
 }
 
-/** Stacks one input's values from every record into a `[N, ...perRecord]` tensor. */
-export function stackInput(plan: InputPlan, records: Record<string, unknown>[]): ort.Tensor {
+/** How to read one output back into per-record values, decided once at load. */
+export interface OutputPlan {
+  name: string;
+  element: ElementKind;
+  /** Class labels as strings, in column order: the record's row becomes `{label: value}`. */
+  keys?: string[];
+  /**
+   * `scalar`: the model declares one element per record (shape [] or [1]), served bare;
+   * `declared`: served as nested arrays of the tensor's per-record shape; `undeclared`: the model
+   * gives no shape, so one element is served bare and more as nested arrays.
+   */
+  shape: 'scalar' | 'declared' | 'undeclared';
+}
+
+/**
+ * Records of one batch whose values for a free dimension differ in size: they cannot share a
+ * tensor, so the runtime runs them one by one.
+ */
+export class RaggedBatch extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
+
+function shapeOf(v: unknown): number[] {
+  const dims: number[] = [];
+  for (let cur = v; Array.isArray(cur); cur = cur[0]) dims.push(cur.length);
+  return dims;
+}
+
+/** True when `v` has these dims (a bare value where they are all 1). */
+function hasDims(v: unknown, dims: readonly number[]): boolean {
+  if (!Array.isArray(v)) return dims.every((d) => d === 1);
+  const own = shapeOf(v);
+  return own.length === dims.length && own.every((d, i) => d === dims[i]);
+}
+
+/** Per-record dims of this batch: the declared ones, free ones read off the first record. */
+function batchDims(plan: InputPlan, first: unknown): number[] {
+  if (plan.dims === undefined) return shapeOf(first);
+  const own = shapeOf(first);
+  // A scalar stands for every free dim being 1 (a one-column input given as a bare value).
+  return plan.dims.map((d, i) => d ?? own[i] ?? 1);
+}
+
+/** Writes `v`'s elements (nested arrays, row-major) from `at`; returns how many it wrote. */
+function fill(
+  data: { [i: number]: unknown },
+  at: number,
+  v: unknown,
+  put: (x: unknown) => unknown,
+): number {
+  if (!Array.isArray(v)) {
+    data[at] = put(v);
+    return 1;
+  }
+  let n = 0;
+  for (const item of v) n += fill(data, at + n, item, put);
+  return n;
+}
+
+// JSON null is a missing value: NaN for floats, as pandas and scikit-learn read it.
+const asNumber = (x: unknown) => (x === null ? NaN : x);
+const asBigInt = (x: unknown) => (typeof x === 'bigint' ? x : BigInt(x as number));
+const asBool = (x: unknown) => (x ? 1 : 0);
+const asString = (x: unknown) => x;
+
+/**
+ * Stacks one input's values from every record into a `[N, ...perRecord]` tensor. A bare value
+ * is accepted where a record holds one element (per-record shape [1]). Throws `RaggedBatch`
+ * when records disagree on a free dimension.
+ */
+export function stackInput(
+  plan: InputPlan,
+  records: readonly Record<string, unknown>[],
+): ort.Tensor {
   const n = records.length;
-  const shape = plan.spec.shape ?? [];
-  // Free per-record dims take their size from the first record; the others must agree.
-  const first = records[0]![plan.name];
-  const dims = shape.map((d, i) => (d === null ? lengthAt(first, i) : d));
-  const width = dims.reduce((a, b) => a * b, 1);
-  const info = ELEMENT_TYPES[plan.onnxType]!;
-  const flat: unknown[] = new Array(n * width);
-  for (let r = 0; r < n; r++) {
-    const v = records[r]![plan.name];
-    if (Array.isArray(v)) {
-      const items = v.flat(Infinity);
-      if (items.length !== width) {
-        throw new InvalidInputError(
-          `field ${plan.name}: records of one call must have the same shape; record ${r} has ${items.length} elements, record 0 has ${width}`,
-          plan.name,
+  const name = plan.name;
+  // Fixed dims hold no nulls (that is what a defined `width` means).
+  const dims: number[] =
+    plan.width === undefined ? batchDims(plan, records[0]![name]) : (plan.dims as number[]);
+  const width = plan.width ?? product(dims);
+  const e = plan.element;
+  const size = n * width;
+  const data =
+    e.kind === 'string'
+      ? new Array<string>(size)
+      : e.kind === 'bool'
+        ? new Uint8Array(size)
+        : new e.ctor(size);
+  const put =
+    e.kind === 'number'
+      ? asNumber
+      : e.kind === 'bigint'
+        ? asBigInt
+        : e.kind === 'bool'
+          ? asBool
+          : asString;
+  const slots = data as { [i: number]: unknown };
+  if (plan.width === 1) {
+    // [x], [[x]] and x all mean the one element.
+    for (let r = 0; r < n; r++) {
+      let x = records[r]![name];
+      while (Array.isArray(x)) x = x[0];
+      slots[r] = put(x);
+    }
+  } else {
+    // Dims read off the first record bind the others too: check each record's own.
+    const free = plan.width === undefined;
+    for (let r = 0, at = 0; r < n; r++, at += width) {
+      const v = records[r]![name];
+      if ((free && r > 0 && !hasDims(v, dims)) || fill(slots, at, v, put) !== width)
+        throw new RaggedBatch(
+          name,
+          `field ${name}: expected shape [${dims.join(', ')}], got ${Array.isArray(v) ? `[${shapeOf(v).join(', ')}]` : 'a bare value'}`,
         );
-      }
-      for (let j = 0; j < width; j++) flat[r * width + j] = items[j];
-    } else flat[r * width] = v;
+    }
   }
-  const tensorDims = [n, ...dims];
-  if (plan.onnxType === 'string') return new ort.Tensor('string', flat as string[], tensorDims);
-  if (info.big) {
-    const data =
-      info.big === 'signed' ? new BigInt64Array(flat.length) : new BigUint64Array(flat.length);
-    for (let i = 0; i < flat.length; i++) data[i] = BigInt(flat[i] as number);
-    return new ort.Tensor(plan.onnxType as 'int64', data as BigInt64Array, tensorDims);
-  }
-  const data = new info.ctor!(flat.length);
-  if (plan.onnxType === 'bool') for (let i = 0; i < flat.length; i++) data[i] = flat[i] ? 1 : 0;
-  else for (let i = 0; i < flat.length; i++) data[i] = flat[i] === null ? NaN : (flat[i] as number);
-  return new ort.Tensor(plan.onnxType as 'float32', data as Float32Array, tensorDims);
+  return new ort.Tensor(plan.tensorType as 'float32', data as Float32Array, [n, ...dims]);
 }
 
-function lengthAt(v: unknown, depth: number): number {
-  let cur = v;
-  for (let i = 0; i < depth; i++) cur = Array.isArray(cur) ? cur[0] : undefined;
-  return Array.isArray(cur) ? cur.length : 1;
+/** One element of an output tensor's data as a plain JSON value. */
+function reader(e: ElementKind): (data: ArrayLike<unknown>, i: number) => unknown {
+  if (e.kind === 'bigint') return (data, i) => Number(data[i] as bigint);
+  if (e.kind === 'bool') return (data, i) => Boolean(data[i]);
+  return (data, i) => data[i];
 }
 
-/** Plain JS values of one record's slice of an output tensor. */
-export function sliceOutput(t: ort.Tensor, row: number, labels?: (string | number)[]): unknown {
-  const dims = t.dims.slice(1).map(Number);
-  const width = dims.reduce((a, b) => a * b, 1);
+/**
+ * Writes each record's slice of an output tensor into `predictions[r][plan.name]`: a scalar
+ * where the model gives one element per record, `{label: value}` for class scores, else
+ * nested arrays in the tensor's per-record shape.
+ */
+export function readOutput(
+  plan: OutputPlan,
+  t: ort.Tensor,
+  predictions: Record<string, unknown>[],
+): void {
+  const n = predictions.length;
+  const dims = t.dims;
+  if (dims.length === 0 || dims[0] !== n)
+    throw new RangeError(
+      `output ${plan.name} has shape [${dims.join(', ')}] for ${n} records: the batch dimension must come first`,
+    );
+  const read = reader(plan.element);
   const data = t.data as ArrayLike<unknown>;
-  const at = (i: number): unknown => {
-    const v = data[row * width + i];
-    if (typeof v === 'bigint') return Number(v);
-    if (t.type === 'bool') return v === 1 || v === true;
-    return v;
-  };
-  if (labels) {
-    const out: Record<string, unknown> = {};
-    for (let j = 0; j < width; j++) out[String(labels[j])] = at(j);
+  const rowDims = dims.slice(1);
+  const width = product(rowDims);
+  const name = plan.name;
+  const keys = plan.keys;
+  if (keys) {
+    if (width !== keys.length)
+      throw new RangeError(`output ${name} has ${width} columns for ${keys.length} class labels`);
+    for (let r = 0, at = 0; r < n; r++, at += width) {
+      const row: Record<string, unknown> = {};
+      for (let j = 0; j < keys.length; j++) row[keys[j]!] = read(data, at + j);
+      predictions[r]![name] = row;
+    }
+  } else if (
+    width === 1 &&
+    (plan.shape === 'scalar' || (plan.shape === 'undeclared' && rowDims.length <= 1))
+  ) {
+    for (let r = 0; r < n; r++) predictions[r]![name] = read(data, r);
+  } else {
+    for (let r = 0; r < n; r++) predictions[r]![name] = nest(data, r * width, rowDims, 0, read);
+  }
+}
+
+function nest(
+  data: ArrayLike<unknown>,
+  at: number,
+  dims: readonly number[],
+  level: number,
+  read: (data: ArrayLike<unknown>, i: number) => unknown,
+): unknown[] {
+  const size = dims[level]!;
+  const out = new Array<unknown>(size);
+  if (level === dims.length - 1) {
+    for (let j = 0; j < size; j++) out[j] = read(data, at + j);
     return out;
   }
-  if (width === 1 && dims.every((d) => d === 1)) return at(0);
-  const build = (offset: number, level: number): unknown => {
-    const size = dims[level]!;
-    if (level === dims.length - 1) return Array.from({ length: size }, (_, j) => at(offset + j));
-    const step = dims.slice(level + 1).reduce((a, b) => a * b, 1);
-    return Array.from({ length: size }, (_, j) => build(offset + j * step, level + 1));
-  };
-  return build(0, 0);
+  const step = product(dims.slice(level + 1));
+  for (let j = 0; j < size; j++) out[j] = nest(data, at + j * step, dims, level + 1, read);
+  return out;
 }

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SlipwayError } from '../../errors.js';
-import type { RecordValue } from '../../protocol/signature.js';
+import { UnusableArtifactError } from '../../errors.js';
+import type { RecordValue, Signature, ValueType } from '../../protocol/signature.js';
 import type { ModelRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
 
 /** One model a runtime must serve, with what its producing tool answered. */
@@ -17,13 +17,19 @@ export interface RuntimeContractCase {
   records: RecordValue[];
   /** The producing tool's predictions, per record, in the runtime's `{output: value}` form. */
   predictions: Record<string, unknown>[];
-  /** Relative tolerance for numbers; labels and strings compare exactly. */
+  /**
+   * Tolerance for numbers, relative to the expected value and absolute below 1 (see
+   * `expectClose`); labels and strings compare exactly.
+   */
   tolerance: number;
   /** A file of another format, which `detect` must not claim. */
   foreignFile: string;
 }
 
-/** Asserts a served value equals the expected one: numbers within `tol`, the rest exactly. */
+/**
+ * Asserts a served value equals the expected one: numbers within `tol × max(1, |expected|)`
+ * (relative for large values, absolute for probabilities), the rest exactly.
+ */
 export function expectClose(
   actual: unknown,
   want: unknown,
@@ -41,12 +47,29 @@ export function expectClose(
     expect((actual as unknown[]).length, path).toBe(want.length);
     want.forEach((w, i) => expectClose((actual as unknown[])[i], w, tol, `${path}[${i}]`));
   } else if (want && typeof want === 'object') {
+    expect(actual !== null && typeof actual === 'object', `${path} is an object`).toBe(true);
     expect(Object.keys(actual as object).sort(), path).toEqual(Object.keys(want).sort());
     for (const [k, v] of Object.entries(want))
       expectClose((actual as Record<string, unknown>)[k], v, tol, `${path}.${k}`);
   } else {
     expect(actual, path).toEqual(want);
   }
+}
+
+/**
+ * A case from an artifact and its `<name>.expected.json` (`{records, predictions, tolerance}`,
+ * the form every fixture generator in `test/fixtures/` writes).
+ */
+export async function caseFromFiles(files: {
+  factory: RuntimeFactory;
+  artifact: string;
+  expected: string;
+  foreignFile: string;
+  config?: Record<string, unknown>;
+}): Promise<RuntimeContractCase> {
+  const { expected, ...rest } = files;
+  const { records, predictions, tolerance } = JSON.parse(await readFile(expected, 'utf8'));
+  return { ...rest, records, predictions, tolerance };
 }
 
 async function specFor(c: RuntimeContractCase, path: string): Promise<RuntimeSpec> {
@@ -65,10 +88,50 @@ async function specFor(c: RuntimeContractCase, path: string): Promise<RuntimeSpe
   };
 }
 
+const VALUE_TYPES: ValueType[] = [
+  'float32',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'string',
+  'json',
+];
+
+/**
+ * Asserts a prediction is a plain `{output: value}` object naming only declared outputs, and
+ * that an output declaring class labels (`values`) is keyed by exactly those labels.
+ */
+export function expectPredictionShape(p: unknown, sig: Signature, path = 'prediction'): void {
+  expect(
+    p !== null && typeof p === 'object' && Object.getPrototypeOf(p) === Object.prototype,
+    `${path} is a plain object`,
+  ).toBe(true);
+  const declared = new Map(sig.outputs.map((o) => [o.name, o]));
+  for (const [name, value] of Object.entries(p as object)) {
+    const spec = declared.get(name);
+    expect(spec, `${path}.${name} is a declared output`).toBeDefined();
+    if (spec?.values && value && typeof value === 'object' && !Array.isArray(value))
+      expect(Object.keys(value), `${path}.${name} keyed by its labels`).toEqual(
+        spec.values.map(String),
+      );
+  }
+}
+
 /**
  * The contract every runtime keeps (as Hono's routers share one case suite): detection,
  * idempotent load and unload, a well-formed signature, the producing tool's predictions on
- * every record, batch = singles, and a typed 422 for a corrupt artifact.
+ * every record as plain `{output: value}` objects, batch = singles, concurrent calls = calls in
+ * turn, and a typed 422 (`UnusableArtifactError`) with a reason for a corrupt artifact.
+ *
+ * After `unload`, `predict` loads the model again (the choice for every runtime: a host that
+ * scales a deployment to zero keeps serving it on the next call, a cold start later).
  */
 export function runtimeContract(name: string, makeCase: () => Promise<RuntimeContractCase>): void {
   describe(`runtime contract: ${name}`, () => {
@@ -96,8 +159,8 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
       ).toBe(false);
     });
 
-    it('loads idempotently', async () => {
-      await runtime.load();
+    it('loads idempotently, also when asked twice at once', async () => {
+      await Promise.all([runtime.load(), runtime.load()]);
       await runtime.load();
       expect(runtime.format).toBe(c.factory.format);
     });
@@ -108,34 +171,22 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
       expect(sig.outputs.length).toBeGreaterThan(0);
       for (const f of [...sig.inputs, ...sig.outputs]) {
         expect(f.name).toMatch(/\S/);
-        expect([
-          'float32',
-          'float64',
-          'int8',
-          'int16',
-          'int32',
-          'int64',
-          'uint8',
-          'uint16',
-          'uint32',
-          'uint64',
-          'bool',
-          'string',
-          'json',
-        ]).toContain(f.type);
+        expect(VALUE_TYPES).toContain(f.type);
       }
-      expect(Object.keys(c.records[0]!).sort()).toEqual(
-        sig.inputs
-          .filter((f) => f.required !== false)
-          .map((f) => f.name)
-          .sort(),
-      );
+      // A record names every required input and nothing the model does not know.
+      const keys = Object.keys(c.records[0]!);
+      const all = sig.inputs.map((f) => f.name);
+      for (const f of sig.inputs) if (f.required !== false) expect(keys).toContain(f.name);
+      for (const k of keys) expect(all).toContain(k);
     });
 
     it('answers every record as the producing tool did', async () => {
+      const sig = runtime.signature();
       for (let i = 0; i < c.records.length; i++) {
-        const [p] = await runtime.predict([c.records[i]!], { requestId: `r${i}` });
-        expectClose(p, c.predictions[i], c.tolerance, `record ${i}`);
+        const answer = await runtime.predict([c.records[i]!], { requestId: `r${i}` });
+        expect(answer).toHaveLength(1);
+        expectPredictionShape(answer[0], sig, `record ${i}`);
+        expectClose(answer[0], c.predictions[i], c.tolerance, `record ${i}`);
       }
     });
 
@@ -147,6 +198,16 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
         // Vectorised kernels may round differently for other batch sizes: float32 last bits only.
         expectClose(batch[i], single, 1e-6, `record ${i}`);
       }
+    });
+
+    it('answers concurrent calls as it answers them in turn', async () => {
+      const inTurn: unknown[] = [];
+      for (let i = 0; i < c.records.length; i++)
+        inTurn.push((await runtime.predict([c.records[i]!], { requestId: `t${i}` }))[0]);
+      const together = await Promise.all(
+        c.records.map((r, i) => runtime.predict([r], { requestId: `c${i}` })),
+      );
+      together.forEach(([p], i) => expectClose(p, inTurn[i], 1e-6, `record ${i}`));
     });
 
     it('unloads idempotently, and loads again on the next call', async () => {
@@ -170,9 +231,9 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err).toBeInstanceOf(SlipwayError);
-      expect((err as SlipwayError).status).toBe(422);
-      expect((err as SlipwayError).message.length).toBeGreaterThan(10);
+      expect(err).toBeInstanceOf(UnusableArtifactError);
+      expect((err as UnusableArtifactError).status).toBe(422);
+      expect((err as UnusableArtifactError).message.length).toBeGreaterThan(10);
       await broken.unload();
     });
   });

@@ -1,64 +1,81 @@
-"""Inspecting and running parameterised notebooks the way papermill does."""
+"""Reading, parameterising and executing notebooks the way papermill does."""
 
 import ast
-import asyncio
+import copy
+import datetime
 import json
+import os
 import time
 
 import nbformat
+import papermill
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.inspection import _infer_parameters
-from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
+from .outputs import collect_outputs
 from .protocol import WorkerError
 
-OUTPUT_TAG = "output"
+# Artifacts are content-addressed, so a path's content only changes if the file is replaced;
+# (mtime, size) in the key catches that anyway.
+_cache = {}
+_CACHE_SIZE = 64
 
 
 def read_notebook(path):
+    """The notebook as papermill loads it (with the metadata its functions expect); a copy."""
     try:
-        # papermill's own loader: it adds the metadata its parameterize and inspect expect.
-        return load_notebook_node(path)
-    except Exception as exc:  # noqa: BLE001 - any parse failure makes the file unusable
-        raise WorkerError("InvalidNotebook", f"not a readable .ipynb notebook: {exc}") from exc
+        stat = os.stat(path)
+    except OSError as exc:
+        raise WorkerError("InvalidNotebook", f"cannot read the notebook: {exc.strerror}") from None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    nb = _cache.get(key)
+    if nb is None:
+        try:
+            nb = _load(path)
+        except Exception as exc:  # noqa: BLE001 - any parse failure makes the file unusable
+            raise WorkerError("InvalidNotebook", f"not a readable .ipynb notebook: {exc}") from None
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = nb
+    return copy.deepcopy(nb)
+
+
+def _load(path):
+    """papermill.iorw.load_notebook_node for a local file, minus its I/O layer: that one warns
+    about every artifact (they are stored without the .ipynb extension) and would treat an
+    `s3://` or `http://` path as remote."""
+    with open(path, encoding="utf-8") as f:
+        nb = nbformat.read(f, as_version=4)
+    nb = nbformat.v4.upgrade(nb) or nb
+    nb.metadata.setdefault(
+        "papermill", {"default_parameters": {}, "parameters": {}, "environment_variables": {}, "version": papermill.__version__}
+    )
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+        cell.metadata.setdefault("papermill", {})
+    return nb
 
 
 def kernel_name_of(nb):
     return (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
 
 
+def language_of(nb):
+    return (nb.metadata.get("kernelspec") or {}).get("language") or (nb.metadata.get("language_info") or {}).get("name") or "python"
+
+
+def _tags(cell):
+    return cell.get("metadata", {}).get("tags") or []
+
+
 def _literal(source):
-    """The default's value when it is a Python literal, else (False, None)."""
+    """(True, value) when the default is a Python literal, else (False, None)."""
     try:
         return True, ast.literal_eval(source)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None
-
-
-def _type_of(annotation, is_literal, value):
-    """A type name from the annotation when there is one, else from the default's value."""
-    if annotation and annotation != "None":
-        return annotation
-    if not is_literal:
-        return "object"
-    return type(value).__name__
-
-
-def inspect(path):
-    """The parameters cell read as papermill's inspect_notebook reads it, with each
-    parameter's type inferred from its default when it has no annotation."""
-    nb = read_notebook(path)
-    has_cell = any("parameters" in (c.get("metadata", {}).get("tags") or []) for c in nb.cells)
-    params = []
-    for p in _infer_parameters(nb):
-        is_literal, value = _literal(p.default)
-        entry = {"name": p.name, "type": _type_of(p.inferred_type_name, is_literal, value), "source": p.default, "help": p.help}
-        if is_literal and _json_safe(value):
-            entry["default"] = value
-        params.append(entry)
-    return {"hasParametersCell": has_cell, "parameters": params, "kernelName": kernel_name_of(nb)}
 
 
 def _json_safe(value):
@@ -69,94 +86,119 @@ def _json_safe(value):
         return False
 
 
-def _value_of(output):
-    """One output as a JSON value: JSON as itself, images as data URLs, text as text."""
-    kind = output.get("output_type")
-    if kind == "stream":
-        return output.get("text", "")
-    if kind not in ("execute_result", "display_data"):
-        return None
-    data = output.get("data", {})
-    if "application/json" in data:
-        value = data["application/json"]
-        return json.loads(value) if isinstance(value, str) else value
-    for mime in ("image/png", "image/jpeg", "image/gif"):
-        if mime in data:
-            return f"data:{mime};base64,{''.join(data[mime]).strip()}"
-    if "image/svg+xml" in data:
-        import base64
-
-        svg = "".join(data["image/svg+xml"]).encode()
-        return f"data:image/svg+xml;base64,{base64.b64encode(svg).decode()}"
-    if "text/plain" in data:
-        return "".join(data["text/plain"])
-    if "text/html" in data:
-        return "".join(data["text/html"])
-    return None
-
-
-def collect_outputs(nb):
-    """Outputs of the cells tagged `output`; with none tagged, the last code cell's."""
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    tagged = [c for c in code if OUTPUT_TAG in (c.get("metadata", {}).get("tags") or [])]
-    cells = tagged or code[-1:]
-    values = []
-    for cell in cells:
-        for output in cell.get("outputs", []):
-            value = _value_of(output)
-            if value is not None:
-                values.append(value)
-    return values
-
-
-async def run(pool, path, parameters, timeout, output_path):
-    """Injects `parameters` as papermill does, executes on a kernel from `pool`, stores the result."""
+def inspect(path):
+    """The `parameters` cell read as papermill's inspect_notebook reads it: names, the help
+    from the comments; and each type from the annotation, else from the default's value."""
     nb = read_notebook(path)
-    nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name_of(nb))
-    kernel, cold = await pool.take()
-    started = time.monotonic()
-    client = NotebookClient(nb, km=kernel.km, kernel_name=pool.kernel_name, timeout=None, allow_errors=False)
-    client.kc = kernel.kc
-    pid = kernel.pid
-    try:
-        await asyncio.wait_for(client.async_execute(), timeout=timeout)
-    except asyncio.TimeoutError:
-        await kernel.shutdown()
-        _write(nb, output_path)
-        raise WorkerError("Timeout", f"the run passed its timeout of {timeout} s; its kernel was stopped", kernelPid=pid)
-    except CellExecutionError as exc:
-        await kernel.shutdown()
-        _write(nb, output_path)
-        index = _failed_cell(nb)
-        raise WorkerError(
-            "NotebookFailed",
-            f"cell {index} raised {exc.ename}: {exc.evalue}",
-            cell=index,
-            ename=exc.ename,
-            evalue=exc.evalue,
-            kernelPid=pid,
-        )
-    except BaseException:
-        await kernel.shutdown()
-        raise
-    duration_ms = (time.monotonic() - started) * 1000
-    # Each run gets a fresh kernel: this one goes, so no state reaches the next call.
-    asyncio.create_task(kernel.shutdown())
-    _write(nb, output_path)
-    return {"outputs": collect_outputs(nb), "durationMs": duration_ms, "cold": cold, "kernelPid": pid}
+    kernel_name, language = kernel_name_of(nb), language_of(nb)
+    has_cell = any("parameters" in _tags(c) for c in nb.cells)
+    params = []
+    # papermill.inspect_notebook is this function plus reading the file; this form takes the
+    # kernel and language as overrides, so a notebook without a kernelspec still inspects.
+    for p in _infer_parameters(nb, name=kernel_name, language=language):
+        is_literal, value = _literal(p.default)
+        annotation = p.inferred_type_name if p.inferred_type_name not in (None, "None") else None
+        entry = {
+            "name": p.name,
+            "type": annotation or (type(value).__name__ if is_literal else "object"),
+            "source": p.default,
+            "help": p.help or "",
+        }
+        if is_literal and _json_safe(value):
+            entry["default"] = value
+        params.append(entry)
+    return {"hasParametersCell": has_cell, "parameters": params, "kernelName": kernel_name, "language": language}
 
 
-def _failed_cell(nb):
-    """The failing cell's index in the notebook as published (the injected cell not counted)."""
-    injected = 0
-    for i, cell in enumerate(nb.cells):
-        if "injected-parameters" in (cell.get("metadata", {}).get("tags") or []):
-            injected += 1
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            return i - injected
-    return None
+def parameterize(path, parameters):
+    """The notebook with `parameters` injected exactly as papermill injects them: a cell
+    tagged `injected-parameters` right after the `parameters` cell (at the top if none)."""
+    nb = read_notebook(path)
+    return parameterize_notebook(nb, parameters, kernel_name=kernel_name_of(nb), language=language_of(nb))
 
 
-def _write(nb, path):
-    if path:
-        nbformat.write(nb, path)
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+
+
+class Execution:
+    """Runs the cells of one parameterised notebook on one kernel, recording what papermill
+    records (per-cell status and times), and remembering which cell is running."""
+
+    def __init__(self, nb, kernel):
+        self.nb = nb
+        self.kernel = kernel
+        self.cell_index = None
+        self.started = time.monotonic()
+        if kernel.language_info:
+            nb.metadata["language_info"] = kernel.language_info
+        nb.metadata.papermill.update({"start_time": _now(), "exception": None})
+        for cell in nb.cells:
+            cell.metadata["papermill"] = {"exception": None, "start_time": None, "end_time": None, "duration": None, "status": "pending"}
+
+    async def run(self):
+        client = NotebookClient(self.nb, km=self.kernel.km, timeout=None, allow_errors=False, kernel_name=self.kernel.km.kernel_name)
+        client.kc = self.kernel.kc
+        client.kc.allow_stdin = False
+        # The cells one by one instead of client.async_execute(): that one sets up and tears
+        # down the kernel itself and takes over the process's SIGINT/SIGTERM handlers.
+        for index, cell in enumerate(self.nb.cells):
+            self.cell_index = index
+            meta = cell.metadata["papermill"]
+            meta.update({"status": "running", "start_time": _now()})
+            began = time.monotonic()
+            try:
+                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+            except BaseException:
+                meta.update({"status": "failed", "exception": True, "end_time": _now(), "duration": time.monotonic() - began})
+                self.nb.metadata.papermill["exception"] = True
+                raise
+            meta.update({"status": "completed", "end_time": _now(), "duration": time.monotonic() - began})
+        self.cell_index = None
+
+    def failure(self, exc):
+        """The WorkerError for a failed cell: its index in the notebook as published (the
+        injected cell not counted), the exception's name and message."""
+        index = self.published_index(self.cell_index)
+        if isinstance(exc, DeadKernelError):
+            return WorkerError(
+                "NotebookFailed",
+                f"cell {index}: the kernel died while running it (out of memory, or the code ended the process)",
+                cell=index,
+                ename="DeadKernelError",
+                evalue=str(exc),
+            )
+        ename = getattr(exc, "ename", type(exc).__name__)
+        evalue = getattr(exc, "evalue", str(exc))
+        said = f"{ename}: {evalue}" if evalue else ename
+        return WorkerError("NotebookFailed", f"cell {index} raised {said}", cell=index, ename=ename, evalue=evalue)
+
+    def published_index(self, index):
+        if index is None:
+            return None
+        injected = sum(1 for c in self.nb.cells[:index] if "injected-parameters" in _tags(c))
+        return index - injected
+
+    def finish(self, exception=None):
+        meta = self.nb.metadata.papermill
+        meta.update({"end_time": _now(), "duration": time.monotonic() - self.started})
+        if exception:
+            meta["exception"] = True
+
+    def outputs(self):
+        return collect_outputs(self.nb)
+
+
+def is_cell_failure(exc):
+    return isinstance(exc, (CellExecutionError, DeadKernelError))
+
+
+def save(nb, path):
+    """Writes the executed notebook; tracebacks of failed cells stay in their outputs."""
+    if not path:
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    nbformat.write(nb, tmp)
+    # Readers never see a half-written file.
+    os.replace(tmp, path)

@@ -1,0 +1,12 @@
+/** Notebooks as functions: papermill-style parameters and runs in the Python worker. */
+export {
+  looksLikeNotebook,
+  NotebookRuntime,
+  notebookRuntimeFactory,
+  readExecutedNotebook,
+  type NotebookResult,
+  type NotebookRuntimeDeps,
+} from './notebook-runtime.js';
+export { fromCliString, notebookSignature, type NotebookParameter } from './notebook-signature.js';
+export { parseNotebookConfig, type NotebookConfig } from './notebook-config.js';
+export { mapWorkerError } from './notebook-errors.js';

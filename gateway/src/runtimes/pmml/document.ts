@@ -1,0 +1,137 @@
+import { UnusableArtifactError } from '../../errors.js';
+import type { FieldSpec, RecordValue, Signature, ValueType } from '../../protocol/signature.js';
+import { defineDerivedFields } from './expressions.js';
+import { compileInputs, type InputField } from './mining-schema.js';
+import { compileModel, isModelElement, type ModelContext } from './model.js';
+import type { CompiledModel } from './model-types.js';
+import { Scope, SlotAllocator } from './scope.js';
+import { attr, key, toJson, type DataType, type Env, type Value } from './values.js';
+import { child, childrenNamed, parseXml, type XmlElement, type XmlLimits } from './xml.js';
+
+/** A PMML document compiled for scoring. Immutable; safe to share between requests. */
+export interface PmmlModel {
+  readonly signature: Signature;
+  readonly warnings: readonly string[];
+  /** Scores one record (already validated against the signature's types). */
+  score(record: RecordValue): Record<string, unknown>;
+}
+
+const SIGNATURE_TYPES: Record<DataType, ValueType> = {
+  double: 'float64',
+  float: 'float64',
+  integer: 'int64',
+  string: 'string',
+  boolean: 'bool',
+};
+
+type Answer = (
+  env: Env,
+  result: ReturnType<CompiledModel['evaluate']>,
+  out: Record<string, unknown>,
+) => void;
+
+/**
+ * Parses and compiles a PMML document: DataDictionary, TransformationDictionary, the first model
+ * and everything inside it, into closures over a per-record slot array. Anything the evaluator
+ * does not implement fails here with a 422 naming the element, never later with a wrong answer.
+ */
+export function compilePmml(bytes: Uint8Array, limits?: XmlLimits): PmmlModel {
+  const root = parseXml(bytes, limits);
+  const warnings: string[] = [];
+  const dd = child(root, 'DataDictionary');
+  if (!dd) throw new UnusableArtifactError('the PMML document has no DataDictionary');
+  const dataFields = new Map<string, XmlElement>();
+  for (const df of childrenNamed(dd, 'DataField')) dataFields.set(attr(df, 'name'), df);
+  const td = child(root, 'TransformationDictionary');
+  const functions = new Map<string, XmlElement>();
+  for (const f of td ? childrenNamed(td, 'DefineFunction') : []) functions.set(attr(f, 'name'), f);
+  const ctx: ModelContext = {
+    slots: new SlotAllocator(),
+    functions,
+    compiledFunctions: new Map(),
+    dataFields,
+  };
+  const models = root.children.filter(isModelElement);
+  if (models.length === 0) throw new UnusableArtifactError('the PMML document holds no model');
+  if (models.length > 1)
+    warnings.push(
+      `the document holds ${models.length} models; the first (${models[0]!.name}) is served`,
+    );
+  const top = models[0]!;
+  const miningSchema = child(top, 'MiningSchema');
+  if (!miningSchema) throw new UnusableArtifactError(`${top.name} has no MiningSchema`);
+
+  const scope = new Scope();
+  const inputs = compileInputs(miningSchema, dataFields, scope, ctx.slots);
+  defineDerivedFields(td, scope, ctx);
+  const model = compileModel(top, scope, ctx, undefined, true);
+
+  const { outputs, answers } = planAnswer(model);
+  const nSlots = ctx.slots.count;
+  const prepare = inputs.map((i) => i.prepare);
+  const evaluate = model.evaluate;
+  return {
+    signature: { inputs: inputs.map((i: InputField) => i.spec), outputs },
+    warnings,
+    score(record) {
+      const env: Env = new Array(nSlots);
+      for (let i = 0; i < prepare.length; i++) prepare[i]!(record, env);
+      const r = evaluate(env);
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < answers.length; i++) answers[i]!(env, r, out);
+      return out;
+    },
+  };
+}
+
+/**
+ * What a prediction holds: the model's final Output fields; the target field with the predicted
+ * value when no Output field carries it; and, for a classifier without any Output, the
+ * probability of each category as `probability(<category>)`.
+ */
+function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answer[] } {
+  const outputs: FieldSpec[] = [];
+  const answers: Answer[] = [];
+  const seen = new Set<string>();
+  const finals = model.outputs.filter((o) => o.isFinal);
+  for (const o of finals) {
+    if (seen.has(o.name)) continue;
+    seen.add(o.name);
+    const spec: FieldSpec = { name: o.name, type: SIGNATURE_TYPES[o.dataType], shape: [] };
+    if (o.feature === 'predictedValue' && model.target.categories)
+      spec.values = model.target.categories.map((c) => toJson(c) as string | number | boolean);
+    outputs.push(spec);
+    const { slot, name } = o;
+    answers.push((env, _r, out) => {
+      out[name] = toJson((env[slot] as Value | undefined) ?? null);
+    });
+  }
+  const hasPredicted = finals.some((o) => o.feature === 'predictedValue');
+  const target = model.target;
+  if (!hasPredicted) {
+    const name = target.name ?? (model.functionName === 'clustering' ? 'cluster' : 'prediction');
+    if (!seen.has(name)) {
+      seen.add(name);
+      const spec: FieldSpec = { name, type: SIGNATURE_TYPES[target.dataType], shape: [] };
+      if (target.categories)
+        spec.values = target.categories.map((c) => toJson(c) as string | number | boolean);
+      outputs.unshift(spec);
+      answers.unshift((_env, r, out) => {
+        out[name] = toJson(r.value);
+      });
+    }
+  }
+  if (finals.length === 0 && model.functionName === 'classification' && target.categories) {
+    for (const c of target.categories) {
+      const name = `probability(${key(c)})`;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const k = key(c);
+      outputs.push({ name, type: 'float64', shape: [] });
+      answers.push((_env, r, out) => {
+        out[name] = r.probabilities ? (r.probabilities.get(k) ?? 0) : null;
+      });
+    }
+  }
+  return { outputs, answers };
+}

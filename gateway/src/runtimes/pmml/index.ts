@@ -1,0 +1,27 @@
+import type { RuntimeFactory } from '../types.js';
+import { PmmlRuntime } from './pmml-runtime.js';
+
+export { compilePmml, type PmmlModel } from './document.js';
+export { DEFAULT_LIMITS, type XmlLimits } from './xml.js';
+export { PmmlRuntime } from './pmml-runtime.js';
+
+/** True when the first bytes hold a `<PMML` root element (after any XML declaration or comments). */
+function looksLikePmml(head: Uint8Array): boolean {
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 4096));
+  return /<(?:[A-Za-z_][\w.-]*:)?PMML[\s>]/.test(text);
+}
+
+/**
+ * Serves PMML documents with the native TypeScript evaluator. Claims `.pmml` files, and `.xml`
+ * files (or unnamed ones) whose head holds a `<PMML` element.
+ */
+export const pmmlRuntimeFactory: RuntimeFactory = {
+  format: 'pmml',
+  detect: ({ head, filename }) => {
+    const name = filename?.toLowerCase();
+    if (name?.endsWith('.pmml')) return true;
+    if (name !== undefined && !name.endsWith('.xml')) return false;
+    return looksLikePmml(head);
+  },
+  create: (spec) => new PmmlRuntime(spec),
+};

@@ -1,0 +1,76 @@
+import type { CompileContext } from './expressions.js';
+import type { Scope } from './scope.js';
+import type { DataType, Env, Value } from './values.js';
+import type { XmlElement } from './xml.js';
+
+/** The kinds of mining function this evaluator scores. */
+export type MiningFunction = 'regression' | 'classification' | 'clustering';
+
+/** What one model answers for one record, before its Output fields are computed. */
+export interface ModelResult {
+  /** Predicted value: a number, a category, a cluster id; null when the model has none. */
+  value: Value;
+  /** Classification: probability per category (keyed by `key(category)`), in category order. */
+  probabilities?: Map<string, number>;
+  /** Identifier of the entity that decided: a tree node's id, a cluster's id. */
+  entityId?: Value;
+  /** Clustering: 1-based index of the winning cluster. */
+  clusterIndex?: number;
+  /** Clustering: affinity (distance or similarity) per cluster id. */
+  affinities?: Map<string, number>;
+  /** Clustering: the winning cluster's display name. */
+  displayValue?: string;
+  /** Scorecard: reason codes, most important first. */
+  reasonCodes?: string[];
+}
+
+/** The field a model predicts, as far as the model's scope knows it. */
+export interface TargetInfo {
+  readonly name?: string;
+  readonly dataType: DataType;
+  /** Categories in document order (classification). */
+  readonly categories?: readonly Value[];
+}
+
+/** An output field compiled to a slot, visible to later outputs and later chain segments. */
+export interface OutputDef {
+  readonly name: string;
+  readonly slot: number;
+  readonly dataType: DataType;
+  readonly feature: string;
+  readonly isFinal: boolean;
+}
+
+/** A model compiled for scoring: pure functions over a record's slots. */
+export interface CompiledModel {
+  readonly functionName: MiningFunction;
+  readonly target: TargetInfo;
+  /** Output fields in document order (the Output element's, or the last chain segment's). */
+  readonly outputs: readonly OutputDef[];
+  /** Scores one record; writes the output fields' slots as a side effect. */
+  evaluate(env: Env): ModelResult;
+}
+
+/** What a model-type compiler gets: its element, its scope (mining and local fields), its target. */
+export interface ModelCompileInput {
+  readonly el: XmlElement;
+  readonly scope: Scope;
+  readonly ctx: CompileContext;
+  readonly functionName: MiningFunction;
+  readonly target: TargetInfo;
+  /** Compiles a nested model (segments of a MiningModel). */
+  readonly compileNested: (el: XmlElement, scope: Scope, target: TargetInfo) => CompiledModel;
+}
+
+/** The scoring function of one model type (no Targets, no Output: the wrapper adds those). */
+export type ModelCore = (env: Env) => ModelResult;
+
+/** What a model-type compiler returns: its scoring function and, when it knows them, its categories. */
+export interface CompiledCore {
+  readonly score: ModelCore;
+  readonly categories?: readonly Value[];
+  /** Output fields the core itself contributes (a model chain's last segment's). */
+  readonly outputs?: readonly OutputDef[];
+}
+
+export const MISSING_RESULT: ModelResult = Object.freeze({ value: null }) as ModelResult;

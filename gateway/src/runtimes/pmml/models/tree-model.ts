@@ -1,0 +1,188 @@
+import { UnusableArtifactError } from '../../../errors.js';
+import { classResult } from '../classification.js';
+import {
+  MISSING_RESULT,
+  type CompiledCore,
+  type ModelCompileInput,
+  type ModelResult,
+} from '../model-types.js';
+import { compilePredicate, predicateChild, type Predicate } from '../predicates.js';
+import { enumAttr, key, numAttr, toType, type Env, type Value } from '../values.js';
+import { childrenNamed, type XmlElement } from '../xml.js';
+
+interface TreeNode {
+  readonly predicate: Predicate;
+  readonly children: TreeNode[];
+  /** What the tree answers when it stops here (shared between records: never mutated). */
+  readonly result: ModelResult;
+  readonly id: string | undefined;
+  defaultChild: TreeNode | undefined;
+  readonly defaultChildId: string | undefined;
+}
+
+type MissingStrategy = 'none' | 'nullPrediction' | 'lastPrediction' | 'defaultChild';
+
+const NODE_CHILDREN = new Set([
+  'Extension',
+  'SimplePredicate',
+  'CompoundPredicate',
+  'SimpleSetPredicate',
+  'True',
+  'False',
+  'Partition',
+  'ScoreDistribution',
+  'Node',
+]);
+
+/**
+ * TreeModel: a decision tree compiled into linked nodes with compiled predicates. Scoring walks
+ * from the root with the model's missingValueStrategy and noTrueChildStrategy.
+ */
+export function compileTree({ el, scope, functionName, target }: ModelCompileInput): CompiledCore {
+  const strategy = enumAttr<MissingStrategy>(
+    el,
+    'missingValueStrategy',
+    ['none', 'nullPrediction', 'lastPrediction', 'defaultChild'],
+    'none',
+  );
+  const noTrueChild = enumAttr(
+    el,
+    'noTrueChildStrategy',
+    ['returnNullPrediction', 'returnLastPrediction'],
+    'returnNullPrediction',
+  );
+  if (functionName === 'clustering')
+    throw new UnusableArtifactError('TreeModel with functionName="clustering" is not supported');
+  const rootEl = childrenNamed(el, 'Node')[0];
+  if (!rootEl) throw new UnusableArtifactError('TreeModel has no Node');
+  const categories = target.categories ?? collectCategories(rootEl, target.dataType);
+  const classify = functionName === 'classification';
+  const byId = new Map<string, TreeNode>();
+
+  const compileNode = (n: XmlElement): TreeNode => {
+    const id = n.attrs.id;
+    const where = `Node${id === undefined ? '' : ` "${id}"`}`;
+    for (const c of n.children)
+      if (!NODE_CHILDREN.has(c.name))
+        throw new UnusableArtifactError(`${c.name} in TreeModel ${where} is not supported`);
+    const predicate = compilePredicate(predicateChild(n, where), scope, where);
+    const children = childrenNamed(n, 'Node').map(compileNode);
+    const result = classify
+      ? classNodeResult(n, categories, target.dataType, where)
+      : regressionNodeResult(n);
+    const node: TreeNode = {
+      predicate,
+      children,
+      result: id === undefined ? result : { ...result, entityId: id },
+      id,
+      defaultChild: undefined,
+      defaultChildId: n.attrs.defaultChild,
+    };
+    if (id !== undefined) byId.set(id, node);
+    return node;
+  };
+  const root = compileNode(rootEl);
+  if (strategy === 'defaultChild') {
+    const link = (n: TreeNode) => {
+      if (n.defaultChildId !== undefined) {
+        const d = n.children.find((c) => c.id === n.defaultChildId);
+        if (!d)
+          throw new UnusableArtifactError(
+            `Node "${n.id}": defaultChild "${n.defaultChildId}" is not one of its children`,
+          );
+        n.defaultChild = d;
+      }
+      n.children.forEach(link);
+    };
+    link(root);
+  }
+  const returnLast = noTrueChild === 'returnLastPrediction';
+
+  const score = (env: Env): ModelResult => {
+    if (root.predicate(env) !== true) return MISSING_RESULT;
+    let node = root;
+    for (;;) {
+      const kids = node.children;
+      if (kids.length === 0) return node.result;
+      let next: TreeNode | undefined;
+      for (let i = 0; i < kids.length; i++) {
+        const r = kids[i]!.predicate(env);
+        if (r === true) {
+          next = kids[i];
+          break;
+        }
+        if (r === null) {
+          if (strategy === 'none') continue;
+          if (strategy === 'nullPrediction') return MISSING_RESULT;
+          if (strategy === 'lastPrediction') return node.result;
+          // defaultChild: carry on down the child the model names, else stop here.
+          if (!node.defaultChild) return node.result;
+          next = node.defaultChild;
+          break;
+        }
+      }
+      if (!next) return returnLast ? node.result : MISSING_RESULT;
+      node = next;
+    }
+  };
+  return classify ? { score, categories } : { score };
+}
+
+function regressionNodeResult(n: XmlElement): ModelResult {
+  // A node without a score (an inner node of a compacted tree) predicts nothing itself.
+  return { value: n.attrs.score === undefined ? null : numAttr(n, 'score') };
+}
+
+function classNodeResult(
+  n: XmlElement,
+  categories: readonly Value[],
+  dataType: Parameters<typeof toType>[1],
+  where: string,
+): ModelResult {
+  const dist = childrenNamed(n, 'ScoreDistribution');
+  const score =
+    n.attrs.score === undefined ? null : (toType(n.attrs.score, dataType) ?? n.attrs.score);
+  if (dist.length === 0) {
+    if (score === null) return { value: null };
+    return { value: score, probabilities: new Map([[key(score), 1]]) };
+  }
+  const counts = new Map<string, number>();
+  let total = 0;
+  let explicit = true;
+  for (const d of dist) {
+    const v = toType(d.attrs.value ?? '', dataType) ?? d.attrs.value ?? '';
+    const count = numAttr(d, 'recordCount', 0);
+    total += count;
+    if (d.attrs.probability === undefined) explicit = false;
+    counts.set(key(v), d.attrs.probability !== undefined ? numAttr(d, 'probability') : count);
+  }
+  const probs = categories.map((c) => {
+    const x = counts.get(key(c)) ?? 0;
+    return explicit ? x : total > 0 ? x / total : 0;
+  });
+  for (const k of counts.keys())
+    if (!categories.some((c) => key(c) === k))
+      throw new UnusableArtifactError(
+        `${where}: ScoreDistribution value "${k}" is not a category of the target`,
+      );
+  const r = classResult(categories, probs);
+  // The node's own score wins over the distribution's argmax when the document gives one.
+  return score === null ? r : { ...r, value: score };
+}
+
+function collectCategories(root: XmlElement, dataType: Parameters<typeof toType>[1]): Value[] {
+  const seen = new Map<string, Value>();
+  const walk = (n: XmlElement) => {
+    for (const d of childrenNamed(n, 'ScoreDistribution')) {
+      const v = toType(d.attrs.value ?? '', dataType) ?? d.attrs.value ?? '';
+      if (!seen.has(key(v))) seen.set(key(v), v);
+    }
+    if (n.attrs.score !== undefined) {
+      const v = toType(n.attrs.score, dataType) ?? n.attrs.score;
+      if (!seen.has(key(v))) seen.set(key(v), v);
+    }
+    childrenNamed(n, 'Node').forEach(walk);
+  };
+  walk(root);
+  return [...seen.values()];
+}

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { DeadlineError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
+import type { RecordValue, Signature } from '../../protocol/signature.js';
+import type { ModelRuntime, PredictOptions, Prediction, RuntimeSpec } from '../types.js';
+import { compilePmml, type PmmlModel } from './document.js';
+import { limitsFrom } from './xml.js';
+
+/** How many records are scored between two looks at the deadline and the abort signal. */
+const CHECK_EVERY = 256;
+
+/** A PMML model scored in-process by the native TypeScript evaluator. */
+export class PmmlRuntime implements ModelRuntime {
+  readonly format = 'pmml' as const;
+  private model: PmmlModel | undefined;
+  private loading: Promise<PmmlModel> | undefined;
+
+  constructor(private readonly spec: RuntimeSpec) {}
+
+  async load(): Promise<void> {
+    if (this.model) return;
+    this.loading ??= this.open().finally(() => (this.loading = undefined));
+    this.model = await this.loading;
+  }
+
+  signature(): Signature {
+    if (!this.model) throw new PredictionFailedError('PMML model is not loaded');
+    return this.model.signature;
+  }
+
+  warnings(): string[] {
+    return [...(this.model?.warnings ?? [])];
+  }
+
+  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+    if (!this.model) await this.load();
+    const m = this.model!;
+    const out: Prediction[] = new Array(records.length);
+    for (let i = 0; i < records.length; i++) {
+      if (i % CHECK_EVERY === CHECK_EVERY - 1) {
+        if (options.signal?.aborted) throw new DeadlineError('the call was cancelled');
+        if (options.deadline !== undefined && Date.now() > options.deadline)
+          throw new DeadlineError(`the deadline passed after ${i} of ${records.length} records`);
+      }
+      out[i] = m.score(records[i]!);
+    }
+    return out;
+  }
+
+  async unload(): Promise<void> {
+    this.model = undefined;
+  }
+
+  private async open(): Promise<PmmlModel> {
+    const limits = limitsFrom(this.spec.config);
+    if (this.spec.artifact.size > limits.maxBytes)
+      throw new UnusableArtifactError(
+        `the PMML document is ${this.spec.artifact.size} bytes, more than the limit of ${limits.maxBytes} (config.maxBytes)`,
+      );
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(this.spec.artifact.path);
+    } catch (err) {
+      throw new UnusableArtifactError(`cannot read the artifact: ${(err as Error).message}`);
+    }
+    return compilePmml(bytes, limits);
+  }
+}

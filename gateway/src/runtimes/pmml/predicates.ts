@@ -1,0 +1,209 @@
+import { UnusableArtifactError } from '../../errors.js';
+import { sameValue } from './builtins.js';
+import type { Scope } from './scope.js';
+import { attr, enumAttr, key, parseArray, toType, type Env, type Value } from './values.js';
+import { childrenNamed, type XmlElement } from './xml.js';
+
+/** A compiled predicate: true, false, or null when a missing value leaves it unknown. */
+export type Predicate = (env: Env) => boolean | null;
+
+const PREDICATES = new Set([
+  'SimplePredicate',
+  'CompoundPredicate',
+  'SimpleSetPredicate',
+  'True',
+  'False',
+]);
+
+/** The predicate child of a Node, Segment, Attribute or CompoundPredicate. */
+export function predicateChild(el: XmlElement, where: string): XmlElement {
+  const p = el.children.find((c) => PREDICATES.has(c.name));
+  if (!p) {
+    const other = el.children.find((c) => c.name.endsWith('Predicate'));
+    throw new UnusableArtifactError(
+      other ? `${other.name} (in ${where}) is not supported` : `${where} has no predicate`,
+    );
+  }
+  return p;
+}
+
+const ALWAYS: Predicate = () => true;
+const NEVER: Predicate = () => false;
+
+/** Compiles a PMML predicate with the three-valued logic of the specification. */
+export function compilePredicate(el: XmlElement, scope: Scope, where: string): Predicate {
+  switch (el.name) {
+    case 'True':
+      return ALWAYS;
+    case 'False':
+      return NEVER;
+    case 'SimplePredicate':
+      return simple(el, scope, where);
+    case 'SimpleSetPredicate':
+      return simpleSet(el, scope, where);
+    case 'CompoundPredicate':
+      return compound(el, scope, where);
+    default:
+      throw new UnusableArtifactError(`${el.name} (in ${where}) is not supported`);
+  }
+}
+
+function simple(el: XmlElement, scope: Scope, where: string): Predicate {
+  const f = scope.require(attr(el, 'field'), where);
+  const g = f.get;
+  const op = enumAttr(
+    el,
+    'operator',
+    [
+      'equal',
+      'notEqual',
+      'lessThan',
+      'lessOrEqual',
+      'greaterThan',
+      'greaterOrEqual',
+      'isMissing',
+      'isNotMissing',
+    ],
+    'equal',
+  );
+  if (op === 'isMissing') return (env) => g(env) === null;
+  if (op === 'isNotMissing') return (env) => g(env) !== null;
+  const raw = attr(el, 'value');
+  // The threshold takes the field's type: a float field compares against a float32 value,
+  // exactly as the float32 model that was exported does.
+  const c = toType(raw, f.dataType);
+  if (c === undefined || c === null)
+    throw new UnusableArtifactError(
+      `${where}: SimplePredicate value "${raw}" is not a valid ${f.dataType} for field "${f.name}"`,
+    );
+  if (typeof c === 'number') {
+    switch (op) {
+      case 'lessOrEqual':
+        return (env) => {
+          const v = g(env);
+          return v === null ? null : (v as number) <= c;
+        };
+      case 'lessThan':
+        return (env) => {
+          const v = g(env);
+          return v === null ? null : (v as number) < c;
+        };
+      case 'greaterThan':
+        return (env) => {
+          const v = g(env);
+          return v === null ? null : (v as number) > c;
+        };
+      case 'greaterOrEqual':
+        return (env) => {
+          const v = g(env);
+          return v === null ? null : (v as number) >= c;
+        };
+      case 'equal':
+        return (env) => {
+          const v = g(env);
+          return v === null ? null : v === c || sameValue(v, c);
+        };
+      case 'notEqual':
+        return (env) => {
+          const v = g(env);
+          return v === null ? null : !(v === c || sameValue(v, c));
+        };
+    }
+  }
+  const k = key(c);
+  switch (op) {
+    case 'equal':
+      return (env) => {
+        const v = g(env);
+        return v === null ? null : v === c || key(v) === k;
+      };
+    case 'notEqual':
+      return (env) => {
+        const v = g(env);
+        return v === null ? null : !(v === c || key(v) === k);
+      };
+    default: {
+      // Ordered comparisons of text compare the text, as Java's String.compareTo does.
+      const cmp = (v: Value) => {
+        const s = key(v);
+        return s < k ? -1 : s > k ? 1 : 0;
+      };
+      const test =
+        op === 'lessThan'
+          ? (d: number) => d < 0
+          : op === 'lessOrEqual'
+            ? (d: number) => d <= 0
+            : op === 'greaterThan'
+              ? (d: number) => d > 0
+              : (d: number) => d >= 0;
+      return (env) => {
+        const v = g(env);
+        return v === null ? null : test(cmp(v));
+      };
+    }
+  }
+}
+
+function simpleSet(el: XmlElement, scope: Scope, where: string): Predicate {
+  const f = scope.require(attr(el, 'field'), where);
+  const g = f.get;
+  const op = enumAttr(el, 'booleanOperator', ['isIn', 'isNotIn'], 'isIn');
+  const arr = childrenNamed(el, 'Array')[0];
+  if (!arr) throw new UnusableArtifactError(`${where}: SimpleSetPredicate has no Array`);
+  const set = new Set(parseArray(arr).map((v) => key(toType(v, f.dataType) ?? v)));
+  const isIn = op === 'isIn';
+  return (env) => {
+    const v = g(env);
+    return v === null ? null : set.has(key(v)) === isIn;
+  };
+}
+
+function compound(el: XmlElement, scope: Scope, where: string): Predicate {
+  const op = enumAttr(el, 'booleanOperator', ['and', 'or', 'xor', 'surrogate'], 'and');
+  const parts = el.children
+    .filter((c) => c.name !== 'Extension')
+    .map((c) => compilePredicate(c, scope, where));
+  if (parts.length < 2)
+    throw new UnusableArtifactError(`${where}: CompoundPredicate needs at least two predicates`);
+  switch (op) {
+    case 'and':
+      return (env) => {
+        let unknown = false;
+        for (const p of parts) {
+          const r = p(env);
+          if (r === false) return false;
+          if (r === null) unknown = true;
+        }
+        return unknown ? null : true;
+      };
+    case 'or':
+      return (env) => {
+        let unknown = false;
+        for (const p of parts) {
+          const r = p(env);
+          if (r === true) return true;
+          if (r === null) unknown = true;
+        }
+        return unknown ? null : false;
+      };
+    case 'xor':
+      return (env) => {
+        let acc = false;
+        for (const p of parts) {
+          const r = p(env);
+          if (r === null) return null;
+          acc = acc !== r;
+        }
+        return acc;
+      };
+    case 'surrogate':
+      // The first predicate that is not unknown decides.
+      return (env) => {
+        for (const p of parts) {
+          const r = p(env);
+          if (r !== null) return r;
+        }
+        return null;
+      };
+  }
+}

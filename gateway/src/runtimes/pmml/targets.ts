@@ -1,0 +1,72 @@
+import { UnusableArtifactError } from '../../errors.js';
+import { classResult } from './classification.js';
+import type { MiningFunction, ModelResult, TargetInfo } from './model-types.js';
+import { enumAttr, numAttr, toType, type Value } from './values.js';
+import { childrenNamed, type XmlElement } from './xml.js';
+
+/** A post-processing step of a model's result, from its `Targets` element. */
+export type TargetStep = (r: ModelResult) => ModelResult;
+
+/**
+ * Compiles `Targets`: for regression, clamping to min/max, `rescaleFactor`/`rescaleConstant`
+ * and `castInteger`, in that order; for both, the default (`TargetValue` defaultValue or
+ * priorProbability) answered when the model itself has no prediction.
+ */
+export function compileTargets(
+  el: XmlElement | undefined,
+  functionName: MiningFunction,
+  target: TargetInfo,
+): TargetStep | undefined {
+  if (!el) return undefined;
+  const targets = childrenNamed(el, 'Target').filter(
+    (t) =>
+      t.attrs.field === undefined || target.name === undefined || t.attrs.field === target.name,
+  );
+  if (targets.length === 0) return undefined;
+  if (targets.length > 1)
+    throw new UnusableArtifactError(
+      `Targets: several Target elements for "${target.name}" are not supported`,
+    );
+  const t = targets[0]!;
+  const values = childrenNamed(t, 'TargetValue');
+  if (functionName === 'regression') {
+    const factor = numAttr(t, 'rescaleFactor', 1);
+    const constant = numAttr(t, 'rescaleConstant', 0);
+    const min = numAttr(t, 'min', Number.NEGATIVE_INFINITY);
+    const max = numAttr(t, 'max', Number.POSITIVE_INFINITY);
+    const cast = enumAttr(t, 'castInteger', ['round', 'ceiling', 'floor', 'none'], 'none');
+    const round =
+      cast === 'round'
+        ? Math.round
+        : cast === 'ceiling'
+          ? Math.ceil
+          : cast === 'floor'
+            ? Math.floor
+            : undefined;
+    const defaults = values.filter((v) => v.attrs.defaultValue !== undefined);
+    const fallback = defaults.length ? numAttr(defaults[0]!, 'defaultValue') : null;
+    const identity =
+      factor === 1 && constant === 0 && !round && min === -Infinity && max === Infinity;
+    return (r) => {
+      if (r.value === null) return fallback === null ? r : { value: fallback };
+      if (identity) return r;
+      let v = r.value as number;
+      if (v < min) v = min;
+      if (v > max) v = max;
+      v = v * factor + constant;
+      if (round) v = round(v);
+      return { ...r, value: v };
+    };
+  }
+  if (functionName === 'classification') {
+    const priors = values.filter((v) => v.attrs.priorProbability !== undefined);
+    if (priors.length === 0) return undefined;
+    const categories: Value[] = priors.map(
+      (v) => toType(v.attrs.value ?? '', target.dataType) ?? v.attrs.value ?? null,
+    );
+    const probs = priors.map((v) => numAttr(v, 'priorProbability'));
+    const prior = classResult(categories, probs);
+    return (r) => (r.value === null && !r.probabilities?.size ? prior : r);
+  }
+  return undefined;
+}

@@ -1,0 +1,55 @@
+"""What a run answers: the outputs of the cells tagged `output` as JSON values."""
+
+import base64
+import json
+
+OUTPUT_TAG = "output"
+_IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+def _text(value):
+    # nbformat stores multi-line strings either whole or as a list of lines.
+    return "".join(value) if isinstance(value, list) else value
+
+
+def value_of(output):
+    """One output as a JSON value, or None when it carries nothing for a caller:
+    application/json as the JSON itself, images as data URLs, else the text/plain text.
+    stdout is text too (what `print` shows); stderr (warnings, logs) is not an output."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return _text(output.get("text", "")) if output.get("name") == "stdout" else None
+    if kind not in ("execute_result", "display_data"):
+        return None
+    data = output.get("data", {})
+    for mime, value in data.items():
+        # application/json, and vendor types built on it (application/vnd.foo+json).
+        if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
+            return json.loads(value) if isinstance(value, str) else value
+    for mime in _IMAGES:
+        if mime in data:
+            # Binary images are base64 in nbformat already, sometimes wrapped over lines.
+            return f"data:{mime};base64,{''.join(_text(data[mime]).split())}"
+    if "image/svg+xml" in data:
+        svg = _text(data["image/svg+xml"]).encode()
+        return f"data:image/svg+xml;base64,{base64.b64encode(svg).decode()}"
+    if "text/plain" in data:
+        return _text(data["text/plain"])
+    for mime in ("text/markdown", "text/html", "text/latex"):
+        if mime in data:
+            return _text(data[mime])
+    return None
+
+
+def collect_outputs(nb):
+    """Values of the outputs of the cells tagged `output`, in order; when no cell is tagged,
+    those of the last code cell (what a reader of the notebook sees as its result)."""
+    code = [c for c in nb.cells if c.get("cell_type") == "code"]
+    tagged = [c for c in code if OUTPUT_TAG in (c.get("metadata", {}).get("tags") or [])]
+    values = []
+    for cell in tagged or code[-1:]:
+        for output in cell.get("outputs", []):
+            value = value_of(output)
+            if value is not None:
+                values.append(value)
+    return values

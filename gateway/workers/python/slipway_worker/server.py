@@ -1,0 +1,200 @@
+"""The worker's methods and the loop that serves them.
+
+One process serves many runs at once with asyncio. That is enough because the work of a
+run happens in its kernel, a separate process: this one only relays messages and writes
+files, so a single event loop keeps every core busy through the kernels, without the memory
+of one Python process (with papermill loaded) per concurrent run.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+import time
+
+from . import notebooks
+from .kernels import Kernels, scratch_dir
+from .protocol import Channel, WorkerError, read_requests
+
+
+class Worker:
+    def __init__(self, max_runs, scratch, announce):
+        self.kernels = Kernels(scratch, announce)
+        self.scratch = scratch
+        self.runs = asyncio.Semaphore(max_runs)
+        self.max_runs = max_runs
+        self.active_runs = 0
+        self.calls = {}
+
+    async def ping(self, args):
+        return {"pid": os.getpid(), "scratch": self.scratch, "python": sys.version.split()[0]}
+
+    async def inspect_notebook(self, args):
+        info = notebooks.inspect(args["path"])
+        self.kernels.check(info["kernelName"])
+        return info
+
+    async def prepare_kernels(self, args):
+        """Gives notebook `key` its pool: `warm` kernels wait for its calls while it is in use."""
+        nb = notebooks.read_notebook(args["path"])
+        pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb))
+        pool.configure(args.get("warm", 1), args.get("idleSeconds", 600))
+        return {"kernelName": pool.kernel_name}
+
+    async def release_kernels(self, args):
+        """Forgets a notebook (unpublished, or replaced by a new version): its kernels go."""
+        await self.kernels.release(args["key"])
+        return {}
+
+    async def run_notebook(self, args):
+        """Runs a notebook once with `parameters`; kills its kernel at `timeoutSeconds`."""
+        timeout = args.get("timeoutSeconds")
+        output_path = args.get("outputPath")
+        nb = notebooks.parameterize(args["path"], args.get("parameters") or {})
+        key = args.get("key")
+        if key is None:
+            pool = self.kernels.one_off(notebooks.kernel_name_of(nb))
+        else:
+            pool = self.kernels.pool(key, notebooks.kernel_name_of(nb))
+            # The gateway sends its settings with every run: a restarted worker learns them here.
+            if "warm" in args:
+                pool.configure(args["warm"], args.get("idleSeconds", 600))
+        started = time.monotonic()
+        state = {"execution": None, "cold": False}
+        task = asyncio.ensure_future(self._run(pool, nb, state, ephemeral=key is None))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=timeout)
+        except asyncio.CancelledError:
+            # Cancelled by the gateway (its deadline passed): the kernel dies before we answer.
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            notebooks.save(nb, output_path)
+            raise
+        if not done:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            execution = state["execution"]
+            if execution is None:
+                where = "while waiting for a kernel"
+            else:
+                execution.finish(exception=True)
+                cell = execution.published_index(execution.cell_index)
+                where = f"{'' if cell is None else f'in cell {cell}'}; its kernel was stopped".lstrip()
+            notebooks.save(nb, output_path)
+            raise WorkerError("Timeout", f"the run passed its timeout of {timeout:g} s {where}")
+        execution = state["execution"]
+        try:
+            task.result()
+        except Exception as exc:
+            if execution is None or not notebooks.is_cell_failure(exc):
+                raise
+            execution.finish(exception=True)
+            notebooks.save(nb, output_path)
+            raise execution.failure(exc) from None
+        execution.finish()
+        notebooks.save(nb, output_path)
+        return {
+            "outputs": execution.outputs(),
+            "durationMs": (time.monotonic() - started) * 1000,
+            "cold": state["cold"],
+            "kernelPid": execution.kernel.pid,
+        }
+
+    async def _run(self, pool, nb, state, ephemeral):
+        async with self.runs:
+            self.active_runs += 1
+            try:
+                kernel, state["cold"] = await pool.take()
+                try:
+                    execution = state["execution"] = notebooks.Execution(nb, kernel)
+                    await execution.run()
+                except BaseException:
+                    # Failed, timed out or cancelled: the answer waits until the kernel is gone.
+                    self.kernels.finish(kernel)
+                    await asyncio.shield(kernel.shutdown())
+                    raise
+                # Succeeded: the kernel still goes (one kernel, one run), without delaying the answer.
+                self.kernels.finish(kernel)
+            finally:
+                self.active_runs -= 1
+                if ephemeral:
+                    # A kernel still starting for a cancelled one-off run must not outlive it.
+                    await asyncio.shield(pool.close())
+
+    async def cancel(self, args):
+        """Cancels call `id` (its deadline passed at the gateway); its kernel is killed."""
+        task = self.calls.get(args.get("id"))
+        if task is None or task.done():
+            return {"cancelled": False}
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return {"cancelled": True}
+
+    async def stats(self, args):
+        return {
+            "activeRuns": self.active_runs,
+            "maxRuns": self.max_runs,
+            "pools": self.kernels.stats(),
+            "idleKernelPids": self.kernels.idle_pids(),
+        }
+
+    async def reap_idle(self):
+        while True:
+            await asyncio.sleep(1)
+            try:
+                await self.kernels.trim()
+            except Exception as exc:  # noqa: BLE001 - the reaper must keep running
+                print(f"slipway worker: trimming idle kernels failed: {exc}", file=sys.stderr)
+
+    async def close(self):
+        await self.kernels.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+METHODS = ("ping", "inspect_notebook", "prepare_kernels", "release_kernels", "run_notebook", "cancel", "stats")
+
+
+async def serve(max_runs):
+    """Serves requests until stdin closes or SIGTERM/SIGINT; then leaves no kernel behind."""
+    channel = Channel()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    worker = Worker(max_runs, scratch_dir(), lambda pgid, alive: channel.notify("process_group", pgid=pgid, alive=alive))
+    methods = {name: getattr(worker, name) for name in METHODS}
+    reaper = asyncio.ensure_future(worker.reap_idle())
+
+    async def handle(request):
+        request_id = request.get("id")
+        try:
+            method = methods.get(request.get("method"))
+            if method is None:
+                raise WorkerError("UnknownMethod", f"unknown method {request.get('method')!r}")
+            args = request.get("args") or {}
+            result = await method(args)
+        except asyncio.CancelledError:
+            await channel.fail(request_id, WorkerError("Cancelled", "the call was cancelled"))
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to its caller
+            await channel.fail(request_id, exc)
+        else:
+            await channel.reply(request_id, result)
+        finally:
+            worker.calls.pop(request_id, None)
+
+    async def read():
+        async for request in read_requests():
+            task = asyncio.ensure_future(handle(request))
+            worker.calls[request.get("id")] = task
+
+    reading = asyncio.ensure_future(read())
+    stopping = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    # stdin closed (the gateway stops us or is gone) or a signal: cancel the runs, which kill
+    # their kernels, then the idle kernels.
+    for task in (reading, stopping, reaper, *worker.calls.values()):
+        task.cancel()
+    await asyncio.gather(reading, stopping, reaper, *worker.calls.values(), return_exceptions=True)
+    await worker.close()
+    await channel.drain()
