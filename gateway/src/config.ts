@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
 
@@ -87,7 +88,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     host: e.SLIPWAY_HOST,
     port: e.SLIPWAY_PORT,
-    dataDir: e.SLIPWAY_DATA_DIR,
+    // Absolute: worker processes run in other folders and get artifact paths from it.
+    dataDir: resolve(e.SLIPWAY_DATA_DIR),
     publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.SLIPWAY_HOST}:${e.SLIPWAY_PORT}`).replace(
       /\/+$/,
       '',

@@ -1,0 +1,30 @@
+import { isAbsolute, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults, with the data dir made absolute', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      host: '127.0.0.1',
+      port: 8787,
+      publicUrl: 'http://127.0.0.1:8787',
+      pools: ['cpu'],
+    });
+    expect(isAbsolute(c.dataDir)).toBe(true);
+    expect(c.dataDir).toBe(join(process.cwd(), '.slipway'));
+  });
+
+  it('names every bad variable', () => {
+    expect(() =>
+      loadConfig({ SLIPWAY_PORT: 'x', SLIPWAY_POOLS: 'cpu,tpu', DATABASE_URL: 'mysql://x' }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({ SLIPWAY_PORT: 'x', SLIPWAY_POOLS: 'cpu,tpu', DATABASE_URL: 'mysql://x' });
+    } catch (err) {
+      const msg = (err as Error).message;
+      for (const v of ['SLIPWAY_PORT', 'SLIPWAY_POOLS', 'DATABASE_URL', 'unknown pool "tpu"'])
+        expect(msg).toContain(v);
+    }
+  });
+});
