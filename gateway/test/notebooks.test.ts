@@ -383,10 +383,13 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
   });
 
   it('answers 502 when the worker dies mid-call, and the next call works', async () => {
-    const pending = call('slow', { seconds: 5 });
-    await until('the run to start', async () =>
-      gw.python.pid && childrenOf(gw.python.pid).length > 0 ? true : undefined,
-    );
+    // A deployment of its own with a long timeout, so the kill (not the timeout) ends the run.
+    await publish('slow', 'crash', { timeoutSeconds: 60, warmKernels: 1 });
+    const pending = call('crash', { seconds: 20 });
+    await until('the run to start', async () => {
+      const stats = await gw.python.call<{ activeRuns: number }>('stats');
+      return stats.activeRuns > 0 ? true : undefined;
+    });
     gw.python.kill();
     const res = await pending;
     expect(res.status).toBe(502);
