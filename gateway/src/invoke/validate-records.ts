@@ -1,16 +1,26 @@
 import { InvalidInputError } from '../errors.js';
+import { putField } from './codecs/records.js';
 import type { FieldSpec, RecordValue, Signature, ValueType } from '../protocol/signature.js';
 
-/** Validates a batch of records against a signature; returns them with defaults filled in. */
+/**
+ * Validates a batch of records against a signature and returns them with defaults filled in.
+ * `path` prefixes the field paths that errors name (`instances` → `instances[3].age`); left
+ * out, a lone record's fields are named bare (`age`) and a batch's by index (`[3].age`).
+ */
 export type RecordValidator = (records: unknown[], path?: string) => RecordValue[];
 
-type Check = (value: unknown, field: string) => void;
+/** Checks one value; `undefined` when it is fine, else what is wrong (without the field). */
+type ValueCheck = (value: unknown) => string | undefined;
 
-const INT_RANGES: Partial<Record<ValueType, [number, number]>> = {
+/** The largest finite float32; a JSON number beyond it would silently become Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+// JSON numbers are doubles: an int64 beyond 2^53 has already lost digits when it reaches us,
+// so anything outside the safe range is refused rather than silently rounded.
+const INT_RANGES: Record<string, readonly [number, number]> = {
   int8: [-128, 127],
   int16: [-32768, 32767],
   int32: [-2147483648, 2147483647],
-  // JSON numbers are doubles: int64 values beyond 2^53 cannot arrive exactly anyway.
   int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
   uint8: [0, 255],
   uint16: [0, 65535],
@@ -18,13 +28,26 @@ const INT_RANGES: Partial<Record<ValueType, [number, number]>> = {
   uint64: [0, Number.MAX_SAFE_INTEGER],
 };
 
+const isFloat = (t: ValueType) => t === 'float32' || t === 'float64';
+
+/** `[4, ?]`: a shape as error messages show it (`?` for a free dimension). */
+export function formatShape(shape: readonly (number | null)[]): string {
+  return `[${shape.map((d) => (d === null ? '?' : d)).join(', ')}]`;
+}
+
 /** Describes a field for error messages: `float32, shape [4]`. */
 export function describeField(f: FieldSpec): string {
   return f.shape && f.shape.length > 0 ? `${f.type}, shape ${formatShape(f.shape)}` : f.type;
 }
 
-function formatShape(shape: (number | null)[]): string {
-  return `[${shape.map((d) => (d === null ? '?' : d)).join(', ')}]`;
+/**
+ * Whether a bare value may stand for this per-record shape: `[]`, and `[1]` because
+ * skl2onnx's one-input-per-column models declare each column as `[1]`. A free dimension may
+ * be 1, so `[?]` takes a bare value too (the ONNX runtime stacks it as one element).
+ */
+export function takesScalar(shape: readonly (number | null)[]): boolean {
+  for (const d of shape) if (d !== 1 && d !== null) return false;
+  return true;
 }
 
 function typeName(v: unknown): string {
@@ -33,170 +56,240 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-/** A check for one scalar element of the field's type. */
-function scalarCheck(f: FieldSpec): Check {
-  const t = f.type;
-  const allowed = f.values && f.values.length > 0 ? new Set<unknown>(f.values) : undefined;
-  const base: Check = (() => {
-    if (t === 'json') return () => {};
-    if (t === 'string')
-      return (v, field) => {
-        if (typeof v !== 'string')
-          throw new InvalidInputError(`field ${field}: expected string, got ${typeName(v)}`, field);
-      };
-    if (t === 'bool')
-      return (v, field) => {
-        if (typeof v !== 'boolean')
-          throw new InvalidInputError(
-            `field ${field}: expected bool (true or false), got ${typeName(v)}`,
-            field,
-          );
-      };
-    if (t === 'float32' || t === 'float64')
-      // null stands for a missing value (NaN), as pandas and scikit-learn read it.
-      return (v, field) => {
-        if (typeof v !== 'number' && v !== null)
-          throw new InvalidInputError(
-            `field ${field}: expected ${t} (a number, or null for missing), got ${typeName(v)}`,
-            field,
-          );
-      };
-    const [lo, hi] = INT_RANGES[t] ?? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
-    return (v, field) => {
-      if (typeof v !== 'number' || !Number.isInteger(v))
-        throw new InvalidInputError(
-          `field ${field}: expected ${t} (an integer), got ${typeof v === 'number' ? v : typeName(v)}`,
-          field,
-        );
-      if (v < lo || v > hi)
-        throw new InvalidInputError(
-          `field ${field}: ${v} is out of range for ${t} [${lo}, ${hi}]`,
-          field,
-        );
-    };
-  })();
-  if (!allowed) return base;
-  return (v, field) => {
-    base(v, field);
-    if (!allowed.has(v)) {
-      const shown = [...allowed]
-        .slice(0, 20)
-        .map((a) => JSON.stringify(a))
-        .join(', ');
-      throw new InvalidInputError(
-        `field ${field}: ${JSON.stringify(v)} is not one of the allowed values ${shown}${allowed.size > 20 ? ', …' : ''}`,
-        field,
-      );
-    }
-  };
-}
-
-/** A check for a whole field value: its shape, then each element. */
-function fieldCheck(f: FieldSpec): Check {
-  const scalar = scalarCheck(f);
-  const shape = f.shape;
-  if (shape === undefined || f.type === 'json') return scalar;
-  const elements = shape.reduce<number>((n, d) => n * (d ?? 1), 1);
-  // A scalar stands for a per-record shape of [] or [1] (one-input-per-column models).
-  const scalarOk =
-    shape.length === 0 ||
-    (shape.length === 1 && (shape[0] === 1 || shape[0] === null)) ||
-    (shape.every((d) => d === 1) && elements === 1);
-  const shapeError = (field: string, got: string) =>
-    new InvalidInputError(
-      `field ${field}: expected shape ${formatShape(shape)} (${f.type}), got ${got}`,
-      field,
-    );
-  // `dims`: the value's own shape (read off its first elements), so ragged arrays are caught
-  // even where the signature leaves a dimension free.
-  const walk = (v: unknown, depth: number, field: string, dims: number[]): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(v)) throw shapeError(field, 'a deeper array');
-      scalar(v, field);
-      return;
-    }
-    if (!Array.isArray(v))
-      throw shapeError(field, depth === 0 ? typeName(v) : `a ${typeName(v)} at depth ${depth}`);
-    if (v.length !== dims[depth])
-      throw shapeError(
-        field,
-        `a ragged array (${v.length} elements at depth ${depth}, expected ${dims[depth]})`,
-      );
-    for (const item of v) walk(item, depth + 1, field, dims);
-  };
-  return (v, field) => {
-    if (!Array.isArray(v)) {
-      if (scalarOk) return scalar(v, field);
-      throw shapeError(field, typeName(v));
-    }
-    if (shape.length === 0) throw shapeError(field, 'an array');
-    const got = actualShape(v);
-    if (got.length !== shape.length || got.some((d, i) => shape[i] !== null && shape[i] !== d)) {
-      throw shapeError(field, formatShape(got));
-    }
-    walk(v, 0, field, got);
-  };
-}
-
-function actualShape(v: unknown): number[] {
+/** The shape of a nested array as read off its first elements; `[]` for a bare value. */
+function shapeOf(v: unknown): number[] {
   const dims: number[] = [];
-  let cur: unknown = v;
-  while (Array.isArray(cur)) {
-    dims.push(cur.length);
-    cur = cur[0];
-  }
+  for (let cur = v; Array.isArray(cur); cur = cur[0]) dims.push(cur.length);
   return dims;
 }
 
+/** True when every array at each depth has the same length (a tensor can hold it). */
+function isRectangular(v: unknown, dims: readonly number[], depth = 0): boolean {
+  if (!Array.isArray(v)) return depth === dims.length;
+  if (v.length !== dims[depth]) return false;
+  for (const item of v) if (!isRectangular(item, dims, depth + 1)) return false;
+  return true;
+}
+
+/** What a value looks like, for "got …": `[3]`, `a ragged array`, `a string`. */
+function describeValue(v: unknown): string {
+  if (Array.isArray(v)) {
+    const dims = shapeOf(v);
+    return isRectangular(v, dims) ? formatShape(dims) : 'a ragged array';
+  }
+  if (v === null) return 'null';
+  return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
+/** A check for one element of the field's type, allowed values included. */
+function elementCheck(f: FieldSpec): ValueCheck {
+  const t = f.type;
+  const typed = ((): ValueCheck => {
+    if (t === 'json') return () => undefined;
+    if (t === 'string')
+      return (v) => (typeof v === 'string' ? undefined : `expected string, got ${typeName(v)}`);
+    if (t === 'bool')
+      return (v) =>
+        typeof v === 'boolean' ? undefined : `expected bool (true or false), got ${typeName(v)}`;
+    if (t === 'float64')
+      return (v) =>
+        typeof v === 'number' || v === null
+          ? undefined
+          : `expected float64 (a number, or null for a missing value), got ${typeName(v)}`;
+    if (t === 'float32')
+      return (v) => {
+        if (v === null) return undefined;
+        if (typeof v !== 'number')
+          return `expected float32 (a number, or null for a missing value), got ${typeName(v)}`;
+        return v > FLOAT32_MAX || v < -FLOAT32_MAX
+          ? `${v} is out of range for float32 (largest magnitude ${FLOAT32_MAX})`
+          : undefined;
+      };
+    const [lo, hi] = INT_RANGES[t]!;
+    const why =
+      t === 'int64' || t === 'uint64' ? ' (JSON numbers are exact only up to 2^53-1)' : '';
+    return (v) => {
+      if (typeof v !== 'number' || !Number.isInteger(v))
+        return `expected ${t} (an integer), got ${typeof v === 'number' ? v : typeName(v)}`;
+      return v < lo || v > hi ? `${v} is out of range for ${t} [${lo}, ${hi}]${why}` : undefined;
+    };
+  })();
+  if (!f.values || f.values.length === 0) return typed;
+  const allowed = new Set<unknown>(f.values);
+  const shown =
+    f.values
+      .slice(0, 20)
+      .map((a) => JSON.stringify(a))
+      .join(', ') + (f.values.length > 20 ? `, … (${f.values.length} in all)` : '');
+  const missingOk = isFloat(t);
+  return (v) => {
+    const wrong = typed(v);
+    if (wrong !== undefined) return wrong;
+    // A missing float is not a category: the runtime's missing-value handling decides.
+    if (allowed.has(v) || (missingOk && v === null)) return undefined;
+    return `${JSON.stringify(v)} is not one of the allowed values ${shown}`;
+  };
+}
+
 /**
- * Compiles a validator for one signature, once per loaded version. Runs on the hot path:
- * no schema library per request, and records are returned as they are unless a default
- * has to be filled in.
+ * Walkers below answer `undefined`, {@link BAD_SHAPE}, or `[i][j]: what is wrong` for a bad
+ * element; `element [i][j]: …` is what the client reads.
+ */
+const BAD_SHAPE = '\0shape';
+
+const atElement = (wrong: string | undefined) =>
+  wrong === undefined ? undefined : `element ${wrong}`;
+
+/** Checks the elements of a value of any nesting (a field that declares no shape). */
+function anyShapeCheck(element: ValueCheck): ValueCheck {
+  const walk = (v: unknown): string | undefined => {
+    if (!Array.isArray(v)) {
+      const wrong = element(v);
+      return wrong === undefined ? undefined : `: ${wrong}`;
+    }
+    for (let i = 0; i < v.length; i++) {
+      const wrong = walk(v[i]);
+      if (wrong !== undefined) return `[${i}]${wrong}`;
+    }
+    return undefined;
+  };
+  return (v) => (Array.isArray(v) ? atElement(walk(v)) : element(v));
+}
+
+/** Checks a value against a declared per-record shape, then each of its elements. */
+function declaredShapeCheck(shape: readonly (number | null)[], element: ValueCheck): ValueCheck {
+  const rank = shape.length;
+  const scalarOk = takesScalar(shape);
+  const hasFree = shape.includes(null);
+  const expected = `expected shape ${formatShape(shape)}`;
+  // `seen` holds the length met first at each free dimension, so that a ragged value is
+  // refused even where the signature leaves the dimension open (a tensor cannot hold it).
+  const walk = (v: unknown, depth: number, seen: number[] | undefined): string | undefined => {
+    if (depth === rank) {
+      if (Array.isArray(v)) return BAD_SHAPE;
+      const wrong = element(v);
+      return wrong === undefined ? undefined : `: ${wrong}`;
+    }
+    if (!Array.isArray(v)) return BAD_SHAPE;
+    const want = shape[depth] ?? seen![depth];
+    if (want === undefined) seen![depth] = v.length;
+    else if (v.length !== want) return BAD_SHAPE;
+    for (let i = 0; i < v.length; i++) {
+      const wrong = walk(v[i], depth + 1, seen);
+      if (wrong === BAD_SHAPE) return wrong;
+      if (wrong !== undefined) return `[${i}]${wrong}`;
+    }
+    return undefined;
+  };
+  return (v) => {
+    if (!Array.isArray(v)) return scalarOk ? element(v) : `${expected}, got ${describeValue(v)}`;
+    if (rank === 0) return `expected a single value (shape []), got ${describeValue(v)}`;
+    const wrong = walk(v, 0, hasFree ? new Array<number>(rank) : undefined);
+    if (wrong === BAD_SHAPE) return `${expected}, got ${describeValue(v)}`;
+    return atElement(wrong);
+  };
+}
+
+/** The check of a whole field value: its shape, then each element. */
+function fieldCheck(f: FieldSpec): ValueCheck {
+  const element = elementCheck(f);
+  // A json field takes any JSON value; its shape describes nothing a tensor would hold.
+  if (f.type === 'json') return element;
+  if (f.shape === undefined) return anyShapeCheck(element);
+  return declaredShapeCheck(f.shape, element);
+}
+
+interface CompiledField {
+  name: string;
+  check: ValueCheck;
+  optional: boolean;
+  hasDefault: boolean;
+  default: unknown;
+  /** The name is also a property of Object.prototype (`constructor`): read own keys only. */
+  inherited: boolean;
+  describe: string;
+}
+
+function listNames(names: readonly string[]): string {
+  if (names.length === 0) return 'no fields';
+  const shown = names.slice(0, 30).join(', ');
+  return `one of ${shown}${names.length > 30 ? `, … (${names.length} in all)` : ''}`;
+}
+
+/**
+ * Compiles a validator for one signature, once per loaded version. It runs on the hot path,
+ * so every check is built here and a request allocates nothing unless it fails or needs a
+ * default: valid records (and the array holding them) come back as they are.
+ *
+ * - A record is a JSON object; unknown fields and missing required fields are refused.
+ * - `null` is a missing value: accepted for float fields and their elements, and kept as
+ *   `null` (the ONNX runtime feeds it as NaN, PMML applies its missing-value treatment, the
+ *   Python worker receives None). For a field with `required: false`, `null` means "left
+ *   out": its `default` is filled in when it has one.
+ * - Integers must be whole and within their type's range; int64/uint64 only within ±2^53-1,
+ *   since larger JSON numbers arrive already rounded. float32 refuses numbers that overflow it.
+ * - A bare value stands for a per-record shape of `[]` or `[1]` (see {@link takesScalar});
+ *   otherwise a value is a nested array of the declared shape, free dimensions of any size
+ *   but never ragged. A field without a shape takes any nesting; `json` takes anything.
  */
 export function compileValidator(signature: Signature): RecordValidator {
-  const fields = signature.inputs;
+  const fields: CompiledField[] = signature.inputs.map((f) => ({
+    name: f.name,
+    check: fieldCheck(f),
+    optional: f.required === false,
+    hasDefault: f.default !== undefined,
+    default: f.default,
+    inherited: f.name in Object.prototype,
+    describe: describeField(f),
+  }));
   const names = new Set(fields.map((f) => f.name));
-  const expected = fields.map((f) => f.name).join(', ');
-  const checks = fields.map(fieldCheck);
-  return (records, path = '') => {
-    const single = records.length === 1 && path === '';
-    const out: RecordValue[] = new Array(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const prefix = single ? path : `${path}[${i}]`;
-      const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
+  const expected = listNames(fields.map((f) => f.name));
+  const hasOwn = Object.prototype.hasOwnProperty;
+
+  // Paths are only built when something is wrong, so a valid request pays nothing for them.
+  const recordPath = (path: string | undefined, i: number, n: number) =>
+    path === undefined && n === 1 ? '' : `${path ?? ''}[${i}]`;
+  const fieldPath = (record: string, name: string) => (record ? `${record}.${name}` : name);
+
+  return function validateRecords(records, path) {
+    const n = records.length;
+    let out: RecordValue[] | undefined;
+    for (let i = 0; i < n; i++) {
       const rec = records[i];
       if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
+        const at = recordPath(path, i, n);
         throw new InvalidInputError(
-          `${prefix || 'record'}: expected a JSON object mapping input names to values, got ${typeName(rec)}`,
-          prefix || undefined,
+          `${at ? `${at}: ` : ''}expected a JSON object mapping input names to values, got ${typeName(rec)}`,
+          at || undefined,
         );
       }
       const r = rec as RecordValue;
       for (const k in r) {
-        if (!names.has(k))
-          throw new InvalidInputError(
-            `unknown field ${at(k)}; expected ${expected || 'no fields'}`,
-            at(k),
-          );
+        if (!names.has(k)) {
+          const at = fieldPath(recordPath(path, i, n), k);
+          throw new InvalidInputError(`unknown field ${at}; expected ${expected}`, at);
+        }
       }
       let filled: RecordValue | undefined;
       for (let j = 0; j < fields.length; j++) {
         const f = fields[j]!;
-        const v = r[f.name];
-        if (v === undefined) {
-          if (f.required === false) {
-            if (f.default !== undefined) (filled ??= { ...r })[f.name] = f.default;
+        const v = f.inherited && !hasOwn.call(r, f.name) ? undefined : r[f.name];
+        if (v === undefined || (v === null && f.optional)) {
+          if (f.optional) {
+            if (f.hasDefault) putField((filled ??= { ...r }), f.name, f.default);
             continue;
           }
-          throw new InvalidInputError(
-            `missing field ${at(f.name)} (${describeField(f)})`,
-            at(f.name),
-          );
+          const at = fieldPath(recordPath(path, i, n), f.name);
+          throw new InvalidInputError(`missing field ${at} (${f.describe})`, at);
         }
-        checks[j]!(v, at(f.name));
+        const wrong = f.check(v);
+        if (wrong !== undefined) {
+          const at = fieldPath(recordPath(path, i, n), f.name);
+          throw new InvalidInputError(`field ${at}: ${wrong}`, at);
+        }
       }
-      out[i] = filled ?? r;
+      if (filled !== undefined) (out ??= records.slice() as RecordValue[])[i] = filled;
     }
-    return out;
+    return out ?? (records as RecordValue[]);
   };
 }

@@ -1,13 +1,16 @@
-import { InvalidInputError } from '../../errors.js';
+import { InvalidInputError, PredictionFailedError } from '../../errors.js';
 import type {
   OipDatatype,
   OipInferenceResponse,
   OipModelMetadata,
   OipTensor,
+  OipTensorData,
+  OipTensorMetadata,
 } from '../../protocol/oip-v2.js';
 import type { FieldSpec, Signature, ValueType } from '../../protocol/signature.js';
 import type { Prediction } from '../../runtimes/types.js';
-import { checkBatch, isObject } from './records.js';
+import { describeField, formatShape, takesScalar } from '../validate-records.js';
+import { checkBatch, isObject, putField } from './records.js';
 
 const TO_OIP: Record<ValueType, OipDatatype> = {
   float32: 'FP32',
@@ -22,135 +25,271 @@ const TO_OIP: Record<ValueType, OipDatatype> = {
   uint64: 'UINT64',
   bool: 'BOOL',
   string: 'BYTES',
+  // Any JSON value travels as its JSON text.
   json: 'BYTES',
 };
 
-const NUMERIC = new Set<OipDatatype>([
-  'UINT8',
-  'UINT16',
-  'UINT32',
-  'UINT64',
-  'INT8',
-  'INT16',
-  'INT32',
-  'INT64',
-  'FP16',
-  'FP32',
-  'FP64',
-]);
+type Kind = 'int' | 'float' | 'bool' | 'bytes';
 
-/** The datatype a client should send for a field. */
+const KIND: Record<OipDatatype, Kind> = {
+  BOOL: 'bool',
+  UINT8: 'int',
+  UINT16: 'int',
+  UINT32: 'int',
+  UINT64: 'int',
+  INT8: 'int',
+  INT16: 'int',
+  INT32: 'int',
+  INT64: 'int',
+  FP16: 'float',
+  FP32: 'float',
+  FP64: 'float',
+  BYTES: 'bytes',
+};
+
+const DATATYPES = Object.keys(KIND).join(', ');
+
+/** The OIP datatype of a field of this type (what metadata advertises and outputs carry). */
 export const oipDatatype = (t: ValueType): OipDatatype => TO_OIP[t];
 
-/** Whether a client tensor of `dt` can feed a field of type `t` (numbers feed any numeric field). */
+/**
+ * Whether a tensor of `dt` may feed a field of type `t`. Integers feed any numeric field
+ * (the validator then checks each value's range); floats feed only float fields, since a
+ * float tensor for an integer input is a client mistake more often than not; `json` takes all.
+ */
 function compatible(dt: OipDatatype, t: ValueType): boolean {
-  const want = TO_OIP[t];
-  if (want === dt) return true;
-  if (t === 'json') return true;
-  return NUMERIC.has(want) && NUMERIC.has(dt);
+  if (t === 'json' || TO_OIP[t] === dt) return true;
+  const want = KIND[TO_OIP[t]];
+  const got = KIND[dt];
+  return got === 'int' ? want === 'int' || want === 'float' : got === want && want === 'float';
 }
 
-/** An inference request, turned into records (one per batch row). */
+const product = (dims: readonly number[]) => {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+};
+
+/** Row-major elements of possibly nested data; the array itself when it is already flat. */
+function flatten(data: unknown[]): unknown[] {
+  for (const x of data) if (Array.isArray(x)) return data.flat(Infinity);
+  return data;
+}
+
+/** `flat` (row-major) as nested arrays of `dims`. */
+function nest(flat: unknown[], from: number, dims: readonly number[], depth: number): unknown {
+  const len = dims[depth]!;
+  if (depth === dims.length - 1) return flat.slice(from, from + len);
+  const step = product(dims.slice(depth + 1));
+  const out = new Array<unknown>(len);
+  for (let i = 0; i < len; i++) out[i] = nest(flat, from + i * step, dims, depth + 1);
+  return out;
+}
+
+/**
+ * How one tensor's rows become record values: a bare value where the field's per-record
+ * shape is `[]` or `[1]` (the validator's convention), else nested arrays of the tensor's
+ * per-record shape, which must fit the field's declared one. `undefined`: they cannot.
+ */
+function rowLayout(rowShape: readonly number[], field: FieldSpec): 'scalar' | 'nested' | undefined {
+  const declared = field.shape;
+  if (declared === undefined || field.type === 'json')
+    return rowShape.length === 0 ? 'scalar' : 'nested';
+  if (rowShape.length === 0) return takesScalar(declared) ? 'scalar' : undefined;
+  const oneColumn = declared.length === 0 || (declared.length === 1 && declared[0] === 1);
+  if (oneColumn && product(rowShape) === 1) return 'scalar';
+  const fits =
+    declared.length === rowShape.length &&
+    declared.every((d, i) => d === null || d === rowShape[i]);
+  return fits ? 'nested' : undefined;
+}
+
+/** `[N, 4, -1]`: the tensor shape a field takes, as an error message shows it. */
+const tensorShapeText = (declared: readonly (number | null)[]) =>
+  `[${['N', ...declared.map((d) => d ?? -1)].join(', ')}]`;
+
+/** An inference request, decoded. */
+export interface DecodedOipRequest {
+  /** One record per batch row, not yet validated. */
+  records: unknown[];
+  /** The request's `id`, to echo in the response. */
+  requestId?: string;
+  /** Output names the client asked for, in its order; absent = all. */
+  outputsRequested?: string[];
+}
+
+/**
+ * An Open Inference Protocol v2 inference request, turned into records (one per batch row).
+ * Each input tensor's `shape[0]` is the batch size and must agree across inputs; `data` is
+ * row-major, flat or nested, with exactly `product(shape)` elements. Errors name the input.
+ */
 export function decodeOipRequest(
   body: unknown,
   signature: Signature,
   maxBatch: number,
-): { records: unknown[]; requestId?: string; outputsRequested?: string[] } {
+): DecodedOipRequest {
   if (!isObject(body) || !Array.isArray(body.inputs)) {
     throw new InvalidInputError(
       'expected an inference request: {"inputs": [{"name", "shape", "datatype", "data"}]}',
       'inputs',
     );
   }
+  if (body.inputs.length === 0)
+    throw new InvalidInputError('inputs: expected at least one input tensor', 'inputs');
   const fields = new Map(signature.inputs.map((f) => [f.name, f]));
+  const names: string[] = [];
+  const columns: unknown[][] = [];
   let batch = -1;
-  const columns: { field: FieldSpec; rows: unknown[] }[] = [];
-  body.inputs.forEach((t: unknown, i: number) => {
+  for (let i = 0; i < body.inputs.length; i++) {
+    const t: unknown = body.inputs[i];
     const at = `inputs[${i}]`;
     if (!isObject(t) || typeof t.name !== 'string')
-      throw new InvalidInputError(`${at}: expected a tensor with a name`, at);
-    const field = fields.get(t.name);
-    if (!field)
       throw new InvalidInputError(
-        `${at}: unknown input ${t.name}; expected ${[...fields.keys()].join(', ')}`,
-        t.name,
+        `${at}: expected a tensor {"name", "shape", "datatype", "data"}`,
+        at,
       );
+    const name = t.name;
+    const field = fields.get(name);
+    const bad = (what: string) => new InvalidInputError(`${at} (${name}): ${what}`, name);
+    if (!field)
+      throw bad(`unknown input; expected one of ${[...fields.keys()].join(', ') || 'none'}`);
+    if (names.includes(name)) throw bad('given twice');
     const { shape, datatype, data } = t;
     if (
       !Array.isArray(shape) ||
       shape.length === 0 ||
-      !shape.every((d) => Number.isInteger(d) && d >= 0)
-    ) {
-      throw new InvalidInputError(
-        `${at}.shape: expected [batch, ...dims] of non-negative integers`,
-        t.name,
-      );
-    }
-    if (typeof datatype !== 'string' || !compatible(datatype as OipDatatype, field.type)) {
-      throw new InvalidInputError(
-        `${at}.datatype: input ${t.name} expects ${TO_OIP[field.type]}, got ${String(datatype)}`,
-        t.name,
-      );
-    }
-    if (!Array.isArray(data)) throw new InvalidInputError(`${at}.data: expected an array`, t.name);
-    const flat = (data as unknown[]).flat(Infinity);
-    const count = (shape as number[]).reduce((a, b) => a * b, 1);
-    if (flat.length !== count)
-      throw new InvalidInputError(
-        `${at}.data: has ${flat.length} elements, shape ${JSON.stringify(shape)} needs ${count}`,
-        t.name,
-      );
+      !shape.every((d) => Number.isSafeInteger(d) && d >= 0)
+    )
+      throw bad('shape: expected [batch, ...dims] of non-negative integers');
     const n = shape[0] as number;
+    // Before anything is allocated: a shape like [1e9, 0] has no data to betray it.
+    checkBatch(n, maxBatch, name);
     if (batch >= 0 && n !== batch)
-      throw new InvalidInputError(
-        `${at}.shape: batch size ${n} differs from the other inputs' ${batch}`,
-        t.name,
-      );
+      throw bad(`batch size ${n} (shape[0]) differs from the other inputs' ${batch}`);
     batch = n;
+    if (typeof datatype !== 'string' || !(datatype in KIND))
+      throw bad(`datatype: expected one of ${DATATYPES}, got ${JSON.stringify(datatype)}`);
+    if (!compatible(datatype as OipDatatype, field.type))
+      throw bad(`datatype ${datatype} cannot feed this input: it expects ${TO_OIP[field.type]}`);
+    if (isObject(t.parameters) && t.parameters.binary_data_size !== undefined)
+      throw bad('binary tensor data is not supported: send the elements in "data" as JSON');
+    if (!Array.isArray(data)) throw bad('data: expected an array of elements');
+    const flat = flatten(data);
     const rowShape = (shape as number[]).slice(1);
-    const width = rowShape.reduce((a, b) => a * b, 1);
-    const scalarRow = rowShape.length === 0 || (width === 1 && isScalarField(field));
-    const rows = Array.from({ length: n }, (_, r) =>
-      scalarRow ? flat[r] : nest(flat.slice(r * width, (r + 1) * width), rowShape),
-    );
-    columns.push({ field, rows });
+    const count = n * product(rowShape);
+    if (flat.length !== count)
+      throw bad(`data has ${flat.length} elements; shape ${formatShape(shape)} needs ${count}`);
+    const layout = rowLayout(rowShape, field);
+    if (layout === undefined)
+      throw bad(
+        `expected shape ${tensorShapeText(field.shape!)} (the batch, then ${describeField(field)} per record; -1 = any size), got ${formatShape(shape)}`,
+      );
+    const rows = new Array<unknown>(n);
+    if (layout === 'scalar') for (let r = 0; r < n; r++) rows[r] = flat[r];
+    else {
+      const width = product(rowShape);
+      for (let r = 0; r < n; r++) rows[r] = nest(flat, r * width, rowShape, 0);
+    }
+    names.push(name);
+    columns.push(rows);
+  }
+  const records = new Array<Record<string, unknown>>(batch);
+  for (let r = 0; r < batch; r++) {
+    const rec: Record<string, unknown> = {};
+    for (let c = 0; c < names.length; c++) putField(rec, names[c]!, columns[c]![r]);
+    records[r] = rec;
+  }
+  const decoded: DecodedOipRequest = { records };
+  if (body.id !== undefined) {
+    if (typeof body.id !== 'string') throw new InvalidInputError('id: expected a string', 'id');
+    decoded.requestId = body.id;
+  }
+  if (body.outputs !== undefined)
+    decoded.outputsRequested = requestedOutputs(body.outputs, signature);
+  return decoded;
+}
+
+function requestedOutputs(outputs: unknown, signature: Signature): string[] {
+  if (!Array.isArray(outputs))
+    throw new InvalidInputError('outputs: expected an array of {"name": ...}', 'outputs');
+  const known = signature.outputs.map((f) => f.name);
+  return outputs.map((o: unknown, i) => {
+    const at = `outputs[${i}]`;
+    if (!isObject(o) || typeof o.name !== 'string')
+      throw new InvalidInputError(`${at}: expected {"name": ...}`, at);
+    if (!known.includes(o.name))
+      throw new InvalidInputError(
+        `${at}: unknown output ${o.name}; expected one of ${known.join(', ')}`,
+        at,
+      );
+    return o.name;
   });
-  if (batch < 0)
-    throw new InvalidInputError('inputs: expected at least one input tensor', 'inputs');
-  checkBatch(batch, maxBatch, 'inputs');
-  const records = Array.from({ length: batch }, (_, r) =>
-    Object.fromEntries(columns.map((c) => [c.field.name, c.rows[r]])),
-  );
-  const outputsRequested = Array.isArray(body.outputs)
-    ? body.outputs.map((o: unknown, i: number) => {
-        if (!isObject(o) || typeof o.name !== 'string')
-          throw new InvalidInputError(`outputs[${i}]: expected {"name": ...}`, `outputs[${i}]`);
-        if (!signature.outputs.some((f) => f.name === o.name))
-          throw new InvalidInputError(`outputs[${i}]: unknown output ${o.name}`, `outputs[${i}]`);
-        return o.name;
-      })
-    : undefined;
-  return {
-    records,
-    requestId: typeof body.id === 'string' ? body.id : undefined,
-    outputsRequested,
-  };
 }
 
-/** A per-record shape of [] or [1] takes a scalar (one-input-per-column models). */
-function isScalarField(f: FieldSpec): boolean {
-  return !f.shape || f.shape.length === 0 || (f.shape.length === 1 && f.shape[0] !== 0);
+function shapeOf(v: unknown): number[] {
+  const dims: number[] = [];
+  for (let cur = v; Array.isArray(cur); cur = cur[0]) dims.push(cur.length);
+  return dims;
 }
 
-function nest(flat: unknown[], shape: number[]): unknown {
-  if (shape.length <= 1) return flat;
-  const step = shape.slice(1).reduce((a, b) => a * b, 1);
-  return Array.from({ length: shape[0]! }, (_, i) =>
-    nest(flat.slice(i * step, (i + 1) * step), shape.slice(1)),
-  );
+const valueOf = (p: Prediction, name: string): unknown => (isObject(p) ? p[name] : undefined);
+
+/**
+ * One output as a `[N, ...per-record shape]` tensor. A `{label: p}` map becomes a row in the
+ * order of the field's `values` (its classes); strings and `json` values become BYTES.
+ */
+function outputTensor(f: FieldSpec, predictions: readonly Prediction[]): OipTensor {
+  const n = predictions.length;
+  const datatype = TO_OIP[f.type];
+  if (f.type === 'json') {
+    const data = predictions.map((p) => JSON.stringify(valueOf(p, f.name) ?? null));
+    return { name: f.name, datatype, shape: [n], data };
+  }
+  const first = n > 0 ? valueOf(predictions[0], f.name) : undefined;
+  const data: OipTensorData = [];
+  let rowShape: number[];
+  if (isObject(first)) {
+    // A map without declared classes keeps the first record's key order for every row.
+    const keys = f.values ? f.values.map(String) : Object.keys(first);
+    for (const p of predictions) {
+      const m = valueOf(p, f.name);
+      for (const k of keys) data.push(isObject(m) ? ((m[k] ?? null) as number | null) : null);
+    }
+    rowShape = [keys.length];
+  } else {
+    rowShape = shapeOf(first);
+    const width = product(rowShape);
+    const asBytes = datatype === 'BYTES';
+    for (const p of predictions) {
+      const v = valueOf(p, f.name);
+      const elements = Array.isArray(v) ? v.flat(Infinity) : [v];
+      if (elements.length !== width)
+        throw new PredictionFailedError(
+          `output ${f.name}: records have values of different shapes, which no single tensor holds; ask for it through /fn/{name} instead`,
+        );
+      for (const x of elements)
+        data.push(
+          x === undefined || x === null
+            ? null
+            : asBytes && typeof x !== 'string'
+              ? String(x)
+              : (x as number),
+        );
+    }
+    // A declared fixed shape of the same size wins (a bare value for [1] answers [N, 1]),
+    // so the tensor agrees with what the metadata advertises.
+    const declared = f.shape;
+    if (declared && declared.every((d) => d !== null) && product(declared as number[]) === width)
+      rowShape = declared as number[];
+  }
+  return { name: f.name, datatype, shape: [n, ...rowShape], data };
 }
 
-/** Predictions as output tensors `[batch, ...per-record shape]`. */
+/**
+ * Predictions as an inference response: one output tensor per output (or per requested
+ * output, in the requested order), batch first, with each row's prediction id in
+ * `parameters.prediction_ids`.
+ */
 export function encodeOipResponse(r: {
   modelName: string;
   modelVersion: string;
@@ -160,76 +299,40 @@ export function encodeOipResponse(r: {
   signature: Signature;
   outputsRequested?: string[];
 }): OipInferenceResponse {
+  const byName = new Map(r.signature.outputs.map((f) => [f.name, f]));
   const wanted = r.outputsRequested
-    ? r.signature.outputs.filter((f) => r.outputsRequested!.includes(f.name))
+    ? r.outputsRequested.flatMap((name) => byName.get(name) ?? [])
     : r.signature.outputs;
-  const outputs: OipTensor[] = wanted.map((f) => {
-    const data: unknown[] = [];
-    let rowShape: number[] = [];
-    r.predictions.forEach((p, i) => {
-      const value = (p as Record<string, unknown>)[f.name];
-      const row = toRow(value, f);
-      if (i === 0) rowShape = row.shape;
-      for (const x of row.flat) data.push(x);
-    });
-    const datatype =
-      f.values && isObject((r.predictions[0] as Record<string, unknown>)?.[f.name])
-        ? 'FP32'
-        : TO_OIP[f.type];
-    return {
-      name: f.name,
-      datatype: datatype === 'BYTES' ? 'BYTES' : datatype,
-      shape: [r.predictions.length, ...rowShape],
-      data:
-        datatype === 'BYTES'
-          ? data.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
-          : data,
-    };
-  });
   return {
     model_name: r.modelName,
     model_version: r.modelVersion,
     id: r.requestId,
     parameters: { prediction_ids: r.ids },
-    outputs,
+    outputs: wanted.map((f) => outputTensor(f, r.predictions)),
   };
 }
 
-/** One record's output value flattened, with its shape. A class→probability map becomes a row in `values` order. */
-function toRow(value: unknown, f: FieldSpec): { flat: unknown[]; shape: number[] } {
-  if (isObject(value)) {
-    const keys = f.values ? f.values.map(String) : Object.keys(value);
-    return { flat: keys.map((k) => value[k]), shape: [keys.length] };
-  }
-  if (Array.isArray(value)) {
-    const shape: number[] = [];
-    let cur: unknown = value;
-    while (Array.isArray(cur)) {
-      shape.push(cur.length);
-      cur = cur[0];
-    }
-    return { flat: value.flat(Infinity), shape };
-  }
-  return { flat: [value], shape: [] };
+/** A field as metadata: -1 for the batch, for free dimensions, and as the rank of an undeclared shape. */
+function tensorMetadata(f: FieldSpec): OipTensorMetadata {
+  return {
+    name: f.name,
+    datatype: TO_OIP[f.type],
+    shape: [-1, ...(f.shape ?? []).map((d) => d ?? -1)],
+  };
 }
 
-/** Model metadata: inputs and outputs with -1 for the batch and free dimensions. */
+/** The model metadata answer (`GET /v2/models/{name}`). */
 export function encodeOipMetadata(m: {
   name: string;
   versions: string[];
   platform: string;
   signature: Signature;
 }): OipModelMetadata {
-  const meta = (f: FieldSpec) => ({
-    name: f.name,
-    datatype: TO_OIP[f.type],
-    shape: [-1, ...(f.shape ?? []).map((d) => d ?? -1)],
-  });
   return {
     name: m.name,
     versions: m.versions,
     platform: m.platform,
-    inputs: m.signature.inputs.map(meta),
-    outputs: m.signature.outputs.map(meta),
+    inputs: m.signature.inputs.map(tensorMetadata),
+    outputs: m.signature.outputs.map(tensorMetadata),
   };
 }
