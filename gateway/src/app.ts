@@ -1,3 +1,4 @@
+import { cors } from 'hono/cors';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
@@ -34,6 +35,8 @@ export interface AppDeps {
   invoker: Invoker;
   notebooks: NotebookCalls;
   runs: Omit<RunRoutesDeps, 'authorize'>;
+  /** Browser origins allowed by CORS; `*` for any. */
+  corsOrigins: string[];
   /** Where unexpected errors are reported (the gateway log). */
   reportError?: (err: unknown) => void;
 }
@@ -44,6 +47,16 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono();
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  // Before auth: a browser's preflight carries no token.
+  app.use(
+    '*',
+    cors({
+      origin: deps.corsOrigins.includes('*') ? '*' : deps.corsOrigins,
+      allowHeaders: ['Authorization', 'Content-Type', 'Prefer', 'X-Callback-Url'],
+      exposeHeaders: ['X-Request-Id', 'X-Slipway-Cold-Start', 'Location'],
+      maxAge: 600,
+    }),
+  );
 
   app.route('/api/health', healthRoutes({ database: deps.databaseKind, version: deps.version }));
   app.use('/api/openapi.json', adminAuth({ token: deps.adminToken, allowQueryToken: true }));

@@ -1,4 +1,5 @@
 export type * from './signature.js';
 export type * from './errors.js';
 export type * from './deployments.js';
+export type * from './service.js';
 export { FORMATS, POOL_NAMES } from './deployments.js';

@@ -25,6 +25,8 @@ export async function startTestGateway(
     kind?: DatabaseKind;
     config?: Partial<GatewayConfig>;
     runtimes?: (services: RuntimeServices) => RuntimeFactory[];
+    /** The version /api/health reports; default `0.0.0-test`. */
+    version?: string;
     /** Reuse a database and data dir from a stopped gateway (restart tests). */
     reuse?: { database: TestDatabase; dataDir: string };
   } = {},
@@ -48,7 +50,7 @@ export async function startTestGateway(
     database,
     adminToken: ADMIN_TOKEN,
     runtimes: opts.runtimes ?? ((services) => [...defaultRuntimes(services), toyRuntimeFactory()]),
-    version: '0.0.0-test',
+    version: opts.version ?? '0.0.0-test',
     reportError: () => {},
   });
   await gateway.init();

@@ -1,0 +1,185 @@
+import type {
+  Deployment,
+  DeploymentDetail,
+  ErrorBody,
+  Health,
+  Invocation,
+  Metrics,
+  PoolInfo,
+} from '../../gateway/src/protocol/index.js';
+import { isCompatibleGateway, SUPPORTED_GATEWAY } from './compatibility.js';
+import {
+  GatewayAuthError,
+  GatewayRequestError,
+  GatewayUnreachableError,
+  IncompatibleGatewayError,
+} from './errors.js';
+import { fetchUploader, type Uploader } from './upload.js';
+
+/** Where the gateway is and how to authenticate. */
+export interface GatewayConnection {
+  /** e.g. `http://127.0.0.1:8787`, no trailing slash needed. */
+  baseUrl: string;
+  /** The admin token. */
+  token: string;
+}
+
+/** What a publish sends: the artifact and the deployment's options. */
+export interface PublishRequest {
+  name: string;
+  file: Blob;
+  filename: string;
+  format?: string;
+  pool?: string;
+  public?: boolean;
+  /** Format options (timeouts, snippets, requirements), sent as the `config` JSON field. */
+  config?: Record<string, unknown>;
+}
+
+/**
+ * The gateway's management API, typed. Every failure is one of the errors in `errors.ts`, so
+ * the UI can say what to do. Pure construction: nothing is sent until a method is called.
+ */
+export class GatewayClient {
+  private readonly fetchImpl: typeof fetch;
+  private readonly upload: Uploader;
+
+  constructor(
+    private connection: GatewayConnection,
+    opts: { fetch?: typeof fetch; upload?: Uploader } = {},
+  ) {
+    // Bound: a bare window.fetch called as a method of another object throws "Illegal invocation".
+    this.fetchImpl = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.upload = opts.upload ?? fetchUploader(this.fetchImpl);
+  }
+
+  get baseUrl(): string {
+    return this.connection.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Points the client elsewhere (the user changed the settings). */
+  reconnect(connection: GatewayConnection): void {
+    this.connection = connection;
+  }
+
+  /** Liveness and version; needs no token. */
+  health(): Promise<Health> {
+    return this.request<Health>('GET', '/api/health', { auth: false });
+  }
+
+  /**
+   * Checks that the gateway answers, speaks a compatible API and accepts the token.
+   * Resolves with its health, or rejects with the error to show.
+   */
+  async check(): Promise<Health> {
+    const health = await this.health();
+    if (!isCompatibleGateway(health.version))
+      throw new IncompatibleGatewayError(health.version, SUPPORTED_GATEWAY);
+    await this.pools();
+    return health;
+  }
+
+  async pools(): Promise<PoolInfo[]> {
+    return (await this.request<{ pools: PoolInfo[] }>('GET', '/api/pools')).pools;
+  }
+
+  async deployments(): Promise<Deployment[]> {
+    return (await this.request<{ deployments: Deployment[] }>('GET', '/api/deployments'))
+      .deployments;
+  }
+
+  deployment(name: string): Promise<DeploymentDetail> {
+    return this.request('GET', `/api/deployments/${encodeURIComponent(name)}`);
+  }
+
+  async deleteDeployment(name: string): Promise<void> {
+    await this.request('DELETE', `/api/deployments/${encodeURIComponent(name)}`);
+  }
+
+  rollback(name: string, version: number): Promise<Deployment> {
+    return this.request('POST', `/api/deployments/${encodeURIComponent(name)}/rollback`, {
+      json: { version },
+    });
+  }
+
+  /** Aggregates over the last `minutes` (default an hour), with a per-minute series. */
+  metrics(name: string, opts: { minutes?: number; now?: Date } = {}): Promise<Metrics> {
+    const to = opts.now ?? new Date();
+    const from = new Date(to.getTime() - (opts.minutes ?? 60) * 60_000);
+    const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    return this.request('GET', `/api/deployments/${encodeURIComponent(name)}/metrics?${q}`);
+  }
+
+  async invocations(name: string, limit = 20): Promise<Invocation[]> {
+    const path = `/api/deployments/${encodeURIComponent(name)}/invocations?limit=${limit}`;
+    return (await this.request<{ invocations: Invocation[] }>('GET', path)).invocations;
+  }
+
+  /** Uploads an artifact; `onProgress` gets the fraction sent, 0 to 1. */
+  async publish(req: PublishRequest, onProgress?: (fraction: number) => void): Promise<Deployment> {
+    const form = new FormData();
+    form.set('name', req.name);
+    if (req.format) form.set('format', req.format);
+    if (req.pool) form.set('pool', req.pool);
+    if (req.public !== undefined) form.set('public', String(req.public));
+    if (req.config && Object.keys(req.config).length)
+      form.set('config', JSON.stringify(req.config));
+    form.set('file', req.file, req.filename);
+    const url = `${this.baseUrl}/api/deployments`;
+    let res: { status: number; body: string };
+    try {
+      res = await this.upload({ url, body: form, headers: this.authHeaders(), onProgress });
+    } catch (err) {
+      throw new GatewayUnreachableError(this.baseUrl, { cause: err });
+    }
+    return this.parse<Deployment>(res.status, res.body);
+  }
+
+  private authHeaders(): Record<string, string> {
+    return this.connection.token ? { Authorization: `Bearer ${this.connection.token}` } : {};
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    opts: { json?: unknown; auth?: boolean } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = opts.auth === false ? {} : this.authHeaders();
+    let body: string | undefined;
+    if (opts.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.json);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, { method, headers, body });
+    } catch (err) {
+      throw new GatewayUnreachableError(this.baseUrl, { cause: err });
+    }
+    return this.parse<T>(res.status, await res.text());
+  }
+
+  private parse<T>(status: number, text: string): T {
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        // A proxy's HTML error page, or not the gateway at all: say so below.
+      }
+    }
+    if (status >= 200 && status < 300) {
+      if (data === undefined && text)
+        throw new GatewayRequestError(
+          status,
+          'not_json',
+          `${this.baseUrl} did not answer JSON; is it a Slipway gateway?`,
+        );
+      return data as T;
+    }
+    const error = (data as ErrorBody | undefined)?.error;
+    const detail = error?.message ?? `HTTP ${status} from ${this.baseUrl}`;
+    if (status === 401 || status === 403) throw new GatewayAuthError(status, detail);
+    throw new GatewayRequestError(status, error?.code ?? 'http_error', detail, error?.field);
+  }
+}

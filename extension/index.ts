@@ -1,0 +1,16 @@
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { corePlugin } from './plugins/core.js';
+import { deploymentsPlugin } from './plugins/deployments.js';
+import { publishPlugin } from './plugins/publish.js';
+import { tagsPlugin } from './plugins/tags.js';
+
+export { ISlipway } from './tokens.js';
+
+/** Slipway's JupyterLab plugins; each only wires, the logic lives in models and widgets. */
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  corePlugin,
+  tagsPlugin,
+  publishPlugin,
+  deploymentsPlugin,
+];
+export default plugins;

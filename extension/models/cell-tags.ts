@@ -1,0 +1,15 @@
+/** papermill's tag for the cell holding the parameters' defaults. */
+export const PARAMETERS_TAG = 'parameters';
+/** Slipway's tag for the cells whose outputs a call returns. */
+export const OUTPUT_TAG = 'output';
+
+/** The tags with `tag` added when absent and removed when present; order otherwise kept. */
+export function toggleTag(tags: readonly string[] | undefined, tag: string): string[] {
+  const current = Array.isArray(tags) ? tags.filter((t) => typeof t === 'string') : [];
+  return current.includes(tag) ? current.filter((t) => t !== tag) : [...current, tag];
+}
+
+/** Tags read from a cell's metadata value, tolerating anything malformed. */
+export function tagsOf(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
+}

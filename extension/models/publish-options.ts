@@ -1,0 +1,50 @@
+import type { PublishRequest } from '../client/gateway-client.js';
+import { deploymentNameProblem } from './deployment-name.js';
+
+/** What the publish dialog collects. */
+export interface PublishOptions {
+  name: string;
+  pool: string;
+  public: boolean;
+  /** Seconds a call may run; empty for the gateway's default. */
+  timeoutSeconds?: number;
+  /** Pickles: Python source defining `preprocess(records)`. */
+  preprocess?: string;
+  /** Pickles: Python source defining `predict(model, data)`. */
+  predict?: string;
+}
+
+/** Problems with the options, by field; empty when they can be sent. */
+export function publishProblems(
+  opts: PublishOptions,
+): Partial<Record<keyof PublishOptions, string>> {
+  const problems: Partial<Record<keyof PublishOptions, string>> = {};
+  const name = deploymentNameProblem(opts.name);
+  if (name) problems.name = name;
+  if (
+    opts.timeoutSeconds !== undefined &&
+    !(opts.timeoutSeconds > 0 && opts.timeoutSeconds <= 86_400)
+  )
+    problems.timeoutSeconds = 'A timeout is a number of seconds between 1 and 86400.';
+  return problems;
+}
+
+/** The gateway request for a file and the dialog's options. */
+export function toPublishRequest(
+  file: { blob: Blob; filename: string; format?: string },
+  opts: PublishOptions,
+): PublishRequest {
+  const config: Record<string, unknown> = {};
+  if (opts.timeoutSeconds !== undefined) config.timeoutSeconds = opts.timeoutSeconds;
+  if (opts.preprocess?.trim()) config.preprocess = opts.preprocess;
+  if (opts.predict?.trim()) config.predict = opts.predict;
+  return {
+    name: opts.name,
+    file: file.blob,
+    filename: file.filename,
+    format: file.format,
+    pool: opts.pool,
+    public: opts.public,
+    config,
+  };
+}

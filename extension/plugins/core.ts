@@ -1,0 +1,112 @@
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { Signal, type ISignal } from '@lumino/signaling';
+import { GatewayClient, type GatewayConnection } from '../client/gateway-client.js';
+import { xhrUploader } from '../client/upload.js';
+import { userMessage } from '../client/errors.js';
+import { MonitorModel } from '../models/monitor-model.js';
+import { MonitorPanel } from '../widgets/MonitorPanel.js';
+import { ISlipway } from '../tokens.js';
+
+const PLUGIN_ID = 'slipway:core';
+const DEFAULT_URL = 'http://127.0.0.1:8787';
+
+/** Reads the connection from the plugin's settings (schema/core.json). */
+function connectionOf(settings: ISettingRegistry.ISettings | null): GatewayConnection {
+  const url = (settings?.composite.gatewayUrl as string | undefined) || DEFAULT_URL;
+  const token = (settings?.composite.token as string | undefined) ?? '';
+  return { baseUrl: url, token };
+}
+
+/** Checks the gateway and says, once and in words, what is wrong and how to fix it. */
+async function announceGateway(app: JupyterFrontEnd, client: GatewayClient): Promise<void> {
+  try {
+    const health = await client.check();
+    Notification.success(`Slipway gateway ${health.version} at ${client.baseUrl}`, {
+      autoClose: 3000,
+    });
+  } catch (err) {
+    Notification.error(userMessage(err), {
+      autoClose: false,
+      actions: [
+        {
+          label: 'Open settings',
+          callback: () => void app.commands.execute('settingeditor:open', { query: 'Slipway' }),
+        },
+      ],
+    });
+  }
+}
+
+/** The service behind the `ISlipway` token. */
+class SlipwayService implements ISlipway {
+  readonly client = new GatewayClient(connectionOf(null), { upload: xhrUploader });
+  refreshSeconds = 2;
+  ready: Promise<void> = Promise.resolve();
+  private readonly monitors = new Map<string, MainAreaWidget<MonitorPanel>>();
+  private readonly _deploymentsChanged = new Signal<ISlipway, void>(this);
+
+  constructor(private readonly app: JupyterFrontEnd) {}
+
+  get deploymentsChanged(): ISignal<ISlipway, void> {
+    return this._deploymentsChanged;
+  }
+
+  notifyDeploymentsChanged(): void {
+    this._deploymentsChanged.emit();
+  }
+
+  openMonitor(name: string, options: { ref?: string } = {}): void {
+    const open = this.monitors.get(name);
+    if (open && !open.isDisposed) {
+      this.app.shell.activateById(open.id);
+      void open.content.refresh();
+      return;
+    }
+    const panel = new MonitorPanel(new MonitorModel(name, this.client), this.refreshSeconds);
+    const widget = new MainAreaWidget({ content: panel });
+    widget.id = panel.id;
+    widget.title.label = panel.title.label;
+    widget.title.closable = true;
+    this.monitors.set(name, widget);
+    widget.disposed.connect(() => this.monitors.delete(name));
+    this.app.shell.add(
+      widget,
+      'main',
+      options.ref ? { mode: 'split-right', ref: options.ref } : {},
+    );
+    this.app.shell.activateById(widget.id);
+  }
+
+  /** Follows the settings; resolves once they are read. */
+  async follow(registry: ISettingRegistry): Promise<void> {
+    const settings = await registry.load(PLUGIN_ID);
+    const apply = () => {
+      this.client.reconnect(connectionOf(settings));
+      this.refreshSeconds = (settings.composite.refreshSeconds as number | undefined) ?? 2;
+    };
+    apply();
+    settings.changed.connect(() => {
+      apply();
+      void announceGateway(this.app, this.client);
+    });
+  }
+}
+
+/** The gateway connection (from the settings) and the monitoring panels. */
+export const corePlugin: JupyterFrontEndPlugin<ISlipway> = {
+  id: PLUGIN_ID,
+  description: 'Connects to the Slipway gateway and opens monitoring panels.',
+  autoStart: true,
+  provides: ISlipway,
+  optional: [ISettingRegistry],
+  activate: (app: JupyterFrontEnd, registry: ISettingRegistry | null): ISlipway => {
+    const service = new SlipwayService(app);
+    service.ready = (registry ? service.follow(registry) : Promise.resolve()).catch((err) => {
+      Notification.error(`Slipway settings could not be loaded: ${userMessage(err)}`);
+    });
+    void service.ready.then(() => announceGateway(app, service.client));
+    return service;
+  },
+};

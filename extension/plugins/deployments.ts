@@ -1,0 +1,68 @@
+import type {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin,
+} from '@jupyterlab/application';
+import { ILayoutRestorer as RestorerToken } from '@jupyterlab/application';
+import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { LabIcon } from '@jupyterlab/ui-components';
+import { ISlipway } from '../tokens.js';
+import { DeploymentsPanel } from '../widgets/DeploymentsPanel.js';
+
+const CommandIDs = {
+  openDeployments: 'slipway:open-deployments',
+  openMonitor: 'slipway:open-monitor',
+} as const;
+
+/** A slipway (boat ramp) mark for the sidebar tab. */
+export const slipwayIcon = new LabIcon({
+  name: 'slipway:icon',
+  svgstr:
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path class="jp-icon3" fill="#616161" d="M3 19h18v2H3zm1.5-3 6-9 2 3 3-4.5L21 16z"/></svg>',
+});
+
+/** The deployments sidebar and the command that opens a monitoring panel. */
+export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'slipway:deployments',
+  description: 'Lists Slipway deployments in the left sidebar and opens their monitors.',
+  autoStart: true,
+  requires: [ISlipway],
+  optional: [RestorerToken, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    slipway: ISlipway,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+  ) => {
+    const panel = new DeploymentsPanel(slipway.client, (name) => slipway.openMonitor(name));
+    panel.title.icon = slipwayIcon;
+    app.shell.add(panel, 'left', { rank: 600 });
+    restorer?.add(panel, panel.id);
+    slipway.deploymentsChanged.connect(() => {
+      if (panel.isVisible) void panel.refresh();
+    });
+
+    app.commands.addCommand(CommandIDs.openDeployments, {
+      label: 'Show Slipway Deployments',
+      caption: 'Every deployment with its status, version and URL',
+      execute: () => {
+        app.shell.activateById(panel.id);
+        void panel.refresh();
+      },
+    });
+    app.commands.addCommand(CommandIDs.openMonitor, {
+      label: 'Open Slipway Monitor…',
+      caption: 'Traffic, errors, latency and recent calls of one deployment',
+      execute: async (args) => {
+        let name = args.name as string | undefined;
+        if (!name) {
+          const answer = await InputDialog.getText({ title: 'Monitor which deployment?' });
+          name = answer.button.accept ? (answer.value ?? '').trim() : '';
+        }
+        if (name) slipway.openMonitor(name, { ref: args.ref as string | undefined });
+      },
+    });
+    palette?.addItem({ command: CommandIDs.openDeployments, category: 'Slipway' });
+    palette?.addItem({ command: CommandIDs.openMonitor, category: 'Slipway' });
+  },
+};

@@ -1,0 +1,100 @@
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { ICommandPalette, showErrorMessage } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { INotebookTracker } from '@jupyterlab/notebook';
+import type { Contents } from '@jupyterlab/services';
+import { fileUploadIcon } from '@jupyterlab/ui-components';
+import { userMessage } from '../client/errors.js';
+import { slugFromFilename } from '../models/deployment-name.js';
+import { modelFormatOf } from '../models/model-files.js';
+import { ISlipway } from '../tokens.js';
+import { publishWithDialog } from './publish-flow.js';
+
+const CommandIDs = {
+  publishNotebook: 'slipway:publish-notebook',
+  publishModel: 'slipway:publish-model',
+} as const;
+
+/** The bytes of a file on the Jupyter server, as a Blob. */
+async function readFile(contents: Contents.IManager, path: string): Promise<Blob> {
+  const model = await contents.get(path, { content: true, type: 'file', format: 'base64' });
+  const binary = atob(String(model.content).replace(/\s/g, ''));
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return new Blob([bytes]);
+}
+
+/** Publish (notebook toolbar) and Publish model (file browser context menu). */
+export const publishPlugin: JupyterFrontEndPlugin<void> = {
+  id: 'slipway:publish',
+  description: 'Publishes notebooks and saved models to the Slipway gateway.',
+  autoStart: true,
+  requires: [ISlipway, INotebookTracker],
+  optional: [IDefaultFileBrowser, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    slipway: ISlipway,
+    tracker: INotebookTracker,
+    browser: IDefaultFileBrowser | null,
+    palette: ICommandPalette | null,
+  ) => {
+    const contents = app.serviceManager.contents;
+
+    app.commands.addCommand(CommandIDs.publishNotebook, {
+      label: 'Publish',
+      caption: 'Publish this notebook as an HTTP function with Slipway',
+      icon: (args) => (args.toolbar ? fileUploadIcon : undefined),
+      isEnabled: () => tracker.currentWidget !== null,
+      execute: async () => {
+        const panel = tracker.currentWidget;
+        if (!panel) return;
+        try {
+          // What is published is what is on disk: save first so the two agree.
+          await panel.context.save();
+        } catch (err) {
+          await showErrorMessage('Save the notebook first', userMessage(err));
+          return;
+        }
+        const path = panel.context.path;
+        const filename = PathExt.basename(path);
+        const deployment = await publishWithDialog(
+          slipway,
+          { path, filename, format: 'notebook', read: () => readFile(contents, path) },
+          { name: slugFromFilename(filename), pool: 'cpu', public: false },
+        );
+        if (deployment) slipway.openMonitor(deployment.name, { ref: panel.id });
+      },
+    });
+
+    const selectedModelFile = () => {
+      const item = browser ? [...browser.selectedItems()][0] : undefined;
+      return item && item.type !== 'directory' && modelFormatOf(item.path) ? item : undefined;
+    };
+    app.commands.addCommand(CommandIDs.publishModel, {
+      label: 'Publish Model',
+      caption: 'Publish this saved model (ONNX, PMML, pickle, H2O MOJO) with Slipway',
+      icon: fileUploadIcon,
+      isVisible: () => selectedModelFile() !== undefined,
+      execute: async (args) => {
+        const path = (args.path as string | undefined) ?? selectedModelFile()?.path;
+        const format = path ? modelFormatOf(path) : null;
+        if (!path || !format) {
+          await showErrorMessage(
+            'Publish Model',
+            'Select an .onnx, .pmml/.xml, .pkl/.joblib or H2O MOJO .zip file in the file browser.',
+          );
+          return;
+        }
+        const filename = PathExt.basename(path);
+        const deployment = await publishWithDialog(
+          slipway,
+          { path, filename, format, read: () => readFile(contents, path) },
+          { name: slugFromFilename(filename), pool: 'cpu', public: false },
+        );
+        if (deployment) slipway.openMonitor(deployment.name);
+      },
+    });
+    palette?.addItem({ command: CommandIDs.publishNotebook, category: 'Slipway' });
+  },
+};

@@ -1,0 +1,24 @@
+import { Token } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
+import type { GatewayClient } from './client/gateway-client.js';
+
+/** Slipway's service for the other plugins: the gateway client and the shared panels. */
+export interface ISlipway {
+  /** Follows the settings: reconnects when the URL or token changes. */
+  readonly client: GatewayClient;
+  /** Resolves once the settings are loaded (whether or not the gateway answered). */
+  readonly ready: Promise<void>;
+  /** Seconds between refreshes of open monitoring panels. */
+  readonly refreshSeconds: number;
+  /** Opens (or reveals) the monitoring panel of a deployment, beside `ref` when given. */
+  openMonitor(name: string, options?: { ref?: string }): void;
+  /** Emitted after a publish or a delete, so lists can reload. */
+  readonly deploymentsChanged: ISignal<ISlipway, void>;
+  /** Tells the listeners of `deploymentsChanged`. */
+  notifyDeploymentsChanged(): void;
+}
+
+export const ISlipway = new Token<ISlipway>(
+  'slipway:ISlipway',
+  'The Slipway gateway client and panels.',
+);

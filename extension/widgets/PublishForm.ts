@@ -1,0 +1,121 @@
+import type { Dialog } from '@jupyterlab/apputils';
+import { Widget } from '@lumino/widgets';
+import type { PublishOptions } from '../models/publish-options.js';
+import { el } from './dom.js';
+
+/** What the form needs to know to offer its choices. */
+export interface PublishFormProps {
+  /** The file being published, shown for orientation. */
+  path: string;
+  /** The format, when it is a saved model (pickles get snippet editors). */
+  format?: string;
+  pools: string[];
+  initial: PublishOptions;
+  /** Problems from a previous attempt, by field, shown beside the fields. */
+  problems?: Partial<Record<keyof PublishOptions, string>>;
+}
+
+const PREPROCESS_HINT = `def preprocess(records):
+    # records: a list of dicts, one per call record; return the model's input
+    import pandas as pd
+    return pd.DataFrame(records)`;
+const PREDICT_HINT = `def predict(model, data):
+    # data: what preprocess returned; return one prediction per record
+    return model.predict(data).tolist()`;
+
+/** The body of the publish dialog: name, pool, visibility, timeout, and pickle snippets. */
+export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOptions> {
+  private readonly name: HTMLInputElement;
+  private readonly pool: HTMLSelectElement;
+  private readonly isPublic: HTMLInputElement;
+  private readonly timeout: HTMLInputElement;
+  private readonly preprocess?: HTMLTextAreaElement;
+  private readonly predict?: HTMLTextAreaElement;
+
+  constructor(props: PublishFormProps) {
+    super();
+    this.addClass('jp-SlipwayPublishForm');
+    const { initial, problems = {} } = props;
+    this.name = el('input', {
+      type: 'text',
+      name: 'name',
+      value: initial.name,
+      'aria-label': 'Deployment name',
+      spellcheck: 'false',
+    });
+    this.pool = el(
+      'select',
+      { name: 'pool', 'aria-label': 'Pool' },
+      props.pools.map((p) => el('option', { value: p, selected: p === initial.pool }, [p])),
+    );
+    this.isPublic = el('input', {
+      type: 'checkbox',
+      name: 'public',
+      'aria-label': 'Public (no invoke key needed)',
+      checked: initial.public,
+    });
+    this.timeout = el('input', {
+      type: 'number',
+      name: 'timeoutSeconds',
+      min: '1',
+      placeholder: 'gateway default',
+      value: initial.timeoutSeconds === undefined ? '' : String(initial.timeoutSeconds),
+      'aria-label': 'Timeout in seconds',
+    });
+    const row = (label: string, input: HTMLElement, field: keyof PublishOptions, help?: string) =>
+      el('label', { class: 'jp-SlipwayPublishForm-row' }, [
+        el('span', { class: 'jp-SlipwayPublishForm-label' }, [label]),
+        input,
+        help ? el('span', { class: 'jp-SlipwayPublishForm-help' }, [help]) : null,
+        problems[field]
+          ? el('span', { class: 'jp-SlipwayPublishForm-problem', role: 'alert' }, [problems[field]])
+          : null,
+      ]);
+    this.node.append(
+      el('p', { class: 'jp-SlipwayPublishForm-path' }, [props.path]),
+      row('Name', this.name, 'name', 'Part of the URL: /fn/<name>. Same name again = new version.'),
+      row('Pool', this.pool, 'pool'),
+      row('Public', this.isPublic, 'public', 'Unchecked: callers need the invoke key.'),
+      row('Timeout (s)', this.timeout, 'timeoutSeconds'),
+    );
+    if (props.format === 'pickle') {
+      this.preprocess = el('textarea', {
+        name: 'preprocess',
+        rows: '5',
+        spellcheck: 'false',
+        placeholder: PREPROCESS_HINT,
+        'aria-label': 'Pre-processing snippet',
+      });
+      this.preprocess.value = initial.preprocess ?? '';
+      this.predict = el('textarea', {
+        name: 'predict',
+        rows: '4',
+        spellcheck: 'false',
+        placeholder: PREDICT_HINT,
+        'aria-label': 'Prediction snippet',
+      });
+      this.predict.value = initial.predict ?? '';
+      this.node.append(
+        row(
+          'Pre-processing',
+          this.preprocess,
+          'preprocess',
+          'Optional Python: preprocess(records).',
+        ),
+        row('Prediction', this.predict, 'predict', 'Optional Python: predict(model, data).'),
+      );
+    }
+  }
+
+  getValue(): PublishOptions {
+    const timeout = this.timeout.value.trim();
+    return {
+      name: this.name.value.trim(),
+      pool: this.pool.value,
+      public: this.isPublic.checked,
+      timeoutSeconds: timeout === '' ? undefined : Number(timeout),
+      preprocess: this.preprocess?.value,
+      predict: this.predict?.value,
+    };
+  }
+}

@@ -1,0 +1,136 @@
+// `npm start`: the Python environment, the builds, then the gateway (embedded database) and
+// JupyterLab with the extension, already pointed at the gateway with its token. Ctrl-C stops
+// both. `--jupyter-config <file>` passes a Jupyter server config (the UI tests use Galata's).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { resolveAdminToken } from '../gateway/src/auth/admin-token.js';
+import { buildExtension, JUPYTER_DATA_DIR } from './build-extension.js';
+import { ensureLabEnv } from './lab-env.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const { values: args } = parseArgs({
+  options: { 'jupyter-config': { type: 'string' }, 'skip-build': { type: 'boolean' } },
+});
+const env = process.env;
+const host = env.SLIPWAY_HOST ?? '127.0.0.1';
+const port = Number(env.SLIPWAY_PORT ?? 8787);
+const gatewayUrl = env.SLIPWAY_PUBLIC_URL ?? `http://${host}:${port}`;
+const labPort = Number(env.SLIPWAY_LAB_PORT ?? 8888);
+const dataDir = resolve(env.SLIPWAY_DATA_DIR ?? join(root, '.slipway'));
+const say = (line: string) => console.log(`[slipway] ${line}`);
+
+const python = await ensureLabEnv(say);
+if (!args['skip-build']) {
+  const built = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'gateway/tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  if (built.status !== 0) process.exit(built.status ?? 1);
+  await buildExtension(python);
+}
+
+// The same token the gateway will read: generated into the data dir on first start.
+mkdirSync(dataDir, { recursive: true });
+const admin = await resolveAdminToken(dataDir, env.SLIPWAY_ADMIN_TOKEN);
+// Lab's "overrides" are defaults for every user of this JupyterLab; the Settings Editor wins.
+const labSettings = join(dataDir, 'lab', 'settings');
+mkdirSync(labSettings, { recursive: true });
+writeFileSync(
+  join(labSettings, 'overrides.json'),
+  JSON.stringify({ 'slipway:core': { gatewayUrl, token: admin.token } }, null, 2),
+  { mode: 0o600 },
+);
+
+const children: ChildProcess[] = [];
+let stopping = false;
+function stopAll(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  say('stopping the gateway and JupyterLab');
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  const force = setTimeout(() => children.forEach((c) => c.kill('SIGKILL')), 10_000);
+  force.unref();
+  void Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+  ).then(() => process.exit(code));
+}
+// Children run in their own process groups: Ctrl-C reaches only this script, which stops
+// them with SIGTERM (a SIGINT would make Jupyter ask "Shutdown this Jupyter server?").
+function start(
+  name: string,
+  cmd: string,
+  argv: string[],
+  extraEnv: Record<string, string>,
+): ChildProcess {
+  const child = spawn(cmd, argv, {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping`);
+      stopAll(code || 1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+
+start('gateway', process.execPath, [join(root, 'gateway/dist/index.js')], {
+  SLIPWAY_DATA_DIR: dataDir,
+  SLIPWAY_HOST: host,
+  SLIPWAY_PORT: String(port),
+  SLIPWAY_PYTHON: env.SLIPWAY_PYTHON ?? python,
+});
+for (let i = 0; ; i++) {
+  try {
+    if ((await fetch(`${gatewayUrl}/api/health`)).ok) break;
+  } catch {
+    // not listening yet
+  }
+  if (i === 300 || stopping) {
+    say(`the gateway did not answer at ${gatewayUrl}/api/health within 30 s`);
+    stopAll(1);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+const labToken = env.SLIPWAY_LAB_TOKEN ?? randomBytes(24).toString('hex');
+const labArgs = [
+  '-m',
+  'jupyter',
+  'lab',
+  '--no-browser',
+  `--port=${labPort}`,
+  `--LabApp.app_settings_dir=${labSettings}`,
+];
+// Containers and CI run as root, which Jupyter refuses unless told.
+if (process.getuid?.() === 0) labArgs.push('--allow-root');
+if (args['jupyter-config']) labArgs.push(`--config=${resolve(args['jupyter-config'])}`);
+else
+  labArgs.push(
+    `--IdentityProvider.token=${labToken}`,
+    `--ServerApp.root_dir=${env.SLIPWAY_NOTEBOOK_DIR ?? root}`,
+  );
+start('JupyterLab', python, labArgs, {
+  JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':'),
+});
+
+say(`gateway:    ${gatewayUrl}  (admin token in ${admin.file ?? 'SLIPWAY_ADMIN_TOKEN'})`);
+say(
+  `JupyterLab: http://localhost:${labPort}/lab${args['jupyter-config'] ? '' : `?token=${labToken}`}`,
+);
+say('Ctrl-C stops both');

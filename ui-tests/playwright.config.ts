@@ -1,0 +1,61 @@
+import { defineConfig } from '@playwright/test';
+import baseConfig from '@jupyterlab/galata/lib/playwright-config.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromiumPath } from './chromium.js';
+
+export const LAB_PORT = 18888;
+export const GATEWAY_PORT = 18787;
+const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-'));
+
+/**
+ * A real JupyterLab (with the extension, pointed at the gateway by `npm start`'s own script)
+ * and a real gateway on a fresh embedded database, driven by Debian's Chromium.
+ */
+export default defineConfig({
+  ...baseConfig,
+  testDir: 'tests',
+  outputDir: 'test-results/artifacts',
+  timeout: 120_000,
+  retries: 0,
+  workers: 1,
+  reporter: process.env.CI
+    ? [['list'], ['json', { outputFile: 'test-results.json' }]]
+    : [['list']],
+  use: {
+    ...baseConfig.use,
+    baseURL: `http://localhost:${LAB_PORT}`,
+    viewport: { width: 1400, height: 900 },
+    trace: 'retain-on-failure',
+    video: 'off',
+    launchOptions: {
+      executablePath: chromiumPath(),
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  webServer: {
+    command: `node ../node_modules/tsx/dist/cli.mjs ../scripts/start.ts --jupyter-config jupyter_server_test_config.py`,
+    url: `http://localhost:${LAB_PORT}/lab`,
+    timeout: 300_000,
+    reuseExistingServer: false,
+    // SIGTERM lets the start script stop the gateway and JupyterLab it started (a SIGKILL,
+    // Playwright's default, would leave them running).
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_PORT: String(GATEWAY_PORT),
+      SLIPWAY_LAB_PORT: String(LAB_PORT),
+    },
+  },
+});

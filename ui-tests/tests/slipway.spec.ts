@@ -1,0 +1,166 @@
+import { expect, galata, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const fixture = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+const screenshots = fileURLToPath(new URL('../screenshots/', import.meta.url));
+mkdirSync(screenshots, { recursive: true });
+
+// One gateway and one JupyterLab for the whole file; the steps build on each other.
+test.describe.configure({ mode: 'serial' });
+
+/** Selects a notebook cell, right-clicks it and picks an item of its context menu. */
+async function cellMenu(page: Page, index: number, item: string): Promise<void> {
+  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
+  await cell.locator('.jp-InputPrompt').click();
+  await cell.locator('.jp-InputPrompt').click({ button: 'right' });
+  // A toggled command is a menuitemcheckbox, an untoggled one a menuitem: match the label.
+  await page.locator('.lm-Menu .lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) }).click();
+}
+
+/** Selects a notebook cell and presses a button of its cell toolbar. */
+async function cellToolbar(page: Page, index: number, button: string): Promise<void> {
+  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
+  await cell.locator('.jp-InputPrompt').click();
+  await cell.getByRole('toolbar', { name: 'Cell toolbar' }).getByRole('button', { name: button }).click();
+}
+
+/** Fills the publish dialog, presses Publish, and reads URL and key from the result. */
+async function publishFromDialog(page: Page, name: string) {
+  const form = page.locator('.jp-Dialog .jp-SlipwayPublishForm');
+  await expect(form).toBeVisible();
+  await form.getByLabel('Deployment name').fill(name);
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
+  const result = page.locator('.jp-Dialog .jp-SlipwayPublishResult.jp-mod-done');
+  await expect(result).toBeVisible({ timeout: 60_000 });
+  const url = (await result.locator('.jp-SlipwayPublishResult-url').textContent())!;
+  const key = (await result.locator('.jp-SlipwayPublishResult-key').textContent())!;
+  await expect(result.locator('.jp-SlipwayPublishResult-curl')).toContainText(`curl -X POST '${url}'`);
+  return { url, key, result };
+}
+
+test('tags cells, publishes the notebook and answers its URL with the posted parameters', async ({
+  page,
+  tmpPath,
+  request,
+}) => {
+  await page.contents.uploadFile(fixture('fixtures/scale.ipynb'), `${tmpPath}/scale.ipynb`);
+  await page.notebook.openByPath(`${tmpPath}/scale.ipynb`);
+  await page.notebook.activate('scale.ipynb');
+
+  await cellMenu(page, 1, 'Tag as Parameters');
+  await cellToolbar(page, 3, 'Tag as Output');
+  const cells = page.locator('.jp-Notebook .jp-Cell');
+  await expect(cells.nth(1).getByLabel('Slipway tags')).toHaveText('parameters');
+  await expect(cells.nth(3).getByLabel('Slipway tags')).toHaveText('output');
+  expect(await page.notebook.getCellTextInput(1)).toContain('factor = 3');
+  // The tags are in the notebook's metadata, where papermill looks for them.
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const app = (window as unknown as { jupyterapp: { shell: { currentWidget: unknown } } }).jupyterapp;
+        const panel = app.shell.currentWidget as {
+          content: { model: { cells: { get(i: number): { getMetadata(k: string): unknown } } } };
+        };
+        return [1, 3].map((i) => panel.content.model.cells.get(i).getMetadata('tags'));
+      }),
+    )
+    .toEqual([['parameters'], ['output']]);
+  // Toggling again removes the tag, and again puts it back.
+  await cellMenu(page, 3, 'Tag as Output');
+  await expect(cells.nth(3).getByLabel('Slipway tags')).toHaveCount(0);
+  await cellMenu(page, 3, 'Tag as Output');
+  await expect(cells.nth(3).getByLabel('Slipway tags')).toHaveText('output');
+
+  await page.locator('.jp-NotebookPanel-toolbar [data-command="slipway:publish-notebook"]').click();
+  await expect(page.locator('.jp-Dialog').getByLabel('Deployment name')).toHaveValue('scale');
+  const { url, key } = await publishFromDialog(page, 'scale');
+  expect(url).toMatch(/\/fn\/scale$/);
+  await page.screenshot({ path: `${screenshots}publish-result.png` });
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
+
+  const res = await request.post(url, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { x: 5, factor: 4 },
+  });
+  const body = await res.json();
+  expect(res.status(), JSON.stringify(body)).toBe(200);
+  expect(body.outputs).toEqual([{ x: 5, factor: 4, result: 20 }]);
+  const unauthorised = await request.post(url, { data: { x: 1 } });
+  expect(unauthorised.status()).toBe(401);
+
+  // The monitoring panel opened beside the notebook and shows the call (a call refused for
+  // its missing key never reaches the function and is not one of its calls).
+  const monitor = page.locator('.jp-SlipwayMonitor');
+  await expect(monitor.getByRole('heading', { name: 'scale' })).toBeVisible();
+  await expect(monitor.getByLabel('requests')).toHaveText(/^1\s*requests$/, { timeout: 20_000 });
+  await expect(monitor.getByRole('table', { name: 'Recent calls' })).toContainText('"factor":4');
+});
+
+test('publishes an ONNX model from the file browser, calls it and watches it', async ({
+  page,
+  tmpPath,
+  request,
+}) => {
+  await page.contents.uploadFile(
+    fixture('../gateway/test/fixtures/onnx/classifier_zipmap.onnx'),
+    `${tmpPath}/Iris Classifier.onnx`,
+  );
+  await page.filebrowser.openDirectory(tmpPath);
+  await page.getByText('Iris Classifier.onnx', { exact: true }).click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Publish Model' }).click();
+  await expect(page.locator('.jp-Dialog').getByLabel('Deployment name')).toHaveValue('iris-classifier');
+  const { url, key } = await publishFromDialog(page, 'iris');
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
+
+  for (const X of [
+    [5.1, 3.5, 1.4, 0.2],
+    [6.7, 3.0, 5.2, 2.3],
+    [5.9, 3.0, 4.2, 1.5],
+  ]) {
+    const res = await request.post(url, { headers: { Authorization: `Bearer ${key}` }, data: { X } });
+    expect(res.status()).toBe(200);
+    expect((await res.json()).prediction).toHaveProperty('output_label');
+  }
+  const bad = await request.post(url, { headers: { Authorization: `Bearer ${key}` }, data: { X: 'x' } });
+  expect(bad.status()).toBe(400);
+
+  const monitor = page.locator('.jp-SlipwayMonitor').filter({ has: page.getByRole('heading', { name: 'iris' }) });
+  await expect(monitor.getByLabel('requests')).toHaveText(/^4\s*requests$/, { timeout: 20_000 });
+  await expect(monitor.getByLabel('error rate')).toContainText('25.0%');
+  await expect(monitor.getByRole('table', { name: 'Recent calls' }).locator('tbody tr')).toHaveCount(4);
+  await expect(monitor.locator('canvas')).toBeVisible();
+  await page.screenshot({ path: `${screenshots}monitor.png` });
+
+  // The sidebar lists both deployments.
+  await page.evaluate(() =>
+    (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute(
+      'slipway:open-deployments',
+    ),
+  );
+  const list = page.getByRole('list', { name: 'Deployments' });
+  await expect(list.locator('li')).toHaveCount(2);
+  await expect(list).toContainText('onnx · cpu · v1');
+  await page.screenshot({ path: `${screenshots}deployments.png` });
+});
+
+test('shows why a file was rejected and creates nothing', async ({ page, tmpPath }) => {
+  await page.contents.uploadFile(fixture('fixtures/scale.ipynb'), `${tmpPath}/broken.onnx`);
+  await page.filebrowser.openDirectory(tmpPath);
+  await page.getByText('broken.onnx', { exact: true }).click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Publish Model' }).click();
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
+  const error = page.locator('.jp-Dialog .jp-SlipwayPublishResult-error');
+  await expect(error).toContainText('The gateway cannot use this file');
+  await page.screenshot({ path: `${screenshots}rejected.png` });
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
+  await page.evaluate(() =>
+    (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute(
+      'slipway:open-deployments',
+    ),
+  );
+  await expect(page.getByRole('list', { name: 'Deployments' }).locator('li')).toHaveCount(2);
+});
+
+void galata;
