@@ -1,5 +1,5 @@
-import { defineConfig } from '@playwright/test';
-import baseConfig from '@jupyterlab/galata/lib/playwright-config.js';
+import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
+import galataConfig from '@jupyterlab/galata/lib/playwright-config.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,8 @@ import { chromiumPath } from './chromium.js';
 
 export const LAB_PORT = 18888;
 export const GATEWAY_PORT = 18787;
+// Galata ships its defaults without types.
+const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-'));
 
 /**
@@ -20,9 +22,7 @@ export default defineConfig({
   timeout: 120_000,
   retries: 0,
   workers: 1,
-  reporter: process.env.CI
-    ? [['list'], ['json', { outputFile: 'test-results.json' }]]
-    : [['list']],
+  reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results.json' }]] : [['list']],
   use: {
     ...baseConfig.use,
     baseURL: `http://localhost:${LAB_PORT}`,

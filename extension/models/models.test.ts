@@ -78,6 +78,24 @@ describe('publish options', () => {
     expect(req.config).toEqual({ timeoutSeconds: 5, preprocess: 'def preprocess(r): return r' });
   });
 
+  it('sends declared pickle inputs as the signature, and asks for them with a preprocess snippet', () => {
+    const base = { name: 'm', pool: 'cpu', public: false };
+    const req = toPublishRequest(
+      { blob: new Blob(['x']), filename: 'm.pkl' },
+      {
+        ...base,
+        preprocess: 'def preprocess(r): ...',
+        inputs: '[{"name":"text","type":"string"}]',
+      },
+    );
+    expect(req.config).toMatchObject({ signature: { inputs: [{ name: 'text', type: 'string' }] } });
+    expect(publishProblems({ ...base, preprocess: 'def preprocess(r): ...' })).toHaveProperty(
+      'inputs',
+    );
+    expect(publishProblems({ ...base, inputs: '{"not": "a list"}' }).inputs).toMatch(/JSON list/);
+    expect(publishProblems({ ...base, inputs: 'nope' }).inputs).toMatch(/JSON list/);
+  });
+
   it('names the fields that cannot be sent', () => {
     expect(publishProblems({ name: 'ok', pool: 'cpu', public: false })).toEqual({});
     const problems = publishProblems({

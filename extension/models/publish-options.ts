@@ -12,6 +12,21 @@ export interface PublishOptions {
   preprocess?: string;
   /** Pickles: Python source defining `predict(model, data)`. */
   predict?: string;
+  /**
+   * Pickles: the inputs as JSON, `[{"name": "text", "type": "string"}]`. Needed with a
+   * pre-processing snippet (only its author knows what it takes); else read from the model.
+   */
+  inputs?: string;
+}
+
+function parseInputs(text: string | undefined): unknown[] | null | undefined {
+  if (!text?.trim()) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) && value.length > 0 ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Problems with the options, by field; empty when they can be sent. */
@@ -26,6 +41,10 @@ export function publishProblems(
     !(opts.timeoutSeconds > 0 && opts.timeoutSeconds <= 86_400)
   )
     problems.timeoutSeconds = 'A timeout is a number of seconds between 1 and 86400.';
+  if (parseInputs(opts.inputs) === null)
+    problems.inputs = 'Inputs are a JSON list like [{"name": "text", "type": "string"}].';
+  if (opts.preprocess?.trim() && !opts.inputs?.trim())
+    problems.inputs = 'A pre-processing snippet needs the inputs it takes, as a JSON list.';
   return problems;
 }
 
@@ -38,6 +57,8 @@ export function toPublishRequest(
   if (opts.timeoutSeconds !== undefined) config.timeoutSeconds = opts.timeoutSeconds;
   if (opts.preprocess?.trim()) config.preprocess = opts.preprocess;
   if (opts.predict?.trim()) config.predict = opts.predict;
+  const inputs = parseInputs(opts.inputs);
+  if (inputs) config.signature = { inputs };
   return {
     name: opts.name,
     file: file.blob,

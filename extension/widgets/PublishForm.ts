@@ -31,6 +31,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
   private readonly timeout: HTMLInputElement;
   private readonly preprocess?: HTMLTextAreaElement;
   private readonly predict?: HTMLTextAreaElement;
+  private readonly inputs?: HTMLTextAreaElement;
 
   constructor(props: PublishFormProps) {
     super();
@@ -95,7 +96,21 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         'aria-label': 'Prediction snippet',
       });
       this.predict.value = initial.predict ?? '';
+      this.inputs = el('textarea', {
+        name: 'inputs',
+        rows: '2',
+        spellcheck: 'false',
+        placeholder: '[{"name": "text", "type": "string"}]',
+        'aria-label': 'Inputs (JSON)',
+      });
+      this.inputs.value = initial.inputs ?? '';
       this.node.append(
+        row(
+          'Inputs',
+          this.inputs,
+          'inputs',
+          'JSON; needed with pre-processing, else read from the model.',
+        ),
         row(
           'Pre-processing',
           this.preprocess,
@@ -116,6 +131,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       timeoutSeconds: timeout === '' ? undefined : Number(timeout),
       preprocess: this.preprocess?.value,
       predict: this.predict?.value,
+      inputs: this.inputs?.value,
     };
   }
 }

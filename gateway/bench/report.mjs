@@ -11,7 +11,7 @@ export async function writeSection(name, markdown) {
   if (!text.startsWith(HEADER)) text = HEADER;
   const begin = `<!-- ${name} -->`;
   const end = `<!-- /${name} -->`;
-  const block = `${begin}\n${markdown.trim()}\n${end}`;
+  const block = `${begin}\n\n${markdown.trim()}\n\n${end}`;
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
   text =

@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       port: 8787,
       publicUrl: 'http://127.0.0.1:8787',
       pools: ['cpu'],
+      corsOrigins: ['*'],
     });
     expect(isAbsolute(c.dataDir)).toBe(true);
     expect(c.dataDir).toBe(join(process.cwd(), '.slipway'));
@@ -26,5 +27,12 @@ describe('loadConfig', () => {
       for (const v of ['SLIPWAY_PORT', 'SLIPWAY_POOLS', 'DATABASE_URL', 'unknown pool "tpu"'])
         expect(msg).toContain(v);
     }
+  });
+
+  it('reads the CORS origins as a list without trailing slashes', () => {
+    const c = loadConfig({
+      SLIPWAY_CORS_ORIGINS: 'http://localhost:8888/, https://lab.example.org ',
+    });
+    expect(c.corsOrigins).toEqual(['http://localhost:8888', 'https://lab.example.org']);
   });
 });

@@ -45,6 +45,17 @@ const envSchema = z.object({
       return names as PoolName[];
     }),
   SLIPWAY_PYTHON: z.string().min(1).optional(),
+  SLIPWAY_MODEL_MEMORY_MB: z.coerce.number().int().min(128).optional(),
+  SLIPWAY_JAVA: z.string().min(1).optional(),
+  SLIPWAY_CORS_ORIGINS: z
+    .string()
+    .default('*')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    ),
   SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
   SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().default(500),
   SLIPWAY_LOG_INPUTS: z
@@ -69,6 +80,16 @@ export interface Config {
   pools: PoolName[];
   /** `SLIPWAY_PYTHON`: the worker's interpreter; unset, a venv is made on first need. */
   python?: string;
+  /** `SLIPWAY_MODEL_MEMORY_MB`: address-space limit of each pickle model's worker (default 2048). */
+  modelMemoryMb?: number;
+  /** `SLIPWAY_JAVA`: the `java` that runs the MOJO worker (11+); unset, `java` on the PATH. */
+  java?: string;
+  /**
+   * `SLIPWAY_CORS_ORIGINS`: browser origins allowed to call the API (JupyterLab's, for the
+   * extension). Default `*`: every call carries a bearer token, never a cookie, so another
+   * origin gains nothing it could not do with curl.
+   */
+  corsOrigins: string[];
   log: { flushMs: number; batchSize: number; recordInputs: boolean };
 }
 
@@ -101,6 +122,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxBatch: e.SLIPWAY_MAX_BATCH,
     pools: e.SLIPWAY_POOLS,
     python: e.SLIPWAY_PYTHON,
+    modelMemoryMb: e.SLIPWAY_MODEL_MEMORY_MB,
+    java: e.SLIPWAY_JAVA,
+    corsOrigins: e.SLIPWAY_CORS_ORIGINS,
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,

@@ -14,6 +14,7 @@ import { NotebookCalls } from './invoke/notebook-calls.js';
 import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtimes.js';
 import { RuntimeRegistry } from './runtimes/registry.js';
 import type { RuntimeFactory } from './runtimes/types.js';
+import { MojoWorker } from './runtimes/mojo/mojo-worker.js';
 import { pythonWorker } from './workers/python-worker.js';
 import type { WorkerSupervisor } from './workers/worker-supervisor.js';
 import { DeploymentCatalog } from './serving/deployment-catalog.js';
@@ -29,7 +30,9 @@ export type GatewayConfig = Pick<
   | 'pools'
   | 'log'
   | 'python'
->;
+  | 'modelMemoryMb'
+> &
+  Partial<Pick<Config, 'corsOrigins' | 'java'>>;
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -40,6 +43,8 @@ export interface Gateway {
   store: ArtifactStore;
   runs: RunRepository;
   python: WorkerSupervisor;
+  /** The JVM worker that scores H2O MOJOs. */
+  jvm: MojoWorker;
   /** Creates the data folders and clears what an interrupted upload left; call before serving. */
   init(): Promise<void>;
   /** Flushes the log and unloads every model; the caller closes the database. */
@@ -70,8 +75,18 @@ export function createGateway(opts: {
     venvRoot: join(config.dataDir, 'python'),
     log: (line) => console.log(line),
   });
+  const jvm = new MojoWorker({ java: config.java, log: (line) => console.log(line) });
   const registry = new RuntimeRegistry(
-    (opts.runtimes ?? defaultRuntimes)({ notebooks: { worker: python, runsDir } }),
+    (opts.runtimes ?? defaultRuntimes)({
+      notebooks: { worker: python, runsDir },
+      mojo: { worker: jvm },
+      pickles: {
+        configured: config.python,
+        venvRoot: join(config.dataDir, 'python'),
+        memoryMb: config.modelMemoryMb,
+        log: (line) => console.log(line),
+      },
+    }),
   );
   const host = new ModelHost(registry, store);
   const catalog = new DeploymentCatalog(repo);
@@ -119,6 +134,7 @@ export function createGateway(opts: {
       maxBatch: config.maxBatch,
     },
     pools: config.pools,
+    corsOrigins: config.corsOrigins ?? ['*'],
     deployments,
     repo,
     invocations,
@@ -136,6 +152,7 @@ export function createGateway(opts: {
     store,
     runs,
     python,
+    jvm,
     async init() {
       await store.init();
       await mkdir(runsDir, { recursive: true });
@@ -144,6 +161,7 @@ export function createGateway(opts: {
       await log.close();
       await host.close();
       await python.stop();
+      await jvm.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
@@ -69,7 +69,7 @@ describe('publish', () => {
     expect(d).toMatchObject({
       name: 'sum',
       version: 1,
-      format: 'mojo',
+      format: 'toy',
       pool: 'cpu',
       status: 'ready',
       public: false,
@@ -148,6 +148,22 @@ describe('publish', () => {
     expect(res.status).toBe(422);
     expect((await res.json()).error.message).toContain('not a toy model');
     expect((await gw.admin('/api/deployments/sum')).status).toBe(404);
+    expect(await readdir(join(gw.dataDir, 'artifacts'))).toEqual([]);
+  });
+
+  it('leaves no file behind when a runtime refuses its config as it is made', async () => {
+    const notebook = await readFile(
+      new URL('./fixtures/notebooks/typed.ipynb', import.meta.url),
+      'utf8',
+    );
+    const res = await publish(
+      { name: 'typed', config: '{"timeoutSeconds": -1}' },
+      { bytes: notebook, filename: 'typed.ipynb' },
+    );
+    expect(res.status).toBeGreaterThanOrEqual(400);
+    expect(res.status).toBeLessThan(500);
+    expect((await res.json()).error.message).toContain('timeoutSeconds');
+    expect((await gw.admin('/api/deployments/typed')).status).toBe(404);
     expect(await readdir(join(gw.dataDir, 'artifacts'))).toEqual([]);
   });
 

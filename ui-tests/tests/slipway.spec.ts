@@ -23,7 +23,10 @@ async function cellMenu(page: Page, index: number, item: string): Promise<void> 
 async function cellToolbar(page: Page, index: number, button: string): Promise<void> {
   const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
   await cell.locator('.jp-InputPrompt').click();
-  await cell.getByRole('toolbar', { name: 'Cell toolbar' }).getByRole('button', { name: button }).click();
+  await cell
+    .getByRole('toolbar', { name: 'Cell toolbar' })
+    .getByRole('button', { name: button })
+    .click();
 }
 
 /** Fills the publish dialog, presses Publish, and reads URL and key from the result. */
@@ -36,7 +39,9 @@ async function publishFromDialog(page: Page, name: string) {
   await expect(result).toBeVisible({ timeout: 60_000 });
   const url = (await result.locator('.jp-SlipwayPublishResult-url').textContent())!;
   const key = (await result.locator('.jp-SlipwayPublishResult-key').textContent())!;
-  await expect(result.locator('.jp-SlipwayPublishResult-curl')).toContainText(`curl -X POST '${url}'`);
+  await expect(result.locator('.jp-SlipwayPublishResult-curl')).toContainText(
+    `curl -X POST '${url}'`,
+  );
   return { url, key, result };
 }
 
@@ -59,7 +64,8 @@ test('tags cells, publishes the notebook and answers its URL with the posted par
   await expect
     .poll(() =>
       page.evaluate(() => {
-        const app = (window as unknown as { jupyterapp: { shell: { currentWidget: unknown } } }).jupyterapp;
+        const app = (window as unknown as { jupyterapp: { shell: { currentWidget: unknown } } })
+          .jupyterapp;
         const panel = app.shell.currentWidget as {
           content: { model: { cells: { get(i: number): { getMetadata(k: string): unknown } } } };
         };
@@ -110,7 +116,9 @@ test('publishes an ONNX model from the file browser, calls it and watches it', a
   await page.filebrowser.openDirectory(tmpPath);
   await page.getByText('Iris Classifier.onnx', { exact: true }).click({ button: 'right' });
   await page.getByRole('menuitem', { name: 'Publish Model' }).click();
-  await expect(page.locator('.jp-Dialog').getByLabel('Deployment name')).toHaveValue('iris-classifier');
+  await expect(page.locator('.jp-Dialog').getByLabel('Deployment name')).toHaveValue(
+    'iris-classifier',
+  );
   const { url, key } = await publishFromDialog(page, 'iris');
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
 
@@ -119,25 +127,35 @@ test('publishes an ONNX model from the file browser, calls it and watches it', a
     [6.7, 3.0, 5.2, 2.3],
     [5.9, 3.0, 4.2, 1.5],
   ]) {
-    const res = await request.post(url, { headers: { Authorization: `Bearer ${key}` }, data: { X } });
+    const res = await request.post(url, {
+      headers: { Authorization: `Bearer ${key}` },
+      data: { X },
+    });
     expect(res.status()).toBe(200);
     expect((await res.json()).prediction).toHaveProperty('output_label');
   }
-  const bad = await request.post(url, { headers: { Authorization: `Bearer ${key}` }, data: { X: 'x' } });
+  const bad = await request.post(url, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { X: 'x' },
+  });
   expect(bad.status()).toBe(400);
 
-  const monitor = page.locator('.jp-SlipwayMonitor').filter({ has: page.getByRole('heading', { name: 'iris' }) });
+  const monitor = page
+    .locator('.jp-SlipwayMonitor')
+    .filter({ has: page.getByRole('heading', { name: 'iris' }) });
   await expect(monitor.getByLabel('requests')).toHaveText(/^4\s*requests$/, { timeout: 20_000 });
   await expect(monitor.getByLabel('error rate')).toContainText('25.0%');
-  await expect(monitor.getByRole('table', { name: 'Recent calls' }).locator('tbody tr')).toHaveCount(4);
+  await expect(
+    monitor.getByRole('table', { name: 'Recent calls' }).locator('tbody tr'),
+  ).toHaveCount(4);
   await expect(monitor.locator('canvas')).toBeVisible();
   await page.screenshot({ path: `${screenshots}monitor.png` });
 
   // The sidebar lists both deployments.
   await page.evaluate(() =>
-    (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute(
-      'slipway:open-deployments',
-    ),
+    (
+      window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+    ).jupyterapp.commands.execute('slipway:open-deployments'),
   );
   const list = page.getByRole('list', { name: 'Deployments' });
   await expect(list.locator('li')).toHaveCount(2);
@@ -156,9 +174,9 @@ test('shows why a file was rejected and creates nothing', async ({ page, tmpPath
   await page.screenshot({ path: `${screenshots}rejected.png` });
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
   await page.evaluate(() =>
-    (window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }).jupyterapp.commands.execute(
-      'slipway:open-deployments',
-    ),
+    (
+      window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+    ).jupyterapp.commands.execute('slipway:open-deployments'),
   );
   await expect(page.getByRole('list', { name: 'Deployments' }).locator('li')).toHaveCount(2);
 });

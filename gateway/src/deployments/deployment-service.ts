@@ -19,6 +19,7 @@ import {
   type PoolName,
 } from '../protocol/deployments.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { ModelRuntime } from '../runtimes/types.js';
 import type { ModelHost } from '../serving/model-host.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
@@ -71,11 +72,14 @@ export class DeploymentService {
           );
     }
     const artifact = await store.put(input.bytes, input.filename);
-    const runtime = factory.create(
-      { name: input.name, version: 0, artifact, pool: input.pool, config: input.config },
-      {},
-    );
+    let runtime: ModelRuntime | undefined;
     try {
+      // Inside the try: a runtime may reject its config as it is constructed, and the stored
+      // file must still go.
+      runtime = factory.create(
+        { name: input.name, version: 0, artifact, pool: input.pool, config: input.config },
+        {},
+      );
       await runtime.load();
       const signature = runtime.signature();
       const invokeKey = newToken('sk');
@@ -105,7 +109,7 @@ export class DeploymentService {
         created,
       };
     } catch (err) {
-      await runtime.unload().catch(() => {});
+      await runtime?.unload().catch(() => {});
       // Nothing half-made stays behind: the file goes unless a stored version uses it.
       if (artifact.fresh && !(await repo.artifactShas()).includes(artifact.sha256))
         await store.remove(artifact.sha256);

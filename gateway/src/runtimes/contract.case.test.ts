@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { mojoContractCases } from './mojo/testing/contract-cases.js';
 import { onnxRuntimeFactory } from './onnx/index.js';
+import { pickleContractCases } from './pickle/testing/contract-cases.js';
 import { caseFromFiles, runtimeContract, type RuntimeContractCase } from './testing/contract.js';
 import { toyRuntimeFactory } from './testing/toy-runtime.js';
 
@@ -32,5 +34,11 @@ const cases: [string, () => Promise<RuntimeContractCase>][] = [
       }),
   ],
 ];
+
+// Pickles need the Python worker's venv (npm test makes it); without it they are skipped.
+cases.push(...(await pickleContractCases()));
+
+// MOJOs need Java 11+ and the JVM worker's jar (npm test builds it); without them, skipped.
+cases.push(...(await mojoContractCases()));
 
 for (const [name, makeCase] of cases) runtimeContract(name, makeCase);

@@ -1,14 +1,24 @@
+import { mojoRuntimeFactory, type MojoRuntimeDeps } from './mojo/index.js';
 import { notebookRuntimeFactory, type NotebookRuntimeDeps } from './notebook/notebook-runtime.js';
 import { onnxRuntimeFactory } from './onnx/index.js';
+import { pickleRuntimeFactory, type PickleRuntimeDeps } from './pickle/index.js';
 import { pmmlRuntimeFactory } from './pmml/index.js';
 import type { RuntimeFactory } from './types.js';
 
 /** What out-of-process runtimes need from the gateway. */
 export interface RuntimeServices {
   notebooks: NotebookRuntimeDeps;
+  mojo: MojoRuntimeDeps;
+  pickles: PickleRuntimeDeps;
 }
 
 /** The runtimes a gateway serves by default, in detection order. */
 export function defaultRuntimes(services: RuntimeServices): RuntimeFactory[] {
-  return [onnxRuntimeFactory, pmmlRuntimeFactory, notebookRuntimeFactory(services.notebooks)];
+  return [
+    onnxRuntimeFactory,
+    pmmlRuntimeFactory,
+    notebookRuntimeFactory(services.notebooks),
+    mojoRuntimeFactory(services.mojo),
+    pickleRuntimeFactory(services.pickles),
+  ];
 }

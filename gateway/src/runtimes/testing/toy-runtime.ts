@@ -63,8 +63,15 @@ class ToyRuntime implements ModelRuntime {
   }
 }
 
-/** A factory for toy models that answers to `format` (tests pick one no real runtime uses). */
-export function toyRuntimeFactory(format: Format = 'mojo'): RuntimeFactory {
+/**
+ * The toy's own format name. Not one of the public formats on purpose: every public one has a
+ * real runtime now, and a toy registered under one of them would replace it in tests.
+ * It is reachable only by detection (`*.toy.json`), never through the publish `format` field.
+ */
+export const TOY_FORMAT = 'toy' as Format;
+
+/** A factory for toy models that answers to `format`. */
+export function toyRuntimeFactory(format: Format = TOY_FORMAT): RuntimeFactory {
   return {
     format,
     detect: ({ filename }) => filename?.endsWith('.toy.json') ?? false,

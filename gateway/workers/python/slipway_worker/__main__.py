@@ -1,4 +1,4 @@
-"""Entry point: python -m slipway_worker [--max-runs N] [--memory-mb MB].
+"""Entry point: python -m slipway_worker [--max-runs N] [--memory-mb MB] [--serve notebooks|models].
 
 Serves JSON-lines requests on stdin/stdout until stdin closes.
 """
@@ -27,6 +27,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="slipway_worker")
     parser.add_argument("--max-runs", type=int, default=8, help="notebook runs at once; more wait")
     parser.add_argument("--memory-mb", type=int, default=0, help="address-space limit per process (0: none)")
+    parser.add_argument("--serve", choices=("notebooks", "models"), default="notebooks", help="what this worker runs")
     args = parser.parse_args(argv)
     if args.memory_mb > 0:
         _limit_memory(args.memory_mb)
@@ -34,7 +35,7 @@ def main(argv=None):
     from .server import serve
 
     try:
-        asyncio.run(serve(max(1, args.max_runs)))
+        asyncio.run(serve(max(1, args.max_runs), args.serve))
     except KeyboardInterrupt:
         pass
 

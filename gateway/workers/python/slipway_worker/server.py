@@ -155,15 +155,21 @@ class Worker:
 METHODS = ("ping", "inspect_notebook", "prepare_kernels", "release_kernels", "run_notebook", "cancel", "stats")
 
 
-async def serve(max_runs):
-    """Serves requests until stdin closes or SIGTERM/SIGINT; then leaves no kernel behind."""
+async def serve(max_runs, role="notebooks"):
+    """Serves requests until stdin closes or SIGTERM/SIGINT; then leaves no kernel behind.
+    `role` "models" serves one pickled model instead of notebooks (see models.py)."""
     channel = Channel()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    worker = Worker(max_runs, scratch_dir(), lambda pgid, alive: channel.notify("process_group", pgid=pgid, alive=alive))
-    methods = {name: getattr(worker, name) for name in METHODS}
+    if role == "models":
+        from .models import ModelWorker
+
+        worker = ModelWorker()
+    else:
+        worker = Worker(max_runs, scratch_dir(), lambda pgid, alive: channel.notify("process_group", pgid=pgid, alive=alive))
+    methods = {name: getattr(worker, name) for name in getattr(worker, "METHODS", METHODS)}
     reaper = asyncio.ensure_future(worker.reap_idle())
 
     async def handle(request):

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../../errors.js';
+
+const schema = z.object({
+  /** `missing`: a categorical level the model never saw is scored as missing (h2o PredictCsv). */
+  unknownLevels: z.enum(['missing', 'reject']).default('missing'),
+  /** Time one call may take in the worker before it is cancelled (504). */
+  timeoutSeconds: z.number().positive().max(3600).default(60),
+});
+
+/** A MOJO deployment's options, from the publish `config` field. */
+export type MojoConfig = z.infer<typeof schema>;
+
+/** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
+export function parseMojoConfig(config: Record<string, unknown>): MojoConfig {
+  const parsed = schema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = `config.${issue.path.join('.')}`;
+    throw new InvalidInputError(`${field}: ${issue.message}`, field);
+  }
+  return parsed.data;
+}

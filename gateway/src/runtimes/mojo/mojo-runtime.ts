@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { DeadlineError, NotReadyError, UnusableArtifactError } from '../../errors.js';
+import type { RecordValue, Signature } from '../../protocol/signature.js';
+import type { ModelRuntime, PredictOptions, Prediction, RuntimeSpec } from '../types.js';
+import { parseMojoConfig, type MojoConfig } from './mojo-config.js';
+import { mapMojoWorkerError } from './mojo-errors.js';
+import { mojoSignature, SERVED_CATEGORIES, toPrediction } from './mojo-signature.js';
+import type { MojoWorker } from './mojo-worker.js';
+import { inspectMojoZip, type MojoInfo } from './mojo-zip.js';
+
+interface Loaded {
+  signature: Signature;
+  classes: string[] | null;
+  info: MojoInfo;
+}
+
+/**
+ * An H2O MOJO scored by h2o-genmodel's EasyPredictModelWrapper in the shared JVM worker. The
+ * zip is checked in the gateway first (limits, model.ini, category), so a file that is not a
+ * MOJO is refused without starting Java. A batch is one worker call.
+ */
+export class MojoRuntime implements ModelRuntime {
+  readonly format = 'mojo' as const;
+  private loaded: Loaded | undefined;
+  private loading: Promise<Loaded> | undefined;
+  private readonly config: MojoConfig;
+  /** The worker holds MOJOs by content: two deployments of one file share it. */
+  private readonly key: string;
+
+  constructor(
+    private readonly spec: RuntimeSpec,
+    private readonly worker: MojoWorker,
+  ) {
+    this.config = parseMojoConfig(spec.config);
+    this.key = spec.artifact.sha256;
+  }
+
+  async load(signal?: AbortSignal): Promise<void> {
+    if (this.loaded) return;
+    this.loading ??= this.open(signal).finally(() => (this.loading = undefined));
+    this.loaded = await this.loading;
+  }
+
+  signature(): Signature {
+    if (!this.loaded) throw new NotReadyError('the MOJO is not loaded');
+    return this.loaded.signature;
+  }
+
+  warnings(): string[] {
+    const info = this.loaded?.info;
+    return info && !info.h2oVersion
+      ? ['model.ini names no h2o_version; the MOJO may come from an unusual exporter']
+      : [];
+  }
+
+  /** One `{label, probabilities}` or `{value}` per record, in order. */
+  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+    await this.load(options.signal);
+    const m = this.loaded!;
+    if (records.length === 0) return [];
+    const deadline = Math.min(
+      Date.now() + this.config.timeoutSeconds * 1000,
+      options.deadline ?? Infinity,
+    );
+    if (deadline <= Date.now()) throw new DeadlineError('the deadline passed before the MOJO ran');
+    try {
+      const scores = await this.worker.predict(this.key, this.spec.artifact.path, records, {
+        deadline,
+        signal: options.signal,
+      });
+      return scores.map((s) => toPrediction(s, m.classes));
+    } catch (err) {
+      throw mapMojoWorkerError(err, 'predict');
+    }
+  }
+
+  async unload(): Promise<void> {
+    if (this.loading) await this.loading.catch(() => undefined);
+    if (!this.loaded) return;
+    this.loaded = undefined;
+    await this.worker.release(this.key);
+  }
+
+  private async open(signal?: AbortSignal): Promise<Loaded> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(this.spec.artifact.path);
+    } catch (err) {
+      // The code, not the message: the message names the data directory's path.
+      throw new UnusableArtifactError(
+        `cannot read the artifact file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    const info = inspectMojoZip(bytes);
+    // Refused here, a model of another kind never costs a JVM start.
+    if (!(SERVED_CATEGORIES as readonly string[]).includes(info.category))
+      throw new UnusableArtifactError(
+        `H2O MOJOs of category ${info.category} (${info.algo}) are not served; Slipway serves ${SERVED_CATEGORIES.join(', ')} models`,
+      );
+    let description;
+    try {
+      description = await this.worker.acquire(this.key, this.spec.artifact.path, signal);
+    } catch (err) {
+      throw mapMojoWorkerError(err, 'load');
+    }
+    try {
+      const signature = mojoSignature(description, this.config);
+      return { signature, classes: description.classes, info };
+    } catch (err) {
+      await this.worker.release(this.key);
+      throw err;
+    }
+  }
+}

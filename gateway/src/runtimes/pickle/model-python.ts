@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensurePythonEnv } from '../../workers/python-env.js';
+import { PYTHON_REQUIREMENTS_FILE } from '../../workers/python-worker.js';
+
+/** Where pickle workers' interpreters come from. */
+export interface ModelPythonOptions {
+  /** `SLIPWAY_PYTHON`: the worker's interpreter as it is; else the managed venv. */
+  configured?: string;
+  /** `<dataDir>/python`: the worker's venv is there, deployments' venvs under `models/`. */
+  venvRoot: string;
+  /** Default `python3`. */
+  basePython?: string;
+  log?: (line: string) => void;
+}
+
+/**
+ * The interpreter for a pickle deployment: the worker's own when it has no `requirements`;
+ * else a venv for exactly those requirements, layered on the worker's (it sees the worker's
+ * packages after its own, so pip installs only what is missing or pinned differently, in
+ * seconds rather than minutes). The venv is `<venvRoot>/models/venv-<hash>` of a requirements
+ * file that names the worker's interpreter too: the same requirements on the same worker
+ * reuse it, a new worker environment makes a new one.
+ */
+export async function modelPython(
+  requirements: readonly string[],
+  opts: ModelPythonOptions,
+): Promise<string> {
+  const base = await ensurePythonEnv({
+    configured: opts.configured,
+    venvRoot: opts.venvRoot,
+    basePython: opts.basePython,
+    requirementsFile: PYTHON_REQUIREMENTS_FILE,
+    log: opts.log,
+  });
+  if (requirements.length === 0) return base;
+  const root = join(opts.venvRoot, 'models');
+  await mkdir(root, { recursive: true });
+  const text = `# a pickle deployment's requirements, on top of ${base}\n${requirements.join('\n')}\n`;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  const file = join(root, `requirements-${hash}.txt`);
+  await writeFile(file, text);
+  return ensurePythonEnv({
+    venvRoot: root,
+    requirementsFile: file,
+    // The same interpreter version as the worker's: compiled packages must match it.
+    basePython: base,
+    inherit: base,
+    log: opts.log,
+  });
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { InvalidInputError } from '../../errors.js';
+
+const valueType = z.enum([
+  'float32',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'string',
+  'json',
+]);
+
+/** One declared input or output, as a signature in the protocol describes it. */
+export const fieldSchema = z.object({
+  name: z.string().min(1),
+  type: valueType,
+  shape: z.array(z.number().int().min(0).nullable()).optional(),
+  values: z.array(z.union([z.string(), z.number(), z.boolean()])).optional(),
+  required: z.boolean().optional(),
+  help: z.string().optional(),
+});
+
+/** A requirement specifier; pip options (`-r`, `--index-url`, `-e`) are not taken. */
+const requirement = z
+  .string()
+  .trim()
+  .min(1)
+  .regex(
+    /^[A-Za-z0-9][^\n]*$/,
+    'expected a requirement such as "xgboost==2.1.3", not a pip option',
+  );
+
+const schema = z.object({
+  /** Python source defining `preprocess(records)`, which returns the model's input. */
+  preprocess: z.string().optional(),
+  /** Python source defining `predict(model, data)`, which returns one answer per record. */
+  predict: z.string().optional(),
+  /** Extra packages for this deployment (a list, or requirements.txt text). */
+  requirements: z
+    .union([z.array(requirement), z.string().transform((s) => s.split('\n'))])
+    .transform((lines) => lines.map((l) => l.replace(/#.*/, '').trim()).filter(Boolean))
+    .pipe(z.array(requirement))
+    .default([]),
+  signature: z
+    .object({
+      inputs: z.array(fieldSchema).min(1).optional(),
+      outputs: z.array(fieldSchema).min(1).optional(),
+    })
+    .optional(),
+  timeoutSeconds: z.number().positive().max(86_400).default(30),
+  /** Address-space limit of this deployment's worker, in MiB; default the gateway's. */
+  memoryMb: z.number().int().min(128).max(1_048_576).optional(),
+  /** The worker stops after this long without calls; the next call starts it (cold). */
+  idleSeconds: z.number().positive().default(900),
+  maxConcurrency: z.number().int().min(1).max(64).default(4),
+  queueSize: z.number().int().min(0).max(10_000).default(64),
+});
+
+/** A pickle deployment's options, from the publish `config` field. */
+export type PickleConfig = z.infer<typeof schema>;
+
+/** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
+export function parsePickleConfig(config: Record<string, unknown>): PickleConfig {
+  const parsed = schema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = `config.${issue.path.join('.')}`;
+    throw new InvalidInputError(`${field}: ${issue.message}`, field);
+  }
+  const c = parsed.data;
+  // Only the publisher knows what a preprocess snippet takes.
+  if (c.preprocess?.trim() && !c.signature?.inputs)
+    throw new InvalidInputError(
+      'config.signature.inputs: a preprocess snippet needs the inputs it takes declared, e.g. {"inputs":[{"name":"text","type":"string"}]}',
+      'config.signature.inputs',
+    );
+  return c;
+}

@@ -1,0 +1,205 @@
+package dev.slipway.worker;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import hex.ModelCategory;
+import hex.genmodel.GenModel;
+import hex.genmodel.MojoModel;
+import hex.genmodel.easy.EasyPredictModelWrapper;
+import hex.genmodel.easy.RowData;
+import hex.genmodel.easy.exception.PredictException;
+import hex.genmodel.easy.exception.PredictUnknownCategoricalLevelException;
+import hex.genmodel.easy.prediction.BinomialModelPrediction;
+import hex.genmodel.easy.prediction.MultinomialModelPrediction;
+import hex.genmodel.easy.prediction.OrdinalModelPrediction;
+import hex.genmodel.easy.prediction.RegressionModelPrediction;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** The MOJOs this worker holds, by the key the gateway names them with (the artifact's sha256). */
+final class MojoModels {
+  /** Rows scored between two looks at the call's cancel flag. */
+  private static final int CHECK_EVERY = 64;
+
+  private final Map<String, Loaded> byKey = new ConcurrentHashMap<>();
+
+  private static final class Loaded {
+    final EasyPredictModelWrapper wrapper;
+    final ModelCategory category;
+    /** Feature names, and their levels (null for a numeric column), in the model's order. */
+    final String[] names;
+    final String[][] domains;
+
+    Loaded(EasyPredictModelWrapper wrapper) {
+      GenModel m = wrapper.m;
+      this.wrapper = wrapper;
+      this.category = wrapper.getModelCategory();
+      int n = m.nfeatures();
+      this.names = new String[n];
+      this.domains = new String[n][];
+      String[] all = m.getNames();
+      for (int i = 0; i < n; i++) {
+        names[i] = all[i];
+        domains[i] = m.getDomainValues(i);
+      }
+    }
+  }
+
+  /** Loads a MOJO (once per key) and describes it: category, inputs with levels, classes. */
+  Map<String, Object> load(String key, String path) throws WorkerException {
+    if (key.isEmpty() || path.isEmpty())
+      throw new WorkerException("InvalidRequest", "load needs a key and a path");
+    Loaded loaded = byKey.get(key);
+    if (loaded == null) {
+      MojoModel model;
+      try {
+        model = MojoModel.load(path);
+      } catch (IOException | RuntimeException e) {
+        // Without the path: it names the gateway's data directory, which clients need not see.
+        String why = String.valueOf(e).replace(path, "the artifact");
+        throw new WorkerException("InvalidMojo", "h2o-genmodel cannot read the MOJO: " + why);
+      }
+      EasyPredictModelWrapper wrapper =
+          new EasyPredictModelWrapper(
+              new EasyPredictModelWrapper.Config()
+                  .setModel(model)
+                  // As h2o's PredictCsv does: a level the model never saw scores as missing.
+                  .setConvertUnknownCategoricalLevelsToNa(true));
+      loaded = new Loaded(wrapper);
+      byKey.putIfAbsent(key, loaded);
+      loaded = byKey.get(key);
+    }
+    return describe(loaded);
+  }
+
+  boolean unload(String key) {
+    return byKey.remove(key) != null;
+  }
+
+  private static Map<String, Object> describe(Loaded l) {
+    GenModel m = l.wrapper.m;
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("category", l.category.name());
+    d.put("algorithm", m.getClass().getSimpleName());
+    d.put("uuid", m.getUUID());
+    d.put("response", m.getResponseName());
+    d.put("offset", m.getOffsetName());
+    List<Map<String, Object>> inputs = new ArrayList<>();
+    for (int i = 0; i < l.names.length; i++) {
+      Map<String, Object> f = new LinkedHashMap<>();
+      f.put("name", l.names[i]);
+      f.put("levels", l.domains[i]);
+      inputs.add(f);
+    }
+    d.put("inputs", inputs);
+    d.put("classes", m.isClassifier() ? l.wrapper.getResponseDomainValues() : null);
+    return d;
+  }
+
+  /** Scores rows: {@code {"label", "p": [...]}} per row for a classifier, {@code {"value"}} else. */
+  List<Map<String, Object>> predict(String key, JsonNode rows, AtomicBoolean cancelled)
+      throws WorkerException {
+    Loaded l = byKey.get(key);
+    if (l == null) throw new WorkerException("NotLoaded", "no MOJO loaded under " + key);
+    if (!rows.isArray()) throw new WorkerException("InvalidRequest", "rows: expected an array");
+    List<Map<String, Object>> out = new ArrayList<>(rows.size());
+    for (int i = 0; i < rows.size(); i++) {
+      if (i % CHECK_EVERY == CHECK_EVERY - 1 && cancelled.get())
+        throw new WorkerException("Cancelled", "the call was cancelled after " + i + " rows");
+      out.add(scoreOne(l, rowData(l, rows.get(i), i)));
+    }
+    return out;
+  }
+
+  /**
+   * A record as h2o wants it: numbers as Double, levels as String; null and left-out columns
+   * are not put (missing). Columns the model does not know are ignored, as h2o does.
+   */
+  private static RowData rowData(Loaded l, JsonNode record, int index) throws WorkerException {
+    if (!record.isObject())
+      throw new WorkerException("InvalidInput", "row " + index + ": expected an object", null);
+    RowData row = new RowData();
+    for (Iterator<Map.Entry<String, JsonNode>> it = record.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      if (v.isNull()) continue;
+      if (v.isNumber()) row.put(e.getKey(), v.asDouble());
+      else if (v.isTextual()) row.put(e.getKey(), v.asText());
+      else if (v.isBoolean()) row.put(e.getKey(), v.asBoolean() ? "true" : "false");
+      else
+        throw new WorkerException(
+            "InvalidInput", e.getKey() + ": expected a number or a string", e.getKey());
+    }
+    return row;
+  }
+
+  private static Map<String, Object> scoreOne(Loaded l, RowData row) throws WorkerException {
+    Map<String, Object> p = new LinkedHashMap<>();
+    try {
+      switch (l.category) {
+        case Binomial:
+          {
+            BinomialModelPrediction b = l.wrapper.predictBinomial(row);
+            p.put("label", b.label);
+            p.put("p", finite(b.classProbabilities));
+            break;
+          }
+        case Multinomial:
+          {
+            MultinomialModelPrediction m = l.wrapper.predictMultinomial(row);
+            p.put("label", m.label);
+            p.put("p", finite(m.classProbabilities));
+            break;
+          }
+        case Ordinal:
+          {
+            OrdinalModelPrediction o = l.wrapper.predictOrdinal(row);
+            p.put("label", o.label);
+            p.put("p", finite(o.classProbabilities));
+            break;
+          }
+        case Regression:
+          {
+            RegressionModelPrediction r = l.wrapper.predictRegression(row);
+            p.put("value", finite(r.value));
+            break;
+          }
+        default:
+          throw new WorkerException(
+              "UnsupportedModel", "MOJOs of category " + l.category + " are not served");
+      }
+    } catch (PredictUnknownCategoricalLevelException e) {
+      throw new WorkerException(
+          "InvalidInput",
+          e.getColumnName() + ": unknown level " + e.getUnknownLevel(),
+          e.getColumnName());
+    } catch (PredictException e) {
+      String field = columnIn(l, e.getMessage());
+      throw new WorkerException("InvalidInput", e.getMessage(), field);
+    }
+    return p;
+  }
+
+  /** The input column an h2o message names, if any, so the gateway can name the field. */
+  private static String columnIn(Loaded l, String message) {
+    if (message == null) return null;
+    for (String n : l.names) if (message.contains(n)) return n;
+    return null;
+  }
+
+  /** JSON has no NaN or infinity: such a value is answered as null. */
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+
+  private static Double[] finite(double[] v) {
+    Double[] out = new Double[v.length];
+    for (int i = 0; i < v.length; i++) out[i] = finite(v[i]);
+    return out;
+  }
+}
