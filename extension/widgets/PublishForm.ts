@@ -80,30 +80,25 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       row('Timeout (s)', this.timeout, 'timeoutSeconds'),
     );
     if (props.format === 'pickle') {
-      this.preprocess = el('textarea', {
-        name: 'preprocess',
-        rows: '5',
-        spellcheck: 'false',
-        placeholder: PREPROCESS_HINT,
-        'aria-label': 'Pre-processing snippet',
-      });
-      this.preprocess.value = initial.preprocess ?? '';
-      this.predict = el('textarea', {
-        name: 'predict',
-        rows: '4',
-        spellcheck: 'false',
-        placeholder: PREDICT_HINT,
-        'aria-label': 'Prediction snippet',
-      });
-      this.predict.value = initial.predict ?? '';
-      this.inputs = el('textarea', {
-        name: 'inputs',
-        rows: '2',
-        spellcheck: 'false',
-        placeholder: '[{"name": "text", "type": "string"}]',
-        'aria-label': 'Inputs (JSON)',
-      });
-      this.inputs.value = initial.inputs ?? '';
+      const code = (
+        name: 'preprocess' | 'predict' | 'inputs',
+        rows: number,
+        hint: string,
+        label: string,
+      ) => {
+        const area = el('textarea', {
+          name,
+          rows: String(rows),
+          spellcheck: 'false',
+          placeholder: hint,
+          'aria-label': label,
+        });
+        area.value = initial[name] ?? '';
+        return area;
+      };
+      this.preprocess = code('preprocess', 5, PREPROCESS_HINT, 'Pre-processing snippet');
+      this.predict = code('predict', 4, PREDICT_HINT, 'Prediction snippet');
+      this.inputs = code('inputs', 2, '[{"name": "text", "type": "string"}]', 'Inputs (JSON)');
       this.node.append(
         row(
           'Inputs',

@@ -7,9 +7,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import * as ort from 'onnxruntime-node';
+import { keepAlivePoster, percentile } from './http-post.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -48,29 +48,8 @@ async function load(url, opts) {
 // Concurrency 1 with sub-millisecond resolution (autocannon rounds latencies to whole ms):
 // one keep-alive connection, one request at a time.
 async function sequential(url, { body, headers }) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const u = new URL(url);
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: u.pathname,
-          method: 'POST',
-          agent,
-          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const poster = keepAlivePoster(url, headers);
+  const once = () => poster.post(body);
   for (let i = 0; i < 500; i++) await once();
   const lat = [];
   const end = performance.now() + duration * 1000;
@@ -79,13 +58,9 @@ async function sequential(url, { body, headers }) {
     await once();
     lat.push(performance.now() - t);
   }
-  agent.destroy();
+  poster.close();
   lat.sort((a, b) => a - b);
   return { rps: lat.length / duration, p50: percentile(lat, 50), p99: percentile(lat, 99) };
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 // 1. The limit: raw session.run, same model, same single record, sequential and 32 in flight.

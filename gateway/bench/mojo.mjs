@@ -12,7 +12,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import autocannon from 'autocannon';
 import { format, resolveConfig } from 'prettier';
 import { checkJava, ensureJvmWorkerJar } from '../dist/runtimes/mojo/java-env.js';
 import { mojoRuntimeFactory, MojoWorker } from '../dist/runtimes/mojo/index.js';
+import { keepAlivePoster, percentile } from './http-post.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -52,35 +52,11 @@ function start(command, args, env = {}) {
   return { child, out: () => out, exited };
 }
 
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-
 /** Concurrency 1 on one keep-alive connection, timed to the microsecond; the records in turn. */
 async function sequential(url, headers) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const u = new URL(url);
+  const poster = keepAlivePoster(url, headers);
   const bodies = records.map((r) => JSON.stringify(r));
-  const once = (body) =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: u.pathname,
-          method: 'POST',
-          agent,
-          headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const once = (body) => poster.post(body);
   for (let i = 0; i < 1000; i++) await once(bodies[i % bodies.length]);
   const lat = [];
   const end = performance.now() + duration * 1000;
@@ -89,7 +65,7 @@ async function sequential(url, headers) {
     await once(bodies[i % bodies.length]);
     lat.push(performance.now() - t);
   }
-  agent.destroy();
+  poster.close();
   lat.sort((a, b) => a - b);
   const at = (p) => percentile(lat, p);
   return { rps: lat.length / duration, p50: at(50), p95: at(95), p99: at(99) };

@@ -5,10 +5,10 @@
 // Usage: npm run bench:pickle --workspace gateway   (needs the worker venv: npm run python)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keepAlivePoster } from './http-post.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -83,33 +83,9 @@ const summary = (lat) => {
 
 /** One keep-alive connection, one request at a time, sub-millisecond timing. */
 async function sequential(url, headers) {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const u = new URL(url);
+  const poster = keepAlivePoster(url, headers);
   const body = JSON.stringify(record);
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const req = request(
-        {
-          host: u.hostname,
-          port: u.port,
-          path: u.pathname,
-          method: 'POST',
-          agent,
-          headers: { ...headers, 'content-type': 'application/json' },
-        },
-        (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () =>
-            res.statusCode === 200
-              ? resolve(JSON.parse(text))
-              : reject(new Error(`${url}: ${res.statusCode} ${text}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  const once = async () => JSON.parse(await poster.post(body));
   const lat = [];
   let last;
   for (let i = 0; i < WARMUP + CALLS; i++) {
@@ -117,7 +93,7 @@ async function sequential(url, headers) {
     last = await once();
     if (i >= WARMUP) lat.push(performance.now() - t);
   }
-  agent.destroy();
+  poster.close();
   return { lat, last };
 }
 

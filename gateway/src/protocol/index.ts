@@ -3,3 +3,4 @@ export type * from './errors.js';
 export type * from './deployments.js';
 export type * from './service.js';
 export { FORMATS, POOL_NAMES } from './deployments.js';
+export { VALUE_TYPES } from './signature.js';

@@ -19,6 +19,23 @@ export type ValueType =
   | 'string'
   | 'json';
 
+/** Every `ValueType`, for validators. */
+export const VALUE_TYPES = [
+  'float32',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'bool',
+  'string',
+  'json',
+] as const satisfies readonly ValueType[];
+
 /** One named input or output of a deployment. */
 export interface FieldSpec {
   name: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../../errors.js';
+import { parseRuntimeConfig } from '../runtime-config.js';
 
 const schema = z.object({
   /** `missing`: a categorical level the model never saw is scored as missing (h2o PredictCsv). */
@@ -13,11 +13,5 @@ export type MojoConfig = z.infer<typeof schema>;
 
 /** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
 export function parseMojoConfig(config: Record<string, unknown>): MojoConfig {
-  const parsed = schema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = `config.${issue.path.join('.')}`;
-    throw new InvalidInputError(`${field}: ${issue.message}`, field);
-  }
-  return parsed.data;
+  return parseRuntimeConfig(schema, config);
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InvalidInputError } from '../../errors.js';
+import { parseRuntimeConfig } from '../runtime-config.js';
 
 const schema = z.object({
   timeoutSeconds: z
@@ -18,11 +18,5 @@ export type NotebookConfig = z.infer<typeof schema>;
 
 /** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
 export function parseNotebookConfig(config: Record<string, unknown>): NotebookConfig {
-  const parsed = schema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = `config.${issue.path.join('.')}`;
-    throw new InvalidInputError(`${field}: ${issue.message}`, field);
-  }
-  return parsed.data;
+  return parseRuntimeConfig(schema, config);
 }

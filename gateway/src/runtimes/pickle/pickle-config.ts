@@ -1,21 +1,9 @@
 import { z } from 'zod';
+import { VALUE_TYPES } from '../../protocol/signature.js';
+import { parseRuntimeConfig } from '../runtime-config.js';
 import { InvalidInputError } from '../../errors.js';
 
-const valueType = z.enum([
-  'float32',
-  'float64',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'bool',
-  'string',
-  'json',
-]);
+const valueType = z.enum(VALUE_TYPES);
 
 /** One declared input or output, as a signature in the protocol describes it. */
 export const fieldSchema = z.object({
@@ -68,13 +56,7 @@ export type PickleConfig = z.infer<typeof schema>;
 
 /** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
 export function parsePickleConfig(config: Record<string, unknown>): PickleConfig {
-  const parsed = schema.safeParse(config);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = `config.${issue.path.join('.')}`;
-    throw new InvalidInputError(`${field}: ${issue.message}`, field);
-  }
-  const c = parsed.data;
+  const c = parseRuntimeConfig(schema, config);
   // Only the publisher knows what a preprocess snippet takes.
   if (c.preprocess?.trim() && !c.signature?.inputs)
     throw new InvalidInputError(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UnusableArtifactError } from '../../errors.js';
-import type { RecordValue, Signature, ValueType } from '../../protocol/signature.js';
+import { VALUE_TYPES, type RecordValue, type Signature } from '../../protocol/signature.js';
 import type { ModelRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
 
 /** One model a runtime must serve, with what its producing tool answered. */
@@ -87,22 +87,6 @@ async function specFor(c: RuntimeContractCase, path: string): Promise<RuntimeSpe
     config: c.config ?? {},
   };
 }
-
-const VALUE_TYPES: ValueType[] = [
-  'float32',
-  'float64',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'bool',
-  'string',
-  'json',
-];
 
 /**
  * Asserts a prediction is a plain `{output: value}` object naming only declared outputs, and
