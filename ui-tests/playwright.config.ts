@@ -4,9 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath } from './chromium.js';
+import { ADMIN_TOKEN, GATEWAY_PORT, LAB_PORT } from './stack.js';
 
-export const LAB_PORT = 18888;
-export const GATEWAY_PORT = 18787;
 // Galata ships its defaults without types.
 const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-'));
@@ -56,6 +55,7 @@ export default defineConfig({
       SLIPWAY_DATA_DIR: dataDir,
       SLIPWAY_PORT: String(GATEWAY_PORT),
       SLIPWAY_LAB_PORT: String(LAB_PORT),
+      SLIPWAY_ADMIN_TOKEN: ADMIN_TOKEN,
     },
   },
 });

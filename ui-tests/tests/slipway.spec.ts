@@ -1,7 +1,8 @@
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_TOKEN, GATEWAY_PORT } from '../stack.js';
 
 const fixture = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const screenshots = fileURLToPath(new URL('../screenshots/', import.meta.url));
@@ -179,6 +180,101 @@ test('shows why a file was rejected and creates nothing', async ({ page, tmpPath
     ).jupyterapp.commands.execute('slipway:open-deployments'),
   );
   await expect(page.getByRole('list', { name: 'Deployments' }).locator('li')).toHaveCount(2);
+});
+
+test('rolls a deployment back from its monitor and deletes it from the sidebar', async ({
+  page,
+  request,
+}) => {
+  // Version 2 of iris, published through the API as a CI job would.
+  const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
+  const v2 = await request.post(`${gateway}/api/deployments`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    multipart: {
+      name: 'iris',
+      file: {
+        name: 'iris.onnx',
+        mimeType: 'application/octet-stream',
+        buffer: readFileSync(fixture('../gateway/test/fixtures/onnx/classifier_nozipmap.onnx')),
+      },
+    },
+  });
+  expect(v2.status()).toBe(201);
+  expect((await v2.json()).version).toBe(2);
+
+  await page.evaluate(() =>
+    (
+      window as unknown as {
+        jupyterapp: { commands: { execute(id: string, args: unknown): Promise<unknown> } };
+      }
+    ).jupyterapp.commands.execute('slipway:open-monitor', { name: 'iris' }),
+  );
+  const monitor = page
+    .locator('.jp-SlipwayMonitor')
+    .filter({ has: page.getByRole('heading', { name: 'iris' }) });
+  const versions = monitor.getByRole('table', { name: 'Versions' });
+  await expect(versions.locator('tbody tr')).toHaveCount(2);
+  await expect(monitor.locator('.jp-SlipwayMonitor-header')).toContainText('v2');
+  await versions.getByRole('button', { name: 'Roll back to version 1' }).click();
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Roll back' }).click();
+  await expect(monitor.locator('.jp-SlipwayMonitor-header')).toContainText('v1');
+  await expect(versions.getByRole('button', { name: 'Roll back to version 2' })).toBeVisible();
+  const live = await request.get(`${gateway}/api/deployments/iris`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  expect((await live.json()).version).toBe(1);
+
+  await page.evaluate(() =>
+    (
+      window as unknown as { jupyterapp: { commands: { execute(id: string): Promise<unknown> } } }
+    ).jupyterapp.commands.execute('slipway:open-deployments'),
+  );
+  const list = page.getByRole('list', { name: 'Deployments' });
+  await list.getByRole('button', { name: 'Delete iris' }).click();
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Delete' }).click();
+  await expect(list.locator('li')).toHaveCount(1);
+  await expect(list).not.toContainText('iris');
+  const gone = await request.get(`${gateway}/api/deployments/iris`, {
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  expect(gone.status()).toBe(404);
+});
+
+test('publishes a pickle with pre-processing and prediction snippets and calls it', async ({
+  page,
+  tmpPath,
+  request,
+}) => {
+  const fixtureDir = '../gateway/test/fixtures/pickle';
+  const expected = JSON.parse(
+    readFileSync(fixture(`${fixtureDir}/snippet_iris_mm.expected.json`), 'utf8'),
+  );
+  await page.contents.uploadFile(
+    fixture(`${fixtureDir}/snippet_iris_mm.pkl`),
+    `${tmpPath}/iris_mm.pkl`,
+  );
+  await page.filebrowser.openDirectory(tmpPath);
+  await page.getByText('iris_mm.pkl', { exact: true }).click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Publish Model' }).click();
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.getByLabel('Pre-processing snippet').fill(expected.config.preprocess);
+  await dialog.getByLabel('Prediction snippet').fill(expected.config.predict);
+  await dialog.getByLabel('Inputs (JSON)').fill(JSON.stringify(expected.config.signature.inputs));
+  await page.screenshot({ path: `${screenshots}publish-pickle.png` });
+  const { url, key } = await publishFromDialog(page, 'iris-mm');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  const res = await request.post(url, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: expected.records,
+  });
+  const body = await res.json();
+  expect(res.status(), JSON.stringify(body)).toBe(200);
+  expect(body.predictions).toHaveLength(expected.records.length);
+  body.predictions.forEach((p: { species: string; confidence: number }, i: number) => {
+    expect(p.species).toBe(expected.predictions[i].species);
+    expect(p.confidence).toBeCloseTo(expected.predictions[i].confidence, 9);
+  });
 });
 
 void galata;
