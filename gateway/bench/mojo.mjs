@@ -16,7 +16,6 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { format, resolveConfig } from 'prettier';
 import { checkJava, ensureJvmWorkerJar } from '../dist/runtimes/mojo/java-env.js';
 import { mojoRuntimeFactory, MojoWorker } from '../dist/runtimes/mojo/index.js';
 import { keepAlivePoster, percentile } from './http-post.mjs';
@@ -296,7 +295,5 @@ ${
   on ${cpus().length} cores (other work shares this machine; read ratios, not absolutes). Worker jar: ${buildSeconds < 1 ? 'already built' : `built in ${f(buildSeconds, 1)} s`} (\`mvn -q -B package\`).
 `;
 // Formatted as the repository's Prettier would (RESULTS.md is checked by `npm run lint`).
-const results = fileURLToPath(new URL('../../bench/RESULTS.md', import.meta.url));
-const formatted = await format(report, { ...(await resolveConfig(results)), parser: 'markdown' });
-await writeSection('mojo', formatted);
-console.log(formatted);
+await writeSection('mojo', report);
+console.log(report);

@@ -1,5 +1,7 @@
 // Keeps bench/RESULTS.md as one file with a section per benchmark, each rewritten by its own run.
 import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 
 const file = new URL('../../bench/RESULTS.md', import.meta.url);
 const HEADER =
@@ -18,7 +20,10 @@ export async function writeSection(name, markdown) {
     i >= 0 && j > i
       ? text.slice(0, i) + block + text.slice(j + end.length)
       : `${text.trimEnd()}\n\n${block}\n`;
-  await writeFile(file, text);
+  // Formatted as the repository's lint wants it, whoever wrote the section.
+  const path = fileURLToPath(file);
+  const options = { ...(await resolveConfig(path)), filepath: path };
+  await writeFile(file, await format(text, options));
 }
 
 /** Waits until `url` answers 200 (a process the benchmark started). */
