@@ -276,6 +276,52 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     await until('the kernel to be gone', onlyWarmKernels, 15_000);
   });
 
+  it('cancels a synchronous run when its caller goes away, and logs 499', async () => {
+    await publish('slow', 'abandoned', { timeoutSeconds: 60, warmKernels: 0 });
+    const workerPid = gw.python.pid!;
+    const kernelsBefore = childrenOf(workerPid).length;
+    const caller = new AbortController();
+    const pending = gw.app
+      .request('/fn/abandoned', {
+        method: 'POST',
+        body: JSON.stringify({ seconds: 60 }),
+        headers: {
+          authorization: `Bearer ${keys.abandoned}`,
+          'content-type': 'application/json',
+        },
+        signal: caller.signal,
+      })
+      .catch((err: unknown) => err);
+    await until('the run to start', async () => {
+      const stats = await gw.python.call<{ activeRuns: number }>('stats');
+      return stats.activeRuns > 0 ? true : undefined;
+    });
+    caller.abort();
+    await pending;
+    await until(
+      'the run to be cancelled',
+      async () => {
+        const stats = await gw.python.call<{ activeRuns: number }>('stats');
+        return stats.activeRuns === 0 ? true : undefined;
+      },
+      15_000,
+    );
+    await until('its kernel to be gone', async () =>
+      childrenOf(workerPid).length <= kernelsBefore ? true : undefined,
+    );
+    const calls = await (await gw.admin('/api/deployments/abandoned/invocations')).json();
+    expect(calls.invocations[0]).toMatchObject({
+      status: 499,
+      error: { code: 'client_closed' },
+    });
+    const run = await (
+      await gw.admin(`/api/deployments/abandoned/runs/${calls.invocations[0].id}`)
+    ).json();
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'client_closed' } });
+    // The deployment serves the next caller as usual.
+    expect((await call('abandoned', { seconds: 0.1 })).status).toBe(200);
+  });
+
   it('runs each call in a fresh kernel: nothing leaks from one call to the next', async () => {
     await publish('isolation', 'isolation');
     const first = (await (await call('isolation', { value: 'a' })).json()).outputs[0];

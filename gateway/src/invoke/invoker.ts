@@ -73,6 +73,8 @@ export class Invoker {
    * Decodes, validates and predicts, logging the call whatever happens.
    * `rawInput` is what the log keeps as the call's input; `decode` turns it into records
    * (it runs inside so that a call with a malformed body is logged too).
+   * `signal`: the caller's request; when it aborts (the client went away) the runtime drops
+   * the call's work (a queued or running notebook is cancelled) and the log says 499.
    */
   async predict(
     target: Target,
@@ -80,19 +82,22 @@ export class Invoker {
     decode: (input: unknown) => unknown[],
     protocol: string,
     started: number,
-    id: string = randomUUID(),
+    { id = randomUUID(), signal }: { id?: string; signal?: AbortSignal } = {},
   ): Promise<InvokeResult> {
     const { served } = target;
     try {
       const validated: RecordValue[] = served.validate(decode(rawInput));
-      const predictions = await served.runtime.predict(validated, { requestId: id });
+      const predictions = await served.runtime.predict(validated, { requestId: id, signal });
       const ids = predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`);
       this.logCall(id, target, protocol, started, 200, rawInput, predictions, null);
       return { id, ids, version: served.version, predictions };
     } catch (err) {
-      const status = err instanceof SlipwayError ? err.status : 500;
-      const error =
-        err instanceof SlipwayError
+      // nginx's 499: nobody is left to answer, and the call's failure is not the model's.
+      const closed = signal?.aborted === true;
+      const status = closed ? 499 : err instanceof SlipwayError ? err.status : 500;
+      const error = closed
+        ? { code: 'client_closed', message: 'the caller closed the connection before the answer' }
+        : err instanceof SlipwayError
           ? { code: err.code, message: err.message }
           : { code: 'internal', message: 'internal error' };
       this.logCall(id, target, protocol, started, status, rawInput, null, error);

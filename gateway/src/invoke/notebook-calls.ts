@@ -73,16 +73,14 @@ export class NotebookCalls {
       callbackUrl,
     });
 
-    const execute = async () => {
+    // A synchronous run belongs to its caller and ends when the caller goes away; an
+    // asynchronous one outlives the request that started it.
+    const execute = async (signal?: AbortSignal) => {
       try {
-        const result = await invoker.predict(
-          target,
-          parameters,
-          (p) => [p],
-          'notebook',
-          started,
+        const result = await invoker.predict(target, parameters, (p) => [p], 'notebook', started, {
           id,
-        );
+          signal,
+        });
         const r = result.predictions[0] as unknown as NotebookResult;
         await runs.finish(id, {
           status: 'succeeded',
@@ -92,8 +90,12 @@ export class NotebookCalls {
         });
         return { version: result.version, ...r };
       } catch (err) {
-        const error =
-          err instanceof SlipwayError
+        const error = signal?.aborted
+          ? {
+              code: 'client_closed',
+              message: 'the caller closed the connection; the run was cancelled',
+            }
+          : err instanceof SlipwayError
             ? { code: err.code, message: err.message }
             : { code: 'internal', message: 'internal error' };
         await runs.finish(id, { status: 'failed', error });
@@ -109,7 +111,7 @@ export class NotebookCalls {
       c.header('Location', statusUrl);
       return c.json({ id, version: target.served.version, status: 'running', statusUrl }, 202);
     }
-    const r = await execute();
+    const r = await execute(c.req.raw.signal);
     c.header('X-Slipway-Version', String(r.version));
     c.header('X-Slipway-Cold-Start', String(r.cold));
     return c.json({ id, version: r.version, outputs: r.outputs, durationMs: r.durationMs });

@@ -57,6 +57,7 @@ export function invokeRoutes({
       },
       'records',
       started,
+      { signal: c.req.raw.signal },
     );
     c.header('X-Slipway-Version', String(result.version));
     return c.json(encodeRecordsResponse({ ...result, single, signature: target.served.signature }));
@@ -74,6 +75,7 @@ export function invokeRoutes({
       (raw) => decodeMlflowRequest(raw, signature, maxBatch),
       'mlflow',
       started,
+      { signal: c.req.raw.signal },
     );
     c.header('X-Slipway-Version', String(result.version));
     return c.json(encodeMlflowResponse({ ...result, signature }));

@@ -73,6 +73,7 @@ export function oipRoutes({ invoker, repo, maxBodyBytes, maxBatch }: OipRoutesDe
       },
       'oip-v2',
       started,
+      { signal: c.req.raw.signal },
     );
     return c.json(
       encodeOipResponse({

@@ -55,7 +55,8 @@ export class MojoRuntime implements ModelRuntime {
 
   /** One `{label, probabilities}` or `{value}` per record, in order. */
   async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
-    await this.load(options.signal);
+    // A load is shared by every caller waiting for it: one caller leaving must not fail it.
+    await this.load();
     const m = this.loaded!;
     if (records.length === 0) return [];
     const deadline = Math.min(

@@ -102,7 +102,8 @@ export class NotebookRuntime implements ModelRuntime {
    * NotebookResult.
    */
   async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
-    await this.load(options.signal);
+    // A load is shared by every caller waiting for it: one caller leaving must not fail it.
+    await this.load();
     const results: NotebookResult[] = [];
     for (const [i, record] of records.entries()) {
       const runId = records.length === 1 ? options.requestId : `${options.requestId}-${i}`;

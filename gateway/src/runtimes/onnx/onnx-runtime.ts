@@ -63,7 +63,8 @@ export class OnnxRuntime implements ModelRuntime {
   async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
     let m = this.loaded;
     if (m) m.running++;
-    else m = await this.loadAndHold(options.signal);
+    // A load is shared by every caller waiting for it: one caller leaving must not fail it.
+    else m = await this.loadAndHold();
     try {
       if (options.deadline !== undefined && Date.now() > options.deadline)
         throw new DeadlineError('the deadline passed before the model ran');

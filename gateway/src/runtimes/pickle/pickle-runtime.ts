@@ -85,7 +85,8 @@ export class PickleRuntime implements ModelRuntime {
 
   /** One answer per record, from one call to the worker for the whole batch. */
   async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
-    await this.load(options.signal);
+    // A load is shared by every caller waiting for it: one caller leaving must not fail it.
+    await this.load();
     const limit = this.limit!;
     await limit.acquire(options.signal);
     try {
