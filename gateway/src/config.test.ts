@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       publicUrl: 'http://127.0.0.1:8787',
       pools: ['cpu'],
       corsOrigins: ['*'],
+      callbackOrigins: ['*'],
     });
     expect(isAbsolute(c.dataDir)).toBe(true);
     expect(c.dataDir).toBe(join(process.cwd(), '.slipway'));
@@ -29,10 +30,13 @@ describe('loadConfig', () => {
     }
   });
 
-  it('reads the CORS origins as a list without trailing slashes', () => {
+  it('reads the CORS and callback origins as lists without trailing slashes', () => {
     const c = loadConfig({
       SLIPWAY_CORS_ORIGINS: 'http://localhost:8888/, https://lab.example.org ',
     });
     expect(c.corsOrigins).toEqual(['http://localhost:8888', 'https://lab.example.org']);
+    expect(
+      loadConfig({ SLIPWAY_CALLBACK_ORIGINS: 'https://hooks.example.com/' }).callbackOrigins,
+    ).toEqual(['https://hooks.example.com']);
   });
 });

@@ -4,6 +4,17 @@ import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
 
 const MiB = 1024 * 1024;
 
+/** A comma-separated list of origins (`scheme://host[:port]`), or `*` for any. */
+const originList = z
+  .string()
+  .default('*')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((o) => o.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  );
+
 const envSchema = z.object({
   SLIPWAY_HOST: z.string().min(1).default('127.0.0.1'),
   SLIPWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -47,15 +58,8 @@ const envSchema = z.object({
   SLIPWAY_PYTHON: z.string().min(1).optional(),
   SLIPWAY_MODEL_MEMORY_MB: z.coerce.number().int().min(128).optional(),
   SLIPWAY_JAVA: z.string().min(1).optional(),
-  SLIPWAY_CORS_ORIGINS: z
-    .string()
-    .default('*')
-    .transform((s) =>
-      s
-        .split(',')
-        .map((o) => o.trim().replace(/\/+$/, ''))
-        .filter(Boolean),
-    ),
+  SLIPWAY_CORS_ORIGINS: originList,
+  SLIPWAY_CALLBACK_ORIGINS: originList,
   SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
   SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().default(500),
   SLIPWAY_LOG_INPUTS: z
@@ -90,6 +94,12 @@ export interface Config {
    * origin gains nothing it could not do with curl.
    */
   corsOrigins: string[];
+  /**
+   * `SLIPWAY_CALLBACK_ORIGINS`: where async notebook runs may POST their result (the
+   * X-Callback-Url header). Default `*`; a shared deployment should list its receivers, since
+   * the gateway would otherwise call any address a caller names from inside its network.
+   */
+  callbackOrigins: string[];
   log: { flushMs: number; batchSize: number; recordInputs: boolean };
 }
 
@@ -125,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelMemoryMb: e.SLIPWAY_MODEL_MEMORY_MB,
     java: e.SLIPWAY_JAVA,
     corsOrigins: e.SLIPWAY_CORS_ORIGINS,
+    callbackOrigins: e.SLIPWAY_CALLBACK_ORIGINS,
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,

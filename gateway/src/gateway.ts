@@ -32,7 +32,7 @@ export type GatewayConfig = Pick<
   | 'python'
   | 'modelMemoryMb'
 > &
-  Partial<Pick<Config, 'corsOrigins' | 'java'>>;
+  Partial<Pick<Config, 'corsOrigins' | 'callbackOrigins' | 'java'>>;
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -121,6 +121,7 @@ export function createGateway(opts: {
     runs,
     publicUrl: config.publicUrl,
     maxBodyBytes: config.maxBodyBytes,
+    callbackOrigins: config.callbackOrigins ?? ['*'],
     reportError: opts.reportError,
   });
   const app = createApp({

@@ -281,8 +281,8 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const workerPid = gw.python.pid!;
     const kernelsBefore = childrenOf(workerPid).length;
     const caller = new AbortController();
-    const pending = gw.app
-      .request('/fn/abandoned', {
+    const pending = Promise.resolve(
+      gw.app.request('/fn/abandoned', {
         method: 'POST',
         body: JSON.stringify({ seconds: 60 }),
         headers: {
@@ -290,8 +290,8 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
           'content-type': 'application/json',
         },
         signal: caller.signal,
-      })
-      .catch((err: unknown) => err);
+      }),
+    ).catch((err: unknown) => err);
     await until('the run to start', async () => {
       const stats = await gw.python.call<{ activeRuns: number }>('stats');
       return stats.activeRuns > 0 ? true : undefined;
@@ -403,6 +403,37 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
       ).toBe(400);
     } finally {
       server.close();
+    }
+  });
+
+  it('refuses a callback to an origin the operator did not list, before any run', async () => {
+    const listed = await startTestGateway({
+      config: { python, callbackOrigins: ['https://hooks.example.com'] },
+    });
+    try {
+      const bytes = await readFile(new URL('typed.ipynb', fixtures));
+      const published = await listed.admin('/api/deployments', {
+        method: 'POST',
+        body: publishForm({ name: 'typed', public: 'true' }, { bytes, filename: 'typed.ipynb' }),
+      });
+      expect(published.status).toBe(201);
+      const res = await listed.app.request('/fn/typed?async=true', {
+        method: 'POST',
+        body: JSON.stringify({ count: 1 }),
+        headers: {
+          'content-type': 'application/json',
+          'x-callback-url': 'http://169.254.169.254/latest/meta-data/',
+        },
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error).toMatchObject({
+        field: 'X-Callback-Url',
+        message: expect.stringContaining('SLIPWAY_CALLBACK_ORIGINS'),
+      });
+      const calls = await (await listed.admin('/api/deployments/typed/invocations')).json();
+      expect(calls.invocations).toEqual([]);
+    } finally {
+      await listed.stop();
     }
   });
 

@@ -11,6 +11,7 @@ import type { Signature } from '../protocol/signature.js';
 import { fromCliString } from '../runtimes/notebook/notebook-signature.js';
 import type { NotebookResult } from '../runtimes/notebook/notebook-runtime.js';
 import type { Invoker, Target } from './invoker.js';
+import { checkCallbackUrl } from './callback-url.js';
 import { readJsonBody } from './read-json-body.js';
 
 export interface NotebookCallsDeps {
@@ -18,6 +19,8 @@ export interface NotebookCallsDeps {
   runs: RunRepository;
   publicUrl: string;
   maxBodyBytes: number;
+  /** Origins X-Callback-Url may name; `*` for any. */
+  callbackOrigins: string[];
   /** Sends callbacks; `fetch` unless a test passes another. */
   fetch?: typeof fetch;
   reportError?: (err: unknown) => void;
@@ -64,7 +67,7 @@ export class NotebookCalls {
     const wantsAsync =
       c.req.query('async') === 'true' || /respond-async/i.test(c.req.header('prefer') ?? '');
     const callbackUrl = c.req.header('x-callback-url');
-    if (callbackUrl !== undefined) checkCallbackUrl(callbackUrl);
+    if (callbackUrl !== undefined) checkCallbackUrl(callbackUrl, this.deps.callbackOrigins);
     await runs.start({
       id,
       deploymentName: target.record.name,
@@ -179,20 +182,3 @@ export class NotebookCalls {
 }
 
 /** Only absolute http(s) URLs are called back. */
-function checkCallbackUrl(url: string): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new InvalidInputError(
-      'X-Callback-Url: expected an absolute http:// or https:// URL',
-      'X-Callback-Url',
-    );
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new InvalidInputError(
-      'X-Callback-Url: expected an absolute http:// or https:// URL',
-      'X-Callback-Url',
-    );
-  }
-}
