@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       pools: ['cpu'],
       corsOrigins: ['*'],
       callbackOrigins: ['*'],
+      jvmHeapMb: 1024,
     });
     expect(isAbsolute(c.dataDir)).toBe(true);
     expect(c.dataDir).toBe(join(process.cwd(), '.slipway'));

@@ -58,6 +58,7 @@ const envSchema = z.object({
   SLIPWAY_PYTHON: z.string().min(1).optional(),
   SLIPWAY_MODEL_MEMORY_MB: z.coerce.number().int().min(128).optional(),
   SLIPWAY_JAVA: z.string().min(1).optional(),
+  SLIPWAY_JVM_HEAP_MB: z.coerce.number().int().min(64).max(1_048_576).default(1024),
   SLIPWAY_CORS_ORIGINS: originList,
   SLIPWAY_CALLBACK_ORIGINS: originList,
   SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
@@ -88,6 +89,8 @@ export interface Config {
   modelMemoryMb?: number;
   /** `SLIPWAY_JAVA`: the `java` that runs the MOJO worker (11+); unset, `java` on the PATH. */
   java?: string;
+  /** `SLIPWAY_JVM_HEAP_MB`: the MOJO worker's heap limit (`-Xmx`), shared by every MOJO. */
+  jvmHeapMb: number;
   /**
    * `SLIPWAY_CORS_ORIGINS`: browser origins allowed to call the API (JupyterLab's, for the
    * extension). Default `*`: every call carries a bearer token, never a cookie, so another
@@ -134,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     python: e.SLIPWAY_PYTHON,
     modelMemoryMb: e.SLIPWAY_MODEL_MEMORY_MB,
     java: e.SLIPWAY_JAVA,
+    jvmHeapMb: e.SLIPWAY_JVM_HEAP_MB,
     corsOrigins: e.SLIPWAY_CORS_ORIGINS,
     callbackOrigins: e.SLIPWAY_CALLBACK_ORIGINS,
     log: {

@@ -32,7 +32,7 @@ export type GatewayConfig = Pick<
   | 'python'
   | 'modelMemoryMb'
 > &
-  Partial<Pick<Config, 'corsOrigins' | 'callbackOrigins' | 'java'>>;
+  Partial<Pick<Config, 'corsOrigins' | 'callbackOrigins' | 'java' | 'jvmHeapMb'>>;
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -75,7 +75,11 @@ export function createGateway(opts: {
     venvRoot: join(config.dataDir, 'python'),
     log: (line) => console.log(line),
   });
-  const jvm = new MojoWorker({ java: config.java, log: (line) => console.log(line) });
+  const jvm = new MojoWorker({
+    java: config.java,
+    javaOptions: [`-Xmx${config.jvmHeapMb ?? 1024}m`],
+    log: (line) => console.log(line),
+  });
   const registry = new RuntimeRegistry(
     (opts.runtimes ?? defaultRuntimes)({
       notebooks: { worker: python, runsDir },

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
@@ -16,8 +17,8 @@ import { publishForm, startTestGateway, type TestGateway } from './support/test-
 /** H2O MOJOs published and called through the gateway, against H2O's in-cluster answers. */
 const java = await javaForTests();
 const slug = (m: string) => m.replace(/_/g, '-');
-// Without the toy runtime that the other suites add: it answers to format "mojo" too.
-const realRuntimes = { runtimes: defaultRuntimes };
+// The built-in runtimes only, and a heap limit to find on the JVM's command line.
+const gatewayOptions = { runtimes: defaultRuntimes, config: { jvmHeapMb: 384 } };
 
 describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`, () => {
   let gw: TestGateway;
@@ -25,7 +26,7 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
   const expected: Record<string, MojoExpected> = {};
 
   beforeAll(async () => {
-    gw = await startTestGateway(realRuntimes);
+    gw = await startTestGateway(gatewayOptions);
     for (const m of MOJO_FIXTURES) {
       expected[m] = await readExpected(m);
       const bytes = await readFile(mojoFixturePath(`${m}.zip`));
@@ -42,6 +43,13 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
   }, 60_000);
   afterAll(async () => {
     await gw?.stop();
+  });
+
+  it('runs the JVM with the configured heap limit', () => {
+    const pid = gw.jvm.supervisor.pid;
+    expect(pid).toBeDefined();
+    const args = execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
+    expect(args).toContain('-Xmx384m');
   });
 
   const call = (m: string, body: unknown) =>
@@ -171,7 +179,10 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
 describe('publishing a MOJO where there is no Java', () => {
   let gw: TestGateway;
   beforeAll(async () => {
-    gw = await startTestGateway({ ...realRuntimes, config: { java: '/nonexistent/bin/java' } });
+    gw = await startTestGateway({
+      runtimes: defaultRuntimes,
+      config: { java: '/nonexistent/bin/java' },
+    });
   });
   afterAll(async () => {
     await gw?.stop();
