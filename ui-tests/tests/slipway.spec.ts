@@ -277,4 +277,36 @@ test('publishes a pickle with pre-processing and prediction snippets and calls i
   });
 });
 
-void galata;
+/** Reads a message from the notification center (toasts are not shown to the test browser). */
+async function notified(page: Page, text: RegExp): Promise<void> {
+  await page.locator('.jp-Notification-Status').click();
+  await expect(page.locator('.jp-Notification-Center')).toContainText(text, { timeout: 20_000 });
+}
+
+test.describe('an unreachable gateway', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'slipway:core': { gatewayUrl: 'http://127.0.0.1:9' },
+    },
+  });
+  test('is named, with how to fix it', async ({ page }) => {
+    await notified(
+      page,
+      /Slipway gateway not reachable at http:\/\/127\.0\.0\.1:9\. Start it with "npm start"/,
+    );
+  });
+});
+
+test.describe('a refused token', () => {
+  test.use({
+    mockSettings: {
+      ...galata.DEFAULT_SETTINGS,
+      'slipway:core': { token: 'sa_wrong-token-0000000000' },
+    },
+  });
+  test('is named, with how to fix it', async ({ page }) => {
+    await notified(page, /The gateway refused the token \(401/);
+    await page.screenshot({ path: `${screenshots}bad-token.png` });
+  });
+});
