@@ -62,6 +62,10 @@ function stopAll(code: number): void {
     children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
   ).then(() => process.exit(code));
 }
+const hints: Record<string, string> = {
+  gateway: `is port ${port} free? SLIPWAY_PORT picks another`,
+  JupyterLab: `is port ${labPort} free? SLIPWAY_LAB_PORT picks another`,
+};
 // Children run in their own process groups: Ctrl-C reaches only this script, which stops
 // them with SIGTERM (a SIGINT would make Jupyter ask "Shutdown this Jupyter server?").
 function start(
@@ -78,7 +82,7 @@ function start(
   });
   child.once('exit', (code, signal) => {
     if (!stopping) {
-      say(`${name} exited (${signal ?? code}); stopping`);
+      say(`${name} exited (${signal ?? code}); stopping${hints[name] ? ` (${hints[name]})` : ''}`);
       stopAll(code || 1);
     }
   });
@@ -94,18 +98,23 @@ start('gateway', process.execPath, [join(root, 'gateway/dist/index.js')], {
   SLIPWAY_PORT: String(port),
   SLIPWAY_PYTHON: env.SLIPWAY_PYTHON ?? python,
 });
-for (let i = 0; ; i++) {
-  try {
-    if ((await fetch(`${gatewayUrl}/api/health`)).ok) break;
-  } catch {
-    // not listening yet
+/** Waits until `url` answers 200; false when it did not within `seconds` or we are stopping. */
+async function answers(url: string, seconds: number): Promise<boolean> {
+  for (let i = 0; i < seconds * 10 && !stopping; i++) {
+    try {
+      if ((await fetch(url)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
-  if (i === 300 || stopping) {
-    say(`the gateway did not answer at ${gatewayUrl}/api/health within 30 s`);
-    stopAll(1);
-    break;
-  }
-  await new Promise((r) => setTimeout(r, 100));
+  return false;
+}
+
+if (!(await answers(`${gatewayUrl}/api/health`, 30))) {
+  if (!stopping) say(`the gateway did not answer at ${gatewayUrl}/api/health within 30 s`);
+  stopAll(1);
+  await new Promise(() => {}); // stopAll exits the process once the children are gone
 }
 
 const labToken = env.SLIPWAY_LAB_TOKEN ?? randomBytes(24).toString('hex');
@@ -115,6 +124,8 @@ const labArgs = [
   'lab',
   '--no-browser',
   `--port=${labPort}`,
+  // The printed URL must be the one it listens on: fail rather than take the next free port.
+  '--ServerApp.port_retries=0',
   `--LabApp.app_settings_dir=${labSettings}`,
 ];
 // Containers and CI run as root, which Jupyter refuses unless told.
@@ -129,8 +140,14 @@ start('JupyterLab', python, labArgs, {
   JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':'),
 });
 
-say(`gateway:    ${gatewayUrl}  (admin token in ${admin.file ?? 'SLIPWAY_ADMIN_TOKEN'})`);
-say(
-  `JupyterLab: http://localhost:${labPort}/lab${args['jupyter-config'] ? '' : `?token=${labToken}`}`,
-);
-say('Ctrl-C stops both');
+// GET /api needs no token: it answers once the server listens.
+if (!(await answers(`http://127.0.0.1:${labPort}/api`, 120))) {
+  if (!stopping) say(`JupyterLab did not answer on port ${labPort} within 120 s`);
+  stopAll(1);
+} else {
+  say(`gateway:    ${gatewayUrl}  (admin token in ${admin.file ?? 'SLIPWAY_ADMIN_TOKEN'})`);
+  say(
+    `JupyterLab: http://localhost:${labPort}/lab${args['jupyter-config'] ? '' : `?token=${labToken}`}`,
+  );
+  say('Ctrl-C stops both');
+}
