@@ -27,4 +27,25 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The data plane and everything under it know no transport: REST routes are thin adapters,
+    // and batch jobs, stream consumers and the end-user form call the same code without HTTP.
+    files: [
+      'gateway/src/{data-plane,codecs,validation,serving,runtimes,monitoring,workers,deployments,db}/**/*.ts',
+    ],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['hono', 'hono/*', '@hono/*'],
+              message: 'transport-free code: decode and encode HTTP in gateway/src/routes/',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

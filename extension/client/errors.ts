@@ -1,17 +1,24 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+
 /**
- * What can go wrong talking to the gateway. Each error knows how to tell the user what to do;
- * the UI shows `userMessage(err)` and never a bare stack.
+ * What can go wrong talking to the gateway. Each error knows how to tell the user what to do,
+ * in the user's language (the bundle it is given); the UI shows `userMessage(err)` and never
+ * a bare stack.
  */
 
 /** The gateway did not answer at all (not started, wrong URL, blocked by the browser). */
 export class GatewayUnreachableError extends Error {
   override name = 'GatewayUnreachableError';
   constructor(
+    trans: TranslationBundle,
     readonly baseUrl: string,
     options?: { cause?: unknown },
   ) {
     super(
-      `Slipway gateway not reachable at ${baseUrl}. Start it with "npm start" in the Slipway folder, or change the gateway URL in Settings → Slipway.`,
+      trans.__(
+        'Slipway gateway not reachable at %1. Start it with "npm start" in the Slipway folder, or change the gateway URL in Settings → Slipway.',
+        baseUrl,
+      ),
       options,
     );
   }
@@ -21,11 +28,16 @@ export class GatewayUnreachableError extends Error {
 export class GatewayAuthError extends Error {
   override name = 'GatewayAuthError';
   constructor(
+    trans: TranslationBundle,
     readonly status: number,
     detail: string,
   ) {
     super(
-      `The gateway refused the token (${status}: ${detail}). Set the admin token (the gateway prints it at first start and keeps it in .slipway/admin-token) in Settings → Slipway → token.`,
+      trans.__(
+        'The gateway refused the token (%1: %2). Set the admin token (the gateway prints it at first start and keeps it in .slipway/admin-token) in Settings → Slipway → token.',
+        status,
+        detail,
+      ),
     );
   }
 }
@@ -34,19 +46,32 @@ export class GatewayAuthError extends Error {
 export class GatewayRequestError extends Error {
   override name = 'GatewayRequestError';
   constructor(
+    trans: TranslationBundle,
     readonly status: number,
     readonly code: string,
     detail: string,
     readonly field?: string,
   ) {
-    super(GatewayRequestError.describe(status, detail, field));
+    super(GatewayRequestError.describe(trans, status, detail, field));
   }
 
-  private static describe(status: number, detail: string, field?: string): string {
-    const where = field ? ` (field "${field}")` : '';
-    if (status === 422) return `The gateway cannot use this file${where}: ${detail}`;
-    if (status === 413) return `Too large for the gateway${where}: ${detail}`;
-    return `${detail}${where}`;
+  // Whole sentences, not fragments glued together, so a translation can reorder them.
+  private static describe(
+    trans: TranslationBundle,
+    status: number,
+    detail: string,
+    field?: string,
+  ): string {
+    if (status === 422)
+      return field
+        ? trans.__('The gateway cannot use this file (field "%1"): %2', field, detail)
+        : trans.__('The gateway cannot use this file: %1', detail);
+    if (status === 413)
+      return field
+        ? trans.__('Too large for the gateway (field "%1"): %2', field, detail)
+        : trans.__('Too large for the gateway: %1', detail);
+    // The detail is the gateway's own message: it is shown as it came.
+    return field ? trans.__('%1 (field "%2")', detail, field) : detail;
   }
 }
 
@@ -54,11 +79,16 @@ export class GatewayRequestError extends Error {
 export class IncompatibleGatewayError extends Error {
   override name = 'IncompatibleGatewayError';
   constructor(
+    trans: TranslationBundle,
     readonly gatewayVersion: string,
     readonly supported: string,
   ) {
     super(
-      `The Slipway gateway is version ${gatewayVersion}, but this extension needs ${supported}. Update the extension and the gateway together (git pull && npm start).`,
+      trans.__(
+        'The Slipway gateway is version %1, but this extension needs %2. Update the extension and the gateway together (git pull && npm start).',
+        gatewayVersion,
+        supported,
+      ),
     );
   }
 }

@@ -1,3 +1,4 @@
+import { nullTranslator } from '@jupyterlab/translation';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -14,6 +15,7 @@ import {
 } from './errors.js';
 
 const BASE = 'http://slipway.test';
+const trans = nullTranslator.load('slipway');
 const iris = new URL('../../gateway/test/fixtures/onnx/classifier_zipmap.onnx', import.meta.url);
 
 describe('GatewayClient against the real gateway app', () => {
@@ -25,7 +27,10 @@ describe('GatewayClient against the real gateway app', () => {
 
   beforeAll(async () => {
     gw = await startTestGateway({ version: '0.1.0' });
-    client = new GatewayClient({ baseUrl: `${BASE}/`, token: ADMIN_TOKEN }, { fetch: viaApp });
+    client = new GatewayClient(
+      { baseUrl: `${BASE}/`, token: ADMIN_TOKEN },
+      { fetch: viaApp, trans },
+    );
   });
   afterAll(() => gw.stop());
 
@@ -36,7 +41,7 @@ describe('GatewayClient against the real gateway app', () => {
   });
 
   it('says how to fix a wrong token', async () => {
-    const bad = new GatewayClient({ baseUrl: BASE, token: 'nope' }, { fetch: viaApp });
+    const bad = new GatewayClient({ baseUrl: BASE, token: 'nope' }, { fetch: viaApp, trans });
     const err = await bad.check().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayAuthError);
     expect((err as Error).message).toMatch(/401.*Settings → Slipway → token/);
@@ -45,7 +50,7 @@ describe('GatewayClient against the real gateway app', () => {
   it('says how to fix an unreachable gateway', async () => {
     const down = new GatewayClient(
       { baseUrl: 'http://127.0.0.1:9', token: ADMIN_TOKEN },
-      { fetch: () => Promise.reject(new TypeError('fetch failed')) },
+      { fetch: () => Promise.reject(new TypeError('fetch failed')), trans },
     );
     const err = await down.deployments().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayUnreachableError);
@@ -58,7 +63,7 @@ describe('GatewayClient against the real gateway app', () => {
     try {
       const c = new GatewayClient(
         { baseUrl: BASE, token: ADMIN_TOKEN },
-        { fetch: (i, init) => Promise.resolve(other.app.request(String(i), init)) },
+        { fetch: (i, init) => Promise.resolve(other.app.request(String(i), init)), trans },
       );
       const err = await c.check().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(IncompatibleGatewayError);
@@ -137,7 +142,10 @@ describe('GatewayClient against the real gateway app', () => {
   it('says when the URL is not a Slipway gateway', async () => {
     const html = new GatewayClient(
       { baseUrl: BASE, token: ADMIN_TOKEN },
-      { fetch: () => Promise.resolve(new Response('<html>proxy</html>', { status: 200 })) },
+      {
+        fetch: () => Promise.resolve(new Response('<html>proxy</html>', { status: 200 })),
+        trans,
+      },
     );
     await expect(html.health()).rejects.toThrow(/did not answer JSON; is it a Slipway gateway/);
   });

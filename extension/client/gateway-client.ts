@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type {
   Deployment,
   DeploymentDetail,
@@ -36,6 +37,14 @@ export interface PublishRequest {
   config?: Record<string, unknown>;
 }
 
+/** How the client talks and in which language its errors speak. */
+export interface GatewayClientOptions {
+  /** Words the errors are written in: the plugin's bundle (`translator.load('slipway')`). */
+  trans: TranslationBundle;
+  fetch?: typeof fetch;
+  upload?: Uploader;
+}
+
 /**
  * The gateway's management API, typed. Every failure is one of the errors in `errors.ts`, so
  * the UI can say what to do. Pure construction: nothing is sent until a method is called.
@@ -43,11 +52,13 @@ export interface PublishRequest {
 export class GatewayClient {
   private readonly fetchImpl: typeof fetch;
   private readonly upload: Uploader;
+  private readonly trans: TranslationBundle;
 
   constructor(
     private connection: GatewayConnection,
-    opts: { fetch?: typeof fetch; upload?: Uploader } = {},
+    opts: GatewayClientOptions,
   ) {
+    this.trans = opts.trans;
     // Bound: a bare window.fetch called as a method of another object throws "Illegal invocation".
     this.fetchImpl = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.upload = opts.upload ?? fetchUploader(this.fetchImpl);
@@ -74,7 +85,7 @@ export class GatewayClient {
   async check(): Promise<Health> {
     const health = await this.health();
     if (!isCompatibleGateway(health.version))
-      throw new IncompatibleGatewayError(health.version, SUPPORTED_GATEWAY);
+      throw new IncompatibleGatewayError(this.trans, health.version, SUPPORTED_GATEWAY);
     await this.pools();
     return health;
   }
@@ -130,7 +141,7 @@ export class GatewayClient {
     try {
       res = await this.upload({ url, body: form, headers: this.authHeaders(), onProgress });
     } catch (err) {
-      throw new GatewayUnreachableError(this.baseUrl, { cause: err });
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
     }
     return this.parse<Deployment>(res.status, res.body);
   }
@@ -154,7 +165,7 @@ export class GatewayClient {
     try {
       res = await this.fetchImpl(`${this.baseUrl}${path}`, { method, headers, body });
     } catch (err) {
-      throw new GatewayUnreachableError(this.baseUrl, { cause: err });
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
     }
     return this.parse<T>(res.status, await res.text());
   }
@@ -171,15 +182,22 @@ export class GatewayClient {
     if (status >= 200 && status < 300) {
       if (data === undefined && text)
         throw new GatewayRequestError(
+          this.trans,
           status,
           'not_json',
-          `${this.baseUrl} did not answer JSON; is it a Slipway gateway?`,
+          this.trans.__('%1 did not answer JSON; is it a Slipway gateway?', this.baseUrl),
         );
       return data as T;
     }
     const error = (data as ErrorBody | undefined)?.error;
-    const detail = error?.message ?? `HTTP ${status} from ${this.baseUrl}`;
-    if (status === 401 || status === 403) throw new GatewayAuthError(status, detail);
-    throw new GatewayRequestError(status, error?.code ?? 'http_error', detail, error?.field);
+    const detail = error?.message ?? this.trans.__('HTTP %1 from %2', status, this.baseUrl);
+    if (status === 401 || status === 403) throw new GatewayAuthError(this.trans, status, detail);
+    throw new GatewayRequestError(
+      this.trans,
+      status,
+      error?.code ?? 'http_error',
+      detail,
+      error?.field,
+    );
   }
 }

@@ -1,3 +1,5 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+
 /** The gateway's rule for deployment names (DESIGN.md: public HTTP contract). */
 export const DEPLOYMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -19,9 +21,11 @@ export function slugFromFilename(filename: string): string {
   return slug || 'model';
 }
 
-/** Why `name` is not a valid deployment name, or null when it is. */
-export function deploymentNameProblem(name: string): string | null {
-  if (!name) return 'A name is required.';
+/** Why `name` is not a valid deployment name, in the user's language, or null when it is. */
+export function deploymentNameProblem(name: string, trans: TranslationBundle): string | null {
+  if (!name) return trans.__('A name is required.');
   if (DEPLOYMENT_NAME.test(name)) return null;
-  return 'Use 1–63 lowercase letters, digits and dashes, starting and ending with a letter or digit.';
+  return trans.__(
+    'Use 1–63 lowercase letters, digits and dashes, starting and ending with a letter or digit.',
+  );
 }

@@ -1,3 +1,4 @@
+import { nullTranslator } from '@jupyterlab/translation';
 import { describe, expect, it } from 'vitest';
 import type { Metrics } from '../../gateway/src/protocol/index.js';
 import { isCompatibleGateway } from '../client/compatibility.js';
@@ -6,6 +7,8 @@ import { DEPLOYMENT_NAME, deploymentNameProblem, slugFromFilename } from './depl
 import { modelFormatOf } from './model-files.js';
 import { chartSeries, formatLatency } from './monitor-model.js';
 import { publishProblems, toPublishRequest } from './publish-options.js';
+
+const trans = nullTranslator.load('slipway');
 
 describe('deployment names', () => {
   it.each([
@@ -20,9 +23,11 @@ describe('deployment names', () => {
   });
 
   it('explains what an invalid name must look like', () => {
-    expect(deploymentNameProblem('ok-name')).toBeNull();
-    expect(deploymentNameProblem('')).toMatch(/required/);
-    expect(deploymentNameProblem('Bad_Name')).toMatch(/lowercase letters, digits and dashes/);
+    expect(deploymentNameProblem('ok-name', trans)).toBeNull();
+    expect(deploymentNameProblem('', trans)).toMatch(/required/);
+    expect(deploymentNameProblem('Bad_Name', trans)).toMatch(
+      /lowercase letters, digits and dashes/,
+    );
   });
 });
 
@@ -89,21 +94,21 @@ describe('publish options', () => {
       },
     );
     expect(req.config).toMatchObject({ signature: { inputs: [{ name: 'text', type: 'string' }] } });
-    expect(publishProblems({ ...base, preprocess: 'def preprocess(r): ...' })).toHaveProperty(
-      'inputs',
+    expect(
+      publishProblems({ ...base, preprocess: 'def preprocess(r): ...' }, trans),
+    ).toHaveProperty('inputs');
+    expect(publishProblems({ ...base, inputs: '{"not": "a list"}' }, trans).inputs).toMatch(
+      /JSON list/,
     );
-    expect(publishProblems({ ...base, inputs: '{"not": "a list"}' }).inputs).toMatch(/JSON list/);
-    expect(publishProblems({ ...base, inputs: 'nope' }).inputs).toMatch(/JSON list/);
+    expect(publishProblems({ ...base, inputs: 'nope' }, trans).inputs).toMatch(/JSON list/);
   });
 
   it('names the fields that cannot be sent', () => {
-    expect(publishProblems({ name: 'ok', pool: 'cpu', public: false })).toEqual({});
-    const problems = publishProblems({
-      name: 'No',
-      pool: 'cpu',
-      public: false,
-      timeoutSeconds: -1,
-    });
+    expect(publishProblems({ name: 'ok', pool: 'cpu', public: false }, trans)).toEqual({});
+    const problems = publishProblems(
+      { name: 'No', pool: 'cpu', public: false, timeoutSeconds: -1 },
+      trans,
+    );
     expect(Object.keys(problems).sort()).toEqual(['name', 'timeoutSeconds']);
   });
 });
@@ -152,9 +157,9 @@ describe('monitor figures', () => {
   });
 
   it('formats latencies for people', () => {
-    expect(formatLatency(null)).toBe('–');
-    expect(formatLatency(0.4211)).toBe('0.42 ms');
-    expect(formatLatency(42.4)).toBe('42 ms');
-    expect(formatLatency(1530)).toBe('1.5 s');
+    expect(formatLatency(null, trans)).toBe('–');
+    expect(formatLatency(0.4211, trans)).toBe('0.42 ms');
+    expect(formatLatency(42.4, trans)).toBe('42 ms');
+    expect(formatLatency(1530, trans)).toBe('1.5 s');
   });
 });

@@ -1,3 +1,4 @@
+import { nullTranslator } from '@jupyterlab/translation';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
 import { GatewayClient } from '../client/gateway-client.js';
 import { MonitorModel } from './monitor-model.js';
 
+const trans = nullTranslator.load('slipway');
 const iris = new URL('../../gateway/test/fixtures/onnx/classifier_zipmap.onnx', import.meta.url);
 
 describe('MonitorModel against the real gateway app', () => {
@@ -18,7 +20,7 @@ describe('MonitorModel against the real gateway app', () => {
     gw = await startTestGateway({ version: '0.1.0' });
     client = new GatewayClient(
       { baseUrl: 'http://slipway.test', token: ADMIN_TOKEN },
-      { fetch: (i, init) => Promise.resolve(gw.app.request(String(i), init)) },
+      { fetch: (i, init) => Promise.resolve(gw.app.request(String(i), init)), trans },
     );
     await client.publish({
       name: 'iris',
@@ -67,6 +69,7 @@ describe('MonitorModel against the real gateway app', () => {
           up
             ? Promise.resolve(gw.app.request(String(i), init))
             : Promise.reject(new TypeError('down')),
+        trans,
       },
     );
     const model = new MonitorModel('iris', flaky);

@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
 import type { DeploymentDetail, Invocation, Metrics } from '../../gateway/src/protocol/index.js';
 import type { GatewayClient } from '../client/gateway-client.js';
@@ -89,10 +90,10 @@ export function chartSeries(metrics: Metrics): ChartSeries {
   };
 }
 
-/** A latency for display: `0.42 ms`, `12 ms`, `1.3 s`, or `–`. */
-export function formatLatency(ms: number | null | undefined): string {
+/** A latency for display: `0.42 ms`, `12 ms`, `1.3 s`, or `–`; the units in the user's words. */
+export function formatLatency(ms: number | null | undefined, trans: TranslationBundle): string {
   if (ms === null || ms === undefined) return '–';
-  if (ms < 10) return `${ms.toFixed(2)} ms`;
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  return `${(ms / 1000).toFixed(1)} s`;
+  if (ms < 10) return trans.__('%1 ms', ms.toFixed(2));
+  if (ms < 1000) return trans.__('%1 ms', Math.round(ms));
+  return trans.__('%1 s', (ms / 1000).toFixed(1));
 }

@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { PublishRequest } from '../client/gateway-client.js';
 import { deploymentNameProblem } from './deployment-name.js';
 
@@ -29,22 +30,25 @@ function parseInputs(text: string | undefined): unknown[] | null | undefined {
   }
 }
 
-/** Problems with the options, by field; empty when they can be sent. */
+/** Problems with the options, by field, in the user's language; empty when they can be sent. */
 export function publishProblems(
   opts: PublishOptions,
+  trans: TranslationBundle,
 ): Partial<Record<keyof PublishOptions, string>> {
   const problems: Partial<Record<keyof PublishOptions, string>> = {};
-  const name = deploymentNameProblem(opts.name);
+  const name = deploymentNameProblem(opts.name, trans);
   if (name) problems.name = name;
   if (
     opts.timeoutSeconds !== undefined &&
     !(opts.timeoutSeconds > 0 && opts.timeoutSeconds <= 86_400)
   )
-    problems.timeoutSeconds = 'A timeout is a number of seconds between 1 and 86400.';
+    problems.timeoutSeconds = trans.__('A timeout is a number of seconds between 1 and 86400.');
   if (parseInputs(opts.inputs) === null)
-    problems.inputs = 'Inputs are a JSON list like [{"name": "text", "type": "string"}].';
+    problems.inputs = trans.__('Inputs are a JSON list like [{"name": "text", "type": "string"}].');
   if (opts.preprocess?.trim() && !opts.inputs?.trim())
-    problems.inputs = 'A pre-processing snippet needs the inputs it takes, as a JSON list.';
+    problems.inputs = trans.__(
+      'A pre-processing snippet needs the inputs it takes, as a JSON list.',
+    );
   return problems;
 }
 

@@ -1,6 +1,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { GatewayClient, type GatewayConnection } from '../client/gateway-client.js';
 import { xhrUploader } from '../client/upload.js';
@@ -20,10 +21,14 @@ function connectionOf(settings: ISettingRegistry.ISettings | null): GatewayConne
 }
 
 /** Checks the gateway and says, once and in words, what is wrong and how to fix it. */
-async function announceGateway(app: JupyterFrontEnd, client: GatewayClient): Promise<void> {
+async function announceGateway(
+  app: JupyterFrontEnd,
+  client: GatewayClient,
+  trans: TranslationBundle,
+): Promise<void> {
   try {
     const health = await client.check();
-    Notification.success(`Slipway gateway ${health.version} at ${client.baseUrl}`, {
+    Notification.success(trans.__('Slipway gateway %1 at %2', health.version, client.baseUrl), {
       autoClose: 3000,
     });
   } catch (err) {
@@ -31,8 +36,12 @@ async function announceGateway(app: JupyterFrontEnd, client: GatewayClient): Pro
       autoClose: false,
       actions: [
         {
-          label: 'Open settings',
-          callback: () => void app.commands.execute('settingeditor:open', { query: 'Slipway' }),
+          label: trans.__('Open settings'),
+          // The settings editor searches the schema's title as translated (context "schema").
+          callback: () =>
+            void app.commands.execute('settingeditor:open', {
+              query: trans._p('schema', 'Slipway'),
+            }),
         },
       ],
     });
@@ -41,13 +50,18 @@ async function announceGateway(app: JupyterFrontEnd, client: GatewayClient): Pro
 
 /** The service behind the `ISlipway` token. */
 class SlipwayService implements ISlipway {
-  readonly client = new GatewayClient(connectionOf(null), { upload: xhrUploader });
+  readonly client: GatewayClient;
   refreshSeconds = 2;
   ready: Promise<void> = Promise.resolve();
   private readonly monitors = new Map<string, MainAreaWidget<MonitorPanel>>();
   private readonly _deploymentsChanged = new Signal<ISlipway, void>(this);
 
-  constructor(private readonly app: JupyterFrontEnd) {}
+  constructor(
+    private readonly app: JupyterFrontEnd,
+    private readonly trans: TranslationBundle,
+  ) {
+    this.client = new GatewayClient(connectionOf(null), { upload: xhrUploader, trans });
+  }
 
   get deploymentsChanged(): ISignal<ISlipway, void> {
     return this._deploymentsChanged;
@@ -64,7 +78,11 @@ class SlipwayService implements ISlipway {
       void open.content.refresh();
       return;
     }
-    const panel = new MonitorPanel(new MonitorModel(name, this.client), this.refreshSeconds);
+    const panel = new MonitorPanel({
+      model: new MonitorModel(name, this.client),
+      trans: this.trans,
+      refreshSeconds: this.refreshSeconds,
+    });
     const widget = new MainAreaWidget({ content: panel });
     widget.id = panel.id;
     widget.title.label = panel.title.label;
@@ -89,7 +107,7 @@ class SlipwayService implements ISlipway {
     apply();
     settings.changed.connect(() => {
       apply();
-      void announceGateway(this.app, this.client);
+      void announceGateway(this.app, this.client, this.trans);
     });
   }
 }
@@ -100,13 +118,18 @@ export const corePlugin: JupyterFrontEndPlugin<ISlipway> = {
   description: 'Connects to the Slipway gateway and opens monitoring panels.',
   autoStart: true,
   provides: ISlipway,
-  optional: [ISettingRegistry],
-  activate: (app: JupyterFrontEnd, registry: ISettingRegistry | null): ISlipway => {
-    const service = new SlipwayService(app);
+  optional: [ISettingRegistry, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    registry: ISettingRegistry | null,
+    translator: ITranslator | null,
+  ): ISlipway => {
+    const trans = (translator ?? nullTranslator).load('slipway');
+    const service = new SlipwayService(app, trans);
     service.ready = (registry ? service.follow(registry) : Promise.resolve()).catch((err) => {
-      Notification.error(`Slipway settings could not be loaded: ${userMessage(err)}`);
+      Notification.error(trans.__('Slipway settings could not be loaded: %1', userMessage(err)));
     });
-    void service.ready.then(() => announceGateway(app, service.client));
+    void service.ready.then(() => announceGateway(app, service.client, trans));
     return service;
   },
 };

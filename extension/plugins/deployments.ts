@@ -5,6 +5,7 @@ import type {
 } from '@jupyterlab/application';
 import { ILayoutRestorer as RestorerToken } from '@jupyterlab/application';
 import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { ISlipway } from '../tokens.js';
 import { DeploymentsPanel } from '../widgets/DeploymentsPanel.js';
@@ -27,14 +28,20 @@ export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Lists Slipway deployments in the left sidebar and opens their monitors.',
   autoStart: true,
   requires: [ISlipway],
-  optional: [RestorerToken, ICommandPalette],
+  optional: [RestorerToken, ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     slipway: ISlipway,
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
+    translator: ITranslator | null,
   ) => {
-    const panel = new DeploymentsPanel(slipway.client, (name) => slipway.openMonitor(name));
+    const trans = (translator ?? nullTranslator).load('slipway');
+    const panel = new DeploymentsPanel({
+      client: slipway.client,
+      openMonitor: (name) => slipway.openMonitor(name),
+      trans,
+    });
     panel.title.icon = slipwayIcon;
     app.shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, panel.id);
@@ -43,26 +50,29 @@ export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIDs.openDeployments, {
-      label: 'Show Slipway Deployments',
-      caption: 'Every deployment with its status, version and URL',
+      label: trans.__('Show Slipway Deployments'),
+      caption: trans.__('Every deployment with its status, version and URL'),
       execute: () => {
         app.shell.activateById(panel.id);
         void panel.refresh();
       },
     });
     app.commands.addCommand(CommandIDs.openMonitor, {
-      label: 'Open Slipway Monitor…',
-      caption: 'Traffic, errors, latency and recent calls of one deployment',
+      label: trans.__('Open Slipway Monitor…'),
+      caption: trans.__('Traffic, errors, latency and recent calls of one deployment'),
       execute: async (args) => {
         let name = args.name as string | undefined;
         if (!name) {
-          const answer = await InputDialog.getText({ title: 'Monitor which deployment?' });
+          const answer = await InputDialog.getText({
+            title: trans.__('Monitor which deployment?'),
+          });
           name = answer.button.accept ? (answer.value ?? '').trim() : '';
         }
         if (name) slipway.openMonitor(name, { ref: args.ref as string | undefined });
       },
     });
-    palette?.addItem({ command: CommandIDs.openDeployments, category: 'Slipway' });
-    palette?.addItem({ command: CommandIDs.openMonitor, category: 'Slipway' });
+    const category = trans.__('Slipway');
+    palette?.addItem({ command: CommandIDs.openDeployments, category });
+    palette?.addItem({ command: CommandIDs.openMonitor, category });
   },
 };

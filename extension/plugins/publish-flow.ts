@@ -1,4 +1,5 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
 import { userMessage } from '../client/errors.js';
 import {
@@ -20,12 +21,12 @@ export interface PublishSource {
   filename: string;
 }
 
-/** Pools offered in the dialog: the gateway's, or `cpu` with the error shown if it did not answer. */
-async function poolNames(slipway: ISlipway): Promise<string[] | null> {
+/** Pools offered in the dialog: the gateway's, or null once the error it gave is shown. */
+async function poolNames(slipway: ISlipway, trans: TranslationBundle): Promise<string[] | null> {
   try {
     return (await slipway.client.pools()).map((p) => p.name);
   } catch (err) {
-    await showErrorMessage('Slipway gateway', userMessage(err));
+    await showErrorMessage(trans.__('Slipway gateway'), userMessage(err));
     return null;
   }
 }
@@ -37,38 +38,40 @@ async function poolNames(slipway: ISlipway): Promise<string[] | null> {
  */
 export async function publishWithDialog(
   slipway: ISlipway,
+  trans: TranslationBundle,
   source: PublishSource,
   initial: PublishOptions,
 ): Promise<Deployment | null> {
   await slipway.ready;
-  const pools = await poolNames(slipway);
+  const pools = await poolNames(slipway, trans);
   if (!pools) return null;
   let options = initial;
   let problems: ReturnType<typeof publishProblems> = {};
   for (;;) {
     const answer = await showDialog({
-      title: `Publish ${source.filename}`,
+      title: trans.__('Publish %1', source.filename),
       body: new PublishForm({
         path: source.path,
         format: source.format,
         pools,
         initial: options,
         problems,
+        trans,
       }),
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Publish' })],
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Publish') })],
       focusNodeSelector: 'input[name="name"]',
     });
     if (!answer.button.accept || !answer.value) return null;
     options = answer.value;
-    problems = publishProblems(options);
+    problems = publishProblems(options, trans);
     if (Object.keys(problems).length === 0) break;
   }
 
-  const result = new PublishResult();
+  const result = new PublishResult(trans);
   void showDialog({
-    title: `Publishing ${options.name}`,
+    title: trans.__('Publishing %1', options.name),
     body: result,
-    buttons: [Dialog.okButton({ label: 'Close' })],
+    buttons: [Dialog.okButton({ label: trans.__('Close') })],
   });
   try {
     const blob = await source.read();

@@ -4,6 +4,7 @@ import { PathExt } from '@jupyterlab/coreutils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import type { Contents } from '@jupyterlab/services';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { fileUploadIcon } from '@jupyterlab/ui-components';
 import { userMessage } from '../client/errors.js';
 import { slugFromFilename } from '../models/deployment-name.js';
@@ -31,19 +32,21 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Publishes notebooks and saved models to the Slipway gateway.',
   autoStart: true,
   requires: [ISlipway, INotebookTracker],
-  optional: [IDefaultFileBrowser, ICommandPalette],
+  optional: [IDefaultFileBrowser, ICommandPalette, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     slipway: ISlipway,
     tracker: INotebookTracker,
     browser: IDefaultFileBrowser | null,
     palette: ICommandPalette | null,
+    translator: ITranslator | null,
   ) => {
+    const trans = (translator ?? nullTranslator).load('slipway');
     const contents = app.serviceManager.contents;
 
     app.commands.addCommand(CommandIDs.publishNotebook, {
-      label: 'Publish',
-      caption: 'Publish this notebook as an HTTP function with Slipway',
+      label: trans.__('Publish'),
+      caption: trans.__('Publish this notebook as an HTTP function with Slipway'),
       icon: (args) => (args.toolbar ? fileUploadIcon : undefined),
       isEnabled: () => tracker.currentWidget !== null,
       execute: async () => {
@@ -53,13 +56,14 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
           // What is published is what is on disk: save first so the two agree.
           await panel.context.save();
         } catch (err) {
-          await showErrorMessage('Save the notebook first', userMessage(err));
+          await showErrorMessage(trans.__('Save the notebook first'), userMessage(err));
           return;
         }
         const path = panel.context.path;
         const filename = PathExt.basename(path);
         const deployment = await publishWithDialog(
           slipway,
+          trans,
           { path, filename, format: 'notebook', read: () => readFile(contents, path) },
           { name: slugFromFilename(filename), pool: 'cpu', public: false },
         );
@@ -72,8 +76,8 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
       return item && item.type !== 'directory' && modelFormatOf(item.path) ? item : undefined;
     };
     app.commands.addCommand(CommandIDs.publishModel, {
-      label: 'Publish Model',
-      caption: 'Publish this saved model (ONNX, PMML, pickle, H2O MOJO) with Slipway',
+      label: trans.__('Publish Model'),
+      caption: trans.__('Publish this saved model (ONNX, PMML, pickle, H2O MOJO) with Slipway'),
       icon: fileUploadIcon,
       isVisible: () => selectedModelFile() !== undefined,
       execute: async (args) => {
@@ -81,20 +85,23 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
         const format = path ? modelFormatOf(path) : null;
         if (!path || !format) {
           await showErrorMessage(
-            'Publish Model',
-            'Select an .onnx, .pmml/.xml, .pkl/.joblib or H2O MOJO .zip file in the file browser.',
+            trans.__('Publish Model'),
+            trans.__(
+              'Select an .onnx, .pmml/.xml, .pkl/.joblib or H2O MOJO .zip file in the file browser.',
+            ),
           );
           return;
         }
         const filename = PathExt.basename(path);
         const deployment = await publishWithDialog(
           slipway,
+          trans,
           { path, filename, format, read: () => readFile(contents, path) },
           { name: slugFromFilename(filename), pool: 'cpu', public: false },
         );
         if (deployment) slipway.openMonitor(deployment.name);
       },
     });
-    palette?.addItem({ command: CommandIDs.publishNotebook, category: 'Slipway' });
+    palette?.addItem({ command: CommandIDs.publishNotebook, category: trans.__('Slipway') });
   },
 };

@@ -1,6 +1,7 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { INotebookTracker } from '@jupyterlab/notebook';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { OUTPUT_TAG, PARAMETERS_TAG, tagsOf, toggleTag } from '../models/cell-tags.js';
 import { showCellTags } from '../widgets/cell-tag-badges.js';
 
@@ -15,8 +16,14 @@ export const tagsPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Tags notebook cells as papermill parameters or Slipway outputs.',
   autoStart: true,
   requires: [INotebookTracker],
-  optional: [ICommandPalette],
-  activate: (app: JupyterFrontEnd, tracker: INotebookTracker, palette: ICommandPalette | null) => {
+  optional: [ICommandPalette, ITranslator],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    palette: ICommandPalette | null,
+    translator: ITranslator | null,
+  ) => {
+    const trans = (translator ?? nullTranslator).load('slipway');
     const activeTags = () => tagsOf(tracker.activeCell?.model.getMetadata('tags'));
     const add = (id: string, tag: string, label: string, caption: string) => {
       app.commands.addCommand(id, {
@@ -33,24 +40,26 @@ export const tagsPlugin: JupyterFrontEndPlugin<void> = {
           app.commands.notifyCommandChanged(id);
         },
       });
-      palette?.addItem({ command: id, category: 'Slipway' });
+      palette?.addItem({ command: id, category: trans.__('Slipway') });
     };
     add(
       CommandIDs.tagParameters,
       PARAMETERS_TAG,
-      'Tag as Parameters',
-      'Toggle the papermill "parameters" tag: this cell holds the defaults a call overrides',
+      trans.__('Tag as Parameters'),
+      trans.__(
+        'Toggle the papermill "parameters" tag: this cell holds the defaults a call overrides',
+      ),
     );
     add(
       CommandIDs.tagOutput,
       OUTPUT_TAG,
-      'Tag as Output',
-      'Toggle the "output" tag: a call returns this cell\'s outputs',
+      trans.__('Tag as Output'),
+      trans.__('Toggle the "output" tag: a call returns this cell\'s outputs'),
     );
     tracker.activeCellChanged.connect(() => {
       app.commands.notifyCommandChanged(CommandIDs.tagParameters);
       app.commands.notifyCommandChanged(CommandIDs.tagOutput);
     });
-    tracker.widgetAdded.connect((_, panel) => showCellTags(panel));
+    tracker.widgetAdded.connect((_, panel) => showCellTags(panel, trans));
   },
 };

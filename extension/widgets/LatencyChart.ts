@@ -1,3 +1,4 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   BarController,
   BarElement,
@@ -35,12 +36,12 @@ export class LatencyChart {
   readonly node: HTMLDivElement;
   private readonly canvas: HTMLCanvasElement;
 
-  constructor() {
+  constructor(private readonly trans: TranslationBundle) {
     this.node = document.createElement('div');
     this.node.className = 'jp-SlipwayMonitor-chart';
     this.canvas = document.createElement('canvas');
     this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', 'Latency percentiles and calls per minute');
+    this.canvas.setAttribute('aria-label', trans.__('Latency percentiles and calls per minute'));
     this.node.append(this.canvas);
   }
 
@@ -64,6 +65,7 @@ export class LatencyChart {
   }
 
   private create(): Chart {
+    const trans = this.trans;
     const c = (v: string, f: string) => themeColor(this.node, v, f);
     const text = c('--jp-ui-font-color1', '#333');
     const grid = c('--jp-border-color2', '#ddd');
@@ -89,11 +91,11 @@ export class LatencyChart {
       data: {
         labels: [],
         datasets: [
-          line('p50 ms', c('--jp-brand-color1', '#1976d2')),
-          line('p95 ms', c('--jp-warn-color1', '#f57c00')),
-          line('p99 ms', c('--jp-error-color1', '#d32f2f')),
-          bar('calls', c('--jp-layout-color3', '#bdbdbd')),
-          bar('errors', c('--jp-error-color2', '#e57373')),
+          line(trans.__('p50 ms'), c('--jp-brand-color1', '#1976d2')),
+          line(trans.__('p95 ms'), c('--jp-warn-color1', '#f57c00')),
+          line(trans.__('p99 ms'), c('--jp-error-color1', '#d32f2f')),
+          bar(trans.__('calls'), c('--jp-layout-color3', '#bdbdbd')),
+          bar(trans.__('errors'), c('--jp-error-color2', '#e57373')),
         ],
       },
       options: {
@@ -107,7 +109,7 @@ export class LatencyChart {
             type: 'linear',
             position: 'left',
             beginAtZero: true,
-            title: { display: true, text: 'latency (ms)', color: text },
+            title: { display: true, text: trans.__('latency (ms)'), color: text },
             ticks: { color: text },
             grid: { color: grid },
           },
@@ -115,7 +117,7 @@ export class LatencyChart {
             type: 'linear',
             position: 'right',
             beginAtZero: true,
-            title: { display: true, text: 'calls / min', color: text },
+            title: { display: true, text: trans.__('calls / min'), color: text },
             ticks: { color: text, precision: 0 },
             grid: { drawOnChartArea: false },
           },

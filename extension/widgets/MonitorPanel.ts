@@ -1,4 +1,5 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
 import { Widget } from '@lumino/widgets';
 import type { Invocation, VersionInfo } from '../../gateway/src/protocol/index.js';
@@ -6,16 +7,28 @@ import { userMessage } from '../client/errors.js';
 import { chartSeries, formatLatency, type MonitorModel } from '../models/monitor-model.js';
 import { el } from './dom.js';
 import { LatencyChart } from './LatencyChart.js';
+import { statusBadge } from './status-badge.js';
+
+/** What a monitoring panel needs. */
+export interface MonitorPanelOptions {
+  model: MonitorModel;
+  /** The words of the panel: the plugin's bundle (`translator.load('slipway')`). */
+  trans: TranslationBundle;
+  /** Seconds between refreshes while the panel is visible. */
+  refreshSeconds?: number;
+}
 
 /**
  * One deployment's monitoring: counts, error rate, latency percentiles over time, recent calls
  * with inputs and outputs, and versions with rollback. Polls the gateway while it is visible.
  */
 export class MonitorPanel extends Widget {
-  private readonly chart = new LatencyChart();
+  readonly model: MonitorModel;
+  private readonly trans: TranslationBundle;
+  private readonly chart: LatencyChart;
   private readonly poll: Poll;
   private readonly header = el('div', { class: 'jp-SlipwayMonitor-header' });
-  private readonly stats = el('div', { class: 'jp-SlipwayMonitor-stats', 'aria-label': 'Totals' });
+  private readonly stats: HTMLDivElement;
   private readonly error = el('p', {
     class: 'jp-SlipwayMonitor-error',
     role: 'alert',
@@ -24,13 +37,14 @@ export class MonitorPanel extends Widget {
   private readonly calls = el('tbody');
   private readonly versions = el('tbody');
 
-  constructor(
-    readonly model: MonitorModel,
-    refreshSeconds = 2,
-  ) {
+  constructor({ model, trans, refreshSeconds = 2 }: MonitorPanelOptions) {
     super();
+    this.model = model;
+    this.trans = trans;
+    this.chart = new LatencyChart(trans);
+    this.stats = el('div', { class: 'jp-SlipwayMonitor-stats', 'aria-label': trans.__('Totals') });
     this.id = `slipway-monitor-${model.name}`;
-    this.title.label = `Monitor: ${model.name}`;
+    this.title.label = trans.__('Monitor: %1', model.name);
     this.title.closable = true;
     this.addClass('jp-SlipwayMonitor');
     const table = (label: string, heads: string[], body: HTMLElement) =>
@@ -49,14 +63,30 @@ export class MonitorPanel extends Widget {
       this.error,
       this.stats,
       this.chart.node,
-      el('h3', {}, ['Recent calls']),
+      el('h3', {}, [trans.__('Recent calls')]),
       table(
-        'Recent calls',
-        ['time', 'version', 'status', 'latency', 'input', 'output'],
+        trans.__('Recent calls'),
+        [
+          trans._p('column', 'time'),
+          trans._p('column', 'version'),
+          trans._p('column', 'status'),
+          trans._p('column', 'latency'),
+          trans._p('column', 'input'),
+          trans._p('column', 'output'),
+        ],
         this.calls,
       ),
-      el('h3', {}, ['Versions']),
-      table('Versions', ['version', 'format', 'published', 'state'], this.versions),
+      el('h3', {}, [trans.__('Versions')]),
+      table(
+        trans.__('Versions'),
+        [
+          trans._p('column', 'version'),
+          trans._p('column', 'format'),
+          trans._p('column', 'published'),
+          trans._p('column', 'state'),
+        ],
+        this.versions,
+      ),
     );
     model.changed.connect(this.render, this);
     this.poll = new Poll({
@@ -81,6 +111,7 @@ export class MonitorPanel extends Widget {
   }
 
   private render(): void {
+    const trans = this.trans;
     const { snapshot, error } = this.model;
     this.error.hidden = !error;
     this.error.textContent = error ?? '';
@@ -88,8 +119,8 @@ export class MonitorPanel extends Widget {
     const { deployment: d, metrics: m, invocations } = snapshot;
     this.header.replaceChildren(
       el('h2', {}, [d.name]),
-      el('span', { class: `jp-SlipwayStatus jp-mod-${d.status}` }, [d.status]),
-      el('span', {}, [` v${d.version} · ${d.format} · ${d.pool} pool · `]),
+      statusBadge(d.status, trans),
+      el('span', {}, [` ${trans.__('v%1 · %2 · %3 pool', d.version, d.format, d.pool)} · `]),
       el('code', {}, [d.invokeUrl]),
     );
     const stat = (label: string, value: string) =>
@@ -98,11 +129,11 @@ export class MonitorPanel extends Widget {
         el('span', { class: 'jp-SlipwayMonitor-statLabel' }, [label]),
       ]);
     this.stats.replaceChildren(
-      stat('requests', String(m.count)),
-      stat('error rate', `${(m.errorRate * 100).toFixed(1)}%`),
-      stat('p50', formatLatency(m.latencyMs.p50)),
-      stat('p95', formatLatency(m.latencyMs.p95)),
-      stat('p99', formatLatency(m.latencyMs.p99)),
+      stat(trans.__('requests'), String(m.count)),
+      stat(trans.__('error rate'), trans.__('%1%', (m.errorRate * 100).toFixed(1))),
+      stat(trans.__('p50'), formatLatency(m.latencyMs.p50, trans)),
+      stat(trans.__('p95'), formatLatency(m.latencyMs.p95, trans)),
+      stat(trans.__('p99'), formatLatency(m.latencyMs.p99, trans)),
     );
     this.chart.update(chartSeries(m));
     this.calls.replaceChildren(...invocations.map((i) => this.callRow(i)));
@@ -116,29 +147,31 @@ export class MonitorPanel extends Widget {
     };
     return el('tr', { class: i.status >= 400 ? 'jp-mod-error' : undefined }, [
       el('td', {}, [new Date(i.time).toLocaleTimeString()]),
-      el('td', {}, [`v${i.version}`]),
+      el('td', {}, [this.trans.__('v%1', i.version)]),
       el('td', {}, [String(i.status)]),
-      el('td', {}, [formatLatency(i.latencyMs)]),
+      el('td', {}, [formatLatency(i.latencyMs, this.trans)]),
       el('td', {}, [json(i.input)]),
+      // The error is the function's own message, recorded by the gateway: shown as it came.
       el('td', {}, [i.error ? i.error.message : json(i.output)]),
     ]);
   }
 
   private versionRow(v: VersionInfo): HTMLTableRowElement {
+    const trans = this.trans;
     const action = v.live
-      ? el('span', {}, ['live'])
+      ? el('span', {}, [trans._p('version state', 'live')])
       : el(
           'button',
           {
             class: 'jp-mod-styled',
             type: 'button',
-            'aria-label': `Roll back to version ${v.version}`,
+            'aria-label': trans.__('Roll back to version %1', v.version),
             onClick: () => void this.rollback(v.version),
           },
-          ['Roll back'],
+          [trans.__('Roll back')],
         );
     return el('tr', { class: v.live ? 'jp-mod-live' : undefined }, [
-      el('td', {}, [`v${v.version}`]),
+      el('td', {}, [trans.__('v%1', v.version)]),
       el('td', {}, [v.format]),
       el('td', {}, [new Date(v.createdAt).toLocaleString()]),
       el('td', {}, [action]),
@@ -146,16 +179,17 @@ export class MonitorPanel extends Widget {
   }
 
   private async rollback(version: number): Promise<void> {
+    const trans = this.trans;
     const answer = await showDialog({
-      title: `Roll back ${this.model.name}?`,
-      body: `Version ${version} becomes live for every caller.`,
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Roll back' })],
+      title: trans.__('Roll back %1?', this.model.name),
+      body: trans.__('Version %1 becomes live for every caller.', version),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Roll back') })],
     });
     if (!answer.button.accept) return;
     try {
       await this.model.rollback(version);
     } catch (err) {
-      await showErrorMessage('Rollback failed', userMessage(err));
+      await showErrorMessage(trans.__('Rollback failed'), userMessage(err));
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Dialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import type { PublishOptions } from '../models/publish-options.js';
 import { el } from './dom.js';
@@ -13,14 +14,17 @@ export interface PublishFormProps {
   initial: PublishOptions;
   /** Problems from a previous attempt, by field, shown beside the fields. */
   problems?: Partial<Record<keyof PublishOptions, string>>;
+  /** The words of the form: the plugin's bundle (`translator.load('slipway')`). */
+  trans: TranslationBundle;
 }
 
-const PREPROCESS_HINT = `def preprocess(records):
-    # records: a list of dicts, one per call record; return the model's input
+// The snippets' placeholders are Python: only their comments are words to translate.
+const preprocessHint = (trans: TranslationBundle) => `def preprocess(records):
+    # ${trans.__("records: a list of dicts, one per call record; return the model's input")}
     import pandas as pd
     return pd.DataFrame(records)`;
-const PREDICT_HINT = `def predict(model, data):
-    # data: what preprocess returned; return one prediction per record
+const predictHint = (trans: TranslationBundle) => `def predict(model, data):
+    # ${trans.__('data: what preprocess returned; return one prediction per record')}
     return model.predict(data).tolist()`;
 
 /** The body of the publish dialog: name, pool, visibility, timeout, and pickle snippets. */
@@ -36,32 +40,32 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
   constructor(props: PublishFormProps) {
     super();
     this.addClass('jp-SlipwayPublishForm');
-    const { initial, problems = {} } = props;
+    const { initial, problems = {}, trans } = props;
     this.name = el('input', {
       type: 'text',
       name: 'name',
       value: initial.name,
-      'aria-label': 'Deployment name',
+      'aria-label': trans.__('Deployment name'),
       spellcheck: 'false',
     });
     this.pool = el(
       'select',
-      { name: 'pool', 'aria-label': 'Pool' },
+      { name: 'pool', 'aria-label': trans.__('Pool') },
       props.pools.map((p) => el('option', { value: p, selected: p === initial.pool }, [p])),
     );
     this.isPublic = el('input', {
       type: 'checkbox',
       name: 'public',
-      'aria-label': 'Public (no invoke key needed)',
+      'aria-label': trans.__('Public (no invoke key needed)'),
       checked: initial.public,
     });
     this.timeout = el('input', {
       type: 'number',
       name: 'timeoutSeconds',
       min: '1',
-      placeholder: 'gateway default',
+      placeholder: trans.__('gateway default'),
       value: initial.timeoutSeconds === undefined ? '' : String(initial.timeoutSeconds),
-      'aria-label': 'Timeout in seconds',
+      'aria-label': trans.__('Timeout in seconds'),
     });
     const row = (label: string, input: HTMLElement, field: keyof PublishOptions, help?: string) =>
       el('label', { class: 'jp-SlipwayPublishForm-row' }, [
@@ -74,10 +78,20 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       ]);
     this.node.append(
       el('p', { class: 'jp-SlipwayPublishForm-path' }, [props.path]),
-      row('Name', this.name, 'name', 'Part of the URL: /fn/<name>. Same name again = new version.'),
-      row('Pool', this.pool, 'pool'),
-      row('Public', this.isPublic, 'public', 'Unchecked: callers need the invoke key.'),
-      row('Timeout (s)', this.timeout, 'timeoutSeconds'),
+      row(
+        trans.__('Name'),
+        this.name,
+        'name',
+        trans.__('Part of the URL: /fn/<name>. Same name again = new version.'),
+      ),
+      row(trans.__('Pool'), this.pool, 'pool'),
+      row(
+        trans.__('Public'),
+        this.isPublic,
+        'public',
+        trans.__('Unchecked: callers need the invoke key.'),
+      ),
+      row(trans.__('Timeout (s)'), this.timeout, 'timeoutSeconds'),
     );
     if (props.format === 'pickle') {
       const code = (
@@ -96,23 +110,39 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         area.value = initial[name] ?? '';
         return area;
       };
-      this.preprocess = code('preprocess', 5, PREPROCESS_HINT, 'Pre-processing snippet');
-      this.predict = code('predict', 4, PREDICT_HINT, 'Prediction snippet');
-      this.inputs = code('inputs', 2, '[{"name": "text", "type": "string"}]', 'Inputs (JSON)');
+      this.preprocess = code(
+        'preprocess',
+        5,
+        preprocessHint(trans),
+        trans.__('Pre-processing snippet'),
+      );
+      this.predict = code('predict', 4, predictHint(trans), trans.__('Prediction snippet'));
+      // A JSON example, not words: it stays as it is in every language.
+      this.inputs = code(
+        'inputs',
+        2,
+        '[{"name": "text", "type": "string"}]',
+        trans.__('Inputs (JSON)'),
+      );
       this.node.append(
         row(
-          'Inputs',
+          trans.__('Inputs'),
           this.inputs,
           'inputs',
-          'JSON; needed with pre-processing, else read from the model.',
+          trans.__('JSON; needed with pre-processing, else read from the model.'),
         ),
         row(
-          'Pre-processing',
+          trans.__('Pre-processing'),
           this.preprocess,
           'preprocess',
-          'Optional Python: preprocess(records).',
+          trans.__('Optional Python: preprocess(records).'),
         ),
-        row('Prediction', this.predict, 'predict', 'Optional Python: predict(model, data).'),
+        row(
+          trans.__('Prediction'),
+          this.predict,
+          'predict',
+          trans.__('Optional Python: predict(model, data).'),
+        ),
       );
     }
   }

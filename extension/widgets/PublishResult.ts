@@ -1,4 +1,5 @@
 import { Clipboard } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
 import { el } from './dom.js';
@@ -8,14 +9,17 @@ import { el } from './dom.js';
  * Lives in a dialog that stays open while the upload runs.
  */
 export class PublishResult extends Widget {
-  private readonly bar = el('progress', { max: '1', value: '0', 'aria-label': 'Upload progress' });
-  private readonly status = el('p', { class: 'jp-SlipwayPublishResult-status', role: 'status' }, [
-    'Uploading…',
-  ]);
+  private readonly bar: HTMLProgressElement;
+  private readonly status: HTMLParagraphElement;
 
-  constructor() {
+  /** @param trans - The words of the result: the plugin's bundle. */
+  constructor(private readonly trans: TranslationBundle) {
     super();
     this.addClass('jp-SlipwayPublishResult');
+    this.bar = el('progress', { max: '1', value: '0', 'aria-label': trans.__('Upload progress') });
+    this.status = el('p', { class: 'jp-SlipwayPublishResult-status', role: 'status' }, [
+      trans.__('Uploading…'),
+    ]);
     this.node.append(this.bar, this.status);
   }
 
@@ -24,27 +28,36 @@ export class PublishResult extends Widget {
     this.bar.value = fraction;
     this.status.textContent =
       fraction < 1
-        ? `Uploading… ${Math.round(fraction * 100)}%`
-        : 'Loading the model on the gateway…';
+        ? this.trans.__('Uploading… %1%', Math.round(fraction * 100))
+        : this.trans.__('Loading the model on the gateway…');
   }
 
   showDeployment(d: Deployment): void {
+    const trans = this.trans;
     this.addClass('jp-mod-done');
     this.bar.remove();
-    this.status.textContent = `Version ${d.version} of ${d.name} is live (${d.format}, ${d.pool} pool).`;
-    const copyable = (label: string, value: string, cls: string, multiline = false) => {
+    this.status.textContent = trans.__(
+      'Version %1 of %2 is live (%3, %4 pool).',
+      d.version,
+      d.name,
+      d.format,
+      d.pool,
+    );
+    const copyable = (
+      label: string,
+      copyLabel: string,
+      value: string,
+      cls: string,
+      multiline = false,
+    ) => {
       const button = el(
         'button',
-        {
-          class: 'jp-mod-styled jp-SlipwayCopy',
-          type: 'button',
-          'aria-label': `Copy ${label.toLowerCase()}`,
-        },
-        ['Copy'],
+        { class: 'jp-mod-styled jp-SlipwayCopy', type: 'button', 'aria-label': copyLabel },
+        [trans.__('Copy')],
       );
       button.addEventListener('click', () => {
         Clipboard.copyToSystem(value);
-        button.textContent = 'Copied';
+        button.textContent = trans.__('Copied');
       });
       const valueNode = multiline
         ? el('pre', { class: cls, 'aria-label': label }, [value])
@@ -55,19 +68,42 @@ export class PublishResult extends Widget {
         button,
       ]);
     };
-    this.node.append(copyable('Invoke URL', d.invokeUrl, 'jp-SlipwayPublishResult-url'));
+    this.node.append(
+      copyable(
+        trans.__('Invoke URL'),
+        trans.__('Copy invoke url'),
+        d.invokeUrl,
+        'jp-SlipwayPublishResult-url',
+      ),
+    );
     if (d.invokeKey)
       this.node.append(
-        copyable('Invoke key', d.invokeKey, 'jp-SlipwayPublishResult-key'),
+        copyable(
+          trans.__('Invoke key'),
+          trans.__('Copy invoke key'),
+          d.invokeKey,
+          'jp-SlipwayPublishResult-key',
+        ),
         el('p', { class: 'jp-SlipwayPublishResult-help' }, [
-          'The key is shown once: keep it. Callers send it as "Authorization: Bearer <key>".',
+          trans.__(
+            'The key is shown once: keep it. Callers send it as "Authorization: Bearer <key>".',
+          ),
         ]),
       );
     else if (d.public)
       this.node.append(
-        el('p', { class: 'jp-SlipwayPublishResult-help' }, ['Public: no key needed.']),
+        el('p', { class: 'jp-SlipwayPublishResult-help' }, [trans.__('Public: no key needed.')]),
       );
-    this.node.append(copyable('curl', d.curl, 'jp-SlipwayPublishResult-curl', true));
+    this.node.append(
+      copyable(
+        trans._p('the command-line tool', 'curl'),
+        trans.__('Copy curl'),
+        d.curl,
+        'jp-SlipwayPublishResult-curl',
+        true,
+      ),
+    );
+    // The gateway's warnings are its own words: shown as they came.
     for (const w of d.warnings ?? [])
       this.node.append(el('p', { class: 'jp-SlipwayPublishResult-warning', role: 'note' }, [w]));
   }
@@ -75,7 +111,7 @@ export class PublishResult extends Widget {
   showError(message: string): void {
     this.addClass('jp-mod-error');
     this.bar.remove();
-    this.status.textContent = 'Not published.';
+    this.status.textContent = this.trans.__('Not published.');
     this.node.append(el('p', { class: 'jp-SlipwayPublishResult-error', role: 'alert' }, [message]));
   }
 }

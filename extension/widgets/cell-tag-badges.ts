@@ -1,12 +1,16 @@
 import type { Cell } from '@jupyterlab/cells';
 import type { NotebookPanel } from '@jupyterlab/notebook';
+import type { TranslationBundle } from '@jupyterlab/translation';
 import { OUTPUT_TAG, PARAMETERS_TAG, tagsOf } from '../models/cell-tags.js';
 
 const SHOWN = [PARAMETERS_TAG, OUTPUT_TAG];
 const BADGES = 'jp-SlipwayCellTags';
 
-/** Shows the `parameters` and `output` tags on each cell of a notebook, kept in sync. */
-export function showCellTags(panel: NotebookPanel): void {
+/**
+ * Shows the `parameters` and `output` tags on each cell of a notebook, kept in sync. The tags
+ * are shown as written in the metadata (papermill reads them there); only the label is words.
+ */
+export function showCellTags(panel: NotebookPanel, trans: TranslationBundle): void {
   const notebook = panel.content;
   const watched = new WeakSet<Cell>();
   const sync = (cell: Cell) => {
@@ -20,7 +24,7 @@ export function showCellTags(panel: NotebookPanel): void {
     if (!badges) {
       badges = document.createElement('div');
       badges.className = BADGES;
-      badges.setAttribute('aria-label', 'Slipway tags');
+      badges.setAttribute('aria-label', trans.__('Slipway tags'));
       cell.node.prepend(badges);
     }
     badges.replaceChildren(

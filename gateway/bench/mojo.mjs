@@ -16,9 +16,10 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { checkJava, ensureJvmWorkerJar } from '../dist/runtimes/mojo/java-env.js';
+import { checkJava, ensureJvmWorkerJar, JAR_BUILD_ARGS } from '../dist/runtimes/mojo/java-env.js';
 import { mojoRuntimeFactory, MojoWorker } from '../dist/runtimes/mojo/index.js';
 import { keepAlivePoster, percentile } from './http-post.mjs';
+import { buildScoringLoop, runScoringLoop } from './mojo/scoring-loop.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -87,23 +88,11 @@ async function loaded(url, headers, seconds = duration) {
   return { rps: result.requests.average, p50: result.latency.p50, p95: result.latency.p97_5 };
 }
 
-// 1. The floor: h2o-genmodel in a plain Java loop, one row per call.
-async function javaLoop(jar) {
+// 1. The floor: h2o-genmodel in a plain Java loop, one row per call (bench/jvm-mojo).
+async function javaLoop(classpath) {
   const rows = join(work, 'records.json');
   await writeFile(rows, JSON.stringify(records));
-  const threads = cpus().length;
-  const p = start('java', [
-    '-cp',
-    jar,
-    'dev.slipway.worker.ScoringLoop',
-    mojo,
-    rows,
-    String(duration),
-    String(threads),
-  ]);
-  const code = await p.exited;
-  if (code !== 0) throw new Error(`ScoringLoop failed:\n${p.out()}`);
-  return JSON.parse(p.out().trim().split('\n').pop());
+  return runScoringLoop(classpath, mojo, rows, duration, cpus().length);
 }
 
 // What a notebook user has without Slipway: H2O's predict through its REST API, one record a call.
@@ -240,9 +229,10 @@ async function slipway() {
 await checkJava('java');
 const loadBefore = loadavg()[0];
 const buildStart = performance.now();
-const jar = await ensureJvmWorkerJar({ log: (l) => console.error(l) });
+await ensureJvmWorkerJar({ log: (l) => console.error(l) });
 const buildSeconds = (performance.now() - buildStart) / 1000;
-const floor = await javaLoop(jar);
+const loop = await buildScoringLoop();
+const floor = await javaLoop(loop.classpath);
 const rest = h2oPython ? await h2oRest() : undefined;
 const hop = await runtimeHop();
 const echo = await honoEcho();
@@ -292,7 +282,7 @@ ${
   ceiling and ${f((100 * gw.cN.rps) / floor.parallelPerSec, 2)} % of the Java loop on ${floor.threads} threads (which does no I/O at all).
 - Publish (cold JVM start, MOJO read, signature): ${f(gw.publishMs)} ms. Invocations logged during the
   runs: ${f(gw.logged)}. Load average (1 min) before and after: ${f(loadBefore, 2)} and ${f(loadAfter, 2)}
-  on ${cpus().length} cores (other work shares this machine; read ratios, not absolutes). Worker jar: ${buildSeconds < 1 ? 'already built' : `built in ${f(buildSeconds, 1)} s`} (\`mvn -q -B package\`).
+  on ${cpus().length} cores (other work shares this machine; read ratios, not absolutes). Worker jar: ${buildSeconds < 1 ? 'already built' : `built in ${f(buildSeconds, 1)} s`} (\`mvn ${JAR_BUILD_ARGS.join(' ')}\`).
 `;
 // Formatted as the repository's Prettier would (RESULTS.md is checked by `npm run lint`).
 await writeSection('mojo', report);

@@ -1,16 +1,15 @@
 import { cors } from 'hono/cors';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
+import type { DataPlane } from './data-plane/index.js';
 import type { DeploymentRepository } from './db/deployment-repository.js';
 import type { InvocationRepository } from './db/invocation-repository.js';
 import type { DatabaseKind } from './db/client.js';
 import type { DeploymentService } from './deployments/deployment-service.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
-import type { Invoker } from './invoke/invoker.js';
-import type { NotebookCalls } from './invoke/notebook-calls.js';
 import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
 import { adminAuth } from './middleware/admin-auth.js';
+import { callId } from './middleware/call-id.js';
 import type { InvocationLog } from './monitoring/invocation-log.js';
 import type { PoolName } from './protocol/deployments.js';
 import { deploymentRoutes } from './routes/deployments.js';
@@ -32,9 +31,8 @@ export interface AppDeps {
   repo: DeploymentRepository;
   invocations: InvocationRepository;
   log: InvocationLog;
-  invoker: Invoker;
-  notebooks: NotebookCalls;
-  runs: Omit<RunRoutesDeps, 'authorize'>;
+  dataPlane: DataPlane;
+  runs: Omit<RunRoutesDeps, 'auth'>;
   /** Browser origins allowed by CORS; `*` for any. */
   corsOrigins: string[];
   /** Where unexpected errors are reported (the gateway log). */
@@ -46,26 +44,34 @@ export function createApp(deps: AppDeps) {
   const { limits, reportError = (err) => console.error(err) } = deps;
   const app = new OpenAPIHono();
 
-  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', callId());
   // Before auth: a browser's preflight carries no token.
   app.use(
     '*',
     cors({
       origin: deps.corsOrigins.includes('*') ? '*' : deps.corsOrigins,
       allowHeaders: ['Authorization', 'Content-Type', 'Prefer', 'X-Callback-Url'],
-      exposeHeaders: ['X-Request-Id', 'X-Slipway-Cold-Start', 'Location'],
+      exposeHeaders: [
+        'X-Request-Id',
+        'X-Slipway-Version',
+        'X-Slipway-Cold-Start',
+        'X-Slipway-Ignored-Fields',
+        'Location',
+      ],
       maxAge: 600,
     }),
   );
 
+  const admin = adminAuth({ token: deps.adminToken });
   app.route('/api/health', healthRoutes({ database: deps.databaseKind, version: deps.version }));
   app.use('/api/openapi.json', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
   app.use('/api/docs', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
-  app.use('/api/deployments/*', adminAuth({ token: deps.adminToken }));
-  app.use('/api/deployments', adminAuth({ token: deps.adminToken }));
-  app.use('/api/pools', adminAuth({ token: deps.adminToken }));
+  app.use('/api/deployments/*', admin);
+  app.use('/api/deployments', admin);
+  app.use('/api/pools', admin);
 
-  app.route('/api/deployments/:name/runs', runRoutes({ ...deps.runs, authorize: async () => {} }));
+  // The runs routes check the admin token themselves, also if mounted elsewhere.
+  app.route('/api/deployments/:name/runs', runRoutes({ ...deps.runs, auth: admin }));
   app.route(
     '/api/deployments',
     deploymentRoutes({
@@ -89,8 +95,7 @@ export function createApp(deps: AppDeps) {
   app.route(
     '/fn',
     invokeRoutes({
-      invoker: deps.invoker,
-      notebooks: deps.notebooks,
+      dataPlane: deps.dataPlane,
       runs: deps.runs,
       maxBodyBytes: limits.maxBodyBytes,
       maxBatch: limits.maxBatch,
@@ -99,8 +104,7 @@ export function createApp(deps: AppDeps) {
   app.route(
     '/v2/models',
     oipRoutes({
-      invoker: deps.invoker,
-      repo: deps.repo,
+      dataPlane: deps.dataPlane,
       maxBodyBytes: limits.maxBodyBytes,
       maxBatch: limits.maxBatch,
     }),

@@ -120,6 +120,33 @@ export function toErrorResponse(err: unknown): { status: ErrorStatus; body: Erro
   };
 }
 
+/** nginx's 499: the caller closed the connection before the answer. */
+export const CLIENT_CLOSED = 499;
+
+/** How a failed call is recorded (invocation log, run record): a status and what went wrong. */
+export interface CallFailure {
+  status: ErrorStatus | typeof CLIENT_CLOSED;
+  error: { code: string; message: string };
+}
+
+/**
+ * What a failed call is recorded as: what `toErrorResponse` answers, except that a call whose
+ * caller went away (`signal` aborted) is a 499 — nobody is left to answer, and the failure is
+ * not the model's.
+ */
+export function describeFailure(err: unknown, signal?: AbortSignal): CallFailure {
+  if (signal?.aborted)
+    return {
+      status: CLIENT_CLOSED,
+      error: {
+        code: 'client_closed',
+        message: 'the caller closed the connection before the answer',
+      },
+    };
+  const { status, body } = toErrorResponse(err);
+  return { status, error: { code: body.error.code, message: body.error.message } };
+}
+
 /** 500: a notebook cell raised; the message names the cell, the exception and its message. */
 export class NotebookFailedError extends SlipwayError {
   constructor(

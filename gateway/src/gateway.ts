@@ -7,10 +7,9 @@ import type { Database } from './db/client.js';
 import { DeploymentRepository } from './db/deployment-repository.js';
 import { InvocationRepository } from './db/invocation-repository.js';
 import { DeploymentService } from './deployments/deployment-service.js';
-import { Invoker } from './invoke/invoker.js';
+import { DataPlane, NotebookRuns } from './data-plane/index.js';
 import { InvocationLog } from './monitoring/invocation-log.js';
 import { RunRepository } from './db/run-repository.js';
-import { NotebookCalls } from './invoke/notebook-calls.js';
 import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtimes.js';
 import { RuntimeRegistry } from './runtimes/registry.js';
 import type { RuntimeFactory } from './runtimes/types.js';
@@ -37,6 +36,8 @@ export type GatewayConfig = Pick<
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
   app: App;
+  /** Every call of a deployment, without HTTP (batch jobs, streams and tests call it too). */
+  dataPlane: DataPlane;
   deployments: DeploymentService;
   log: InvocationLog;
   host: ModelHost;
@@ -112,19 +113,16 @@ export function createGateway(opts: {
     runsDir,
     pools: config.pools,
   });
-  const invoker = new Invoker({
+  const dataPlane = new DataPlane({
     catalog,
     repo,
     host,
     log,
+    runs: new NotebookRuns({ runs, publicUrl: config.publicUrl, reportError: opts.reportError }),
     adminToken: opts.adminToken,
-    recordInputs: config.log.recordInputs,
-  });
-  const notebooks = new NotebookCalls({
-    invoker,
-    runs,
     publicUrl: config.publicUrl,
-    maxBodyBytes: config.maxBodyBytes,
+    maxBatch: config.maxBatch,
+    recordInputs: config.log.recordInputs,
     callbackOrigins: config.callbackOrigins ?? ['*'],
     reportError: opts.reportError,
   });
@@ -144,13 +142,13 @@ export function createGateway(opts: {
     repo,
     invocations,
     log,
-    invoker,
-    notebooks,
+    dataPlane,
     runs: { runs, runsDir, publicUrl: config.publicUrl },
     reportError: opts.reportError,
   });
   return {
     app,
+    dataPlane,
     deployments,
     log,
     host,

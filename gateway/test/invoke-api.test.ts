@@ -108,7 +108,6 @@ describe('POST /fn/:name', () => {
     ['[]', 400, 'invalid_input'],
     ['{"a":1}', 400, 'invalid_input'],
     ['{"a":1,"b":"2"}', 400, 'invalid_input'],
-    ['{"a":1,"b":2,"c":3}', 400, 'invalid_input'],
   ])('refuses body %s with %i %s', async (body, status, code) => {
     const res = await post('/fn/sum', body);
     expect(res.status).toBe(status);
@@ -123,8 +122,67 @@ describe('POST /fn/:name', () => {
     expect(wrong.error.field).toContain('b');
     expect(wrong.error.field).toContain('1');
     expect(wrong.error.message).toMatch(/float64/);
-    const unknown = await (await post('/fn/sum', '{"a":1,"b":2,"c":3}')).json();
-    expect(unknown.error.field).toBe('c');
+    // A misspelt required field is still a 400 naming the missing one.
+    const misspelt = await (await post('/fn/sum', '{"a":1,"bb":2}')).json();
+    expect(misspelt.error.field).toBe('b');
+  });
+
+  it('drops fields the model does not take, says which in a header, and counts them', async () => {
+    const res = await post('/fn/sum', '[{"id":7,"a":1,"b":2,"label":3},{"a":2,"b":2,"id":8}]');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-slipway-ignored-fields')).toBe('id, label');
+    expect((await res.json()).predictions).toEqual([3, 4]);
+    const clean = await post('/fn/sum', '{"a":1,"b":2}');
+    expect(clean.headers.get('x-slipway-ignored-fields')).toBeNull();
+    await post('/fn/sum', '{"a":1,"b":2,"id":9}');
+    const { invocations } = await (await gw.admin('/api/deployments/sum/invocations')).json();
+    expect(invocations.map((i: { ignoredFields: unknown }) => i.ignoredFields)).toEqual([
+      ['id'],
+      null,
+      ['id', 'label'],
+    ]);
+    const m = await (await gw.admin('/api/deployments/sum/metrics')).json();
+    expect(m.ignoredFields).toEqual([
+      { name: 'id', calls: 2 },
+      { name: 'label', calls: 1 },
+    ]);
+  });
+
+  it('refuses unknown fields with 400 when the deployment says unknownFields: reject', async () => {
+    await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm(
+        { name: 'strict', public: 'true', config: '{"unknownFields":"reject"}' },
+        { bytes: JSON.stringify({ toy: 'sum' }), filename: 'm.toy.json' },
+      ),
+    });
+    const res = await post('/fn/strict', '{"a":1,"b":2,"c":3}');
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toMatchObject({
+      field: 'c',
+      message: 'unknown field c; expected one of a, b',
+    });
+    const bad = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm(
+        { name: 'typo', config: '{"unknownFields":"drop"}' },
+        { bytes: JSON.stringify({ toy: 'sum' }), filename: 'm.toy.json' },
+      ),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.field).toBe('config.unknownFields');
+  });
+
+  it('answers with one id per call: the X-Request-Id is the prediction id', async () => {
+    const one = await post('/fn/sum', '{"a":1,"b":2}', { 'x-request-id': 'client-chosen' });
+    const id = one.headers.get('x-request-id');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await one.json()).id).toBe(id);
+    const many = await post('/fn/sum', '[{"a":1,"b":2},{"a":1,"b":3}]');
+    const batchId = many.headers.get('x-request-id');
+    expect((await many.json()).ids).toEqual([`${batchId}:0`, `${batchId}:1`]);
+    const { invocations } = await (await gw.admin('/api/deployments/sum/invocations')).json();
+    expect(invocations.map((i: { id: string }) => i.id).sort()).toEqual([id, batchId].sort());
   });
 
   it('refuses bytes that are not UTF-8', async () => {

@@ -430,8 +430,11 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
         field: 'X-Callback-Url',
         message: expect.stringContaining('SLIPWAY_CALLBACK_ORIGINS'),
       });
+      // The refusal is logged like any refused call, and no run was made for it.
+      const id = res.headers.get('x-request-id');
       const calls = await (await listed.admin('/api/deployments/typed/invocations')).json();
-      expect(calls.invocations).toEqual([]);
+      expect(calls.invocations).toMatchObject([{ id, status: 400 }]);
+      expect((await listed.admin(`/api/deployments/typed/runs/${id}`)).status).toBe(404);
     } finally {
       await listed.stop();
     }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Invocation, Metrics, MetricsPoint } from '../protocol/deployments.js';
 import type { Db } from './client.js';
 import { invocations } from './schema.js';
@@ -36,6 +36,7 @@ export class InvocationRepository {
       input: r.input,
       output: r.output,
       error: r.error ?? null,
+      ignoredFields: r.ignoredFields ?? null,
     }));
   }
 
@@ -73,6 +74,14 @@ export class InvocationRepository {
       .where(where)
       .groupBy(minute)
       .orderBy(minute);
+    const field = sql<string>`jsonb_array_elements_text(${invocations.ignoredFields})`;
+    const ignored = await this.db
+      .select({ name: field, calls: sql<number>`count(*)::int` })
+      .from(invocations)
+      .where(and(where, isNotNull(invocations.ignoredFields)))
+      .groupBy(field)
+      .orderBy(desc(sql`count(*)`), field)
+      .limit(50);
     const count = Number(total?.count ?? 0);
     const errors = Number(total?.errors ?? 0);
     const series: MetricsPoint[] = rows.map((r) => ({
@@ -98,6 +107,7 @@ export class InvocationRepository {
         p99: num(total?.p99),
         mean: num(total?.mean),
       },
+      ignoredFields: ignored.map((r) => ({ name: r.name, calls: Number(r.calls) })),
       series,
     };
   }

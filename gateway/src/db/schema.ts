@@ -83,6 +83,8 @@ export const invocations = pgTable(
     input: jsonb('input'),
     output: jsonb('output'),
     error: jsonb('error').$type<{ code: string; message: string } | null>(),
+    /** Fields the call's records carried that the model does not take (dropped); null if none. */
+    ignoredFields: jsonb('ignored_fields').$type<string[] | null>(),
   },
   (t) => [index('invocations_deployment_time_idx').on(t.deploymentName, t.time)],
 );

@@ -19,7 +19,8 @@ import {
   type PoolName,
 } from '../protocol/deployments.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
-import type { ModelRuntime } from '../runtimes/types.js';
+import type { Runtime } from '../runtimes/types.js';
+import { servingOptions } from '../serving/serving-options.js';
 import type { ModelHost } from '../serving/model-host.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
@@ -72,14 +73,19 @@ export class DeploymentService {
           );
     }
     const artifact = await store.put(input.bytes, input.filename);
-    let runtime: ModelRuntime | undefined;
+    let runtime: Runtime | undefined;
     try {
       // Inside the try: a runtime may reject its config as it is constructed, and the stored
       // file must still go.
-      runtime = factory.create(
-        { name: input.name, version: 0, artifact, pool: input.pool, config: input.config },
-        {},
-      );
+      runtime = factory.create({
+        name: input.name,
+        version: 0,
+        artifact,
+        pool: input.pool,
+        config: input.config,
+      });
+      // The shared options are checked before the file is loaded, so a typo costs no load.
+      servingOptions(input.config, runtime.kind);
       await runtime.load();
       const signature = runtime.signature();
       const invokeKey = newToken('sk');

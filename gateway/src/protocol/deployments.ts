@@ -54,6 +54,8 @@ export interface Invocation {
   input: unknown;
   output: unknown;
   error: { code: string; message: string } | null;
+  /** Fields the call's records carried that the model does not take (dropped); null if none. */
+  ignoredFields: string[] | null;
 }
 
 /** Aggregates for a deployment over a window. */
@@ -68,6 +70,11 @@ export interface Metrics {
   serverErrors: number;
   errorRate: number;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
+  /**
+   * Fields callers sent that the model does not take, with how many calls carried each (most
+   * first): an id or label column, or a misspelt name the model never sees.
+   */
+  ignoredFields: { name: string; calls: number }[];
   series: MetricsPoint[];
 }
 

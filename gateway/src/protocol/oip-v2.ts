@@ -53,7 +53,7 @@ export interface OipInferenceRequest {
 
 /** Slipway's parameters on an inference response. */
 export interface OipResponseParameters {
-  /** One id per batch row, in order: send ground truth to `/fn/{name}/feedback` with them. */
+  /** One id per batch row, in order: the prediction ids (the call's id, `<id>:<i>` in a batch). */
   prediction_ids: string[];
   [key: string]: unknown;
 }

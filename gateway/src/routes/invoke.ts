@@ -1,84 +1,65 @@
-import { Hono } from 'hono';
-import {
-  decodeMlflowRequest,
-  decodeRecordsBody,
-  encodeMlflowResponse,
-  encodeRecordsResponse,
-} from '../invoke/codecs/index.js';
-import type { Invoker } from '../invoke/invoker.js';
-import type { NotebookCalls } from '../invoke/notebook-calls.js';
-import { readJsonBody } from '../invoke/read-json-body.js';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { encodeMlflowResponse, encodeRecordsResponse, mlflowCodec } from '../codecs/index.js';
+import type { DataPlane } from '../data-plane/index.js';
+import type { CallEnv } from '../middleware/call-id.js';
+import { callerOf, readParameters, setIgnoredFields } from './call-context.js';
+import { readJsonBody } from './read-json-body.js';
 import { runRoutes, type RunRoutesDeps } from './runs.js';
 
 export interface InvokeRoutesDeps {
-  invoker: Invoker;
-  notebooks: NotebookCalls;
-  runs: Omit<RunRoutesDeps, 'authorize'>;
+  dataPlane: DataPlane;
+  runs: Omit<RunRoutesDeps, 'auth'>;
   maxBodyBytes: number;
   maxBatch: number;
 }
 
-/** `/fn/:name`: the records API and the MLflow scoring formats. */
-export function invokeRoutes({
-  invoker,
-  notebooks,
-  runs,
-  maxBodyBytes,
-  maxBatch,
-}: InvokeRoutesDeps) {
-  const app = new Hono();
+/**
+ * `/fn/:name`: the records API (or a notebook's parameters) and the MLflow scoring formats.
+ * Each route reads the transport, makes one data-plane call, and encodes its result.
+ */
+export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: InvokeRoutesDeps) {
+  const app = new Hono<CallEnv>();
+  const mlflow = mlflowCodec(maxBatch);
 
   // Run status and executed notebooks, with the deployment's invoke key (for async callers).
-  app.route(
-    '/:name/runs',
-    runRoutes({
-      ...runs,
-      authorize: (c) =>
-        invoker
-          .authorize(c.req.param('name')!, c.req.header('authorization'))
-          .then(() => undefined),
-    }),
-  );
+  const invokeKey: MiddlewareHandler<CallEnv> = async (c, next) => {
+    const { name, token } = callerOf(c);
+    await dataPlane.authorize(name, token);
+    await next();
+  };
+  app.route('/:name/runs', runRoutes({ ...runs, auth: invokeKey }));
 
   app.post('/:name', async (c) => {
-    const started = performance.now();
-    const record = await invoker.authorize(c.req.param('name'), c.req.header('authorization'));
-    const target = await invoker.target(record);
-    if (target.served.runtime.format === 'notebook') return notebooks.handle(c, target, started);
-    const body = await readJsonBody(c, maxBodyBytes);
-    let single = false;
-    const result = await invoker.predict(
-      target,
-      body,
-      (raw) => {
-        const decoded = decodeRecordsBody(raw, maxBatch);
-        single = decoded.single;
-        return decoded.records;
-      },
-      'records',
-      started,
-      { signal: c.req.raw.signal },
-    );
+    const result = await dataPlane.invoke({
+      ...callerOf(c),
+      records: () => readJsonBody(c, maxBodyBytes),
+      parameters: () => readParameters(c, maxBodyBytes),
+      async: c.req.query('async') === 'true' || /respond-async/i.test(c.req.header('prefer') ?? ''),
+      callbackUrl: c.req.header('x-callback-url'),
+    });
     c.header('X-Slipway-Version', String(result.version));
-    return c.json(encodeRecordsResponse({ ...result, single, signature: target.served.signature }));
+    setIgnoredFields(c, result.ignoredFields);
+    if (result.kind === 'predictions')
+      return c.json(encodeRecordsResponse({ ...result, single: result.meta.single }));
+    if (result.status === 'running') {
+      c.header('Location', result.statusUrl);
+      const { id, version, status, statusUrl } = result;
+      return c.json({ id, version, status, statusUrl }, 202);
+    }
+    c.header('X-Slipway-Cold-Start', String(result.cold));
+    const { id, version, outputs, durationMs } = result;
+    return c.json({ id, version, outputs, durationMs });
   });
 
   app.post('/:name/invocations', async (c) => {
-    const started = performance.now();
-    const record = await invoker.authorize(c.req.param('name'), c.req.header('authorization'));
-    const target = await invoker.target(record);
-    const body = await readJsonBody(c, maxBodyBytes);
-    const signature = target.served.signature;
-    const result = await invoker.predict(
-      target,
-      body,
-      (raw) => decodeMlflowRequest(raw, signature, maxBatch),
-      'mlflow',
-      started,
-      { signal: c.req.raw.signal },
-    );
+    const result = await dataPlane.infer({
+      ...callerOf(c),
+      codec: mlflow,
+      body: () => readJsonBody(c, maxBodyBytes),
+    });
     c.header('X-Slipway-Version', String(result.version));
-    return c.json(encodeMlflowResponse({ ...result, signature }));
+    setIgnoredFields(c, result.ignoredFields);
+    return c.json(encodeMlflowResponse(result));
   });
 
   return app;

@@ -1,22 +1,22 @@
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { presentRun } from '../data-plane/index.js';
 import type { RunRepository } from '../db/run-repository.js';
 import { NotFoundError } from '../errors.js';
-import { presentRun } from '../invoke/notebook-calls.js';
 import { readExecutedNotebook } from '../runtimes/notebook/notebook-runtime.js';
 
 export interface RunRoutesDeps {
   runs: RunRepository;
   runsDir: string;
   publicUrl: string;
-  /** Checks the caller may see this deployment's runs (admin token, or its invoke key). */
-  authorize: (c: Context) => Promise<void>;
+  /** Checks the caller may see this deployment's runs: the admin token, or its invoke key. */
+  auth: MiddlewareHandler;
 }
 
 /** `.../:name/runs/:id` (status and outputs) and `.../:name/runs/:id/notebook` (the executed .ipynb). */
-export function runRoutes({ runs, runsDir, publicUrl, authorize }: RunRoutesDeps) {
+export function runRoutes({ runs, runsDir, publicUrl, auth }: RunRoutesDeps) {
   const app = new Hono();
+  app.use('*', auth);
   const find = async (c: Context) => {
-    await authorize(c);
     const name = c.req.param('name')!;
     const id = c.req.param('id')!;
     const row = /^[0-9a-f-]{36}$/.test(id) ? await runs.get(name, id) : undefined;

@@ -88,6 +88,7 @@ export const InvocationSchema = z
     input: z.unknown(),
     output: z.unknown(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    ignoredFields: z.array(z.string()).nullable(),
   })
   .openapi('Invocation');
 
@@ -107,6 +108,7 @@ export const MetricsSchema = z
     serverErrors: z.number().int(),
     errorRate: z.number(),
     latencyMs: z.object({ ...percentiles, mean: z.number().nullable() }),
+    ignoredFields: z.array(z.object({ name: z.string(), calls: z.number().int() })),
     series: z.array(
       z.object({
         minute: z.string(),

@@ -21,43 +21,72 @@ export interface RuntimeSpec {
   config: Record<string, unknown>;
 }
 
-/** Services a runtime may use; pure values, no globals. */
-export interface RuntimeContext {
-  /** Pool the runtime runs on, with its devices (e.g. `cuda` on the gpu pool). */
-  executionProviders?: string[];
-}
-
 /** Per-call options. */
-export interface PredictOptions {
+export interface CallOptions {
+  /** The call's id: the prediction id, and the run id of a notebook run. */
   requestId: string;
-  /** Epoch ms after which the call should give up. */
+  /** Epoch ms after which the call gives up with a `DeadlineError` (504). */
   deadline?: number;
+  /** Aborts when the caller goes away: queued or running work is dropped. */
   signal?: AbortSignal;
 }
 
 /** One prediction per record, JSON-serialisable. */
 export type Prediction = unknown;
 
-/**
- * A loaded model. `load` and `unload` are idempotent. Records reaching `predict` have already
- * been validated against `signature()`.
- */
-export interface ModelRuntime {
+/** What every runtime shares: a lifecycle and a signature. */
+interface RuntimeLifecycle {
   readonly format: Format;
   /** Throws `UnusableArtifactError` (422) naming the reason when the artifact cannot serve. */
   load(signal?: AbortSignal): Promise<void>;
   /** Only valid after `load`. */
   signature(): Signature;
-  predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]>;
   unload(): Promise<void>;
   /** Things the publisher should know (e.g. "no parameters cell"); only valid after `load`. */
   warnings?(): string[];
 }
 
-/** Knows one format: recognises its files and makes runtimes for them. */
-export interface RuntimeFactory {
+/**
+ * A loaded model: records in, one prediction per record out. `load` and `unload` are
+ * idempotent. Records reaching `predict` have already been validated against `signature()`.
+ */
+export interface ModelRuntime extends RuntimeLifecycle {
+  readonly kind: 'model';
+  predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]>;
+}
+
+/** What one run of a notebook produced. */
+export interface NotebookRun {
+  /** Outputs of the cells tagged `output` (else the last code cell): JSON, text or data URLs. */
+  outputs: unknown[];
+  /** Time the run took in the worker, kernel hand-over and cells. */
+  durationMs: number;
+  /** True when the run waited for a start: of the worker (it was stopped) or of a kernel. */
+  cold: boolean;
+}
+
+/**
+ * A parameterised notebook: one set of parameters in, one run out, its executed notebook kept
+ * under the run's id (`options.requestId`). Parameters reaching `run` have been validated
+ * against `signature()`, whose inputs are the notebook's parameters.
+ */
+export interface NotebookRuntime extends RuntimeLifecycle {
+  readonly kind: 'notebook';
+  run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun>;
+}
+
+/** Any runtime; `kind` tells what it can do. */
+export type Runtime = ModelRuntime | NotebookRuntime;
+
+/** What a runtime can do: score records, or run a notebook. */
+export type RuntimeKind = Runtime['kind'];
+
+/** Knows one format: recognises its files and makes runtimes (of kind `R`) for them. */
+export interface RuntimeFactory<R extends Runtime = Runtime> {
   readonly format: Format;
+  /** What its runtimes do, known before one is loaded. */
+  readonly kind: R['kind'];
   /** True when the first bytes / file name look like this format. */
   detect(file: { head: Uint8Array; filename?: string }): boolean;
-  create(spec: RuntimeSpec, ctx: RuntimeContext): ModelRuntime;
+  create(spec: RuntimeSpec): R;
 }

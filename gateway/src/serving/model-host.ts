@@ -1,19 +1,21 @@
 import type { VersionRecord } from '../db/deployment-repository.js';
 import { NotReadyError, SlipwayError, UnusableArtifactError } from '../errors.js';
-import { compileValidator } from '../invoke/validate-records.js';
-import type { DeploymentStatus, PoolName } from '../protocol/deployments.js';
-import type { RecordValue, Signature } from '../protocol/signature.js';
+import type { DeploymentStatus, Format, PoolName } from '../protocol/deployments.js';
+import type { Signature } from '../protocol/signature.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
-import type { ModelRuntime, RuntimeContext } from '../runtimes/types.js';
+import type { Runtime, RuntimeKind } from '../runtimes/types.js';
+import { compileValidator, type RecordValidator } from '../validation/validate-records.js';
+import { servingOptions, type ServingOptions } from './serving-options.js';
 
-/** A version ready to answer: its runtime and its compiled input validator. */
+/** A version ready to answer: its runtime, its compiled input validator and its options. */
 export interface Served {
   name: string;
   version: number;
-  runtime: ModelRuntime;
+  runtime: Runtime;
   signature: Signature;
-  validate: (records: unknown[], path?: string) => RecordValue[];
+  validate: RecordValidator;
+  options: ServingOptions;
 }
 
 interface Slot {
@@ -36,8 +38,12 @@ export class ModelHost {
   constructor(
     private readonly registry: RuntimeRegistry,
     private readonly store: ArtifactStore,
-    private readonly contextFor: (pool: PoolName) => RuntimeContext = () => ({}),
   ) {}
+
+  /** What a format's runtimes do, before one is loaded; undefined for a format not served. */
+  kindOf(format: string): RuntimeKind | undefined {
+    return this.registry.get(format as Format)?.kind;
+  }
 
   /** Hot path: the loaded version, or undefined when it still has to load. */
   peek(name: string, version: number): Served | undefined {
@@ -71,8 +77,8 @@ export class ModelHost {
   }
 
   /** Puts a runtime that publish already loaded in place, so the first call is warm. */
-  adopt(v: VersionRecord, runtime: ModelRuntime): Served {
-    const served = toServed(v.deploymentName, v.version, runtime);
+  adopt(v: VersionRecord, runtime: Runtime): Served {
+    const served = toServed(v, runtime);
     this.slots.set(key(v.deploymentName, v.version), {
       state: 'ready',
       promise: Promise.resolve(served),
@@ -106,22 +112,27 @@ export class ModelHost {
     const factory = this.registry.get(v.format);
     if (!factory)
       throw new UnusableArtifactError(`no runtime for format ${v.format} on this gateway`);
-    const runtime = factory.create(
-      {
-        name: v.deploymentName,
-        version: v.version,
-        artifact: this.store.ref(v.artifactSha256, v.artifactSize, v.filename ?? undefined),
-        pool,
-        config: v.config,
-      },
-      this.contextFor(pool),
-    );
+    const runtime = factory.create({
+      name: v.deploymentName,
+      version: v.version,
+      artifact: this.store.ref(v.artifactSha256, v.artifactSize, v.filename ?? undefined),
+      pool,
+      config: v.config,
+    });
     await runtime.load();
-    return toServed(v.deploymentName, v.version, runtime);
+    return toServed(v, runtime);
   }
 }
 
-function toServed(name: string, version: number, runtime: ModelRuntime): Served {
+function toServed(v: VersionRecord, runtime: Runtime): Served {
   const signature = runtime.signature();
-  return { name, version, runtime, signature, validate: compileValidator(signature) };
+  const options = servingOptions(v.config, runtime.kind);
+  return {
+    name: v.deploymentName,
+    version: v.version,
+    runtime,
+    signature,
+    validate: compileValidator(signature, { unknownFields: options.unknownFields }),
+    options,
+  };
 }

@@ -10,3 +10,13 @@ export function failure(fn: () => unknown): SlipwayError {
   }
   throw new Error('expected a failure');
 }
+
+/** What `promise` rejects with; fails the test when it fulfils. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: unknown) => err,
+  );
+}

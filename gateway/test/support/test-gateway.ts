@@ -5,6 +5,7 @@ import { createGateway, type Gateway, type GatewayConfig } from '../../src/gatew
 import type { DatabaseKind } from '../../src/db/client.js';
 import type { RuntimeFactory } from '../../src/runtimes/types.js';
 import { defaultRuntimes, type RuntimeServices } from '../../src/runtimes/default-runtimes.js';
+import { toyNotebookRuntimeFactory } from '../../src/runtimes/testing/toy-notebook-runtime.js';
 import { toyRuntimeFactory } from '../../src/runtimes/testing/toy-runtime.js';
 import { openTestDatabase, primaryTestDatabaseKind, type TestDatabase } from './databases.js';
 
@@ -49,7 +50,13 @@ export async function startTestGateway(
     config,
     database,
     adminToken: ADMIN_TOKEN,
-    runtimes: opts.runtimes ?? ((services) => [...defaultRuntimes(services), toyRuntimeFactory()]),
+    runtimes:
+      opts.runtimes ??
+      ((services) => [
+        ...defaultRuntimes(services),
+        toyRuntimeFactory(),
+        toyNotebookRuntimeFactory(),
+      ]),
     version: opts.version ?? '0.0.0-test',
     reportError: () => {},
   });

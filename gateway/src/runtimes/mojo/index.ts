@@ -1,4 +1,4 @@
-import type { RuntimeFactory } from '../types.js';
+import type { ModelRuntime, RuntimeFactory } from '../types.js';
 import { MojoRuntime } from './mojo-runtime.js';
 import type { MojoWorker } from './mojo-worker.js';
 import { looksLikeZip } from './mojo-zip.js';
@@ -42,9 +42,10 @@ export function looksLikeMojo({
 }
 
 /** Publishes H2O MOJO zips, scored by h2o-genmodel in the JVM worker. */
-export function mojoRuntimeFactory(deps: MojoRuntimeDeps): RuntimeFactory {
+export function mojoRuntimeFactory(deps: MojoRuntimeDeps): RuntimeFactory<ModelRuntime> {
   return {
     format: 'mojo',
+    kind: 'model',
     detect: looksLikeMojo,
     // parseMojoConfig in the constructor: a bad config fails the publish, not the first call.
     create: (spec) => new MojoRuntime(spec, deps.worker),

@@ -79,7 +79,7 @@ async function mtime(path: string): Promise<number | undefined> {
   );
 }
 
-/** The newest modification time among the files that make the jar (pom.xml and src/). */
+/** The newest modification time among the files that make the jar (pom.xml and src/main/). */
 async function newestSource(dir: string): Promise<number> {
   let newest = (await mtime(join(dir, 'pom.xml'))) ?? 0;
   const walk = async (d: string): Promise<void> => {
@@ -89,11 +89,12 @@ async function newestSource(dir: string): Promise<number> {
       else newest = Math.max(newest, (await mtime(p)) ?? 0);
     }
   };
-  await walk(join(dir, 'src'));
+  // Not src/test: the JUnit tests are not in the jar (`npm run test:java` runs them).
+  await walk(join(dir, 'src', 'main'));
   return newest;
 }
 
-/** True when the jar exists and is newer than pom.xml and every source file. */
+/** True when the jar exists and is newer than pom.xml and every file under src/main. */
 export async function jarIsFresh(dir = JVM_WORKER_DIR): Promise<boolean> {
   const jar = await mtime(join(dir, 'target', 'slipway-jvm-worker.jar'));
   return jar !== undefined && jar > (await newestSource(dir));
@@ -110,11 +111,15 @@ export interface JarBuildOptions {
 // One build per folder per process, however many callers ask at once.
 const building = new Map<string, Promise<string>>();
 
+/** Maven's arguments for the jar: tests neither compiled nor run here (`npm run test:java`). */
+export const JAR_BUILD_ARGS = ['-q', '-B', '-Dmaven.test.skip=true', 'package'];
+
 /**
- * The worker's jar, built with `mvn -q -B package` when it is missing or older than its
- * sources (Maven downloads its plugins and h2o-genmodel the first time). A stale jar is used as
- * it is when Maven is not installed. Safe to call from several processes at once: one builds,
- * the others wait for it. Rejects with NotReadyError (503) saying what to install or run.
+ * The worker's jar, built with `mvn -q -B -Dmaven.test.skip=true package` when it is missing or
+ * older than its sources (Maven downloads its plugins and h2o-genmodel the first time). A stale
+ * jar is used as it is when Maven is not installed. Safe to call from several processes at once:
+ * one builds, the others wait for it. Rejects with NotReadyError (503) saying what to install or
+ * run.
  */
 export function ensureJvmWorkerJar(opts: JarBuildOptions = {}): Promise<string> {
   const dir = opts.dir ?? JVM_WORKER_DIR;
@@ -150,9 +155,9 @@ async function buildOnce(dir: string, opts: JarBuildOptions): Promise<string> {
   try {
     if (await jarIsFresh(dir)) return jar;
     const mvn = opts.mvn ?? 'mvn';
-    log(`[slipway] building the JVM worker: ${mvn} -q -B package in ${dir}`);
+    log(`[slipway] building the JVM worker: ${mvn} ${JAR_BUILD_ARGS.join(' ')} in ${dir}`);
     const started = Date.now();
-    const { code, out, error } = await run(mvn, ['-q', '-B', 'package'], dir);
+    const { code, out, error } = await run(mvn, JAR_BUILD_ARGS, dir);
     if (error || code !== 0) {
       const exists = (await mtime(jar)) !== undefined;
       if (error && exists) {

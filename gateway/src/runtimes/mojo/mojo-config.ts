@@ -4,8 +4,6 @@ import { parseRuntimeConfig } from '../runtime-config.js';
 const schema = z.object({
   /** `missing`: a categorical level the model never saw is scored as missing (h2o PredictCsv). */
   unknownLevels: z.enum(['missing', 'reject']).default('missing'),
-  /** Time one call may take in the worker before it is cancelled (504). */
-  timeoutSeconds: z.number().positive().max(3600).default(60),
 });
 
 /** A MOJO deployment's options, from the publish `config` field. */

@@ -52,7 +52,7 @@ describe.skipIf(!java)(
 
     it.each(MOJO_FIXTURES)('%s answers every row exactly as H2O did in-cluster', async (name) => {
       const { records, predictions, tolerance } = await readExpected(name);
-      const runtime = factory().create(await mojoSpec(mojoFixturePath(`${name}.zip`)), {});
+      const runtime = factory().create(await mojoSpec(mojoFixturePath(`${name}.zip`)));
       await runtime.load();
       const batch = await runtime.predict(records, { requestId: 'batch' });
       const wrong = batch.flatMap((p, i) => mismatches(p, predictions[i], tolerance, `row ${i}`));
@@ -66,7 +66,7 @@ describe.skipIf(!java)(
     });
 
     it('reads the signature from the MOJO: numbers, levels, classes', async () => {
-      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')), {});
+      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')));
       await runtime.load();
       const sig = runtime.signature();
       expect(sig.inputs.map((f) => [f.name, f.type, f.required])).toEqual([
@@ -86,20 +86,19 @@ describe.skipIf(!java)(
 
       const strict = factory().create(
         await mojoSpec(mojoFixturePath('gbm_binomial.zip'), { unknownLevels: 'reject' }),
-        {},
       );
       await strict.load();
       expect(strict.signature().inputs[2]!.values).toEqual(['lille', 'lyon', 'nice', 'paris']);
       await strict.unload();
 
-      const glm = factory().create(await mojoSpec(mojoFixturePath('glm_regression.zip')), {});
+      const glm = factory().create(await mojoSpec(mojoFixturePath('glm_regression.zip')));
       await glm.load();
       expect(glm.signature().outputs).toEqual([{ name: 'value', type: 'float64', shape: [] }]);
       await glm.unload();
     });
 
     it('scores an unknown level, a null and a left-out column as missing', async () => {
-      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')), {});
+      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')));
       const base = { age: 40, income: 20000, plan: 'pro' };
       const [unknown, nulled, omitted] = await runtime.predict(
         [
@@ -117,7 +116,7 @@ describe.skipIf(!java)(
     it('holds several MOJOs in one worker process, and shares one file between runtimes', async () => {
       const runtimes = await Promise.all(
         [...MOJO_FIXTURES, 'gbm_binomial'].map(async (n) =>
-          factory().create(await mojoSpec(mojoFixturePath(`${n}.zip`)), {}),
+          factory().create(await mojoSpec(mojoFixturePath(`${n}.zip`))),
         ),
       );
       await Promise.all(runtimes.map((r) => r.load()));
@@ -138,7 +137,7 @@ describe.skipIf(!java)(
 
     it('refuses a string for a numeric column inside the worker with 400 naming it', async () => {
       // The gateway's validator stops this first; the worker's own check is the backstop.
-      const runtime = factory().create(await mojoSpec(mojoFixturePath('glm_regression.zip')), {});
+      const runtime = factory().create(await mojoSpec(mojoFixturePath('glm_regression.zip')));
       const err = await runtime
         .predict([{ age: 'old', income: 1 }], { requestId: 'bad' })
         .catch((e: unknown) => e);
@@ -177,7 +176,7 @@ describe.skipIf(!java)(
     ])('refuses %s with a typed 422', async (_what, bytes, reason) => {
       const path = join(tmp, `${_what.replace(/\W/g, '')}.zip`);
       await writeFile(path, bytes());
-      const runtime = factory().create(await mojoSpec(path), {});
+      const runtime = factory().create(await mojoSpec(path));
       const err = await runtime.load().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(UnusableArtifactError);
       expect((err as Error).message).toMatch(reason);
@@ -186,7 +185,7 @@ describe.skipIf(!java)(
     });
 
     it('answers 502 when the worker dies during a call, then restarts and serves', async () => {
-      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')), {});
+      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')));
       await runtime.load();
       const before = worker.supervisor.generation;
       const call = runtime.predict(manyRows(200_000), { requestId: 'doomed' });
@@ -201,7 +200,7 @@ describe.skipIf(!java)(
     }, 30_000);
 
     it('answers 504 at the deadline and keeps the worker', async () => {
-      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')), {});
+      const runtime = factory().create(await mojoSpec(mojoFixturePath('gbm_binomial.zip')));
       await runtime.load();
       const pid = worker.supervisor.pid;
       const err = await runtime
@@ -221,7 +220,6 @@ describe.skipIf(!java)('MOJO worker lifecycle', () => {
     try {
       const runtime = mojoRuntimeFactory({ worker: idle }).create(
         await mojoSpec(mojoFixturePath('drf_multinomial.zip')),
-        {},
       );
       const { records, predictions, tolerance } = await readExpected('drf_multinomial');
       await runtime.load();
@@ -241,7 +239,6 @@ describe('MOJO runtime without Java', () => {
     const none = new MojoWorker({ java: '/nonexistent/bin/java', log: () => {} });
     const runtime = mojoRuntimeFactory({ worker: none }).create(
       await mojoSpec(mojoFixturePath('gbm_binomial.zip')),
-      {},
     );
     const err = await runtime.load().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NotReadyError);
@@ -254,7 +251,6 @@ describe('MOJO runtime without Java', () => {
     const none = new MojoWorker({ java: '/nonexistent/bin/java', log: () => {} });
     const runtime = mojoRuntimeFactory({ worker: none }).create(
       await mojoSpec(mojoFixturePath('make_mojo.py')),
-      {},
     );
     await expect(runtime.load()).rejects.toBeInstanceOf(UnusableArtifactError);
     await none.stop();

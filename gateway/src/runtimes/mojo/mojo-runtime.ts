@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { DeadlineError, NotReadyError, UnusableArtifactError } from '../../errors.js';
+import { NotReadyError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import type { ModelRuntime, PredictOptions, Prediction, RuntimeSpec } from '../types.js';
+import { timeLeft } from '../time-left.js';
+import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { parseMojoConfig, type MojoConfig } from './mojo-config.js';
 import { mapMojoWorkerError } from './mojo-errors.js';
 import { mojoSignature, SERVED_CATEGORIES, toPrediction } from './mojo-signature.js';
@@ -20,6 +21,7 @@ interface Loaded {
  * MOJO is refused without starting Java. A batch is one worker call.
  */
 export class MojoRuntime implements ModelRuntime {
+  readonly kind = 'model' as const;
   readonly format = 'mojo' as const;
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
@@ -54,16 +56,12 @@ export class MojoRuntime implements ModelRuntime {
   }
 
   /** One `{label, probabilities}` or `{value}` per record, in order. */
-  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     await this.load();
     const m = this.loaded!;
     if (records.length === 0) return [];
-    const deadline = Math.min(
-      Date.now() + this.config.timeoutSeconds * 1000,
-      options.deadline ?? Infinity,
-    );
-    if (deadline <= Date.now()) throw new DeadlineError('the deadline passed before the MOJO ran');
+    const deadline = Date.now() + timeLeft(options, 'the MOJO ran');
     try {
       const scores = await this.worker.predict(this.key, this.spec.artifact.path, records, {
         deadline,

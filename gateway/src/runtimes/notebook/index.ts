@@ -1,10 +1,9 @@
 /** Notebooks as functions: papermill-style parameters and runs in the Python worker. */
 export {
   looksLikeNotebook,
-  NotebookRuntime,
+  PapermillRuntime,
   notebookRuntimeFactory,
   readExecutedNotebook,
-  type NotebookResult,
   type NotebookRuntimeDeps,
 } from './notebook-runtime.js';
 export { fromCliString, notebookSignature, type NotebookParameter } from './notebook-signature.js';

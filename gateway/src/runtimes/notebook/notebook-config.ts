@@ -2,11 +2,6 @@ import { z } from 'zod';
 import { parseRuntimeConfig } from '../runtime-config.js';
 
 const schema = z.object({
-  timeoutSeconds: z
-    .number()
-    .positive()
-    .max(24 * 3600)
-    .default(300),
   maxConcurrency: z.number().int().min(1).max(64).default(4),
   queueSize: z.number().int().min(0).max(10_000).default(32),
   warmKernels: z.number().int().min(0).max(16).default(2),

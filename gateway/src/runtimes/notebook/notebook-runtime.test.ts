@@ -16,12 +16,8 @@ import { pythonWorker } from '../../workers/python-worker.js';
 import { processesMatching, waitFor } from '../../workers/testing/processes.js';
 import { NO_PYTHON, testPython } from '../../workers/testing/python.js';
 import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
-import type { ModelRuntime } from '../types.js';
-import {
-  notebookRuntimeFactory,
-  readExecutedNotebook,
-  type NotebookResult,
-} from './notebook-runtime.js';
+import type { NotebookRun, NotebookRuntime } from '../types.js';
+import { notebookRuntimeFactory, readExecutedNotebook } from './notebook-runtime.js';
 
 const python = await testPython();
 const fixture = (name: string) =>
@@ -45,7 +41,7 @@ describe.skipIf(!python)(
   () => {
     let runsDir: string;
     let worker: WorkerSupervisor;
-    const runtimes: ModelRuntime[] = [];
+    const runtimes: NotebookRuntime[] = [];
 
     beforeAll(async () => {
       runsDir = await mkdtemp(join(tmpdir(), 'slipway-runs-'));
@@ -64,28 +60,25 @@ describe.skipIf(!python)(
       on = worker,
       path = fixture(file),
     ) {
-      const runtime = notebookRuntimeFactory({ worker: on, runsDir }).create(
-        {
-          name: file,
-          version: ++version,
-          artifact: { path, sha256: 'test', size: 0 },
-          pool: 'cpu',
-          config,
-        },
-        {},
-      );
+      const runtime = notebookRuntimeFactory({ worker: on, runsDir }).create({
+        name: file,
+        version: ++version,
+        artifact: { path, sha256: 'test', size: 0 },
+        pool: 'cpu',
+        config,
+      });
       runtimes.push(runtime);
       await runtime.load();
       return runtime;
     }
 
     async function run(
-      runtime: ModelRuntime,
+      runtime: NotebookRuntime,
       record: RecordValue = {},
       deadline?: number,
-    ): Promise<NotebookResult> {
-      const [result] = await runtime.predict([record], { requestId: randomUUID(), deadline });
-      return result as NotebookResult;
+    ): Promise<NotebookRun & { runId: string }> {
+      const runId = randomUUID();
+      return { ...(await runtime.run(record, { requestId: runId, deadline })), runId };
     }
 
     const executed = async (runId: string) =>
@@ -229,7 +222,7 @@ describe.skipIf(!python)(
     it('fails with notebook_failed naming the cell and exception; the traceback stays in the notebook', async () => {
       const failing = await load('failing');
       const requestId = randomUUID();
-      const err = await failing.predict([{}], { requestId }).catch((e: unknown) => e);
+      const err = await failing.run({}, { requestId }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NotebookFailedError);
       expect(err).toMatchObject({
         status: 500,
@@ -267,7 +260,7 @@ describe.skipIf(!python)(
       expect(refused).toHaveLength(1);
       expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(OverloadedError);
       const windows = settled
-        .filter((s): s is PromiseFulfilledResult<NotebookResult> => s.status === 'fulfilled')
+        .filter((s) => s.status === 'fulfilled')
         .map((s) => s.value.outputs[0] as { start: number; end: number })
         .sort((a, b) => a.start - b.start);
       // Two side by side; the queued one only after one of them finished.
@@ -275,18 +268,11 @@ describe.skipIf(!python)(
       expect(windows[2]!.start).toBeGreaterThanOrEqual(Math.min(windows[0]!.end, windows[1]!.end));
     });
 
-    it('runs a batch record by record, one run id and executed notebook each', async () => {
-      const trivial = await load('trivial');
-      const requestId = randomUUID();
-      const results = (await trivial.predict([{ x: 1 }, { x: 2 }], {
-        requestId,
-      })) as NotebookResult[];
-      expect(results.map((r) => [r.runId, r.outputs])).toEqual([
-        [`${requestId}-0`, ['2']],
-        [`${requestId}-1`, ['3']],
-      ]);
-      expect((await executed(`${requestId}-1`)).cells).toHaveLength(3);
+    it('keeps the executed notebook under the run id, and reads nothing else from disk', async () => {
+      const result = await run(await load('trivial'), { x: 1 });
+      expect((await executed(result.runId)).cells).toHaveLength(3);
       expect(await readExecutedNotebook(runsDir, '../../etc/passwd')).toBeUndefined();
+      expect(await readExecutedNotebook(runsDir, `${result.runId}-0`)).toBeUndefined();
     });
 
     it('serves calls from warm kernels, and says when a call had to wait for one', async () => {
@@ -333,23 +319,18 @@ describe.skipIf(!python)(
         await own.stop();
       });
 
-      it('stops a run at its timeout with 504, killing its kernel and what that started', async () => {
-        const slow = await load('slow', { timeoutSeconds: 2, warmKernels: 0 }, own);
+      it('stops a run at its deadline with 504, killing its kernel and what that started', async () => {
+        const slow = await load('slow', { warmKernels: 0 }, own);
         const mark = `${600 + Math.floor(Math.random() * 1e6)}.5`;
-        const err = await run(slow, { seconds: 60, child_seconds: Number(mark) }).catch(
-          (e: unknown) => e,
-        );
+        const err = await run(
+          slow,
+          { seconds: 60, child_seconds: Number(mark) },
+          Date.now() + 2_000,
+        ).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(DeadlineError);
         expect(err).toMatchObject({ status: 504 });
         expect(processesMatching(scratch)).toEqual([]);
         expect(processesMatching(`sleep ${mark}`)).toEqual([]);
-      });
-
-      it("stops a run at the caller's deadline when that comes first", async () => {
-        const slow = await load('slow', { timeoutSeconds: 300, warmKernels: 0 }, own);
-        const err = await run(slow, { seconds: 60 }, Date.now() + 2_000).catch((e: unknown) => e);
-        expect(err).toBeInstanceOf(DeadlineError);
-        expect(processesMatching(scratch)).toEqual([]);
       });
 
       it('answers 502 when the worker dies mid-run; the restarted worker warms the notebook again', async () => {

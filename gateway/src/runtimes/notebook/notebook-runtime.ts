@@ -1,32 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeadlineError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
+import { timeLeft } from '../time-left.js';
 import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
 import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import type {
-  ModelRuntime,
-  PredictOptions,
-  Prediction,
+  CallOptions,
+  NotebookRun,
+  NotebookRuntime,
   RuntimeFactory,
   RuntimeSpec,
 } from '../types.js';
 import { parseNotebookConfig, type NotebookConfig } from './notebook-config.js';
 import { mapWorkerError } from './notebook-errors.js';
 import { notebookSignature, type NotebookParameter } from './notebook-signature.js';
-
-/** What one run of a notebook answers (one per record). */
-export interface NotebookResult {
-  /** Outputs of the cells tagged `output` (else the last code cell): JSON, text or data URLs. */
-  outputs: unknown[];
-  /** Time the run took in the worker, kernel hand-over and cells. */
-  durationMs: number;
-  /** The run's id; its executed notebook is `<runsDir>/<runId>.ipynb`. */
-  runId: string;
-  /** True when the call waited for a start: of the worker (it was stopped) or of a kernel. */
-  cold: boolean;
-}
 
 /** What the notebook runtime needs from the gateway. */
 export interface NotebookRuntimeDeps {
@@ -57,9 +45,10 @@ const INSPECT_TIMEOUT_MS = 60_000;
 /**
  * A parameterised notebook executed by papermill's machinery in the Python worker. Each run
  * gets a fresh kernel from a warm pool; runs go in parallel up to `maxConcurrency` and queue
- * up to `queueSize` beyond it (429 past that).
+ * up to `queueSize` beyond it (429 past that). A run's time limit is the call's deadline.
  */
-export class NotebookRuntime implements ModelRuntime {
+export class PapermillRuntime implements NotebookRuntime {
+  readonly kind = 'notebook' as const;
   readonly format = 'notebook' as const;
   private sig: Signature | undefined;
   private notes: string[] = [];
@@ -96,20 +85,33 @@ export class NotebookRuntime implements ModelRuntime {
     return this.notes;
   }
 
-  /**
-   * Runs the notebook once per record, one after the other (a batch is one caller's work and
-   * takes one slot at a time, so it cannot crowd out other callers). Each answer is a
-   * NotebookResult.
-   */
-  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+  /** Runs the notebook once with these parameters; the executed notebook is kept under the run id. */
+  async run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     await this.load();
-    const results: NotebookResult[] = [];
-    for (const [i, record] of records.entries()) {
-      const runId = records.length === 1 ? options.requestId : `${options.requestId}-${i}`;
-      results.push(await this.runOne(record, runId, options));
+    await this.limit.acquire(options.signal);
+    try {
+      const timeoutMs = timeLeft(options, 'the notebook could start');
+      const reply = await this.deps.worker.request<RunReply>(
+        'run_notebook',
+        {
+          ...this.poolArgs(),
+          path: this.spec.artifact.path,
+          parameters,
+          // The worker kills the kernel at this time and answers Timeout; the gateway's own
+          // deadline, a little later, is the backstop for a worker that does not.
+          timeoutSeconds: timeoutMs / 1000,
+          outputPath: join(this.deps.runsDir, `${options.requestId}.ipynb`),
+        },
+        { timeoutMs: timeoutMs + WORKER_GRACE_MS, signal: options.signal },
+      );
+      const { outputs, durationMs, cold } = reply.result;
+      return { outputs, durationMs, cold: reply.coldStart || cold };
+    } catch (err) {
+      throw mapWorkerError(err, 'run');
+    } finally {
+      this.limit.release();
     }
-    return results;
   }
 
   async unload(): Promise<void> {
@@ -162,41 +164,6 @@ export class NotebookRuntime implements ModelRuntime {
   private poolArgs() {
     return { key: this.key, warm: this.config.warmKernels, idleSeconds: this.config.idleSeconds };
   }
-
-  private async runOne(
-    parameters: RecordValue,
-    runId: string,
-    options: PredictOptions,
-  ): Promise<NotebookResult> {
-    await this.limit.acquire(options.signal);
-    try {
-      // The deployment's timeout, shortened by the caller's deadline when that comes first.
-      let timeoutMs = this.config.timeoutSeconds * 1000;
-      if (options.deadline !== undefined)
-        timeoutMs = Math.min(timeoutMs, options.deadline - Date.now());
-      if (timeoutMs <= 0)
-        throw new DeadlineError('the deadline passed before the notebook could start');
-      const reply = await this.deps.worker.request<RunReply>(
-        'run_notebook',
-        {
-          ...this.poolArgs(),
-          path: this.spec.artifact.path,
-          parameters,
-          // The worker kills the kernel at this time and answers Timeout; the gateway's own
-          // deadline, a little later, is the backstop for a worker that does not.
-          timeoutSeconds: timeoutMs / 1000,
-          outputPath: join(this.deps.runsDir, `${runId}.ipynb`),
-        },
-        { timeoutMs: timeoutMs + WORKER_GRACE_MS, signal: options.signal },
-      );
-      const { outputs, durationMs, cold } = reply.result;
-      return { outputs, durationMs, runId, cold: reply.coldStart || cold };
-    } catch (err) {
-      throw mapWorkerError(err, 'run');
-    } finally {
-      this.limit.release();
-    }
-  }
 }
 
 /**
@@ -218,12 +185,13 @@ export function looksLikeNotebook({
 }
 
 /** Publishes `.ipynb` files as functions run by papermill in the Python worker. */
-export function notebookRuntimeFactory(deps: NotebookRuntimeDeps): RuntimeFactory {
+export function notebookRuntimeFactory(deps: NotebookRuntimeDeps): RuntimeFactory<NotebookRuntime> {
   return {
     format: 'notebook',
+    kind: 'notebook',
     detect: looksLikeNotebook,
     // parseNotebookConfig in the constructor: a bad config fails the publish, not the first call.
-    create: (spec) => new NotebookRuntime(spec, deps),
+    create: (spec) => new PapermillRuntime(spec, deps),
   };
 }
 
@@ -232,7 +200,7 @@ export async function readExecutedNotebook(
   runsDir: string,
   runId: string,
 ): Promise<string | undefined> {
-  // Run ids are UUIDs (with `-<n>` for a record of a batch): nothing else reaches the disk.
-  if (!/^[0-9a-f-]{36}(-\d+)?$/.test(runId)) return undefined;
+  // Run ids are UUIDs: nothing else reaches the disk.
+  if (!/^[0-9a-f-]{36}$/.test(runId)) return undefined;
   return readFile(join(runsDir, `${runId}.ipynb`), 'utf8').catch(() => undefined);
 }

@@ -8,13 +8,7 @@ import {
   UnusableArtifactError,
 } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import type {
-  ModelRuntime,
-  PredictOptions,
-  Prediction,
-  RuntimeContext,
-  RuntimeSpec,
-} from '../types.js';
+import type { ModelRuntime, CallOptions, Prediction, RuntimeSpec } from '../types.js';
 import { planModel, type ModelPlan } from './onnx-signature.js';
 import { prepareModel } from './prepare-model.js';
 import { RaggedBatch, readOutput, stackInput } from './tensors.js';
@@ -28,20 +22,17 @@ interface Loaded {
 }
 
 /**
- * An ONNX model served in-process by onnxruntime-node (CPU, or the execution providers the
- * pool names). Each `predict` call stacks its records into one tensor per input and makes one
+ * An ONNX model served in-process by onnxruntime-node on the CPU. Each `predict` call stacks its records into one tensor per input and makes one
  * `session.run` (split only where the model fixes its batch size, or records disagree on a free
  * dimension). After `unload`, the next `predict` loads the model again.
  */
 export class OnnxRuntime implements ModelRuntime {
+  readonly kind = 'model' as const;
   readonly format = 'onnx' as const;
   private loaded: Loaded | undefined;
   private loading: Promise<Loaded> | undefined;
 
-  constructor(
-    private readonly spec: RuntimeSpec,
-    private readonly ctx: RuntimeContext,
-  ) {}
+  constructor(private readonly spec: RuntimeSpec) {}
 
   /** Creates the session; a file onnxruntime refuses fails with `UnusableArtifactError` and its reason. */
   async load(signal?: AbortSignal): Promise<void> {
@@ -60,7 +51,7 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   /** One `{output: value}` object per record, in order. */
-  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     let m = this.loaded;
     if (m) m.running++;
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
@@ -159,7 +150,8 @@ export class OnnxRuntime implements ModelRuntime {
       );
     }
     const prepared = prepareModel(bytes);
-    const providers = this.ctx.executionProviders ?? ['cpu'];
+    // CPU only until pools carry an execution context (a CUDA build for the gpu pool).
+    const providers = ['cpu'];
     let session: ort.InferenceSession;
     try {
       session = await ort.InferenceSession.create(prepared.bytes, {
@@ -167,10 +159,8 @@ export class OnnxRuntime implements ModelRuntime {
         graphOptimizationLevel: 'all',
       });
     } catch (err) {
-      const on =
-        providers.join() === 'cpu' ? '' : ` on execution providers ${providers.join(', ')}`;
       throw new UnusableArtifactError(
-        `not a loadable ONNX model${on}: ${plainReason(err)}`,
+        `not a loadable ONNX model: ${plainReason(err)}`,
         'unusable_artifact',
         { cause: err },
       );

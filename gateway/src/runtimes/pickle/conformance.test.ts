@@ -29,7 +29,7 @@ describe.skipIf(!python)(
       const next = async (): Promise<void> => {
         const f = queue.shift();
         if (!f) return;
-        const runtime = factory.create(specFor(f.file, f.config), {}) as PickleRuntime;
+        const runtime = factory.create(specFor(f.file, f.config)) as PickleRuntime;
         runtimes.set(f.name, runtime);
         await runtime.load();
         return next();

@@ -27,7 +27,6 @@ describe('looksLikePickle', () => {
 describe('parsePickleConfig', () => {
   it('fills the defaults', () => {
     const c = parsePickleConfig({});
-    expect(c.timeoutSeconds).toBe(30);
     expect(c.requirements).toEqual([]);
     expect(c.memoryMb).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import type { RuntimeFactory } from '../types.js';
+import type { ModelRuntime, RuntimeFactory } from '../types.js';
 import { PickleRuntime, type PickleRuntimeDeps } from './pickle-runtime.js';
 
 export {
@@ -23,9 +23,10 @@ export function looksLikePickle({ head, filename }: { head: Uint8Array; filename
 }
 
 /** Serves pickled scikit-learn (and other Python) models from a Python worker per deployment. */
-export function pickleRuntimeFactory(deps: PickleRuntimeDeps): RuntimeFactory {
+export function pickleRuntimeFactory(deps: PickleRuntimeDeps): RuntimeFactory<ModelRuntime> {
   return {
     format: 'pickle',
+    kind: 'model',
     detect: looksLikePickle,
     create: (spec) => new PickleRuntime(spec, deps),
   };

@@ -42,7 +42,6 @@ const schema = z.object({
       outputs: z.array(fieldSchema).min(1).optional(),
     })
     .optional(),
-  timeoutSeconds: z.number().positive().max(86_400).default(30),
   /** Address-space limit of this deployment's worker, in MiB; default the gateway's. */
   memoryMb: z.number().int().min(128).max(1_048_576).optional(),
   /** The worker stops after this long without calls; the next call starts it (cold). */

@@ -6,7 +6,8 @@ import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
 import { PYTHON_WORKER_DIR } from '../../workers/python-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
 import { WorkerSupervisor, type WorkerSupervisorOptions } from '../../workers/worker-supervisor.js';
-import type { ModelRuntime, PredictOptions, Prediction, RuntimeSpec } from '../types.js';
+import { timeLeft } from '../time-left.js';
+import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { modelPython, type ModelPythonOptions } from './model-python.js';
 import { fieldSchema, parsePickleConfig, type PickleConfig } from './pickle-config.js';
 import { mapWorkerError } from './pickle-errors.js';
@@ -45,6 +46,7 @@ const loadReply = z.object({
  * call, loading the model again.
  */
 export class PickleRuntime implements ModelRuntime {
+  readonly kind = 'model' as const;
   readonly format = 'pickle' as const;
   private sig: Signature | undefined;
   private notes: string[] = [];
@@ -84,7 +86,7 @@ export class PickleRuntime implements ModelRuntime {
   }
 
   /** One answer per record, from one call to the worker for the whole batch. */
-  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     await this.load();
     const limit = this.limit!;
@@ -212,16 +214,12 @@ export class PickleRuntime implements ModelRuntime {
 
   private async callPredict(
     records: RecordValue[],
-    options: PredictOptions,
+    options: CallOptions,
     retry: boolean,
   ): Promise<Prediction[]> {
     const worker = this.worker;
     if (!worker) throw new NotReadyError('the pickled model was unloaded during the call');
-    const timeoutSeconds = this.config!.timeoutSeconds;
-    let timeoutMs = timeoutSeconds * 1000;
-    if (options.deadline !== undefined)
-      timeoutMs = Math.min(timeoutMs, options.deadline - Date.now());
-    if (timeoutMs <= 0) throw new DeadlineError('the deadline passed before the model could run');
+    const timeoutMs = timeLeft(options, 'the model could run');
     try {
       return await worker.call<Prediction[]>(
         'predict',
@@ -238,7 +236,7 @@ export class PickleRuntime implements ModelRuntime {
         // The model may still be computing in a thread nobody can stop: end the process.
         await killAndWait(worker);
         throw new DeadlineError(
-          `the model did not answer within ${timeoutMs / 1000} s (config.timeoutSeconds is ${timeoutSeconds}); its worker was stopped and restarts`,
+          `the model did not answer within ${(timeoutMs / 1000).toFixed(1)} s (config.timeoutSeconds); its worker was stopped and restarts`,
         );
       }
       if (err instanceof SlipwayError) throw err;

@@ -60,7 +60,7 @@ describe('PmmlRuntime', () => {
 
   it('loads, predicts a batch, unloads and loads again on the next call', async () => {
     const expected = JSON.parse(await readFile(fixture('s2p_logistic.expected.json'), 'utf8'));
-    const rt = pmmlRuntimeFactory.create(await spec(fixture('s2p_logistic.pmml')), {});
+    const rt = pmmlRuntimeFactory.create(await spec(fixture('s2p_logistic.pmml')));
     await rt.load();
     await rt.load();
     expect(
@@ -97,7 +97,7 @@ describe('PmmlRuntime', () => {
         <RegressionTable intercept="1"><CategoricalPredictor name="color" value="red" coefficient="2"/></RegressionTable>
       </RegressionModel>`),
     );
-    const rt = pmmlRuntimeFactory.create(await spec(path), {});
+    const rt = pmmlRuntimeFactory.create(await spec(path));
     await rt.load();
     expect(rt.signature().inputs).toEqual([
       { name: 'color', type: 'string', shape: [], values: ['red', 'green'] },
@@ -113,14 +113,12 @@ describe('PmmlRuntime', () => {
   it('refuses at load (422) a document over config.maxBytes, or a bad config', async () => {
     const big = pmmlRuntimeFactory.create(
       await spec(fixture('s2p_logistic.pmml'), { maxBytes: 100 }),
-      {},
     );
     const err = await failure(big.load());
     expect(err.status).toBe(422);
     expect(err.message).toMatch(/limit of 100 \(config\.maxBytes\)/);
     const bad = pmmlRuntimeFactory.create(
       await spec(fixture('s2p_logistic.pmml'), { maxDepth: 'deep' }),
-      {},
     );
     expect((await failure(bad.load())).message).toMatch(/config\.maxDepth/);
   });
@@ -132,13 +130,13 @@ describe('PmmlRuntime', () => {
       pmmlDoc(`<DataDictionary><DataField name="x" optype="continuous" dataType="double"/></DataDictionary>
         <RuleSetModel functionName="classification"><MiningSchema><MiningField name="x"/></MiningSchema></RuleSetModel>`),
     );
-    const err = await failure(pmmlRuntimeFactory.create(await spec(path), {}).load());
+    const err = await failure(pmmlRuntimeFactory.create(await spec(path)).load());
     expect(err.status).toBe(422);
     expect(err.message).toMatch(/RuleSetModel is not supported/);
   });
 
   it('gives up a long batch once the deadline has passed', async () => {
-    const rt = pmmlRuntimeFactory.create(await spec(fixture('s2p_gbm_regressor_100.pmml')), {});
+    const rt = pmmlRuntimeFactory.create(await spec(fixture('s2p_gbm_regressor_100.pmml')));
     const records = Array.from({ length: 2000 }, () => ({
       area: 100,
       rooms: 3,

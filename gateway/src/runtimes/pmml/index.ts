@@ -1,4 +1,4 @@
-import type { RuntimeFactory } from '../types.js';
+import type { ModelRuntime, RuntimeFactory } from '../types.js';
 import { PmmlRuntime } from './pmml-runtime.js';
 
 export { compilePmml, type PmmlModel } from './document.js';
@@ -15,8 +15,9 @@ function looksLikePmml(head: Uint8Array): boolean {
  * Serves PMML documents with the native TypeScript evaluator. Claims `.pmml` files, and `.xml`
  * files (or unnamed ones) whose head holds a `<PMML` element.
  */
-export const pmmlRuntimeFactory: RuntimeFactory = {
+export const pmmlRuntimeFactory: RuntimeFactory<ModelRuntime> = {
   format: 'pmml',
+  kind: 'model',
   detect: ({ head, filename }) => {
     const name = filename?.toLowerCase();
     if (name?.endsWith('.pmml')) return true;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DeadlineError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import type { ModelRuntime, PredictOptions, Prediction, RuntimeSpec } from '../types.js';
+import type { ModelRuntime, CallOptions, Prediction, RuntimeSpec } from '../types.js';
 import { compilePmml, type PmmlModel } from './document.js';
 import { limitsFrom } from './xml.js';
 
@@ -10,6 +10,7 @@ const CHECK_EVERY = 256;
 
 /** A PMML model scored in-process by the native TypeScript evaluator. */
 export class PmmlRuntime implements ModelRuntime {
+  readonly kind = 'model' as const;
   readonly format = 'pmml' as const;
   private model: PmmlModel | undefined;
   private loading: Promise<PmmlModel> | undefined;
@@ -31,7 +32,7 @@ export class PmmlRuntime implements ModelRuntime {
     return [...(this.model?.warnings ?? [])];
   }
 
-  async predict(records: RecordValue[], options: PredictOptions): Promise<Prediction[]> {
+  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     if (!this.model) await this.load();
     const m = this.model!;
     const out: Prediction[] = new Array(records.length);

@@ -9,7 +9,7 @@ import type { ModelRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
 
 /** One model a runtime must serve, with what its producing tool answered. */
 export interface RuntimeContractCase {
-  factory: RuntimeFactory;
+  factory: RuntimeFactory<ModelRuntime>;
   /** The artifact file. */
   artifact: string;
   /** Format options (the publish `config`). */
@@ -61,7 +61,7 @@ export function expectClose(
  * the form every fixture generator in `test/fixtures/` writes).
  */
 export async function caseFromFiles(files: {
-  factory: RuntimeFactory;
+  factory: RuntimeFactory<ModelRuntime>;
   artifact: string;
   expected: string;
   foreignFile: string;
@@ -126,7 +126,7 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
     beforeAll(async () => {
       c = await makeCase();
       tmp = await mkdtemp(join(tmpdir(), 'slipway-contract-'));
-      runtime = c.factory.create(await specFor(c, c.artifact), {});
+      runtime = c.factory.create(await specFor(c, c.artifact));
     });
     afterAll(async () => {
       await runtime?.unload();
@@ -210,7 +210,7 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
     ])('refuses %s with a typed 422 and a reason', async (_what, corrupt) => {
       const path = join(tmp, `corrupt-${_what.replace(/\W/g, '')}-${basename(c.artifact)}`);
       await writeFile(path, corrupt(await readFile(c.artifact)));
-      const broken = c.factory.create(await specFor(c, path), {});
+      const broken = c.factory.create(await specFor(c, path));
       const err = await broken.load().then(
         () => undefined,
         (e: unknown) => e,

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { PredictionFailedError, UnusableArtifactError } from '../../errors.js';
 import type { Format } from '../../protocol/deployments.js';
 import type { Signature } from '../../protocol/signature.js';
-import type { ModelRuntime, PredictOptions, RuntimeFactory, RuntimeSpec } from '../types.js';
+import type { ModelRuntime, CallOptions, RuntimeFactory, RuntimeSpec } from '../types.js';
 
 /**
  * A toy model for exercising the data plane's edges, as MLServer's test models do.
@@ -24,6 +24,7 @@ const signature: Signature = {
 };
 
 class ToyRuntime implements ModelRuntime {
+  readonly kind = 'model' as const;
   private model: ToyArtifact | undefined;
   constructor(
     readonly format: Format,
@@ -47,7 +48,7 @@ class ToyRuntime implements ModelRuntime {
     return signature;
   }
 
-  async predict(records: Record<string, unknown>[], _options: PredictOptions) {
+  async predict(records: Record<string, unknown>[], _options: CallOptions) {
     if (!this.model) await this.load();
     const model = this.model!;
     if (model.delayMs) await new Promise((r) => setTimeout(r, model.delayMs));
@@ -71,9 +72,10 @@ class ToyRuntime implements ModelRuntime {
 export const TOY_FORMAT = 'toy' as Format;
 
 /** A factory for toy models that answers to `format`. */
-export function toyRuntimeFactory(format: Format = TOY_FORMAT): RuntimeFactory {
+export function toyRuntimeFactory(format: Format = TOY_FORMAT): RuntimeFactory<ModelRuntime> {
   return {
     format,
+    kind: 'model',
     detect: ({ filename }) => filename?.endsWith('.toy.json') ?? false,
     create: (spec) => new ToyRuntime(format, spec),
   };

@@ -1,5 +1,6 @@
 package dev.slipway.worker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,6 +11,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
+import java.io.Reader;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -18,6 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Slipway's JVM worker: JSON lines over stdio, as gateway/src/workers/worker-protocol.ts says.
@@ -25,25 +29,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * "error": {"type", "message"}}}. {@code ping} and {@code cancel} are answered on the reader
  * thread, so a health check never waits behind scoring; {@code load}, {@code predict} and
  * {@code unload} run on a small pool (MOJOs other than Deep Learning score safely from several
- * threads). The worker exits when its stdin closes. stdout carries protocol lines only; logs go
- * to stderr.
+ * threads). The worker exits when its stdin closes. stdout carries protocol lines only: logs go
+ * through SLF4J to stderr (simplelogger.properties), and so does anything a library prints.
  */
 public final class Main {
+  private static final Logger log = LoggerFactory.getLogger(Main.class);
+
   /** Predict calls with at most this many rows are scored on the reader thread. */
   private static final int INLINE_ROWS = 16;
 
   private final ObjectMapper json = new ObjectMapper();
+  private final BufferedReader in;
   private final Writer out;
   private final MojoModels models = new MojoModels();
   private final ExecutorService pool;
   /** Cancel flags of the calls in progress, by request id. */
   private final Map<Long, AtomicBoolean> running = new ConcurrentHashMap<>();
 
-  private Main(int threads) {
-    this.out =
-        new BufferedWriter(
-            new OutputStreamWriter(
-                new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
+  /** A worker answering the requests it reads from {@code in} on {@code out}, one per line. */
+  Main(Reader in, Writer out, int threads) {
+    this.in = new BufferedReader(in);
+    this.out = out;
     this.pool =
         Executors.newFixedThreadPool(
             threads,
@@ -58,24 +64,30 @@ public final class Main {
     int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
     for (int i = 0; i + 1 < args.length; i++)
       if (args[i].equals("--threads")) threads = Integer.parseInt(args[i + 1]);
-    new Main(threads).run();
+    // The protocol owns the process's stdout: answers are written to it directly, and whatever
+    // else would print there (a library's System.out.println) goes to stderr instead.
+    Writer protocol =
+        new BufferedWriter(
+            new OutputStreamWriter(
+                new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
+    System.setOut(System.err);
+    new Main(new InputStreamReader(System.in, StandardCharsets.UTF_8), protocol, threads).run();
   }
 
-  private void run() throws IOException, InterruptedException {
-    BufferedReader in =
-        new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+  /** Answers requests until the input ends, then gives calls in progress a moment to answer. */
+  void run() throws IOException, InterruptedException {
     String line;
     while ((line = in.readLine()) != null) {
       if (line.isBlank()) continue;
       JsonNode request;
       try {
         request = json.readTree(line);
-      } catch (IOException e) {
-        System.err.println("not a JSON line: " + e.getMessage());
+      } catch (JsonProcessingException e) {
+        log.warn("skipped a line that is not JSON: {}", e.getOriginalMessage());
         continue;
       }
       if (!request.path("id").canConvertToLong()) {
-        System.err.println("a request without a numeric id");
+        log.warn("skipped a request without a numeric id");
         continue;
       }
       long id = request.get("id").asLong();
@@ -127,7 +139,7 @@ public final class Main {
       fail(id, e.type, e.getMessage(), e.field);
     } catch (Throwable e) {
       // A model's own failure: the type and message are for the gateway, the trace for its log.
-      e.printStackTrace();
+      log.error("{} failed", method, e);
       fail(id, e.getClass().getSimpleName(), String.valueOf(e.getMessage()), null);
     } finally {
       running.remove(id);
@@ -154,7 +166,7 @@ public final class Main {
       out.flush();
     } catch (IOException e) {
       // The gateway is gone; the reader sees stdin close and the worker ends.
-      System.err.println("cannot write to stdout: " + e.getMessage());
+      log.warn("cannot write to stdout: {}", e.getMessage());
     }
   }
 }

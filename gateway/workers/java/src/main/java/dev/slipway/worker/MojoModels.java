@@ -20,9 +20,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The MOJOs this worker holds, by the key the gateway names them with (the artifact's sha256). */
 final class MojoModels {
+  private static final Logger log = LoggerFactory.getLogger(MojoModels.class);
   /** Rows scored between two looks at the call's cancel flag. */
   private static final int CHECK_EVERY = 64;
 
@@ -56,6 +59,7 @@ final class MojoModels {
       throw new WorkerException("InvalidRequest", "load needs a key and a path");
     Loaded loaded = byKey.get(key);
     if (loaded == null) {
+      long started = System.nanoTime();
       MojoModel model;
       try {
         model = MojoModel.load(path);
@@ -71,7 +75,13 @@ final class MojoModels {
                   // As h2o's PredictCsv does: a level the model never saw scores as missing.
                   .setConvertUnknownCategoricalLevelsToNa(true));
       loaded = new Loaded(wrapper);
-      byKey.putIfAbsent(key, loaded);
+      if (byKey.putIfAbsent(key, loaded) == null)
+        log.info(
+            "loaded {} {} MOJO {} in {} ms",
+            loaded.category,
+            model.getClass().getSimpleName(),
+            key.length() > 12 ? key.substring(0, 12) : key,
+            (System.nanoTime() - started) / 1_000_000);
       loaded = byKey.get(key);
     }
     return describe(loaded);
@@ -185,9 +195,14 @@ final class MojoModels {
     return p;
   }
 
-  /** The input column an h2o message names, if any, so the gateway can name the field. */
+  /**
+   * The input column an h2o message names, if any, so the gateway can name the field. h2o says
+   * "Unable to parse value: V, from column: C, as Double": the value may itself be another
+   * column's name, so the "from column" phrase is looked for first.
+   */
   private static String columnIn(Loaded l, String message) {
     if (message == null) return null;
+    for (String n : l.names) if (message.contains("from column: " + n + ",")) return n;
     for (String n : l.names) if (message.contains(n)) return n;
     return null;
   }

@@ -1,13 +1,26 @@
 import { InvalidInputError } from '../errors.js';
-import { putField } from './codecs/records.js';
 import type { FieldSpec, RecordValue, Signature, ValueType } from '../protocol/signature.js';
+import { putField } from './put-field.js';
+
+/** What a validator does with a field the signature does not name. */
+export type UnknownFields = 'ignore' | 'reject';
+
+/** Records that passed validation, and the names of the fields left out of them. */
+export interface ValidatedRecords {
+  /** The records with defaults filled in and unknown fields removed. */
+  records: RecordValue[];
+  /** Fields some record carried that the signature does not name (sorted; empty when none). */
+  ignored: readonly string[];
+}
 
 /**
  * Validates a batch of records against a signature and returns them with defaults filled in.
  * `path` prefixes the field paths that errors name (`instances` → `instances[3].age`); left
  * out, a lone record's fields are named bare (`age`) and a batch's by index (`[3].age`).
  */
-export type RecordValidator = (records: unknown[], path?: string) => RecordValue[];
+export type RecordValidator = (records: unknown[], path?: string) => ValidatedRecords;
+
+const NONE_IGNORED: readonly string[] = Object.freeze([]);
 
 /** Checks one value; `undefined` when it is fine, else what is wrong (without the field). */
 type ValueCheck = (value: unknown) => string | undefined;
@@ -221,7 +234,9 @@ function listNames(names: readonly string[]): string {
  * so every check is built here and a request allocates nothing unless it fails or needs a
  * default: valid records (and the array holding them) come back as they are.
  *
- * - A record is a JSON object; unknown fields and missing required fields are refused.
+ * - A record is a JSON object; missing required fields are refused. A field the signature does
+ *   not name is dropped from the record and reported in `ignored` (users send whole rows: an id,
+ *   the label, columns the exporter pruned), or refused when `unknownFields` is `reject`.
  * - `null` is a missing value: accepted for float fields and their elements, and kept as
  *   `null` (the ONNX runtime feeds it as NaN, PMML applies its missing-value treatment, the
  *   Python worker receives None). For a field with `required: false`, `null` means "left
@@ -232,7 +247,10 @@ function listNames(names: readonly string[]): string {
  *   otherwise a value is a nested array of the declared shape, free dimensions of any size
  *   but never ragged. A field without a shape takes any nesting; `json` takes anything.
  */
-export function compileValidator(signature: Signature): RecordValidator {
+export function compileValidator(
+  signature: Signature,
+  { unknownFields }: { unknownFields: UnknownFields },
+): RecordValidator {
   const fields: CompiledField[] = signature.inputs.map((f) => ({
     name: f.name,
     check: fieldCheck(f),
@@ -254,6 +272,7 @@ export function compileValidator(signature: Signature): RecordValidator {
   return function validateRecords(records, path) {
     const n = records.length;
     let out: RecordValue[] | undefined;
+    let ignored: Set<string> | undefined;
     for (let i = 0; i < n; i++) {
       const rec = records[i];
       if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
@@ -263,14 +282,22 @@ export function compileValidator(signature: Signature): RecordValidator {
           at || undefined,
         );
       }
-      const r = rec as RecordValue;
+      let r = rec as RecordValue;
+      let stripped: RecordValue | undefined;
       for (const k in r) {
-        if (!names.has(k)) {
+        if (names.has(k)) continue;
+        if (unknownFields === 'reject') {
           const at = fieldPath(recordPath(path, i, n), k);
           throw new InvalidInputError(`unknown field ${at}; expected ${expected}`, at);
         }
+        (ignored ??= new Set()).add(k);
+        stripped ??= {};
       }
-      let filled: RecordValue | undefined;
+      if (stripped !== undefined) {
+        for (const k in r) if (names.has(k) && hasOwn.call(r, k)) putField(stripped, k, r[k]);
+        r = stripped;
+      }
+      let filled: RecordValue | undefined = stripped;
       for (let j = 0; j < fields.length; j++) {
         const f = fields[j]!;
         const v = f.inherited && !hasOwn.call(r, f.name) ? undefined : r[f.name];
@@ -290,6 +317,9 @@ export function compileValidator(signature: Signature): RecordValidator {
       }
       if (filled !== undefined) (out ??= records.slice() as RecordValue[])[i] = filled;
     }
-    return out ?? (records as RecordValue[]);
+    return {
+      records: out ?? (records as RecordValue[]),
+      ignored: ignored ? [...ignored].sort() : NONE_IGNORED,
+    };
   };
 }

@@ -1,9 +1,12 @@
 /**
  * Codecs: the wire formats a deployment answers (Slipway's records API, the Open Inference
  * Protocol v2, MLflow's scoring formats) turned into records, and predictions back into each
- * format's answer. Pure functions; the routes do the I/O and the validator checks the records.
+ * format's answer. Pure functions; the routes do the I/O, the data plane applies a codec once
+ * it knows the signature, and the validator checks the records.
  */
+export type { Protocol, RequestCodec } from './request-codec.js';
 export {
+  recordsCodec,
   decodeRecordsBody,
   encodeRecordsResponse,
   presentPrediction,
@@ -11,11 +14,18 @@ export {
   type DecodedRecordsBody,
   type SingleRecordResponse,
 } from './records.js';
-export { decodeMlflowRequest, encodeMlflowResponse, type MlflowResponse } from './mlflow.js';
+export {
+  decodeMlflowRequest,
+  encodeMlflowResponse,
+  mlflowCodec,
+  type MlflowResponse,
+} from './mlflow.js';
 export {
   decodeOipRequest,
   encodeOipMetadata,
   encodeOipResponse,
+  oipCodec,
   oipDatatype,
   type DecodedOipRequest,
+  type OipRequestMeta,
 } from './oip-v2.js';

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { failure } from '../../../test/support/failure.js';
-import type { Signature } from '../../protocol/signature.js';
+import { failure } from '../../test/support/failure.js';
+import type { Signature } from '../protocol/signature.js';
 import {
   checkBatch,
   decodeRecordsBody,
   encodeRecordsResponse,
   presentPrediction,
-  putField,
 } from './records.js';
+import { putField } from '../validation/put-field.js';
 
 const classifier: Signature = {
   inputs: [{ name: 'input', type: 'float32', shape: [4] }],

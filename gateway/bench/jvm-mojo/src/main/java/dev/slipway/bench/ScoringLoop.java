@@ -1,4 +1,4 @@
-package dev.slipway.worker;
+package dev.slipway.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,11 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * The floor the MOJO benchmark (gateway/bench/mojo.mjs) compares Slipway with: the same MOJO
  * scored by EasyPredictModelWrapper in a plain Java loop, as a Java service embedding
  * h2o-genmodel would, one row per call (its RowData built from the parsed JSON record each time).
- * Not used by the worker.
+ * Unknown levels score as missing, as in the worker.
  *
- * <p>{@code java -cp slipway-jvm-worker.jar dev.slipway.worker.ScoringLoop <mojo.zip>
- * <records.json> <seconds> <threads>} prints one JSON line: sequential latency percentiles in
- * microseconds and calls per second, then calls per second with {@code threads} threads.
+ * <p>{@code java -cp <classpath> dev.slipway.bench.ScoringLoop <mojo.zip> <records.json>
+ * <seconds> <threads>} prints one JSON line: sequential latency percentiles in microseconds and
+ * calls per second, then calls per second with {@code threads} threads (see pom.xml for the
+ * classpath).
  */
 public final class ScoringLoop {
   public static void main(String[] args) throws Exception {

@@ -1,25 +1,8 @@
-import { InvalidInputError, TooLargeError } from '../../errors.js';
-import type { Signature } from '../../protocol/signature.js';
-import type { Prediction } from '../../runtimes/types.js';
-
-/** A JSON object (not an array, not null). */
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/**
- * Sets an own property of a record a codec builds from client-chosen names: a plain
- * assignment of `__proto__` would replace the record's prototype instead of adding a field.
- */
-export function putField(record: Record<string, unknown>, name: string, value: unknown): void {
-  if (name === '__proto__')
-    Object.defineProperty(record, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  else record[name] = value;
-}
+import { InvalidInputError, TooLargeError } from '../errors.js';
+import type { Signature } from '../protocol/signature.js';
+import type { Prediction } from '../runtimes/types.js';
+import { isObject } from '../validation/put-field.js';
+import type { RequestCodec } from './request-codec.js';
 
 /**
  * Checks a batch's size, shared by every codec so that all formats answer alike: none is a
@@ -106,5 +89,16 @@ export function encodeRecordsResponse(r: {
     ids: r.ids,
     version: r.version,
     predictions: r.predictions.map((p) => presentPrediction(p, r.signature)),
+  };
+}
+
+/** The records API as the data plane reads it; `single` shapes the answer. */
+export function recordsCodec(maxBatch: number): RequestCodec<{ single: boolean }> {
+  return {
+    protocol: 'records',
+    decode: (body) => {
+      const { records, single } = decodeRecordsBody(body, maxBatch);
+      return { records, meta: { single } };
+    },
   };
 }

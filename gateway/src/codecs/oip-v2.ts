@@ -1,4 +1,4 @@
-import { InvalidInputError, PredictionFailedError } from '../../errors.js';
+import { InvalidInputError, PredictionFailedError } from '../errors.js';
 import type {
   OipDatatype,
   OipInferenceResponse,
@@ -6,11 +6,13 @@ import type {
   OipTensor,
   OipTensorData,
   OipTensorMetadata,
-} from '../../protocol/oip-v2.js';
-import type { FieldSpec, Signature, ValueType } from '../../protocol/signature.js';
-import type { Prediction } from '../../runtimes/types.js';
-import { describeField, formatShape, takesScalar } from '../validate-records.js';
-import { checkBatch, isObject, putField } from './records.js';
+} from '../protocol/oip-v2.js';
+import type { FieldSpec, Signature, ValueType } from '../protocol/signature.js';
+import type { Prediction } from '../runtimes/types.js';
+import { describeField, formatShape, takesScalar } from '../validation/validate-records.js';
+import { isObject, putField } from '../validation/put-field.js';
+import { checkBatch } from './records.js';
+import type { RequestCodec } from './request-codec.js';
 
 const TO_OIP: Record<ValueType, OipDatatype> = {
   float32: 'FP32',
@@ -151,8 +153,6 @@ export function decodeOipRequest(
     const name = t.name;
     const field = fields.get(name);
     const bad = (what: string) => new InvalidInputError(`${at} (${name}): ${what}`, name);
-    if (!field)
-      throw bad(`unknown input; expected one of ${[...fields.keys()].join(', ') || 'none'}`);
     if (names.includes(name)) throw bad('given twice');
     const { shape, datatype, data } = t;
     if (
@@ -169,7 +169,7 @@ export function decodeOipRequest(
     batch = n;
     if (typeof datatype !== 'string' || !(datatype in KIND))
       throw bad(`datatype: expected one of ${DATATYPES}, got ${JSON.stringify(datatype)}`);
-    if (!compatible(datatype as OipDatatype, field.type))
+    if (field && !compatible(datatype as OipDatatype, field.type))
       throw bad(`datatype ${datatype} cannot feed this input: it expects ${TO_OIP[field.type]}`);
     if (isObject(t.parameters) && t.parameters.binary_data_size !== undefined)
       throw bad('binary tensor data is not supported: send the elements in "data" as JSON');
@@ -179,10 +179,12 @@ export function decodeOipRequest(
     const count = n * product(rowShape);
     if (flat.length !== count)
       throw bad(`data has ${flat.length} elements; shape ${formatShape(shape)} needs ${count}`);
-    const layout = rowLayout(rowShape, field);
+    // A tensor the model does not take is split into rows by its own shape, so that the
+    // validator can ignore (or refuse) it as it does an unknown field of a record.
+    const layout = field ? rowLayout(rowShape, field) : rowShape.length === 0 ? 'scalar' : 'nested';
     if (layout === undefined)
       throw bad(
-        `expected shape ${tensorShapeText(field.shape!)} (the batch, then ${describeField(field)} per record; -1 = any size), got ${formatShape(shape)}`,
+        `expected shape ${tensorShapeText(field!.shape!)} (the batch, then ${describeField(field!)} per record; -1 = any size), got ${formatShape(shape)}`,
       );
     const rows = new Array<unknown>(n);
     if (layout === 'scalar') for (let r = 0; r < n; r++) rows[r] = flat[r];
@@ -334,5 +336,19 @@ export function encodeOipMetadata(m: {
     platform: m.platform,
     inputs: m.signature.inputs.map(tensorMetadata),
     outputs: m.signature.outputs.map(tensorMetadata),
+  };
+}
+
+/** What an inference response echoes of its request. */
+export type OipRequestMeta = Omit<DecodedOipRequest, 'records'>;
+
+/** The Open Inference Protocol's inference requests as the data plane reads them. */
+export function oipCodec(maxBatch: number): RequestCodec<OipRequestMeta> {
+  return {
+    protocol: 'oip-v2',
+    decode: (body, signature) => {
+      const { records, ...meta } = decodeOipRequest(body, signature, maxBatch);
+      return { records, meta };
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { failure } from '../../../test/support/failure.js';
-import type { Signature } from '../../protocol/signature.js';
+import { failure } from '../../test/support/failure.js';
+import type { Signature } from '../protocol/signature.js';
 import { decodeMlflowRequest, encodeMlflowResponse } from './mlflow.js';
 
 const iris: Signature = {

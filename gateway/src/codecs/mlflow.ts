@@ -1,7 +1,9 @@
-import { InvalidInputError } from '../../errors.js';
-import type { Signature } from '../../protocol/signature.js';
-import type { Prediction } from '../../runtimes/types.js';
-import { checkBatch, isObject, presentPrediction, putField } from './records.js';
+import { InvalidInputError } from '../errors.js';
+import type { Signature } from '../protocol/signature.js';
+import type { Prediction } from '../runtimes/types.js';
+import { isObject, putField } from '../validation/put-field.js';
+import { checkBatch, presentPrediction } from './records.js';
+import type { RequestCodec } from './request-codec.js';
 
 /** The request formats of MLflow's scoring server (`/invocations`). */
 const KEYS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'] as const;
@@ -173,7 +175,7 @@ function fromInstances(
 /** MLflow's answer, `{predictions}` (single-output values unwrapped), with Slipway's `ids`. */
 export interface MlflowResponse {
   predictions: unknown[];
-  /** One id per prediction, for ground truth sent to `/fn/{name}/feedback`. */
+  /** One id per prediction (Slipway's addition to MLflow's answer). */
   ids: string[];
 }
 
@@ -184,4 +186,15 @@ export function encodeMlflowResponse(r: {
   signature: Signature;
 }): MlflowResponse {
   return { predictions: r.predictions.map((p) => presentPrediction(p, r.signature)), ids: r.ids };
+}
+
+/** MLflow's scoring formats as the data plane reads them. */
+export function mlflowCodec(maxBatch: number): RequestCodec<undefined> {
+  return {
+    protocol: 'mlflow',
+    decode: (body, signature) => ({
+      records: decodeMlflowRequest(body, signature, maxBatch),
+      meta: undefined,
+    }),
+  };
 }

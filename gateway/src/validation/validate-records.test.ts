@@ -3,6 +3,12 @@ import { failure } from '../../test/support/failure.js';
 import type { FieldSpec, Signature } from '../protocol/signature.js';
 import { compileValidator, describeField, takesScalar } from './validate-records.js';
 
+/** A validator that refuses unknown fields, answering the records alone. */
+const strict = (sig: Signature) => {
+  const v = compileValidator(sig, { unknownFields: 'reject' });
+  return (records: unknown[], path?: string) => v(records, path).records;
+};
+
 const iris: Signature = { inputs: [{ name: 'input', type: 'float32', shape: [4] }], outputs: [] };
 const mixed: Signature = {
   inputs: [
@@ -19,7 +25,7 @@ const person = { age: 30, city: 'paris', n: 1 };
 type Spec = Omit<FieldSpec, 'name'>;
 
 /** A validator for one field called `x`. */
-const one = (spec: Spec) => compileValidator({ inputs: [{ name: 'x', ...spec }], outputs: [] });
+const one = (spec: Spec) => strict({ inputs: [{ name: 'x', ...spec }], outputs: [] });
 const ok = (spec: Spec, x: unknown) => expect(() => one(spec)([{ x }])).not.toThrow();
 const refused = (spec: Spec, x: unknown) => {
   const err = failure(() => one(spec)([{ x }]));
@@ -29,8 +35,8 @@ const refused = (spec: Spec, x: unknown) => {
 };
 
 describe('compileValidator: records', () => {
-  const vIris = compileValidator(iris);
-  const vMixed = compileValidator(mixed);
+  const vIris = strict(iris);
+  const vMixed = strict(mixed);
 
   it('returns valid records, and the array holding them, untouched', () => {
     const recs = [{ input: [1, 2, 3, 4] }, { input: [5, 6, 7, 8] }];
@@ -71,9 +77,35 @@ describe('compileValidator: records', () => {
     const err = failure(() => vMixed([{ ...person, town: 'x' }]));
     expect(err.field).toBe('town');
     expect(err.message).toBe('unknown field town; expected one of age, city, n, flag, image');
-    const none = compileValidator({ inputs: [], outputs: [] });
+    const none = strict({ inputs: [], outputs: [] });
     expect(failure(() => none([{ a: 1 }])).message).toBe('unknown field a; expected no fields');
     expect(none([{}])).toEqual([{}]);
+  });
+
+  it('by default drops fields the signature does not name, and says which', () => {
+    const v = compileValidator(mixed, { unknownFields: 'ignore' });
+    const plain = { ...person, flag: true };
+    const extra = { id: 7, ...person, label: 'yes' };
+    const out = v([plain, extra, { ...person, id: 8 }]);
+    expect(out.ignored).toEqual(['id', 'label']);
+    expect(out.records[0]).toBe(plain);
+    expect(out.records[1]).toEqual({ ...person, flag: false });
+    expect(out.records[2]).not.toHaveProperty('id');
+    // The caller's record is not changed.
+    expect(extra).toHaveProperty('label', 'yes');
+    // Nothing ignored: the same frozen empty list, and the records untouched.
+    const clean = [{ ...person, flag: true }];
+    const none = v(clean);
+    expect(none.ignored).toEqual([]);
+    expect(none.records).toBe(clean);
+    // A misspelt required field is still missing.
+    expect(failure(() => v([{ age: 1, city: 'paris', nn: 1 }])).message).toBe(
+      'missing field n (int8)',
+    );
+    // Dropping never lets __proto__ through as a prototype.
+    const [r] = v([JSON.parse('{"age":1,"city":"lyon","n":2,"__proto__":{"polluted":1}}')]).records;
+    expect(Object.getPrototypeOf(r)).toBe(Object.prototype);
+    expect(r).not.toHaveProperty('polluted');
   });
 
   it('refuses a missing required field, naming its type and shape', () => {
@@ -97,7 +129,7 @@ describe('compileValidator: records', () => {
   });
 
   it('reads only own fields, whatever the names (constructor, __proto__)', () => {
-    const v = compileValidator({
+    const v = strict({
       inputs: [
         { name: 'constructor', type: 'float64', shape: [] },
         { name: '__proto__', type: 'string', shape: [], required: false, default: 'd' },

@@ -1,0 +1,203 @@
+// @vitest-environment jsdom
+import '../testing/dom-shims.js';
+import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Dialog, Notification } from '@jupyterlab/apputils';
+import type { Widget } from '@lumino/widgets';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Deployment } from '../../gateway/src/protocol/index.js';
+import { GatewayClient } from '../client/gateway-client.js';
+import { markingTranslator, untranslated, untranslatedIn } from '../testing/marking-translator.js';
+import type { ISlipway } from '../tokens.js';
+import { corePlugin } from './core.js';
+import { deploymentsPlugin } from './deployments.js';
+import { publishWithDialog } from './publish-flow.js';
+import { publishPlugin } from './publish.js';
+import { tagsPlugin } from './tags.js';
+
+const translator = markingTranslator();
+const trans = translator.load('slipway');
+const GATEWAY = 'http://127.0.0.1:8787';
+
+/** What the plugins gave JupyterLab: commands, palette items, widgets in the shell. */
+function fakeApp() {
+  const commands = new Map<string, { label?: unknown; caption?: unknown }>();
+  const palette: { command: string; category: string }[] = [];
+  const shell: Widget[] = [];
+  const app = {
+    commands: {
+      addCommand: (id: string, options: { label?: unknown; caption?: unknown }) =>
+        commands.set(id, options),
+      notifyCommandChanged: () => {},
+      execute: async () => {},
+    },
+    shell: { add: (w: Widget) => shell.push(w), activateById: () => {} },
+    serviceManager: { contents: {} },
+  } as unknown as JupyterFrontEnd;
+  return {
+    app,
+    commands,
+    palette: { addItem: (i: never) => palette.push(i) },
+    paletteItems: palette,
+    shell,
+  };
+}
+const signal = { connect: () => {} };
+const tracker = {
+  currentWidget: null,
+  activeCell: null,
+  activeCellChanged: signal,
+  widgetAdded: signal,
+};
+const activate = <T>(plugin: JupyterFrontEndPlugin<T>, ...args: unknown[]) =>
+  plugin.activate(...(args as [JupyterFrontEnd, ...unknown[]])) as T;
+
+beforeAll(() => {
+  Dialog.translator = translator;
+  // No gateway here: every request fails as an unreachable one does.
+  vi.stubGlobal('fetch', () => Promise.reject(new TypeError('fetch failed')));
+});
+afterAll(() => vi.unstubAllGlobals());
+afterEach(() => document.body.replaceChildren());
+
+describe('plugins speak through the ITranslator they are given', () => {
+  it('commands, palette, panels and notifications', async () => {
+    const { app, commands, palette, paletteItems, shell } = fakeApp();
+    const slipway = activate(corePlugin, app, null, translator);
+    activate(deploymentsPlugin, app, slipway, null, palette, translator);
+    activate(publishPlugin, app, slipway, tracker, null, palette, translator);
+    activate(tagsPlugin, app, tracker, palette, translator);
+    expect(new Set(translator.domains)).toEqual(new Set(['slipway']));
+
+    expect([...commands.keys()].sort()).toEqual([
+      'slipway:open-deployments',
+      'slipway:open-monitor',
+      'slipway:publish-model',
+      'slipway:publish-notebook',
+      'slipway:tag-output',
+      'slipway:tag-parameters',
+    ]);
+    for (const [id, { label, caption }] of commands) {
+      for (const words of [label, caption]) {
+        expect(typeof words, id).toBe('string');
+        expect(untranslated(words as string), id).toBeNull();
+      }
+    }
+    expect(paletteItems.length).toBeGreaterThan(0);
+    for (const item of paletteItems) expect(item.category).toBe('«Slipway»');
+
+    const sidebar = shell.find((w) => w.id === 'slipway-deployments')!;
+    expect(sidebar.title.caption).toBe('«Slipway deployments»');
+
+    // The gateway is not there: the notification says so, and how to fix it, translated.
+    await slipway.ready;
+    const notice = await vi.waitFor(() => {
+      const found = Notification.manager.notifications.find((n) => n.type === 'error');
+      expect(found).toBeDefined();
+      return found!;
+    });
+    expect(notice.message).toMatch(/^«Slipway gateway not reachable at http:\/\/127\.0\.0\.1:8787/);
+    expect(untranslated(notice.message, [GATEWAY])).toBeNull();
+    const actions = notice.options.actions ?? [];
+    expect(actions.map((a) => a.label)).toEqual(['«Open settings»']);
+
+    slipway.openMonitor('iris');
+    const monitor = shell.find((w) => w.id === 'slipway-monitor-iris')!;
+    expect(monitor.title.label).toBe('«Monitor: iris»');
+    monitor.dispose();
+    sidebar.dispose();
+  });
+});
+
+describe('the publish flow speaks through the bundle it is given', () => {
+  const deployment: Deployment = {
+    name: 'iris',
+    version: 1,
+    format: 'onnx',
+    pool: 'cpu',
+    status: 'ready',
+    public: false,
+    invokeUrl: 'http://gw.test/fn/iris',
+    invokeKey: 'sk_secret',
+    signature: { inputs: [] } as unknown as Deployment['signature'],
+    curl: "curl -X POST 'http://gw.test/fn/iris'",
+    createdAt: '2026-11-22T10:00:00.000Z',
+    updatedAt: '2026-11-22T10:00:00.000Z',
+  };
+  const DATA = [
+    'iris',
+    'iris.onnx',
+    'work/iris.onnx',
+    'cpu',
+    'onnx',
+    deployment.invokeUrl,
+    'sk_secret',
+    deployment.curl,
+  ];
+  const source = {
+    path: 'work/iris.onnx',
+    filename: 'iris.onnx',
+    format: 'onnx',
+    read: async () => new Blob(['x']),
+  };
+  const slipwayWith = (client: GatewayClient) =>
+    ({
+      ready: Promise.resolve(),
+      client,
+      notifyDeploymentsChanged: () => {},
+    }) as unknown as ISlipway;
+  const dialogTitled = (title: string) =>
+    vi.waitFor(() => {
+      const dialog = [...document.querySelectorAll<HTMLElement>('.jp-Dialog')].find(
+        (d) => d.querySelector('.jp-Dialog-header')?.textContent === title,
+      );
+      expect(dialog, title).toBeDefined();
+      return dialog!;
+    });
+  const press = (dialog: HTMLElement, label: string) =>
+    [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
+      .find((b) => b.textContent === label)!
+      .click();
+
+  it('the dialog, the upload and the result', async () => {
+    const client = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      {
+        trans,
+        fetch: async () =>
+          new Response(
+            JSON.stringify({ pools: [{ name: 'cpu', backend: 'local', deployments: 0 }] }),
+          ),
+        upload: async () => ({ status: 201, body: JSON.stringify(deployment) }),
+      },
+    );
+    const published = publishWithDialog(slipwayWith(client), trans, source, {
+      name: 'iris',
+      pool: 'cpu',
+      public: false,
+    });
+    const form = await dialogTitled('«Publish iris.onnx»');
+    expect(untranslatedIn(form, DATA)).toEqual([]);
+    press(form, '«Publish»');
+    expect(await published).toEqual(deployment);
+    const result = await dialogTitled('«Publishing iris»');
+    expect(result.querySelector('.jp-SlipwayPublishResult.jp-mod-done')).not.toBeNull();
+    expect(untranslatedIn(result, DATA)).toEqual([]);
+    press(result, '«Close»');
+  });
+
+  it('a gateway that does not answer', async () => {
+    const client = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      { trans, fetch: () => Promise.reject(new TypeError('fetch failed')) },
+    );
+    const published = publishWithDialog(slipwayWith(client), trans, source, {
+      name: 'iris',
+      pool: 'cpu',
+      public: false,
+    });
+    const error = await dialogTitled('«Slipway gateway»');
+    expect(untranslatedIn(error, ['http://gw.test'])).toEqual([]);
+    press(error, '«Close»');
+    expect(await published).toBeNull();
+  });
+});

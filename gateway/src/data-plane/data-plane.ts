@@ -1,0 +1,345 @@
+import { sameSecret } from '../auth/tokens.js';
+import { recordsCodec, type Protocol, type RequestCodec } from '../codecs/index.js';
+import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
+import { describeFailure, InvalidInputError, NotFoundError, UnauthorizedError } from '../errors.js';
+import type { InvocationLog } from '../monitoring/invocation-log.js';
+import type { Signature } from '../protocol/signature.js';
+import type { CallOptions, ModelRuntime, NotebookRuntime } from '../runtimes/types.js';
+import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
+import type { ModelHost, Served } from '../serving/model-host.js';
+import { checkCallbackUrl } from './callback-url.js';
+import { withDeadline } from './deadline.js';
+import { runUrls, type NotebookRuns } from './notebook-runs.js';
+import { notebookParameters } from './parameters.js';
+import type {
+  Caller,
+  FunctionRequest,
+  FunctionResult,
+  InferRequest,
+  InferResult,
+  RunResult,
+} from './types.js';
+
+export interface DataPlaneDeps {
+  catalog: DeploymentCatalog;
+  repo: DeploymentRepository;
+  host: ModelHost;
+  log: InvocationLog;
+  runs: NotebookRuns;
+  adminToken: string;
+  publicUrl: string;
+  /** Records per call, in every protocol. */
+  maxBatch: number;
+  /** When false, inputs and outputs are not kept in the invocation log. */
+  recordInputs: boolean;
+  /** Origins an asynchronous notebook call's callback may name; `*` for any. */
+  callbackOrigins: string[];
+  reportError?: (err: unknown) => void;
+}
+
+/** Versions are int4 in the database. */
+const MAX_VERSION = 2_147_483_647;
+
+/** A call that passed authentication, bound to the version that answers it. */
+interface Target {
+  record: DeploymentRecord;
+  served: Served;
+}
+
+/** What one call leaves in the invocation log; filled in as the call goes. */
+interface CallNotes {
+  protocol: Protocol;
+  /** `performance.now()` when the call arrived. */
+  started: number;
+  version: number;
+  input: unknown;
+  output: unknown;
+  ignored: readonly string[];
+  /** Set by work that logs the call itself, later (an asynchronous run). */
+  held: boolean;
+}
+
+/** What a deployment is, for metadata answers (Open Inference Protocol's model metadata). */
+export interface DeploymentView {
+  name: string;
+  version: number;
+  format: string;
+  versions: number[];
+  signature: Signature;
+}
+
+/**
+ * The data plane, without a transport: every call — from a REST route, and later a batch job,
+ * a stream consumer or the end-user form — is one method call that authorises, resolves the
+ * version, decodes and validates, predicts or runs, and logs, whatever happens. Routes decode
+ * the transport and encode the typed result; nothing here knows HTTP.
+ */
+export class DataPlane {
+  private readonly records: RequestCodec<{ single: boolean }>;
+
+  constructor(private readonly deps: DataPlaneDeps) {
+    this.records = recordsCodec(deps.maxBatch);
+  }
+
+  /** A model, through one protocol's codec. A notebook deployment is a 400 saying where to call it. */
+  infer<Meta>(req: InferRequest<Meta>): Promise<InferResult<Meta>> {
+    return this.serve(
+      req,
+      () => req.codec.protocol,
+      (target, notes) => {
+        const runtime = target.served.runtime;
+        if (runtime.kind !== 'model')
+          throw new InvalidInputError(
+            `deployment ${req.name} is a notebook: POST its parameters to /fn/${req.name}`,
+            undefined,
+            'not_a_model',
+          );
+        return this.predict(req, target, runtime, req.codec, req.body, notes);
+      },
+    );
+  }
+
+  /** `/fn/:name`: records for a model, parameters for a notebook, told apart by the runtime. */
+  invoke(req: FunctionRequest): Promise<FunctionResult> {
+    const protocolOf = (record: DeploymentRecord) =>
+      this.deps.host.kindOf(record.live.format) === 'notebook' ? 'notebook' : 'records';
+    return this.serve(req, protocolOf, async (target, notes) => {
+      const runtime = target.served.runtime;
+      if (runtime.kind === 'model') {
+        const result = await this.predict(req, target, runtime, this.records, req.records, notes);
+        return { kind: 'predictions', ...result };
+      }
+      return { kind: 'run', ...(await this.run(req, target, runtime, notes)) };
+    });
+  }
+
+  /** The deployment (or one version of it) as callers may see it; loads it when needed. */
+  async describe(caller: Omit<Caller, 'requestId' | 'signal'>): Promise<DeploymentView> {
+    const record = await this.authorize(caller.name, caller.token);
+    const target = await this.target(record, caller.version);
+    const versions = (await this.deps.repo.versions(record.name)).map((v) => v.version);
+    return {
+      name: record.name,
+      version: target.served.version,
+      format: target.served.runtime.format,
+      versions,
+      signature: target.served.signature,
+    };
+  }
+
+  /**
+   * Finds the deployment and checks the caller may call it: a public deployment, the admin
+   * token, or this deployment's invoke key. 401 before 404, so names do not leak to strangers.
+   */
+  async authorize(name: string, token: string | undefined): Promise<DeploymentRecord> {
+    return this.admit(name, await this.deps.catalog.get(name), token);
+  }
+
+  private async admit(
+    name: string,
+    record: DeploymentRecord | undefined,
+    token: string | undefined,
+  ): Promise<DeploymentRecord> {
+    if (record?.public) return record;
+    if (!token)
+      throw new UnauthorizedError(
+        `deployment ${name} needs a key: send "Authorization: Bearer <invoke key>"`,
+      );
+    if (sameSecret(token, this.deps.adminToken)) {
+      if (!record) throw new NotFoundError(`deployment ${name}`);
+      return record;
+    }
+    const owner = await this.deps.catalog.keyOwner(token);
+    if (owner !== name) throw new UnauthorizedError(`the key is not valid for deployment ${name}`);
+    if (!record) throw new NotFoundError(`deployment ${name}`);
+    return record;
+  }
+
+  /**
+   * Runs one call and logs it whatever happens: refused callers (401), bad bodies (4xx), model
+   * failures (5xx) and callers who went away (499) alike, for every runtime. Only a call of a
+   * deployment that does not exist leaves no row. Work that sets `notes.held` logs the call
+   * itself, later (an asynchronous run).
+   */
+  private async serve<T>(
+    caller: Caller,
+    protocolOf: (record: DeploymentRecord) => Protocol,
+    work: (target: Target, notes: CallNotes) => Promise<T>,
+  ): Promise<T> {
+    const notes: CallNotes = {
+      protocol: 'records',
+      started: performance.now(),
+      version: 0,
+      input: null,
+      output: null,
+      ignored: [],
+      held: false,
+    };
+    let record: DeploymentRecord | undefined;
+    try {
+      record = await this.deps.catalog.get(caller.name);
+      if (record) {
+        notes.protocol = protocolOf(record);
+        notes.version = record.liveVersion;
+      }
+      const target = await this.target(
+        await this.admit(caller.name, record, caller.token),
+        caller.version,
+      );
+      notes.version = target.served.version;
+      const result = await work(target, notes);
+      if (!notes.held) this.logCall(caller, notes, { status: 200, error: null });
+      return result;
+    } catch (err) {
+      if (record) this.logCall(caller, notes, describeFailure(err, caller.signal));
+      throw err;
+    }
+  }
+
+  private async predict<Meta>(
+    caller: Caller,
+    target: Target,
+    runtime: ModelRuntime,
+    codec: RequestCodec<Meta>,
+    readBody: () => Promise<unknown>,
+    notes: CallNotes,
+  ): Promise<InferResult<Meta>> {
+    const { served } = target;
+    const body = await readBody();
+    notes.input = body;
+    const { records, meta } = codec.decode(body, served.signature);
+    const validated = served.validate(records);
+    notes.ignored = validated.ignored;
+    const predictions = await this.withinDeadline(served, caller, (options) =>
+      runtime.predict(validated.records, options),
+    );
+    notes.output = predictions;
+    const id = caller.requestId;
+    return {
+      id,
+      ids: predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`),
+      version: served.version,
+      predictions,
+      signature: served.signature,
+      meta,
+      ignoredFields: validated.ignored,
+    };
+  }
+
+  /**
+   * One notebook run under the call's id: parameters are checked before a run record exists
+   * (also for asynchronous calls), then the run is recorded, executed and finished. A
+   * synchronous run belongs to its caller and ends when the caller goes away; an asynchronous
+   * one outlives the request that started it, and its invocation row is written when it ends.
+   */
+  private async run(
+    req: FunctionRequest,
+    target: Target,
+    runtime: NotebookRuntime,
+    notes: CallNotes,
+  ): Promise<RunResult> {
+    const { served, record } = target;
+    const id = req.requestId;
+    const input = await req.parameters();
+    notes.input = input;
+    const parameters = notebookParameters(input, served.signature);
+    notes.input = parameters;
+    const validated = served.validate([parameters]);
+    notes.ignored = validated.ignored;
+    if (req.callbackUrl !== undefined) checkCallbackUrl(req.callbackUrl, this.deps.callbackOrigins);
+    const { runs } = this.deps;
+    await runs.start({
+      id,
+      name: record.name,
+      version: served.version,
+      parameters,
+      callbackUrl: req.callbackUrl,
+    });
+    const base = { id, version: served.version, ignoredFields: validated.ignored };
+
+    const execute = async (signal?: AbortSignal) => {
+      try {
+        const run = await this.withinDeadline(served, { requestId: id, signal }, (options) =>
+          runtime.run(validated.records[0]!, options),
+        );
+        notes.output = run.outputs;
+        await runs.succeeded(id, run);
+        return run;
+      } catch (err) {
+        await runs.failed(id, describeFailure(err, signal));
+        throw err;
+      } finally {
+        if (req.callbackUrl)
+          runs
+            .callBack(record.name, id, req.callbackUrl)
+            .catch((err: unknown) => this.deps.reportError?.(err));
+      }
+    };
+
+    if (!req.async) return { status: 'succeeded', ...base, ...(await execute(req.signal)) };
+    notes.held = true;
+    execute().then(
+      () => this.logCall(req, notes, { status: 200, error: null }),
+      (err: unknown) => this.logCall(req, notes, describeFailure(err)),
+    );
+    return {
+      status: 'running',
+      ...base,
+      statusUrl: runUrls(this.deps.publicUrl, record.name, id).statusUrl,
+    };
+  }
+
+  /** The live version, or `version` when given; loads it when it is not in memory. */
+  private async target(record: DeploymentRecord, version?: number): Promise<Target> {
+    if (
+      version !== undefined &&
+      !(Number.isInteger(version) && version >= 1 && version <= MAX_VERSION)
+    )
+      throw new InvalidInputError(
+        `version: expected a positive integer up to ${MAX_VERSION}`,
+        'version',
+      );
+    const v = version ?? record.liveVersion;
+    const warm = this.deps.host.peek(record.name, v);
+    if (warm) return { record, served: warm };
+    const versionRecord =
+      v === record.liveVersion ? record.live : await this.deps.repo.version(record.name, v);
+    if (!versionRecord) throw new NotFoundError(`version ${v} of deployment ${record.name}`);
+    return { record, served: await this.deps.host.acquire(versionRecord, record.pool) };
+  }
+
+  /** Calls the runtime with a deadline from the version's timeout, and holds it to it. */
+  private withinDeadline<T>(
+    served: Served,
+    caller: Pick<Caller, 'requestId' | 'signal'>,
+    call: (options: CallOptions) => Promise<T>,
+  ): Promise<T> {
+    const deadline = Date.now() + served.options.timeoutMs;
+    return withDeadline(
+      call({ requestId: caller.requestId, deadline, signal: caller.signal }),
+      deadline,
+      served.options.timeoutMs,
+    );
+  }
+
+  private logCall(
+    caller: Caller,
+    notes: CallNotes,
+    outcome: { status: number; error: { code: string; message: string } | null },
+  ): void {
+    const keep = this.deps.recordInputs;
+    this.deps.log.record({
+      id: caller.requestId,
+      deploymentName: caller.name,
+      version: notes.version,
+      time: new Date(),
+      latencyMs: performance.now() - notes.started,
+      status: outcome.status,
+      protocol: notes.protocol,
+      input: keep ? notes.input : null,
+      output: keep && outcome.error === null ? notes.output : null,
+      error: outcome.error,
+      ignoredFields: notes.ignored.length > 0 ? [...notes.ignored] : null,
+    });
+  }
+}

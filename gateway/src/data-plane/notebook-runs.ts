@@ -1,0 +1,91 @@
+import type { RunRepository, RunRow } from '../db/run-repository.js';
+import type { CallFailure } from '../errors.js';
+import type { NotebookRun } from '../runtimes/types.js';
+
+export interface NotebookRunsDeps {
+  runs: RunRepository;
+  publicUrl: string;
+  /** Sends callbacks; `fetch` unless a test passes another. */
+  fetch?: typeof fetch;
+  reportError?: (err: unknown) => void;
+}
+
+/** Where a run's status and its executed notebook are read (with the deployment's key). */
+export function runUrls(publicUrl: string, name: string, id: string) {
+  const statusUrl = `${publicUrl}/fn/${name}/runs/${id}`;
+  return { statusUrl, notebookUrl: `${statusUrl}/notebook` };
+}
+
+/** The wire form of a run, as the status URL answers it and a callback receives it. */
+export function presentRun(row: RunRow, publicUrl: string) {
+  return {
+    id: row.id,
+    name: row.deploymentName,
+    version: row.version,
+    status: row.status,
+    parameters: row.parameters,
+    outputs: row.outputs ?? null,
+    error: row.error ?? null,
+    durationMs: row.durationMs ?? null,
+    cold: row.cold ?? null,
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+    ...runUrls(publicUrl, row.deploymentName, row.id),
+    callbackStatus: row.callbackStatus ?? null,
+  };
+}
+
+/**
+ * The record of each notebook run (its parameters, status, outputs or error) and the callback
+ * an asynchronous caller asked for when it ends.
+ */
+export class NotebookRuns {
+  private readonly fetch: typeof fetch;
+  constructor(private readonly deps: NotebookRunsDeps) {
+    this.fetch = deps.fetch ?? fetch;
+  }
+
+  start(run: {
+    id: string;
+    name: string;
+    version: number;
+    parameters: unknown;
+    callbackUrl?: string;
+  }): Promise<void> {
+    return this.deps.runs.start({
+      id: run.id,
+      deploymentName: run.name,
+      version: run.version,
+      parameters: run.parameters,
+      callbackUrl: run.callbackUrl,
+    });
+  }
+
+  succeeded(id: string, run: NotebookRun): Promise<void> {
+    return this.deps.runs.finish(id, { status: 'succeeded', ...run });
+  }
+
+  failed(id: string, failure: CallFailure): Promise<void> {
+    return this.deps.runs.finish(id, { status: 'failed', error: failure.error });
+  }
+
+  /** POSTs the finished run to `url`; the outcome is kept with the run, never thrown. */
+  async callBack(name: string, id: string, url: string): Promise<void> {
+    const row = await this.deps.runs.get(name, id);
+    if (!row) return;
+    let status: string;
+    try {
+      const res = await this.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(presentRun(row, this.deps.publicUrl)),
+        signal: AbortSignal.timeout(10_000),
+      });
+      status = `${res.status}`;
+    } catch (err) {
+      status = `failed: ${(err as Error).message}`;
+      this.deps.reportError?.(new Error(`callback for run ${id} to ${url} failed`, { cause: err }));
+    }
+    await this.deps.runs.setCallbackStatus(id, status);
+  }
+}

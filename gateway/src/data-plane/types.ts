@@ -1,0 +1,82 @@
+import type { RequestCodec } from '../codecs/request-codec.js';
+import type { Signature } from '../protocol/signature.js';
+import type { Prediction } from '../runtimes/types.js';
+
+/** Who calls which deployment, and the call's identity. Nothing here is HTTP. */
+export interface Caller {
+  /** The deployment's name. */
+  name: string;
+  /** The caller's secret: an invoke key or the admin token; undefined when none was sent. */
+  token: string | undefined;
+  /** A version other than the live one (Open Inference Protocol's versioned paths). */
+  version?: number;
+  /** The call's id: the prediction id (`<id>:<i>` per record of a batch) and the run id. */
+  requestId: string;
+  /** Aborts when the caller goes away; its work is dropped and the call is logged as 499. */
+  signal?: AbortSignal;
+}
+
+/** A call of a model through one protocol. */
+export interface InferRequest<Meta> extends Caller {
+  codec: RequestCodec<Meta>;
+  /** Reads the request body; called only once the caller is authorised and the version found. */
+  body: () => Promise<unknown>;
+}
+
+/** What a model call produced, for a codec to encode. */
+export interface InferResult<Meta> {
+  /** The call's id (= `Caller.requestId`). */
+  id: string;
+  /** One prediction id per record: the call's id alone for one record, else `<id>:<i>`. */
+  ids: string[];
+  version: number;
+  predictions: Prediction[];
+  signature: Signature;
+  meta: Meta;
+  /** Fields the records carried that the model does not take (dropped before it saw them). */
+  ignoredFields: readonly string[];
+}
+
+/** Notebook parameters as a caller sent them: typed JSON, and text from a form or query. */
+export interface ParameterInput {
+  /** A JSON body; a notebook takes one object of parameters. */
+  json?: unknown;
+  /** Text values (query string, form fields), typed by the parameters' defaults as `papermill -p` does. */
+  text: Record<string, string>;
+}
+
+/** A call of `/fn/:name`: records for a model, parameters for a notebook. */
+export interface FunctionRequest extends Caller {
+  /** Reads the body as the records API's JSON (when the deployment is a model). */
+  records: () => Promise<unknown>;
+  /** Reads the body as notebook parameters (when the deployment is a notebook). */
+  parameters: () => Promise<ParameterInput>;
+  /** Notebooks: answer at once with a run to poll, instead of waiting for its outputs. */
+  async?: boolean;
+  /** Notebooks: where the finished run is POSTed (an allowed http(s) origin). */
+  callbackUrl?: string;
+}
+
+/** A notebook run, finished (synchronous calls) or started (asynchronous ones). */
+export type RunResult =
+  | {
+      status: 'succeeded';
+      id: string;
+      version: number;
+      outputs: unknown[];
+      durationMs: number;
+      cold: boolean;
+      ignoredFields: readonly string[];
+    }
+  | {
+      status: 'running';
+      id: string;
+      version: number;
+      /** Where the run's status and outputs can be read. */
+      statusUrl: string;
+      ignoredFields: readonly string[];
+    };
+
+/** What `/fn/:name` produced: predictions of a model, or a notebook run. */
+export type FunctionResult =
+  ({ kind: 'predictions' } & InferResult<{ single: boolean }>) | ({ kind: 'run' } & RunResult);

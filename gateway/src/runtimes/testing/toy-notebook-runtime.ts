@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeadlineError, NotebookFailedError, UnusableArtifactError } from '../../errors.js';
+import type { Format } from '../../protocol/deployments.js';
+import type { FieldSpec, RecordValue, Signature } from '../../protocol/signature.js';
+import type {
+  CallOptions,
+  NotebookRun,
+  NotebookRuntime,
+  RuntimeFactory,
+  RuntimeSpec,
+} from '../types.js';
+
+/**
+ * A toy notebook for exercising the data plane's notebook path without Python, as the toy
+ * model does for models. Its artifact is JSON: `{"toyNotebook": {"parameters": {name: default}}}`.
+ * A run answers one output, the parameters it ran with; it waits `seconds` (honouring the
+ * deadline and the caller's signal) and fails like a raising cell when `fail` is true.
+ */
+interface ToyNotebook {
+  parameters: Record<string, string | number | boolean>;
+}
+
+const TYPES = { number: 'float64', string: 'string', boolean: 'bool' } as const;
+
+class ToyNotebookRuntime implements NotebookRuntime {
+  readonly kind = 'notebook' as const;
+  private notebook: ToyNotebook | undefined;
+
+  constructor(
+    readonly format: Format,
+    private readonly spec: RuntimeSpec,
+  ) {}
+
+  async load(): Promise<void> {
+    if (this.notebook) return;
+    let parsed: { toyNotebook?: ToyNotebook };
+    try {
+      parsed = JSON.parse(await readFile(this.spec.artifact.path, 'utf8'));
+    } catch (err) {
+      throw new UnusableArtifactError(`not a toy notebook: ${(err as Error).message}`);
+    }
+    if (typeof parsed?.toyNotebook?.parameters !== 'object')
+      throw new UnusableArtifactError(
+        'not a toy notebook: expected {"toyNotebook": {"parameters": {…}}}',
+      );
+    this.notebook = parsed.toyNotebook;
+  }
+
+  signature(): Signature {
+    if (!this.notebook) throw new Error('toy notebook used before load()');
+    const inputs = Object.entries(this.notebook.parameters).map(([name, value]): FieldSpec => ({
+      name,
+      type: TYPES[typeof value as keyof typeof TYPES],
+      shape: [],
+      required: false,
+      default: value,
+    }));
+    return { inputs, outputs: [{ name: 'outputs', type: 'json' }] };
+  }
+
+  async run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun> {
+    await this.load();
+    const started = performance.now();
+    const values = { ...this.notebook!.parameters, ...parameters };
+    const ms = Number(values['seconds']) * 1000;
+    if (ms > 0) {
+      const left = (options.deadline ?? Infinity) - Date.now();
+      const signal = AbortSignal.any(
+        [
+          options.signal,
+          Number.isFinite(left) ? AbortSignal.timeout(Math.max(left, 0)) : undefined,
+        ].filter((s): s is AbortSignal => s !== undefined),
+      );
+      try {
+        await sleep(ms, undefined, { signal });
+      } catch {
+        throw new DeadlineError(
+          options.signal?.aborted ? 'the run was cancelled' : 'the run passed its deadline',
+        );
+      }
+    }
+    if (values['fail'] === true)
+      throw new NotebookFailedError('cell 2 raised ValueError: told to fail', 2, 'ValueError');
+    return { outputs: [values], durationMs: performance.now() - started, cold: false };
+  }
+
+  async unload(): Promise<void> {
+    this.notebook = undefined;
+  }
+}
+
+/** The toy notebook's format name; like the toy model's, reachable by detection only. */
+export const TOY_NOTEBOOK_FORMAT = 'toy-notebook' as Format;
+
+/** A factory for toy notebooks (`*.toynb.json`). */
+export function toyNotebookRuntimeFactory(): RuntimeFactory<NotebookRuntime> {
+  return {
+    format: TOY_NOTEBOOK_FORMAT,
+    kind: 'notebook',
+    detect: ({ filename }) => filename?.endsWith('.toynb.json') ?? false,
+    create: (spec) => new ToyNotebookRuntime(TOY_NOTEBOOK_FORMAT, spec),
+  };
+}
