@@ -8,7 +8,6 @@ import type { CallOptions, ModelRuntime, NotebookRuntime } from '../runtimes/typ
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import type { ModelHost, Served } from '../serving/model-host.js';
 import { checkCallbackUrl } from './callback-url.js';
-import { withDeadline } from './deadline.js';
 import { runUrls, type NotebookRuns } from './notebook-runs.js';
 import { notebookParameters } from './parameters.js';
 import type {
@@ -210,9 +209,7 @@ export class DataPlane {
     const { records, meta } = codec.decode(body, served.signature);
     const validated = served.validate(records);
     notes.ignored = validated.ignored;
-    const predictions = await this.withinDeadline(served, caller, (options) =>
-      runtime.predict(validated.records, options),
-    );
+    const predictions = await runtime.predict(validated.records, this.callOptions(served, caller));
     notes.output = predictions;
     const id = caller.requestId;
     return {
@@ -259,8 +256,9 @@ export class DataPlane {
 
     const execute = async (signal?: AbortSignal) => {
       try {
-        const run = await this.withinDeadline(served, { requestId: id, signal }, (options) =>
-          runtime.run(validated.records[0]!, options),
+        const run = await runtime.run(
+          validated.records[0]!,
+          this.callOptions(served, { requestId: id, signal }),
         );
         notes.output = run.outputs;
         await runs.succeeded(id, run);
@@ -308,18 +306,13 @@ export class DataPlane {
     return { record, served: await this.deps.host.acquire(versionRecord, record.pool) };
   }
 
-  /** Calls the runtime with a deadline from the version's timeout, and holds it to it. */
-  private withinDeadline<T>(
-    served: Served,
-    caller: Pick<Caller, 'requestId' | 'signal'>,
-    call: (options: CallOptions) => Promise<T>,
-  ): Promise<T> {
-    const deadline = Date.now() + served.options.timeoutMs;
-    return withDeadline(
-      call({ requestId: caller.requestId, deadline, signal: caller.signal }),
-      deadline,
-      served.options.timeoutMs,
-    );
+  /** The runtime's options for one call: its id, the version's timeout, the caller's signal. */
+  private callOptions(served: Served, caller: Pick<Caller, 'requestId' | 'signal'>): CallOptions {
+    return {
+      requestId: caller.requestId,
+      timeoutMs: served.options.timeoutMs,
+      signal: caller.signal,
+    };
   }
 
   private logCall(

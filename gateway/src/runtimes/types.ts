@@ -25,8 +25,12 @@ export interface RuntimeSpec {
 export interface CallOptions {
   /** The call's id: the prediction id, and the run id of a notebook run. */
   requestId: string;
-  /** Epoch ms after which the call gives up with a `DeadlineError` (504). */
-  deadline?: number;
+  /**
+   * How long the work may take once it starts, from the deployment's `config.timeoutSeconds`;
+   * past it the call gives up with a `DeadlineError` (504). A wait for a free slot or for a
+   * cold start is not counted: those have limits of their own (the queue, the load timeout).
+   */
+  timeoutMs?: number;
   /** Aborts when the caller goes away: queued or running work is dropped. */
   signal?: AbortSignal;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { NotReadyError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import { timeLeft } from '../time-left.js';
+import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { parseMojoConfig, type MojoConfig } from './mojo-config.js';
 import { mapMojoWorkerError } from './mojo-errors.js';
@@ -61,7 +61,7 @@ export class MojoRuntime implements ModelRuntime {
     await this.load();
     const m = this.loaded!;
     if (records.length === 0) return [];
-    const deadline = Date.now() + timeLeft(options, 'the MOJO ran');
+    const deadline = Date.now() + callTimeout(options);
     try {
       const scores = await this.worker.predict(this.key, this.spec.artifact.path, records, {
         deadline,

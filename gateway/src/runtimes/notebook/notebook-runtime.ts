@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import { timeLeft } from '../time-left.js';
+import { callTimeout } from '../call-timeout.js';
 import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
 import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import type {
@@ -45,7 +45,8 @@ const INSPECT_TIMEOUT_MS = 60_000;
 /**
  * A parameterised notebook executed by papermill's machinery in the Python worker. Each run
  * gets a fresh kernel from a warm pool; runs go in parallel up to `maxConcurrency` and queue
- * up to `queueSize` beyond it (429 past that). A run's time limit is the call's deadline.
+ * up to `queueSize` beyond it (429 past that). A run's time limit is the call's timeout,
+ * counted once it has a slot.
  */
 export class PapermillRuntime implements NotebookRuntime {
   readonly kind = 'notebook' as const;
@@ -91,7 +92,7 @@ export class PapermillRuntime implements NotebookRuntime {
     await this.load();
     await this.limit.acquire(options.signal);
     try {
-      const timeoutMs = timeLeft(options, 'the notebook could start');
+      const timeoutMs = callTimeout(options);
       const reply = await this.deps.worker.request<RunReply>(
         'run_notebook',
         {
@@ -99,7 +100,7 @@ export class PapermillRuntime implements NotebookRuntime {
           path: this.spec.artifact.path,
           parameters,
           // The worker kills the kernel at this time and answers Timeout; the gateway's own
-          // deadline, a little later, is the backstop for a worker that does not.
+          // timeout, a little later, is the backstop for a worker that does not.
           timeoutSeconds: timeoutMs / 1000,
           outputPath: join(this.deps.runsDir, `${options.requestId}.ipynb`),
         },

@@ -105,12 +105,11 @@ function catching(fn: () => unknown): unknown {
 describe('parseNotebookConfig', () => {
   it('fills defaults and names a bad field', () => {
     expect(parseNotebookConfig({})).toMatchObject({
-      timeoutSeconds: 300,
       maxConcurrency: 4,
       warmKernels: 2,
     });
-    const err = catching(() => parseNotebookConfig({ timeoutSeconds: -1 }));
+    const err = catching(() => parseNotebookConfig({ warmKernels: -1 }));
     expect(err).toBeInstanceOf(InvalidInputError);
-    expect(err).toMatchObject({ status: 400, field: 'config.timeoutSeconds' });
+    expect(err).toMatchObject({ status: 400, field: 'config.warmKernels' });
   });
 });

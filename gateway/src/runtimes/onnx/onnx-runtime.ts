@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import {
-  DeadlineError,
   InvalidInputError,
   NotReadyError,
   PredictionFailedError,
   UnusableArtifactError,
 } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import type { ModelRuntime, CallOptions, Prediction, RuntimeSpec } from '../types.js';
+import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { planModel, type ModelPlan } from './onnx-signature.js';
 import { prepareModel } from './prepare-model.js';
 import { RaggedBatch, readOutput, stackInput } from './tensors.js';
@@ -51,30 +50,34 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   /** One `{output: value}` object per record, in order. */
-  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
+  async predict(records: RecordValue[], _options: CallOptions): Promise<Prediction[]> {
     let m = this.loaded;
     if (m) m.running++;
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     else m = await this.loadAndHold();
+    // No timeout here: onnxruntime-node runs a session on the event loop's thread, so no timer
+    // can fire before it returns. A call's timeout needs the run moved off this thread.
     try {
-      if (options.deadline !== undefined && Date.now() > options.deadline)
-        throw new DeadlineError('the deadline passed before the model ran');
-      if (records.length === 0) return [];
-      const b = m.plan.fixedBatch;
-      if (b === undefined) return await this.runStacked(m, records);
-      const out: Prediction[] = [];
-      for (let i = 0; i < records.length; i += b) {
-        const chunk = records.slice(i, i + b);
-        const short = b - chunk.length;
-        // A model with a fixed batch of b takes exactly b rows: repeat the last to fill it.
-        for (let k = 0; k < short; k++) chunk.push(chunk[chunk.length - 1]!);
-        const got = await this.runStacked(m, chunk);
-        out.push(...(short ? got.slice(0, b - short) : got));
-      }
-      return out;
+      return await this.runAll(m, records);
     } finally {
       if (--m.running === 0) m.idle?.();
     }
+  }
+
+  private async runAll(m: Loaded, records: RecordValue[]): Promise<Prediction[]> {
+    if (records.length === 0) return [];
+    const b = m.plan.fixedBatch;
+    if (b === undefined) return this.runStacked(m, records);
+    const out: Prediction[] = [];
+    for (let i = 0; i < records.length; i += b) {
+      const chunk = records.slice(i, i + b);
+      const short = b - chunk.length;
+      // A model with a fixed batch of b takes exactly b rows: repeat the last to fill it.
+      for (let k = 0; k < short; k++) chunk.push(chunk[chunk.length - 1]!);
+      const got = await this.runStacked(m, chunk);
+      out.push(...(short ? got.slice(0, b - short) : got));
+    }
+    return out;
   }
 
   /** Releases the session once the runs using it are done; a later `predict` loads again. */

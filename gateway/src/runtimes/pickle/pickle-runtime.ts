@@ -6,7 +6,7 @@ import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
 import { PYTHON_WORKER_DIR } from '../../workers/python-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
 import { WorkerSupervisor, type WorkerSupervisorOptions } from '../../workers/worker-supervisor.js';
-import { timeLeft } from '../time-left.js';
+import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { modelPython, type ModelPythonOptions } from './model-python.js';
 import { fieldSchema, parsePickleConfig, type PickleConfig } from './pickle-config.js';
@@ -219,7 +219,7 @@ export class PickleRuntime implements ModelRuntime {
   ): Promise<Prediction[]> {
     const worker = this.worker;
     if (!worker) throw new NotReadyError('the pickled model was unloaded during the call');
-    const timeoutMs = timeLeft(options, 'the model could run');
+    const timeoutMs = callTimeout(options);
     try {
       return await worker.call<Prediction[]>(
         'predict',

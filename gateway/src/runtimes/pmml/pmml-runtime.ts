@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { DeadlineError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import type { ModelRuntime, CallOptions, Prediction, RuntimeSpec } from '../types.js';
+import { callTimeout } from '../call-timeout.js';
+import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { compilePmml, type PmmlModel } from './document.js';
 import { limitsFrom } from './xml.js';
 
-/** How many records are scored between two looks at the deadline and the abort signal. */
+/** How many records are scored between two looks at the clock and the abort signal. */
 const CHECK_EVERY = 256;
 
 /** A PMML model scored in-process by the native TypeScript evaluator. */
@@ -35,12 +36,15 @@ export class PmmlRuntime implements ModelRuntime {
   async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     if (!this.model) await this.load();
     const m = this.model!;
+    const deadline = Date.now() + callTimeout(options);
     const out: Prediction[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
       if (i % CHECK_EVERY === CHECK_EVERY - 1) {
         if (options.signal?.aborted) throw new DeadlineError('the call was cancelled');
-        if (options.deadline !== undefined && Date.now() > options.deadline)
-          throw new DeadlineError(`the deadline passed after ${i} of ${records.length} records`);
+        if (Date.now() > deadline)
+          throw new DeadlineError(
+            `the call passed its timeout (config.timeoutSeconds) after ${i} of ${records.length} records`,
+          );
       }
       out[i] = m.score(records[i]!);
     }

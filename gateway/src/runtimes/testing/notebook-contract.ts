@@ -16,7 +16,7 @@ export interface NotebookContractCase {
   run: { parameters: RecordValue; outputs: unknown[] };
   /** The outputs of a run given no parameters (the notebook's defaults). */
   defaultOutputs: unknown[];
-  /** A run that takes a minute or more, to cut short by a deadline or the caller. */
+  /** A run that takes a minute or more, to cut short by a timeout or the caller. */
   slow: { artifact: string; parameters: RecordValue };
   /** A run that raises in a cell. */
   failing: { artifact: string; parameters: RecordValue; cell: number; ename: string };
@@ -45,7 +45,7 @@ const failureOf = (p: Promise<unknown>) =>
 /**
  * The contract every notebook runtime keeps, as `runtimeContract` is for models: detection,
  * idempotent load and unload, a signature whose inputs are the notebook's parameters (each
- * optional, with its default), runs answering the notebook's outputs, the caller's deadline
+ * optional, with its default), runs answering the notebook's outputs, the call's timeout
  * and signal honoured with a 504, a raising cell as `notebook_failed` naming it, concurrent runs
  * answering as runs in turn, and a typed 422 for a file that is not a notebook.
  */
@@ -66,9 +66,9 @@ export function notebookContract(
     const run = (
       r: NotebookRuntime,
       parameters: RecordValue,
-      deadline?: number,
+      timeoutMs?: number,
       signal?: AbortSignal,
-    ) => r.run(parameters, { requestId: randomUUID(), deadline, signal });
+    ) => r.run(parameters, { requestId: randomUUID(), timeoutMs, signal });
 
     beforeAll(async () => {
       c = await makeCase();
@@ -121,10 +121,10 @@ export function notebookContract(
       for (const r of together) expect(r.outputs).toEqual(inTurn);
     });
 
-    it('stops a run at its deadline with a 504', async () => {
+    it('stops a run at its timeout with a 504', async () => {
       const slow = await create(c.slow.artifact);
       await slow.load();
-      const err = await failureOf(run(slow, c.slow.parameters, Date.now() + 1_500));
+      const err = await failureOf(run(slow, c.slow.parameters, 1_500));
       expect(err).toBeInstanceOf(DeadlineError);
       expect((err as DeadlineError).status).toBe(504);
     });

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineError, NotebookFailedError, UnusableArtifactError } from '../../errors.js';
 import type { Format } from '../../protocol/deployments.js';
 import type { FieldSpec, RecordValue, Signature } from '../../protocol/signature.js';
+import { callTimeout } from '../call-timeout.js';
 import type {
   CallOptions,
   NotebookRun,
@@ -15,7 +16,7 @@ import type {
  * A toy notebook for exercising the data plane's notebook path without Python, as the toy
  * model does for models. Its artifact is JSON: `{"toyNotebook": {"parameters": {name: default}}}`.
  * A run answers one output, the parameters it ran with; it waits `seconds` (honouring the
- * deadline and the caller's signal) and fails like a raising cell when `fail` is true.
+ * timeout and the caller's signal) and fails like a raising cell when `fail` is true.
  */
 interface ToyNotebook {
   parameters: Record<string, string | number | boolean>;
@@ -65,18 +66,13 @@ class ToyNotebookRuntime implements NotebookRuntime {
     const values = { ...this.notebook!.parameters, ...parameters };
     const ms = Number(values['seconds']) * 1000;
     if (ms > 0) {
-      const left = (options.deadline ?? Infinity) - Date.now();
-      const signal = AbortSignal.any(
-        [
-          options.signal,
-          Number.isFinite(left) ? AbortSignal.timeout(Math.max(left, 0)) : undefined,
-        ].filter((s): s is AbortSignal => s !== undefined),
-      );
+      const timeout = AbortSignal.timeout(callTimeout(options));
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       try {
         await sleep(ms, undefined, { signal });
       } catch {
         throw new DeadlineError(
-          options.signal?.aborted ? 'the run was cancelled' : 'the run passed its deadline',
+          options.signal?.aborted ? 'the run was cancelled' : 'the run passed its timeout',
         );
       }
     }

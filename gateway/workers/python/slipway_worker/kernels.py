@@ -7,18 +7,32 @@ killed, so no state crosses from one call to the next; each gets its own empty w
 directory, removed with it.
 """
 
+from __future__ import annotations
+
 import asyncio
 import collections
+import contextlib
+import logging
 import os
 import shutil
-import sys
 import tempfile
 import time
+from collections.abc import Callable
+from typing import Any
 
+from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
-from .protocol import WorkerError
+from .protocol import JsonObject, WorkerError
+
+log = logging.getLogger(__name__)
+
+Announce = Callable[[int, bool], None]
+"""announce(pgid, alive): tells the gateway of a process group this worker started or ended."""
+
+Track = Callable[[asyncio.Future[Any]], None]
+"""track(task): hands a kernel start or kill to the worker, which waits for it when closing."""
 
 # A kernel that is not ready in this time is broken (a bad kernelspec, an import error).
 START_TIMEOUT_SECONDS = 120
@@ -28,44 +42,50 @@ WARMUP_EXECUTIONS = 3
 class Kernel:
     """One started kernel with its client and working directory."""
 
-    def __init__(self, km, kc, cwd, language_info, announce):
+    def __init__(
+        self,
+        km: AsyncKernelManager,
+        kc: AsyncKernelClient,
+        cwd: str,
+        language_info: JsonObject | None,
+        announce: Announce,
+    ) -> None:
         self.km = km
         self.kc = kc
         self.cwd = cwd
         self.language_info = language_info
-        self.pid = getattr(km.provisioner, "pid", None)
-        self.pgid = getattr(km.provisioner, "pgid", None)
+        self.pid: int | None = getattr(km.provisioner, "pid", None)
+        self.pgid: int | None = getattr(km.provisioner, "pgid", None)
         self._announce = announce
-        self._shutdown = None
+        self._shutdown: asyncio.Future[None] | None = None
 
-    def shutdown(self):
+    def shutdown(self) -> asyncio.Future[None]:
         """Kills the kernel (its whole process group) and removes its directory; idempotent."""
         if self._shutdown is None:
             self._shutdown = asyncio.ensure_future(self._kill())
         return self._shutdown
 
-    async def _kill(self):
-        try:
+    async def _kill(self) -> None:
+        # A dead channel must not stop the kill.
+        with contextlib.suppress(Exception):
             self.kc.stop_channels()
-        except Exception:  # noqa: BLE001 - a dead channel must not stop the kill
-            pass
         try:
             # now=True: SIGKILL to the kernel's process group; nothing in it is worth keeping.
             await self.km.shutdown_kernel(now=True)
         except Exception as exc:  # noqa: BLE001
             # Left announced: the gateway kills the group when this worker ends.
-            print(f"slipway worker: kernel {self.pid} shutdown failed: {exc}", file=sys.stderr)
+            log.warning("kernel %s shutdown failed: %s", self.pid, exc)
         else:
             _announce_group(self._announce, self.pgid, alive=False)
         shutil.rmtree(self.cwd, ignore_errors=True)
 
 
-def _announce_group(announce, pgid, alive):
+def _announce_group(announce: Announce, pgid: int | None, alive: bool) -> None:
     if pgid:
         announce(pgid, alive)
 
 
-async def start_kernel(kernel_name, spec_manager, scratch, announce):
+async def start_kernel(kernel_name: str, spec_manager: KernelSpecManager, scratch: str, announce: Announce) -> Kernel:
     """Starts a kernel in a new empty directory and waits until it answers."""
     cwd = tempfile.mkdtemp(prefix="kernel-", dir=scratch)
     km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=spec_manager)
@@ -77,12 +97,12 @@ async def start_kernel(kernel_name, spec_manager, scratch, announce):
     # Named here, else it goes to a temp file: its path on the kernel's command line is how
     # this worker's kernels can be told apart in the process table.
     km.connection_file = os.path.join(runtime, f"{os.path.basename(cwd)}.json")
-    kc = None
+    kc: AsyncKernelClient | None = None
     try:
         # IPython's history in memory, as nbclient does: the default is a SQLite file shared by
         # all kernels, slow under concurrency, and a way for one call to read another's code.
         await km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
-        _announce_group(announce, km.provisioner.pgid, alive=True)
+        _announce_group(announce, getattr(km.provisioner, "pgid", None), alive=True)
         kc = km.client()
         kc.start_channels()
         await kc.wait_for_ready(timeout=START_TIMEOUT_SECONDS)
@@ -99,7 +119,7 @@ async def start_kernel(kernel_name, spec_manager, scratch, announce):
     return Kernel(km, kc, cwd, reply["content"].get("language_info"), announce)
 
 
-async def _discard(km, kc, cwd, announce):
+async def _discard(km: AsyncKernelManager, kc: AsyncKernelClient | None, cwd: str, announce: Announce) -> None:
     try:
         if kc is not None:
             kc.stop_channels()
@@ -108,14 +128,22 @@ async def _discard(km, kc, cwd, announce):
             await km.shutdown_kernel(now=True)
         _announce_group(announce, pgid, alive=False)
     except Exception as exc:  # noqa: BLE001
-        print(f"slipway worker: could not stop a kernel that failed to start: {exc}", file=sys.stderr)
+        log.warning("could not stop a kernel that failed to start: %s", exc)
     shutil.rmtree(cwd, ignore_errors=True)
 
 
 class KernelPool:
     """Idle kernels for one notebook, and the runs waiting for one."""
 
-    def __init__(self, kernel_name, spec_manager, scratch, track_start, track_kill, announce):
+    def __init__(
+        self,
+        kernel_name: str,
+        spec_manager: KernelSpecManager,
+        scratch: str,
+        track_start: Track,
+        track_kill: Track,
+        announce: Announce,
+    ) -> None:
         self.kernel_name = kernel_name
         self._spec_manager = spec_manager
         self._scratch = scratch
@@ -123,38 +151,38 @@ class KernelPool:
         # The worker keeps every start and kill it has under way, so that closing waits for them.
         self._track_start = track_start
         self._track_kill = track_kill
-        self.idle = collections.deque()
+        self.idle: collections.deque[Kernel] = collections.deque()
         self.starting = 0
-        self.waiters = collections.deque()
+        self.waiters: collections.deque[asyncio.Future[Kernel]] = collections.deque()
         self.warm = 0
         self.idle_seconds = 600.0
         self.last_used = time.monotonic()
         self.closed = False
 
-    def configure(self, warm, idle_seconds):
+    def configure(self, warm: float, idle_seconds: float) -> None:
         """Keeps `warm` kernels ready while the notebook was used within `idle_seconds`."""
         self.warm = max(0, int(warm))
         self.idle_seconds = float(idle_seconds)
         self.last_used = time.monotonic()
         self.refill()
 
-    def target(self, now=None):
+    def target(self, now: float | None = None) -> int:
         """Idle kernels to keep: `warm` while in use, none once idle."""
         now = time.monotonic() if now is None else now
         return self.warm if now - self.last_used < self.idle_seconds else 0
 
-    def refill(self):
+    def refill(self) -> None:
         """Starts kernels in the background until idle + starting covers target + waiters."""
         if self.closed:
             return
         for _ in range(self.target() + len(self.waiters) - len(self.idle) - self.starting):
             self._start_one()
 
-    def _start_one(self):
+    def _start_one(self) -> None:
         self.starting += 1
         self._track_start(asyncio.ensure_future(self._start()))
 
-    async def _start(self):
+    async def _start(self) -> None:
         try:
             kernel = await start_kernel(self.kernel_name, self._spec_manager, self._scratch, self._announce)
         except Exception as exc:  # noqa: BLE001 - reported to a waiting run, else logged
@@ -167,7 +195,7 @@ class KernelPool:
         self.starting -= 1
         self._give(kernel)
 
-    def _give(self, kernel):
+    def _give(self, kernel: Kernel) -> None:
         while self.waiters:
             waiter = self.waiters.popleft()
             if not waiter.done():
@@ -178,16 +206,18 @@ class KernelPool:
         else:
             self.idle.append(kernel)
 
-    def _fail_a_waiter(self, exc):
-        print(f"slipway worker: a {self.kernel_name} kernel did not start: {exc}", file=sys.stderr)
+    def _fail_a_waiter(self, exc: Exception) -> None:
+        log.warning("a %s kernel did not start: %s", self.kernel_name, exc)
         # Only when no other start is on its way to the waiters: one failure, one failed run.
         while self.waiters and self.starting < len(self.waiters):
             waiter = self.waiters.popleft()
             if not waiter.done():
-                waiter.set_exception(WorkerError("KernelStartFailed", f"kernel {self.kernel_name!r} did not start: {exc}"))
+                waiter.set_exception(
+                    WorkerError("KernelStartFailed", f"kernel {self.kernel_name!r} did not start: {exc}")
+                )
                 return
 
-    async def take(self):
+    async def take(self) -> tuple[Kernel, bool]:
         """A ready kernel for one run, and whether the run had to wait for one to start."""
         self.last_used = time.monotonic()
         while self.idle:
@@ -196,7 +226,7 @@ class KernelPool:
                 self.refill()
                 return kernel, False
             self._track_kill(kernel.shutdown())
-        waiter = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[Kernel] = asyncio.get_running_loop().create_future()
         self.waiters.append(waiter)
         self.refill()
         try:
@@ -209,13 +239,13 @@ class KernelPool:
                 self._give(waiter.result())
             raise
 
-    async def trim(self, now):
+    async def trim(self, now: float) -> None:
         """Scale to zero: idle kernels beyond the target are killed, oldest first."""
         excess = len(self.idle) - self.target(now)
         doomed = [self.idle.popleft() for _ in range(max(0, excess))]
         await asyncio.gather(*(k.shutdown() for k in doomed))
 
-    async def close(self):
+    async def close(self) -> None:
         self.closed = True
         for waiter in self.waiters:
             if not waiter.done():
@@ -228,29 +258,30 @@ class KernelPool:
 class Kernels:
     """The pools of one worker, by notebook key."""
 
-    def __init__(self, scratch, announce):
+    def __init__(self, scratch: str, announce: Announce, spec_manager: KernelSpecManager | None = None) -> None:
         self.scratch = scratch
-        # announce(pgid, alive): tells the gateway which process groups this worker owns.
         self.announce = announce
-        self.pools = {}
-        self.spec_manager = KernelSpecManager()
-        self._starts = set()
-        self._kills = set()
+        self.pools: dict[str, KernelPool] = {}
+        self.spec_manager = spec_manager or KernelSpecManager()
+        self._starts: set[asyncio.Future[Any]] = set()
+        self._kills: set[asyncio.Future[Any]] = set()
 
-    def _track(self, tasks, task):
+    def _track(self, tasks: set[asyncio.Future[Any]], task: asyncio.Future[Any]) -> None:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    def _track_start(self, task):
+    def _track_start(self, task: asyncio.Future[Any]) -> None:
         self._track(self._starts, task)
 
-    def _track_kill(self, task):
+    def _track_kill(self, task: asyncio.Future[Any]) -> None:
         self._track(self._kills, task)
 
-    def _new_pool(self, kernel_name):
-        return KernelPool(kernel_name, self.spec_manager, self.scratch, self._track_start, self._track_kill, self.announce)
+    def _new_pool(self, kernel_name: str) -> KernelPool:
+        return KernelPool(
+            kernel_name, self.spec_manager, self.scratch, self._track_start, self._track_kill, self.announce
+        )
 
-    def check(self, kernel_name):
+    def check(self, kernel_name: str) -> None:
         """Fails with NoSuchKernel when the notebook's kernel is not installed here."""
         try:
             self.spec_manager.get_kernel_spec(kernel_name)
@@ -262,7 +293,7 @@ class Kernels:
                 f"Python environment (installed: {names})",
             ) from None
 
-    def pool(self, key, kernel_name):
+    def pool(self, key: str, kernel_name: str) -> KernelPool:
         """The pool of notebook `key` (made on first use); a new kernel name replaces it."""
         pool = self.pools.get(key)
         if pool is not None and pool.kernel_name != kernel_name:
@@ -273,36 +304,48 @@ class Kernels:
             pool = self.pools[key] = self._new_pool(kernel_name)
         return pool
 
-    def one_off(self, kernel_name):
+    def one_off(self, kernel_name: str) -> KernelPool:
         """A pool of nothing, for a run that names no notebook key: it starts its own kernel."""
         self.check(kernel_name)
         return self._new_pool(kernel_name)
 
-    async def release(self, key):
+    async def release(self, key: str) -> None:
         pool = self.pools.pop(key, None)
         if pool is not None:
             await pool.close()
 
-    def finish(self, kernel):
+    def finish(self, kernel: Kernel) -> None:
         """Kills a used kernel without making the caller wait; `close` still waits for it."""
         self._track_kill(kernel.shutdown())
 
-    async def trim(self):
+    async def trim(self) -> None:
         now = time.monotonic()
         for pool in list(self.pools.values()):
             await pool.trim(now)
 
-    def stats(self):
+    def stats(self) -> dict[str, JsonObject]:
         now = time.monotonic()
         return {
-            key: {"kernelName": p.kernel_name, "idle": len(p.idle), "starting": p.starting, "waiting": len(p.waiters), "target": p.target(now)}
+            key: {
+                "kernelName": p.kernel_name,
+                "idle": len(p.idle),
+                "starting": p.starting,
+                "waiting": len(p.waiters),
+                "target": p.target(now),
+            }
             for key, p in self.pools.items()
         }
 
-    def idle_pids(self):
+    def idle_pids(self) -> list[int]:
         return [k.pid for p in self.pools.values() for k in p.idle if k.pid]
 
-    async def close(self):
+    async def settled(self) -> None:
+        """Waits until no kernel start or kill is under way (a started kernel is then idle or
+        in a run's hands, a killed one gone): for callers that need a quiet pool, as tests do."""
+        while self._starts or self._kills:
+            await asyncio.gather(*self._starts, *self._kills, return_exceptions=True)
+
+    async def close(self) -> None:
         await asyncio.gather(*(p.close() for p in self.pools.values()), return_exceptions=True)
         # Starts under way are cancelled (each kills what it launched); kills are awaited, never
         # cancelled, or a kernel could outlive the worker.
@@ -313,7 +356,7 @@ class Kernels:
         self.pools.clear()
 
 
-def scratch_dir():
+def scratch_dir() -> str:
     """A private folder for kernel working dirs and connection files, removed at exit."""
     root = tempfile.mkdtemp(prefix=f"slipway-worker-{os.getpid()}-")
     runtime = os.path.join(root, "runtime")

@@ -1,8 +1,17 @@
 """Records in, JSON out: how validated records become a model's input, and its answers JSON."""
 
+from __future__ import annotations
+
 import math
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+
+from .protocol import JsonObject
+
+Record = JsonObject
+"""One record of a predict call, as the gateway validated it: input name → JSON value."""
 
 FLOATS = ("float32", "float64")
 INTS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
@@ -18,20 +27,21 @@ class ModelInput:
     - `records`: the records as they are, for a preprocess snippet.
     """
 
-    def __init__(self, inputs, layout):
+    def __init__(self, inputs: list[JsonObject], layout: str) -> None:
         self.inputs = inputs
         self.layout = layout
         self.names = [f["name"] for f in inputs]
 
-    def frame(self, records):
+    def frame(self, records: list[Record]) -> Any:
+        """The model's input for `records`, in this input's layout."""
         if self.layout == "records":
             return records
         if self.layout == "array":
             name = self.names[0]
-            return np.array([[_nan(v) for v in r.get(name)] for r in records], dtype=np.float64)
+            return np.array([[_nan(v) for v in r[name]] for r in records], dtype=np.float64)
         import pandas as pd
 
-        columns = {}
+        columns: dict[str, npt.NDArray[Any]] = {}
         for f in self.inputs:
             name, kind = f["name"], f["type"]
             values = [r.get(name) for r in records]
@@ -46,11 +56,11 @@ class ModelInput:
         return pd.DataFrame(columns, columns=self.names)
 
 
-def _nan(v):
+def _nan(v: Any) -> Any:
     return math.nan if v is None else v
 
 
-def _object_array(values):
+def _object_array(values: list[Any]) -> npt.NDArray[np.object_]:
     # np.array would turn equal-length lists into a 2-D array: keep one object per record.
     out = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):
@@ -58,7 +68,7 @@ def _object_array(values):
     return out
 
 
-def to_json(value):
+def to_json(value: Any) -> Any:
     """numpy scalars and arrays as plain JSON values; NaN and infinities as null."""
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}

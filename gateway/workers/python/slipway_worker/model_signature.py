@@ -14,20 +14,28 @@ Outputs: a classifier answers `label` (one of `classes_`) and, when it has `pred
 predict snippet `prediction` (any JSON) unless `config.signature.outputs` declares them.
 """
 
-import math
+from __future__ import annotations
 
-from .protocol import WorkerError
+import contextlib
+import math
+from typing import Any
+
+from .protocol import JsonObject, WorkerError
 
 ENCODERS = ("OneHotEncoder", "OrdinalEncoder")
 
 
-def describe(model, explicit, has_preprocess, has_predict):
-    warnings = []
+def describe(model: Any, explicit: JsonObject | None, has_preprocess: bool, has_predict: bool) -> JsonObject:
+    """What the model takes (`inputs`, `layout`) and answers (`kind`, `outputs`, …), with
+    `warnings` for the publisher."""
+    warnings: list[str] = []
     explicit = explicit or {}
     if explicit.get("inputs"):
         inputs = explicit["inputs"]
     elif has_preprocess:
-        raise WorkerError("InvalidSignature", "a preprocess snippet needs its inputs declared in config.signature.inputs")
+        raise WorkerError(
+            "InvalidSignature", "a preprocess snippet needs its inputs declared in config.signature.inputs"
+        )
     else:
         inputs, note = infer_inputs(model)
         if note:
@@ -38,7 +46,13 @@ def describe(model, explicit, has_preprocess, has_predict):
         layout = "array"
     else:
         layout = "columns"
-    info = {"inputs": inputs, "layout": layout, "warnings": warnings, "probabilities": False, "classKeys": None}
+    info: JsonObject = {
+        "inputs": inputs,
+        "layout": layout,
+        "warnings": warnings,
+        "probabilities": False,
+        "classKeys": None,
+    }
     if has_predict:
         info["kind"] = "custom"
         info["declaredOutputs"] = bool(explicit.get("outputs"))
@@ -47,11 +61,13 @@ def describe(model, explicit, has_preprocess, has_predict):
     info.update(infer_outputs(model))
     info["declaredOutputs"] = False
     if explicit.get("outputs"):
-        warnings.append("config.signature.outputs is only used with a predict snippet; the model's own outputs are served")
+        warnings.append(
+            "config.signature.outputs is only used with a predict snippet; the model's own outputs are served"
+        )
     return info
 
 
-def infer_inputs(model):
+def infer_inputs(model: Any) -> tuple[list[JsonObject], str | None]:
     names = getattr(model, "feature_names_in_", None)
     if names is not None:
         columns = column_facts(model)
@@ -69,10 +85,10 @@ def infer_inputs(model):
     )
 
 
-def field_for(name, facts):
+def field_for(name: str, facts: JsonObject | None) -> JsonObject:
     if facts is None:
         return {"name": name, "type": "float64", "shape": []}
-    field = {"name": name, "type": facts["type"], "shape": []}
+    field: JsonObject = {"name": name, "type": facts["type"], "shape": []}
     if facts.get("values"):
         field["values"] = facts["values"]
     if facts.get("optional"):
@@ -80,7 +96,7 @@ def field_for(name, facts):
     return field
 
 
-def first_step(model):
+def first_step(model: Any) -> Any:
     """The estimator that reads the columns by name: the first step of (nested) pipelines,
     past FunctionTransformers (they usually rework values, not which columns there are)."""
     while hasattr(model, "steps"):
@@ -89,11 +105,11 @@ def first_step(model):
     return model
 
 
-def column_facts(model):
+def column_facts(model: Any) -> dict[str, JsonObject]:
     """name -> {type, values?, optional?} for the columns an encoder handles."""
     first = first_step(model)
     names = [str(n) for n in getattr(model, "feature_names_in_", [])]
-    facts = {}
+    facts: dict[str, JsonObject] = {}
     if type(first).__name__ == "ColumnTransformer":
         indices = getattr(first, "_transformer_to_input_indices", {})
         for name, transformer, _ in getattr(first, "transformers_", []):
@@ -104,7 +120,7 @@ def column_facts(model):
     return facts
 
 
-def encoded_columns(transformer, columns):
+def encoded_columns(transformer: Any, columns: list[str]) -> dict[str, JsonObject]:
     steps = [s for _, s in transformer.steps] if hasattr(transformer, "steps") else [transformer]
     imputed = False
     for step in steps:
@@ -116,18 +132,20 @@ def encoded_columns(transformer, columns):
             if categories is None or len(categories) != len(columns):
                 return {}
             refuses_unknown = getattr(step, "handle_unknown", "error") == "error"
-            return {c: category_facts(cats, refuses_unknown, imputed) for c, cats in zip(columns, categories)}
+            return {
+                c: category_facts(cats, refuses_unknown, imputed) for c, cats in zip(columns, categories, strict=True)
+            }
         if not hasattr(step, "transform") or kind not in ("SimpleImputer", "FunctionTransformer"):
             # Anything else before the encoder changes the values: say nothing of them.
             return {}
     return {}
 
 
-def category_facts(categories, refuses_unknown, imputed):
+def category_facts(categories: Any, refuses_unknown: bool, imputed: bool) -> JsonObject:
     known = [c for c in categories.tolist() if not _is_missing(c)]
     has_missing = len(known) < len(categories)
     if all(isinstance(c, str) for c in known):
-        facts = {"type": "string", "optional": imputed or has_missing}
+        facts: JsonObject = {"type": "string", "optional": imputed or has_missing}
     elif all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in known):
         facts = {"type": "float64"}
     else:
@@ -137,32 +155,30 @@ def category_facts(categories, refuses_unknown, imputed):
     return facts
 
 
-def _is_missing(v):
+def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
 
-def estimator_kind(model):
+def estimator_kind(model: Any) -> str:
     from sklearn import base
 
     for kind, test in (("classifier", "is_classifier"), ("regressor", "is_regressor"), ("cluster", "is_clusterer")):
         fn = getattr(base, test, None)
-        try:
+        # A custom object may not support the tags.
+        with contextlib.suppress(Exception):
             if fn is not None and fn(model):
                 return kind
-        except Exception:  # noqa: BLE001 - a custom object may not support the tags
-            pass
-    return {"classifier": "classifier", "regressor": "regressor", "clusterer": "cluster"}.get(
-        getattr(model, "_estimator_type", None), "other"
-    )
+    declared = getattr(model, "_estimator_type", None)
+    return {"classifier": "classifier", "regressor": "regressor", "clusterer": "cluster"}.get(str(declared), "other")
 
 
-def final_step(model):
+def final_step(model: Any) -> Any:
     while hasattr(model, "steps"):
         model = model.steps[-1][1]
     return model
 
 
-def infer_outputs(model):
+def infer_outputs(model: Any) -> JsonObject:
     kind = estimator_kind(model)
     if kind == "classifier" and getattr(model, "classes_", None) is not None:
         classes = model.classes_
@@ -185,11 +201,11 @@ def infer_outputs(model):
     return {"kind": "other", "outputs": [{"name": "prediction", "type": "json"}]}
 
 
-def to_label(c):
+def to_label(c: Any) -> Any:
     return c.item() if hasattr(c, "item") else c
 
 
-def label_key(v):
+def label_key(v: Any) -> str:
     """A class label as the gateway's JSON keys spell it (as JavaScript's String() does)."""
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -1,29 +1,36 @@
 """Reading, parameterising and executing notebooks the way papermill does."""
 
+from __future__ import annotations
+
 import ast
 import copy
 import datetime
 import json
 import os
 import time
+from typing import Any
 
 import nbformat
 import papermill
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
-from papermill.inspection import _infer_parameters
 from papermill.parameterize import parameterize_notebook
 
+from .kernels import Kernel
 from .outputs import collect_outputs
-from .protocol import WorkerError
+from .parameters import infer_parameters
+from .protocol import JsonObject, WorkerError
 
 # Artifacts are content-addressed, so a path's content only changes if the file is replaced;
 # (mtime, size) in the key catches that anyway.
-_cache = {}
+_cache: dict[tuple[str, int, int], nbformat.NotebookNode] = {}
 _CACHE_SIZE = 64
+# Kernels whose notebooks papermill parameterises as Python, by kernel name or by language
+# (papermill's translators for "python" and "pysparkkernel"); only those are inspected.
+_PYTHON_KERNELS = ("python", "pysparkkernel")
 
 
-def read_notebook(path):
+def read_notebook(path: str) -> nbformat.NotebookNode:
     """The notebook as papermill loads it (with the metadata its functions expect); a copy."""
     try:
         stat = os.stat(path)
@@ -42,15 +49,16 @@ def read_notebook(path):
     return copy.deepcopy(nb)
 
 
-def _load(path):
+def _load(path: str) -> nbformat.NotebookNode:
     """papermill.iorw.load_notebook_node for a local file, minus its I/O layer: that one warns
     about every artifact (they are stored without the .ipynb extension) and would treat an
     `s3://` or `http://` path as remote."""
     with open(path, encoding="utf-8") as f:
-        nb = nbformat.read(f, as_version=4)
+        nb: nbformat.NotebookNode = nbformat.read(f, as_version=4)
     nb = nbformat.v4.upgrade(nb) or nb
     nb.metadata.setdefault(
-        "papermill", {"default_parameters": {}, "parameters": {}, "environment_variables": {}, "version": papermill.__version__}
+        "papermill",
+        {"default_parameters": {}, "parameters": {}, "environment_variables": {}, "version": papermill.__version__},
     )
     for cell in nb.cells:
         cell.metadata.setdefault("tags", [])
@@ -58,19 +66,23 @@ def _load(path):
     return nb
 
 
-def kernel_name_of(nb):
-    return (nb.metadata.get("kernelspec") or {}).get("name") or "python3"
+def kernel_name_of(nb: nbformat.NotebookNode) -> str:
+    return str((nb.metadata.get("kernelspec") or {}).get("name") or "python3")
 
 
-def language_of(nb):
-    return (nb.metadata.get("kernelspec") or {}).get("language") or (nb.metadata.get("language_info") or {}).get("name") or "python"
+def language_of(nb: nbformat.NotebookNode) -> str:
+    return (
+        (nb.metadata.get("kernelspec") or {}).get("language")
+        or (nb.metadata.get("language_info") or {}).get("name")
+        or "python"
+    )
 
 
-def _tags(cell):
-    return cell.get("metadata", {}).get("tags") or []
+def _tags(cell: nbformat.NotebookNode) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags") or [])
 
 
-def _literal(source):
+def _literal(source: str) -> tuple[bool, Any]:
     """(True, value) when the default is a Python literal, else (False, None)."""
     try:
         return True, ast.literal_eval(source)
@@ -78,7 +90,7 @@ def _literal(source):
         return False, None
 
 
-def _json_safe(value):
+def _json_safe(value: Any) -> bool:
     try:
         json.dumps(value, allow_nan=False)
         return True
@@ -86,38 +98,46 @@ def _json_safe(value):
         return False
 
 
-def inspect(path):
+def inspect(path: str) -> JsonObject:
     """The `parameters` cell read as papermill's inspect_notebook reads it: names, the help
     from the comments; and each type from the annotation, else from the default's value."""
     nb = read_notebook(path)
     kernel_name, language = kernel_name_of(nb), language_of(nb)
-    has_cell = any("parameters" in _tags(c) for c in nb.cells)
+    cell = next((c for c in nb.cells if "parameters" in _tags(c)), None)
+    # Other languages' parameters cells are not read (nor are they by papermill).
+    is_python = kernel_name in _PYTHON_KERNELS or language in _PYTHON_KERNELS
     params = []
-    # papermill.inspect_notebook is this function plus reading the file; this form takes the
-    # kernel and language as overrides, so a notebook without a kernelspec still inspects.
-    for p in _infer_parameters(nb, name=kernel_name, language=language):
-        is_literal, value = _literal(p.default)
-        annotation = p.inferred_type_name if p.inferred_type_name not in (None, "None") else None
+    for p in infer_parameters(cell.source) if cell is not None and is_python else []:
+        is_literal, value = _literal(p.source)
+        annotation = p.annotation if p.annotation != "None" else None
         entry = {
             "name": p.name,
             "type": annotation or (type(value).__name__ if is_literal else "object"),
-            "source": p.default,
-            "help": p.help or "",
+            "source": p.source,
+            "help": p.help,
         }
         if is_literal and _json_safe(value):
             entry["default"] = value
         params.append(entry)
-    return {"hasParametersCell": has_cell, "parameters": params, "kernelName": kernel_name, "language": language}
+    return {
+        "hasParametersCell": cell is not None,
+        "parameters": params,
+        "kernelName": kernel_name,
+        "language": language,
+    }
 
 
-def parameterize(path, parameters):
+def parameterize(path: str, parameters: JsonObject) -> nbformat.NotebookNode:
     """The notebook with `parameters` injected exactly as papermill injects them: a cell
     tagged `injected-parameters` right after the `parameters` cell (at the top if none)."""
     nb = read_notebook(path)
-    return parameterize_notebook(nb, parameters, kernel_name=kernel_name_of(nb), language=language_of(nb))
+    injected: nbformat.NotebookNode = parameterize_notebook(
+        nb, parameters, kernel_name=kernel_name_of(nb), language=language_of(nb)
+    )
+    return injected
 
 
-def _now():
+def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat()
 
 
@@ -125,19 +145,27 @@ class Execution:
     """Runs the cells of one parameterised notebook on one kernel, recording what papermill
     records (per-cell status and times), and remembering which cell is running."""
 
-    def __init__(self, nb, kernel):
+    def __init__(self, nb: nbformat.NotebookNode, kernel: Kernel) -> None:
         self.nb = nb
         self.kernel = kernel
-        self.cell_index = None
+        self.cell_index: int | None = None
         self.started = time.monotonic()
         if kernel.language_info:
             nb.metadata["language_info"] = kernel.language_info
         nb.metadata.papermill.update({"start_time": _now(), "exception": None})
         for cell in nb.cells:
-            cell.metadata["papermill"] = {"exception": None, "start_time": None, "end_time": None, "duration": None, "status": "pending"}
+            cell.metadata["papermill"] = {
+                "exception": None,
+                "start_time": None,
+                "end_time": None,
+                "duration": None,
+                "status": "pending",
+            }
 
-    async def run(self):
-        client = NotebookClient(self.nb, km=self.kernel.km, timeout=None, allow_errors=False, kernel_name=self.kernel.km.kernel_name)
+    async def run(self) -> None:
+        client = NotebookClient(
+            self.nb, km=self.kernel.km, timeout=None, allow_errors=False, kernel_name=self.kernel.km.kernel_name
+        )
         client.kc = self.kernel.kc
         client.kc.allow_stdin = False
         # The cells one by one instead of client.async_execute(): that one sets up and tears
@@ -150,13 +178,15 @@ class Execution:
             try:
                 await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
             except BaseException:
-                meta.update({"status": "failed", "exception": True, "end_time": _now(), "duration": time.monotonic() - began})
+                meta.update(
+                    {"status": "failed", "exception": True, "end_time": _now(), "duration": time.monotonic() - began}
+                )
                 self.nb.metadata.papermill["exception"] = True
                 raise
             meta.update({"status": "completed", "end_time": _now(), "duration": time.monotonic() - began})
         self.cell_index = None
 
-    def failure(self, exc):
+    def failure(self, exc: BaseException) -> WorkerError:
         """The WorkerError for a failed cell: its index in the notebook as published (the
         injected cell not counted), the exception's name and message."""
         index = self.published_index(self.cell_index)
@@ -173,27 +203,27 @@ class Execution:
         said = f"{ename}: {evalue}" if evalue else ename
         return WorkerError("NotebookFailed", f"cell {index} raised {said}", cell=index, ename=ename, evalue=evalue)
 
-    def published_index(self, index):
+    def published_index(self, index: int | None) -> int | None:
         if index is None:
             return None
         injected = sum(1 for c in self.nb.cells[:index] if "injected-parameters" in _tags(c))
         return index - injected
 
-    def finish(self, exception=None):
+    def finish(self, exception: bool = False) -> None:
         meta = self.nb.metadata.papermill
         meta.update({"end_time": _now(), "duration": time.monotonic() - self.started})
         if exception:
             meta["exception"] = True
 
-    def outputs(self):
+    def outputs(self) -> list[Any]:
         return collect_outputs(self.nb)
 
 
-def is_cell_failure(exc):
+def is_cell_failure(exc: BaseException) -> bool:
     return isinstance(exc, (CellExecutionError, DeadKernelError))
 
 
-def save(nb, path):
+def save(nb: nbformat.NotebookNode, path: str | None) -> None:
     """Writes the executed notebook; tracebacks of failed cells stay in their outputs."""
     if not path:
         return

@@ -1,18 +1,24 @@
 """What a run answers: the outputs of the cells tagged `output` as JSON values."""
 
+from __future__ import annotations
+
 import base64
 import json
+from collections.abc import Mapping
+from typing import Any
+
+import nbformat
 
 OUTPUT_TAG = "output"
 _IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 
-def _text(value):
+def _text(value: str | list[str]) -> str:
     # nbformat stores multi-line strings either whole or as a list of lines.
     return "".join(value) if isinstance(value, list) else value
 
 
-def value_of(output):
+def value_of(output: Mapping[str, Any]) -> Any:
     """One output as a JSON value, or None when it carries nothing for a caller:
     application/json as the JSON itself, images as data URLs, else the text/plain text.
     stdout is text too (what `print` shows); stderr (warnings, logs) is not an output."""
@@ -41,7 +47,7 @@ def value_of(output):
     return None
 
 
-def collect_outputs(nb):
+def collect_outputs(nb: nbformat.NotebookNode) -> list[Any]:
     """Values of the outputs of the cells tagged `output`, in order; when no cell is tagged,
     those of the last code cell (what a reader of the notebook sees as its result)."""
     code = [c for c in nb.cells if c.get("cell_type") == "code"]

@@ -8,72 +8,139 @@ protocol keeps a private copy of fd 1 and fd 1 itself is pointed at stderr, whic
 gateway sends to its log.
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
+import logging
 import math
 import os
 import sys
 import traceback
+from collections.abc import AsyncIterator
+from typing import IO, Any, TypedDict
+
+log = logging.getLogger(__name__)
+
+JsonObject = dict[str, Any]
+"""A decoded JSON object; its values are whatever json.loads gives (or json.dumps takes)."""
+
+RequestId = int | str | None
+"""What the gateway numbers its calls with (an int); None for a request without one."""
+
+# Parameters can be large (a JSON document): allow long lines.
+MAX_LINE_BYTES = 256 * 1024 * 1024
+
+
+class _ErrorFields(TypedDict):
+    type: str
+    message: str
+
+
+class ErrorBody(_ErrorFields, total=False):
+    """The `error` of a failed call: `traceback` only for an unexpected failure (the gateway
+    logs it, no client sees it), `details` only for a WorkerError that has some."""
+
+    traceback: str
+    details: JsonObject
 
 
 class WorkerError(Exception):
     """A failure the gateway maps to an HTTP answer: `type` names the kind, `details` are
     extra JSON fields for the gateway (never shown to clients as such)."""
 
-    def __init__(self, type_, message, **details):
+    def __init__(self, type_: str, message: str, **details: Any) -> None:
         super().__init__(message)
         self.type = type_
         self.message = message
-        self.details = details
+        self.details: JsonObject = details
+
+
+def claim_stdout() -> IO[str]:
+    """Takes file descriptor 1 for the protocol: returns a private line-buffered stream on a copy
+    of it, and points fd 1 (and sys.stdout) at stderr so that stray writes reach the log."""
+    # os.dup returns a non-inheritable descriptor: kernels do not get the protocol pipe.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
+    sys.stdout.flush()
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
+    return out
+
+
+def encode(message: JsonObject) -> str:
+    """One message as one line of JSON (no newline inside): NaN and infinities, which JSON
+    lacks, become null; values json cannot encode become their str()."""
+    try:
+        return json.dumps(message, default=str, allow_nan=False)
+    except ValueError:
+        return json.dumps(_without_nan(message), default=str)
+
+
+def error_body(exc: BaseException) -> ErrorBody:
+    """What a failed call answers: a WorkerError as it is, anything else with its traceback."""
+    if isinstance(exc, WorkerError):
+        error: ErrorBody = {"type": exc.type, "message": exc.message}
+        if exc.details:
+            error["details"] = exc.details
+        return error
+    # Unexpected: the gateway logs the traceback; it never reaches a client.
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return {"type": type(exc).__name__, "message": str(exc), "traceback": text}
+
+
+def decode(line: bytes) -> JsonObject | None:
+    """The request on one line, or None (logged) for a line that is not a JSON object with a
+    usable id; blank lines are None silently."""
+    line = line.strip()
+    if not line:
+        return None
+    try:
+        request = json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        log.warning("ignoring a line that is not JSON: %s", exc)
+        return None
+    if not isinstance(request, dict):
+        log.warning("ignoring a line that is not a JSON object: %.80s", line.decode("utf-8", "replace"))
+        return None
+    if not isinstance(request.get("id"), RequestId):
+        # Every call is kept by its id until it ends; a list or an object cannot be a key.
+        log.warning("ignoring a request whose id is not a number or a string: %.80s", line.decode("utf-8", "replace"))
+        return None
+    return request
 
 
 class Channel:
-    """Writes protocol messages; one line each, never interleaved."""
+    """Writes protocol messages to `out`; one line each, never interleaved."""
 
-    def __init__(self):
-        # os.dup returns a non-inheritable descriptor: kernels do not get the protocol pipe.
-        self._out = os.fdopen(os.dup(sys.stdout.fileno()), "w", buffering=1, encoding="utf-8")
-        sys.stdout.flush()
-        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-        sys.stdout = sys.stderr
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
         self._lock = asyncio.Lock()
-        self._notes = set()
+        self._notes: set[asyncio.Task[None]] = set()
 
-    async def send(self, message):
-        # allow_nan=False: NaN is not JSON; default=str keeps odd values readable.
-        try:
-            line = json.dumps(message, default=str, allow_nan=False)
-        except ValueError:
-            line = json.dumps(_without_nan(message), default=str)
+    async def send(self, message: JsonObject) -> None:
+        line = encode(message)
         async with self._lock:
             self._out.write(line + "\n")
             self._out.flush()
 
-    def notify(self, event, **fields):
+    def notify(self, event: str, **fields: Any) -> None:
         """Sends a message that answers no request (`{"event": …}`), without waiting."""
         task = asyncio.ensure_future(self.send({"event": event, **fields}))
         self._notes.add(task)
         task.add_done_callback(self._notes.discard)
 
-    async def drain(self):
+    async def drain(self) -> None:
+        """Waits for the notifications under way."""
         await asyncio.gather(*self._notes, return_exceptions=True)
 
-    async def reply(self, request_id, result):
+    async def reply(self, request_id: RequestId, result: Any) -> None:
         await self.send({"id": request_id, "result": result})
 
-    async def fail(self, request_id, exc):
-        if isinstance(exc, WorkerError):
-            error = {"type": exc.type, "message": exc.message}
-            if exc.details:
-                error["details"] = exc.details
-        else:
-            # Unexpected: the gateway logs the traceback; it never reaches a client.
-            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            error = {"type": type(exc).__name__, "message": str(exc), "traceback": text}
-        await self.send({"id": request_id, "error": error})
+    async def fail(self, request_id: RequestId, exc: BaseException) -> None:
+        await self.send({"id": request_id, "error": error_body(exc)})
 
 
-def _without_nan(value):
+def _without_nan(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
@@ -83,23 +150,15 @@ def _without_nan(value):
     return value
 
 
-async def read_requests():
-    """Yields decoded requests from stdin until it closes."""
+async def read_requests(pipe: IO[Any] | None = None) -> AsyncIterator[JsonObject]:
+    """Yields decoded requests from `pipe` (stdin) until it closes."""
     loop = asyncio.get_running_loop()
-    # Parameters can be large (a JSON document): allow long lines.
-    reader = asyncio.StreamReader(limit=256 * 1024 * 1024)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe or sys.stdin)
     while True:
         line = await reader.readline()
         if not line:
             return
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            request = json.loads(line)
-        except json.JSONDecodeError as exc:
-            print(f"slipway worker: ignoring a line that is not JSON: {exc}", file=sys.stderr)
-            continue
-        if isinstance(request, dict):
+        request = decode(line)
+        if request is not None:
             yield request

@@ -6,48 +6,84 @@ files, so a single event loop keeps every core busy through the kernels, without
 of one Python process (with papermill loaded) per concurrent run.
 """
 
+from __future__ import annotations
+
 import asyncio
+import logging
 import os
 import shutil
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, Protocol
+
+import nbformat
 
 from . import notebooks
-from .kernels import Kernels, scratch_dir
-from .protocol import Channel, WorkerError, read_requests
+from .kernels import Announce, KernelPool, Kernels, scratch_dir
+from .protocol import Channel, JsonObject, RequestId, WorkerError, claim_stdout, read_requests
+
+log = logging.getLogger(__name__)
+
+Method = Callable[[JsonObject], Awaitable[Any]]
+"""A method of the protocol: its args in, its result (any JSON value) out."""
+
+
+class Service(Protocol):
+    """What `serve` needs of a worker role: its methods by name, the calls under way (so
+    that `cancel` finds them), a housekeeping loop, and a cleanup."""
+
+    METHODS: ClassVar[tuple[str, ...]]
+    calls: dict[RequestId, asyncio.Future[None]]
+
+    async def reap_idle(self) -> None: ...
+
+    async def close(self) -> None: ...
 
 
 class Worker:
-    def __init__(self, max_runs, scratch, announce):
+    """The notebook role: runs notebooks on warm kernels."""
+
+    METHODS: ClassVar[tuple[str, ...]] = (
+        "ping",
+        "inspect_notebook",
+        "prepare_kernels",
+        "release_kernels",
+        "run_notebook",
+        "cancel",
+        "stats",
+    )
+
+    def __init__(self, max_runs: int, scratch: str, announce: Announce) -> None:
         self.kernels = Kernels(scratch, announce)
         self.scratch = scratch
         self.runs = asyncio.Semaphore(max_runs)
         self.max_runs = max_runs
         self.active_runs = 0
-        self.calls = {}
+        self.calls: dict[RequestId, asyncio.Future[None]] = {}
 
-    async def ping(self, args):
+    async def ping(self, args: JsonObject) -> JsonObject:
         return {"pid": os.getpid(), "scratch": self.scratch, "python": sys.version.split()[0]}
 
-    async def inspect_notebook(self, args):
+    async def inspect_notebook(self, args: JsonObject) -> JsonObject:
         info = notebooks.inspect(args["path"])
         self.kernels.check(info["kernelName"])
         return info
 
-    async def prepare_kernels(self, args):
+    async def prepare_kernels(self, args: JsonObject) -> JsonObject:
         """Gives notebook `key` its pool: `warm` kernels wait for its calls while it is in use."""
         nb = notebooks.read_notebook(args["path"])
         pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb))
         pool.configure(args.get("warm", 1), args.get("idleSeconds", 600))
         return {"kernelName": pool.kernel_name}
 
-    async def release_kernels(self, args):
+    async def release_kernels(self, args: JsonObject) -> JsonObject:
         """Forgets a notebook (unpublished, or replaced by a new version): its kernels go."""
         await self.kernels.release(args["key"])
         return {}
 
-    async def run_notebook(self, args):
+    async def run_notebook(self, args: JsonObject) -> JsonObject:
         """Runs a notebook once with `parameters`; kills its kernel at `timeoutSeconds`."""
         timeout = args.get("timeoutSeconds")
         output_path = args.get("outputPath")
@@ -61,7 +97,7 @@ class Worker:
             if "warm" in args:
                 pool.configure(args["warm"], args.get("idleSeconds", 600))
         started = time.monotonic()
-        state = {"execution": None, "cold": False}
+        state = _RunState()
         task = asyncio.ensure_future(self._run(pool, nb, state, ephemeral=key is None))
         try:
             done, _ = await asyncio.wait({task}, timeout=timeout)
@@ -74,7 +110,7 @@ class Worker:
         if not done:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-            execution = state["execution"]
+            execution = state.execution
             if execution is None:
                 where = "while waiting for a kernel"
             else:
@@ -83,7 +119,7 @@ class Worker:
                 where = f"{'' if cell is None else f'in cell {cell}'}; its kernel was stopped".lstrip()
             notebooks.save(nb, output_path)
             raise WorkerError("Timeout", f"the run passed its timeout of {timeout:g} s {where}")
-        execution = state["execution"]
+        execution = state.execution
         try:
             task.result()
         except Exception as exc:
@@ -92,22 +128,23 @@ class Worker:
             execution.finish(exception=True)
             notebooks.save(nb, output_path)
             raise execution.failure(exc) from None
+        assert execution is not None  # set before the run can succeed
         execution.finish()
         notebooks.save(nb, output_path)
         return {
             "outputs": execution.outputs(),
             "durationMs": (time.monotonic() - started) * 1000,
-            "cold": state["cold"],
+            "cold": state.cold,
             "kernelPid": execution.kernel.pid,
         }
 
-    async def _run(self, pool, nb, state, ephemeral):
+    async def _run(self, pool: KernelPool, nb: nbformat.NotebookNode, state: _RunState, ephemeral: bool) -> None:
         async with self.runs:
             self.active_runs += 1
             try:
-                kernel, state["cold"] = await pool.take()
+                kernel, state.cold = await pool.take()
                 try:
-                    execution = state["execution"] = notebooks.Execution(nb, kernel)
+                    execution = state.execution = notebooks.Execution(nb, kernel)
                     await execution.run()
                 except BaseException:
                     # Failed, timed out or cancelled: the answer waits until the kernel is gone.
@@ -122,7 +159,7 @@ class Worker:
                     # A kernel still starting for a cancelled one-off run must not outlive it.
                     await asyncio.shield(pool.close())
 
-    async def cancel(self, args):
+    async def cancel(self, args: JsonObject) -> JsonObject:
         """Cancels call `id` (its deadline passed at the gateway); its kernel is killed."""
         task = self.calls.get(args.get("id"))
         if task is None or task.done():
@@ -131,7 +168,7 @@ class Worker:
         await asyncio.gather(task, return_exceptions=True)
         return {"cancelled": True}
 
-    async def stats(self, args):
+    async def stats(self, args: JsonObject) -> JsonObject:
         return {
             "activeRuns": self.active_runs,
             "maxRuns": self.max_runs,
@@ -139,43 +176,55 @@ class Worker:
             "idleKernelPids": self.kernels.idle_pids(),
         }
 
-    async def reap_idle(self):
+    async def reap_idle(self) -> None:
         while True:
             await asyncio.sleep(1)
             try:
                 await self.kernels.trim()
             except Exception as exc:  # noqa: BLE001 - the reaper must keep running
-                print(f"slipway worker: trimming idle kernels failed: {exc}", file=sys.stderr)
+                log.warning("trimming idle kernels failed: %s", exc)
 
-    async def close(self):
+    async def close(self) -> None:
         await self.kernels.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-METHODS = ("ping", "inspect_notebook", "prepare_kernels", "release_kernels", "run_notebook", "cancel", "stats")
+class _RunState:
+    """What a run's task tells its caller: the execution once a kernel is there, and whether
+    the run had to wait for that kernel to start."""
+
+    def __init__(self) -> None:
+        self.execution: notebooks.Execution | None = None
+        self.cold = False
 
 
-async def serve(max_runs, role="notebooks"):
+async def serve(max_runs: int, role: str = "notebooks") -> None:
     """Serves requests until stdin closes or SIGTERM/SIGINT; then leaves no kernel behind.
     `role` "models" serves one pickled model instead of notebooks (see models.py)."""
-    channel = Channel()
+    channel = Channel(claim_stdout())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    worker: Service
     if role == "models":
         from .models import ModelWorker
 
         worker = ModelWorker()
     else:
-        worker = Worker(max_runs, scratch_dir(), lambda pgid, alive: channel.notify("process_group", pgid=pgid, alive=alive))
-    methods = {name: getattr(worker, name) for name in getattr(worker, "METHODS", METHODS)}
+
+        def announce(pgid: int, alive: bool) -> None:
+            channel.notify("process_group", pgid=pgid, alive=alive)
+
+        worker = Worker(max_runs, scratch_dir(), announce)
+    methods: dict[str, Method] = {name: getattr(worker, name) for name in worker.METHODS}
     reaper = asyncio.ensure_future(worker.reap_idle())
 
-    async def handle(request):
+    async def handle(request: JsonObject) -> None:
         request_id = request.get("id")
         try:
-            method = methods.get(request.get("method"))
+            name = request.get("method")
+            method = methods.get(name) if isinstance(name, str) else None
             if method is None:
                 raise WorkerError("UnknownMethod", f"unknown method {request.get('method')!r}")
             args = request.get("args") or {}
@@ -189,7 +238,7 @@ async def serve(max_runs, role="notebooks"):
         finally:
             worker.calls.pop(request_id, None)
 
-    async def read():
+    async def read() -> None:
         async for request in read_requests():
             task = asyncio.ensure_future(handle(request))
             worker.calls[request.get("id")] = task
@@ -199,8 +248,9 @@ async def serve(max_runs, role="notebooks"):
     await asyncio.wait({reading, stopping}, return_when=asyncio.FIRST_COMPLETED)
     # stdin closed (the gateway stops us or is gone) or a signal: cancel the runs, which kill
     # their kernels, then the idle kernels.
-    for task in (reading, stopping, reaper, *worker.calls.values()):
+    tasks: list[asyncio.Future[Any]] = [reading, stopping, reaper, *worker.calls.values()]
+    for task in tasks:
         task.cancel()
-    await asyncio.gather(reading, stopping, reaper, *worker.calls.values(), return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
     await worker.close()
     await channel.drain()

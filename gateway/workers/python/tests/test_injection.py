@@ -1,0 +1,109 @@
+"""Parameters injected as papermill injects them, and notebooks read once and copied per run."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slipway_worker import notebooks
+from slipway_worker.protocol import WorkerError
+
+
+def tags(cell: Any) -> list[str]:
+    return list(cell.metadata.get("tags", []))
+
+
+def run_source(source: str) -> dict[str, Any]:
+    """The names a cell's source defines (the injected cell is plain Python assignments)."""
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)  # noqa: S102 - the cell papermill wrote for this test
+    namespace.pop("__builtins__")
+    return namespace
+
+
+def test_the_injected_cell_follows_the_parameters_cell_and_holds_the_values(
+    notebook_path: Callable[[str], str],
+) -> None:
+    parameters = {
+        "count": 5,
+        "rate": 0.25,
+        "enabled": False,
+        "label": 'it\'s "quoted"\nover two lines',
+        "items": [1, "two", None, [3.5]],
+        "options": {"mode": "slow", "nested": {"k": True}},
+    }
+    nb = notebooks.parameterize(notebook_path("typed"), parameters)
+    kinds = [(c.cell_type, tags(c)) for c in nb.cells]
+    assert kinds == [
+        ("markdown", []),
+        ("code", ["parameters"]),
+        ("code", ["injected-parameters"]),
+        ("code", ["output"]),
+    ]
+    injected = nb.cells[2]
+    assert injected.source.startswith("# Parameters\n")
+    assert run_source(injected.source) == parameters
+    # papermill records what it injected in the notebook's metadata.
+    assert nb.metadata.papermill.parameters == parameters
+
+
+def test_values_python_writes_differently_from_json_survive(notebook_path: Callable[[str], str]) -> None:
+    nb = notebooks.parameterize(notebook_path("trivial"), {"x": float("nan"), "y": float("-inf"), "z": None})
+    values = run_source(next(c.source for c in nb.cells if "injected-parameters" in tags(c)))
+    assert math.isnan(values["x"])
+    assert values["y"] == float("-inf")
+    assert values["z"] is None
+
+
+def test_without_a_parameters_cell_the_injected_cell_comes_first(notebook_path: Callable[[str], str]) -> None:
+    nb = notebooks.parameterize(notebook_path("no_parameters"), {"x": 1})
+    assert tags(nb.cells[0]) == ["injected-parameters"]
+    assert run_source(nb.cells[0].source) == {"x": 1}
+
+
+def test_no_parameters_still_injects_an_empty_cell(notebook_path: Callable[[str], str]) -> None:
+    nb = notebooks.parameterize(notebook_path("trivial"), {})
+    injected = [c for c in nb.cells if "injected-parameters" in tags(c)]
+    assert len(injected) == 1
+    assert run_source(injected[0].source) == {}
+
+
+def test_each_run_gets_its_own_copy_of_the_notebook(notebook_path: Callable[[str], str]) -> None:
+    path = notebook_path("typed")
+    first = notebooks.parameterize(path, {"count": 1})
+    second = notebooks.parameterize(path, {"count": 2})
+    assert sum("injected-parameters" in tags(c) for c in second.cells) == 1
+    assert run_source(second.cells[2].source) == {"count": 2}
+    assert run_source(first.cells[2].source) == {"count": 1}
+    assert notebooks.read_notebook(path).cells[2].metadata.get("tags") == ["output"]
+
+
+def test_a_notebook_is_read_as_papermill_loads_it(notebook_path: Callable[[str], str]) -> None:
+    nb = notebooks.read_notebook(notebook_path("trivial"))
+    assert set(nb.metadata.papermill) >= {"default_parameters", "parameters", "environment_variables", "version"}
+    assert all("tags" in c.metadata and "papermill" in c.metadata for c in nb.cells)
+    assert notebooks.kernel_name_of(nb) == "python3"
+    assert notebooks.language_of(nb) == "python"
+
+
+def test_a_missing_or_broken_file_is_an_invalid_notebook(tmp_path: Path, notebook_path: Callable[[str], str]) -> None:
+    with pytest.raises(WorkerError, match="cannot read the notebook") as missing:
+        notebooks.read_notebook(str(tmp_path / "nowhere.ipynb"))
+    assert missing.value.type == "InvalidNotebook"
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    with pytest.raises(WorkerError, match=r"not a readable \.ipynb notebook") as invalid:
+        notebooks.read_notebook(str(broken))
+    assert invalid.value.type == "InvalidNotebook"
+
+
+def test_a_replaced_file_is_read_again(tmp_path: Path, notebook_path: Callable[[str], str]) -> None:
+    path = tmp_path / "nb.ipynb"
+    path.write_text(Path(notebook_path("trivial")).read_text())
+    assert notebooks.inspect(str(path))["parameters"][0]["name"] == "x"
+    path.write_text(Path(notebook_path("memory")).read_text())
+    assert notebooks.inspect(str(path))["parameters"][0]["name"] == "megabytes"
