@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sharedTestDatabase } from './support/databases.js';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
 
 const toy = (over: object = {}): { bytes: Uint8Array | string; filename: string } => ({
@@ -8,9 +9,10 @@ const toy = (over: object = {}): { bytes: Uint8Array | string; filename: string 
   filename: 'm.toy.json',
 });
 
+const database = sharedTestDatabase();
 let gw: TestGateway;
 beforeEach(async () => {
-  gw = await startTestGateway();
+  gw = await startTestGateway({ database: database() });
 });
 afterEach(async () => {
   await gw.stop();

@@ -30,11 +30,16 @@ export async function startTestGateway(
     version?: string;
     /** Reuse a database and data dir from a stopped gateway (restart tests). */
     reuse?: { database: TestDatabase; dataDir: string };
+    /** A database this gateway uses but does not own (see `sharedTestDatabase`): not closed on stop. */
+    database?: TestDatabase;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
   const database =
-    opts.reuse?.database ?? (await openTestDatabase(opts.kind ?? primaryTestDatabaseKind));
+    opts.reuse?.database ??
+    opts.database ??
+    (await openTestDatabase(opts.kind ?? primaryTestDatabaseKind));
+  const ownsDatabase = opts.reuse === undefined && opts.database === undefined;
   const config: GatewayConfig = {
     dataDir,
     publicUrl: 'http://slipway.test',
@@ -73,7 +78,7 @@ export async function startTestGateway(
     async stop({ keepData = false } = {}) {
       await gateway.close();
       if (!keepData) {
-        await database.close();
+        if (ownsDatabase) await database.close();
         await rm(dataDir, { recursive: true, force: true });
       }
     },
