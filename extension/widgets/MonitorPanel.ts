@@ -34,6 +34,8 @@ export class MonitorPanel extends Widget {
     role: 'alert',
     hidden: true,
   });
+  /** Fields callers send that the model does not take: an id column, or a misspelt name. */
+  private readonly ignored = el('p', { class: 'jp-SlipwayMonitor-ignored', hidden: true });
   private readonly calls = el('tbody');
   private readonly versions = el('tbody');
 
@@ -62,6 +64,7 @@ export class MonitorPanel extends Widget {
       this.header,
       this.error,
       this.stats,
+      this.ignored,
       this.chart.node,
       el('h3', {}, [trans.__('Recent calls')]),
       table(
@@ -134,6 +137,13 @@ export class MonitorPanel extends Widget {
       stat(trans.__('p50'), formatLatency(m.latencyMs.p50, trans)),
       stat(trans.__('p95'), formatLatency(m.latencyMs.p95, trans)),
       stat(trans.__('p99'), formatLatency(m.latencyMs.p99, trans)),
+    );
+    this.ignored.hidden = m.ignoredFields.length === 0;
+    this.ignored.textContent = trans.__(
+      'Ignored fields (sent by callers, not used by the model): %1',
+      m.ignoredFields
+        .map((f) => trans._n('%2 (%1 call)', '%2 (%1 calls)', f.calls, f.name))
+        .join(', '),
     );
     this.chart.update(chartSeries(m));
     this.calls.replaceChildren(...invocations.map((i) => this.callRow(i)));

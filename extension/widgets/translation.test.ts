@@ -77,6 +77,7 @@ const metrics: Metrics = {
   serverErrors: 0,
   errorRate: 0.5,
   latencyMs: { p50: 3, p95: 40, p99: 1500, mean: 20 },
+  ignoredFields: [{ name: 'row_id', calls: 2 }],
   series: [
     {
       minute: '2026-11-22T10:04:00.000Z',
@@ -101,6 +102,7 @@ const invocations: Invocation[] = [
     input: { X: [1, 2] },
     output: { label: 'setosa' },
     error: null,
+    ignoredFields: ['row_id'],
   },
   {
     id: '2',
@@ -113,6 +115,7 @@ const invocations: Invocation[] = [
     input: { X: 'x' },
     output: null,
     error: { code: 'invalid_input', message: 'X must be numbers' },
+    ignoredFields: null,
   },
 ];
 
@@ -339,6 +342,11 @@ describe('in English the words stay those the UI tests select by', () => {
       panel.node.querySelector(`[aria-label="${label}"]`)?.textContent?.replace(/\s+/g, ' ');
     expect(text('requests')).toBe('2requests');
     expect(text('error rate')).toBe('50.0%error rate');
+    const ignored = panel.node.querySelector<HTMLElement>('.jp-SlipwayMonitor-ignored')!;
+    expect(ignored.hidden).toBe(false);
+    expect(ignored.textContent).toBe(
+      'Ignored fields (sent by callers, not used by the model): row_id (2 calls)',
+    );
     expect(panel.node.querySelector('table[aria-label="Recent calls"]')).not.toBeNull();
     expect(
       panel.node.querySelector('button[aria-label="Roll back to version 1"]')?.textContent,
