@@ -55,8 +55,9 @@ export class ModelHost {
     const k = key(v.deploymentName, v.version);
     const slot = this.slots.get(k);
     if (slot && slot.state !== 'failed') return slot.promise;
-    const fresh: Slot = { state: 'loading', promise: undefined as unknown as Promise<Served> };
-    fresh.promise = this.load(v, pool).then(
+    // The callbacks run after this function returns, when `fresh` is set.
+    let fresh!: Slot;
+    const promise = this.load(v, pool).then(
       (served) => {
         fresh.state = 'ready';
         fresh.served = served;
@@ -71,9 +72,10 @@ export class ModelHost {
       },
     );
     // A failed background load must not be an unhandled rejection; callers see the error.
-    fresh.promise.catch(() => {});
+    promise.catch(() => {});
+    fresh = { state: 'loading', promise };
     this.slots.set(k, fresh);
-    return fresh.promise;
+    return promise;
   }
 
   /** Puts a runtime that publish already loaded in place, so the first call is warm. */
