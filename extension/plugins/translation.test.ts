@@ -5,6 +5,7 @@ import { Dialog, Notification } from '@jupyterlab/apputils';
 import type { Widget } from '@lumino/widgets';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
+import { irisDeployment } from '../testing/deployments.js';
 import { GatewayClient } from '../client/gateway-client.js';
 import { markingTranslator, untranslated, untranslatedIn } from '../testing/marking-translator.js';
 import type { ISlipway } from '../tokens.js';
@@ -109,20 +110,7 @@ describe('plugins speak through the ITranslator they are given', () => {
 });
 
 describe('the publish flow speaks through the bundle it is given', () => {
-  const deployment: Deployment = {
-    name: 'iris',
-    version: 1,
-    format: 'onnx',
-    pool: 'cpu',
-    status: 'ready',
-    public: false,
-    invokeUrl: 'http://gw.test/fn/iris',
-    invokeKey: 'sk_secret',
-    signature: { inputs: [] } as unknown as Deployment['signature'],
-    curl: "curl -X POST 'http://gw.test/fn/iris'",
-    createdAt: '2026-11-22T10:00:00.000Z',
-    updatedAt: '2026-11-22T10:00:00.000Z',
-  };
+  const deployment: Deployment = irisDeployment();
   const DATA = [
     'iris',
     'iris.onnx',

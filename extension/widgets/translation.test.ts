@@ -4,6 +4,7 @@ import { Dialog } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeploymentDetail, Invocation, Metrics } from '../../gateway/src/protocol/index.js';
+import { irisDeployment } from '../testing/deployments.js';
 import { GatewayClient } from '../client/gateway-client.js';
 import { MonitorModel } from '../models/monitor-model.js';
 import { publishProblems } from '../models/publish-options.js';
@@ -36,19 +37,11 @@ const translator = markingTranslator();
 const trans = translator.load('slipway');
 
 const iris: DeploymentDetail = {
-  name: 'iris',
-  version: 2,
-  format: 'onnx',
-  pool: 'cpu',
-  status: 'ready',
-  public: false,
-  invokeUrl: 'http://gw.test/fn/iris',
-  invokeKey: 'sk_secret',
-  signature: { inputs: [] } as unknown as DeploymentDetail['signature'],
-  warnings: ['The gateway says: no parameters cell.'],
-  curl: "curl -X POST 'http://gw.test/fn/iris'",
-  createdAt: '2026-11-22T10:00:00.000Z',
-  updatedAt: '2026-11-22T10:05:00.000Z',
+  ...irisDeployment({
+    version: 2,
+    warnings: ['The gateway says: no parameters cell.'],
+    updatedAt: '2026-11-22T10:05:00.000Z',
+  }),
   versions: [
     {
       version: 2,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Signature } from '../protocol/signature.js';
+import { irisClassifier } from './testing/signatures.js';
 import { compileValidator } from '../validation/validate-records.js';
 import {
   decodeMlflowRequest,
@@ -8,13 +9,7 @@ import {
   encodeOipMetadata,
 } from './index.js';
 
-const iris: Signature = {
-  inputs: [{ name: 'input', type: 'float32', shape: [4] }],
-  outputs: [
-    { name: 'output_label', type: 'int64', shape: [] },
-    { name: 'output_probability', type: 'float32', shape: [3], values: [0, 1, 2] },
-  ],
-};
+const iris = irisClassifier;
 /** skl2onnx's one-input-per-column layout, plus scalars of the other types. */
 const mixed: Signature = {
   inputs: [

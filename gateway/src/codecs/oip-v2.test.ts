@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { failure } from '../../test/support/failure.js';
 import type { Signature } from '../protocol/signature.js';
+import { irisClassifier } from './testing/signatures.js';
 import { decodeOipRequest, encodeOipMetadata, encodeOipResponse, oipDatatype } from './oip-v2.js';
 
-const iris: Signature = {
-  inputs: [{ name: 'input', type: 'float32', shape: [4] }],
-  outputs: [
-    { name: 'output_label', type: 'int64', shape: [] },
-    { name: 'output_probability', type: 'float32', shape: [3], values: [0, 1, 2] },
-  ],
-};
+const iris = irisClassifier;
 const mixed: Signature = {
   inputs: [
     { name: 'age', type: 'float32', shape: [1] },

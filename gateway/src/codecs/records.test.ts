@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failure } from '../../test/support/failure.js';
 import type { Signature } from '../protocol/signature.js';
+import { irisClassifier } from './testing/signatures.js';
 import {
   checkBatch,
   decodeRecordsBody,
@@ -9,13 +10,7 @@ import {
 } from './records.js';
 import { putField } from '../validation/put-field.js';
 
-const classifier: Signature = {
-  inputs: [{ name: 'input', type: 'float32', shape: [4] }],
-  outputs: [
-    { name: 'output_label', type: 'int64', shape: [] },
-    { name: 'output_probability', type: 'float32', shape: [3], values: [0, 1, 2] },
-  ],
-};
+const classifier = irisClassifier;
 const regressor: Signature = {
   inputs: [{ name: 'input', type: 'float32', shape: [4] }],
   outputs: [{ name: 'variable', type: 'float32', shape: [] }],

@@ -88,6 +88,12 @@ async function specFor(c: RuntimeContractCase, path: string): Promise<RuntimeSpe
   };
 }
 
+/** Whether `factory` claims the file at `path`, seeing what a publish sees: its head and name. */
+export async function detects(factory: RuntimeFactory, path: string): Promise<boolean> {
+  const head = (await readFile(path)).subarray(0, 4096);
+  return factory.detect({ head, filename: basename(path) });
+}
+
 /**
  * Asserts a prediction is a plain `{output: value}` object naming only declared outputs, and
  * that an output declaring class labels (`values`) is keyed by exactly those labels.
@@ -134,13 +140,9 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
     });
 
     it('recognises its own file and not a file of another kind', async () => {
-      const head = (p: string) => readFile(p).then((b) => b.subarray(0, 4096));
-      expect(
-        c.factory.detect({ head: await head(c.artifact), filename: basename(c.artifact) }),
-      ).toBe(true);
-      expect(
-        c.factory.detect({ head: await head(c.foreignFile), filename: basename(c.foreignFile) }),
-      ).toBe(false);
+      expect(c.factory.kind).toBe('model');
+      expect(await detects(c.factory, c.artifact)).toBe(true);
+      expect(await detects(c.factory, c.foreignFile)).toBe(false);
     });
 
     it('loads idempotently, also when asked twice at once', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineError, NotebookFailedError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue } from '../../protocol/signature.js';
 import type { NotebookRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
+import { detects } from './contract.js';
 
 /** One notebook a notebook runtime must run, with what it answers. */
 export interface NotebookContractCase {
@@ -82,14 +83,9 @@ export function notebookContract(
     });
 
     it('recognises its own file and not a file of another kind', async () => {
-      const head = (p: string) => readFile(p).then((b) => b.subarray(0, 4096));
       expect(c.factory.kind).toBe('notebook');
-      expect(
-        c.factory.detect({ head: await head(c.artifact), filename: basename(c.artifact) }),
-      ).toBe(true);
-      expect(
-        c.factory.detect({ head: await head(c.foreignFile), filename: basename(c.foreignFile) }),
-      ).toBe(false);
+      expect(await detects(c.factory, c.artifact)).toBe(true);
+      expect(await detects(c.factory, c.foreignFile)).toBe(false);
     });
 
     it('loads idempotently, also when asked twice at once', async () => {

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeadlineError, NotebookFailedError, UnusableArtifactError } from '../../errors.js';
+import { DeadlineError, NotebookFailedError } from '../../errors.js';
 import type { Format } from '../../protocol/deployments.js';
 import type { FieldSpec, RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
+import { readToyArtifact } from './toy-artifact.js';
 import type {
   CallOptions,
   NotebookRun,
@@ -34,18 +34,15 @@ class ToyNotebookRuntime implements NotebookRuntime {
   ) {}
 
   async load(): Promise<void> {
-    if (this.notebook) return;
-    let parsed: { toyNotebook?: ToyNotebook };
-    try {
-      parsed = JSON.parse(await readFile(this.spec.artifact.path, 'utf8'));
-    } catch (err) {
-      throw new UnusableArtifactError(`not a toy notebook: ${(err as Error).message}`);
-    }
-    if (typeof parsed?.toyNotebook?.parameters !== 'object')
-      throw new UnusableArtifactError(
-        'not a toy notebook: expected {"toyNotebook": {"parameters": {…}}}',
-      );
-    this.notebook = parsed.toyNotebook;
+    this.notebook ??= await readToyArtifact(
+      this.spec.artifact.path,
+      'toy notebook',
+      '{"toyNotebook": {"parameters": {…}}}',
+      (j) => {
+        const nb = (j as { toyNotebook?: ToyNotebook } | null)?.toyNotebook;
+        return typeof nb?.parameters === 'object' ? nb : undefined;
+      },
+    );
   }
 
   signature(): Signature {

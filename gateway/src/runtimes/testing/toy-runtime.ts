@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import { PredictionFailedError, UnusableArtifactError } from '../../errors.js';
+import { PredictionFailedError } from '../../errors.js';
 import type { Format } from '../../protocol/deployments.js';
 import type { Signature } from '../../protocol/signature.js';
-import type { ModelRuntime, CallOptions, RuntimeFactory, RuntimeSpec } from '../types.js';
+import type { CallOptions, ModelRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
+import { readToyArtifact } from './toy-artifact.js';
 
 /**
  * A toy model for exercising the data plane's edges, as MLServer's test models do.
@@ -32,16 +32,12 @@ class ToyRuntime implements ModelRuntime {
   ) {}
 
   async load(): Promise<void> {
-    if (this.model) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(this.spec.artifact.path, 'utf8'));
-    } catch (err) {
-      throw new UnusableArtifactError(`not a toy model: ${(err as Error).message}`);
-    }
-    if ((parsed as ToyArtifact | null)?.toy !== 'sum')
-      throw new UnusableArtifactError('not a toy model: expected {"toy":"sum"}');
-    this.model = parsed as ToyArtifact;
+    this.model ??= await readToyArtifact(
+      this.spec.artifact.path,
+      'toy model',
+      '{"toy":"sum"}',
+      (j) => ((j as ToyArtifact | null)?.toy === 'sum' ? (j as ToyArtifact) : undefined),
+    );
   }
 
   signature(): Signature {
