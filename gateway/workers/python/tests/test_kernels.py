@@ -21,7 +21,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from slipway_worker import notebooks
-from slipway_worker.kernels import Kernel, Kernels, scratch_dir
+from slipway_worker.kernels import Kernel, KernelPool, Kernels, scratch_dir
 from slipway_worker.protocol import WorkerError
 
 BOUND_SECONDS = 600
@@ -36,6 +36,13 @@ class Worker:
 
     def announce(self, pgid: int, alive: bool) -> None:
         self.announced.append((pgid, alive))
+
+    async def warm_pool(self, warm: int, idle_seconds: float) -> KernelPool:
+        """The `nb` notebook's python3 pool, once its `warm` kernels have started."""
+        pool = self.kernels.pool("nb", "python3")
+        pool.configure(warm=warm, idle_seconds=idle_seconds)
+        await self.kernels.settled()
+        return pool
 
     def groups_left(self) -> set[int]:
         """Announced process groups not announced gone since."""
@@ -164,9 +171,7 @@ def test_an_unused_pool_shrinks_to_zero_and_warms_up_again_when_used(scratch: st
     kernels = worker.kernels
 
     async def scenario() -> None:
-        pool = kernels.pool("nb", "python3")
-        pool.configure(warm=1, idle_seconds=60)
-        await kernels.settled()
+        pool = await worker.warm_pool(warm=1, idle_seconds=60)
         (kernel,) = pool.idle
 
         await pool.trim(now=pool.last_used + 59)
@@ -228,9 +233,7 @@ def test_closing_stops_the_waiting_runs_and_leaves_no_kernel(scratch: str) -> No
     kernels = worker.kernels
 
     async def scenario() -> None:
-        pool = kernels.pool("nb", "python3")
-        pool.configure(warm=1, idle_seconds=600)
-        await kernels.settled()
+        pool = await worker.warm_pool(warm=1, idle_seconds=600)
         (idle,) = pool.idle
         pool.configure(warm=0, idle_seconds=600)
         first, _ = await pool.take()

@@ -38,6 +38,12 @@ class MojoModelsTest {
     return JSON.valueToTree(models.predict(key, rows, notCancelled));
   }
 
+  /** The typed error scoring `json` (an array of records) with the model `key` answers. */
+  private WorkerException refused(String key, String json) throws IOException {
+    ArrayNode records = rows(json);
+    return assertThrows(WorkerException.class, () -> predict(key, records));
+  }
+
   private static ArrayNode rows(String json) throws IOException {
     return (ArrayNode) JSON.readTree(json);
   }
@@ -114,8 +120,7 @@ class MojoModelsTest {
 
     assertTrue(models.unload("k"));
     assertFalse(models.unload("k"));
-    WorkerException e =
-        assertThrows(WorkerException.class, () -> predict("k", rows("[{\"age\": 30}]")));
+    WorkerException e = refused("k", "[{\"age\": 30}]");
     assertEquals("NotLoaded", e.type);
   }
 
@@ -200,9 +205,8 @@ class MojoModelsTest {
   }
 
   @Test
-  void answersNotLoadedForAnUnknownKey() {
-    WorkerException e =
-        assertThrows(WorkerException.class, () -> predict("nope", rows("[{\"age\": 1}]")));
+  void answersNotLoadedForAnUnknownKey() throws Exception {
+    WorkerException e = refused("nope", "[{\"age\": 1}]");
     assertEquals("NotLoaded", e.type);
     assertEquals("no MOJO loaded under nope", e.getMessage());
   }
@@ -215,8 +219,7 @@ class MojoModelsTest {
     assertEquals("InvalidRequest", notArray.type);
     assertEquals("rows: expected an array", notArray.getMessage());
 
-    WorkerException notObject =
-        assertThrows(WorkerException.class, () -> predict("glm", rows("[{\"age\": 1}, 2]")));
+    WorkerException notObject = refused("glm", "[{\"age\": 1}, 2]");
     assertEquals("InvalidInput", notObject.type);
     assertEquals("row 1: expected an object", notObject.getMessage());
     assertNull(notObject.field);
@@ -240,18 +243,15 @@ class MojoModelsTest {
   void refusesTextForANumericColumnNamingThatColumn() throws Exception {
     // The gateway's validator stops this first; this is the worker's backstop.
     load("glm", MojoFixtures.zip("glm_regression"));
-    WorkerException e =
-        assertThrows(WorkerException.class, () -> predict("glm", rows("[{\"age\": \"old\"}]")));
+    WorkerException e = refused("glm", "[{\"age\": \"old\"}]");
     assertEquals("InvalidInput", e.type);
     assertEquals("age", e.field);
     assertTrue(e.getMessage().contains("old"), e.getMessage());
     // h2o's message quotes the value too: one that is another column's name must not be blamed.
-    WorkerException named =
-        assertThrows(WorkerException.class, () -> predict("glm", rows("[{\"age\": \"plan\"}]")));
+    WorkerException named = refused("glm", "[{\"age\": \"plan\"}]");
     assertEquals("age", named.field);
     // A boolean is a level ("true"), which a numeric column cannot parse either.
-    WorkerException bool =
-        assertThrows(WorkerException.class, () -> predict("glm", rows("[{\"income\": true}]")));
+    WorkerException bool = refused("glm", "[{\"income\": true}]");
     assertEquals("income", bool.field);
   }
 
