@@ -1,14 +1,83 @@
-import { defineConfig } from 'vitest/config';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { configDefaults, defineConfig } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
-    // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
-    reporters: process.env.CI
-      ? ['default', ['json', { outputFile: 'test-results.json' }]]
-      : ['default'],
-  },
+/**
+ * The test files that need more than Node: Python (the worker venv: papermill, ipykernel,
+ * scikit-learn), a JVM (h2o-genmodel), a PostgreSQL server, or the gateway started as a
+ * process of its own. `vitest run` runs every file; `vitest run --mode fast` (the gateway half
+ * of `npm run test:fast`) runs all the others, on PGlite alone.
+ *
+ * What keeps this list honest: in the fast tier, a test that starts Python, Java, Maven,
+ * Chromium, a PostgreSQL program or the gateway's entry point fails, naming the command and
+ * this list, instead of skipping (src/workers/testing/fast-tier-guard.ts). So a new test file
+ * joins the fast tier unless it is listed here, and a listed file that no longer exists fails
+ * the fast tier.
+ */
+export const SLOW_TEST_FILES = [
+  // Python
+  'src/workers/python-worker.test.ts',
+  'src/workers/python-env.venv.test.ts',
+  'src/runtimes/notebook/notebook-runtime.test.ts',
+  'src/runtimes/pickle/conformance.test.ts',
+  'test/notebooks.test.ts',
+  'test/pickle-serving.test.ts',
+  'test/pickle-workers.test.ts',
+  'test/process-notebook.test.ts',
+  'test/resilience/sigterm.test.ts',
+  // The dev venv's schemathesis, against a gateway process whose notebook runs need the worker
+  'test/resilience/schemathesis.test.ts',
+  // JVM
+  'src/runtimes/mojo/mojo-runtime.test.ts',
+  'test/mojo-serving.test.ts',
+  // Python and JVM: the contract suites run their pickle, MOJO and notebook cases when they can.
+  'src/runtimes/contract.case.test.ts',
+  'src/runtimes/notebook-contract.case.test.ts',
+  // Whole gateway processes (test/support/gateway-process.ts: seconds of start-up each), one
+  // with a PostgreSQL server of its own (initdb, pg_ctl)
+  'test/restart.test.ts',
+  'test/onnx-workers.test.ts',
+  'test/resilience/crash-log.test.ts',
+  'test/resilience/large-upload.test.ts',
+  'test/resilience/postgres-outage.test.ts',
+];
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+/** What SLIPWAY_TEST_PYTHON says in the fast tier: an interpreter the guard refuses to start. */
+const FAST_TIER_PYTHON = '/slipway-fast-tier/has-no/python3';
+
+export default defineConfig(({ mode }) => {
+  const fast = mode === 'fast';
+  if (fast) {
+    const gone = SLOW_TEST_FILES.filter((f) => !existsSync(`${here}${f}`));
+    if (gone.length)
+      throw new Error(`gateway/vitest.config.ts lists test files that do not exist: ${gone}`);
+  }
+  return {
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      exclude: fast ? [...configDefaults.exclude, ...SLOW_TEST_FILES] : configDefaults.exclude,
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      pool: 'forks',
+      ...(fast && {
+        // Every core (vitest keeps one for itself by default, half of a two-core machine), and
+        // files share their worker's process: no second start-up, module load and PGlite per
+        // file. No test here stubs modules or leaves timers or environment changed; `npm test`
+        // runs each file in a process of its own.
+        maxWorkers: availableParallelism(),
+        minWorkers: 1,
+        isolate: false,
+        setupFiles: ['src/workers/testing/fast-tier-guard.ts'],
+        // Python-needing suites then run (and fail in the guard) instead of skipping, and the
+        // database suites use PGlite alone.
+        env: { SLIPWAY_TEST_PYTHON: FAST_TIER_PYTHON, SLIPWAY_TEST_DATABASE_URL: '' },
+      }),
+      // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+      reporters: process.env.CI
+        ? ['default', ['json', { outputFile: 'test-results.json' }]]
+        : ['default'],
+    },
+  };
 });

@@ -17,8 +17,9 @@ const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-'));
 export default defineConfig({
   ...baseConfig,
   testDir: 'tests',
-  outputDir: 'test-results/artifacts',
-  timeout: 120_000,
+  // One folder per run (Playwright empties it at start): runs side by side keep their traces.
+  outputDir: `test-results/artifacts-${LAB_PORT}`,
+  timeout: 300_000,
   retries: 0,
   workers: 1,
   reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results.json' }]] : [['list']],

@@ -1,6 +1,8 @@
 // `npm test --workspace ui-tests`: the Galata suite in headless Chromium. Without a Chromium
-// the suite is skipped with a message, except in CI, where that is a failure.
+// the suite is skipped with a message, except in CI, where that is a failure; the skip is also
+// written to SLIPWAY_TEST_SKIPPED_FILE when set, so that `npm test` reports it as skipped.
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { chromiumPath } from './chromium.js';
 
 if (!chromiumPath()) {
@@ -11,6 +13,8 @@ if (!chromiumPath()) {
     process.exit(1);
   }
   console.warn(`[ui-tests] skipped. ${message}`);
+  if (process.env.SLIPWAY_TEST_SKIPPED_FILE)
+    writeFileSync(process.env.SLIPWAY_TEST_SKIPPED_FILE, 'no Chromium\n');
   process.exit(0);
 }
 const run = spawnSync(

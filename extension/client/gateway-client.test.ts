@@ -13,6 +13,7 @@ import {
   GatewayUnreachableError,
   IncompatibleGatewayError,
 } from './errors.js';
+import { UNTIL } from '../testing/until.js';
 
 const BASE = 'http://slipway.test';
 const trans = nullTranslator.load('slipway');
@@ -98,7 +99,7 @@ describe('GatewayClient against the real gateway app', () => {
 
     expect((await client.deployments()).map((d) => d.name)).toEqual(['iris']);
     // The call is logged just after its answer is sent.
-    await vi.waitFor(async () => expect((await client.metrics('iris')).count).toBe(1));
+    await vi.waitFor(async () => expect((await client.metrics('iris')).count).toBe(1), UNTIL);
     expect((await client.metrics('iris')).series).toHaveLength(1);
     const calls = await client.invocations('iris');
     expect(calls[0]).toMatchObject({ status: 200, input: { X: [5.1, 3.5, 1.4, 0.2] } });

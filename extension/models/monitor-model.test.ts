@@ -8,6 +8,7 @@ import {
 } from '../../gateway/test/support/test-gateway.js';
 import { GatewayClient } from '../client/gateway-client.js';
 import { MonitorModel } from './monitor-model.js';
+import { UNTIL } from '../testing/until.js';
 
 const trans = nullTranslator.load('slipway');
 const iris = new URL('../../gateway/test/fixtures/onnx/classifier_zipmap.onnx', import.meta.url);
@@ -52,7 +53,7 @@ describe('MonitorModel against the real gateway app', () => {
     await vi.waitFor(async () => {
       await model.refresh();
       expect(model.snapshot?.metrics.count).toBe(2);
-    });
+    }, UNTIL);
     const snap = model.snapshot!;
     expect(snap.metrics.errors).toBe(1);
     expect(snap.invocations.map((i) => i.status).sort()).toEqual([200, 400]);

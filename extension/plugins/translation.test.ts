@@ -14,6 +14,7 @@ import { deploymentsPlugin } from './deployments.js';
 import { publishWithDialog } from './publish-flow.js';
 import { publishPlugin } from './publish.js';
 import { tagsPlugin } from './tags.js';
+import { UNTIL } from '../testing/until.js';
 
 const translator = markingTranslator();
 const trans = translator.load('slipway');
@@ -95,7 +96,7 @@ describe('plugins speak through the ITranslator they are given', () => {
       const found = Notification.manager.notifications.find((n) => n.type === 'error');
       expect(found).toBeDefined();
       return found!;
-    });
+    }, UNTIL);
     expect(notice.message).toMatch(/^«Slipway gateway not reachable at http:\/\/127\.0\.0\.1:8787/);
     expect(untranslated(notice.message, [GATEWAY])).toBeNull();
     const actions = notice.options.actions ?? [];
@@ -140,7 +141,7 @@ describe('the publish flow speaks through the bundle it is given', () => {
       );
       expect(dialog, title).toBeDefined();
       return dialog!;
-    });
+    }, UNTIL);
   const press = (dialog: HTMLElement, label: string) =>
     [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
       .find((b) => b.textContent === label)!

@@ -14,6 +14,7 @@ import { MonitorPanel } from './MonitorPanel.js';
 import { PublishForm } from './PublishForm.js';
 import { PublishResult } from './PublishResult.js';
 import { showCellTags } from './cell-tag-badges.js';
+import { UNTIL } from '../testing/until.js';
 
 // jsdom has no canvas: a stand-in Chart keeps what the chart was asked to draw.
 const charts = vi.hoisted(() => [] as { data: unknown; options: unknown }[]);
@@ -71,6 +72,7 @@ const metrics: Metrics = {
   errorRate: 0.5,
   latencyMs: { p50: 3, p95: 40, p99: 1500, mean: 20 },
   ignoredFields: [{ name: 'row_id', calls: 2 }],
+  truncatedCalls: 0,
   series: [
     {
       minute: '2026-11-22T10:04:00.000Z',
@@ -96,6 +98,7 @@ const invocations: Invocation[] = [
     output: { label: 'setosa' },
     error: null,
     ignoredFields: ['row_id'],
+    truncated: null,
   },
   {
     id: '2',
@@ -109,6 +112,7 @@ const invocations: Invocation[] = [
     output: null,
     error: { code: 'invalid_input', message: 'X must be numbers' },
     ignoredFields: null,
+    truncated: null,
   },
 ];
 
@@ -159,13 +163,13 @@ async function openDialog(): Promise<HTMLElement> {
     const dialog = document.querySelector<HTMLElement>('.jp-Dialog');
     expect(dialog?.querySelector('.jp-Dialog-header')?.textContent).toBeTruthy();
     return dialog!;
-  });
+  }, UNTIL);
 }
 
 /** Answers the open dialog with its first button (Cancel), as a person would. */
 async function cancelDialog(dialog: HTMLElement): Promise<void> {
   dialog.querySelector<HTMLButtonElement>('.jp-Dialog-footer button')!.click();
-  await vi.waitFor(() => expect(document.querySelector('.jp-Dialog')).toBeNull());
+  await vi.waitFor(() => expect(document.querySelector('.jp-Dialog')).toBeNull(), UNTIL);
 }
 
 beforeAll(() => {

@@ -90,5 +90,5 @@ describe.each(testDatabaseKinds)('the gateway process on %s', (kind) => {
     ).json();
     expect(invocations.map((i: { id: string }) => i.id)).toContain(before.ids[0].split(':')[0]);
     expect(invocations).toHaveLength(2);
-  });
+  }, 600_000);
 });

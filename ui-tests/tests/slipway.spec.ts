@@ -37,7 +37,7 @@ async function publishFromDialog(page: Page, name: string) {
   await form.getByLabel('Deployment name').fill(name);
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
   const result = page.locator('.jp-Dialog .jp-SlipwayPublishResult.jp-mod-done');
-  await expect(result).toBeVisible({ timeout: 60_000 });
+  await expect(result).toBeVisible({ timeout: 180_000 });
   const url = (await result.locator('.jp-SlipwayPublishResult-url').textContent())!;
   const key = (await result.locator('.jp-SlipwayPublishResult-key').textContent())!;
   await expect(result.locator('.jp-SlipwayPublishResult-curl')).toContainText(
@@ -101,7 +101,7 @@ test('tags cells, publishes the notebook and answers its URL with the posted par
   // its missing key never reaches the function and is not one of its calls).
   const monitor = page.locator('.jp-SlipwayMonitor');
   await expect(monitor.getByRole('heading', { name: 'scale' })).toBeVisible();
-  await expect(monitor.getByLabel('requests')).toHaveText(/^1\s*requests$/, { timeout: 20_000 });
+  await expect(monitor.getByLabel('requests')).toHaveText(/^1\s*requests$/, { timeout: 120_000 });
   await expect(monitor.getByRole('table', { name: 'Recent calls' })).toContainText('"factor":4');
 });
 
@@ -144,7 +144,7 @@ test('publishes an ONNX model from the file browser, calls it and watches it', a
   const monitor = page
     .locator('.jp-SlipwayMonitor')
     .filter({ has: page.getByRole('heading', { name: 'iris' }) });
-  await expect(monitor.getByLabel('requests')).toHaveText(/^4\s*requests$/, { timeout: 20_000 });
+  await expect(monitor.getByLabel('requests')).toHaveText(/^4\s*requests$/, { timeout: 120_000 });
   await expect(monitor.getByLabel('error rate')).toContainText('25.0%');
   await expect(
     monitor.getByRole('table', { name: 'Recent calls' }).locator('tbody tr'),
@@ -280,7 +280,7 @@ test('publishes a pickle with pre-processing and prediction snippets and calls i
 /** Reads a message from the notification center (toasts are not shown to the test browser). */
 async function notified(page: Page, text: RegExp): Promise<void> {
   await page.locator('.jp-Notification-Status').click();
-  await expect(page.locator('.jp-Notification-Center')).toContainText(text, { timeout: 20_000 });
+  await expect(page.locator('.jp-Notification-Center')).toContainText(text, { timeout: 120_000 });
 }
 
 test.describe('an unreachable gateway', () => {

@@ -1,4 +1,6 @@
-import { access } from 'node:fs/promises';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadlineError, WorkerCrashedError } from '../errors.js';
@@ -10,6 +12,9 @@ import type { WorkerSupervisor } from './worker-supervisor.js';
 const python = await testPython();
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../../test/fixtures/notebooks/${name}.ipynb`, import.meta.url));
+
+/** A notebook whose runs wait for each other (see the file). */
+const RENDEZVOUS = fileURLToPath(new URL('./testing/rendezvous.ipynb', import.meta.url));
 
 /** A `sleep` length no other test uses, to find the process a kernel started. */
 const uniqueSeconds = () => `${600 + Math.floor(Math.random() * 1e6)}.5`;
@@ -161,20 +166,24 @@ describe.skipIf(!python)(
 
     it('runs notebooks side by side, each on its own kernel', async () => {
       const { worker } = start();
-      const runs = await Promise.all(
-        [0, 1, 2].map(() =>
-          worker.call<RunReply>('run_notebook', {
-            path: fixture('slow'),
-            parameters: { seconds: 1.5 },
-          }),
-        ),
-      );
-      const windows = runs
-        .map((r) => r.outputs[0] as { start: number; end: number })
-        .sort((a, b) => a.start - b.start);
-      expect(windows[2]!.start).toBeLessThan(windows[0]!.end);
-      expect(new Set(runs.map((r) => r.kernelPid)).size).toBe(3);
-    });
+      // Each run waits in its cell until all three have arrived: runs taken one at a time
+      // would fail there (TimeoutError) instead of answering.
+      const folder = await mkdtemp(join(tmpdir(), 'slipway-rendezvous-'));
+      try {
+        const runs = await Promise.all(
+          [0, 1, 2].map(() =>
+            worker.call<RunReply>('run_notebook', {
+              path: RENDEZVOUS,
+              parameters: { folder, parties: 3, timeout_seconds: 45 },
+            }),
+          ),
+        );
+        expect(runs.map((r) => (r.outputs[0] as { arrived: number }).arrived)).toEqual([3, 3, 3]);
+        expect(new Set(runs.map((r) => r.kernelPid)).size).toBe(3);
+      } finally {
+        await rm(folder, { recursive: true, force: true });
+      }
+    }, 90_000);
 
     it('stops when idle, kernels included, and the next call is a cold start', async () => {
       const { worker } = start({ idleStopMs: 1_000 });

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineError, NotReadyError, WorkerCrashedError } from '../errors.js';
 import { isAlive, waitFor } from './testing/processes.js';
 import {
@@ -16,8 +16,19 @@ const FAKE_WORKER = fileURLToPath(new URL('./testing/fake-worker.mjs', import.me
 
 const supervisors: WorkerSupervisor[] = [];
 afterEach(async () => {
+  vi.useRealTimers();
   await Promise.all(supervisors.splice(0).map((s) => s.stop()));
 });
+
+/** Waits until the fake worker has `count` sleep calls under way; returns their ids. */
+async function sleepsRunning(supervisor: WorkerSupervisor, count: number): Promise<number[]> {
+  let ids: number[] = [];
+  await waitFor(`${count} sleep calls in the worker`, async () => {
+    ids = (await supervisor.call<{ ids: number[] }>('running')).ids;
+    return ids.length === count;
+  });
+  return ids;
+}
 
 function fakeWorker(opts: Partial<WorkerSupervisorOptions> & { flags?: string[] } = {}) {
   const logs: string[] = [];
@@ -84,34 +95,38 @@ describe('WorkerSupervisor', () => {
   it('sends stderr and stray stdout lines to the log, never to callers', async () => {
     const { supervisor, logs } = fakeWorker();
     await supervisor.call('stderr', { text: 'a log line' });
+    // The stray line comes before the answer on the same pipe: logged by the time it is answered.
     await supervisor.call('garbage', { text: 'not json at all' });
-    expect(await supervisor.call('echo', { ok: true })).toEqual({ ok: true });
-    expect(
-      logs.some((l) => l.includes('a log line') && l.includes(`fake worker ${supervisor.pid}`)),
-    ).toBe(true);
     expect(
       logs.some((l) => l.includes('not a protocol line') && l.includes('not json at all')),
     ).toBe(true);
+    expect(await supervisor.call('echo', { ok: true })).toEqual({ ok: true });
+    // stderr is another pipe, read in its own time.
+    await waitFor('the stderr line in the log', () =>
+      logs.some((l) => l.includes('a log line') && l.includes(`fake worker ${supervisor.pid}`)),
+    );
   });
 
   it('runs calls in parallel on one worker', async () => {
     const { supervisor } = fakeWorker();
-    const windows = await Promise.all(
-      [0, 1, 2, 3].map(() => supervisor.call<{ start: number; end: number }>('sleep', { ms: 300 })),
+    // Each call is answered only once all four wait in the worker together: calls sent one
+    // at a time would never all be answered, and the deadline would fail them.
+    const answers = await Promise.all(
+      [0, 1, 2, 3].map(() =>
+        supervisor.call('rendezvous', { name: 'four', parties: 4 }, { timeoutMs: 20_000 }),
+      ),
     );
-    windows.sort((a, b) => a.start - b.start);
-    // All four were under way at once: the last one started before the first one ended.
-    expect(windows[3]!.start).toBeLessThan(windows[0]!.end);
+    expect(answers).toEqual(Array(4).fill({ arrived: 4 }));
   });
 
   it('fails the calls in flight with 502 when the worker dies, and the next call gets a new worker', async () => {
     const { supervisor, starts, logs } = fakeWorker({ restartDelayMs: 60_000 });
     const { pid } = await supervisor.request('echo');
     const inFlight = [
-      supervisor.call('sleep', { ms: 10_000 }),
-      supervisor.call('sleep', { ms: 10_000 }),
+      supervisor.call('sleep', { ms: 600_000 }),
+      supervisor.call('sleep', { ms: 600_000 }),
     ];
-    await new Promise((r) => setTimeout(r, 50));
+    await sleepsRunning(supervisor, 2);
     supervisor.kill();
     for (const call of inFlight) {
       const err = await call.catch((e: unknown) => e);
@@ -146,36 +161,62 @@ describe('WorkerSupervisor', () => {
 
   it('answers 504 at the deadline after asking the worker to cancel the work', async () => {
     const { supervisor } = fakeWorker();
-    const started = Date.now();
+    // The work would outlast the test: only the deadline can end the call.
     const err = await supervisor
-      .call('sleep', { ms: 10_000 }, { timeoutMs: 200 })
+      .call('sleep', { ms: 600_000 }, { timeoutMs: 200 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeadlineError);
     expect(err).toMatchObject({ status: 504, code: 'deadline_exceeded' });
-    expect(Date.now() - started).toBeLessThan(5_000);
     // The worker was told, and cancelled exactly that call; it keeps serving.
     const { ids } = await supervisor.call<{ ids: number[] }>('cancelled');
     expect(ids).toHaveLength(1);
+    expect((await supervisor.call<{ ids: number[] }>('running')).ids).toEqual([]);
     expect(await supervisor.call('echo', { still: 'here' })).toEqual({ still: 'here' });
   });
 
   it('honours an absolute deadline and an abort signal the same way', async () => {
     const { supervisor } = fakeWorker();
+    // A running worker: a deadline that passes during a start has nothing to cancel (below).
+    await supervisor.call('echo');
     await expect(
-      supervisor.call('sleep', { ms: 10_000 }, { deadline: Date.now() + 150 }),
+      supervisor.call('sleep', { ms: 600_000 }, { deadline: Date.now() + 150 }),
     ).rejects.toBeInstanceOf(DeadlineError);
     const controller = new AbortController();
-    const call = supervisor.call('sleep', { ms: 10_000 }, { signal: controller.signal });
-    setTimeout(() => controller.abort(new Error('client went away')), 100);
+    const call = supervisor.call('sleep', { ms: 600_000 }, { signal: controller.signal });
+    const [id] = await sleepsRunning(supervisor, 1);
+    controller.abort(new Error('client went away'));
     await expect(call).rejects.toThrow('client went away');
-    expect((await supervisor.call<{ ids: number[] }>('cancelled')).ids).toHaveLength(2);
+    const { ids } = await supervisor.call<{ ids: number[] }>('cancelled');
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(id);
+  });
+
+  it('answers 504 when the deadline passes while the worker is still starting', async () => {
+    // The start would fail at its ping timeout; the deadline comes first.
+    const { supervisor, spawned } = fakeWorker({ flags: ['--no-ping'], startupTimeoutMs: 1_000 });
+    const err = await supervisor
+      .call('echo', {}, { deadline: Date.now() + 200 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeadlineError);
+    expect((err as Error).message).toBe(
+      'the deadline passed while the fake worker was starting for echo',
+    );
+    expect(spawned).toHaveLength(1);
   });
 
   it('kills and replaces a worker that stops answering pings', async () => {
+    // Pings go out only when the test moves the health interval on: none can reach the worker
+    // before it hangs, so a slow but healthy worker is never mistaken for a hung one.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const { supervisor, logs } = fakeWorker({ healthIntervalMs: 100, healthTimeoutMs: 300 });
     const { pid } = await supervisor.request('echo');
-    const stuck = supervisor.call('hang').catch((e: unknown) => e);
-    expect(await stuck).toBeInstanceOf(WorkerCrashedError);
+    let stuck: unknown;
+    void supervisor.call('hang').catch((e: unknown) => (stuck = e));
+    await waitFor('the hung worker to fail its call', () => {
+      vi.advanceTimersByTime(100);
+      return stuck !== undefined;
+    });
+    expect(stuck).toBeInstanceOf(WorkerCrashedError);
     expect(logs.some((l) => l.includes('did not answer a ping'))).toBe(true);
     const next = await supervisor.request('echo');
     expect(next.pid).not.toBe(pid);

@@ -1,8 +1,36 @@
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { openDatabase, type Database, type DatabaseKind } from '../../src/db/client.js';
+import { openDatabase, type Database, type DatabaseKind, type Db } from '../../src/db/client.js';
+import * as schema from '../../src/db/schema.js';
+
+const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+let migrated: Promise<File | Blob> | undefined;
+
+/**
+ * A fresh, migrated, in-memory PGlite. Creating one runs initdb and the migrations (seconds
+ * under load), so that happens once per test process, and each database starts from a copy.
+ */
+async function openPglite(): Promise<TestDatabase> {
+  migrated ??= (async () => {
+    const template = new PGlite();
+    await migrate(drizzle(template, { schema }), { migrationsFolder });
+    const dump = await template.dumpDataDir('none');
+    await template.close();
+    return dump;
+  })();
+  const client = await PGlite.create({ loadDataDir: await migrated });
+  return {
+    db: drizzle(client, { schema }) as unknown as Db,
+    kind: 'pglite',
+    close: () => client.close(),
+  };
+}
 
 /**
  * The databases a test suite runs on: PGlite always, and a real Postgres when
@@ -26,7 +54,7 @@ export interface TestDatabase extends Database {
 export async function openTestDatabase(
   kind: DatabaseKind = primaryTestDatabaseKind,
 ): Promise<TestDatabase> {
-  if (kind === 'pglite') return openDatabase({});
+  if (kind === 'pglite') return openPglite();
   const serverUrl = process.env.SLIPWAY_TEST_DATABASE_URL;
   if (!serverUrl) throw new Error('SLIPWAY_TEST_DATABASE_URL is not set');
   const dbName = `slipway_test_${randomBytes(6).toString('hex')}`;

@@ -189,7 +189,7 @@ describe.skipIf(!java)(
       await runtime.load();
       const before = worker.supervisor.generation;
       const call = runtime.predict(manyRows(200_000), { requestId: 'doomed' });
-      await waitFor('the call to be sent', () => worker.supervisor.inFlight > 0, 5_000);
+      await waitFor('the call to be sent', () => worker.supervisor.inFlight > 0, 60_000);
       worker.supervisor.kill('SIGKILL');
       await expect(call).rejects.toBeInstanceOf(WorkerCrashedError);
       const { records, predictions, tolerance } = await readExpected('gbm_binomial');
@@ -204,7 +204,7 @@ describe.skipIf(!java)(
       await runtime.load();
       const pid = worker.supervisor.pid;
       const err = await runtime
-        .predict(manyRows(300_000), { requestId: 'slow', timeoutMs: 20 })
+        .predict(manyRows(300_000), { requestId: 'slow', timeoutMs: 1 })
         .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DeadlineError);
       expect(worker.supervisor.pid).toBe(pid);
@@ -223,7 +223,7 @@ describe.skipIf(!java)('MOJO worker lifecycle', () => {
       );
       const { records, predictions, tolerance } = await readExpected('drf_multinomial');
       await runtime.load();
-      await waitFor('the idle stop', () => idle.supervisor.state === 'stopped', 10_000);
+      await waitFor('the idle stop', () => idle.supervisor.state === 'stopped', 60_000);
       const [p] = await runtime.predict([records[1]!], { requestId: 'wake' });
       expect(mismatches(p, predictions[1], tolerance)).toEqual([]);
       expect(idle.supervisor.generation).toBe(2);

@@ -20,6 +20,9 @@ import type { NotebookRun, NotebookRuntime } from '../types.js';
 import { notebookRuntimeFactory, readExecutedNotebook } from './notebook-runtime.js';
 
 const python = await testPython();
+const RENDEZVOUS = fileURLToPath(
+  new URL('../../workers/testing/rendezvous.ipynb', import.meta.url),
+);
 const fixture = (name: string) =>
   fileURLToPath(new URL(`../../../test/fixtures/notebooks/${name}.ipynb`, import.meta.url));
 
@@ -254,18 +257,35 @@ describe.skipIf(!python)(
     });
 
     it('runs calls in parallel up to the limit, queues the next and refuses past the queue with 429', async () => {
-      const slow = await load('slow', { maxConcurrency: 2, queueSize: 1, warmKernels: 2 });
-      const settled = await Promise.allSettled([0, 1, 2, 3].map(() => run(slow, { seconds: 1 })));
-      const refused = settled.filter((s) => s.status === 'rejected');
-      expect(refused).toHaveLength(1);
-      expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(OverloadedError);
-      const windows = settled
-        .filter((s) => s.status === 'fulfilled')
-        .map((s) => s.value.outputs[0] as { start: number; end: number })
-        .sort((a, b) => a.start - b.start);
-      // Two side by side; the queued one only after one of them finished.
-      expect(windows[1]!.start).toBeLessThan(windows[0]!.end);
-      expect(windows[2]!.start).toBeGreaterThanOrEqual(Math.min(windows[0]!.end, windows[1]!.end));
+      const meet = await load(
+        'rendezvous',
+        { maxConcurrency: 2, queueSize: 1, warmKernels: 2 },
+        worker,
+        RENDEZVOUS,
+      );
+      const [pair, alone] = await Promise.all([
+        mkdtemp(join(tmpdir(), 'slipway-meet-')),
+        mkdtemp(join(tmpdir(), 'slipway-meet-')),
+      ]);
+      try {
+        // In the order they take slots: two run, one waits, one finds the queue full.
+        const settled = await Promise.allSettled([
+          run(meet, { folder: pair, parties: 2 }),
+          run(meet, { folder: pair, parties: 2 }),
+          run(meet, { folder: alone, parties: 1 }),
+          run(meet, { folder: alone, parties: 1 }),
+        ]);
+        // The first two only finish if they ran side by side: each waits for the other.
+        expect(settled.map((s) => s.status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+        ]);
+        expect((settled[3] as PromiseRejectedResult).reason).toBeInstanceOf(OverloadedError);
+      } finally {
+        await Promise.all([pair, alone].map((d) => rm(d, { recursive: true, force: true })));
+      }
     });
 
     it('keeps the executed notebook under the run id, and reads nothing else from disk', async () => {

@@ -13,6 +13,8 @@ const send = (msg) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 /** Calls under way that can be cancelled: id -> cancel(). */
 const running = new Map();
 const cancelled = [];
+/** Parties waiting at each `rendezvous` name: name -> resolvers. */
+const gatherings = new Map();
 
 const methods = {
   ping: () => (flags.has('--no-ping') ? new Promise(() => {}) : { pid: process.pid }),
@@ -63,6 +65,22 @@ const methods = {
     return { cancelled: true };
   },
   cancelled: () => ({ ids: cancelled }),
+  /** The ids of the `sleep` calls under way. */
+  running: () => ({ ids: [...running.keys()] }),
+  /**
+   * Answers once `parties` calls wait at the same `name`: only calls that run side by side
+   * can all be answered.
+   */
+  rendezvous: (args) =>
+    new Promise((resolve) => {
+      const waiting = gatherings.get(args.name) ?? [];
+      gatherings.set(args.name, waiting);
+      waiting.push(resolve);
+      if (waiting.length === args.parties) {
+        gatherings.delete(args.name);
+        for (const answer of waiting) answer({ arrived: waiting.length });
+      }
+    }),
   /** Starts `sleep` in a process group of its own, as a kernel would be, and announces it. */
   spawnGroup: (args) => {
     const child = spawn('sleep', [String(args.seconds)], { detached: true, stdio: 'ignore' });

@@ -31,11 +31,14 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Polls `probe` until it returns true; fails naming `what` after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns true; fails naming `what` after `timeoutMs`. The limit only
+ * bounds a wait for something that never happens: keep it generous (a busy machine is slow).
+ */
 export async function waitFor(
   what: string,
   probe: () => boolean | Promise<boolean>,
-  timeoutMs = 10_000,
+  timeoutMs = 20_000,
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await probe())) {
