@@ -26,6 +26,7 @@ export const SLOW_TEST_FILES = [
   'test/pickle-workers.test.ts',
   'test/process-notebook.test.ts',
   'test/resilience/sigterm.test.ts',
+  'test/resilience/containment.test.ts',
   // The dev venv's schemathesis, against a gateway process whose notebook runs need the worker
   'test/resilience/schemathesis.test.ts',
   // JVM

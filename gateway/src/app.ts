@@ -6,9 +6,11 @@ import type { DeploymentRepository } from './db/deployment-repository.js';
 import type { InvocationRepository } from './db/invocation-repository.js';
 import type { DatabaseKind } from './db/client.js';
 import type { DeploymentService } from './deployments/deployment-service.js';
+import { databaseUnavailable } from './db/unavailable.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
 import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
 import { adminAuth } from './middleware/admin-auth.js';
+import { allowedMethods } from './middleware/allowed-methods.js';
 import { callId } from './middleware/call-id.js';
 import type { InvocationLog } from './monitoring/invocation-log.js';
 import type { PoolName } from './protocol/deployments.js';
@@ -111,10 +113,19 @@ export function createApp(deps: AppDeps) {
   );
   mountDocs(app, { version: deps.version, publicUrl: deps.publicUrl });
 
-  app.notFound((c) =>
-    c.json(new NotFoundError(`route ${c.req.method} ${c.req.path}`).toBody(), 404),
-  );
-  app.onError((err, c) => {
+  // A path that routes answer with other methods is a 405 naming them, not a 404.
+  const methodsOf = allowedMethods(app.routes);
+  app.notFound((c) => {
+    const allowed = methodsOf(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      c.header('Allow', allowed.join(', '));
+      const message = `${c.req.method} is not a method of ${c.req.path}; it takes ${allowed.join(', ')}`;
+      return c.json({ error: { code: 'method_not_allowed', message } }, 405);
+    }
+    return c.json(new NotFoundError(`route ${c.req.method} ${c.req.path}`).toBody(), 404);
+  });
+  app.onError((thrown, c) => {
+    const err = databaseUnavailable(thrown);
     if (err instanceof HTTPException && !(err instanceof SlipwayError)) {
       const status = err.status;
       return c.json(
@@ -129,6 +140,8 @@ export function createApp(deps: AppDeps) {
     }
     if (!(err instanceof SlipwayError) || err.status >= 500) reportError(err);
     const { status, body } = toErrorResponse(err);
+    if (err instanceof SlipwayError && err.retryAfterSeconds !== undefined)
+      c.header('Retry-After', String(err.retryAfterSeconds));
     return c.json(body, status);
   });
 

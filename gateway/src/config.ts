@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
+import type { OnnxIsolation } from './runtimes/onnx/onnx-config.js';
+import { pickWorkerEnv, type InheritedWorkerEnv } from './workers/worker-env.js';
 
 const MiB = 1024 * 1024;
 
@@ -59,10 +61,28 @@ const envSchema = z.object({
   SLIPWAY_MODEL_MEMORY_MB: z.coerce.number().int().min(128).optional(),
   SLIPWAY_JAVA: z.string().min(1).optional(),
   SLIPWAY_JVM_HEAP_MB: z.coerce.number().int().min(64).max(1_048_576).default(1024),
+  SLIPWAY_KERNEL_MEMORY_MB: z.coerce.number().int().min(128).max(1_048_576).optional(),
+  SLIPWAY_WORKER_USER: z.string().min(1).optional(),
+  SLIPWAY_WORKER_ENV: z.string().default(''),
+  SLIPWAY_ONNX_ISOLATION: z.enum(['deployment', 'pool']).default('deployment'),
   SLIPWAY_CORS_ORIGINS: originList,
   SLIPWAY_CALLBACK_ORIGINS: originList,
+  SLIPWAY_CATALOG_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  SLIPWAY_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
-  SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().default(500),
+  // A multi-row insert binds a parameter per column and row; Postgres takes at most 65,535.
+  SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().max(5000).default(500),
+  SLIPWAY_LOG_SPOOL_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
+  SLIPWAY_LOG_MAX_VALUE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(64 * MiB)
+    .default(MiB),
+  SLIPWAY_LOG_SYNC: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   SLIPWAY_LOG_INPUTS: z
     .enum(['true', 'false'])
     .default('true')
@@ -92,6 +112,26 @@ export interface Config {
   /** `SLIPWAY_JVM_HEAP_MB`: the MOJO worker's heap limit (`-Xmx`), shared by every MOJO. */
   jvmHeapMb: number;
   /**
+   * `SLIPWAY_KERNEL_MEMORY_MB`: address-space limit of each notebook kernel (default 2048); a
+   * deployment's `config.memoryMb` overrides it.
+   */
+  kernelMemoryMb?: number;
+  /**
+   * `SLIPWAY_WORKER_USER`: the user workers and kernels run as when the gateway runs as root
+   * (default `slipway-worker` if it exists, else `nobody`; `root` keeps them as root).
+   */
+  workerUser?: string;
+  /**
+   * What workers inherit from this environment: an allow-list (PATH, the locale, …) plus the
+   * names in `SLIPWAY_WORKER_ENV`, never the gateway's secrets; pip also gets its own settings.
+   */
+  workerEnv: InheritedWorkerEnv;
+  /**
+   * `SLIPWAY_ONNX_ISOLATION`: where ONNX models run when their deployment does not say
+   * (`config.isolation`): `deployment`, a worker process each; `pool`, one per pool.
+   */
+  onnxIsolation: OnnxIsolation;
+  /**
    * `SLIPWAY_CORS_ORIGINS`: browser origins allowed to call the API (JupyterLab's, for the
    * extension). Default `*`: every call carries a bearer token, never a cookie, so another
    * origin gains nothing it could not do with curl.
@@ -103,7 +143,30 @@ export interface Config {
    * the gateway would otherwise call any address a caller names from inside its network.
    */
   callbackOrigins: string[];
-  log: { flushMs: number; batchSize: number; recordInputs: boolean };
+  /**
+   * `SLIPWAY_DRAIN_SECONDS`: on SIGTERM or SIGINT, how long calls under way may finish before
+   * the gateway stops anyway (it always stops by then).
+   */
+  drainSeconds: number;
+  /**
+   * `SLIPWAY_CATALOG_TTL_MS`: how long the invoke path trusts the deployments and keys it read;
+   * gateways sharing one Postgres see each other's changes within this time.
+   */
+  catalogTtlMs: number;
+  /**
+   * The invocation log: rows are journalled (fsynced unless `sync` is false) before a call is
+   * answered, then written to the database in batches of `batchSize` every `flushMs`. The
+   * journal holds at most `spoolMb` while the database is away (calls get 503 beyond); an
+   * input or output over `maxValueBytes` of JSON is left out of its row, with a note.
+   */
+  log: {
+    flushMs: number;
+    batchSize: number;
+    recordInputs: boolean;
+    spoolMb: number;
+    maxValueBytes: number;
+    sync: boolean;
+  };
 }
 
 /** Thrown when the environment is invalid; the message lists every bad variable. */
@@ -138,12 +201,36 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelMemoryMb: e.SLIPWAY_MODEL_MEMORY_MB,
     java: e.SLIPWAY_JAVA,
     jvmHeapMb: e.SLIPWAY_JVM_HEAP_MB,
+    kernelMemoryMb: e.SLIPWAY_KERNEL_MEMORY_MB,
+    workerUser: e.SLIPWAY_WORKER_USER,
+    workerEnv: inheritedWorkerEnv(env, e.SLIPWAY_WORKER_ENV),
+    onnxIsolation: e.SLIPWAY_ONNX_ISOLATION,
     corsOrigins: e.SLIPWAY_CORS_ORIGINS,
     callbackOrigins: e.SLIPWAY_CALLBACK_ORIGINS,
+    drainSeconds: e.SLIPWAY_DRAIN_SECONDS,
+    catalogTtlMs: e.SLIPWAY_CATALOG_TTL_MS,
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,
       recordInputs: e.SLIPWAY_LOG_INPUTS,
+      spoolMb: e.SLIPWAY_LOG_SPOOL_MB,
+      maxValueBytes: e.SLIPWAY_LOG_MAX_VALUE_BYTES,
+      sync: e.SLIPWAY_LOG_SYNC,
     },
   };
+}
+
+/**
+ * What worker processes inherit from `env` (see `pickWorkerEnv`); `extraNames` is
+ * `SLIPWAY_WORKER_ENV`, a comma-separated list of more variables to pass.
+ */
+export function inheritedWorkerEnv(
+  env: Record<string, string | undefined> = process.env,
+  extraNames = env.SLIPWAY_WORKER_ENV ?? '',
+): InheritedWorkerEnv {
+  const extra = extraNames
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return pickWorkerEnv(env, extra);
 }

@@ -9,6 +9,9 @@ export type ErrorStatus =
  * these; anything else becomes a 500 `internal` with no details.
  */
 export class SlipwayError extends Error {
+  /** Seconds a client should wait before trying again (`Retry-After`), for a passing condition. */
+  retryAfterSeconds?: number;
+
   constructor(
     readonly status: ErrorStatus,
     readonly code: string,
@@ -101,6 +104,22 @@ export class WorkerCrashedError extends SlipwayError {
 export class NotReadyError extends SlipwayError {
   constructor(message: string) {
     super(503, 'not_ready', message);
+  }
+}
+
+/**
+ * 503 with `Retry-After`: what the call needs is away for now (the database, the invocation
+ * log's disk); nothing was done or acknowledged.
+ */
+export class UnavailableError extends SlipwayError {
+  constructor(
+    message: string,
+    code = 'unavailable',
+    retryAfterSeconds = 5,
+    options?: { cause?: unknown },
+  ) {
+    super(503, code, message, undefined, options);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -2,19 +2,24 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp, type App } from './app.js';
 import { ArtifactStore } from './artifacts/artifact-store.js';
-import type { Config } from './config.js';
+import { collectOrphanArtifacts } from './artifacts/collect-orphans.js';
+import { inheritedWorkerEnv, type Config } from './config.js';
 import type { Database } from './db/client.js';
 import { DeploymentRepository } from './db/deployment-repository.js';
 import { InvocationRepository } from './db/invocation-repository.js';
 import { DeploymentService } from './deployments/deployment-service.js';
 import { DataPlane, NotebookRuns } from './data-plane/index.js';
+import { InvocationJournal } from './monitoring/invocation-journal.js';
 import { InvocationLog } from './monitoring/invocation-log.js';
 import { RunRepository } from './db/run-repository.js';
 import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtimes.js';
 import { RuntimeRegistry } from './runtimes/registry.js';
 import type { RuntimeFactory } from './runtimes/types.js';
 import { MojoWorker } from './runtimes/mojo/mojo-worker.js';
+import { OnnxWorkers } from './runtimes/onnx/onnx-workers.js';
+import { DEFAULT_JVM_HEAP_MB, mojoZipLimits } from './runtimes/mojo/mojo-zip.js';
 import { pythonWorker } from './workers/python-worker.js';
+import { WorkerSandbox } from './workers/worker-sandbox.js';
 import type { WorkerSupervisor } from './workers/worker-supervisor.js';
 import { DeploymentCatalog } from './serving/deployment-catalog.js';
 import { ModelHost } from './serving/model-host.js';
@@ -31,7 +36,20 @@ export type GatewayConfig = Pick<
   | 'python'
   | 'modelMemoryMb'
 > &
-  Partial<Pick<Config, 'corsOrigins' | 'callbackOrigins' | 'java' | 'jvmHeapMb'>>;
+  Partial<
+    Pick<
+      Config,
+      | 'corsOrigins'
+      | 'callbackOrigins'
+      | 'java'
+      | 'jvmHeapMb'
+      | 'onnxIsolation'
+      | 'catalogTtlMs'
+      | 'kernelMemoryMb'
+      | 'workerUser'
+      | 'workerEnv'
+    >
+  >;
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -46,7 +64,12 @@ export interface Gateway {
   python: WorkerSupervisor;
   /** The JVM worker that scores H2O MOJOs. */
   jvm: MojoWorker;
-  /** Creates the data folders and clears what an interrupted upload left; call before serving. */
+  /** How every worker process starts: its environment, scratch folder and user. */
+  sandbox: WorkerSandbox;
+  /**
+   * Creates the data folders, clears what an interrupted upload or publish left, and writes
+   * what the last run left in the invocation journal to the database; call before serving.
+   */
   init(): Promise<void>;
   /** Flushes the log and unloads every model; the caller closes the database. */
   close(): Promise<void>;
@@ -71,36 +94,61 @@ export function createGateway(opts: {
   const store = new ArtifactStore(join(config.dataDir, 'artifacts'));
   const runsDir = join(config.dataDir, 'runs');
   const runs = new RunRepository(database.db);
+  // Every worker and kernel: an allow-listed environment, and as root another user.
+  const sandbox = new WorkerSandbox({
+    env: config.workerEnv ?? inheritedWorkerEnv(),
+    user: config.workerUser,
+    log: (line) => console.log(line),
+  });
   const python = pythonWorker({
     configured: config.python,
     venvRoot: join(config.dataDir, 'python'),
+    spawn: sandbox.spawn,
     log: (line) => console.log(line),
   });
+  const jvmHeapMb = config.jvmHeapMb ?? DEFAULT_JVM_HEAP_MB;
   const jvm = new MojoWorker({
     java: config.java,
-    javaOptions: [`-Xmx${config.jvmHeapMb ?? 1024}m`],
+    javaOptions: [`-Xmx${jvmHeapMb}m`],
+    spawn: sandbox.spawn,
+    log: (line) => console.log(line),
+  });
+  const onnx = new OnnxWorkers({
+    isolation: config.onnxIsolation,
+    supervision: { spawn: sandbox.spawn },
     log: (line) => console.log(line),
   });
   const registry = new RuntimeRegistry(
     (opts.runtimes ?? defaultRuntimes)({
-      notebooks: { worker: python, runsDir },
-      mojo: { worker: jvm },
+      notebooks: { worker: python, runsDir, memoryMb: config.kernelMemoryMb },
+      // A MOJO's inflated size is bounded by the heap it will be read into.
+      mojo: { worker: jvm, zipLimits: mojoZipLimits(jvmHeapMb) },
+      onnx: { workers: onnx },
       pickles: {
         configured: config.python,
         venvRoot: join(config.dataDir, 'python'),
         memoryMb: config.modelMemoryMb,
+        supervision: { spawn: sandbox.spawn },
+        pipSandbox: () => sandbox.pipSandbox(),
         log: (line) => console.log(line),
       },
     }),
   );
   const host = new ModelHost(registry, store);
-  const catalog = new DeploymentCatalog(repo);
-  const log = new InvocationLog(invocations, {
+  const catalog = new DeploymentCatalog(repo, config.catalogTtlMs);
+  const journal = new InvocationJournal(join(config.dataDir, 'journal'), {
+    maxBytes: config.log.spoolMb * 1024 * 1024,
+    sync: config.log.sync,
+  });
+  const log = new InvocationLog(journal, invocations, {
     flushMs: config.log.flushMs,
     batchSize: config.log.batchSize,
-    onError: (err, dropped) =>
+    maxValueBytes: config.log.maxValueBytes,
+    onError: (err) =>
       opts.reportError?.(
-        new Error(`invocation log write failed (${dropped} rows dropped)`, { cause: err }),
+        new Error('invocation log: the database writer failed; rows stay in the journal', {
+          cause: err,
+        }),
       ),
   });
   const deployments = new DeploymentService({
@@ -156,15 +204,25 @@ export function createGateway(opts: {
     runs,
     python,
     jvm,
+    sandbox,
     async init() {
       await store.init();
+      const orphans = await collectOrphanArtifacts(store, () => repo.artifactShas());
+      if (orphans.length > 0)
+        console.log(`[slipway] removed ${orphans.length} artifact file(s) no version refers to`);
       await mkdir(runsDir, { recursive: true });
+      // What a crash left in the journal goes to the database before anything is served.
+      await log.replay();
+      // Last: it closes what the steps above made (the journal) to the workers' user.
+      await sandbox.init(config.dataDir);
     },
     async close() {
       await log.close();
       await host.close();
+      await onnx.close();
       await python.stop();
       await jvm.stop();
+      await sandbox.close();
     },
   };
 }

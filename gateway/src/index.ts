@@ -32,14 +32,14 @@ async function main(): Promise<void> {
   const server = serve(
     { fetch: gateway.app.fetch, hostname: config.host, port: config.port },
     (info) => {
-      console.log(
+      const lines = [
         `[slipway] gateway ${GATEWAY_VERSION} on ${config.publicUrl} (listening on ${info.address}:${info.port}), database: ${database.kind}`,
-      );
+      ];
       if (admin.generated)
-        console.log(
-          `[slipway] admin token (shown once, saved in ${admin.file}):\n  ${admin.token}`,
-        );
-      else if (admin.file) console.log(`[slipway] admin token: in ${admin.file}`);
+        lines.push(`[slipway] admin token (shown once, saved in ${admin.file}):\n  ${admin.token}`);
+      else if (admin.file) lines.push(`[slipway] admin token: in ${admin.file}`);
+      // One write: whoever waits for the "listening" line gets the token line with it.
+      console.log(lines.join('\n'));
     },
   );
 
@@ -47,8 +47,17 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`[slipway] ${signal}: stopping`);
-    server.close();
+    console.log(
+      `[slipway] ${signal}: stopping; calls under way get ${config.drainSeconds} s to finish`,
+    );
+    // Whatever runs, the gateway is gone by the drain deadline (the journal keeps the log).
+    setTimeout(() => {
+      console.error('[slipway] the drain deadline passed: stopping now');
+      process.exit(1);
+    }, config.drainSeconds * 1000).unref();
+    const drained = new Promise<void>((done) => server.close(() => done()));
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+    await drained;
     await gateway.close();
     await database.close();
     process.exit(0);

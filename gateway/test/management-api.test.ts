@@ -246,6 +246,75 @@ describe('list, get, rollback, delete', () => {
     ).toBe(404);
   });
 
+  it('bounds every integer it takes by its column (int4), answering 400, never 500', async () => {
+    const { invokeKey } = await (await publish({ name: 'sum' })).json();
+    const json = { 'content-type': 'application/json' };
+    const rollback = (version: number) =>
+      gw.admin('/api/deployments/sum/rollback', {
+        method: 'POST',
+        body: JSON.stringify({ version }),
+        headers: json,
+      });
+    const tooBig = await rollback(2147483648);
+    expect(tooBig.status).toBe(400);
+    expect((await tooBig.json()).error.field).toBe('version');
+    expect((await rollback(2147483647)).status).toBe(404);
+    expect((await rollback(1.5)).status).toBe(400);
+
+    const metrics = (q: string) => gw.admin(`/api/deployments/sum/metrics?${q}`);
+    expect((await metrics('version=2147483648')).status).toBe(400);
+    const top = await metrics('version=2147483647');
+    expect(top.status).toBe(200);
+    expect((await top.json()).count).toBe(0);
+    expect((await gw.admin('/api/deployments/sum/invocations?limit=1001')).status).toBe(400);
+    expect((await gw.admin('/api/deployments/sum/invocations?limit=2147483648')).status).toBe(400);
+
+    // The versioned Open Inference Protocol routes: the data plane bounds the version, after
+    // the caller is known (a stranger gets 401 whatever the version).
+    const oip = (path: string, authorization?: string) =>
+      gw.app.request(path, {
+        method: path.endsWith('/infer') ? 'POST' : 'GET',
+        body: path.endsWith('/infer') ? '{"inputs":[]}' : undefined,
+        headers: { ...json, ...(authorization ? { authorization } : {}) },
+      });
+    for (const path of [
+      '/v2/models/sum/versions/2147483648/infer',
+      '/v2/models/sum/versions/2147483648',
+      '/v2/models/sum/versions/1.0',
+      '/v2/models/sum/versions/0x1/infer',
+    ]) {
+      expect((await oip(path, `Bearer ${invokeKey}`)).status, path).toBe(400);
+      expect((await oip(path)).status, path).toBe(401);
+    }
+    expect((await oip('/v2/models/sum/versions/2147483647', `Bearer ${invokeKey}`)).status).toBe(
+      404,
+    );
+  });
+
+  it('takes any RFC 3339 time in a query, also those outside the years the database stores', async () => {
+    await publish({ name: 'sum' });
+    for (const q of [
+      'before=0000-01-01T00:00:00Z',
+      'before=0001-01-01T00:00:00%2B01:00',
+      'before=9999-12-31T23:59:59-23:59',
+    ]) {
+      const res = await gw.admin(`/api/deployments/sum/invocations?${q}`);
+      expect(res.status, q).toBe(200);
+      expect((await res.json()).invocations).toEqual([]);
+    }
+    for (const q of [
+      'from=0000-01-01T00:00:00Z&to=0000-06-01T00:00:00Z',
+      'from=9999-12-31T00:00:00Z&to=9999-12-31T23:59:59-23:59',
+    ]) {
+      const res = await gw.admin(`/api/deployments/sum/metrics?${q}`);
+      expect(res.status, q).toBe(200);
+      const body = await res.json();
+      expect(body.count).toBe(0);
+      // The window as asked for.
+      expect(body.from).toBe(new Date(new URLSearchParams(q).get('from')!).toISOString());
+    }
+  });
+
   it('deletes a deployment with its key and files', async () => {
     const { invokeKey } = await (await publish({ name: 'sum' })).json();
     expect((await gw.admin('/api/deployments/sum', { method: 'DELETE' })).status).toBe(204);
@@ -287,6 +356,43 @@ describe('pools and docs', () => {
     expect(
       doc.paths['/api/deployments'].post.requestBody.content['multipart/form-data'],
     ).toBeDefined();
+  });
+
+  it('documents every route the gateway serves, with 401 wherever a token is needed', async () => {
+    const doc = await (await gw.admin('/api/openapi.json')).json();
+    const paths = Object.keys(doc.paths);
+    for (const path of [
+      '/v2/models/{name}',
+      '/v2/models/{name}/ready',
+      '/v2/models/{name}/versions/{version}',
+      '/v2/models/{name}/versions/{version}/infer',
+      '/fn/{name}/invocations',
+      '/api/deployments/{name}/runs/{id}',
+      '/api/deployments/{name}/runs/{id}/notebook',
+      '/fn/{name}/runs/{id}',
+      '/fn/{name}/runs/{id}/notebook',
+      '/api/pools',
+    ])
+      expect(paths).toContain(path);
+    for (const [path, operations] of Object.entries(doc.paths) as [string, object][])
+      for (const [method, op] of Object.entries(operations) as [
+        string,
+        { security?: unknown[]; responses: Record<string, unknown> },
+      ][])
+        if (path !== '/api/health') {
+          expect(op.security, `${method} ${path}`).toEqual([{ bearer: [] }]);
+          expect(Object.keys(op.responses), `${method} ${path}`).toContain('401');
+        }
+    // Integers carry their column's bounds; names their pattern.
+    const rollback = doc.paths['/api/deployments/{name}/rollback'].post;
+    const version = rollback.requestBody.content['application/json'].schema.properties.version;
+    expect(version).toMatchObject({ type: 'integer', minimum: 1, maximum: 2147483647 });
+    expect(rollback.parameters[0].schema.pattern).toBe('^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$');
+    const versioned = doc.paths['/v2/models/{name}/versions/{version}'].get.parameters;
+    expect(versioned.find((p: { name: string }) => p.name === 'version').schema).toMatchObject({
+      type: 'integer',
+      maximum: 2147483647,
+    });
   });
 
   it('serves the interactive docs page, token in the query', async () => {

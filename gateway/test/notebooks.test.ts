@@ -338,7 +338,11 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const callers = [0, 1, 2, 3].map(() => new AbortController());
     const calls = callers
       .slice(0, 2)
-      .map((c) => call('parallel', { seconds: 600 }, { signal: c.signal }).catch((e) => e));
+      .map((c) =>
+        Promise.resolve(call('parallel', { seconds: 600 }, { signal: c.signal })).catch(
+          (e: unknown) => e,
+        ),
+      );
     // Two side by side, for ten minutes each.
     await until('two runs side by side', async () =>
       (await gw.python.call<{ activeRuns: number }>('stats')).activeRuns === 2 ? true : undefined,
@@ -346,7 +350,11 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     // Of two more calls one waits in the queue, and the other finds it full.
     const more = callers
       .slice(2)
-      .map((c) => call('parallel', { seconds: 0 }, { signal: c.signal }).catch((e) => e));
+      .map((c) =>
+        Promise.resolve(call('parallel', { seconds: 0 }, { signal: c.signal })).catch(
+          (e: unknown) => e,
+        ),
+      );
     const refused = (await Promise.race(more)) as Response;
     expect(refused.status).toBe(429);
     expect((await refused.json()).error.code).toBe('overloaded');

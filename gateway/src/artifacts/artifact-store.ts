@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TooLargeError } from '../errors.js';
 import type { ArtifactRef } from '../runtimes/types.js';
 
 /** A stored artifact, plus whether this call wrote the file (so a failed publish can undo it). */
@@ -9,9 +10,26 @@ export interface StoredArtifact extends ArtifactRef {
   fresh: boolean;
 }
 
+/** Bytes received into the store's temporary area, not yet stored under their hash. */
+export interface ReceivedFile {
+  /** The temporary file; `adopt` moves it, `discard` removes it. */
+  tmpPath: string;
+  sha256: string;
+  size: number;
+  /** The first `HEAD_BYTES` bytes, for format detection. */
+  head: Uint8Array;
+  /** The file name the user uploaded. */
+  filename?: string;
+}
+
+/** How much of a file's start format detection sees. */
+export const HEAD_BYTES = 4096;
+
 /**
- * Content-addressed files: `<dir>/<sha256>`. Writes go to a temporary name first and are
- * renamed into place, so a crash never leaves a half-written artifact under a real hash.
+ * Content-addressed files: `<dir>/<sha256>`. Bytes arrive as a stream into a temporary file,
+ * hashed and counted on the way (memory does not grow with the file), and are renamed to their
+ * hash once the caller keeps them, so a crash never leaves a half-written artifact under a
+ * real hash.
  */
 export class ArtifactStore {
   constructor(readonly dir: string) {}
@@ -32,22 +50,71 @@ export class ArtifactStore {
     return { path: this.path(sha256), sha256, size, filename };
   }
 
+  /**
+   * Writes a stream to a temporary file in the store, hashing (SHA-256) and counting as it
+   * goes, one chunk at a time. Past `maxBytes` it stops reading and throws TooLargeError (413);
+   * on any failure the partial file is removed.
+   */
+  async receive(
+    source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+    { maxBytes, filename }: { maxBytes: number; filename?: string },
+  ): Promise<ReceivedFile> {
+    const tmpPath = join(this.dir, `.tmp-${randomUUID()}`);
+    const hash = createHash('sha256');
+    const head = new Uint8Array(HEAD_BYTES);
+    let size = 0;
+    const fh = await open(tmpPath, 'wx', 0o640);
+    try {
+      try {
+        for await (const chunk of source) {
+          if (size + chunk.byteLength > maxBytes)
+            throw new TooLargeError(
+              `upload is over the limit of ${maxBytes} bytes (SLIPWAY_MAX_UPLOAD_BYTES)`,
+            );
+          if (size < HEAD_BYTES) head.set(chunk.subarray(0, HEAD_BYTES - size), size);
+          size += chunk.byteLength;
+          hash.update(chunk);
+          // A write may take less than the whole chunk; the rest follows.
+          for (let at = 0; at < chunk.byteLength;) at += (await fh.write(chunk, at)).bytesWritten;
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      await rm(tmpPath, { force: true });
+      throw err;
+    }
+    return {
+      tmpPath,
+      sha256: hash.digest('hex'),
+      size,
+      head: head.slice(0, Math.min(size, HEAD_BYTES)),
+      filename,
+    };
+  }
+
+  /** Stores a received file under its hash (dropping it when those bytes are stored already). */
+  async adopt(file: ReceivedFile): Promise<StoredArtifact> {
+    const target = this.path(file.sha256);
+    const stored = { path: target, sha256: file.sha256, size: file.size, filename: file.filename };
+    if (await exists(target)) {
+      await this.discard(file);
+      return { ...stored, fresh: false };
+    }
+    await rename(file.tmpPath, target);
+    return { ...stored, fresh: true };
+  }
+
+  /** Removes a received file that is not kept; nothing happens once it has been adopted. */
+  async discard(file: ReceivedFile): Promise<void> {
+    await rm(file.tmpPath, { force: true });
+  }
+
   /** Stores bytes under their SHA-256. */
   async put(bytes: Uint8Array, filename?: string): Promise<StoredArtifact> {
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const target = this.path(sha256);
-    if (await exists(target))
-      return { path: target, sha256, size: bytes.byteLength, filename, fresh: false };
-    const tmp = join(this.dir, `.tmp-${randomUUID()}`);
-    const fh = await open(tmp, 'wx', 0o640);
-    try {
-      await fh.writeFile(bytes);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, target);
-    return { path: target, sha256, size: bytes.byteLength, filename, fresh: true };
+    const file = await this.receive([bytes], { maxBytes: Infinity, filename });
+    return this.adopt(file);
   }
 
   async remove(sha256: string): Promise<void> {

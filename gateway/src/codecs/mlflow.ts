@@ -69,9 +69,13 @@ function fromSplit(v: unknown, maxBatch: number): unknown[] {
       `${at}.columns: expected an array of column (input) names`,
       `${at}.columns`,
     );
-  const dup = columns.find((c, i) => columns.indexOf(c) !== i);
-  if (dup !== undefined)
-    throw new InvalidInputError(`${at}.columns: column ${dup} appears twice`, `${at}.columns`);
+  // A set, not indexOf per column: a body may name hundreds of thousands of columns.
+  const names = new Set<string>();
+  for (const c of columns as string[]) {
+    if (names.has(c))
+      throw new InvalidInputError(`${at}.columns: column ${c} appears twice`, `${at}.columns`);
+    names.add(c);
+  }
   if (!Array.isArray(data))
     throw new InvalidInputError(`${at}.data: expected an array of rows`, `${at}.data`);
   checkBatch(data.length, maxBatch, `${at}.data`);

@@ -72,20 +72,79 @@ const product = (dims: readonly number[]) => {
   return n;
 };
 
-/** Row-major elements of possibly nested data; the array itself when it is already flat. */
+/**
+ * The most dimensions a tensor may have (numpy's limit). Bounds the work of splitting a tensor
+ * into rows, which a long shape like `[1, 1, 1, …]` would otherwise make quadratic.
+ */
+export const MAX_TENSOR_RANK = 64;
+
+/**
+ * Row-major elements of possibly nested data; the array itself when it is already flat.
+ * Iterative (an explicit stack), so deep nesting costs memory, never the call stack.
+ */
 function flatten(data: unknown[]): unknown[] {
-  for (const x of data) if (Array.isArray(x)) return data.flat(Infinity);
-  return data;
+  if (!data.some(Array.isArray)) return data;
+  const out: unknown[] = [];
+  const arrays: unknown[][] = [data];
+  const next: number[] = [0];
+  outer: while (arrays.length > 0) {
+    const top = arrays.length - 1;
+    const a = arrays[top]!;
+    for (let i = next[top]!; i < a.length; i++) {
+      const x = a[i];
+      if (Array.isArray(x)) {
+        next[top] = i + 1;
+        arrays.push(x);
+        next.push(0);
+        continue outer;
+      }
+      out.push(x);
+    }
+    arrays.pop();
+    next.pop();
+  }
+  return out;
 }
 
-/** `flat` (row-major) as nested arrays of `dims`. */
-function nest(flat: unknown[], from: number, dims: readonly number[], depth: number): unknown {
+/**
+ * How many arrays one row of `rowShape` nests into: one for the row, then one per index of
+ * every dimension but the last. Counting stops past `cap`, so huge shapes cost nothing.
+ */
+function arraysPerRow(rowShape: readonly number[], cap: number): number {
+  let arrays = 1;
+  let level = 1;
+  for (let d = 0; d < rowShape.length - 1 && arrays <= cap; d++) {
+    level *= rowShape[d]!;
+    arrays += level;
+  }
+  return arrays;
+}
+
+/** `flat` (row-major) from `from` as nested arrays of `dims`, whose strides are `strides`. */
+function nest(
+  flat: unknown[],
+  from: number,
+  dims: readonly number[],
+  strides: readonly number[],
+  depth: number,
+): unknown {
   const len = dims[depth]!;
   if (depth === dims.length - 1) return flat.slice(from, from + len);
-  const step = product(dims.slice(depth + 1));
+  const step = strides[depth]!;
   const out = new Array<unknown>(len);
-  for (let i = 0; i < len; i++) out[i] = nest(flat, from + i * step, dims, depth + 1);
+  for (let i = 0; i < len; i++) out[i] = nest(flat, from + i * step, dims, strides, depth + 1);
   return out;
+}
+
+/** Row-major strides: `strides[d]` elements between two indexes of dimension `d`. */
+function stridesOf(dims: readonly number[]): number[] {
+  const strides = new Array<number>(dims.length);
+  let step = 1;
+  for (let d = dims.length - 1; d >= 0; d--) {
+    strides[d] = step;
+    step *= dims[d]!;
+  }
+  return strides;
 }
 
 /**
@@ -139,6 +198,7 @@ export function decodeOipRequest(
   if (body.inputs.length === 0)
     throw new InvalidInputError('inputs: expected at least one input tensor', 'inputs');
   const fields = new Map(signature.inputs.map((f) => [f.name, f]));
+  const given = new Set<string>();
   const names: string[] = [];
   const columns: unknown[][] = [];
   let batch = -1;
@@ -153,7 +213,8 @@ export function decodeOipRequest(
     const name = t.name;
     const field = fields.get(name);
     const bad = (what: string) => new InvalidInputError(`${at} (${name}): ${what}`, name);
-    if (names.includes(name)) throw bad('given twice');
+    if (given.has(name)) throw bad('given twice');
+    given.add(name);
     const { shape, datatype, data } = t;
     if (
       !Array.isArray(shape) ||
@@ -161,6 +222,8 @@ export function decodeOipRequest(
       !shape.every((d) => Number.isSafeInteger(d) && d >= 0)
     )
       throw bad('shape: expected [batch, ...dims] of non-negative integers');
+    if (shape.length > MAX_TENSOR_RANK)
+      throw bad(`shape: ${shape.length} dimensions, more than the limit of ${MAX_TENSOR_RANK}`);
     const n = shape[0] as number;
     // Before anything is allocated: a shape like [1e9, 0] has no data to betray it.
     checkBatch(n, maxBatch, name);
@@ -179,6 +242,12 @@ export function decodeOipRequest(
     const count = n * product(rowShape);
     if (flat.length !== count)
       throw bad(`data has ${flat.length} elements; shape ${formatShape(shape)} needs ${count}`);
+    // Decoding stays linear in the request: a tensor the model does not take must hold
+    // elements, else a few bytes of `"shape": [N, 0]` would set N fields of N records.
+    if (!field && count === 0)
+      throw bad(
+        `holds no elements (shape ${formatShape(shape)}) and the model does not take it; leave it out`,
+      );
     // A tensor the model does not take is split into rows by its own shape, so that the
     // validator can ignore (or refuse) it as it does an unknown field of a record.
     const layout = field ? rowLayout(rowShape, field) : rowShape.length === 0 ? 'scalar' : 'nested';
@@ -186,11 +255,21 @@ export function decodeOipRequest(
       throw bad(
         `expected shape ${tensorShapeText(field!.shape!)} (the batch, then ${describeField(field!)} per record; -1 = any size), got ${formatShape(shape)}`,
       );
+    // Nor may a row's arrays outnumber its elements by much where the client chose its shape
+    // (an input that declares no shape, or free dimensions): a shape like [N, 1000, 1000, 0]
+    // would build a billion empty arrays out of none. A fixed declared shape is the model's.
+    const fixed = field?.shape?.every((d) => d !== null) === true && field.type !== 'json';
+    const budget = 2 * (count + n);
+    if (layout === 'nested' && !fixed && n * arraysPerRow(rowShape, budget) > budget)
+      throw bad(
+        `shape ${formatShape(shape)} nests ${count} elements in more arrays than a tensor of them needs; leave out the dimensions of size 0 or 1 the model does not declare`,
+      );
     const rows = new Array<unknown>(n);
     if (layout === 'scalar') for (let r = 0; r < n; r++) rows[r] = flat[r];
     else {
       const width = product(rowShape);
-      for (let r = 0; r < n; r++) rows[r] = nest(flat, r * width, rowShape, 0);
+      const strides = stridesOf(rowShape);
+      for (let r = 0; r < n; r++) rows[r] = nest(flat, r * width, rowShape, strides, 0);
     }
     names.push(name);
     columns.push(rows);
@@ -214,14 +293,14 @@ export function decodeOipRequest(
 function requestedOutputs(outputs: unknown, signature: Signature): string[] {
   if (!Array.isArray(outputs))
     throw new InvalidInputError('outputs: expected an array of {"name": ...}', 'outputs');
-  const known = signature.outputs.map((f) => f.name);
+  const known = new Set(signature.outputs.map((f) => f.name));
   return outputs.map((o: unknown, i) => {
     const at = `outputs[${i}]`;
     if (!isObject(o) || typeof o.name !== 'string')
       throw new InvalidInputError(`${at}: expected {"name": ...}`, at);
-    if (!known.includes(o.name))
+    if (!known.has(o.name))
       throw new InvalidInputError(
-        `${at}: unknown output ${o.name}; expected one of ${known.join(', ')}`,
+        `${at}: unknown output ${o.name}; expected one of ${[...known].join(', ')}`,
         at,
       );
     return o.name;

@@ -1,7 +1,13 @@
 import { sameSecret } from '../auth/tokens.js';
 import { recordsCodec, type Protocol, type RequestCodec } from '../codecs/index.js';
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
-import { describeFailure, InvalidInputError, NotFoundError, UnauthorizedError } from '../errors.js';
+import {
+  describeFailure,
+  InvalidInputError,
+  NotFoundError,
+  UnauthorizedError,
+  UnavailableError,
+} from '../errors.js';
 import type { InvocationLog } from '../monitoring/invocation-log.js';
 import type { Signature } from '../protocol/signature.js';
 import type { CallOptions, ModelRuntime, NotebookRuntime } from '../runtimes/types.js';
@@ -175,6 +181,7 @@ export class DataPlane {
       held: false,
     };
     let record: DeploymentRecord | undefined;
+    let result: T;
     try {
       record = await this.deps.catalog.get(caller.name);
       if (record) {
@@ -186,13 +193,14 @@ export class DataPlane {
         caller.version,
       );
       notes.version = target.served.version;
-      const result = await work(target, notes);
-      if (!notes.held) this.logCall(caller, notes, { status: 200, error: null });
-      return result;
+      result = await work(target, notes);
     } catch (err) {
-      if (record) this.logCall(caller, notes, describeFailure(err, caller.signal));
+      // The refusal is answered only once it is in the log, as every answer is.
+      if (record) await this.logCall(caller, notes, describeFailure(err, caller.signal));
       throw err;
     }
+    if (!notes.held) await this.logCall(caller, notes, { status: 200, error: null });
+    return result;
   }
 
   private async predict<Meta>(
@@ -209,7 +217,10 @@ export class DataPlane {
     const { records, meta } = codec.decode(body, served.signature);
     const validated = served.validate(records);
     notes.ignored = validated.ignored;
-    const predictions = await runtime.predict(validated.records, this.callOptions(served, caller));
+    const release = this.deps.host.hold(served);
+    const predictions = await runtime
+      .predict(validated.records, this.callOptions(served, caller))
+      .finally(release);
     notes.output = predictions;
     const id = caller.requestId;
     return {
@@ -255,6 +266,7 @@ export class DataPlane {
     const base = { id, version: served.version, ignoredFields: validated.ignored };
 
     const execute = async (signal?: AbortSignal) => {
+      const release = this.deps.host.hold(served);
       try {
         const run = await runtime.run(
           validated.records[0]!,
@@ -267,6 +279,7 @@ export class DataPlane {
         await runs.failed(id, describeFailure(err, signal));
         throw err;
       } finally {
+        release();
         if (req.callbackUrl)
           runs
             .callBack(record.name, id, req.callbackUrl)
@@ -276,10 +289,12 @@ export class DataPlane {
 
     if (!req.async) return { status: 'succeeded', ...base, ...(await execute(req.signal)) };
     notes.held = true;
-    execute().then(
-      () => this.logCall(req, notes, { status: 200, error: null }),
-      (err: unknown) => this.logCall(req, notes, describeFailure(err)),
-    );
+    execute()
+      .then(
+        () => this.logCall(req, notes, { status: 200, error: null }),
+        (err: unknown) => this.logCall(req, notes, describeFailure(err)),
+      )
+      .catch((err: unknown) => this.deps.reportError?.(err));
     return {
       status: 'running',
       ...base,
@@ -315,24 +330,37 @@ export class DataPlane {
     };
   }
 
-  private logCall(
+  /**
+   * Writes the call's row to the log, durably: an answer goes out only for a call that is in
+   * the log. A log that cannot take it (its disk is full) makes the call a 503.
+   */
+  private async logCall(
     caller: Caller,
     notes: CallNotes,
     outcome: { status: number; error: { code: string; message: string } | null },
-  ): void {
+  ): Promise<void> {
     const keep = this.deps.recordInputs;
-    this.deps.log.record({
-      id: caller.requestId,
-      deploymentName: caller.name,
-      version: notes.version,
-      time: new Date(),
-      latencyMs: performance.now() - notes.started,
-      status: outcome.status,
-      protocol: notes.protocol,
-      input: keep ? notes.input : null,
-      output: keep && outcome.error === null ? notes.output : null,
-      error: outcome.error,
-      ignoredFields: notes.ignored.length > 0 ? [...notes.ignored] : null,
-    });
+    await this.deps.log
+      .record({
+        id: caller.requestId,
+        deploymentName: caller.name,
+        version: notes.version,
+        time: new Date(),
+        latencyMs: performance.now() - notes.started,
+        status: outcome.status,
+        protocol: notes.protocol,
+        input: keep ? notes.input : null,
+        output: keep && outcome.error === null ? notes.output : null,
+        error: outcome.error,
+        ignoredFields: notes.ignored.length > 0 ? [...notes.ignored] : null,
+      })
+      .catch((err: unknown) => {
+        throw new UnavailableError(
+          'the call could not be recorded in the invocation log; try again',
+          'log_unavailable',
+          5,
+          { cause: err },
+        );
+      });
   }
 }

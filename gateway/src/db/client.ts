@@ -30,7 +30,14 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
  */
 export async function openDatabase(opts: { url?: string; dataDir?: string }): Promise<Database> {
   if (opts.url) {
-    const sql = postgres(opts.url, { max: 10, onnotice: () => {} });
+    // A server that is away fails a query in about a second (a 503 upstream): postgres.js
+    // otherwise waits up to 30 s for a connection, and backs off up to 20 s between attempts.
+    const sql = postgres(opts.url, {
+      max: 10,
+      onnotice: () => {},
+      connect_timeout: 5,
+      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    });
     const db = drizzlePostgres(sql, { schema });
     await migratePostgres(db, { migrationsFolder });
     return { db: db as unknown as Db, kind: 'postgres', close: () => sql.end({ timeout: 5 }) };

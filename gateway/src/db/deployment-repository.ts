@@ -4,6 +4,9 @@ import type { Signature } from '../protocol/signature.js';
 import type { Db } from './client.js';
 import { artifacts, deployments, invocations, runs, tokens, versions } from './schema.js';
 
+/** Versions are int4 columns: the largest a query may name (2^31 - 1). */
+export const MAX_VERSION = 2_147_483_647;
+
 /** A deployment row joined with its live version. */
 export interface DeploymentRecord {
   name: string;
@@ -100,6 +103,8 @@ export class DeploymentRepository {
   }
 
   async get(name: string): Promise<DeploymentRecord | undefined> {
+    // A text column holds no NUL (the database would refuse the query): no name has one.
+    if (name.includes('\0')) return undefined;
     return getWith(this.db, name);
   }
 
@@ -119,6 +124,8 @@ export class DeploymentRepository {
   }
 
   async version(name: string, version: number): Promise<VersionRecord | undefined> {
+    // No row holds a version outside int4; the database would refuse the query itself.
+    if (!Number.isInteger(version) || version < 1 || version > MAX_VERSION) return undefined;
     const [r] = await this.db
       .select({ v: versions, size: artifacts.size })
       .from(versions)

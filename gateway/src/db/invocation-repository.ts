@@ -1,6 +1,7 @@
 import { and, desc, eq, gte, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Invocation, Metrics, MetricsPoint } from '../protocol/deployments.js';
 import type { Db } from './client.js';
+import { MAX_VERSION } from './deployment-repository.js';
 import { invocations } from './schema.js';
 
 export type InvocationRow = typeof invocations.$inferInsert;
@@ -37,6 +38,7 @@ export class InvocationRepository {
       output: r.output,
       error: r.error ?? null,
       ignoredFields: r.ignoredFields ?? null,
+      truncated: r.truncated ?? null,
     }));
   }
 
@@ -47,12 +49,19 @@ export class InvocationRepository {
       gte(invocations.time, from),
       lt(invocations.time, to),
     ];
-    if (version !== undefined) conds.push(eq(invocations.version, version));
+    if (version !== undefined)
+      // A version outside int4 matches no row, and the database would refuse to compare with it.
+      conds.push(
+        Number.isInteger(version) && version >= 1 && version <= MAX_VERSION
+          ? eq(invocations.version, version)
+          : sql`false`,
+      );
     const where = and(...conds);
     const agg = {
       count: sql<number>`count(*)::int`,
       errors: sql<number>`(count(*) filter (where ${invocations.status} >= 400))::int`,
       serverErrors: sql<number>`(count(*) filter (where ${invocations.status} >= 500))::int`,
+      truncated: sql<number>`(count(*) filter (where ${invocations.truncated} is not null))::int`,
       p50: sql<
         number | null
       >`percentile_cont(0.5) within group (order by ${invocations.latencyMs})`,
@@ -108,6 +117,7 @@ export class InvocationRepository {
         mean: num(total?.mean),
       },
       ignoredFields: ignored.map((r) => ({ name: r.name, calls: Number(r.calls) })),
+      truncatedCalls: Number(total?.truncated ?? 0),
       series,
     };
   }

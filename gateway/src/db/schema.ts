@@ -85,6 +85,8 @@ export const invocations = pgTable(
     error: jsonb('error').$type<{ code: string; message: string } | null>(),
     /** Fields the call's records carried that the model does not take (dropped); null if none. */
     ignoredFields: jsonb('ignored_fields').$type<string[] | null>(),
+    /** Why the input and output are not kept as they came (too large, not storable); null if they are. */
+    truncated: text('truncated'),
   },
   (t) => [index('invocations_deployment_time_idx').on(t.deploymentName, t.time)],
 );

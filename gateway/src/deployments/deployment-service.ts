@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactStore } from '../artifacts/artifact-store.js';
+import type { ArtifactStore, ReceivedFile } from '../artifacts/artifact-store.js';
 import { hashToken, newToken } from '../auth/tokens.js';
-import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
+import {
+  MAX_VERSION,
+  type DeploymentRecord,
+  type DeploymentRepository,
+} from '../db/deployment-repository.js';
 import {
   InvalidInputError,
   NotFoundError,
@@ -28,9 +32,10 @@ import { presentDeployment, presentDetail } from './present-deployment.js';
 /** DNS-label names, so a deployment can become a Kubernetes Service as it is. */
 export const DEPLOYMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
-/** The publish form's fields as they arrive (multipart strings and one file). */
+/** The publish form's fields as they arrive: multipart strings, and the file already received. */
 export interface PublishForm {
-  file?: { bytes: Uint8Array; filename?: string };
+  /** The uploaded file, in the artifact store's temporary area (see `receive`). */
+  file?: ReceivedFile;
   name?: string;
   format?: string;
   pool?: string;
@@ -55,12 +60,43 @@ export interface DeploymentServiceDeps {
 export class DeploymentService {
   constructor(private readonly deps: DeploymentServiceDeps) {}
 
+  /**
+   * Streams an upload into the artifact store's temporary area, hashed and counted on the way
+   * (TooLargeError past `maxBytes`); `publish` then keeps it or removes it.
+   */
+  receive(
+    source: AsyncIterable<Uint8Array>,
+    opts: { maxBytes: number; filename?: string },
+  ): Promise<ReceivedFile> {
+    return this.deps.store.receive(source, opts);
+  }
+
+  /** Removes a received file that will not be published. */
+  discard(file: ReceivedFile): Promise<void> {
+    return this.deps.store.discard(file);
+  }
+
+  /**
+   * Publishes a received file: checks the form, detects the format from the file's head,
+   * stores the file under its hash and loads it. The received file is gone afterwards, kept
+   * or not.
+   */
   async publish(form: PublishForm): Promise<{ deployment: Deployment; created: boolean }> {
+    try {
+      return await this.publishReceived(form);
+    } finally {
+      if (form.file) await this.deps.store.discard(form.file);
+    }
+  }
+
+  private async publishReceived(
+    form: PublishForm,
+  ): Promise<{ deployment: Deployment; created: boolean }> {
     const input = this.parseForm(form);
     const { store, registry, repo, host, catalog } = this.deps;
     const factory = input.format
       ? registry.get(input.format)
-      : registry.detect({ head: input.bytes.subarray(0, 4096), filename: input.filename });
+      : registry.detect({ head: input.file.head, filename: input.filename });
     if (!factory) {
       throw input.format
         ? new UnusableArtifactError(
@@ -72,7 +108,8 @@ export class DeploymentService {
             'unknown_format',
           );
     }
-    const artifact = await store.put(input.bytes, input.filename);
+    const previous = (await repo.get(input.name))?.liveVersion;
+    const artifact = await store.adopt(input.file);
     let runtime: Runtime | undefined;
     try {
       // Inside the try: a runtime may reject its config as it is constructed, and the stored
@@ -104,6 +141,9 @@ export class DeploymentService {
       });
       catalog.invalidate(input.name);
       host.adopt(record.live, runtime);
+      // The version it replaces stops once its calls are done (its workers with it).
+      if (previous !== undefined && previous !== record.liveVersion)
+        void host.retire(input.name, previous).catch(() => {});
       const warnings = runtime.warnings?.() ?? [];
       return {
         deployment: presentDeployment(record, {
@@ -143,10 +183,18 @@ export class DeploymentService {
   }
 
   async rollback(name: string, version: unknown): Promise<DeploymentDetail> {
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
-      throw new InvalidInputError('version: expected a positive integer', 'version');
+    if (
+      typeof version !== 'number' ||
+      !Number.isInteger(version) ||
+      version < 1 ||
+      version > MAX_VERSION
+    ) {
+      throw new InvalidInputError(
+        `version: expected a positive integer up to ${MAX_VERSION}`,
+        'version',
+      );
     }
-    await this.require(name);
+    const before = (await this.require(name)).liveVersion;
     if (!(await this.deps.repo.setLive(name, version)))
       throw new NotFoundError(`version ${version} of deployment ${name}`);
     this.deps.catalog.invalidate(name);
@@ -154,6 +202,7 @@ export class DeploymentService {
     // Load it now so the first call after a rollback is warm; errors surface on invoke.
     const record = await this.require(name);
     void this.deps.host.acquire(record.live, record.pool).catch(() => {});
+    if (before !== version) void this.deps.host.retire(name, before).catch(() => {});
     return detail;
   }
 
@@ -193,7 +242,7 @@ export class DeploymentService {
         'file: expected the model file as a multipart file field',
         'file',
       );
-    if (form.file.bytes.byteLength === 0)
+    if (form.file.size === 0)
       throw new InvalidInputError('file: the uploaded file is empty', 'file');
     const name = form.name ?? '';
     if (!DEPLOYMENT_NAME.test(name)) {
@@ -233,7 +282,7 @@ export class DeploymentService {
     if (pub !== 'true' && pub !== 'false')
       throw new InvalidInputError('public: expected true or false', 'public');
     return {
-      bytes: form.file.bytes,
+      file: form.file,
       filename: form.file.filename,
       name,
       format,

@@ -1,81 +1,176 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InvocationRow } from '../db/invocation-repository.js';
-import { InvocationLog } from './invocation-log.js';
+import { InvocationJournal, JournalFullError } from './invocation-journal.js';
+import { InvocationLog, type InvocationSink } from './invocation-log.js';
 
-const row = (i: number): InvocationRow => ({
+const row = (i: number, over: Partial<InvocationRow> = {}): InvocationRow => ({
   id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
   deploymentName: 'm',
   version: 1,
-  time: new Date(),
+  time: new Date(Date.UTC(2026, 10, 29, 6, 0, i)),
   latencyMs: 1,
   status: 200,
   protocol: 'records',
-  input: null,
+  input: { i },
   output: null,
   error: null,
+  ...over,
+});
+const ids = (rows: InvocationRow[]) => rows.map((r) => Number(r.id.slice(-12)));
+
+/** A database that keeps rows by id (as `on conflict do nothing` does) and can be switched off. */
+class FakeDatabase implements InvocationSink {
+  readonly rows = new Map<string, InvocationRow>();
+  inserts: number[] = [];
+  down = false;
+  /** Rows it refuses, as Postgres refuses a \u0000 in jsonb. */
+  refuse = (_r: InvocationRow) => false;
+  async insertMany(rows: InvocationRow[]) {
+    if (this.down) throw new Error('connection refused');
+    if (rows.some(this.refuse)) throw new Error('unsupported Unicode escape sequence');
+    this.inserts.push(rows.length);
+    for (const r of rows) if (!this.rows.has(r.id)) this.rows.set(r.id, r);
+  }
+}
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'slipway-journal-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
 });
 
+const journalIn = (maxBytes = 1 << 30) => new InvocationJournal(dir, { maxBytes });
+const segments = async () => (await readdir(dir)).filter((f) => f.endsWith('.jsonl'));
+
 describe('InvocationLog', () => {
-  it('writes full batches at once and the rest after flushMs, as multi-row inserts', async () => {
-    const batches: number[] = [];
-    const log = new InvocationLog(
-      { insertMany: async (r) => void batches.push(r.length) },
-      { flushMs: 20, batchSize: 10 },
-    );
-    for (let i = 0; i < 25; i++) log.record(row(i));
-    await new Promise((r) => setTimeout(r, 60));
-    expect(batches).toEqual([10, 10, 5]);
+  it('resolves a record once it is on disk, before the database has it', async () => {
+    const db = new FakeDatabase();
+    const log = new InvocationLog(journalIn(), db, { flushMs: 60_000 });
+    await log.replay();
+    await Promise.all([0, 1, 2].map((i) => log.record(row(i))));
+    expect(db.rows.size).toBe(0);
+    // A new log on the same folder — what a restart after kill -9 sees — finds them.
+    const after = new FakeDatabase();
+    await new InvocationLog(journalIn(), after).replay();
+    expect(ids([...after.rows.values()]).sort()).toEqual([0, 1, 2]);
+    expect(await segments()).toEqual([]);
   });
 
-  it('keeps rows when the database fails and writes them on a later flush', async () => {
-    let fail = true;
-    const written: InvocationRow[] = [];
+  it('moves rows to the database in multi-row inserts, in order, and empties the journal', async () => {
+    const db = new FakeDatabase();
+    const log = new InvocationLog(journalIn(), db, { flushMs: 60_000, batchSize: 10 });
+    await log.replay();
+    await Promise.all(Array.from({ length: 25 }, (_, i) => log.record(row(i))));
+    await log.flush();
+    expect(db.inserts).toEqual([10, 10, 5]);
+    expect(ids([...db.rows.values()])).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    expect(await segments()).toEqual([]);
+    expect(log.pendingBytes).toBe(0);
+  });
+
+  it('keeps rows on disk while the database is away, and writes them when it is back', async () => {
+    const db = new FakeDatabase();
     const errors: unknown[] = [];
-    const log = new InvocationLog(
-      {
-        insertMany: async (r) => {
-          if (fail) throw new Error('db down');
-          written.push(...r);
-        },
-      },
-      { flushMs: 1000, batchSize: 100, onError: (e) => errors.push(e) },
-    );
-    log.record(row(1));
-    log.record(row(2));
-    await log.flush();
+    const log = new InvocationLog(journalIn(), db, {
+      flushMs: 60_000,
+      onError: (e) => errors.push(e),
+    });
+    await log.replay();
+    db.down = true;
+    await log.record(row(1));
+    await log.record(row(2));
+    await expect(log.flush()).rejects.toThrow('connection refused');
     expect(errors).toHaveLength(1);
-    expect(written).toHaveLength(0);
-    fail = false;
-    log.record(row(3));
+    await log.record(row(3));
+    expect(await segments()).toHaveLength(2);
+    db.down = false;
     await log.flush();
-    expect(written.map((r) => r.id.slice(-1))).toEqual(['1', '2', '3']);
+    expect(ids([...db.rows.values()])).toEqual([1, 2, 3]);
+    expect(await segments()).toEqual([]);
   });
 
-  it('drops the oldest rows beyond maxBuffered and says how many', async () => {
-    const dropped: number[] = [];
-    const log = new InvocationLog(
-      {
-        insertMany: async () => {
-          throw new Error('db down');
-        },
-      },
-      { flushMs: 1000, batchSize: 100, maxBuffered: 3, onError: (_e, n) => dropped.push(n) },
-    );
-    for (let i = 0; i < 5; i++) log.record(row(i));
+  it('isolates a row the database refuses: stored without its values, with a note; the others whole', async () => {
+    const db = new FakeDatabase();
+    db.refuse = (r) => JSON.stringify(r.input ?? null).includes('\\u0000');
+    const log = new InvocationLog(journalIn(), db, { flushMs: 60_000, batchSize: 100 });
+    await log.replay();
+    for (let i = 0; i < 9; i++)
+      await log.record(row(i, i === 4 ? { input: { s: 'a\u0000b' } } : {}));
     await log.flush();
-    expect(dropped).toEqual([2]);
+    expect(db.rows.size).toBe(9);
+    const bad = db.rows.get(row(4).id)!;
+    expect(bad.input).toBeNull();
+    expect(bad.truncated).toMatch(/^the database refused the row: unsupported Unicode/);
+    expect(db.rows.get(row(5).id)!.input).toEqual({ i: 5 });
+    expect(db.rows.get(row(5).id)!.truncated).toBeNull();
   });
 
-  it('flushes on close and ignores rows after it', async () => {
-    const written: InvocationRow[] = [];
-    const log = new InvocationLog(
-      { insertMany: async (r) => void written.push(...r) },
-      { flushMs: 10_000 },
+  it('leaves out an input it cannot write as JSON, or one over the size limit, and says so', async () => {
+    const db = new FakeDatabase();
+    const log = new InvocationLog(journalIn(), db, { flushMs: 60_000, maxValueBytes: 100 });
+    await log.replay();
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    await log.record(row(1, { input: deep }));
+    await log.record(row(2, { input: { big: 'x'.repeat(200) }, output: { ok: true } }));
+    await log.record(row(3));
+    await log.flush();
+    expect(db.rows.get(row(1).id)).toMatchObject({
+      input: null,
+      truncated: 'input could not be written as JSON',
+    });
+    expect(db.rows.get(row(2).id)).toMatchObject({
+      input: null,
+      output: { ok: true },
+      truncated: expect.stringMatching(/^input is \d+ bytes of JSON, over the log's 100$/),
+    });
+    expect(db.rows.get(row(3).id)).toMatchObject({ input: { i: 3 }, truncated: null });
+  });
+
+  it('refuses a row past the journal limit, keeping what it holds', async () => {
+    const db = new FakeDatabase();
+    db.down = true;
+    const log = new InvocationLog(journalIn(600), db, { flushMs: 60_000 });
+    await log.replay();
+    let refused: unknown;
+    for (let i = 0; i < 10 && !refused; i++) await log.record(row(i)).catch((e) => (refused = e));
+    expect(refused).toBeInstanceOf(JournalFullError);
+    const kept = log.pendingBytes;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(600);
+    db.down = false;
+    await log.flush();
+    expect(db.rows.size).toBeGreaterThan(0);
+    await log.record(row(99));
+  });
+
+  it('drops a line a crash cut short, and reads every whole line', async () => {
+    const db = new FakeDatabase();
+    const errors: unknown[] = [];
+    await writeFile(
+      join(dir, '000000000007.jsonl'),
+      `${JSON.stringify(row(1))}\n${JSON.stringify(row(2))}\n{"id":"00000000-0000-4000-8000-0000000`,
     );
-    log.record(row(1));
+    const log = new InvocationLog(journalIn(), db, { onError: (e) => errors.push(e) });
+    await log.replay();
+    expect(ids([...db.rows.values()])).toEqual([1, 2]);
+    await log.record(row(3));
+    // New segments continue after the ones found.
+    expect(await segments()).toEqual(['000000000008.jsonl']);
+  });
+
+  it('writes what is left on close, and takes no row after it', async () => {
+    const db = new FakeDatabase();
+    const log = new InvocationLog(journalIn(), db, { flushMs: 60_000 });
+    await log.replay();
+    await log.record(row(1));
     await log.close();
-    log.record(row(2));
-    await log.flush();
-    expect(written).toHaveLength(1);
+    expect(db.rows.size).toBe(1);
+    await expect(log.record(row(2))).rejects.toThrow('closed');
   });
 });

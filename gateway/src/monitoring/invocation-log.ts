@@ -1,99 +1,165 @@
 import type { InvocationRow } from '../db/invocation-repository.js';
+import { InvocationJournal, type Segment } from './invocation-journal.js';
+import { journalLine, rowFromLine, withNote } from './loggable-row.js';
 
-/** Where flushed batches go. */
+/** Where journalled rows end up. */
 export interface InvocationSink {
   insertMany(rows: InvocationRow[]): Promise<void>;
 }
 
 export interface InvocationLogOptions {
-  /** Longest a row waits in memory before it is written. */
+  /** Longest a row waits before the writer moves it to the database. */
   flushMs?: number;
-  /** A batch this big is written at once. */
+  /** Rows per multi-row insert. */
   batchSize?: number;
-  /** Rows kept in memory while the database is failing; beyond that the oldest are dropped. */
-  maxBuffered?: number;
-  onError?: (err: unknown, droppedRows: number) => void;
+  /** Largest input or output kept whole, in bytes of JSON; larger ones are replaced by a note. */
+  maxValueBytes?: number;
+  /** Errors of the database writer (retried later), and lines it could not read. */
+  onError?: (err: unknown) => void;
 }
 
 /**
- * Records every call without putting the database on the hot path: rows are buffered and
- * written as one multi-row insert per batch. `flush()` writes what is buffered now (the
- * metrics and invocations endpoints call it so an answer includes the calls just made).
+ * Records every call durably and without putting the database on the hot path. `record`
+ * resolves once the row is in the journal on disk (group commit: concurrent calls share one
+ * fsync), so an answer is sent only for a call whose row survives a crash. A background writer
+ * moves journal segments to the database as multi-row inserts, isolating a row the database
+ * refuses (stored with its values replaced by a note) so that it never blocks the others, and
+ * keeping segments on disk while the database is away. What a crash left in the journal is
+ * written at the next start (`replay`); inserts ignore ids already there.
  */
 export class InvocationLog {
-  private buffer: InvocationRow[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private writing: Promise<void> = Promise.resolve();
+  /** Closed segments not yet in the database, oldest first. */
+  private backlog: Segment[] = [];
+  private closed = false;
   private readonly flushMs: number;
   private readonly batchSize: number;
-  private readonly maxBuffered: number;
-  private readonly onError: (err: unknown, dropped: number) => void;
-  private closed = false;
+  private readonly maxValueBytes: number;
+  private readonly onError: (err: unknown) => void;
 
   constructor(
+    private readonly journal: InvocationJournal,
     private readonly sink: InvocationSink,
     {
       flushMs = 200,
       batchSize = 500,
-      maxBuffered = 100_000,
+      maxValueBytes = 1024 * 1024,
       onError = () => {},
     }: InvocationLogOptions = {},
   ) {
     this.flushMs = flushMs;
     this.batchSize = batchSize;
-    this.maxBuffered = maxBuffered;
+    this.maxValueBytes = maxValueBytes;
     this.onError = onError;
   }
 
-  record(row: InvocationRow): void {
-    if (this.closed) return;
-    this.buffer.push(row);
-    if (this.buffer.length >= this.batchSize) void this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => void this.flush(), this.flushMs);
+  /** Opens the journal and writes what a previous run left in it to the database. */
+  async replay(): Promise<void> {
+    this.backlog.push(...(await this.journal.open()));
+    await this.flush();
+  }
+
+  /**
+   * Journals one row; resolves once it is on disk. Rejects (`JournalFullError`) when the journal
+   * cannot take it: the call must then not be answered as done.
+   */
+  async record(row: InvocationRow): Promise<void> {
+    if (this.closed) throw new Error('the invocation log is closed');
+    await this.journal.append(journalLine(row, this.maxValueBytes));
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
       this.timer.unref();
     }
   }
 
-  /** Writes everything buffered so far; resolves when it is in the database. */
+  /**
+   * Moves everything journalled so far to the database; resolves when it is there. Rejects
+   * when the database is away (the rows stay in the journal and are written later).
+   */
   flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const rows = this.buffer;
-    this.buffer = [];
-    // Batches are written one after another so rows land in order and the pool is not flooded.
-    this.inFlight = this.inFlight.then(() => this.write(rows));
-    return this.inFlight;
+    // One writer at a time, so that rows reach the database in order.
+    const run = this.writing.catch(() => {}).then(() => this.writeAll());
+    this.writing = run;
+    return run;
   }
 
-  private async write(rows: InvocationRow[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += this.batchSize) {
-      const batch = rows.slice(i, i + this.batchSize);
+  /** Rows journalled but not yet in the database, in bytes of journal. */
+  get pendingBytes(): number {
+    return this.journal.pendingBytes;
+  }
+
+  /** Writes what is left; stops taking rows. What the database cannot take stays journalled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush().catch((err: unknown) => this.onError(err));
+  }
+
+  private async writeAll(): Promise<void> {
+    const segment = await this.journal.rotate();
+    if (segment) this.backlog.push(segment);
+    while (this.backlog.length > 0) {
+      const next = this.backlog[0]!;
       try {
-        await this.sink.insertMany(batch);
+        await this.writeSegment(next);
       } catch (err) {
-        if (this.closed) {
-          this.onError(err, batch.length);
-          continue;
-        }
-        // Keep the rows for the next flush, within the memory bound.
-        this.buffer = batch.concat(this.buffer);
-        const over = this.buffer.length - this.maxBuffered;
-        if (over > 0) this.buffer.splice(0, over);
-        this.onError(err, Math.max(over, 0));
-        if (!this.timer) {
-          this.timer = setTimeout(() => void this.flush(), this.flushMs * 5);
+        this.onError(err);
+        // The database is away: keep the journal, drop the copy in memory, try again later.
+        for (const s of this.backlog) delete s.lines;
+        if (!this.closed && !this.timer) {
+          this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs * 5);
           this.timer.unref();
         }
+        throw err;
       }
+      this.backlog.shift();
+      await this.journal.remove(next);
     }
   }
 
-  /** Writes what is left and stops accepting rows. */
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  private async writeSegment(segment: Segment): Promise<void> {
+    const rows: InvocationRow[] = [];
+    for (const line of await InvocationJournal.lines(segment)) {
+      try {
+        rows.push(rowFromLine(line));
+      } catch (err) {
+        // Only a line a crash cut short can fail to parse, and its call was never answered.
+        this.onError(
+          new Error(`skipped an unreadable journal line in ${segment.path}`, { cause: err }),
+        );
+      }
+    }
+    for (let i = 0; i < rows.length; i += this.batchSize)
+      await this.insertIsolating(rows.slice(i, i + this.batchSize));
   }
+
+  /**
+   * Inserts a batch; when the database refuses it, finds the rows it refuses one by one and
+   * stores each with its values replaced by a note. A refusal of the note too means the
+   * database itself is away: that error goes up and the rows are written later.
+   */
+  private async insertIsolating(rows: InvocationRow[]): Promise<void> {
+    try {
+      await this.sink.insertMany(rows);
+      return;
+    } catch (err) {
+      if (rows.length === 1) {
+        const [row] = rows;
+        await this.sink.insertMany([withNote(row!, describe(err))]);
+        return;
+      }
+    }
+    const half = Math.ceil(rows.length / 2);
+    await this.insertIsolating(rows.slice(0, half));
+    await this.insertIsolating(rows.slice(half));
+  }
+}
+
+function describe(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `the database refused the row: ${message.slice(0, 200)}`;
 }

@@ -56,6 +56,8 @@ export interface Invocation {
   error: { code: string; message: string } | null;
   /** Fields the call's records carried that the model does not take (dropped); null if none. */
   ignoredFields: string[] | null;
+  /** Why `input` and `output` are not kept as they came (too large, not storable); null if they are. */
+  truncated: string | null;
 }
 
 /** Aggregates for a deployment over a window. */
@@ -75,6 +77,8 @@ export interface Metrics {
    * first): an id or label column, or a misspelt name the model never sees.
    */
   ignoredFields: { name: string; calls: number }[];
+  /** Calls whose input or output the log could not keep as they came (see `Invocation.truncated`). */
+  truncatedCalls: number;
   series: MetricsPoint[];
 }
 

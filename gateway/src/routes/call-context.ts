@@ -3,7 +3,7 @@ import { bearerToken } from '../auth/tokens.js';
 import type { Caller, ParameterInput } from '../data-plane/index.js';
 import { InvalidInputError, TooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import type { CallEnv } from '../middleware/call-id.js';
-import { readJsonBody } from './read-json-body.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, readJsonBody, tooDeepError } from './read-json-body.js';
 
 /** Who calls which deployment, from the request: the data plane's view of it. */
 export function callerOf(c: Context<CallEnv>, name = c.req.param('name')!): Caller {
@@ -15,13 +15,32 @@ export function callerOf(c: Context<CallEnv>, name = c.req.param('name')!): Call
   };
 }
 
-/** `X-Slipway-Ignored-Fields`: the fields a call's records carried that the model does not take. */
+/**
+ * `X-Slipway-Ignored-Fields`: the fields a call's records carried that the model does not take.
+ * A header holds visible ASCII only: any other character of a name (and `%` and `,`, which
+ * would make the list ambiguous) is percent-encoded as UTF-8, as in a URL.
+ */
 export function setIgnoredFields(c: Context, ignored: readonly string[]): void {
-  if (ignored.length > 0) c.header('X-Slipway-Ignored-Fields', ignored.join(', '));
+  if (ignored.length > 0) c.header('X-Slipway-Ignored-Fields', ignored.map(headerSafe).join(', '));
 }
+
+const headerSafe = (name: string) =>
+  name.replace(/[^\x20-\x24\x26-\x2b\x2d-\x7e]+/gu, (run) =>
+    // A lone surrogate has no UTF-8: it is written as U+FFFD, as TextEncoder does.
+    encodeURIComponent(run.replace(/\p{Cs}/gu, '\uFFFD')),
+  );
 
 const mediaType = (c: Context) =>
   (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+
+/**
+ * A text parameter: a json-typed one is parsed as JSON later, so it is held to the same depth
+ * limit as a JSON body.
+ */
+function putText(text: Record<string, string>, name: string, value: string): void {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) throw tooDeepError(`parameter ${name}`, name);
+  text[name] = value;
+}
 
 /**
  * Notebook parameters from the query string (but `async`) and a form body as text, or a JSON
@@ -29,7 +48,8 @@ const mediaType = (c: Context) =>
  */
 export async function readParameters(c: Context, maxBodyBytes: number): Promise<ParameterInput> {
   const text: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c.req.queries())) if (k !== 'async') text[k] = v.at(-1)!;
+  for (const [k, v] of Object.entries(c.req.queries()))
+    if (k !== 'async') putText(text, k, v.at(-1)!);
   const type = mediaType(c);
   const length = c.req.header('content-length');
   if (type === 'application/x-www-form-urlencoded' || type === 'multipart/form-data') {
@@ -38,7 +58,7 @@ export async function readParameters(c: Context, maxBodyBytes: number): Promise<
     for (const [k, v] of Object.entries(await c.req.parseBody())) {
       if (typeof v !== 'string')
         throw new InvalidInputError(`parameter ${k}: files are not accepted; send text`, k);
-      text[k] = v;
+      putText(text, k, v);
     }
     return { text };
   }

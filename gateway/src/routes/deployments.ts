@@ -1,9 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { MAX_VERSION } from '../db/deployment-repository.js';
 import type { InvocationRepository } from '../db/invocation-repository.js';
-import type { DeploymentService, PublishForm } from '../deployments/deployment-service.js';
-import { InvalidInputError, TooLargeError } from '../errors.js';
+import type { DeploymentService } from '../deployments/deployment-service.js';
+import { InvalidInputError } from '../errors.js';
 import type { InvocationLog } from '../monitoring/invocation-log.js';
+import { readPublishForm } from './publish-form.js';
 import { validationHook } from './validation-hook.js';
 import {
   DeploymentDetailSchema,
@@ -13,6 +14,7 @@ import {
   MetricsSchema,
   NameParam,
   PublishFormSchema,
+  VersionNumber,
 } from './schemas.js';
 
 export interface DeploymentRoutesDeps {
@@ -28,6 +30,16 @@ const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 const security = [{ bearer: [] }];
 
+/**
+ * A time in a query. RFC 3339 takes years 0 to 9999 with any offset, which reaches from year -1
+ * to 10000 in UTC; the database reads years 1 to 9999 as sent, and no call lies outside them,
+ * so a time outside queries as the nearest one inside.
+ */
+const Time = z.iso.datetime({ offset: true });
+const EARLIEST = new Date('0001-01-01T00:00:00.000Z');
+const LATEST = new Date('9999-12-31T23:59:59.999Z');
+const storable = (time: Date) => (time < EARLIEST ? EARLIEST : time > LATEST ? LATEST : time);
+
 const publish = createRoute({
   method: 'post',
   path: '/',
@@ -38,7 +50,8 @@ const publish = createRoute({
   },
   responses: {
     201: json(DeploymentSchema, 'Created a deployment (invokeKey shown once) or a new version'),
-    ...errorResponses(400, 401, 413, 415, 422),
+    // 503: the database is away, or the format needs a program this gateway lacks (a JDK).
+    ...errorResponses(400, 401, 413, 415, 422, 503),
   },
 });
 
@@ -49,7 +62,7 @@ const list = createRoute({
   security,
   responses: {
     200: json(z.object({ deployments: z.array(DeploymentSchema) }), 'Every deployment'),
-    ...errorResponses(401),
+    ...errorResponses(401, 503),
   },
 });
 
@@ -59,7 +72,10 @@ const get = createRoute({
   summary: 'One deployment with its versions',
   security,
   request: { params: NameParam },
-  responses: { 200: json(DeploymentDetailSchema, 'The deployment'), ...errorResponses(401, 404) },
+  responses: {
+    200: json(DeploymentDetailSchema, 'The deployment'),
+    ...errorResponses(400, 401, 404, 503),
+  },
 });
 
 const remove = createRoute({
@@ -68,7 +84,7 @@ const remove = createRoute({
   summary: 'Delete a deployment, its versions, keys and log',
   security,
   request: { params: NameParam },
-  responses: { 204: { description: 'Deleted' }, ...errorResponses(401, 404) },
+  responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 404, 503) },
 });
 
 const rollback = createRoute({
@@ -80,14 +96,14 @@ const rollback = createRoute({
     params: NameParam,
     body: {
       content: {
-        'application/json': { schema: z.object({ version: z.number().int().positive() }) },
+        'application/json': { schema: z.object({ version: VersionNumber }) },
       },
       required: true,
     },
   },
   responses: {
     200: json(DeploymentDetailSchema, 'The deployment, now at that version'),
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 415, 503),
   },
 });
 
@@ -100,15 +116,12 @@ const invocationsRoute = createRoute({
     params: NameParam,
     query: z.object({
       limit: z.coerce.number().int().min(1).max(1000).default(50),
-      before: z.iso
-        .datetime({ offset: true })
-        .optional()
-        .openapi({ description: 'Page back: calls before this time.' }),
+      before: Time.optional().openapi({ description: 'Page back: calls before this time.' }),
     }),
   },
   responses: {
     200: json(z.object({ invocations: z.array(InvocationSchema) }), 'Recent calls'),
-    ...errorResponses(400, 401, 404),
+    ...errorResponses(400, 401, 404, 503),
   },
 });
 
@@ -120,15 +133,15 @@ const metrics = createRoute({
   request: {
     params: NameParam,
     query: z.object({
-      from: z.iso
-        .datetime({ offset: true })
-        .optional()
-        .openapi({ description: 'Default: an hour before `to`.' }),
-      to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Default: now.' }),
-      version: z.coerce.number().int().positive().optional(),
+      from: Time.optional().openapi({ description: 'Default: an hour before `to`.' }),
+      to: Time.optional().openapi({ description: 'Default: now.' }),
+      version: z.coerce.number().int().min(1).max(MAX_VERSION).optional(),
     }),
   },
-  responses: { 200: json(MetricsSchema, 'Aggregates'), ...errorResponses(400, 401, 404) },
+  responses: {
+    200: json(MetricsSchema, 'Aggregates'),
+    ...errorResponses(400, 401, 404, 503),
+  },
 });
 
 /** `/api/deployments`: the management API. */
@@ -140,35 +153,11 @@ export function deploymentRoutes({
 }: DeploymentRoutesDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
-  app.use(
-    '/',
-    bodyLimit({
-      maxSize: maxUploadBytes,
-      onError: () => {
-        throw new TooLargeError(
-          `upload is over the limit of ${maxUploadBytes} bytes (SLIPWAY_MAX_UPLOAD_BYTES)`,
-        );
-      },
-    }),
-  );
-
-  app.openapi(publish, async (c) => {
-    const form = await c.req.parseBody().catch(() => {
-      throw new InvalidInputError('expected a multipart/form-data body with a file field', 'file');
-    });
-    const file = form['file'];
-    const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
-    const input: PublishForm = {
-      file:
-        file instanceof File
-          ? { bytes: new Uint8Array(await file.arrayBuffer()), filename: file.name || undefined }
-          : undefined,
-      name: text('name'),
-      format: text('format'),
-      pool: text('pool'),
-      config: text('config'),
-      public: text('public'),
-    };
+  // Documented, but a plain handler: the route validator would parse the whole form into
+  // memory, and the file must go to disk as it arrives.
+  app.openAPIRegistry.registerPath(publish);
+  app.post('/', async (c) => {
+    const input = await readPublishForm(c.req.raw, { sink: deployments, maxUploadBytes });
     const { deployment } = await deployments.publish(input);
     return c.json(deployment, 201);
   });
@@ -196,7 +185,7 @@ export function deploymentRoutes({
       {
         invocations: await invocations.recent(name, {
           limit,
-          before: before ? new Date(before) : undefined,
+          before: before ? storable(new Date(before)) : undefined,
         }),
       },
       200,
@@ -211,7 +200,9 @@ export function deploymentRoutes({
     const to = q.to ? new Date(q.to) : new Date();
     const from = q.from ? new Date(q.from) : new Date(to.getTime() - 3600_000);
     if (from >= to) throw new InvalidInputError('from: expected a time before `to`', 'from');
-    return c.json(await invocations.metrics(name, from, to, q.version), 200);
+    const window = await invocations.metrics(name, storable(from), storable(to), q.version);
+    // The window as asked for, also where the query had to start later.
+    return c.json({ ...window, from: from.toISOString(), to: to.toISOString() }, 200);
   });
 
   return app;

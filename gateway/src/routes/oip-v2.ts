@@ -17,7 +17,9 @@ export function oipRoutes({ dataPlane, maxBodyBytes, maxBatch }: OipRoutesDeps) 
   const codec = oipCodec(maxBatch);
 
   // Checked by the data plane, after the caller is authorised: a stranger learns nothing.
-  const versionParam = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  // Digits only ("1.0", "0x1" or " 1" are not versions): anything else reaches it as NaN.
+  const versionParam = (v: string | undefined) =>
+    v === undefined ? undefined : /^[0-9]+$/.test(v) ? Number(v) : NaN;
 
   const metadata = async (c: Context<CallEnv>) => {
     const view = await dataPlane.describe({

@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { PoolName } from '../protocol/deployments.js';
+import { errorResponses } from './schemas.js';
 
 const PoolSchema = z
   .object({
@@ -19,6 +20,7 @@ const list = createRoute({
       description: 'Pools',
       content: { 'application/json': { schema: z.object({ pools: z.array(PoolSchema) }) } },
     },
+    ...errorResponses(401, 503),
   },
 });
 

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { MAX_VERSION } from '../db/deployment-repository.js';
+import { DEPLOYMENT_NAME } from '../deployments/deployment-service.js';
 
 /** OpenAPI schemas of the management API's answers (documentation; answers are built from protocol types). */
 export const ErrorSchema = z
@@ -41,6 +43,7 @@ export const DeploymentSchema = z
       .optional()
       .openapi({ description: 'Shown once, when the deployment is created.' }),
     signature: SignatureSchema,
+    warnings: z.array(z.string()).optional(),
     curl: z.string(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -62,10 +65,16 @@ export const DeploymentDetailSchema = DeploymentSchema.extend({
 
 export const PublishFormSchema = z
   .object({
-    file: z.any().openapi({ type: 'string', format: 'binary', description: 'The model artifact.' }),
-    name: z
-      .string()
-      .openapi({ description: 'DNS label: ^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', example: 'iris' }),
+    file: z.any().openapi({
+      type: 'string',
+      format: 'binary',
+      minLength: 1,
+      description: 'The model artifact (or notebook).',
+    }),
+    name: z.string().regex(DEPLOYMENT_NAME).openapi({
+      description: 'A DNS label: 1-63 lowercase letters, digits or -',
+      example: 'iris',
+    }),
     format: z
       .enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook'])
       .optional()
@@ -74,6 +83,7 @@ export const PublishFormSchema = z
     config: z.string().optional().openapi({ description: 'JSON object: format options.' }),
     public: z.enum(['true', 'false']).optional(),
   })
+  .required({ file: true })
   .openapi('PublishForm');
 
 export const InvocationSchema = z
@@ -89,6 +99,7 @@ export const InvocationSchema = z
     output: z.unknown(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     ignoredFields: z.array(z.string()).nullable(),
+    truncated: z.string().nullable(),
   })
   .openapi('Invocation');
 
@@ -109,6 +120,7 @@ export const MetricsSchema = z
     errorRate: z.number(),
     latencyMs: z.object({ ...percentiles, mean: z.number().nullable() }),
     ignoredFields: z.array(z.object({ name: z.string(), calls: z.number().int() })),
+    truncatedCalls: z.number().int(),
     series: z.array(
       z.object({
         minute: z.string(),
@@ -121,9 +133,18 @@ export const MetricsSchema = z
   })
   .openapi('Metrics');
 
+/** A deployment name in a path: a DNS label (no deployment has any other name). */
+export const DeploymentName = z
+  .string()
+  .regex(DEPLOYMENT_NAME)
+  .openapi({ description: 'A DNS label: 1-63 lowercase letters, digits or -', example: 'iris' });
+
 export const NameParam = z.object({
-  name: z.string().openapi({ param: { name: 'name', in: 'path' }, example: 'iris' }),
+  name: DeploymentName.openapi({ param: { name: 'name', in: 'path' } }),
 });
+
+/** A version number: versions count from 1 and are int4 columns. */
+export const VersionNumber = z.number().int().min(1).max(MAX_VERSION);
 
 /** Standard error answers for a route. */
 export function errorResponses(...statuses: number[]) {
@@ -134,7 +155,11 @@ export function errorResponses(...statuses: number[]) {
     413: 'Too large',
     415: 'Unsupported media type',
     422: 'Unusable artifact',
-    503: 'Not ready',
+    429: 'Overloaded: try again later',
+    500: 'Internal error (no details)',
+    502: 'The worker crashed',
+    503: 'Not ready, or the database is away (Retry-After)',
+    504: 'Deadline passed',
   };
   return Object.fromEntries(
     statuses.map((s) => [

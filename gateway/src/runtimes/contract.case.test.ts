@@ -16,7 +16,7 @@ const cases: [string, () => Promise<RuntimeContractCase>][] = [
       `onnx ${model}`,
       () =>
         caseFromFiles({
-          factory: onnxRuntimeFactory,
+          factory: onnxRuntimeFactory(),
           artifact: fixture(`onnx/${model}.onnx`),
           expected: fixture(`onnx/${model}.expected.json`),
           foreignFile: fixture('toy/sum.toy.json'),

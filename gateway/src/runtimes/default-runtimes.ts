@@ -1,6 +1,6 @@
 import { mojoRuntimeFactory, type MojoRuntimeDeps } from './mojo/index.js';
 import { notebookRuntimeFactory, type NotebookRuntimeDeps } from './notebook/notebook-runtime.js';
-import { onnxRuntimeFactory } from './onnx/index.js';
+import { onnxRuntimeFactory, type OnnxRuntimeDeps } from './onnx/index.js';
 import { pickleRuntimeFactory, type PickleRuntimeDeps } from './pickle/index.js';
 import { pmmlRuntimeFactory } from './pmml/index.js';
 import type { RuntimeFactory } from './types.js';
@@ -10,12 +10,13 @@ export interface RuntimeServices {
   notebooks: NotebookRuntimeDeps;
   mojo: MojoRuntimeDeps;
   pickles: PickleRuntimeDeps;
+  onnx: OnnxRuntimeDeps;
 }
 
 /** The runtimes a gateway serves by default, in detection order. */
 export function defaultRuntimes(services: RuntimeServices): RuntimeFactory[] {
   return [
-    onnxRuntimeFactory,
+    onnxRuntimeFactory(services.onnx),
     pmmlRuntimeFactory,
     notebookRuntimeFactory(services.notebooks),
     mojoRuntimeFactory(services.mojo),

@@ -1,5 +1,6 @@
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
 import { hashToken } from '../auth/tokens.js';
+import { databaseUnavailable } from '../db/unavailable.js';
 
 interface Cached<T> {
   value: T;
@@ -7,46 +8,92 @@ interface Cached<T> {
 }
 
 /**
+ * Values by key, read through `load` and then served from memory: an expired value is still
+ * answered at once while it is read again in the background (one read per key at a time), so
+ * the invoke path waits on the database only for what it has never seen. A value `load`
+ * answers as undefined is not kept.
+ */
+class ReadThrough<T> {
+  private readonly entries = new Map<string, Cached<T>>();
+  private readonly reads = new Map<string, Promise<T | undefined>>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number,
+    /** Most entries kept: a flood of distinct keys cannot grow this without limit. */
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async get(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const hit = this.entries.get(key);
+    if (!hit) return this.read(key, load);
+    if (hit.expires <= this.now()) void this.read(key, load).catch(() => {});
+    return hit.value;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  deleteWhere(test: (value: T) => boolean): void {
+    for (const [k, e] of this.entries) if (test(e.value)) this.entries.delete(k);
+  }
+
+  private read(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    let reading = this.reads.get(key);
+    if (reading) return reading;
+    reading = load()
+      .then(
+        (value) => {
+          if (value === undefined) this.entries.delete(key);
+          else {
+            if (this.entries.size >= this.maxEntries) this.entries.clear();
+            this.entries.set(key, { value, expires: this.now() + this.ttlMs });
+          }
+          return value;
+        },
+        (err: unknown) => {
+          throw databaseUnavailable(err);
+        },
+      )
+      .finally(() => this.reads.delete(key));
+    this.reads.set(key, reading);
+    return reading;
+  }
+}
+
+/**
  * Deployment records and invoke-key owners kept in memory for the invoke path, so a call
- * does not query the database. Changes made through this gateway invalidate at once; the
- * short TTL lets several gateways sharing one Postgres converge on each other's changes.
+ * does not wait on the database. Changes made through this gateway invalidate at once; other
+ * gateways sharing one Postgres converge within the TTL. While the database is away, what is
+ * known is served as it was last read (the models are in memory and the log journals to
+ * disk), and only what was never read answers 503.
  */
 export class DeploymentCatalog {
-  private readonly records = new Map<string, Cached<DeploymentRecord>>();
-  private readonly keyOwners = new Map<string, Cached<string>>();
+  private readonly records: ReadThrough<DeploymentRecord>;
+  private readonly keyOwners: ReadThrough<string>;
 
   constructor(
     private readonly repo: DeploymentRepository,
-    private readonly ttlMs = 5_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  async get(name: string): Promise<DeploymentRecord | undefined> {
-    const hit = this.records.get(name);
-    if (hit && hit.expires > this.now()) return hit.value;
-    const record = await this.repo.get(name);
-    if (record) this.records.set(name, { value: record, expires: this.now() + this.ttlMs });
-    else this.records.delete(name);
-    return record;
+    ttlMs = 5_000,
+    now: () => number = Date.now,
+  ) {
+    this.records = new ReadThrough(ttlMs, now);
+    this.keyOwners = new ReadThrough(ttlMs, now);
   }
 
-  /** The deployment an invoke key belongs to. Unknown keys are not cached. */
-  async keyOwner(token: string): Promise<string | undefined> {
+  get(name: string): Promise<DeploymentRecord | undefined> {
+    return this.records.get(name, () => this.repo.get(name));
+  }
+
+  /** The deployment an invoke key belongs to. Unknown keys are not kept. */
+  keyOwner(token: string): Promise<string | undefined> {
     const hash = hashToken(token);
-    const hit = this.keyOwners.get(hash);
-    if (hit && hit.expires > this.now()) return hit.value;
-    const owner = await this.repo.deploymentForKeyHash(hash);
-    if (owner) {
-      // Bounded: a flood of distinct valid keys cannot grow this without limit.
-      if (this.keyOwners.size > 10_000) this.keyOwners.clear();
-      this.keyOwners.set(hash, { value: owner, expires: this.now() + this.ttlMs });
-    } else this.keyOwners.delete(hash);
-    return owner;
+    return this.keyOwners.get(hash, () => this.repo.deploymentForKeyHash(hash));
   }
 
   invalidate(name: string): void {
     this.records.delete(name);
-    for (const [hash, owner] of this.keyOwners)
-      if (owner.value === name) this.keyOwners.delete(hash);
+    this.keyOwners.deleteWhere((owner) => owner === name);
   }
 }

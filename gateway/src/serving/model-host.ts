@@ -34,6 +34,10 @@ const key = (name: string, version: number) => `${name}@${version}`;
  */
 export class ModelHost {
   private readonly slots = new Map<string, Slot>();
+  /** Calls under way per served version. */
+  private readonly holds = new Map<Served, number>();
+  /** Retired versions waiting for their calls to end, with what unloads them. */
+  private readonly retiring = new Map<Served, () => void>();
 
   constructor(
     private readonly registry: RuntimeRegistry,
@@ -55,9 +59,8 @@ export class ModelHost {
     const k = key(v.deploymentName, v.version);
     const slot = this.slots.get(k);
     if (slot && slot.state !== 'failed') return slot.promise;
-    // The callbacks run after this function returns, when `fresh` is set.
-    let fresh!: Slot;
-    const promise = this.load(v, pool).then(
+    const fresh: Slot = { state: 'loading', promise: this.load(v, pool) };
+    fresh.promise = fresh.promise.then(
       (served) => {
         fresh.state = 'ready';
         fresh.served = served;
@@ -72,10 +75,9 @@ export class ModelHost {
       },
     );
     // A failed background load must not be an unhandled rejection; callers see the error.
-    promise.catch(() => {});
-    fresh = { state: 'loading', promise };
+    fresh.promise.catch(() => {});
     this.slots.set(k, fresh);
-    return promise;
+    return fresh.promise;
   }
 
   /** Puts a runtime that publish already loaded in place, so the first call is warm. */
@@ -93,6 +95,57 @@ export class ModelHost {
     const slot = this.slots.get(key(name, version));
     if (!slot) return 'ready';
     return slot.state;
+  }
+
+  /**
+   * Marks a call as using `served` until the returned function is called, so that retiring
+   * its version waits for the call (a redeploy drains, it does not cut calls short).
+   */
+  hold(served: Served): () => void {
+    this.holds.set(served, (this.holds.get(served) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(served) ?? 1) - 1;
+      if (left > 0) return void this.holds.set(served, left);
+      this.holds.delete(served);
+      const retired = this.retiring.get(served);
+      if (retired) {
+        this.retiring.delete(served);
+        retired();
+      }
+    };
+  }
+
+  /**
+   * A version no longer live (superseded by a publish, or rolled back from): new calls stop
+   * finding it, and it is unloaded — its workers stopped — once the calls using it are done.
+   * A later call that names it explicitly loads it again.
+   */
+  async retire(name: string, version: number): Promise<void> {
+    const k = key(name, version);
+    const slot = this.slots.get(k);
+    if (!slot) return;
+    this.slots.delete(k);
+    // A loaded version is marked retiring at once, before anything is awaited.
+    const served = slot.served ?? (await slot.promise.catch(() => undefined));
+    if (!served) return;
+    if (!this.holds.has(served)) return served.runtime.unload();
+    await new Promise<void>((drained) => this.retiring.set(served, drained));
+    await served.runtime.unload();
+  }
+
+  /** The versions in memory, retiring ones included, with the calls using each. */
+  loaded(): { name: string; version: number; calls: number; retiring: boolean }[] {
+    const live = [...this.slots.values()].flatMap((s) => (s.served ? [s.served] : []));
+    const retiring = [...this.retiring.keys()];
+    return [...live, ...retiring].map((s) => ({
+      name: s.name,
+      version: s.version,
+      calls: this.holds.get(s) ?? 0,
+      retiring: this.retiring.has(s),
+    }));
   }
 
   /** Frees one version, or every version of a deployment. */

@@ -76,19 +76,35 @@ function shapeOf(v: unknown): number[] {
   return dims;
 }
 
-/** True when every array at each depth has the same length (a tensor can hold it). */
-function isRectangular(v: unknown, dims: readonly number[], depth = 0): boolean {
-  if (!Array.isArray(v)) return depth === dims.length;
-  if (v.length !== dims[depth]) return false;
-  for (const item of v) if (!isRectangular(item, dims, depth + 1)) return false;
-  return true;
+/**
+ * True when every array at each depth has the same length (a tensor can hold it). Level by
+ * level, not recursively: a value nested thousands deep is described, not a stack overflow.
+ */
+function isRectangular(v: unknown, dims: readonly number[]): boolean {
+  let level: unknown[] = [v];
+  for (let depth = 0; depth < dims.length; depth++) {
+    const next: unknown[] = [];
+    const want = dims[depth];
+    for (const x of level) {
+      if (!Array.isArray(x) || x.length !== want) return false;
+      for (let i = 0; i < x.length; i++) next.push(x[i]);
+    }
+    level = next;
+  }
+  return level.every((x) => !Array.isArray(x));
 }
+
+/** Ranks past this are described by their depth alone, not dimension by dimension. */
+const DESCRIBED_RANK = 16;
 
 /** What a value looks like, for "got …": `[3]`, `a ragged array`, `a string`. */
 function describeValue(v: unknown): string {
   if (Array.isArray(v)) {
     const dims = shapeOf(v);
-    return isRectangular(v, dims) ? formatShape(dims) : 'a ragged array';
+    if (!isRectangular(v, dims)) return 'a ragged array';
+    return dims.length > DESCRIBED_RANK
+      ? `an array nested ${dims.length} levels deep`
+      : formatShape(dims);
   }
   if (v === null) return 'null';
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
@@ -153,23 +169,49 @@ const BAD_SHAPE = '\0shape';
 const atElement = (wrong: string | undefined) =>
   wrong === undefined ? undefined : `element ${wrong}`;
 
-/** Checks the elements of a value of any nesting (a field that declares no shape). */
+/** `[0][2]`: where an element sits, from the indexes of the arrays holding it. */
+const elementPath = (indexes: readonly number[], last: number) =>
+  `${indexes
+    .slice(0, -1)
+    .map((i) => `[${i - 1}]`)
+    .join('')}[${last}]`;
+
+/**
+ * Checks the elements of a value of any nesting (a field that declares no shape). Depth first
+ * with an explicit stack, so that the depth of a value costs memory, never the call stack.
+ */
 function anyShapeCheck(element: ValueCheck): ValueCheck {
-  const walk = (v: unknown): string | undefined => {
-    if (!Array.isArray(v)) {
-      const wrong = element(v);
-      return wrong === undefined ? undefined : `: ${wrong}`;
-    }
-    for (let i = 0; i < v.length; i++) {
-      const wrong = walk(v[i]);
-      if (wrong !== undefined) return `[${i}]${wrong}`;
+  const walk = (root: unknown[]): string | undefined => {
+    const arrays: unknown[][] = [root];
+    // For each array on the stack, the index of its next item to visit.
+    const next: number[] = [0];
+    outer: while (arrays.length > 0) {
+      const top = arrays.length - 1;
+      const a = arrays[top]!;
+      for (let i = next[top]!; i < a.length; i++) {
+        const x = a[i];
+        if (Array.isArray(x)) {
+          next[top] = i + 1;
+          arrays.push(x);
+          next.push(0);
+          continue outer;
+        }
+        const wrong = element(x);
+        if (wrong !== undefined) return `${elementPath(next, i)}: ${wrong}`;
+      }
+      arrays.pop();
+      next.pop();
     }
     return undefined;
   };
   return (v) => (Array.isArray(v) ? atElement(walk(v)) : element(v));
 }
 
-/** Checks a value against a declared per-record shape, then each of its elements. */
+/**
+ * Checks a value against a declared per-record shape, then each of its elements. The walk is
+ * depth first with an explicit stack, as {@link anyShapeCheck}'s: the declared rank (however
+ * large a publisher made it) and the value's nesting cost memory, never the call stack.
+ */
 function declaredShapeCheck(shape: readonly (number | null)[], element: ValueCheck): ValueCheck {
   const rank = shape.length;
   const scalarOk = takesScalar(shape);
@@ -177,27 +219,50 @@ function declaredShapeCheck(shape: readonly (number | null)[], element: ValueChe
   const expected = `expected shape ${formatShape(shape)}`;
   // `seen` holds the length met first at each free dimension, so that a ragged value is
   // refused even where the signature leaves the dimension open (a tensor cannot hold it).
-  const walk = (v: unknown, depth: number, seen: number[] | undefined): string | undefined => {
-    if (depth === rank) {
-      if (Array.isArray(v)) return BAD_SHAPE;
-      const wrong = element(v);
-      return wrong === undefined ? undefined : `: ${wrong}`;
-    }
-    if (!Array.isArray(v)) return BAD_SHAPE;
+  const fits = (a: unknown[], depth: number, seen: number[] | undefined): boolean => {
     const want = shape[depth] ?? seen![depth];
-    if (want === undefined) seen![depth] = v.length;
-    else if (v.length !== want) return BAD_SHAPE;
-    for (let i = 0; i < v.length; i++) {
-      const wrong = walk(v[i], depth + 1, seen);
-      if (wrong === BAD_SHAPE) return wrong;
-      if (wrong !== undefined) return `[${i}]${wrong}`;
+    if (want === undefined) seen![depth] = a.length;
+    else if (a.length !== want) return false;
+    return true;
+  };
+  const walk = (root: unknown[], seen: number[] | undefined): string | undefined => {
+    if (!fits(root, 0, seen)) return BAD_SHAPE;
+    // arrays[d] sits at depth d; next[d] is the index of its next item to visit.
+    const arrays: unknown[][] = [root];
+    const next: number[] = [0];
+    while (arrays.length > 0) {
+      const depth = arrays.length - 1;
+      const a = arrays[depth]!;
+      if (depth === rank - 1) {
+        // The innermost arrays hold the elements.
+        for (let i = 0; i < a.length; i++) {
+          const x = a[i];
+          if (Array.isArray(x)) return BAD_SHAPE;
+          const wrong = element(x);
+          if (wrong !== undefined) return `${elementPath(next, i)}: ${wrong}`;
+        }
+        arrays.pop();
+        next.pop();
+        continue;
+      }
+      const i = next[depth]!;
+      if (i === a.length) {
+        arrays.pop();
+        next.pop();
+        continue;
+      }
+      next[depth] = i + 1;
+      const x = a[i];
+      if (!Array.isArray(x) || !fits(x, depth + 1, seen)) return BAD_SHAPE;
+      arrays.push(x);
+      next.push(0);
     }
     return undefined;
   };
   return (v) => {
     if (!Array.isArray(v)) return scalarOk ? element(v) : `${expected}, got ${describeValue(v)}`;
     if (rank === 0) return `expected a single value (shape []), got ${describeValue(v)}`;
-    const wrong = walk(v, 0, hasFree ? new Array<number>(rank) : undefined);
+    const wrong = walk(v, hasFree ? new Array<number>(rank) : undefined);
     if (wrong === BAD_SHAPE) return `${expected}, got ${describeValue(v)}`;
     return atElement(wrong);
   };

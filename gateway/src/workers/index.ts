@@ -20,3 +20,17 @@ export {
   type PythonWorkerOptions,
 } from './python-worker.js';
 export { ConcurrencyLimit } from './concurrency-limit.js';
+export {
+  DEFAULT_WORKER_USERS,
+  resolveWorkerIdentity,
+  WorkerSandbox,
+  type WorkerIdentity,
+  type WorkerSandboxOptions,
+} from './worker-sandbox.js';
+export {
+  FORBIDDEN_WORKER_ENV,
+  pickWorkerEnv,
+  WORKER_ENV_NAMES,
+  workerEnvironment,
+  type InheritedWorkerEnv,
+} from './worker-env.js';

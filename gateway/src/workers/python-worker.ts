@@ -24,9 +24,12 @@ export interface PythonWorkerOptions
   requirementsFile?: string;
   /** Notebook runs the worker executes at once; more wait inside it. Default 8. */
   maxRuns?: number;
-  /** Address-space limit of the worker and of each kernel it starts, in MiB. Default: none. */
+  /**
+   * Address-space limit of the worker itself, in MiB (its kernels inherit it unless a run
+   * sets theirs: `memoryMb` of `run_notebook`). Default: none.
+   */
   memoryLimitMb?: number;
-  /** Extra environment for the worker (and so its kernels). */
+  /** Variables of the worker (and so of its kernels), on top of the allow-listed ones. */
   env?: Record<string, string>;
 }
 
@@ -66,7 +69,14 @@ export function pythonWorker(opts: PythonWorkerOptions): WorkerSupervisor {
       cwd: PYTHON_WORKER_DIR,
       // -u semantics: protocol lines and log lines leave at once; our package wins over any
       // same-named one in the environment.
-      env: { ...env, PYTHONUNBUFFERED: '1', PYTHONPATH: PYTHON_WORKER_DIR },
+      env: {
+        ...env,
+        PYTHONUNBUFFERED: '1',
+        PYTHONPATH: PYTHON_WORKER_DIR,
+        // Kernels run under an address-space limit, where each thread's 64 MiB malloc arena
+        // would use it up on a machine with many cores (as in pickle workers).
+        MALLOC_ARENA_MAX: '2',
+      },
     }),
   });
 }

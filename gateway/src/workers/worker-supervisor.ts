@@ -1,5 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { inheritedWorkerEnv } from '../config.js';
 import { DeadlineError, NotReadyError, WorkerCrashedError } from '../errors.js';
+import { workerEnvironment } from './worker-env.js';
 import {
   abortReason,
   errorText,
@@ -16,18 +18,25 @@ export interface WorkerCommand {
   command: string;
   args: string[];
   cwd?: string;
-  /** Added to the gateway's environment. */
+  /**
+   * The worker's own variables, added to the allow-listed ones it inherits (worker-env.ts):
+   * a worker never sees the gateway's whole environment.
+   */
   env?: Record<string, string>;
 }
 
 /** Starts a worker process with piped stdio. Tests and other platforms may pass their own. */
 export type SpawnWorker = (cmd: WorkerCommand) => ChildProcessWithoutNullStreams;
 
-/** The default `SpawnWorker`: a child process of the gateway. */
+/**
+ * The default `SpawnWorker`: a child process of the gateway, as its user, with the
+ * allow-listed environment. The gateway itself uses `WorkerSandbox.spawn`, which also gives
+ * each worker a scratch folder and, as root, another user.
+ */
 export const spawnWorkerProcess: SpawnWorker = (cmd) =>
   spawn(cmd.command, cmd.args, {
     cwd: cmd.cwd,
-    env: { ...process.env, ...cmd.env },
+    env: workerEnvironment(inheritedWorkerEnv().worker, cmd.env),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
 
@@ -222,7 +231,15 @@ export class WorkerSupervisor {
       throw cannotStart();
     }
     if (this.closed) throw this.closedError();
-    const proc = new WorkerProcess(this.spawnWorker(cmd), ++this.generationCount, {
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = this.spawnWorker(cmd);
+    } catch (err) {
+      // Refused before any process exists (a sandbox check, bad options): said in the log.
+      this.log(`[${this.opts.name} worker] cannot start: ${errorText(err)}`);
+      throw cannotStart();
+    }
+    const proc = new WorkerProcess(child, ++this.generationCount, {
       name: this.opts.name,
       log: this.log,
       cancelGraceMs: this.opts.cancelGraceMs ?? 2_000,

@@ -18,13 +18,28 @@ export async function freePort(): Promise<number> {
 
 export interface GatewayProcess {
   url: string;
+  pid: number;
   output: () => string;
+  /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
+  exited: Promise<number | null>;
   /** SIGTERM and wait; resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL (a crash) and wait until the process is gone. */
+  kill(): Promise<void>;
 }
 
-/** Runs the real gateway entry point (`src/index.ts`) as a child process and waits for health. */
-export async function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
+/** What the gateway prints once it listens (see src/index.ts). */
+const LISTENING = /\(listening on [^)]+\)/;
+
+/**
+ * Runs the real gateway entry point (`src/index.ts`) as a child process and resolves once it
+ * says it is listening (or rejects with its output when it exits first). `boundMs` only turns
+ * a hang into a failure: a loaded machine may take long to start it.
+ */
+export async function startGatewayProcess(
+  env: Record<string, string>,
+  { boundMs = 180_000 }: { boundMs?: number } = {},
+): Promise<GatewayProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
     cwd: gatewayDir,
@@ -32,30 +47,38 @@ export async function startGatewayProcess(env: Record<string, string>): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`gateway exited early:\n${out}`);
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
-    } catch {
-      /* not listening yet */
-    }
-    if (Date.now() > deadline) {
+  await new Promise<void>((ready, fail) => {
+    const bound = setTimeout(() => {
       child.kill('SIGKILL');
-      throw new Error(`gateway did not become healthy:\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+      fail(new Error(`gateway did not start within ${boundMs / 1000} s:\n${out}`));
+    }, boundMs);
+    const seen = (d: Buffer) => {
+      out += d;
+      if (LISTENING.test(out)) {
+        clearTimeout(bound);
+        ready();
+      }
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', (d) => (out += d));
+    void exited.then(() => {
+      clearTimeout(bound);
+      fail(new Error(`gateway exited early:\n${out}`));
+    });
+  });
   return {
-    url,
+    url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     output: () => out,
+    exited,
     async stop() {
       child.kill('SIGTERM');
       return exited;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

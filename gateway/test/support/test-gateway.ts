@@ -48,7 +48,14 @@ export async function startTestGateway(
     maxBatch: 1000,
     pools: ['cpu'],
     python: process.env.SLIPWAY_TEST_PYTHON,
-    log: { flushMs: 20, batchSize: 100, recordInputs: true },
+    log: {
+      flushMs: 20,
+      batchSize: 100,
+      recordInputs: true,
+      spoolMb: 64,
+      maxValueBytes: 1024 * 1024,
+      sync: true,
+    },
     ...opts.config,
   };
   const gateway = createGateway({

@@ -1,12 +1,19 @@
 import type { ModelRuntime, RuntimeFactory } from '../types.js';
 import { MojoRuntime } from './mojo-runtime.js';
 import type { MojoWorker } from './mojo-worker.js';
-import { looksLikeZip } from './mojo-zip.js';
+import { looksLikeZip, type MojoZipLimits } from './mojo-zip.js';
 
 export { MojoRuntime } from './mojo-runtime.js';
 export { MojoWorker, type MojoWorkerOptions, type MojoDescription } from './mojo-worker.js';
 export { parseMojoConfig, type MojoConfig } from './mojo-config.js';
-export { inspectMojoZip, looksLikeZip, DEFAULT_MOJO_ZIP_LIMITS } from './mojo-zip.js';
+export {
+  inspectMojoZip,
+  looksLikeZip,
+  mojoZipLimits,
+  DEFAULT_JVM_HEAP_MB,
+  DEFAULT_MOJO_ZIP_LIMITS,
+  type MojoZipLimits,
+} from './mojo-zip.js';
 export {
   checkJava,
   ensureJvmWorkerJar,
@@ -21,6 +28,8 @@ export {
 export interface MojoRuntimeDeps {
   /** The JVM worker, shared by all MOJO deployments. */
   worker: MojoWorker;
+  /** What a MOJO zip may hold; follows the worker's heap (`mojoZipLimits(jvmHeapMb)`). */
+  zipLimits?: MojoZipLimits;
 }
 
 /**
@@ -48,6 +57,6 @@ export function mojoRuntimeFactory(deps: MojoRuntimeDeps): RuntimeFactory<ModelR
     kind: 'model',
     detect: looksLikeMojo,
     // parseMojoConfig in the constructor: a bad config fails the publish, not the first call.
-    create: (spec) => new MojoRuntime(spec, deps.worker),
+    create: (spec) => new MojoRuntime(spec, deps.worker, deps.zipLimits),
   };
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { NotReadyError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
@@ -7,7 +6,12 @@ import { parseMojoConfig, type MojoConfig } from './mojo-config.js';
 import { mapMojoWorkerError } from './mojo-errors.js';
 import { mojoSignature, SERVED_CATEGORIES, toPrediction } from './mojo-signature.js';
 import type { MojoWorker } from './mojo-worker.js';
-import { inspectMojoZip, type MojoInfo } from './mojo-zip.js';
+import {
+  DEFAULT_MOJO_ZIP_LIMITS,
+  inspectMojoZip,
+  type MojoInfo,
+  type MojoZipLimits,
+} from './mojo-zip.js';
 
 interface Loaded {
   signature: Signature;
@@ -17,8 +21,8 @@ interface Loaded {
 
 /**
  * An H2O MOJO scored by h2o-genmodel's EasyPredictModelWrapper in the shared JVM worker. The
- * zip is checked in the gateway first (limits, model.ini, category), so a file that is not a
- * MOJO is refused without starting Java. A batch is one worker call.
+ * zip is checked in the gateway first (sizes against the heap, model.ini, category), so a file
+ * that is not a MOJO, or would not fit the JVM's heap, is refused without starting Java. A batch is one worker call.
  */
 export class MojoRuntime implements ModelRuntime {
   readonly kind = 'model' as const;
@@ -32,6 +36,7 @@ export class MojoRuntime implements ModelRuntime {
   constructor(
     private readonly spec: RuntimeSpec,
     private readonly worker: MojoWorker,
+    private readonly zipLimits: MojoZipLimits = DEFAULT_MOJO_ZIP_LIMITS,
   ) {
     this.config = parseMojoConfig(spec.config);
     this.key = spec.artifact.sha256;
@@ -81,16 +86,8 @@ export class MojoRuntime implements ModelRuntime {
   }
 
   private async open(signal?: AbortSignal): Promise<Loaded> {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(this.spec.artifact.path);
-    } catch (err) {
-      // The code, not the message: the message names the data directory's path.
-      throw new UnusableArtifactError(
-        `cannot read the artifact file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    const info = inspectMojoZip(bytes);
+    // Inflated and counted from the file, nothing kept: a zip bomb never reaches the JVM.
+    const info = await inspectMojoZip(this.spec.artifact.path, this.zipLimits);
     // Refused here, a model of another kind never costs a JVM start.
     if (!(SERVED_CATEGORIES as readonly string[]).includes(info.category))
       throw new UnusableArtifactError(

@@ -1,5 +1,6 @@
 /** Notebooks as functions: papermill-style parameters and runs in the Python worker. */
 export {
+  DEFAULT_KERNEL_MEMORY_MB,
   looksLikeNotebook,
   PapermillRuntime,
   notebookRuntimeFactory,

@@ -6,6 +6,8 @@ const schema = z.object({
   queueSize: z.number().int().min(0).max(10_000).default(32),
   warmKernels: z.number().int().min(0).max(16).default(2),
   idleSeconds: z.number().positive().default(600),
+  /** Address-space limit of each of this notebook's kernels, in MiB; default the gateway's. */
+  memoryMb: z.number().int().min(128).max(1_048_576).optional(),
 });
 
 /** A notebook deployment's options, from the publish `config` field. */

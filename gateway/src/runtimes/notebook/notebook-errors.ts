@@ -11,19 +11,31 @@ import { WorkerCallError } from '../../workers/worker-protocol.js';
 
 /**
  * Maps what the Python worker reported to the gateway's typed errors. Messages of notebook
- * failures are the user's own exception and stay; anything unexpected is named by its type
- * only (the worker logged its traceback).
+ * failures are the user's own exception and stay; a cell that ran out of memory (past the
+ * kernel's limit of `memoryMb`) is `out_of_memory`, naming the limit; anything unexpected is
+ * named by its type only (the worker logged its traceback).
  */
-export function mapWorkerError(err: unknown, during: 'load' | 'run'): unknown {
+export function mapWorkerError(err: unknown, during: 'load' | 'run', memoryMb: number): unknown {
   if (err instanceof SlipwayError || !(err instanceof WorkerCallError)) return err;
   const details = err.details;
   switch (err.type) {
-    case 'NotebookFailed':
-      return new NotebookFailedError(
-        err.message,
-        typeof details.cell === 'number' ? details.cell : null,
-        typeof details.ename === 'string' ? details.ename : 'Error',
-      );
+    case 'NotebookFailed': {
+      const cell = typeof details.cell === 'number' ? details.cell : null;
+      const ename = typeof details.ename === 'string' ? details.ename : 'Error';
+      // numpy raises a subclass of MemoryError (_ArrayMemoryError).
+      if (/MemoryError$/.test(ename))
+        return new PredictionFailedError(
+          `${cell === null ? 'the notebook' : `cell ${cell}`} ran out of memory (${ename}): each of its kernels is limited to ${memoryMb} MiB; raise config.memoryMb or SLIPWAY_KERNEL_MEMORY_MB`,
+          'out_of_memory',
+        );
+      if (ename === 'DeadKernelError')
+        return new NotebookFailedError(
+          `${err.message}; its memory limit is ${memoryMb} MiB (config.memoryMb)`,
+          cell,
+          ename,
+        );
+      return new NotebookFailedError(err.message, cell, ename);
+    }
     case 'Timeout':
     case 'Cancelled':
       return new DeadlineError(err.message);
@@ -31,7 +43,9 @@ export function mapWorkerError(err: unknown, during: 'load' | 'run'): unknown {
     case 'NoSuchKernel':
       return new UnusableArtifactError(err.message);
     case 'KernelStartFailed':
-      return new WorkerCrashedError("the notebook's kernel did not start; see the gateway log");
+      return new WorkerCrashedError(
+        `the notebook's kernel did not start (its memory limit is ${memoryMb} MiB); see the gateway log`,
+      );
     case 'WorkerStopping':
       return new NotReadyError('the notebook worker is stopping; try again');
     default:

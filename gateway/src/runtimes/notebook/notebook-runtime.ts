@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
@@ -22,7 +23,15 @@ export interface NotebookRuntimeDeps {
   worker: WorkerSupervisor;
   /** Where executed notebooks are written, `<runsDir>/<run id>.ipynb`. */
   runsDir: string;
+  /**
+   * Address-space limit of each kernel, in MiB (`SLIPWAY_KERNEL_MEMORY_MB`); a deployment may
+   * set its own (`config.memoryMb`). Default `DEFAULT_KERNEL_MEMORY_MB`.
+   */
+  memoryMb?: number;
 }
+
+/** A kernel's address-space limit when neither the gateway nor the deployment sets one. */
+export const DEFAULT_KERNEL_MEMORY_MB = 2048;
 
 /** What `inspect_notebook` answers. */
 interface NotebookInfo {
@@ -109,7 +118,7 @@ export class PapermillRuntime implements NotebookRuntime {
       const { outputs, durationMs, cold } = reply.result;
       return { outputs, durationMs, cold: reply.coldStart || cold };
     } catch (err) {
-      throw mapWorkerError(err, 'run');
+      throw mapWorkerError(err, 'run', this.memoryMb);
     } finally {
       this.limit.release();
     }
@@ -136,7 +145,7 @@ export class PapermillRuntime implements NotebookRuntime {
         { timeoutMs: INSPECT_TIMEOUT_MS, signal },
       );
     } catch (err) {
-      throw mapWorkerError(err, 'load');
+      throw mapWorkerError(err, 'load', this.memoryMb);
     }
     this.sig = notebookSignature(info.parameters);
     this.notes = info.hasParametersCell
@@ -162,8 +171,17 @@ export class PapermillRuntime implements NotebookRuntime {
     );
   }
 
+  private get memoryMb(): number {
+    return this.config.memoryMb ?? this.deps.memoryMb ?? DEFAULT_KERNEL_MEMORY_MB;
+  }
+
   private poolArgs() {
-    return { key: this.key, warm: this.config.warmKernels, idleSeconds: this.config.idleSeconds };
+    return {
+      key: this.key,
+      warm: this.config.warmKernels,
+      idleSeconds: this.config.idleSeconds,
+      memoryMb: this.memoryMb,
+    };
   }
 }
 
@@ -196,12 +214,28 @@ export function notebookRuntimeFactory(deps: NotebookRuntimeDeps): RuntimeFactor
   };
 }
 
-/** The executed notebook a run wrote, or undefined (unknown id, or not written yet). */
+/**
+ * The executed notebook a run wrote, or undefined (unknown id, or not written yet). The runs
+ * folder is the worker's to write (its user may not be the gateway's): only a plain file is
+ * read there — never through a symlink or a second hard link, which a worker could plant to
+ * make the gateway read its secrets for it, nor a FIFO that would block the read.
+ */
 export async function readExecutedNotebook(
   runsDir: string,
   runId: string,
 ): Promise<string | undefined> {
   // Run ids are UUIDs: nothing else reaches the disk.
   if (!/^[0-9a-f-]{36}$/.test(runId)) return undefined;
-  return readFile(join(runsDir, `${runId}.ipynb`), 'utf8').catch(() => undefined);
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const fh = await open(join(runsDir, `${runId}.ipynb`), flags).catch(() => undefined);
+  if (!fh) return undefined;
+  try {
+    const st = await fh.stat();
+    if (!st.isFile() || st.nlink !== 1) return undefined;
+    return await fh.readFile('utf8');
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
 }

@@ -38,18 +38,17 @@ describe('looksLikeOnnx', () => {
 });
 
 describe('onnxRuntimeFactory.detect', () => {
+  const factory = onnxRuntimeFactory();
   it('claims a .onnx name whatever the bytes, and ONNX bytes whatever the name', async () => {
-    expect(onnxRuntimeFactory.detect({ head: new Uint8Array(0), filename: 'Model.ONNX' })).toBe(
-      true,
-    );
+    expect(factory.detect({ head: new Uint8Array(0), filename: 'Model.ONNX' })).toBe(true);
     const bytes = await head('onnx/regressor_gbr.onnx');
-    expect(onnxRuntimeFactory.detect({ head: bytes, filename: 'model.bin' })).toBe(true);
-    expect(onnxRuntimeFactory.detect({ head: bytes })).toBe(true);
+    expect(factory.detect({ head: bytes, filename: 'model.bin' })).toBe(true);
+    expect(factory.detect({ head: bytes })).toBe(true);
   });
 
   it('leaves other files alone', async () => {
     const toy = await head('toy/sum.toy.json');
-    expect(onnxRuntimeFactory.detect({ head: toy, filename: 'sum.toy.json' })).toBe(false);
-    expect(onnxRuntimeFactory.detect({ head: toy })).toBe(false);
+    expect(factory.detect({ head: toy, filename: 'sum.toy.json' })).toBe(false);
+    expect(factory.detect({ head: toy })).toBe(false);
   });
 });

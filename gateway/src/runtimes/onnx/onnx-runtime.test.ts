@@ -24,6 +24,9 @@ afterAll(async () => {
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+// Workers of its own, one per deployment: each runtime's process stops when it unloads.
+const factory = onnxRuntimeFactory();
+
 async function runtimeFor(bytes: Uint8Array, file = `${sha256(bytes)}`) {
   const path = join(dir, file);
   await writeFile(path, bytes);
@@ -34,7 +37,7 @@ async function runtimeFor(bytes: Uint8Array, file = `${sha256(bytes)}`) {
     pool: 'cpu',
     config: {},
   };
-  return onnxRuntimeFactory.create(spec) as ModelRuntime;
+  return factory.create(spec) as ModelRuntime;
 }
 
 const failure = (p: Promise<unknown>) =>
@@ -207,7 +210,7 @@ describe('OnnxRuntime', () => {
   });
 
   it('refuses a missing artifact without naming the data directory', async () => {
-    const rt = onnxRuntimeFactory.create({
+    const rt = factory.create({
       name: 't',
       version: 1,
       artifact: { path: join(dir, 'gone', 'secret-path'), sha256: '0', size: 0 },

@@ -1,39 +1,35 @@
-import { readFile } from 'node:fs/promises';
-import * as ort from 'onnxruntime-node';
-import {
-  InvalidInputError,
-  NotReadyError,
-  PredictionFailedError,
-  UnusableArtifactError,
-} from '../../errors.js';
+import { randomUUID } from 'node:crypto';
+import { NotReadyError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
+import { abortReason } from '../../workers/worker-process.js';
+import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
-import { planModel, type ModelPlan } from './onnx-signature.js';
-import { prepareModel } from './prepare-model.js';
-import { RaggedBatch, readOutput, stackInput } from './tensors.js';
-
-/** A session with its plan, and the runs still using it (so unload never pulls it from under one). */
-interface Loaded {
-  session: ort.InferenceSession;
-  plan: ModelPlan;
-  running: number;
-  idle: (() => void) | undefined;
-}
+import { parseOnnxConfig } from './onnx-config.js';
+import type { OnnxWorkers } from './onnx-workers.js';
+import { RemoteModel } from './remote-model.js';
 
 /**
- * An ONNX model served in-process by onnxruntime-node on the CPU. Each `predict` call stacks its records into one tensor per input and makes one
- * `session.run` (split only where the model fixes its batch size, or records disagree on a free
- * dimension). After `unload`, the next `predict` loads the model again.
+ * An ONNX model served by onnxruntime-node in an ONNX worker process (see OnnxWorkers), never
+ * on the gateway's event loop: loading and every run happen in the model's own thread there.
+ * A call gets `timeoutMs` once the model starts on it; past it the call answers 504 and the
+ * worker is killed (onnxruntime cannot stop a run otherwise), and the next call loads the
+ * model in a new one. After `unload`, the next `predict` loads the model again.
  */
 export class OnnxRuntime implements ModelRuntime {
   readonly kind = 'model' as const;
   readonly format = 'onnx' as const;
-  private loaded: Loaded | undefined;
-  private loading: Promise<Loaded> | undefined;
+  private loaded: RemoteModel | undefined;
+  private loading: Promise<RemoteModel> | undefined;
 
-  constructor(private readonly spec: RuntimeSpec) {}
+  constructor(
+    private readonly spec: RuntimeSpec,
+    private readonly workers: OnnxWorkers,
+  ) {}
 
-  /** Creates the session; a file onnxruntime refuses fails with `UnusableArtifactError` and its reason. */
+  /**
+   * Starts the worker and creates the session there. A bad config is a 400; a file
+   * onnxruntime refuses fails with `UnusableArtifactError` and its reason.
+   */
   async load(signal?: AbortSignal): Promise<void> {
     if (this.loaded) return;
     this.loading ??= this.open(signal).finally(() => (this.loading = undefined));
@@ -41,149 +37,65 @@ export class OnnxRuntime implements ModelRuntime {
   }
 
   signature(): Signature {
-    if (!this.loaded) throw new NotReadyError('the ONNX model is not loaded');
-    return this.loaded.plan.signature;
+    const info = this.loaded?.info;
+    if (!info) throw new NotReadyError('the ONNX model is not loaded');
+    return info.signature;
   }
 
   warnings(): string[] {
-    return this.loaded?.plan.warnings ?? [];
+    return this.loaded?.info?.warnings ?? [];
   }
 
   /** One `{output: value}` object per record, in order. */
-  async predict(records: RecordValue[], _options: CallOptions): Promise<Prediction[]> {
-    let m = this.loaded;
-    if (m) m.running++;
+  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
-    else m = await this.loadAndHold();
-    // No timeout here: onnxruntime-node runs a session on the event loop's thread, so no timer
-    // can fire before it returns. A call's timeout needs the run moved off this thread.
-    try {
-      return await this.runAll(m, records);
-    } finally {
-      if (--m.running === 0) m.idle?.();
-    }
+    const model = this.loaded ?? (await this.loadAgain());
+    return model.predict(records, callTimeout(options), options.signal);
   }
 
-  private async runAll(m: Loaded, records: RecordValue[]): Promise<Prediction[]> {
-    if (records.length === 0) return [];
-    const b = m.plan.fixedBatch;
-    if (b === undefined) return this.runStacked(m, records);
-    const out: Prediction[] = [];
-    for (let i = 0; i < records.length; i += b) {
-      const chunk = records.slice(i, i + b);
-      const short = b - chunk.length;
-      // A model with a fixed batch of b takes exactly b rows: repeat the last to fill it.
-      for (let k = 0; k < short; k++) chunk.push(chunk[chunk.length - 1]!);
-      const got = await this.runStacked(m, chunk);
-      out.push(...(short ? got.slice(0, b - short) : got));
-    }
-    return out;
-  }
-
-  /** Releases the session once the runs using it are done; a later `predict` loads again. */
+  /** Lets the calls under way finish, then frees the model and its worker. */
   async unload(): Promise<void> {
     if (this.loading) await this.loading.catch(() => undefined);
-    const m = this.loaded;
+    const model = this.loaded;
     this.loaded = undefined;
-    if (!m) return;
-    if (m.running > 0) await new Promise<void>((resolve) => (m.idle = resolve));
-    await m.session.release();
+    await model?.close();
   }
 
-  /**
-   * Loads and counts a run on the session in the same turn, so an `unload` between the two
-   * cannot release it; loads again if an `unload` came during the load.
-   */
-  private async loadAndHold(signal?: AbortSignal): Promise<Loaded> {
+  /** Loads again (after `unload`), also when another `unload` comes during that load. */
+  private async loadAgain(): Promise<RemoteModel> {
     for (;;) {
-      await this.load(signal);
-      const m = this.loaded;
-      if (m) {
-        m.running++;
-        return m;
-      }
+      await this.load();
+      // Taken in the same turn as its calls are queued, so an `unload` waits for them.
+      if (this.loaded) return this.loaded;
     }
   }
 
-  private async runStacked(m: Loaded, records: RecordValue[]): Promise<Prediction[]> {
-    const feeds: Record<string, ort.Tensor> = {};
-    try {
-      for (const input of m.plan.inputs) feeds[input.name] = stackInput(input, records);
-    } catch (err) {
-      if (!(err instanceof RaggedBatch)) throw err;
-      // A record the model cannot take at all (it reached us unvalidated): say which field.
-      if (records.length === 1) throw new InvalidInputError(err.message, err.field);
-      // Records that disagree on a free dimension cannot share a tensor: one run each.
-      const out: Prediction[] = [];
-      for (const r of records) out.push(...(await this.runStacked(m, [r])));
-      return out;
-    }
-    const predictions: Record<string, unknown>[] = new Array(records.length);
-    for (let r = 0; r < records.length; r++) predictions[r] = {};
-    let results: ort.InferenceSession.ReturnType;
-    try {
-      results = await m.session.run(feeds, m.plan.fetches);
-    } catch (err) {
-      throw new PredictionFailedError(
-        `onnxruntime failed: ${(err as Error).message}`,
-        'prediction_failed',
-        { cause: err },
-      );
-    }
-    try {
-      for (const out of m.plan.outputs)
-        readOutput(out, results[out.name] as ort.Tensor, predictions);
-    } catch (err) {
-      throw new PredictionFailedError(
-        `the model's answer cannot be served: ${(err as Error).message}`,
-      );
-    }
-    return predictions;
-  }
-
-  private async open(signal?: AbortSignal): Promise<Loaded> {
+  private async open(signal?: AbortSignal): Promise<RemoteModel> {
     signal?.throwIfAborted();
-    let bytes: Uint8Array;
+    const config = parseOnnxConfig(this.spec.config);
+    const model = new RemoteModel(this.workers.lease(this.spec, config), {
+      key: `${this.spec.name}@${this.spec.version}:${randomUUID()}`,
+      path: this.spec.artifact.path,
+      threads: config.threads,
+    });
     try {
-      bytes = await readFile(this.spec.artifact.path);
+      await untilAborted(model.load(), signal);
+      return model;
     } catch (err) {
-      // The code, not the message: the message names the data directory's path.
-      throw new UnusableArtifactError(
-        `cannot read the artifact file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      );
-    }
-    const prepared = prepareModel(bytes);
-    // CPU only until pools carry an execution context (a CUDA build for the gpu pool).
-    const providers = ['cpu'];
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(prepared.bytes, {
-        executionProviders: providers,
-        graphOptimizationLevel: 'all',
-      });
-    } catch (err) {
-      throw new UnusableArtifactError(
-        `not a loadable ONNX model: ${plainReason(err)}`,
-        'unusable_artifact',
-        { cause: err },
-      );
-    }
-    try {
-      signal?.throwIfAborted();
-      return { session, plan: planModel(session, prepared.labels), running: 0, idle: undefined };
-    } catch (err) {
-      await session.release();
+      // An aborted load goes on in the worker: the model is freed once it is done.
+      void model.close();
       throw err;
     }
   }
 }
 
-// ESC [ ... m: the colour codes of onnxruntime's native log lines, which it puts in messages.
-// eslint-disable-next-line no-control-regex
-const TERMINAL_COLOURS = /\x1b\[[0-9;]*m/g;
-
-/** onnxruntime's message as one plain line, fit for a 422 body. */
-function plainReason(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return message.replace(TERMINAL_COLOURS, '').replace(/\s+/g, ' ').trim();
+/** `work`, or the signal's reason as soon as it aborts. */
+function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }

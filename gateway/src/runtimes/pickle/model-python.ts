@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensurePythonEnv } from '../../workers/python-env.js';
+import { ensurePythonEnv, type BuildSandbox } from '../../workers/python-env.js';
 import { PYTHON_REQUIREMENTS_FILE } from '../../workers/python-worker.js';
 
 /** Where pickle workers' interpreters come from. */
@@ -13,6 +13,11 @@ export interface ModelPythonOptions {
   /** Default `python3`. */
   basePython?: string;
   log?: (line: string) => void;
+  /**
+   * How pip builds a deployment's venv: as the worker user, with the workers' environment
+   * (it runs the packages' build code). Asked at each build; default: as the gateway.
+   */
+  pipSandbox?: () => BuildSandbox;
 }
 
 /**
@@ -48,5 +53,6 @@ export async function modelPython(
     basePython: base,
     inherit: base,
     log: opts.log,
+    sandbox: opts.pipSandbox?.(),
   });
 }

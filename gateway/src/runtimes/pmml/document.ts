@@ -4,9 +4,17 @@ import { defineDerivedFields } from './expressions.js';
 import { compileInputs, type InputField } from './mining-schema.js';
 import { compileModel, isModelElement, type ModelContext } from './model.js';
 import type { CompiledModel } from './model-types.js';
+import { NestingGuard } from './nesting.js';
 import { Scope, SlotAllocator } from './scope.js';
 import { attr, key, toJson, type DataType, type Env, type Value } from './values.js';
-import { child, childrenNamed, parseXml, type XmlElement, type XmlLimits } from './xml.js';
+import {
+  child,
+  childrenNamed,
+  DEFAULT_LIMITS,
+  parseXml,
+  type XmlElement,
+  type XmlLimits,
+} from './xml.js';
 
 /** A PMML document compiled for scoring. Immutable; safe to share between requests. */
 export interface PmmlModel {
@@ -35,8 +43,30 @@ type Answer = (
  * and everything inside it, into closures over a per-record slot array. Anything the evaluator
  * does not implement fails here with a 422 naming the element, never later with a wrong answer.
  */
-export function compilePmml(bytes: Uint8Array, limits?: XmlLimits): PmmlModel {
-  const root = parseXml(bytes, limits);
+export function compilePmml(bytes: Uint8Array, limits: XmlLimits = DEFAULT_LIMITS): PmmlModel {
+  return compileDocument(parseXml(bytes, limits), limits);
+}
+
+/**
+ * Compiles a parsed PMML document (see {@link compilePmml}). Computations nesting deeper than
+ * `limits.maxDepth` are refused, so neither this compile nor scoring recurses past it; should
+ * the call stack run out all the same, the document is refused, not the caller broken.
+ */
+export function compileDocument(root: XmlElement, limits: XmlLimits = DEFAULT_LIMITS): PmmlModel {
+  try {
+    return compileRoot(root, limits);
+  } catch (err) {
+    if (err instanceof RangeError && /call stack/i.test(err.message))
+      throw new UnusableArtifactError(
+        'the PMML document nests too deeply to compile; lower config.maxDepth',
+        'unusable_artifact',
+        { cause: err },
+      );
+    throw err;
+  }
+}
+
+function compileRoot(root: XmlElement, limits: XmlLimits): PmmlModel {
   const warnings: string[] = [];
   const dd = child(root, 'DataDictionary');
   if (!dd) throw new UnusableArtifactError('the PMML document has no DataDictionary');
@@ -49,6 +79,7 @@ export function compilePmml(bytes: Uint8Array, limits?: XmlLimits): PmmlModel {
     slots: new SlotAllocator(),
     functions,
     compiledFunctions: new Map(),
+    nesting: new NestingGuard(limits.maxDepth),
     dataFields,
   };
   const models = root.children.filter(isModelElement);

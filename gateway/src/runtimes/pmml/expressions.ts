@@ -1,6 +1,7 @@
 import { InvalidInputError, UnusableArtifactError } from '../../errors.js';
 import { BUILTINS, sameValue } from './builtins.js';
 import { compileDiscretize, compileMapValues, compileNormContinuous } from './transformations.js';
+import { depthOf, type NestingGuard } from './nesting.js';
 import { Scope, type FieldDef, type OpType, type SlotAllocator } from './scope.js';
 import {
   attr,
@@ -22,17 +23,23 @@ export interface CompileContext {
   readonly functions: ReadonlyMap<string, XmlElement>;
   /** User-defined functions compiled so far. */
   readonly compiledFunctions: Map<string, CompiledFunction>;
+  /** Bounds the nesting of computations (`config.maxDepth`). */
+  readonly nesting: NestingGuard;
 }
 
 interface CompiledFunction {
   readonly params: number[];
   readonly body: Getter;
+  /** Nested calls its body takes (see {@link CompiledExpression.depth}). */
+  readonly depth: number;
 }
 
 /** A compiled expression: how to compute it and what type it yields. */
 export interface CompiledExpression {
   readonly get: Getter;
   readonly dataType: DataType;
+  /** How many nested calls computing it takes when a record is scored. */
+  readonly depth: number;
 }
 
 const EXPRESSIONS = new Set([
@@ -55,8 +62,27 @@ export function expressionChild(el: XmlElement): XmlElement | undefined {
   return undefined;
 }
 
-/** Compiles one expression element into code over a record's slots. */
+/**
+ * Compiles one expression element into code over a record's slots. Refused when computing it
+ * nests deeper than `config.maxDepth` (see {@link NestingGuard}).
+ */
 export function compileExpression(
+  el: XmlElement,
+  scope: Scope,
+  ctx: CompileContext,
+  where: string,
+): CompiledExpression {
+  ctx.nesting.enter(where);
+  try {
+    const e = compileElement(el, scope, ctx, where);
+    ctx.nesting.check(e.depth, where);
+    return e;
+  } finally {
+    ctx.nesting.leave();
+  }
+}
+
+function compileElement(
   el: XmlElement,
   scope: Scope,
   ctx: CompileContext,
@@ -65,20 +91,27 @@ export function compileExpression(
   switch (el.name) {
     case 'Constant': {
       if (el.attrs.missing === 'true')
-        return { get: () => null, dataType: dataTypeOf(el, 'string') };
+        return { get: () => null, dataType: dataTypeOf(el, 'string'), depth: 1 };
       const t = el.attrs.dataType ? dataTypeOf(el) : undefined;
       const v = t ? toType(el.text, t) : looseConstant(el.text);
       if (v === undefined)
         throw new UnusableArtifactError(`${where}: Constant "${el.text}" is not a valid ${t}`);
-      return { get: () => v, dataType: t ?? (typeof v === 'number' ? 'double' : 'string') };
+      return {
+        get: () => v,
+        dataType: t ?? (typeof v === 'number' ? 'double' : 'string'),
+        depth: 1,
+      };
     }
     case 'FieldRef': {
       const f = scope.require(attr(el, 'field'), where);
       const get = withMapMissingTo(f.get, el.attrs.mapMissingTo);
-      return { get, dataType: f.dataType };
+      return { get, dataType: f.dataType, depth: depthOf(f) + 1 };
     }
-    case 'NormContinuous':
-      return { get: compileNormContinuous(el, scope, where), dataType: 'double' };
+    case 'NormContinuous': {
+      const get = compileNormContinuous(el, scope, where);
+      const depth = depthOf(scope.require(attr(el, 'field'), where)) + 1;
+      return { get, dataType: 'double', depth };
+    }
     case 'NormDiscrete': {
       const f = scope.require(attr(el, 'field'), where);
       const target = toType(attr(el, 'value'), f.dataType);
@@ -90,6 +123,7 @@ export function compileExpression(
           return v === null ? missing : sameValue(v, target ?? null) ? 1 : 0;
         },
         dataType: 'double',
+        depth: depthOf(f) + 1,
       };
     }
     case 'Discretize':
@@ -128,10 +162,13 @@ function compileApply(
   where: string,
 ): CompiledExpression {
   const fn = attr(el, 'function');
-  const args = el.children
-    .filter((c) => c.name !== 'Extension')
-    .map((c) => compileExpression(c, scope, ctx, where));
+  const args: CompiledExpression[] = [];
+  // A loop rather than map(): each level of nesting costs the compiler fewer stack frames.
+  for (const c of el.children)
+    if (c.name !== 'Extension') args.push(compileExpression(c, scope, ctx, where));
   const getters = args.map((a) => a.get);
+  let depth = 1;
+  for (const a of args) if (a.depth + 1 > depth) depth = a.depth + 1;
   const mapMissingTo = looseConstant(el.attrs.mapMissingTo);
   const defaultValue = looseConstant(el.attrs.defaultValue);
   const treatment = el.attrs.invalidValueTreatment ?? 'returnInvalid';
@@ -151,7 +188,7 @@ function compileApply(
     arity(1, 1);
     const g = getters[0]!;
     const want = fn === 'isMissing';
-    return { get: (env) => (g(env) === null) === want, dataType: 'boolean' };
+    return { get: (env) => (g(env) === null) === want, dataType: 'boolean', depth };
   }
   if (fn === 'if') {
     arity(2, 3);
@@ -164,6 +201,7 @@ function compileApply(
         return orDefault(v);
       },
       dataType: args[1]!.dataType,
+      depth,
     };
   }
   const builtin = BUILTINS.get(fn);
@@ -191,6 +229,7 @@ function compileApply(
           return check(op([x, y]));
         },
         dataType,
+        depth,
       };
     }
     const op = builtin.fn;
@@ -205,6 +244,7 @@ function compileApply(
         return check(op(vals));
       },
       dataType,
+      depth,
     };
   }
   const def = ctx.functions.get(fn);
@@ -213,6 +253,8 @@ function compileApply(
     arity(f.params.length, f.params.length);
     const dataType = dataTypeOf(def, 'double');
     const { params, body } = f;
+    // The call runs the body from inside this Apply.
+    depth = Math.max(depth, f.depth + 1);
     return {
       get: (env) => {
         const vals: Value[] = new Array(getters.length);
@@ -227,6 +269,7 @@ function compileApply(
         return orDefault(body(env));
       },
       dataType,
+      depth,
     };
   }
   throw new UnusableArtifactError(`${where}: function "${fn}" is not supported`);
@@ -256,10 +299,11 @@ function compileFunction(def: XmlElement, ctx: CompileContext): CompiledFunction
     body: () => {
       throw new UnusableArtifactError(`DefineFunction "${name}" calls itself`);
     },
+    depth: 1,
   };
   ctx.compiledFunctions.set(name, placeholder);
-  const body = compileExpression(bodyEl, scope, ctx, `DefineFunction "${name}"`).get;
-  const compiled = { params, body };
+  const { get: body, depth } = compileExpression(bodyEl, scope, ctx, `DefineFunction "${name}"`);
+  const compiled = { params, body, depth };
   ctx.compiledFunctions.set(name, compiled);
   return compiled;
 }
@@ -288,7 +332,8 @@ export function compileDerivedField(el: XmlElement, scope: Scope, ctx: CompileCo
   const dataType = dataTypeOf(el);
   const exprEl = expressionChild(el);
   if (!exprEl) throw new UnusableArtifactError(`DerivedField "${name}" has no expression`);
-  const expr = compileExpression(exprEl, scope, ctx, `DerivedField "${name}"`).get;
+  const where = `DerivedField "${name}"`;
+  const { get: expr, depth } = compileExpression(exprEl, scope, ctx, where);
   const cast = caster(dataType);
   const slot = ctx.slots.next();
   const get = (env: Env): Value => {
@@ -305,6 +350,8 @@ export function compileDerivedField(el: XmlElement, scope: Scope, ctx: CompileCo
     dataType,
     optype: (el.attrs.optype as OpType) ?? 'continuous',
     get,
+    // Its getter calls the expression's.
+    depth: ctx.nesting.check(depth + 1, where),
     ...(values.length ? { values } : {}),
   };
 }

@@ -110,7 +110,7 @@ describe('PmmlRuntime', () => {
     expect(err.field).toBe('color');
   });
 
-  it('refuses at load (422) a document over config.maxBytes, or a bad config', async () => {
+  it('refuses at load a document over config.maxBytes (422), or a bad config (400)', async () => {
     const big = pmmlRuntimeFactory.create(
       await spec(fixture('s2p_logistic.pmml'), { maxBytes: 100 }),
     );
@@ -120,7 +120,9 @@ describe('PmmlRuntime', () => {
     const bad = pmmlRuntimeFactory.create(
       await spec(fixture('s2p_logistic.pmml'), { maxDepth: 'deep' }),
     );
-    expect((await failure(bad.load())).message).toMatch(/config\.maxDepth/);
+    const badErr = await failure(bad.load());
+    expect(badErr.status).toBe(400);
+    expect(badErr.field).toBe('config.maxDepth');
   });
 
   it('refuses at load an unsupported model, naming it', async () => {

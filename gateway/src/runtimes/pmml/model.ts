@@ -18,6 +18,7 @@ import { compileSupportVectorMachine } from './models/support-vector-machine-mod
 import { compileTree } from './models/tree-model.js';
 import { compileOutput } from './output.js';
 export { isModelElement } from './model-elements.js';
+import { depthOf } from './nesting.js';
 import { Scope, type FieldDef } from './scope.js';
 import { compileTargets } from './targets.js';
 import { attr, dataTypeOf, enumAttr, toType, type Env } from './values.js';
@@ -155,7 +156,11 @@ export function compileModel(
     if (replacement !== undefined) {
       const r = toType(replacement, outer.dataType) ?? null;
       const g = outer.get;
-      const replaced: FieldDef = { ...outer, get: (env: Env) => g(env) ?? r };
+      const replaced: FieldDef = {
+        ...outer,
+        get: (env: Env) => g(env) ?? r,
+        depth: depthOf(outer) + 1,
+      };
       scope.define(replaced);
     }
   }

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { DeadlineError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
-import { compilePmml, type PmmlModel } from './document.js';
-import { limitsFrom } from './xml.js';
+import { compileDocument, type PmmlModel } from './document.js';
+import { parseOffThread } from './off-thread.js';
+import { limitsFrom } from './pmml-config.js';
 
 /** How many records are scored between two looks at the clock and the abort signal. */
 const CHECK_EVERY = 256;
@@ -55,18 +55,18 @@ export class PmmlRuntime implements ModelRuntime {
     this.model = undefined;
   }
 
+  /**
+   * Parsing (and every check a compile makes) runs on a worker thread; only the compile of the
+   * checked document runs here, because the compiled model is closures that score on this
+   * thread, at in-process speed.
+   */
   private async open(): Promise<PmmlModel> {
     const limits = limitsFrom(this.spec.config);
     if (this.spec.artifact.size > limits.maxBytes)
       throw new UnusableArtifactError(
         `the PMML document is ${this.spec.artifact.size} bytes, more than the limit of ${limits.maxBytes} (config.maxBytes)`,
       );
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(this.spec.artifact.path);
-    } catch (err) {
-      throw new UnusableArtifactError(`cannot read the artifact: ${(err as Error).message}`);
-    }
-    return compilePmml(bytes, limits);
+    const { root } = await parseOffThread({ path: this.spec.artifact.path, limits });
+    return compileDocument(root, limits);
   }
 }

@@ -12,6 +12,11 @@ export interface FieldDef {
   readonly get: Getter;
   /** Valid categories, for a categorical field that lists them. */
   readonly values?: readonly Value[];
+  /**
+   * How many nested calls computing the field takes when a record is scored: absent (1) for a
+   * value read from a slot, more for a derived field (see `NestingGuard`).
+   */
+  readonly depth?: number;
 }
 
 /** Hands out the slots of a record's environment; one per field definition in the document. */

@@ -1,5 +1,6 @@
 import { UnusableArtifactError } from '../../errors.js';
 import type { CompiledExpression } from './expressions.js';
+import { depthOf } from './nesting.js';
 import type { Scope } from './scope.js';
 import {
   attr,
@@ -106,6 +107,7 @@ export function compileDiscretize(el: XmlElement, scope: Scope, where: string): 
       return fallback;
     },
     dataType,
+    depth: depthOf(f) + 1,
   };
 }
 
@@ -123,7 +125,10 @@ export function compileMapValues(el: XmlElement, scope: Scope, where: string): C
   if (!table) throw new UnusableArtifactError(`${where}: MapValues has no InlineTable`);
   const lookup = new Map<string, Value>();
   for (const row of childrenNamed(table, 'row')) {
-    const cell = (name: string) => row.children.find((c) => c.name === name)?.text;
+    // The first cell of each name, found once per row: linear however wide the table.
+    const cells = new Map<string, string>();
+    for (const c of row.children) if (!cells.has(c.name)) cells.set(c.name, c.text);
+    const cell = (name: string) => cells.get(name);
     const out = cell(outputColumn);
     const ins = pairs.map((p) => cell(p.column));
     if (out === undefined || ins.some((i) => i === undefined)) continue;
@@ -147,5 +152,6 @@ export function compileMapValues(el: XmlElement, scope: Scope, where: string): C
       return out === undefined ? fallback : out;
     },
     dataType,
+    depth: pairs.reduce((d, p) => Math.max(d, depthOf(p.field) + 1), 1),
   };
 }

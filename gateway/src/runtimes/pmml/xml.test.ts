@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SlipwayError } from '../../errors.js';
 import { compileText, pmmlDoc } from './testing/pmml-doc.js';
-import { limitsFrom, parseXml } from './xml.js';
+import { limitsFrom, MAX_LIMITS } from './pmml-config.js';
+import { parseXml } from './xml.js';
 
 const small = readFileSync(
   fileURLToPath(new URL('../../../test/fixtures/pmml/s2p_logistic.pmml', import.meta.url)),
@@ -48,7 +49,43 @@ describe('PMML parsing limits', () => {
   it('reads the limits from the publish config, with defaults', () => {
     expect(limitsFrom({})).toEqual({ maxBytes: 64 * 1024 * 1024, maxDepth: 200 });
     expect(limitsFrom({ maxBytes: 10, maxDepth: 5 })).toEqual({ maxBytes: 10, maxDepth: 5 });
-    expect(refusal(() => limitsFrom({ maxDepth: -1 })).message).toMatch(/maxDepth/);
+    expect(limitsFrom({ ...MAX_LIMITS })).toEqual(MAX_LIMITS);
+  });
+
+  it.each([
+    [{ maxDepth: -1 }, 'config.maxDepth'],
+    [{ maxDepth: 'deep' }, 'config.maxDepth'],
+    [{ maxDepth: 1_000_000 }, 'config.maxDepth'],
+    [{ maxDepth: MAX_LIMITS.maxDepth + 1 }, 'config.maxDepth'],
+    [{ maxBytes: 2 ** 40 }, 'config.maxBytes'],
+    [{ maxBytes: MAX_LIMITS.maxBytes + 1 }, 'config.maxBytes'],
+  ])('refuses the limits %j with a 400 naming %s', (config, field) => {
+    let err: unknown;
+    try {
+      limitsFrom(config);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SlipwayError);
+    expect((err as SlipwayError).status).toBe(400);
+    expect((err as SlipwayError).field).toBe(field);
+    expect((err as SlipwayError).message).toContain(field);
+  });
+
+  it('parses a document nested to the largest limit without recursing through it', () => {
+    // Deep enough that a recursive walk of the parsed tree would need its own stack frames per
+    // level; the parser itself stops at the limit, one level further.
+    const depth = MAX_LIMITS.maxDepth - 2;
+    const deep = pmmlDoc('<Extension>'.repeat(depth) + '</Extension>'.repeat(depth));
+    const root = parseXml(new TextEncoder().encode(deep), MAX_LIMITS);
+    let levels = 0;
+    for (let e = root.children.at(-1); e; e = e.children[0]) levels++;
+    expect(levels).toBe(depth);
+    const over = MAX_LIMITS.maxDepth + 1;
+    const deeper = pmmlDoc('<Extension>'.repeat(over) + '</Extension>'.repeat(over));
+    expect(refusal(() => parseXml(new TextEncoder().encode(deeper), MAX_LIMITS)).message).toMatch(
+      /deeper than the limit of 500 \(config\.maxDepth\)/,
+    );
   });
 
   it('refuses malformed XML, non-UTF-8 bytes and a document that is not PMML', () => {

@@ -5,12 +5,17 @@ import { UnusableArtifactError } from '../../errors.js';
 export interface XmlLimits {
   /** Largest document accepted, in bytes. */
   maxBytes: number;
-  /** Deepest element nesting accepted. */
+  /**
+   * Deepest element nesting accepted; also the deepest a computed field may nest its
+   * expressions, derived fields and functions (what scoring a record recurses through).
+   */
   maxDepth: number;
 }
 
+const MiB = 1024 * 1024;
+
 /** 64 MiB and 200 levels: far above what exporters write, far below what hurts the gateway. */
-export const DEFAULT_LIMITS: XmlLimits = { maxBytes: 64 * 1024 * 1024, maxDepth: 200 };
+export const DEFAULT_LIMITS: XmlLimits = { maxBytes: 64 * MiB, maxDepth: 200 };
 
 /** One element of the document, attributes as written, children in document order. */
 export interface XmlElement {
@@ -19,18 +24,6 @@ export interface XmlElement {
   readonly children: readonly XmlElement[];
   /** The element's own text, trimmed (for `Constant`, `Array`, table cells). */
   readonly text: string;
-}
-
-/** Reads the limits from the publish config, refusing values that are not positive integers. */
-export function limitsFrom(config: Record<string, unknown>): XmlLimits {
-  const pick = (key: keyof XmlLimits): number => {
-    const v = config[key];
-    if (v === undefined) return DEFAULT_LIMITS[key];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
-      throw new UnusableArtifactError(`config.${key} must be a positive integer, got ${String(v)}`);
-    return v;
-  };
-  return { maxBytes: pick('maxBytes'), maxDepth: pick('maxDepth') };
 }
 
 /**
@@ -73,6 +66,9 @@ export function parseXml(bytes: Uint8Array, limits: XmlLimits = DEFAULT_LIMITS):
     ignoreDeclaration: true,
     ignorePiTags: true,
     maxNestedTags: limits.maxDepth,
+    // Callbacks get the parser's matcher instead of a path string built for every element,
+    // which made parsing quadratic in the nesting depth.
+    jPath: false,
   });
   let raw: unknown[];
   try {
@@ -96,22 +92,61 @@ export function parseXml(bytes: Uint8Array, limits: XmlLimits = DEFAULT_LIMITS):
 
 type RawNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
-function toElement(node: unknown): XmlElement | undefined {
-  const n = node as RawNode;
+/** The element name of a parser node; `undefined` for text, comments and processing instructions. */
+function elementName(n: RawNode): string | undefined {
   const name = Object.keys(n).find((k) => k !== ':@');
   if (!name || name === '#text' || name === '#comment' || name.startsWith('?')) return undefined;
-  const kids = (n[name] as unknown[]) ?? [];
-  const children: XmlElement[] = [];
-  let text = '';
-  for (const k of kids) {
-    const t = (k as Record<string, unknown>)['#text'];
-    if (t !== undefined) text += String(t);
+  return name;
+}
+
+interface Building {
+  readonly name: string;
+  readonly attrs: Readonly<Record<string, string>>;
+  readonly children: XmlElement[];
+  text: string;
+  readonly kids: unknown[];
+  next: number;
+}
+
+/**
+ * A parser node as an {@link XmlElement}, depth first with an explicit stack: the depth of a
+ * document costs memory here, never the call stack.
+ */
+function toElement(node: unknown): XmlElement | undefined {
+  const start = (n: RawNode, name: string): Building => ({
+    name,
+    attrs: n[':@'] ?? {},
+    children: [],
+    text: '',
+    kids: (n[name] as unknown[]) ?? [],
+    next: 0,
+  });
+  const finish = (b: Building): XmlElement => ({
+    name: b.name,
+    attrs: b.attrs,
+    children: b.children,
+    text: b.text.trim(),
+  });
+  const rootName = elementName(node as RawNode);
+  if (rootName === undefined) return undefined;
+  const stack: Building[] = [start(node as RawNode, rootName)];
+  for (;;) {
+    const top = stack[stack.length - 1]!;
+    if (top.next === top.kids.length) {
+      stack.pop();
+      const done = finish(top);
+      if (stack.length === 0) return done;
+      stack[stack.length - 1]!.children.push(done);
+      continue;
+    }
+    const k = top.kids[top.next++] as RawNode;
+    const t = k['#text'];
+    if (t !== undefined) top.text += String(t);
     else {
-      const e = toElement(k);
-      if (e) children.push(e);
+      const name = elementName(k);
+      if (name !== undefined) stack.push(start(k, name));
     }
   }
-  return { name, attrs: n[':@'] ?? {}, children, text: text.trim() };
 }
 
 /** The children of `el` named `name`. */

@@ -4,7 +4,8 @@ Each published notebook (a `key`) has its own small pool of its kernel's kind, r
 the background after every take. A pool unused for its idle time shrinks to zero; the next
 run then waits for a start and is reported cold. Every kernel serves one run and is then
 killed, so no state crosses from one call to the next; each gets its own empty working
-directory, removed with it.
+directory, removed with it, and its notebook's memory limit (RLIMIT_AS, set between fork and
+exec), so that a cell allocating too much gets a MemoryError instead of starving the machine.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -39,6 +41,25 @@ START_TIMEOUT_SECONDS = 120
 WARMUP_EXECUTIONS = 3
 
 
+def memory_limiter(megabytes: int | None) -> Callable[[], None] | None:
+    """What a kernel's process runs before exec to cap its address space at `megabytes` MiB
+    (never above the worker's own hard limit); None for no limit, or where there is none."""
+    if not megabytes or megabytes <= 0:
+        return None
+    try:
+        import resource
+    except ImportError:  # not POSIX
+        log.warning("kernel memory limits are not supported on this platform; kernels run unlimited")
+        return None
+    limit = megabytes * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    # A partial of a C function: nothing in the forked child imports or allocates Python-side
+    # state that another thread of this process could have held locked at fork time.
+    return functools.partial(resource.setrlimit, resource.RLIMIT_AS, (limit, hard))
+
+
 class Kernel:
     """One started kernel with its client and working directory."""
 
@@ -49,11 +70,13 @@ class Kernel:
         cwd: str,
         language_info: JsonObject | None,
         announce: Announce,
+        memory_mb: int | None = None,
     ) -> None:
         self.km = km
         self.kc = kc
         self.cwd = cwd
         self.language_info = language_info
+        self.memory_mb = memory_mb
         self.pid: int | None = getattr(km.provisioner, "pid", None)
         self.pgid: int | None = getattr(km.provisioner, "pgid", None)
         self._announce = announce
@@ -85,8 +108,15 @@ def _announce_group(announce: Announce, pgid: int | None, alive: bool) -> None:
         announce(pgid, alive)
 
 
-async def start_kernel(kernel_name: str, spec_manager: KernelSpecManager, scratch: str, announce: Announce) -> Kernel:
-    """Starts a kernel in a new empty directory and waits until it answers."""
+async def start_kernel(
+    kernel_name: str,
+    spec_manager: KernelSpecManager,
+    scratch: str,
+    announce: Announce,
+    memory_mb: int | None = None,
+) -> Kernel:
+    """Starts a kernel in a new empty directory, its address space capped at `memory_mb` MiB
+    (None: the worker's own limit, if any), and waits until it answers."""
     cwd = tempfile.mkdtemp(prefix="kernel-", dir=scratch)
     km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=spec_manager)
     # Unix sockets in the worker's private folder instead of TCP ports on localhost: no other
@@ -101,7 +131,13 @@ async def start_kernel(kernel_name: str, spec_manager: KernelSpecManager, scratc
     try:
         # IPython's history in memory, as nbclient does: the default is a SQLite file shared by
         # all kernels, slow under concurrency, and a way for one call to read another's code.
-        await km.start_kernel(cwd=cwd, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        # Extra keywords reach subprocess.Popen: the limit is set in the child before exec.
+        limit = memory_limiter(memory_mb)
+        await km.start_kernel(
+            cwd=cwd,
+            extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            **({"preexec_fn": limit} if limit else {}),
+        )
         _announce_group(announce, getattr(km.provisioner, "pgid", None), alive=True)
         kc = km.client()
         kc.start_channels()
@@ -116,7 +152,7 @@ async def start_kernel(kernel_name: str, spec_manager: KernelSpecManager, scratc
         # Also when cancelled half-way (the worker stopping): the process may already exist.
         await asyncio.shield(_discard(km, kc, cwd, announce))
         raise
-    return Kernel(km, kc, cwd, reply["content"].get("language_info"), announce)
+    return Kernel(km, kc, cwd, reply["content"].get("language_info"), announce, memory_mb)
 
 
 async def _discard(km: AsyncKernelManager, kc: AsyncKernelClient | None, cwd: str, announce: Announce) -> None:
@@ -156,14 +192,23 @@ class KernelPool:
         self.waiters: collections.deque[asyncio.Future[Kernel]] = collections.deque()
         self.warm = 0
         self.idle_seconds = 600.0
+        self.memory_mb: int | None = None
         self.last_used = time.monotonic()
         self.closed = False
 
-    def configure(self, warm: float, idle_seconds: float) -> None:
-        """Keeps `warm` kernels ready while the notebook was used within `idle_seconds`."""
+    def configure(self, warm: float, idle_seconds: float, memory_mb: int | None = None) -> None:
+        """Keeps `warm` kernels ready while the notebook was used within `idle_seconds`, each
+        limited to `memory_mb` MiB of address space (None: the worker's own limit)."""
         self.warm = max(0, int(warm))
         self.idle_seconds = float(idle_seconds)
         self.last_used = time.monotonic()
+        if memory_mb != self.memory_mb:
+            self.memory_mb = memory_mb
+            # Idle kernels started under another limit are replaced.
+            stale = [k for k in self.idle if k.memory_mb != memory_mb]
+            for kernel in stale:
+                self.idle.remove(kernel)
+                self._track_kill(kernel.shutdown())
         self.refill()
 
     def target(self, now: float | None = None) -> int:
@@ -184,7 +229,9 @@ class KernelPool:
 
     async def _start(self) -> None:
         try:
-            kernel = await start_kernel(self.kernel_name, self._spec_manager, self._scratch, self._announce)
+            kernel = await start_kernel(
+                self.kernel_name, self._spec_manager, self._scratch, self._announce, self.memory_mb
+            )
         except Exception as exc:  # noqa: BLE001 - reported to a waiting run, else logged
             self.starting -= 1
             self._fail_a_waiter(exc)

@@ -75,7 +75,7 @@ class Worker:
         """Gives notebook `key` its pool: `warm` kernels wait for its calls while it is in use."""
         nb = notebooks.read_notebook(args["path"])
         pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb))
-        pool.configure(args.get("warm", 1), args.get("idleSeconds", 600))
+        pool.configure(args.get("warm", 1), args.get("idleSeconds", 600), _memory_mb(args))
         return {"kernelName": pool.kernel_name}
 
     async def release_kernels(self, args: JsonObject) -> JsonObject:
@@ -84,18 +84,20 @@ class Worker:
         return {}
 
     async def run_notebook(self, args: JsonObject) -> JsonObject:
-        """Runs a notebook once with `parameters`; kills its kernel at `timeoutSeconds`."""
+        """Runs a notebook once with `parameters` on a kernel limited to `memoryMb` MiB; kills
+        its kernel at `timeoutSeconds`."""
         timeout = args.get("timeoutSeconds")
         output_path = args.get("outputPath")
         nb = notebooks.parameterize(args["path"], args.get("parameters") or {})
         key = args.get("key")
         if key is None:
             pool = self.kernels.one_off(notebooks.kernel_name_of(nb))
+            pool.memory_mb = _memory_mb(args)
         else:
             pool = self.kernels.pool(key, notebooks.kernel_name_of(nb))
             # The gateway sends its settings with every run: a restarted worker learns them here.
             if "warm" in args:
-                pool.configure(args["warm"], args.get("idleSeconds", 600))
+                pool.configure(args["warm"], args.get("idleSeconds", 600), _memory_mb(args))
         started = time.monotonic()
         state = _RunState()
         task = asyncio.ensure_future(self._run(pool, nb, state, ephemeral=key is None))
@@ -187,6 +189,16 @@ class Worker:
     async def close(self) -> None:
         await self.kernels.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _memory_mb(args: JsonObject) -> int | None:
+    """The kernels' memory limit a call asks for, in MiB; None when it names none."""
+    value = args.get("memoryMb")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise WorkerError("InvalidArguments", f"memoryMb must be a positive number of MiB, not {value!r}")
+    return int(value)
 
 
 class _RunState:

@@ -124,8 +124,11 @@ export function compileGeneralRegression({
   // Coefficients per target category ('' for the single equation of a regression).
   const betas = new Map<string, Float64Array>();
   const order: Value[] = [];
+  const paramIndex = new Map<string, number>();
+  for (let i = 0; i < params.length; i++)
+    if (!paramIndex.has(params[i]!)) paramIndex.set(params[i]!, i);
   for (const pc of childrenNamed(child(el, 'ParamMatrix') ?? el, 'PCell')) {
-    const i = params.indexOf(attr(pc, 'parameterName'));
+    const i = paramIndex.get(attr(pc, 'parameterName')) ?? -1;
     if (i < 0)
       throw new UnusableArtifactError(
         `${where}: PCell parameter "${pc.attrs.parameterName}" is not in the ParameterList`,
@@ -160,13 +163,15 @@ export function compileGeneralRegression({
         `${where}: multinomialLogistic needs functionName="classification"`,
       );
     const categories = [...(target.categories ?? [])];
-    for (const c of order) if (!categories.some((x) => key(x) === key(c))) categories.push(c);
+    const known = new Set(categories.map(key));
+    const add = (c: Value) => {
+      if (known.has(key(c))) return;
+      known.add(key(c));
+      categories.push(c);
+    };
+    for (const c of order) add(c);
     const ref = el.attrs.targetReferenceCategory;
-    if (
-      ref !== undefined &&
-      !categories.some((c) => key(c) === key(toType(ref, target.dataType) ?? ref))
-    )
-      categories.push(toType(ref, target.dataType) ?? ref);
+    if (ref !== undefined) add(toType(ref, target.dataType) ?? ref);
     // The reference category (no coefficients) has η = 0.
     const rows = categories.map((c) => betas.get(key(c)));
     return {

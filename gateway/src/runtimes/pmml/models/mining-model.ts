@@ -197,6 +197,8 @@ export function compileMining({
   }
   const cats = categories!;
   const keys = cats.map(key);
+  const position = new Map<string, number>();
+  for (let i = keys.length - 1; i >= 0; i--) position.set(keys[i]!, i);
   const vote = method === 'majorityVote' || method === 'weightedMajorityVote';
   const weighted = method === 'weightedAverage' || method === 'weightedMajorityVote';
   return {
@@ -210,8 +212,8 @@ export function compileMining({
         const wt = weighted ? w : 1;
         total += wt;
         if (vote) {
-          const i = keys.indexOf(key(r.value));
-          if (i >= 0) acc[i]! += wt;
+          const i = position.get(key(r.value));
+          if (i !== undefined) acc[i]! += wt;
         } else {
           for (let i = 0; i < keys.length; i++)
             acc[i]! += wt * (r.probabilities?.get(keys[i]!) ?? 0);

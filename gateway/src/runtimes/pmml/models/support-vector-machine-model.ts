@@ -249,9 +249,11 @@ export function compileSupportVectorMachine({
     };
   }
   const categories: Value[] = [...(target.categories ?? [])];
+  const known = new Set(categories.map(key));
   const addCategory = (c: Value | undefined) => {
-    if (c !== undefined && c !== null && !categories.some((x) => key(x) === key(c)))
-      categories.push(c);
+    if (c === undefined || c === null || known.has(key(c))) return;
+    known.add(key(c));
+    categories.push(c);
   };
   machines.forEach((m) => {
     addCategory(m.target);

@@ -57,6 +57,7 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
   if (!rootEl) throw new UnusableArtifactError('TreeModel has no Node');
   const categories = target.categories ?? collectCategories(rootEl, target.dataType);
   const classify = functionName === 'classification';
+  const categoryKeys = new Set(categories.map(key));
   const byId = new Map<string, TreeNode>();
 
   const compileNode = (n: XmlElement): TreeNode => {
@@ -68,7 +69,7 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
     const predicate = compilePredicate(predicateChild(n, where), scope, where);
     const children = childrenNamed(n, 'Node').map(compileNode);
     const result = classify
-      ? classNodeResult(n, categories, target.dataType, where)
+      ? classNodeResult(n, categories, categoryKeys, target.dataType, where)
       : regressionNodeResult(n);
     const node: TreeNode = {
       predicate,
@@ -136,6 +137,7 @@ function regressionNodeResult(n: XmlElement): ModelResult {
 function classNodeResult(
   n: XmlElement,
   categories: readonly Value[],
+  categoryKeys: ReadonlySet<string>,
   dataType: Parameters<typeof toType>[1],
   where: string,
 ): ModelResult {
@@ -161,7 +163,7 @@ function classNodeResult(
     return explicit ? x : total > 0 ? x / total : 0;
   });
   for (const k of counts.keys())
-    if (!categories.some((c) => key(c) === k))
+    if (!categoryKeys.has(k))
       throw new UnusableArtifactError(
         `${where}: ScoreDistribution value "${k}" is not a category of the target`,
       );

@@ -1,1 +1,0 @@
-ALTER TABLE "invocations" ADD COLUMN "ignored_fields" jsonb;

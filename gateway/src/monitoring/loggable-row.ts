@@ -1,0 +1,62 @@
+import type { InvocationRow } from '../db/invocation-repository.js';
+
+/** JSON of a value, or undefined when it cannot be written (too deep, a cycle, a BigInt). */
+function tryJson(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value ?? null);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A string jsonb stores: a NUL or a lone surrogate (which it refuses) becomes U+FFFD. */
+const storable = (s: string) => s.replace(/\0|\p{Cs}/gu, '\uFFFD');
+
+/**
+ * The row with its input and output replaced by null and `truncated` saying why: what the log
+ * keeps of a call whose values cannot be stored as they came. What else came from the caller
+ * goes too or is made storable: the ignored fields' names, and the error message, which may
+ * quote the input.
+ */
+export function withNote(row: InvocationRow, reason: string): InvocationRow {
+  const error = row.error && {
+    code: storable(row.error.code),
+    message: storable(row.error.message),
+  };
+  return { ...row, input: null, output: null, ignoredFields: null, error, truncated: reason };
+}
+
+/**
+ * One journal line for a row. An input or output that cannot be written as JSON, or that is
+ * larger than `maxValueBytes`, is left out and `truncated` says so: one hostile or huge call
+ * must never stop the log, nor fill the database.
+ */
+export function journalLine(row: InvocationRow, maxValueBytes: number): string {
+  const notes: string[] = [];
+  const value = (name: 'input' | 'output') => {
+    const json = tryJson(row[name]);
+    if (json === undefined) notes.push(`${name} could not be written as JSON`);
+    else if (json.length > maxValueBytes)
+      notes.push(`${name} is ${json.length} bytes of JSON, over the log's ${maxValueBytes}`);
+    else return json;
+    return 'null';
+  };
+  const input = value('input');
+  const output = value('output');
+  const rest = JSON.stringify({
+    ...row,
+    input: undefined,
+    output: undefined,
+    truncated: row.truncated ?? (notes.length > 0 ? notes.join('; ') : null),
+  });
+  // `rest` is an object's JSON: the two values go in before its closing brace.
+  return `${rest.slice(0, -1)},"input":${input},"output":${output}}`;
+}
+
+/** A row read back from a journal line (throws on a line that is not one). */
+export function rowFromLine(line: string): InvocationRow {
+  const parsed = JSON.parse(line) as InvocationRow & { time: string };
+  if (typeof parsed.id !== 'string' || typeof parsed.time !== 'string')
+    throw new Error('not an invocation row');
+  return { ...parsed, time: new Date(parsed.time) };
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { parseRuntimeConfig } from '../runtime-config.js';
+
+/**
+ * Where an ONNX deployment's model runs. `deployment`: a worker process of its own (a call
+ * past its timeout kills that process only). `pool`: one worker process shared by the
+ * deployments of its pool that chose it, each model on a thread of its own (less memory; a
+ * call past its timeout kills the shared process, and the other models' calls under way are
+ * made again on the next one).
+ */
+export const ONNX_ISOLATIONS = ['deployment', 'pool'] as const;
+export type OnnxIsolation = (typeof ONNX_ISOLATIONS)[number];
+
+const schema = z.object({
+  /** Default: the gateway's (`SLIPWAY_ONNX_ISOLATION`, else `deployment`). */
+  isolation: z.enum(ONNX_ISOLATIONS).optional(),
+  /** onnxruntime's intra-op threads for one run of this model; default one per core. */
+  threads: z.number().int().min(1).max(256).optional(),
+  /**
+   * A deployment's own worker stops after this long without calls; the next call starts it
+   * and loads the model again (a cold start). Pool workers stay up while a model uses them.
+   */
+  idleSeconds: z.number().positive().default(900),
+});
+
+/** An ONNX deployment's options, from the publish `config` field. */
+export type OnnxConfig = z.infer<typeof schema>;
+
+/** Parses the options with defaults; a bad value is a 400 naming `config.<field>`. */
+export function parseOnnxConfig(config: Record<string, unknown>): OnnxConfig {
+  return parseRuntimeConfig(schema, config);
+}

@@ -1,0 +1,130 @@
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { InvalidInputError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
+import type { RecordValue } from '../../protocol/signature.js';
+import type { Prediction } from '../types.js';
+import { planModel, type ModelPlan } from './onnx-signature.js';
+import { prepareModel } from './prepare-model.js';
+import { RaggedBatch, readOutput, stackInput } from './tensors.js';
+
+/** Session options a deployment may set. */
+export interface SessionSettings {
+  /** onnxruntime's intra-op threads for one run; undefined: its default (one per core). */
+  threads?: number;
+}
+
+/**
+ * One ONNX model with its session: records in, one `{output: value}` object per record out.
+ * Each `predict` stacks its records into one tensor per input and makes one `session.run`
+ * (split only where the model fixes its batch size, or records disagree on a free dimension).
+ *
+ * `session.run` holds the calling thread until it returns and cannot be interrupted, so this
+ * lives in a model thread of an ONNX worker process (worker/), never on the gateway's loop.
+ */
+export class OnnxModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly plan: ModelPlan,
+  ) {}
+
+  /**
+   * Reads the file, unzips ZipMap outputs and creates the session. A file onnxruntime refuses
+   * fails with `UnusableArtifactError` and its reason.
+   */
+  static async open(path: string, settings: SessionSettings = {}): Promise<OnnxModel> {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      // The code, not the message: the message names the data directory's path.
+      throw new UnusableArtifactError(
+        `cannot read the artifact file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    const prepared = prepareModel(bytes);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(prepared.bytes, {
+        // CPU only until pools carry an execution context (a CUDA build for the gpu pool).
+        executionProviders: ['cpu'],
+        graphOptimizationLevel: 'all',
+        ...(settings.threads ? { intraOpNumThreads: settings.threads } : {}),
+      });
+    } catch (err) {
+      throw new UnusableArtifactError(
+        `not a loadable ONNX model: ${plainReason(err)}`,
+        'unusable_artifact',
+        { cause: err },
+      );
+    }
+    try {
+      return new OnnxModel(session, planModel(session, prepared.labels));
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
+
+  /** One `{output: value}` object per record, in order. */
+  async predict(records: RecordValue[]): Promise<Prediction[]> {
+    if (records.length === 0) return [];
+    const b = this.plan.fixedBatch;
+    if (b === undefined) return this.runStacked(records);
+    const out: Prediction[] = [];
+    for (let i = 0; i < records.length; i += b) {
+      const chunk = records.slice(i, i + b);
+      const short = b - chunk.length;
+      // A model with a fixed batch of b takes exactly b rows: repeat the last to fill it.
+      for (let k = 0; k < short; k++) chunk.push(chunk[chunk.length - 1]!);
+      const got = await this.runStacked(chunk);
+      out.push(...(short ? got.slice(0, b - short) : got));
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+
+  private async runStacked(records: RecordValue[]): Promise<Prediction[]> {
+    const { plan } = this;
+    const feeds: Record<string, ort.Tensor> = {};
+    try {
+      for (const input of plan.inputs) feeds[input.name] = stackInput(input, records);
+    } catch (err) {
+      if (!(err instanceof RaggedBatch)) throw err;
+      // A record the model cannot take at all (it reached us unvalidated): say which field.
+      if (records.length === 1) throw new InvalidInputError(err.message, err.field);
+      // Records that disagree on a free dimension cannot share a tensor: one run each.
+      const out: Prediction[] = [];
+      for (const r of records) out.push(...(await this.runStacked([r])));
+      return out;
+    }
+    const predictions: Record<string, unknown>[] = new Array(records.length);
+    for (let r = 0; r < records.length; r++) predictions[r] = {};
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(feeds, plan.fetches);
+    } catch (err) {
+      throw new PredictionFailedError(`onnxruntime failed: ${plainReason(err)}`);
+    }
+    try {
+      for (const out of plan.outputs) readOutput(out, results[out.name] as ort.Tensor, predictions);
+    } catch (err) {
+      throw new PredictionFailedError(
+        `the model's answer cannot be served: ${(err as Error).message}`,
+      );
+    }
+    return predictions;
+  }
+}
+
+// ESC [ ... m: the colour codes of onnxruntime's native log lines, which it puts in messages.
+// eslint-disable-next-line no-control-regex
+const TERMINAL_COLOURS = /\x1b\[[0-9;]*m/g;
+
+/** onnxruntime's message as one plain line, fit for an error body. */
+function plainReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(TERMINAL_COLOURS, '').replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,67 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { RecordValue } from '../../../protocol/signature.js';
+import { OnnxModel } from '../onnx-model.js';
+import { toWireError, type LoadArgs, type LoadReply } from './wire.js';
+
+/** A request the process forwards to a model thread: its protocol line, unparsed. */
+export interface ThreadRequest {
+  id: number;
+  method: 'load' | 'predict' | 'unload';
+  line: string;
+}
+
+/**
+ * A model thread's answer: the protocol line to write as is (serialised here, off the
+ * process's main thread), and whether the thread is ending (unloaded, or its load failed).
+ */
+export interface ThreadReply {
+  id: number;
+  line: string;
+  ending: boolean;
+}
+
+/**
+ * Serves one model in a worker thread: requests are handled one after another, in the order
+ * they came, so that the gateway can tell which call is running (the oldest unanswered one).
+ * `session.run` holds this thread while it runs; the process's main thread stays free to
+ * answer pings and other models' calls.
+ */
+export function serveModelThread(port: MessagePort): void {
+  let model: OnnxModel | undefined;
+  let queue = Promise.resolve();
+  const reply = (id: number, body: object, ending = false) => {
+    const message: ThreadReply = { id, line: JSON.stringify({ id, ...body }), ending };
+    port.postMessage(message);
+    if (ending) port.close();
+  };
+
+  const handle = async ({ id, method, line }: ThreadRequest): Promise<void> => {
+    try {
+      const { args } = JSON.parse(line) as { args: Record<string, unknown> };
+      if (method === 'load') {
+        const { path, threads } = args as unknown as LoadArgs;
+        model ??= await OnnxModel.open(path, { threads });
+        const result: LoadReply = {
+          signature: model.plan.signature,
+          warnings: model.plan.warnings,
+        };
+        return reply(id, { result });
+      }
+      if (method === 'unload') {
+        await model?.release();
+        model = undefined;
+        return reply(id, { result: {} }, true);
+      }
+      if (!model)
+        return reply(id, { error: { type: 'ModelNotLoaded', message: 'no model loaded' } });
+      const result = await model.predict(args.records as RecordValue[]);
+      return reply(id, { result });
+    } catch (err) {
+      // A thread whose load failed holds nothing: it ends, and a later load starts another.
+      reply(id, { error: toWireError(err) }, method === 'load' && !model);
+    }
+  };
+  port.on('message', (request: ThreadRequest) => {
+    queue = queue.then(() => handle(request));
+  });
+}
