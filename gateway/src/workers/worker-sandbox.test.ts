@@ -40,6 +40,11 @@ describe('who workers run as', () => {
       uid: 2000,
       gid: 3000,
     });
+    expect(resolveWorkerIdentity('1000:50', { uid: 0 }, PASSWD)).toEqual({
+      user: 'alice',
+      uid: 1000,
+      gid: 50,
+    });
     expect(resolveWorkerIdentity('root', { uid: 0 }, PASSWD)).toBeUndefined();
     expect(() => resolveWorkerIdentity('bob', { uid: 0 }, PASSWD)).toThrow(
       /SLIPWAY_WORKER_USER=bob: no such user/,
@@ -122,7 +127,12 @@ describe.runIf(asRoot)('the worker sandbox, as root', () => {
     expect(seen).toMatchObject({ uid: who.uid, gid: who.gid, groups: [who.gid] });
     expect(seen.home).toBe(seen.tmp);
     expect(seen.cwd).toBe(seen.home);
-    await waitFor('the scratch folder to be removed', () => !existsSync(seen.home as string));
+    // The bound only turns a hang into a failure.
+    await waitFor(
+      'the scratch folder to be removed',
+      () => !existsSync(seen.home as string),
+      60_000,
+    );
   });
 
   it('refuses to start a command the worker user cannot reach, saying which folder is closed', async () => {

@@ -50,7 +50,8 @@ export function resolveWorkerIdentity(
   let wanted: WorkerIdentity | undefined;
   if (numeric) {
     const uid = Number(numeric[1]);
-    wanted = { user: named(String(uid))?.user ?? `uid ${uid}`, uid, gid: Number(numeric[2]) };
+    const user = entries.find((e) => e.uid === uid)?.user ?? `uid ${uid}`;
+    wanted = { user, uid, gid: Number(numeric[2]) };
   } else if (setting) {
     wanted = named(setting);
     if (!wanted)

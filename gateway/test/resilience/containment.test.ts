@@ -323,7 +323,7 @@ describe.skipIf(!python)('user code is contained (needs the worker venv)', () =>
       expect(scratch).toBeDefined();
       expect(existsSync(scratch!)).toBe(true);
       await gw.python.stop();
-      await waitFor('the worker scratch folder to be removed', () => !existsSync(scratch!));
+      await waitFor('the worker scratch folder to be removed', () => !existsSync(scratch!), 60_000);
     },
   );
 });
