@@ -196,6 +196,78 @@ async function runPmmlCase(dist, c) {
   }
 }
 
+/**
+ * A body through the whole gateway of this build (a PMML deployment on an in-memory database):
+ * the longest the event loop is held while the gateway answers it. Large bodies are parsed,
+ * decoded and validated on a worker thread; what is left here is reading the body and the
+ * hand-overs.
+ */
+async function runThroughGateway(dist, c) {
+  const { createGateway } = await import(pathToFileURL(join(dist, 'gateway.js')).href);
+  const { openDatabase } = await import(pathToFileURL(join(dist, 'db/client.js')).href);
+  const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-hostile-gw-'));
+  const database = await openDatabase({});
+  const gw = createGateway({
+    config: {
+      dataDir,
+      publicUrl: 'http://bench',
+      maxUploadBytes: 64 * 1024 * 1024,
+      maxBodyBytes: MAX_BODY,
+      maxBatch: MAX_BATCH,
+      pools: ['cpu'],
+      log: {
+        flushMs: 200,
+        batchSize: 500,
+        recordInputs: true,
+        spoolMb: 1024,
+        maxValueBytes: 1 << 20,
+        sync: true,
+      },
+    },
+    database,
+    adminToken: 'sa_bench-admin-token-0123456789',
+    version: 'bench',
+  });
+  try {
+    await gw.init();
+    const form = new FormData();
+    form.set('name', 'm');
+    form.set('public', 'true');
+    form.set('file', new Blob([await readFile(fixture('s2p_logistic'))]), 'm.pmml');
+    await gw.app.request('/api/deployments', {
+      method: 'POST',
+      body: form,
+      headers: { authorization: 'Bearer sa_bench-admin-token-0123456789' },
+    });
+    const path = { records: '/fn/m', mlflow: '/fn/m/invocations', oip: '/v2/models/m/infer' }[
+      c.codec
+    ];
+    const bytes = new TextEncoder().encode(c.body());
+    let last = performance.now();
+    let held = 0;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      held = Math.max(held, now - last);
+      last = now;
+    }, 1);
+    const t = performance.now();
+    const res = await gw.app.request(path, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/json' },
+    });
+    await res.arrayBuffer();
+    const ms = performance.now() - t;
+    held = Math.max(held, performance.now() - last);
+    clearInterval(tick);
+    return { ms, held, outcome: String(res.status), bytes: bytes.byteLength };
+  } finally {
+    await gw.close();
+    await database.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 if (!isMainThread) {
   const { dist, kind, index } = workerData;
   if (kind === 'body') {
@@ -210,6 +282,8 @@ if (!isMainThread) {
       outcome = `${e.status ?? e.name}: ${e.message.slice(0, 50)}`;
     }
     parentPort.postMessage({ ms: performance.now() - t, outcome, bytes: text.length });
+  } else if (kind === 'gateway') {
+    parentPort.postMessage(await runThroughGateway(dist, BODY_CASES[index]));
   } else {
     parentPort.postMessage(await runPmmlCase(dist, PMML_CASES[index]));
   }
@@ -240,6 +314,13 @@ if (!isMainThread) {
       `| ${BODY_CASES[i].name} | ${bytes ? `${(bytes / 1e6).toFixed(1)} MB` : ''} | ${cells.join(' | ')} |`,
     );
   }
+  const through = [];
+  const current = builds.at(-1);
+  for (let i = 0; i < BODY_CASES.length; i++) {
+    const r = await timeCase(current.dist, 'gateway', i, cap);
+    console.log(`${BODY_CASES[i].name} [through the gateway]: held ${f(r.held)} of ${f(r.ms)}`);
+    through.push(`| ${BODY_CASES[i].name} | ${f(r.held)} | ${f(r.ms)} | ${r.outcome} |`);
+  }
   const pmmlRows = [];
   for (let i = 0; i < PMML_CASES.length; i++) {
     const cells = [];
@@ -263,12 +344,21 @@ Made by \`node bench/hostile.mjs\` (gateway/bench/hostile.mjs) on ${new Date().t
 ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, at the default limits (16 MiB bodies,
 10,000 records). One run per case, each in a fresh worker thread; a case is stopped after ${cap} s.
 
-Request bodies: JSON parse, depth check, decode and validation, all on the event loop, so this
-is how late a health check sent meanwhile would be answered.
+Request bodies: the work of the JSON parse, depth check, decode and validation of each body
+(by the codecs and the validator alone, on one thread).
 
 | body | size | ${heads.join(' | ')} |
 |---|---:|${heads.map(() => '---:').join('|')}|
 ${rows.join('\n')}
+
+The same bodies sent to a real gateway of this build (a PMML deployment, so most are refused
+after decoding): the longest the event loop was held while it answered — how late a health
+check sent meanwhile would be answered. Bodies of 256 KiB and more are parsed, decoded and
+validated on a worker thread.
+
+| body | event loop held | answered in | status |
+|---|---:|---:|---:|
+${through.join('\n')}
 
 Publishing PMML: the longest the event loop was held (the longest gap between ticks of a 1 ms
 interval), of how long the whole load took (read, parse, checks, compile).

@@ -31,13 +31,16 @@ const envSchema = z.object({
     .number()
     .int()
     .positive()
+    .max(64 * 1024 * MiB)
     .default(512 * MiB),
+  // A body is parsed whole (on a worker thread when large): 512 MiB of JSON is past any call.
   SLIPWAY_MAX_BODY_BYTES: z.coerce
     .number()
     .int()
     .positive()
+    .max(512 * MiB)
     .default(16 * MiB),
-  SLIPWAY_MAX_BATCH: z.coerce.number().int().positive().default(10_000),
+  SLIPWAY_MAX_BATCH: z.coerce.number().int().positive().max(1_000_000).default(10_000),
   SLIPWAY_POOLS: z
     .string()
     .default('cpu')

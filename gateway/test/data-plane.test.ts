@@ -56,10 +56,12 @@ describe('the data plane, called without HTTP', () => {
       token: modelKey,
       requestId,
       codec: recordsCodec(100),
-      body: async () => [
-        { a: 1, b: 2, row: 'r1' },
-        { a: 3, b: 4, row: 'r2' },
-      ],
+      body: async () => ({
+        json: [
+          { a: 1, b: 2, row: 'r1' },
+          { a: 3, b: 4, row: 'r2' },
+        ],
+      }),
     });
     expect(result).toMatchObject({
       id: requestId,
@@ -81,7 +83,7 @@ describe('the data plane, called without HTTP', () => {
       token: ADMIN_TOKEN,
       requestId: randomUUID(),
       codec: mlflowCodec(100),
-      body: async () => ({ dataframe_split: { columns: ['a', 'b'], data: [[5, 6]] } }),
+      body: async () => ({ json: { dataframe_split: { columns: ['a', 'b'], data: [[5, 6]] } } }),
     });
     expect(mlflow.predictions).toEqual([{ sum: 11 }]);
     const oip = await gw.dataPlane.infer({
@@ -90,11 +92,13 @@ describe('the data plane, called without HTTP', () => {
       requestId: randomUUID(),
       codec: oipCodec(100),
       body: async () => ({
-        id: 'mine',
-        inputs: [
-          { name: 'a', shape: [1], datatype: 'FP64', data: [1] },
-          { name: 'b', shape: [1], datatype: 'FP64', data: [1] },
-        ],
+        json: {
+          id: 'mine',
+          inputs: [
+            { name: 'a', shape: [1], datatype: 'FP64', data: [1] },
+            { name: 'b', shape: [1], datatype: 'FP64', data: [1] },
+          ],
+        },
       }),
     });
     expect(oip.meta.requestId).toBe('mine');
@@ -111,7 +115,7 @@ describe('the data plane, called without HTTP', () => {
         codec: recordsCodec(100),
         body: async () => {
           read = true;
-          return { a: 1, b: 2 };
+          return { json: { a: 1, b: 2 } };
         },
       }),
     );
@@ -152,7 +156,7 @@ describe('the data plane, called without HTTP', () => {
       name: 'echo',
       token: ADMIN_TOKEN,
       requestId,
-      records: async () => undefined,
+      records: async () => ({ json: undefined }),
       parameters: async () => ({ json: { fail: true }, text: {} }),
       async: true,
     });
@@ -174,7 +178,7 @@ describe('the data plane, called without HTTP', () => {
         token: ADMIN_TOKEN,
         requestId: randomUUID(),
         codec: recordsCodec(10),
-        body: async () => ({ x: 1 }),
+        body: async () => ({ json: { x: 1 } }),
       }),
     );
     expect(err).toMatchObject({ status: 400, code: 'not_a_model' });
@@ -184,7 +188,7 @@ describe('the data plane, called without HTTP', () => {
         name: 'echo',
         token: ADMIN_TOKEN,
         requestId: randomUUID(),
-        records: async () => undefined,
+        records: async () => ({ json: undefined }),
         parameters: async () => ({ json: { fail: true }, text: {} }),
       }),
     );

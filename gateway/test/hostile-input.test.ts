@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../src/routes/read-json-body.js';
+import { MAX_JSON_DEPTH } from '../src/codecs/json-text.js';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
 
 // Requests built to hurt the gateway: bodies nested thousands deep, bodies as large as the

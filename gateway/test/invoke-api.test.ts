@@ -151,6 +151,16 @@ describe('POST /fn/:name', () => {
     ]);
   });
 
+  it('lists at most 50 ignored names in the header, and says how many more', async () => {
+    const record: Record<string, number> = { a: 1, b: 2 };
+    for (let i = 0; i < 120; i++) record[`f${String(i).padStart(3, '0')}`] = i;
+    const res = await post('/fn/sum', JSON.stringify(record));
+    const names = res.headers.get('x-slipway-ignored-fields')!.split(', ');
+    expect(names).toHaveLength(51);
+    expect(names[0]).toBe('f000');
+    expect(names[50]).toBe('... (70 more)');
+  });
+
   it('refuses unknown fields with 400 when the deployment says unknownFields: reject', async () => {
     await gw.admin('/api/deployments', {
       method: 'POST',
@@ -174,6 +184,32 @@ describe('POST /fn/:name', () => {
     });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.field).toBe('config.unknownFields');
+  });
+
+  it('answers a large body as it answers a small one, decoding it off the event loop', async () => {
+    // Over 256 KiB: parsed, decoded and validated on a worker thread.
+    // (The toy refuses a=13.)
+    const records = Array.from({ length: 900 }, (_, i) => ({
+      a: i + 0.5,
+      b: 1,
+      pad: 'x'.repeat(300),
+    }));
+    const body = JSON.stringify(records);
+    expect(body.length).toBeGreaterThan(256 * 1024);
+    const res = await post('/fn/sum', body);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get('x-slipway-ignored-fields')).toBe('pad');
+    const answer = await res.json();
+    expect(answer.predictions).toEqual(records.map((r) => r.a + 1));
+    const bad = await post('/fn/sum', JSON.stringify([...records, { a: 'x', b: 1 }]));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ field: '[900].a' });
+    const notJson = await post('/fn/sum', `${body.slice(0, -1)},`);
+    expect((await notJson.json()).error.code).toBe('invalid_json');
+    // The log keeps the body as it was sent.
+    const { invocations } = await (await gw.admin('/api/deployments/sum/invocations')).json();
+    const logged = invocations.find((i: { id: string }) => i.id === answer.ids[0].split(':')[0]);
+    expect(logged.input).toEqual(records);
   });
 
   it('answers with one id per call: the X-Request-Id is the prediction id', async () => {

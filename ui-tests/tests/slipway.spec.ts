@@ -97,11 +97,12 @@ test('tags cells, publishes the notebook and answers its URL with the posted par
   const unauthorised = await request.post(url, { data: { x: 1 } });
   expect(unauthorised.status()).toBe(401);
 
-  // The monitoring panel opened beside the notebook and shows the call (a call refused for
-  // its missing key never reaches the function and is not one of its calls).
+  // The monitoring panel opened beside the notebook and shows both calls: the refused one
+  // counts too, so that callers who all fail show as an error rate, not as silence.
   const monitor = page.locator('.jp-SlipwayMonitor');
   await expect(monitor.getByRole('heading', { name: 'scale' })).toBeVisible();
-  await expect(monitor.getByLabel('requests')).toHaveText(/^1\s*requests$/, { timeout: 120_000 });
+  await expect(monitor.getByLabel('requests')).toHaveText(/^2\s*requests$/, { timeout: 120_000 });
+  await expect(monitor.getByLabel('error rate')).toHaveText(/^50\.0%/);
   await expect(monitor.getByRole('table', { name: 'Recent calls' })).toContainText('"factor":4');
 });
 

@@ -4,7 +4,8 @@
  * format's answer. Pure functions; the routes do the I/O, the data plane applies a codec once
  * it knows the signature, and the validator checks the records.
  */
-export type { Protocol, RequestCodec } from './request-codec.js';
+export type { ModelProtocol, Protocol, RequestCodec } from './request-codec.js';
+export { codecFor } from './codec-for.js';
 export {
   recordsCodec,
   decodeRecordsBody,

@@ -196,6 +196,7 @@ export function encodeMlflowResponse(r: {
 export function mlflowCodec(maxBatch: number): RequestCodec<undefined> {
   return {
     protocol: 'mlflow',
+    maxBatch,
     decode: (body, signature) => ({
       records: decodeMlflowRequest(body, signature, maxBatch),
       meta: undefined,

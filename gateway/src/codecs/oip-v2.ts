@@ -425,6 +425,7 @@ export type OipRequestMeta = Omit<DecodedOipRequest, 'records'>;
 export function oipCodec(maxBatch: number): RequestCodec<OipRequestMeta> {
   return {
     protocol: 'oip-v2',
+    maxBatch,
     decode: (body, signature) => {
       const { records, ...meta } = decodeOipRequest(body, signature, maxBatch);
       return { records, meta };

@@ -96,6 +96,7 @@ export function encodeRecordsResponse(r: {
 export function recordsCodec(maxBatch: number): RequestCodec<{ single: boolean }> {
   return {
     protocol: 'records',
+    maxBatch,
     decode: (body) => {
       const { records, single } = decodeRecordsBody(body, maxBatch);
       return { records, meta: { single } };

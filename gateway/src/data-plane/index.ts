@@ -8,5 +8,6 @@ export type {
   InferRequest,
   InferResult,
   ParameterInput,
+  RequestBody,
   RunResult,
 } from './types.js';

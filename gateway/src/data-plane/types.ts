@@ -16,11 +16,17 @@ export interface Caller {
   signal?: AbortSignal;
 }
 
+/**
+ * A request body as the transport read it: its JSON value, or — for a large body — its bytes,
+ * which the data plane parses, decodes and validates off the event loop.
+ */
+export type RequestBody = { json: unknown } | { jsonBytes: Uint8Array };
+
 /** A call of a model through one protocol. */
 export interface InferRequest<Meta> extends Caller {
   codec: RequestCodec<Meta>;
   /** Reads the request body; called only once the caller is authorised and the version found. */
-  body: () => Promise<unknown>;
+  body: () => Promise<RequestBody>;
 }
 
 /** What a model call produced, for a codec to encode. */
@@ -48,7 +54,7 @@ export interface ParameterInput {
 /** A call of `/fn/:name`: records for a model, parameters for a notebook. */
 export interface FunctionRequest extends Caller {
   /** Reads the body as the records API's JSON (when the deployment is a model). */
-  records: () => Promise<unknown>;
+  records: () => Promise<RequestBody>;
   /** Reads the body as notebook parameters (when the deployment is a notebook). */
   parameters: () => Promise<ParameterInput>;
   /** Notebooks: answer at once with a run to poll, instead of waiting for its outputs. */

@@ -1,7 +1,15 @@
 import type { InvocationRow } from '../db/invocation-repository.js';
 
+/** A value that is already JSON text (a request body as it came, known to parse). */
+export class RawJson {
+  constructor(readonly bytes: Uint8Array) {}
+}
+
+const utf8 = new TextDecoder();
+
 /** JSON of a value, or undefined when it cannot be written (too deep, a cycle, a BigInt). */
 function tryJson(value: unknown): string | undefined {
+  if (value instanceof RawJson) return utf8.decode(value.bytes);
   try {
     return JSON.stringify(value ?? null);
   } catch {
@@ -34,11 +42,16 @@ export function withNote(row: InvocationRow, reason: string): InvocationRow {
 export function journalLine(row: InvocationRow, maxValueBytes: number): string {
   const notes: string[] = [];
   const value = (name: 'input' | 'output') => {
-    const json = tryJson(row[name]);
+    const raw = row[name];
+    // A body as it came: its size is known without reading it.
+    const json =
+      raw instanceof RawJson && raw.bytes.byteLength > maxValueBytes
+        ? { length: raw.bytes.byteLength }
+        : tryJson(raw);
     if (json === undefined) notes.push(`${name} could not be written as JSON`);
     else if (json.length > maxValueBytes)
       notes.push(`${name} is ${json.length} bytes of JSON, over the log's ${maxValueBytes}`);
-    else return json;
+    else if (typeof json === 'string') return json;
     return 'null';
   };
   const input = value('input');

@@ -3,7 +3,8 @@ import { bearerToken } from '../auth/tokens.js';
 import type { Caller, ParameterInput } from '../data-plane/index.js';
 import { InvalidInputError, TooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import type { CallEnv } from '../middleware/call-id.js';
-import { MAX_JSON_DEPTH, nestsDeeperThan, readJsonBody, tooDeepError } from './read-json-body.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../codecs/json-text.js';
+import { readJsonBody } from './read-json-body.js';
 
 /** Who calls which deployment, from the request: the data plane's view of it. */
 export function callerOf(c: Context<CallEnv>, name = c.req.param('name')!): Caller {
@@ -21,8 +22,16 @@ export function callerOf(c: Context<CallEnv>, name = c.req.param('name')!): Call
  * would make the list ambiguous) is percent-encoded as UTF-8, as in a URL.
  */
 export function setIgnoredFields(c: Context, ignored: readonly string[]): void {
-  if (ignored.length > 0) c.header('X-Slipway-Ignored-Fields', ignored.map(headerSafe).join(', '));
+  if (ignored.length === 0) return;
+  // A header stays small whatever the records held: the first names, and how many more.
+  const shown = ignored.slice(0, MAX_IGNORED_SHOWN).map(headerSafe);
+  if (ignored.length > MAX_IGNORED_SHOWN)
+    shown.push(`... (${ignored.length - MAX_IGNORED_SHOWN} more)`);
+  c.header('X-Slipway-Ignored-Fields', shown.join(', '));
 }
+
+/** The most field names `X-Slipway-Ignored-Fields` lists. */
+const MAX_IGNORED_SHOWN = 50;
 
 const headerSafe = (name: string) =>
   name.replace(/[^\x20-\x24\x26-\x2b\x2d-\x7e]+/gu, (run) =>

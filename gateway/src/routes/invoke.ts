@@ -3,7 +3,7 @@ import { encodeMlflowResponse, encodeRecordsResponse, mlflowCodec } from '../cod
 import type { DataPlane } from '../data-plane/index.js';
 import type { CallEnv } from '../middleware/call-id.js';
 import { callerOf, readParameters, setIgnoredFields } from './call-context.js';
-import { readJsonBody } from './read-json-body.js';
+import { readRequestBody } from './read-json-body.js';
 import { runRoutes, type RunRoutesDeps } from './runs.js';
 
 export interface InvokeRoutesDeps {
@@ -32,7 +32,7 @@ export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: Invoke
   app.post('/:name', async (c) => {
     const result = await dataPlane.invoke({
       ...callerOf(c),
-      records: () => readJsonBody(c, maxBodyBytes),
+      records: () => readRequestBody(c, maxBodyBytes),
       parameters: () => readParameters(c, maxBodyBytes),
       async: c.req.query('async') === 'true' || /respond-async/i.test(c.req.header('prefer') ?? ''),
       callbackUrl: c.req.header('x-callback-url'),
@@ -55,7 +55,7 @@ export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: Invoke
     const result = await dataPlane.infer({
       ...callerOf(c),
       codec: mlflow,
-      body: () => readJsonBody(c, maxBodyBytes),
+      body: () => readRequestBody(c, maxBodyBytes),
     });
     c.header('X-Slipway-Version', String(result.version));
     setIgnoredFields(c, result.ignoredFields);

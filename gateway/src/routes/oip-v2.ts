@@ -3,7 +3,7 @@ import { encodeOipMetadata, encodeOipResponse, oipCodec } from '../codecs/index.
 import type { DataPlane } from '../data-plane/index.js';
 import type { CallEnv } from '../middleware/call-id.js';
 import { callerOf, setIgnoredFields } from './call-context.js';
-import { readJsonBody } from './read-json-body.js';
+import { readRequestBody } from './read-json-body.js';
 
 export interface OipRoutesDeps {
   dataPlane: DataPlane;
@@ -47,7 +47,7 @@ export function oipRoutes({ dataPlane, maxBodyBytes, maxBatch }: OipRoutesDeps) 
       ...callerOf(c),
       version: versionParam(c.req.param('version')),
       codec,
-      body: () => readJsonBody(c, maxBodyBytes),
+      body: () => readRequestBody(c, maxBodyBytes),
     });
     setIgnoredFields(c, result.ignoredFields);
     return c.json(

@@ -1,64 +1,29 @@
 import type { Context } from 'hono';
+import { parseJsonBody, type ParsedBody } from '../codecs/json-text.js';
 import { InvalidInputError, TooLargeError, UnsupportedMediaTypeError } from '../errors.js';
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * The deepest nesting of arrays and objects a request's JSON may have (serde_json's default
- * limit). Records, tensors and notebook parameters need a handful of levels; what is deeper is
- * refused before it is parsed, so no validator, encoder or log writer ever walks it.
- */
-export const MAX_JSON_DEPTH = 128;
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import type { RequestBody } from '../data-plane/index.js';
+import { ThreadJobs } from '../workers/thread-jobs.js';
 
 /**
- * Whether JSON text nests arrays and objects deeper than `limit`: one pass over the text, no
- * recursion, strings skipped (a bracket inside a string does not count). Malformed text is not
- * diagnosed here: JSON.parse does that afterwards.
+ * Bodies from this size on are parsed on a worker thread: parsing 16 MiB of JSON holds a
+ * thread for a fraction of a second, which health checks and other calls must not wait for;
+ * below it, the hand-over would cost more than the parse.
  */
-export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) {
-      // The closing quote is the next one not escaped: preceded by an even run of backslashes.
-      // Each backslash is counted once, by the quote right after its run, so this stays linear.
-      let j = i;
-      for (;;) {
-        j = text.indexOf('"', j + 1);
-        if (j < 0) return false;
-        let k = j - 1;
-        while (text.charCodeAt(k) === BACKSLASH) k--;
-        if ((j - 1 - k) % 2 === 0) break;
-      }
-      i = j;
-    } else if (c === 0x5b || c === 0x7b) {
-      if (++depth > limit) return true;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth--;
-    }
-  }
-  return false;
-}
+export const OFF_THREAD_BYTES = 256 * 1024;
 
-/** The 400 for JSON nested past {@link MAX_JSON_DEPTH}; `what` names the text. */
-export function tooDeepError(what: string, field?: string): InvalidInputError {
-  return new InvalidInputError(
-    `${what} nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep, the limit; send flatter JSON`,
-    field,
-    'too_deep',
-  );
-}
+const bodies = new ThreadJobs<Uint8Array, ParsedBody>(
+  new URL('./json-body-worker.js', import.meta.url),
+  (reason, cause) => new Error(`the JSON parser thread failed: ${reason}`, { cause }),
+);
 
 /**
- * Reads a JSON request body with a size bound: 415 for another media type, 413 past
- * `maxBytes`, 400 for bytes that are not UTF-8, text that is not JSON, or JSON nested more
- * than {@link MAX_JSON_DEPTH} levels deep (`too_deep`).
+ * Reads a request body meant to be JSON, with a size bound: 415 for another media type, 413
+ * past `maxBytes`. A small body is parsed here (400 for bytes that are not UTF-8, text that is
+ * not JSON, or JSON nested more than {@link MAX_JSON_DEPTH} levels deep, `too_deep`); a large
+ * one ({@link OFF_THREAD_BYTES} and more) is answered as its bytes, for the data plane to
+ * parse and decode off the event loop.
  */
-export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+export async function readRequestBody(c: Context, maxBytes: number): Promise<RequestBody> {
   const type = c.req.header('content-type');
   if (type !== undefined && !isJsonType(type)) {
     throw new UnsupportedMediaTypeError(
@@ -71,24 +36,20 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<unknow
   const bytes = new Uint8Array(await c.req.arrayBuffer());
   if (bytes.byteLength > maxBytes)
     throw new TooLargeError(`request body is over the limit of ${maxBytes} bytes`);
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    throw new InvalidInputError('request body is not valid UTF-8', undefined, 'invalid_encoding');
-  }
-  if (text.trim() === '')
-    throw new InvalidInputError('request body is empty; expected JSON', undefined, 'invalid_json');
-  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) throw tooDeepError('request body');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InvalidInputError(
-      `request body is not valid JSON: ${(err as Error).message}`,
-      undefined,
-      'invalid_json',
-    );
-  }
+  if (bytes.byteLength >= OFF_THREAD_BYTES) return { jsonBytes: bytes };
+  return { json: valueOf(parseJsonBody(bytes)) };
+}
+
+/** {@link readRequestBody}, parsed: a large body on a worker thread. */
+export async function readJsonBody(c: Context, maxBytes: number): Promise<unknown> {
+  const body = await readRequestBody(c, maxBytes);
+  if ('json' in body) return body.json;
+  return valueOf(await bodies.run(body.jsonBytes));
+}
+
+function valueOf(parsed: ParsedBody): unknown {
+  if (!parsed.ok) throw new InvalidInputError(parsed.message, undefined, parsed.code);
+  return parsed.value;
 }
 
 function isJsonType(type: string): boolean {

@@ -5,7 +5,12 @@ const schema = z.object({
   maxConcurrency: z.number().int().min(1).max(64).default(4),
   queueSize: z.number().int().min(0).max(10_000).default(32),
   warmKernels: z.number().int().min(0).max(16).default(2),
-  idleSeconds: z.number().positive().default(600),
+  // A timer past 2^31 - 1 ms would fire at once: a week is the most.
+  idleSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .default(600),
   /** Address-space limit of each of this notebook's kernels, in MiB; default the gateway's. */
   memoryMb: z.number().int().min(128).max(1_048_576).optional(),
 });

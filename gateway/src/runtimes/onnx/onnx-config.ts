@@ -20,7 +20,12 @@ const schema = z.object({
    * A deployment's own worker stops after this long without calls; the next call starts it
    * and loads the model again (a cold start). Pool workers stay up while a model uses them.
    */
-  idleSeconds: z.number().positive().default(900),
+  // A timer past 2^31 - 1 ms would fire at once: a week is the most.
+  idleSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .default(900),
 });
 
 /** An ONNX deployment's options, from the publish `config` field. */

@@ -45,7 +45,12 @@ const schema = z.object({
   /** Address-space limit of this deployment's worker, in MiB; default the gateway's. */
   memoryMb: z.number().int().min(128).max(1_048_576).optional(),
   /** The worker stops after this long without calls; the next call starts it (cold). */
-  idleSeconds: z.number().positive().default(900),
+  // A timer past 2^31 - 1 ms would fire at once: a week is the most.
+  idleSeconds: z
+    .number()
+    .positive()
+    .max(7 * 86_400)
+    .default(900),
   maxConcurrency: z.number().int().min(1).max(64).default(4),
   queueSize: z.number().int().min(0).max(10_000).default(64),
 });

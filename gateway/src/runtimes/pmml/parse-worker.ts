@@ -1,10 +1,11 @@
 // The PMML parse worker (see off-thread.ts): for each job, reads, parses and trial-compiles one
 // document, and answers.
 import { readFileSync } from 'node:fs';
-import { parentPort, threadId } from 'node:worker_threads';
+import { threadId } from 'node:worker_threads';
 import { SlipwayError } from '../../errors.js';
 import { compileDocument } from './document.js';
-import type { ParseAnswer, ParseJob, ParseReply, ParseRequest } from './off-thread.js';
+import { serveJobs } from '../../workers/thread-jobs.js';
+import type { ParseAnswer, ParseJob } from './off-thread.js';
 import { parseXml } from './xml.js';
 
 function parseAndCheck({ path, limits }: ParseJob): ParseAnswer {
@@ -39,6 +40,4 @@ function parseAndCheck({ path, limits }: ParseJob): ParseAnswer {
   }
 }
 
-parentPort!.on('message', ({ id, job }: ParseRequest) => {
-  parentPort!.postMessage({ id, answer: parseAndCheck(job) } satisfies ParseReply);
-});
+serveJobs(parseAndCheck);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestsDeeperThan } from './read-json-body.js';
+import { nestsDeeperThan } from './json-text.js';
 
 describe('nestsDeeperThan', () => {
   it('counts arrays and objects, at their deepest point', () => {
