@@ -162,6 +162,26 @@ const PMML_CASES = [
   },
 ];
 
+/**
+ * How long `work` took, and the longest the event loop was held meanwhile: the longest gap
+ * between ticks of a 1 ms interval.
+ */
+async function measureHold(work) {
+  let last = performance.now();
+  let held = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    held = Math.max(held, now - last);
+    last = now;
+  }, 1);
+  const t = performance.now();
+  await work();
+  const ms = performance.now() - t;
+  held = Math.max(held, performance.now() - last);
+  clearInterval(tick);
+  return { ms, held };
+}
+
 async function runPmmlCase(dist, c) {
   const { PmmlRuntime } = await import(pathToFileURL(join(dist, 'runtimes/pmml/index.js')).href);
   const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-hostile-'));
@@ -176,20 +196,10 @@ async function runPmmlCase(dist, c) {
       pool: 'cpu',
       config: c.config ?? {},
     });
-    // The longest gap between ticks of a 1 ms interval: the longest the loop was held.
-    let last = performance.now();
-    let held = 0;
-    const tick = setInterval(() => {
-      const now = performance.now();
-      held = Math.max(held, now - last);
-      last = now;
-    }, 1);
-    const t = performance.now();
     let outcome = 'loaded';
-    await rt.load().catch((e) => (outcome = `${e.status ?? e.name}: ${e.message.slice(0, 50)}`));
-    const ms = performance.now() - t;
-    held = Math.max(held, performance.now() - last);
-    clearInterval(tick);
+    const { ms, held } = await measureHold(() =>
+      rt.load().catch((e) => (outcome = `${e.status ?? e.name}: ${e.message.slice(0, 50)}`)),
+    );
     return { ms, held, outcome };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -243,24 +253,17 @@ async function runThroughGateway(dist, c) {
       c.codec
     ];
     const bytes = new TextEncoder().encode(c.body());
-    let last = performance.now();
-    let held = 0;
-    const tick = setInterval(() => {
-      const now = performance.now();
-      held = Math.max(held, now - last);
-      last = now;
-    }, 1);
-    const t = performance.now();
-    const res = await gw.app.request(path, {
-      method: 'POST',
-      body: bytes,
-      headers: { 'content-type': 'application/json' },
+    let status;
+    const { ms, held } = await measureHold(async () => {
+      const res = await gw.app.request(path, {
+        method: 'POST',
+        body: bytes,
+        headers: { 'content-type': 'application/json' },
+      });
+      await res.arrayBuffer();
+      status = res.status;
     });
-    await res.arrayBuffer();
-    const ms = performance.now() - t;
-    held = Math.max(held, performance.now() - last);
-    clearInterval(tick);
-    return { ms, held, outcome: String(res.status), bytes: bytes.byteLength };
+    return { ms, held, outcome: String(status), bytes: bytes.byteLength };
   } finally {
     await gw.close();
     await database.close();

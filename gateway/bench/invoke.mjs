@@ -114,6 +114,34 @@ async function treeCpuMs(pid) {
 // USER_HZ: 100 on Linux for every architecture Node runs on.
 const CLOCK_TICKS = 100;
 
+/**
+ * An in-process call measured as the HTTP paths are: 2,000 warm-up calls, then sequential
+ * calls for `duration` seconds (rate, p50, p99), then 32 in flight (rate).
+ */
+async function inProcess(call) {
+  for (let i = 0; i < 2000; i++) await call();
+  const lat = [];
+  const end = performance.now() + duration * 1000;
+  while (performance.now() < end) {
+    const t = performance.now();
+    await call();
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  const seq = { rps: lat.length / duration, p50: percentile(lat, 50), p99: percentile(lat, 99) };
+  let done = 0;
+  const stopAt = performance.now() + duration * 1000;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (performance.now() < stopAt) {
+        await call();
+        done++;
+      }
+    }),
+  );
+  return { seq, c32: { rps: done / duration } };
+}
+
 // 1. The limit: raw session.run, same model, same single record, sequential and 32 in flight.
 async function rawSessionRun() {
   const session = await ort.InferenceSession.create(fixture);
@@ -125,28 +153,9 @@ async function rawSessionRun() {
   const fetches = session.outputNames.filter(
     (_, i) => session.outputMetadata[i]?.isTensor !== false,
   );
-  for (let i = 0; i < 2000; i++) await session.run(feeds(), fetches);
-  const lat = [];
-  const end = performance.now() + duration * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await session.run(feeds(), fetches);
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
-  const seq = { rps: lat.length / duration, p50: percentile(lat, 50), p99: percentile(lat, 99) };
-  let done = 0;
-  const stopAt = performance.now() + duration * 1000;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (performance.now() < stopAt) {
-        await session.run(feeds(), fetches);
-        done++;
-      }
-    }),
-  );
+  const result = await inProcess(() => session.run(feeds(), fetches));
   await session.release();
-  return { seq, c32: { rps: done / duration } };
+  return result;
 }
 
 // 2. The HTTP ceiling: a bare Hono JSON echo on @hono/node-server.
@@ -226,30 +235,10 @@ async function workerRoundTrip() {
     config: {},
   });
   await runtime.load();
-  const call = () => runtime.predict([record], { requestId: 'bench' });
-  for (let i = 0; i < 2000; i++) await call();
-  const lat = [];
-  const end = performance.now() + duration * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await call();
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
-  const seq = { rps: lat.length / duration, p50: percentile(lat, 50), p99: percentile(lat, 99) };
-  let done = 0;
-  const stopAt = performance.now() + duration * 1000;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (performance.now() < stopAt) {
-        await call();
-        done++;
-      }
-    }),
-  );
+  const result = await inProcess(() => runtime.predict([record], { requestId: 'bench' }));
   await runtime.unload();
   await workers.close();
-  return { seq, c32: { rps: done / duration } };
+  return result;
 }
 
 // 4. Slipway: a gateway process (this one's build or the baseline's), invocation log on.

@@ -1,9 +1,7 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { readdir, readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { spinModel } from '../src/runtimes/onnx/testing/onnx-models.js';
-import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
+import { gatewayProcesses } from './support/gateway-process.js';
 import { publishForm } from './support/test-gateway.js';
 
 // The real gateway process with an ONNX model that never ends (a Loop of 1e12 turns) running in
@@ -12,19 +10,12 @@ import { publishForm } from './support/test-gateway.js';
 const FOREVER = 1e12;
 
 describe('the gateway process', () => {
-  let dataDir: string | undefined;
-  let proc: GatewayProcess | undefined;
-  afterEach(async () => {
-    if (proc) await proc.kill();
-    proc = undefined;
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  const processes = gatewayProcesses();
 
   it('stops on SIGTERM while an ONNX call runs, and its worker ends too', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'slipway-onnx-stop-'));
     const token = 'sa_onnx-stop-admin-token-0000';
-    proc = await startGatewayProcess({
-      SLIPWAY_DATA_DIR: dataDir,
+    const proc = await processes.start({
+      ...(await processes.env()),
       SLIPWAY_ADMIN_TOKEN: token,
       SLIPWAY_DRAIN_SECONDS: '1',
     });
@@ -47,7 +38,6 @@ describe('the gateway process', () => {
 
     const exited = proc.stop();
     await exited;
-    proc = undefined;
     await running;
     // The worker stops by itself once the gateway is gone, stuck run or not.
     for (const pid of workers) await gone(pid);

@@ -1,36 +1,21 @@
-import { readFile, stat, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openTestDatabase, testDatabaseKinds, type TestDatabase } from './support/databases.js';
-import { startGatewayProcess, type GatewayProcess } from './support/gateway-process.js';
+import { describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from './support/databases.js';
+import { gatewayProcesses, type GatewayProcess } from './support/gateway-process.js';
 import { publishForm } from './support/test-gateway.js';
 
 const fixtures = new URL('./fixtures/onnx/', import.meta.url);
 
 describe.each(testDatabaseKinds)('the gateway process on %s', (kind) => {
-  let dataDir: string | undefined;
-  let database: TestDatabase | undefined;
-  let proc: GatewayProcess | undefined;
-  afterEach(async () => {
-    await proc?.stop();
-    proc = undefined;
-    await database?.close();
-    database = undefined;
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  const processes = gatewayProcesses();
 
   it('comes back after a restart with the same deployments, keys, versions and history', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'slipway-restart-'));
-    const env: Record<string, string> = { SLIPWAY_DATA_DIR: dataDir };
-    if (kind === 'postgres') {
-      database = await openTestDatabase('postgres');
-      env.DATABASE_URL = database.url!;
-    }
-    proc = await startGatewayProcess(env);
+    const env = await processes.env(kind);
+    let proc = await processes.start(env);
 
     // A generated admin token, stored 0600 and printed once.
-    const tokenFile = join(dataDir, 'admin-token');
+    const tokenFile = join(env.SLIPWAY_DATA_DIR!, 'admin-token');
     const admin = (await readFile(tokenFile, 'utf8')).trim();
     expect((await stat(tokenFile)).mode & 0o777).toBe(0o600);
     expect(proc.output()).toContain(admin);
@@ -71,7 +56,7 @@ describe.each(testDatabaseKinds)('the gateway process on %s', (kind) => {
     expect(before.version).toBe(1);
 
     expect(await proc.stop()).toBe(0);
-    proc = await startGatewayProcess(env);
+    proc = await processes.start(env);
     expect(proc.output()).not.toContain(admin);
 
     const after = await invoke(proc);

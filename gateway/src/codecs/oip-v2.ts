@@ -11,6 +11,7 @@ import type { FieldSpec, Signature, ValueType } from '../protocol/signature.js';
 import type { Prediction } from '../runtimes/types.js';
 import { describeField, formatShape, takesScalar } from '../validation/validate-records.js';
 import { isObject, putField } from '../validation/put-field.js';
+import { walkLeaves } from '../validation/walk-leaves.js';
 import { checkBatch } from './records.js';
 import type { RequestCodec } from './request-codec.js';
 
@@ -79,30 +80,13 @@ const product = (dims: readonly number[]) => {
 export const MAX_TENSOR_RANK = 64;
 
 /**
- * Row-major elements of possibly nested data; the array itself when it is already flat.
- * Iterative (an explicit stack), so deep nesting costs memory, never the call stack.
+ * Row-major elements of possibly nested data; the array itself when it is already flat. Deep
+ * nesting costs memory, never the call stack ({@link walkLeaves}).
  */
 function flatten(data: unknown[]): unknown[] {
   if (!data.some(Array.isArray)) return data;
   const out: unknown[] = [];
-  const arrays: unknown[][] = [data];
-  const next: number[] = [0];
-  outer: while (arrays.length > 0) {
-    const top = arrays.length - 1;
-    const a = arrays[top]!;
-    for (let i = next[top]!; i < a.length; i++) {
-      const x = a[i];
-      if (Array.isArray(x)) {
-        next[top] = i + 1;
-        arrays.push(x);
-        next.push(0);
-        continue outer;
-      }
-      out.push(x);
-    }
-    arrays.pop();
-    next.pop();
-  }
+  walkLeaves(data, (x) => void out.push(x));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { FieldSpec, RecordValue, Signature, ValueType } from '../protocol/signature.js';
 import { putField } from './put-field.js';
+import { walkLeaves } from './walk-leaves.js';
 
 /** What a validator does with a field the signature does not name. */
 export type UnknownFields = 'ignore' | 'reject';
@@ -177,33 +178,15 @@ const elementPath = (indexes: readonly number[], last: number) =>
     .join('')}[${last}]`;
 
 /**
- * Checks the elements of a value of any nesting (a field that declares no shape). Depth first
- * with an explicit stack, so that the depth of a value costs memory, never the call stack.
+ * Checks the elements of a value of any nesting (a field that declares no shape); the value's
+ * depth costs memory, never the call stack ({@link walkLeaves}).
  */
 function anyShapeCheck(element: ValueCheck): ValueCheck {
-  const walk = (root: unknown[]): string | undefined => {
-    const arrays: unknown[][] = [root];
-    // For each array on the stack, the index of its next item to visit.
-    const next: number[] = [0];
-    outer: while (arrays.length > 0) {
-      const top = arrays.length - 1;
-      const a = arrays[top]!;
-      for (let i = next[top]!; i < a.length; i++) {
-        const x = a[i];
-        if (Array.isArray(x)) {
-          next[top] = i + 1;
-          arrays.push(x);
-          next.push(0);
-          continue outer;
-        }
-        const wrong = element(x);
-        if (wrong !== undefined) return `${elementPath(next, i)}: ${wrong}`;
-      }
-      arrays.pop();
-      next.pop();
-    }
-    return undefined;
-  };
+  const walk = (root: unknown[]): string | undefined =>
+    walkLeaves(root, (x, i, next) => {
+      const wrong = element(x);
+      return wrong === undefined ? undefined : `${elementPath(next, i)}: ${wrong}`;
+    });
   return (v) => (Array.isArray(v) ? atElement(walk(v)) : element(v));
 }
 

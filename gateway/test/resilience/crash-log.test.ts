@@ -1,10 +1,8 @@
 import { randomInt } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openTestDatabase, testDatabaseKinds, type TestDatabase } from '../support/databases.js';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { testDatabaseKinds } from '../support/databases.js';
+import { gatewayProcesses } from '../support/gateway-process.js';
 import { publishForm } from '../support/test-gateway.js';
 
 // Nothing acknowledged is lost: the real gateway process is killed with SIGKILL at a random
@@ -55,36 +53,22 @@ async function loadUntilCrash(
 }
 
 describe.each(testDatabaseKinds)('a gateway killed under load on %s', (kind) => {
-  let dataDir: string | undefined;
-  let database: TestDatabase | undefined;
-  let proc: GatewayProcess | undefined;
-  afterEach(async () => {
-    await proc?.stop();
-    proc = undefined;
-    await database?.close();
-    database = undefined;
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  const processes = gatewayProcesses();
 
   it('keeps every answered call in the log, across five kills', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'slipway-crash-'));
     const env: Record<string, string> = {
-      SLIPWAY_DATA_DIR: dataDir,
+      ...(await processes.env(kind)),
       SLIPWAY_ADMIN_TOKEN: 'sa_crash-test-admin-token-0123',
       // Rows would otherwise sit in memory for up to a minute: the journal is what keeps them.
       SLIPWAY_LOG_FLUSH_MS: '60000',
     };
-    if (kind === 'postgres') {
-      database = await openTestDatabase('postgres');
-      env.DATABASE_URL = database.url!;
-    }
     const auth = { authorization: `Bearer ${env.SLIPWAY_ADMIN_TOKEN}` };
     const model = await readFile(new URL('s2p_logistic.pmml', fixtures));
     const { records } = JSON.parse(
       await readFile(new URL('s2p_logistic.expected.json', fixtures), 'utf8'),
     ) as { records: unknown[] };
 
-    proc = await startGatewayProcess(env);
+    let proc = await processes.start(env);
     const keys: string[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const res = await fetch(`${proc.url}/api/deployments`, {
@@ -105,7 +89,7 @@ describe.each(testDatabaseKinds)('a gateway killed under load on %s', (kind) => 
         randomInt(20, 400),
         () => running.kill(),
       );
-      proc = await startGatewayProcess(env);
+      proc = await processes.start(env);
       const res = await fetch(`${proc.url}/api/deployments/churn-${round}/invocations?limit=1000`, {
         headers: auth,
       });

@@ -1,8 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { gatewayProcesses } from '../support/gateway-process.js';
 import { testPython } from '../support/python.js';
 import { publishForm } from '../support/test-gateway.js';
 import { processesMatching, waitFor } from '../../src/workers/testing/processes.js';
@@ -14,18 +12,11 @@ const python = await testPython();
 const ADMIN = 'sa_sigterm-test-admin-token-0123';
 
 describe.skipIf(!python)('SIGTERM', () => {
-  let dataDir: string | undefined;
-  let proc: GatewayProcess | undefined;
-  afterEach(async () => {
-    if (proc) await proc.kill();
-    proc = undefined;
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  });
+  const processes = gatewayProcesses();
 
   it('stops the gateway by its drain deadline while a long call is still running', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'slipway-sigterm-'));
-    proc = await startGatewayProcess({
-      SLIPWAY_DATA_DIR: dataDir,
+    const proc = await processes.start({
+      ...(await processes.env()),
       SLIPWAY_ADMIN_TOKEN: ADMIN,
       SLIPWAY_PYTHON: python!,
       SLIPWAY_DRAIN_SECONDS: '2',
@@ -53,7 +44,6 @@ describe.skipIf(!python)('SIGTERM', () => {
     expect(proc.output()).toContain('the drain deadline passed');
     expect(code).toBe(1);
     expect(await running).toBeInstanceOf(Error);
-    proc = undefined;
     // Nothing the call started outlives the gateway.
     await waitFor(
       'the run to be gone',

@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import type { DatabaseKind } from '../../src/db/client.js';
+import { openTestDatabase, type TestDatabase } from './databases.js';
 
 const gatewayDir = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,6 +28,8 @@ export interface GatewayProcess {
   output: () => string;
   /** Resolves with the exit code (null when killed by a signal) once the process is gone. */
   exited: Promise<number | null>;
+  /** Undefined while it runs; then its exit code (null when killed by a signal). */
+  readonly exitCode: number | null | undefined;
   /** SIGTERM and wait; resolves with the exit code. */
   stop(): Promise<number | null>;
   /** SIGKILL (a crash) and wait until the process is gone. */
@@ -67,9 +75,14 @@ export async function startGatewayProcess(
       fail(new Error(`gateway exited early:\n${out}`));
     });
   });
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code));
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    get exitCode() {
+      return exitCode;
+    },
     output: () => out,
     exited,
     async stop() {
@@ -79,6 +92,41 @@ export async function startGatewayProcess(
     async kill() {
       child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/**
+ * For a test file's gateway processes: each test gets a fresh data dir (and, on Postgres, a
+ * fresh database), and whatever it started is killed and removed after it.
+ */
+export function gatewayProcesses() {
+  let dataDir: string | undefined;
+  let database: TestDatabase | undefined;
+  const started: GatewayProcess[] = [];
+  afterEach(async () => {
+    for (const p of started.splice(0)) if (p.exitCode === undefined) await p.kill();
+    await database?.close();
+    database = undefined;
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    dataDir = undefined;
+  });
+  return {
+    /** The environment of a fresh gateway: its data dir, and its database on `kind`. */
+    async env(kind: DatabaseKind = 'pglite'): Promise<Record<string, string>> {
+      dataDir = await mkdtemp(join(tmpdir(), 'slipway-process-'));
+      const env: Record<string, string> = { SLIPWAY_DATA_DIR: dataDir };
+      if (kind === 'postgres') {
+        database = await openTestDatabase('postgres');
+        env.DATABASE_URL = database.url!;
+      }
+      return env;
+    },
+    /** Starts a gateway process, stopped after the test if it is still running. */
+    async start(env: Record<string, string>): Promise<GatewayProcess> {
+      const p = await startGatewayProcess(env);
+      started.push(p);
+      return p;
     },
   };
 }

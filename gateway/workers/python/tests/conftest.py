@@ -1,11 +1,16 @@
-"""Fixtures: the gateway's notebooks (gateway/test/fixtures/notebooks, made by make_notebooks.py there)."""
+"""Fixtures: the gateway's notebooks (gateway/test/fixtures/notebooks, made by make_notebooks.py
+there), and a scratch folder for kernels."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from slipway_worker.kernels import scratch_dir
 
 NOTEBOOKS = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "notebooks"
 
@@ -28,3 +33,13 @@ def notebook_path() -> NotebookPath:
 def each_notebook(request: pytest.FixtureRequest) -> str:
     """Each fixture notebook in turn."""
     return str(request.param)
+
+
+@pytest.fixture
+def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A worker's scratch folder (its kernels' connection files), removed afterwards."""
+    # scratch_dir() points JUPYTER_RUNTIME_DIR at the worker's folder; put it back afterwards.
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", os.environ.get("JUPYTER_RUNTIME_DIR", ""))
+    root = scratch_dir()
+    yield root
+    shutil.rmtree(root, ignore_errors=True)

@@ -9,10 +9,8 @@ Every wait is on an event; the bound only turns a hang into a failure.
 from __future__ import annotations
 
 import asyncio
-import os
 import resource
-import shutil
-from collections.abc import Coroutine, Iterator
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +19,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from slipway_worker import notebooks, server
-from slipway_worker.kernels import Kernel, Kernels, memory_limiter, scratch_dir
+from slipway_worker.kernels import Kernel, Kernels, memory_limiter
 from slipway_worker.protocol import WorkerError
 
 BOUND_SECONDS = 600
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", os.environ.get("JUPYTER_RUNTIME_DIR", ""))
-    root = scratch_dir()
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -12,16 +12,15 @@ import asyncio
 import json
 import logging
 import os
-import shutil
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
 from slipway_worker import notebooks
-from slipway_worker.kernels import Kernel, KernelPool, Kernels, scratch_dir
+from slipway_worker.kernels import Kernel, KernelPool, Kernels
 from slipway_worker.protocol import WorkerError
 
 BOUND_SECONDS = 600
@@ -67,15 +66,6 @@ def group_exists(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
-
-
-@pytest.fixture
-def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    # scratch_dir() points JUPYTER_RUNTIME_DIR at the worker's folder; put it back afterwards.
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", os.environ.get("JUPYTER_RUNTIME_DIR", ""))
-    root = scratch_dir()
-    yield root
-    shutil.rmtree(root, ignore_errors=True)
 
 
 def run(worker: Worker, scenario: Callable[[], Awaitable[None]]) -> None:
