@@ -53,6 +53,11 @@ export interface FieldSpec {
   help?: string;
   /** When false a record may leave the field out. Default true. */
   required?: boolean;
+  /**
+   * When true `null` is a missing value the model itself handles, whatever the type (PMML's
+   * missing-value treatment, for a categorical field too). Float fields always take `null`.
+   */
+  nullable?: boolean;
 }
 
 /** What a deployment accepts and returns. */

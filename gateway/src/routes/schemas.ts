@@ -22,6 +22,7 @@ const FieldSpecSchema = z
     default: z.unknown().optional(),
     help: z.string().optional(),
     required: z.boolean().optional(),
+    nullable: z.boolean().optional(),
   })
   .openapi('FieldSpec');
 

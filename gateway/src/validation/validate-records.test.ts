@@ -64,6 +64,17 @@ describe('compileValidator: records', () => {
     expect(vMixed([rec])[0]).toBe(rec);
   });
 
+  it('takes null for a nullable field of any type, categories too; refuses it otherwise', () => {
+    ok({ type: 'string', shape: [], nullable: true }, null);
+    ok({ type: 'string', shape: [], values: ['a', 'b'], nullable: true }, null);
+    ok({ type: 'int32', shape: [], nullable: true }, null);
+    expect(refused({ type: 'string', shape: [], values: ['a'], nullable: true }, 'c')).toContain(
+      'not one of the allowed values',
+    );
+    expect(refused({ type: 'string', shape: [] }, null)).toBe('field x: expected string, got null');
+    expect(refused({ type: 'string', shape: [], values: ['a'] }, null)).toContain('got null');
+  });
+
   it('refuses a record that is not a JSON object, naming its index in a batch', () => {
     const single = failure(() => vIris([[1, 2, 3, 4]]));
     expect(single.message).toBe('expected a JSON object mapping input names to values, got array');

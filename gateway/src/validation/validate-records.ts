@@ -144,19 +144,21 @@ function elementCheck(f: FieldSpec): ValueCheck {
       return v < lo || v > hi ? `${v} is out of range for ${t} [${lo}, ${hi}]${why}` : undefined;
     };
   })();
-  if (!f.values || f.values.length === 0) return typed;
+  const missingOk = isFloat(t) || f.nullable === true;
+  if (!f.values || f.values.length === 0)
+    return f.nullable ? (v) => (v === null ? undefined : typed(v)) : typed;
   const allowed = new Set<unknown>(f.values);
   const shown =
     f.values
       .slice(0, 20)
       .map((a) => JSON.stringify(a))
       .join(', ') + (f.values.length > 20 ? `, … (${f.values.length} in all)` : '');
-  const missingOk = isFloat(t);
   return (v) => {
+    // A missing value is not a category: the runtime's missing-value handling decides.
+    if (missingOk && v === null) return undefined;
     const wrong = typed(v);
     if (wrong !== undefined) return wrong;
-    // A missing float is not a category: the runtime's missing-value handling decides.
-    if (allowed.has(v) || (missingOk && v === null)) return undefined;
+    if (allowed.has(v)) return undefined;
     return `${JSON.stringify(v)} is not one of the allowed values ${shown}`;
   };
 }
@@ -285,7 +287,8 @@ function listNames(names: readonly string[]): string {
  * - A record is a JSON object; missing required fields are refused. A field the signature does
  *   not name is dropped from the record and reported in `ignored` (users send whole rows: an id,
  *   the label, columns the exporter pruned), or refused when `unknownFields` is `reject`.
- * - `null` is a missing value: accepted for float fields and their elements, and kept as
+ * - `null` is a missing value: accepted for float fields and their elements (for any field the
+ *   signature marks `nullable`), and kept as
  *   `null` (the ONNX runtime feeds it as NaN, PMML applies its missing-value treatment, the
  *   Python worker receives None). For a field with `required: false`, `null` means "left
  *   out": its `default` is filled in when it has one.

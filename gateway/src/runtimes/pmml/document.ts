@@ -116,9 +116,10 @@ function compileRoot(root: XmlElement, limits: XmlLimits): PmmlModel {
 }
 
 /**
- * What a prediction holds: the model's final Output fields; the target field with the predicted
- * value when no Output field carries it; and, for a classifier without any Output, the
- * probability of each category as `probability(<category>)`.
+ * What a prediction holds: the model's final Output fields, and those of the segments that can
+ * answer for it (a chain's last ones; empty unless theirs answered); the target field with the
+ * predicted value when the model's own Output does not carry it; and, for a classifier without
+ * any Output, the probability of each category as `probability(<category>)`.
  */
 function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answer[] } {
   const outputs: FieldSpec[] = [];
@@ -132,12 +133,22 @@ function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answ
     if (o.feature === 'predictedValue' && model.target.categories)
       spec.values = model.target.categories.map((c) => toJson(c) as string | number | boolean);
     outputs.push(spec);
-    const { slot, name } = o;
-    answers.push((env, _r, out) => {
-      out[name] = toJson((env[slot] as Value | undefined) ?? null);
-    });
+    const { name } = o;
+    // Segments that can answer may name an output alike: the one that answered has it.
+    const slots = finals.filter((d) => d.name === name).map((d) => d.slot);
+    if (slots.length === 1) {
+      const slot = slots[0]!;
+      answers.push((env, _r, out) => {
+        out[name] = toJson((env[slot] as Value | undefined) ?? null);
+      });
+    } else
+      answers.push((env, _r, out) => {
+        let v: Value = null;
+        for (const s of slots) if ((v = (env[s] as Value | undefined) ?? null) !== null) break;
+        out[name] = toJson(v);
+      });
   }
-  const hasPredicted = finals.some((o) => o.feature === 'predictedValue');
+  const hasPredicted = finals.some((o) => o.feature === 'predictedValue' && !o.nested);
   const target = model.target;
   if (!hasPredicted) {
     const name = target.name ?? (model.functionName === 'clustering' ? 'cluster' : 'prediction');

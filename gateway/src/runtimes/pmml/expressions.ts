@@ -7,8 +7,10 @@ import {
   attr,
   dataTypeOf,
   describe,
+  isNumeric,
   looseConstant,
   toType,
+  unusable,
   type DataType,
   type Env,
   type Getter,
@@ -42,6 +44,80 @@ export interface CompiledExpression {
   readonly depth: number;
 }
 
+/**
+ * Built-in functions that compute on numbers: a Constant argument that is no number leaves them
+ * nothing to compute (the reference evaluator fails every such call), so the document is refused.
+ */
+const NUMERIC_FUNCTIONS = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  'min',
+  'max',
+  'sum',
+  'avg',
+  'median',
+  'product',
+  'log10',
+  'ln',
+  'sqrt',
+  'abs',
+  'exp',
+  'pow',
+  'threshold',
+  'floor',
+  'ceil',
+  'round',
+  'modulo',
+  'expm1',
+  'log1p',
+  'sin',
+  'cos',
+  'tan',
+  'asin',
+  'acos',
+  'atan',
+  'atan2',
+  'sinh',
+  'cosh',
+  'tanh',
+  'hypot',
+  'erf',
+  'stdNormalCDF',
+  'stdNormalPDF',
+  'stdNormalIDF',
+  'normalCDF',
+  'normalPDF',
+  'normalIDF',
+]);
+
+/**
+ * A Constant's value as written: typed by its `dataType`, else read as PMML says (an integer or
+ * a double when the text is a number, a string otherwise). Empty content is a missing value of a
+ * non-string type and an empty string otherwise (PMML 4.4, Constant).
+ */
+function constantValue(el: XmlElement, where: string): { value: Value; dataType: DataType } {
+  if (el.attrs.missing === 'true') return { value: null, dataType: dataTypeOf(el, 'string') };
+  const t = el.attrs.dataType ? dataTypeOf(el) : undefined;
+  if (el.text === '') return { value: t && t !== 'string' ? null : '', dataType: t ?? 'string' };
+  if (!t) {
+    const v = looseConstant(el.text);
+    return { value: v, dataType: typeof v === 'number' ? 'double' : 'string' };
+  }
+  const v = toType(el.text, t);
+  if (v === undefined) throw unusable(el, `${where}: Constant "${el.text}" is not a valid ${t}`);
+  return { value: v, dataType: t };
+}
+
+/** Whether a value can stand where `t` is expected (numbers for a numeric type, and so on). */
+function fits(v: Value, t: DataType): boolean {
+  if (v === null || t === 'string') return true;
+  // Text that reads as a number (NaN included: a missing number) is one.
+  if (isNumeric(t)) return typeof v === 'number' || toType(v, 'double') !== undefined;
+  return toType(v, t) !== undefined;
+}
+
 const EXPRESSIONS = new Set([
   'Constant',
   'FieldRef',
@@ -57,7 +133,7 @@ export function expressionChild(el: XmlElement): XmlElement | undefined {
   for (const c of el.children) {
     if (EXPRESSIONS.has(c.name)) return c;
     if (c.name === 'Aggregate' || c.name === 'Lag' || c.name === 'TextIndex')
-      throw new UnusableArtifactError(`${c.name} (in ${describe(el)}) is not supported`);
+      throw unusable(c, `${c.name} (in ${describe(el)}) is not supported`);
   }
   return undefined;
 }
@@ -71,10 +147,11 @@ export function compileExpression(
   scope: Scope,
   ctx: CompileContext,
   where: string,
+  expected?: DataType,
 ): CompiledExpression {
   ctx.nesting.enter(where);
   try {
-    const e = compileElement(el, scope, ctx, where);
+    const e = compileElement(el, scope, ctx, where, expected);
     ctx.nesting.check(e.depth, where);
     return e;
   } finally {
@@ -82,25 +159,27 @@ export function compileExpression(
   }
 }
 
+/**
+ * `expected` is the type the context takes the value as (a derived field's type, a number for
+ * arithmetic): a Constant that cannot be one is refused here, naming it and its line, rather
+ * than read as missing on every record.
+ */
 function compileElement(
   el: XmlElement,
   scope: Scope,
   ctx: CompileContext,
   where: string,
+  expected: DataType | undefined,
 ): CompiledExpression {
   switch (el.name) {
     case 'Constant': {
-      if (el.attrs.missing === 'true')
-        return { get: () => null, dataType: dataTypeOf(el, 'string'), depth: 1 };
-      const t = el.attrs.dataType ? dataTypeOf(el) : undefined;
-      const v = t ? toType(el.text, t) : looseConstant(el.text);
-      if (v === undefined)
-        throw new UnusableArtifactError(`${where}: Constant "${el.text}" is not a valid ${t}`);
-      return {
-        get: () => v,
-        dataType: t ?? (typeof v === 'number' ? 'double' : 'string'),
-        depth: 1,
-      };
+      const { value: v, dataType } = constantValue(el, where);
+      if (expected && !fits(v, expected))
+        throw unusable(
+          el,
+          `${where}: Constant "${el.text}" is used as a ${expected} value, which it cannot be`,
+        );
+      return { get: () => v, dataType, depth: 1 };
     }
     case 'FieldRef': {
       const f = scope.require(attr(el, 'field'), where);
@@ -131,9 +210,9 @@ function compileElement(
     case 'MapValues':
       return compileMapValues(el, scope, where);
     case 'Apply':
-      return compileApply(el, scope, ctx, where);
+      return compileApply(el, scope, ctx, where, expected);
     default:
-      throw new UnusableArtifactError(`${where}: expression ${el.name} is not supported`);
+      throw unusable(el, `${where}: expression ${el.name} is not supported`);
   }
 }
 
@@ -155,17 +234,35 @@ function invalidResult(fn: string, where: string, treatment: string): Value {
   );
 }
 
+/** The type each argument of a call is taken as, where the function fixes one. */
+function argumentTypes(fn: string, def: XmlElement | undefined, expected: DataType | undefined) {
+  if (NUMERIC_FUNCTIONS.has(fn)) return () => 'double' as const;
+  // `if` answers one of its branches: they are taken as what the call is taken as.
+  if (fn === 'if') return (i: number) => (i === 0 ? undefined : expected);
+  if (def) {
+    const params = childrenNamed(def, 'ParameterField').map((p) =>
+      p.attrs.dataType ? dataTypeOf(p) : undefined,
+    );
+    return (i: number) => params[i];
+  }
+  return () => undefined;
+}
+
 function compileApply(
   el: XmlElement,
   scope: Scope,
   ctx: CompileContext,
   where: string,
+  expected: DataType | undefined,
 ): CompiledExpression {
   const fn = attr(el, 'function');
+  const typeOf = argumentTypes(fn, BUILTINS.has(fn) ? undefined : ctx.functions.get(fn), expected);
   const args: CompiledExpression[] = [];
   // A loop rather than map(): each level of nesting costs the compiler fewer stack frames.
   for (const c of el.children)
-    if (c.name !== 'Extension') args.push(compileExpression(c, scope, ctx, where));
+    if (c.name !== 'Extension')
+      args.push(compileExpression(c, scope, ctx, where, typeOf(args.length)));
+  comparedConstants(fn, el, args, where);
   const getters = args.map((a) => a.get);
   let depth = 1;
   for (const a of args) if (a.depth + 1 > depth) depth = a.depth + 1;
@@ -272,7 +369,41 @@ function compileApply(
       depth,
     };
   }
-  throw new UnusableArtifactError(`${where}: function "${fn}" is not supported`);
+  throw unusable(el, `${where}: function "${fn}" is not supported`);
+}
+
+const COMPARISONS = new Set([
+  'equal',
+  'notEqual',
+  'lessThan',
+  'lessOrEqual',
+  'greaterThan',
+  'greaterOrEqual',
+]);
+
+/**
+ * A comparison of a number with a Constant that is no number compares nothing (the reference
+ * evaluator fails every such call): refused, naming the Constant.
+ */
+function comparedConstants(
+  fn: string,
+  el: XmlElement,
+  args: readonly CompiledExpression[],
+  where: string,
+): void {
+  if (!COMPARISONS.has(fn) || args.length !== 2) return;
+  const kids = el.children.filter((c) => c.name !== 'Extension');
+  for (let i = 0; i < 2; i++) {
+    const c = kids[i]!;
+    const other = args[1 - i]!;
+    if (c.name !== 'Constant' || !isNumeric(other.dataType)) continue;
+    const v = args[i]!.get([]);
+    if (!fits(v, 'double'))
+      throw unusable(
+        c,
+        `${where}: Constant "${c.text}" is compared with a number, which it is not`,
+      );
+  }
 }
 
 function compileFunction(def: XmlElement, ctx: CompileContext): CompiledFunction {
@@ -302,7 +433,13 @@ function compileFunction(def: XmlElement, ctx: CompileContext): CompiledFunction
     depth: 1,
   };
   ctx.compiledFunctions.set(name, placeholder);
-  const { get: body, depth } = compileExpression(bodyEl, scope, ctx, `DefineFunction "${name}"`);
+  const { get: body, depth } = compileExpression(
+    bodyEl,
+    scope,
+    ctx,
+    `DefineFunction "${name}"`,
+    def.attrs.dataType ? dataTypeOf(def) : undefined,
+  );
   const compiled = { params, body, depth };
   ctx.compiledFunctions.set(name, compiled);
   return compiled;
@@ -333,7 +470,7 @@ export function compileDerivedField(el: XmlElement, scope: Scope, ctx: CompileCo
   const exprEl = expressionChild(el);
   if (!exprEl) throw new UnusableArtifactError(`DerivedField "${name}" has no expression`);
   const where = `DerivedField "${name}"`;
-  const { get: expr, depth } = compileExpression(exprEl, scope, ctx, where);
+  const { get: expr, depth } = compileExpression(exprEl, scope, ctx, where, dataType);
   const cast = caster(dataType);
   const slot = ctx.slots.next();
   const get = (env: Env): Value => {
@@ -368,7 +505,7 @@ export function defineDerivedFields(
       const name = attr(el, 'name');
       scope.defineLazy(name, () => compileDerivedField(el, scope, ctx));
     } else if (el.name !== 'DefineFunction' && el.name !== 'Extension') {
-      throw new UnusableArtifactError(`${el.name} in ${container.name} is not supported`);
+      throw unusable(el, `${el.name} in ${container.name} is not supported`);
     }
   }
 }

@@ -100,7 +100,7 @@ describe('PmmlRuntime', () => {
     const rt = pmmlRuntimeFactory.create(await spec(path));
     await rt.load();
     expect(rt.signature().inputs).toEqual([
-      { name: 'color', type: 'string', shape: [], values: ['red', 'green'] },
+      { name: 'color', type: 'string', shape: [], values: ['red', 'green'], nullable: true },
     ]);
     expect(await rt.predict([{ color: 'red' }], { requestId: 'ok' })).toEqual([{ y: 3 }]);
     const err = await failure(

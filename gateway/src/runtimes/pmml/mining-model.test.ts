@@ -90,8 +90,9 @@ describe('MiningModel regression ensembles', () => {
         </RegressionModel>
       </Segment>`;
     const m = ensemble('modelChain', chain);
-    expect(m.score({ x: 3 })).toEqual({ final: 61 });
-    expect(m.signature.outputs.map((o) => o.name)).toEqual(['final']);
+    // The chain's own target too: a segment's predictedValue output is the segment's answer.
+    expect(m.score({ x: 3 })).toEqual({ y: 61, final: 61 });
+    expect(m.signature.outputs.map((o) => o.name)).toEqual(['y', 'final']);
   });
 });
 

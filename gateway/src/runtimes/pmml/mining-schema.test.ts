@@ -112,15 +112,17 @@ describe('PMML MiningSchema value treatment', () => {
   it('describes the inputs in the signature', () => {
     const sig = model('missingValueReplacement="0"', 'invalidValueTreatment="asIs"').signature;
     expect(sig.inputs).toEqual([
-      { name: 'x', type: 'float64', shape: [], required: false },
-      // asIs lets other categories in, so the allowed values are not a hard limit.
-      { name: 'c', type: 'string', shape: [] },
+      { name: 'x', type: 'float64', shape: [], required: false, nullable: true },
+      // asIs lets other categories in, so the allowed values are not a hard limit; a missing
+      // value (null) is the document's to treat, for a string field too.
+      { name: 'c', type: 'string', shape: [], nullable: true },
     ]);
     expect(model().signature.inputs[1]).toEqual({
       name: 'c',
       type: 'string',
       shape: [],
       values: ['red', 'blue'],
+      nullable: true,
     });
     expect(model().signature.outputs).toEqual([{ name: 'y', type: 'float64', shape: [] }]);
   });

@@ -184,7 +184,9 @@ function compileInput(
   // A field that says how to treat a missing value may be left out of a record.
   const handlesMissing =
     mf.attrs.missingValueReplacement !== undefined || mf.attrs.missingValueTreatment !== undefined;
-  const spec: FieldSpec = { name, type: SIGNATURE_TYPES[dataType], shape: [] };
+  // Every PMML input has a missing-value treatment (asIs when the document names none), so a
+  // null is scorable for a field of any type: the document says what a missing value does.
+  const spec: FieldSpec = { name, type: SIGNATURE_TYPES[dataType], shape: [], nullable: true };
   // Only returnInvalid makes the categories a hard limit; with asIs or asMissing an unknown
   // category is a value the model knows how to score, so the gateway's validator must let it in.
   if (valid.length && invalidTreatment === 'returnInvalid')

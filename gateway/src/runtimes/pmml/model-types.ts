@@ -30,6 +30,11 @@ export interface TargetInfo {
   readonly dataType: DataType;
   /** Categories in document order (classification). */
   readonly categories?: readonly Value[];
+  /**
+   * Display values of categories, by `key(category)`: a Target's `TargetValue@displayValue`, else
+   * the DataField's `Value@displayValue`.
+   */
+  readonly displayValues?: ReadonlyMap<string, string>;
 }
 
 /** An output field compiled to a slot, visible to later outputs and later chain segments. */
@@ -39,13 +44,18 @@ export interface OutputDef {
   readonly dataType: DataType;
   readonly feature: string;
   readonly isFinal: boolean;
+  /** An output of a segment (a chain's, a selectFirst's), not of the model's own Output. */
+  readonly nested?: boolean;
 }
 
 /** A model compiled for scoring: pure functions over a record's slots. */
 export interface CompiledModel {
   readonly functionName: MiningFunction;
   readonly target: TargetInfo;
-  /** Output fields in document order (the Output element's, or the last chain segment's). */
+  /**
+   * Output fields in document order: the Output element's, then those of the segments whose
+   * answer can be the model's (a chain's last segments, a selectFirst's candidates).
+   */
   readonly outputs: readonly OutputDef[];
   /** Scores one record; writes the output fields' slots as a side effect. */
   evaluate(env: Env): ModelResult;
@@ -69,7 +79,7 @@ export type ModelCore = (env: Env) => ModelResult;
 export interface CompiledCore {
   readonly score: ModelCore;
   readonly categories?: readonly Value[];
-  /** Output fields the core itself contributes (a model chain's last segment's). */
+  /** Output fields the core itself contributes (those of a chain's or selectFirst's segments). */
   readonly outputs?: readonly OutputDef[];
 }
 

@@ -20,8 +20,8 @@ import { compileOutput } from './output.js';
 export { isModelElement } from './model-elements.js';
 import { depthOf } from './nesting.js';
 import { Scope, type FieldDef } from './scope.js';
-import { compileTargets } from './targets.js';
-import { attr, dataTypeOf, enumAttr, toType, type Env } from './values.js';
+import { compileTargets, targetDisplayValues } from './targets.js';
+import { attr, dataTypeOf, enumAttr, key, toType, unusable, type Env } from './values.js';
 import { child, childrenNamed, type XmlElement } from './xml.js';
 
 interface ModelType {
@@ -85,16 +85,28 @@ export interface ModelContext extends CompileContext {
   readonly dataFields: ReadonlyMap<string, XmlElement>;
 }
 
-/** The target described by a DataField: type and, when categorical, categories. */
+/**
+ * The target described by a DataField: type and, when categorical, categories (with the display
+ * values its Value elements declare).
+ */
 export function targetFromDataField(name: string, ctx: ModelContext): TargetInfo {
   const df = ctx.dataFields.get(name);
   if (!df)
     throw new UnusableArtifactError(`the target field "${name}" is not in the DataDictionary`);
   const dataType = dataTypeOf(df);
-  const categories = childrenNamed(df, 'Value')
-    .filter((v) => (v.attrs.property ?? 'valid') === 'valid')
-    .map((v) => toType(attr(v, 'value'), dataType) ?? null);
-  return categories.length ? { name, dataType, categories } : { name, dataType };
+  const valid = childrenNamed(df, 'Value').filter((v) => (v.attrs.property ?? 'valid') === 'valid');
+  const categories = valid.map((v) => toType(attr(v, 'value'), dataType) ?? null);
+  const displayValues = new Map<string, string>();
+  valid.forEach((v, i) => {
+    if (v.attrs.displayValue !== undefined)
+      displayValues.set(key(categories[i]!), v.attrs.displayValue);
+  });
+  return {
+    name,
+    dataType,
+    ...(categories.length ? { categories } : {}),
+    ...(displayValues.size ? { displayValues } : {}),
+  };
 }
 
 /**
@@ -111,12 +123,18 @@ export function compileModel(
   topLevel: boolean,
 ): CompiledModel {
   const type = MODEL_TYPES[el.name];
-  if (!type) throw new UnusableArtifactError(`${el.name} is not supported`);
+  if (!type) throw unusable(el, `${el.name} is not supported`);
   if (el.attrs.isScorable === 'false')
     throw new UnusableArtifactError(`${el.name} is marked isScorable="false"`);
-  for (const c of el.children)
-    if (!COMMON_CHILDREN.has(c.name) && !type.children.includes(c.name))
-      throw new UnusableArtifactError(`${c.name} in ${el.name} is not supported`);
+  for (const c of el.children) {
+    if (COMMON_CHILDREN.has(c.name) || type.children.includes(c.name)) continue;
+    if (c.name === 'Regression' || c.name === 'DecisionTree')
+      throw unusable(
+        c,
+        `${c.name} in ${el.name} is not supported: embedded models (kept from PMML 3) are scored by no reference evaluator; put the model in a Segment instead`,
+      );
+    throw unusable(c, `${c.name} in ${el.name} is not supported`);
+  }
   const functionName = enumAttr<MiningFunction>(
     el,
     'functionName',
@@ -179,11 +197,14 @@ export function compileModel(
     compileNested: (nested, nestedScope, t) => compileModel(nested, nestedScope, ctx, t, false),
   });
   if (core.categories && !target.categories) target = { ...target, categories: core.categories };
-  const targets = compileTargets(child(el, 'Targets'), functionName, target);
+  const targetsEl = child(el, 'Targets');
+  const displayValues = targetDisplayValues(targetsEl, target);
+  if (displayValues) target = { ...target, displayValues };
+  const targets = compileTargets(targetsEl, functionName, target);
   const output = compileOutput(child(el, 'Output'), scope, parentScope, ctx, functionName, target);
   const score = core.score;
   const fill = output.fill;
-  const outputs = [...output.defs, ...(core.outputs ?? [])];
+  const outputs = [...output.defs, ...(core.outputs ?? []).map((o) => ({ ...o, nested: true }))];
   const evaluate = targets
     ? (env: Env) => {
         const r = targets(score(env));

@@ -8,6 +8,7 @@ import {
   key,
   numAttr,
   toType,
+  unusable,
   type DataType,
   type Env,
   type Value,
@@ -42,13 +43,12 @@ export function compileOutput(
   const scope = new Scope(modelScope);
   for (const of of el.children) {
     if (of.name === 'Extension') continue;
-    if (of.name !== 'OutputField')
-      throw new UnusableArtifactError(`${of.name} in Output is not supported`);
+    if (of.name !== 'OutputField') throw unusable(of, `${of.name} in Output is not supported`);
     const name = attr(of, 'name');
     const where = `OutputField "${name}"`;
     const feature = of.attrs.feature ?? 'predictedValue';
     if (of.attrs.segmentId !== undefined)
-      throw new UnusableArtifactError(`${where}: segmentId is not supported`);
+      throw unusable(of, `${where}: segmentId is not supported`);
     if (
       of.attrs.targetField !== undefined &&
       target.name !== undefined &&
@@ -64,7 +64,16 @@ export function compileOutput(
         : feature === 'predictedDisplayValue' || feature === 'entityId'
           ? 'string'
           : 'double';
-    const compute = compileFeature(of, feature, where, scope, ctx, functionName, target);
+    const compute = compileFeature(
+      of,
+      feature,
+      where,
+      scope,
+      ctx,
+      functionName,
+      target,
+      of.attrs.dataType ? dataType : undefined,
+    );
     const cast = caster(dataType);
     const slot = ctx.slots.next();
     computes.push((env, r) => cast(compute(env, r)));
@@ -102,6 +111,7 @@ function compileFeature(
   ctx: CompileContext,
   functionName: MiningFunction,
   target: TargetInfo,
+  declared: DataType | undefined,
 ): Compute {
   const value = of.attrs.value;
   const requires = (fn: MiningFunction) => {
@@ -111,8 +121,17 @@ function compileFeature(
   switch (feature) {
     case 'predictedValue':
       return (_env, r) => r.value;
-    case 'predictedDisplayValue':
-      return (_env, r) => r.displayValue ?? (r.value === null ? null : key(r.value));
+    case 'predictedDisplayValue': {
+      // The display value declared for the predicted category (the Target's, else the
+      // DataField's), else the value's own text; a cluster's is its name.
+      const display = target.displayValues;
+      return (_env, r) => {
+        if (r.displayValue !== undefined) return r.displayValue;
+        if (r.value === null) return null;
+        const k = key(r.value);
+        return display?.get(k) ?? k;
+      };
+    }
     case 'probability': {
       requires('classification');
       if (value === undefined)
@@ -130,7 +149,7 @@ function compileFeature(
         throw new UnusableArtifactError(
           `${where}: feature="${feature}" without an expression is not supported`,
         );
-      const g = compileExpression(exprEl, scope, ctx, where).get;
+      const g = compileExpression(exprEl, scope, ctx, where, declared).get;
       return (env) => g(env);
     }
     case 'entityId':
@@ -152,6 +171,6 @@ function compileFeature(
       return (_env, r) => r.reasonCodes?.[rank - 1] ?? null;
     }
     default:
-      throw new UnusableArtifactError(`${where}: feature="${feature}" is not supported`);
+      throw unusable(of, `${where}: feature="${feature}" is not supported`);
   }
 }

@@ -1,7 +1,16 @@
 import { UnusableArtifactError } from '../../errors.js';
 import { sameValue } from './builtins.js';
 import type { Scope } from './scope.js';
-import { attr, enumAttr, key, parseArray, toType, type Env, type Value } from './values.js';
+import {
+  attr,
+  enumAttr,
+  key,
+  parseArray,
+  toType,
+  unusable,
+  type Env,
+  type Value,
+} from './values.js';
 import { childrenNamed, type XmlElement } from './xml.js';
 
 /** A compiled predicate: true, false, or null when a missing value leaves it unknown. */
@@ -20,9 +29,9 @@ export function predicateChild(el: XmlElement, where: string): XmlElement {
   const p = el.children.find((c) => PREDICATES.has(c.name));
   if (!p) {
     const other = el.children.find((c) => c.name.endsWith('Predicate'));
-    throw new UnusableArtifactError(
-      other ? `${other.name} (in ${where}) is not supported` : `${where} has no predicate`,
-    );
+    throw other
+      ? unusable(other, `${other.name} (in ${where}) is not supported`)
+      : unusable(el, `${where} has no predicate`);
   }
   return p;
 }
@@ -44,7 +53,7 @@ export function compilePredicate(el: XmlElement, scope: Scope, where: string): P
     case 'CompoundPredicate':
       return compound(el, scope, where);
     default:
-      throw new UnusableArtifactError(`${el.name} (in ${where}) is not supported`);
+      throw unusable(el, `${el.name} (in ${where}) is not supported`);
   }
 }
 
@@ -70,10 +79,13 @@ function simple(el: XmlElement, scope: Scope, where: string): Predicate {
   if (op === 'isNotMissing') return (env) => g(env) !== null;
   const raw = attr(el, 'value');
   // The threshold takes the field's type: a float field compares against a float32 value,
-  // exactly as the float32 model that was exported does.
-  const c = toType(raw, f.dataType);
+  // exactly as the float32 model that was exported does. An integer field compares as a number
+  // with a threshold that has a fraction (KNIME splits an integer Age at 39.5), as the reference
+  // evaluator does.
+  const c = f.dataType === 'integer' ? toType(raw, 'double') : toType(raw, f.dataType);
   if (c === undefined || c === null)
-    throw new UnusableArtifactError(
+    throw unusable(
+      el,
       `${where}: SimplePredicate value "${raw}" is not a valid ${f.dataType} for field "${f.name}"`,
     );
   if (typeof c === 'number') {

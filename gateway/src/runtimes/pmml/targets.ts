@@ -1,8 +1,35 @@
 import { UnusableArtifactError } from '../../errors.js';
 import { classResult } from './classification.js';
 import type { MiningFunction, ModelResult, TargetInfo } from './model-types.js';
-import { enumAttr, numAttr, toType, type Value } from './values.js';
+import { enumAttr, key, numAttr, toType, type Value } from './values.js';
 import { childrenNamed, type XmlElement } from './xml.js';
+
+/** The `Target` of `Targets` that describes `target` (one without a field describes any). */
+function targetOf(el: XmlElement | undefined, target: TargetInfo): XmlElement[] {
+  if (!el) return [];
+  return childrenNamed(el, 'Target').filter(
+    (t) =>
+      t.attrs.field === undefined || target.name === undefined || t.attrs.field === target.name,
+  );
+}
+
+/**
+ * The display values of the target's categories: the Target's `TargetValue@displayValue`, which
+ * wins over the DataField's `Value@displayValue` (as the reference evaluator answers); undefined
+ * when neither declares any.
+ */
+export function targetDisplayValues(
+  el: XmlElement | undefined,
+  target: TargetInfo,
+): ReadonlyMap<string, string> | undefined {
+  const own = new Map<string, string>();
+  for (const t of targetOf(el, target))
+    for (const v of childrenNamed(t, 'TargetValue'))
+      if (v.attrs.value !== undefined && v.attrs.displayValue !== undefined)
+        own.set(key(toType(v.attrs.value, target.dataType) ?? v.attrs.value), v.attrs.displayValue);
+  if (own.size === 0) return target.displayValues;
+  return new Map([...(target.displayValues ?? []), ...own]);
+}
 
 /** A post-processing step of a model's result, from its `Targets` element. */
 export type TargetStep = (r: ModelResult) => ModelResult;
@@ -18,10 +45,7 @@ export function compileTargets(
   target: TargetInfo,
 ): TargetStep | undefined {
   if (!el) return undefined;
-  const targets = childrenNamed(el, 'Target').filter(
-    (t) =>
-      t.attrs.field === undefined || target.name === undefined || t.attrs.field === target.name,
-  );
+  const targets = targetOf(el, target);
   if (targets.length === 0) return undefined;
   if (targets.length > 1)
     throw new UnusableArtifactError(

@@ -1,5 +1,5 @@
 import { UnusableArtifactError } from '../../errors.js';
-import type { XmlElement } from './xml.js';
+import { lineOf, type XmlElement } from './xml.js';
 
 /** The PMML data types this evaluator computes with; dates and times are refused at load. */
 export type DataType = 'string' | 'integer' | 'float' | 'double' | 'boolean';
@@ -25,6 +25,11 @@ export function dataTypeOf(el: XmlElement, fallback?: DataType): DataType {
   if (!DATA_TYPES.has(t))
     throw new UnusableArtifactError(`${describe(el)} has dataType="${t}", which is not supported`);
   return t as DataType;
+}
+
+/** A 422 for a document that cannot be scored as written, naming the element's line. */
+export function unusable(el: XmlElement, message: string): UnusableArtifactError {
+  return new UnusableArtifactError(`${message}${lineOf(el)}`);
 }
 
 /** `DataField name="x"` — names an element for error messages. */

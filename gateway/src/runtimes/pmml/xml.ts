@@ -20,10 +20,18 @@ export const DEFAULT_LIMITS: XmlLimits = { maxBytes: 64 * MiB, maxDepth: 200 };
 /** One element of the document, attributes as written, children in document order. */
 export interface XmlElement {
   readonly name: string;
+  /** Attribute values exactly as written: a category `"  female"` keeps its spaces. */
   readonly attrs: Readonly<Record<string, string>>;
   readonly children: readonly XmlElement[];
   /** The element's own text, trimmed (for `Constant`, `Array`, table cells). */
   readonly text: string;
+  /** The line of the document its start tag is on (1-based), for error messages. */
+  readonly line?: number;
+}
+
+/** ` (line 12)`: where an element is, for a message that names it. */
+export function lineOf(el: XmlElement): string {
+  return el.line === undefined ? '' : ` (line ${el.line})`;
 }
 
 /**
@@ -60,7 +68,11 @@ export function parseXml(bytes: Uint8Array, limits: XmlLimits = DEFAULT_LIMITS):
     removeNSPrefix: true,
     parseTagValue: false,
     parseAttributeValue: false,
-    trimValues: true,
+    // Trimming would trim attribute values too, and PMML values are exact text (a category may
+    // begin with spaces); element text is trimmed below instead.
+    trimValues: false,
+    // Where each element starts, so that a refusal can name its line.
+    captureMetaData: true,
     processEntities: true,
     htmlEntities: false,
     ignoreDeclaration: true,
@@ -81,7 +93,8 @@ export function parseXml(bytes: Uint8Array, limits: XmlLimits = DEFAULT_LIMITS):
         : `the PMML document cannot be parsed: ${msg}`,
     );
   }
-  const roots = raw.map(toElement).filter((e): e is XmlElement => e !== undefined);
+  const lines = lineStarts(text);
+  const roots = raw.map((n) => toElement(n, lines)).filter((e): e is XmlElement => e !== undefined);
   const root = roots.find((e) => e.name === 'PMML');
   if (!root)
     throw new UnusableArtifactError(
@@ -90,7 +103,28 @@ export function parseXml(bytes: Uint8Array, limits: XmlLimits = DEFAULT_LIMITS):
   return root;
 }
 
-type RawNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+type RawNode = Record<string | symbol, unknown> & { ':@'?: Record<string, string> };
+
+const META = XMLParser.getMetaDataSymbol() as symbol;
+
+/** Offsets at which the document's lines start. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+/** The 1-based line holding offset `at`. */
+function lineAt(starts: readonly number[], at: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
 
 /** The element name of a parser node; `undefined` for text, comments and processing instructions. */
 function elementName(n: RawNode): string | undefined {
@@ -104,6 +138,7 @@ interface Building {
   readonly attrs: Readonly<Record<string, string>>;
   readonly children: XmlElement[];
   text: string;
+  readonly line: number | undefined;
   readonly kids: unknown[];
   next: number;
 }
@@ -112,21 +147,23 @@ interface Building {
  * A parser node as an {@link XmlElement}, depth first with an explicit stack: the depth of a
  * document costs memory here, never the call stack.
  */
-function toElement(node: unknown): XmlElement | undefined {
-  const start = (n: RawNode, name: string): Building => ({
-    name,
-    attrs: n[':@'] ?? {},
-    children: [],
-    text: '',
-    kids: (n[name] as unknown[]) ?? [],
-    next: 0,
-  });
-  const finish = (b: Building): XmlElement => ({
-    name: b.name,
-    attrs: b.attrs,
-    children: b.children,
-    text: b.text.trim(),
-  });
+function toElement(node: unknown, lines: readonly number[]): XmlElement | undefined {
+  const start = (n: RawNode, name: string): Building => {
+    const at = (n[META] as { startIndex?: number } | undefined)?.startIndex;
+    return {
+      name,
+      attrs: n[':@'] ?? {},
+      children: [],
+      text: '',
+      line: at === undefined ? undefined : lineAt(lines, at),
+      kids: (n[name] as unknown[]) ?? [],
+      next: 0,
+    };
+  };
+  const finish = (b: Building): XmlElement =>
+    b.line === undefined
+      ? { name: b.name, attrs: b.attrs, children: b.children, text: b.text.trim() }
+      : { name: b.name, attrs: b.attrs, children: b.children, text: b.text.trim(), line: b.line };
   const rootName = elementName(node as RawNode);
   if (rootName === undefined) return undefined;
   const stack: Building[] = [start(node as RawNode, rootName)];

@@ -88,6 +88,16 @@ async function specFor(c: RuntimeContractCase, path: string): Promise<RuntimeSpe
   };
 }
 
+/**
+ * An artifact of the runtime's format that it must refuse: what it holds cannot be scored as
+ * written (or is not implemented), so a publish answers 422 naming it, and no call ever answers.
+ */
+export interface RefusedArtifact {
+  artifact: string;
+  /** What the refusal's message must name: the element or feature, where it is (`line 14`). */
+  names: string[];
+}
+
 /** Whether `factory` claims the file at `path`, seeing what a publish sees: its head and name. */
 export async function detects(factory: RuntimeFactory, path: string): Promise<boolean> {
   const head = (await readFile(path)).subarray(0, 4096);
@@ -122,8 +132,16 @@ export function expectPredictionShape(p: unknown, sig: Signature, path = 'predic
  *
  * After `unload`, `predict` loads the model again (the choice for every runtime: a host that
  * scales a deployment to zero keeps serving it on the next call, a cold start later).
+ *
+ * Conformance: an answer that differs from the producing tool's on any record fails, and every
+ * `refused` artifact (what the runtime does not score) is refused at load — a 422 naming what it
+ * cannot use — and never answers a call, so a model is never served with a wrong answer.
  */
-export function runtimeContract(name: string, makeCase: () => Promise<RuntimeContractCase>): void {
+export function runtimeContract(
+  name: string,
+  makeCase: () => Promise<RuntimeContractCase>,
+  refused: readonly RefusedArtifact[] = [],
+): void {
   describe(`runtime contract: ${name}`, () => {
     let c: RuntimeContractCase;
     let runtime: ModelRuntime;
@@ -167,6 +185,10 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
     });
 
     it('answers every record as the producing tool did', async () => {
+      expect(c.records.length, 'records to compare').toBeGreaterThan(0);
+      expect(c.predictions, "the producer's answer for every record").toHaveLength(
+        c.records.length,
+      );
       const sig = runtime.signature();
       for (let i = 0; i < c.records.length; i++) {
         const answer = await runtime.predict([c.records[i]!], { requestId: `r${i}` });
@@ -202,6 +224,29 @@ export function runtimeContract(name: string, makeCase: () => Promise<RuntimeCon
       const [p] = await runtime.predict([c.records[0]!], { requestId: 'after-unload' });
       expectClose(p, c.predictions[0], c.tolerance);
     });
+
+    if (refused.length)
+      it.each(refused.map((r) => [basename(r.artifact), r] as const))(
+        'refuses %s at load with a 422 naming what it cannot use, and answers no call',
+        async (_file, r) => {
+          const spec = await specFor(c, r.artifact);
+          const refusedRuntime = c.factory.create(spec);
+          const err = await refusedRuntime.load().then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err, `${r.artifact} was loaded`).toBeInstanceOf(UnusableArtifactError);
+          expect((err as UnusableArtifactError).status).toBe(422);
+          for (const what of r.names) expect((err as Error).message).toContain(what);
+          // A call loads the model again, and is refused as the load was: never an answer.
+          const call = await refusedRuntime.predict([c.records[0]!], { requestId: 'refused' }).then(
+            (p) => p,
+            (e: unknown) => e,
+          );
+          expect(call).toBeInstanceOf(UnusableArtifactError);
+          await refusedRuntime.unload();
+        },
+      );
 
     it.each([
       [

@@ -124,6 +124,13 @@ export function compileRegression({
     compileRegressionTable(t, scope, `RegressionTable "${key(categories[i]!)}"`),
   );
   const n = eqs.length;
+  if (n < 2)
+    throw new UnusableArtifactError(
+      'a classification RegressionModel must have a RegressionTable per category (at least two)',
+    );
+  // Without normalisation the tables give the probabilities themselves, but the last category's
+  // is 1 minus the sum of the others' (PMML 4.4, RegressionModel), whatever its own table says.
+  const residual = method === 'none';
   return {
     categories,
     score: (env) => {
@@ -133,7 +140,11 @@ export function compileRegression({
         if (v === null) return { value: null };
         y[i] = v;
       }
-      normalizeScores(method, y);
+      if (residual) {
+        let sum = 0;
+        for (let i = 0; i < n - 1; i++) sum += y[i]!;
+        y[n - 1] = 1 - sum;
+      } else normalizeScores(method, y);
       return classResult(categories, y);
     },
   };
