@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { failure } from '../../../test/support/failure.js';
 import { looksLikePickle, parsePickleConfig } from './index.js';
-import { mismatches } from './testing/pickle-fixtures.js';
+import { ECOSYSTEM_FIXTURES, mismatches } from './testing/pickle-fixtures.js';
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 
@@ -14,6 +15,22 @@ describe('looksLikePickle', () => {
   it('claims pickle protocol 2 to 5 headers under any name', () => {
     for (const v of [2, 3, 4, 5])
       expect(looksLikePickle({ head: bytes(0x80, v, 0x95), filename: 'model.bin' })).toBe(true);
+  });
+
+  it('claims XGBoost JSON and UBJSON and LightGBM text models by content, whatever the name', () => {
+    for (const file of ['xgb_regressor.model', 'xgb_multiclass.ubj', 'lgbm_binary.txt']) {
+      const head = new Uint8Array(readFileSync(`${ECOSYSTEM_FIXTURES}${file}`)).subarray(0, 4096);
+      expect(looksLikePickle({ head, filename: 'model.bin' }), file).toBe(true);
+      expect(looksLikePickle({ head }), file).toBe(true);
+    }
+    expect(looksLikePickle({ head: bytes(0x7b, 0x7d), filename: 'model.ubj' })).toBe(true);
+  });
+
+  it('leaves other JSON and text alone', () => {
+    const text = (s: string) => new TextEncoder().encode(s);
+    expect(looksLikePickle({ head: text('{"learners": 3}'), filename: 'm.json' })).toBe(false);
+    expect(looksLikePickle({ head: text('{"model": {"learner": 1}}') })).toBe(false);
+    expect(looksLikePickle({ head: text('tree\nbranches=2\n'), filename: 'm.txt' })).toBe(false);
   });
 
   it('leaves other files alone', () => {

@@ -37,8 +37,9 @@ const loadReply = z.object({
 });
 
 /**
- * A pickled model (pickle, joblib or cloudpickle) served by a Python worker of its own, never
- * in the gateway: unpickling runs code from the file. One worker per loaded version isolates
+ * A pickled model (pickle, joblib or cloudpickle), or an XGBoost or LightGBM model in its own
+ * format, served by a Python worker of its own, never in the gateway: unpickling runs code
+ * from the file. The worker tells the formats apart by content (model_flavours.py). One worker per loaded version isolates
  * deployments from each other — a crash (502, the worker restarts), a call past its timeout
  * (504; the worker is killed, since Python cannot stop a running thread) or an allocation past
  * the memory limit (RLIMIT_AS) hurts that deployment only — and lets a deployment with

@@ -107,6 +107,10 @@ def first_step(model: Any) -> Any:
 
 def column_facts(model: Any) -> dict[str, JsonObject]:
     """name -> {type, values?, optional?} for the columns an encoder handles."""
+    if callable(getattr(model, "column_facts", None)):
+        # An adapter (model_flavours) that knows its own columns.
+        own: dict[str, JsonObject] = model.column_facts()
+        return own
     first = first_step(model)
     names = [str(n) for n in getattr(model, "feature_names_in_", [])]
     facts: dict[str, JsonObject] = {}

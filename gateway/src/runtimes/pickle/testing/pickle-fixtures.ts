@@ -8,44 +8,56 @@ export const PICKLE_FIXTURES = fileURLToPath(
   new URL('../../../../test/fixtures/pickle/', import.meta.url),
 );
 
-/** One fixture: the model file and scikit-learn's own answers for its records. */
+/**
+ * The folder make_ecosystem.py writes: XGBoost, LightGBM and statsmodels models (with the
+ * `requirements` they are served with), custom transformers, pickles that fail or warn.
+ */
+export const ECOSYSTEM_FIXTURES = `${PICKLE_FIXTURES}ecosystem/`;
+
+/** One fixture: the model file and its library's own answers for its records. */
 export interface PickleFixture {
   name: string;
   /** Absolute path of the model file. */
   file: string;
-  /** `pickle`, `joblib`, `joblib-zlib` or `cloudpickle`: how the script wrote it. */
+  /**
+   * How the script wrote it: `pickle`, `joblib`, `joblib-zlib`, `cloudpickle`, or a library's
+   * own format (`xgboost-json`, `xgboost-ubj`, `lightgbm-text`).
+   */
   writer: string;
   model: string;
   records: Record<string, unknown>[];
   predictions: Record<string, unknown>[];
   tolerance: number;
-  /** The publish `config` (snippets, signature) the model is served with. */
+  /** The publish `config` (snippets, signature, requirements) the model is served with. */
   config: Record<string, unknown>;
+  /** The scikit-learn version that made the file, when it is not the worker's. */
+  sklearn?: string;
 }
 
-/** Every fixture, by name, sorted. */
-export function pickleFixtures(): PickleFixture[] {
-  return readdirSync(PICKLE_FIXTURES)
+/** Every fixture of `dir` (default make_pickle.py's), by name, sorted. */
+export function pickleFixtures(dir = PICKLE_FIXTURES): PickleFixture[] {
+  return readdirSync(dir)
     .filter((f) => f.endsWith('.expected.json'))
     .sort()
     .map((f) => {
-      const e = JSON.parse(readFileSync(`${PICKLE_FIXTURES}${f}`, 'utf8'));
+      const e = JSON.parse(readFileSync(`${dir}${f}`, 'utf8'));
       return {
         name: f.replace(/\.expected\.json$/, ''),
-        file: `${PICKLE_FIXTURES}${e.file}`,
+        file: `${dir}${e.file}`,
         writer: e.format,
         model: e.model,
         records: e.records,
         predictions: e.predictions,
         tolerance: e.tolerance,
         config: e.config ?? {},
+        sklearn: e.sklearn,
       };
     });
 }
 
-/** The fixture named `name`; throws when there is none. */
-export function pickleFixture(name: string): PickleFixture {
-  const f = pickleFixtures().find((x) => x.name === name);
+/** The fixture named `name` in `dir`; throws when there is none. */
+export function pickleFixture(name: string, dir = PICKLE_FIXTURES): PickleFixture {
+  const f = pickleFixtures(dir).find((x) => x.name === name);
   if (!f) throw new Error(`no pickle fixture ${name}`);
   return f;
 }
