@@ -136,7 +136,8 @@ async function runtimeHop() {
     version: 1,
     artifact: { path: mojo, sha256, size: bytes.byteLength, filename: `${MODEL}.zip` },
     pool: 'cpu',
-    config: {},
+    // The records hold levels the model never saw: scored as missing, as in the fixture.
+    config: expected.config ?? {},
   };
   const runtime = mojoRuntimeFactory({ worker }).create(spec, {});
   await runtime.load();
@@ -193,6 +194,7 @@ async function slipway() {
   await waitFor(`${base}/api/health`);
   const form = new FormData();
   form.set('name', 'churn');
+  if (expected.config) form.set('config', JSON.stringify(expected.config));
   form.set('file', new Blob([await readFile(mojo)]), `${MODEL}.zip`);
   const t0 = performance.now();
   const res = await fetch(`${base}/api/deployments`, {

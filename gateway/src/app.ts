@@ -58,6 +58,7 @@ export function createApp(deps: AppDeps) {
         'X-Slipway-Version',
         'X-Slipway-Cold-Start',
         'X-Slipway-Ignored-Fields',
+        'X-Slipway-Warnings',
         'Location',
       ],
       maxAge: 600,

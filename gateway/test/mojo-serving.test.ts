@@ -8,6 +8,7 @@ import {
   MOJO_FIXTURES,
   mojoFixturePath,
   readExpected,
+  REFUSED_MOJO,
   type MojoExpected,
 } from '../src/runtimes/mojo/testing/fixtures.js';
 import { javaForTests, NO_JAVA } from '../src/runtimes/mojo/testing/java.js';
@@ -30,17 +31,22 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
     for (const m of MOJO_FIXTURES) {
       expected[m] = await readExpected(m);
       const bytes = await readFile(mojoFixturePath(`${m}.zip`));
+      // Records with levels the model never saw are published with unknownLevels: "warn".
+      const config = expected[m]!.config;
       // No format given: a .zip holding model.ini is detected as a MOJO.
       const res = await gw.admin('/api/deployments', {
         method: 'POST',
-        body: publishForm({ name: slug(m) }, { bytes, filename: `${m}.zip` }),
+        body: publishForm(
+          { name: slug(m), ...(config ? { config: JSON.stringify(config) } : {}) },
+          { bytes, filename: `${m}.zip` },
+        ),
       });
       const body = await res.json();
       expect(res.status, JSON.stringify(body)).toBe(201);
       expect(body.format).toBe('mojo');
       keys[m] = body.invokeKey;
     }
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     await gw?.stop();
   });
@@ -60,7 +66,8 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
     });
 
   /** `/fn` answers a one-output model's bare value: put it back under its name. */
-  const named = (p: unknown) => (typeof p === 'object' && p !== null ? p : { value: p });
+  const named = (p: unknown, want: object | undefined) =>
+    typeof p === 'object' && p !== null ? p : { [Object.keys(want ?? {})[0] ?? 'value']: p };
 
   describe.each(MOJO_FIXTURES)('%s through POST /fn', (m) => {
     it('answers every row in one batch exactly as H2O did', async () => {
@@ -69,7 +76,7 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
       const body = await res.json();
       expect(res.status, JSON.stringify(body)).toBe(200);
       const wrong = (body.predictions as unknown[]).flatMap((p, i) =>
-        mismatches(named(p), predictions[i], tolerance, `row ${i}`),
+        mismatches(named(p, predictions[i]), predictions[i], tolerance, `row ${i}`),
       );
       expect(wrong).toEqual([]);
     });
@@ -80,9 +87,9 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
         const res = await call(m, r);
         const body = await res.json();
         expect(res.status, JSON.stringify(body)).toBe(200);
-        expect(mismatches(named(body.prediction), predictions[i], tolerance, `row ${i}`)).toEqual(
-          [],
-        );
+        expect(
+          mismatches(named(body.prediction, predictions[i]), predictions[i], tolerance, `row ${i}`),
+        ).toEqual([]);
       }
     });
   });
@@ -104,11 +111,87 @@ describe.skipIf(!java)(java ? 'MOJOs through the gateway' : `MOJOs: ${NO_JAVA}`,
     });
   });
 
-  it('scores a level the model never saw as missing, not as an error', async () => {
+  it('with unknownLevels "warn", scores an unseen level as missing and says so in a header', async () => {
     const base = { age: 33, income: 15000, plan: 'team' };
-    const unknown = await (await call('gbm_binomial', { ...base, city: 'marseille' })).json();
-    const missing = await (await call('gbm_binomial', base)).json();
-    expect(unknown.prediction).toEqual(missing.prediction);
+    const unknown = await call('gbm_binomial', { ...base, city: 'marseille' });
+    const missing = await call('gbm_binomial', base);
+    expect((await unknown.json()).prediction).toEqual((await missing.json()).prediction);
+    expect(unknown.headers.get('x-slipway-warnings')).toBe(
+      'city: level "marseille" is not one the model knows; scored as missing',
+    );
+    expect(missing.headers.get('x-slipway-warnings')).toBeNull();
+  });
+
+  describe('published with the default unknownLevels ("error")', () => {
+    let key: string;
+    beforeAll(async () => {
+      const bytes = await readFile(mojoFixturePath('gbm_binomial.zip'));
+      const res = await gw.admin('/api/deployments', {
+        method: 'POST',
+        body: publishForm({ name: 'churn-strict' }, { bytes, filename: 'churn.zip' }),
+      });
+      expect(res.status).toBe(201);
+      key = (await res.json()).invokeKey;
+    });
+    const strict = (body: unknown) =>
+      gw.app.request('/fn/churn-strict', {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      });
+
+    it('refuses a level the model never saw with 400 naming the field and the level', async () => {
+      const res = await strict({ age: 33, income: 15000, plan: 'team', city: 'marseille' });
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      // The signature's validator finds it: the levels are the field's allowed values.
+      expect(body.error.field).toBe('city');
+      expect(body.error.message).toBe(
+        'field city: "marseille" is not one of the allowed values "lille", "lyon", "nice", "paris"',
+      );
+    });
+
+    it('scores known levels, nulls and left-out columns with no warning', async () => {
+      const { records, predictions, tolerance } = expected.gbm_binomial!;
+      for (const i of [0, 1, 2, 5]) {
+        const res = await strict(records[i]);
+        expect(res.status).toBe(200);
+        expect(res.headers.get('x-slipway-warnings')).toBeNull();
+        const p = (await res.json()).prediction;
+        expect(mismatches(p, predictions[i], tolerance, `row ${i}`)).toEqual([]);
+      }
+    });
+  });
+
+  it('finds a level written as a number from a JSON number, through the gateway', async () => {
+    const res = await call('gbm_numeric_levels', [
+      { age: 40, zone: 70, floor: 2 },
+      { age: 40, zone: '70.0', floor: '2' },
+      { age: 40, zone: 75, floor: 2 },
+    ]);
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.field).toBe('[2].zone');
+    expect(body.error.message).toMatch(/^field \[2\]\.zone: level 75 is not one the model knows/);
+    const ok = await (
+      await call('gbm_numeric_levels', [
+        { age: 40, zone: 70, floor: 2 },
+        { age: 40, zone: '70.0', floor: '2' },
+      ])
+    ).json();
+    expect(ok.predictions[0]).toEqual(ok.predictions[1]);
+  });
+
+  it('refuses a GLRM at publish with 422 naming the algorithm and why', async () => {
+    const bytes = await readFile(mojoFixturePath(REFUSED_MOJO.artifact));
+    const res = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name: 'glrm' }, { bytes, filename: 'glrm.zip' }),
+    });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(422);
+    for (const what of REFUSED_MOJO.names) expect(body.error.message).toContain(what);
+    expect((await gw.admin('/api/deployments/glrm')).status).toBe(404);
   });
 
   it('refuses a string for a numeric column with 400 naming the field', async () => {

@@ -220,8 +220,12 @@ export class DataPlane {
     const meta = validated.meta;
     notes.ignored = validated.ignored;
     const release = this.deps.host.hold(served);
+    const warnings: string[] = [];
     const predictions = await runtime
-      .predict(validated.records, this.callOptions(served, caller))
+      .predict(validated.records, {
+        ...this.callOptions(served, caller),
+        warn: (message) => warnings.push(message),
+      })
       .finally(release);
     notes.output = predictions;
     const id = caller.requestId;
@@ -233,6 +237,7 @@ export class DataPlane {
       signature: served.signature,
       meta,
       ignoredFields: validated.ignored,
+      warnings,
     };
   }
 

@@ -41,6 +41,8 @@ export interface InferResult<Meta> {
   meta: Meta;
   /** Fields the records carried that the model does not take (dropped before it saw them). */
   ignoredFields: readonly string[];
+  /** What the runtime said of the answer (e.g. an unseen level scored as missing). */
+  warnings: readonly string[];
 }
 
 /** Notebook parameters as a caller sent them: typed JSON, and text from a form or query. */

@@ -33,6 +33,21 @@ export function setIgnoredFields(c: Context, ignored: readonly string[]): void {
 /** The most field names `X-Slipway-Ignored-Fields` lists. */
 const MAX_IGNORED_SHOWN = 50;
 
+/**
+ * `X-Slipway-Warnings`: what the runtime said of an answer it gave all the same (e.g. a level
+ * the model never saw, scored as missing), joined by `; `, percent-encoded as field names are.
+ */
+export function setWarnings(c: Context, warnings: readonly string[]): void {
+  if (warnings.length === 0) return;
+  const shown = warnings.slice(0, MAX_WARNINGS_SHOWN).map(headerSafe);
+  if (warnings.length > MAX_WARNINGS_SHOWN)
+    shown.push(`... (${warnings.length - MAX_WARNINGS_SHOWN} more)`);
+  c.header('X-Slipway-Warnings', shown.join('; '));
+}
+
+/** The most warnings `X-Slipway-Warnings` holds. */
+const MAX_WARNINGS_SHOWN = 20;
+
 const headerSafe = (name: string) =>
   name.replace(/[^\x20-\x24\x26-\x2b\x2d-\x7e]+/gu, (run) =>
     // A lone surrogate has no UTF-8: it is written as U+FFFD, as TextEncoder does.

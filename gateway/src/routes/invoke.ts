@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { encodeMlflowResponse, encodeRecordsResponse, mlflowCodec } from '../codecs/index.js';
 import type { DataPlane } from '../data-plane/index.js';
 import type { CallEnv } from '../middleware/call-id.js';
-import { callerOf, readParameters, setIgnoredFields } from './call-context.js';
+import { callerOf, readParameters, setIgnoredFields, setWarnings } from './call-context.js';
 import { readRequestBody } from './read-json-body.js';
 import { runRoutes, type RunRoutesDeps } from './runs.js';
 
@@ -39,6 +39,7 @@ export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: Invoke
     });
     c.header('X-Slipway-Version', String(result.version));
     setIgnoredFields(c, result.ignoredFields);
+    if (result.kind === 'predictions') setWarnings(c, result.warnings);
     if (result.kind === 'predictions')
       return c.json(encodeRecordsResponse({ ...result, single: result.meta.single }));
     if (result.status === 'running') {
@@ -59,6 +60,7 @@ export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: Invoke
     });
     c.header('X-Slipway-Version', String(result.version));
     setIgnoredFields(c, result.ignoredFields);
+    setWarnings(c, result.warnings);
     return c.json(encodeMlflowResponse(result));
   });
 

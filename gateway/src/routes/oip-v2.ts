@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { encodeOipMetadata, encodeOipResponse, oipCodec } from '../codecs/index.js';
 import type { DataPlane } from '../data-plane/index.js';
 import type { CallEnv } from '../middleware/call-id.js';
-import { callerOf, setIgnoredFields } from './call-context.js';
+import { callerOf, setIgnoredFields, setWarnings } from './call-context.js';
 import { readRequestBody } from './read-json-body.js';
 
 export interface OipRoutesDeps {
@@ -50,6 +50,7 @@ export function oipRoutes({ dataPlane, maxBodyBytes, maxBatch }: OipRoutesDeps) 
       body: () => readRequestBody(c, maxBodyBytes),
     });
     setIgnoredFields(c, result.ignoredFields);
+    setWarnings(c, result.warnings);
     return c.json(
       encodeOipResponse({
         modelName: c.req.param('name')!,

@@ -33,6 +33,11 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Aborts when the caller goes away: queued or running work is dropped. */
   signal?: AbortSignal;
+  /**
+   * Takes what the caller should know about an answer that was given all the same (e.g. a
+   * categorical level the model never saw, scored as missing); the transport shows it.
+   */
+  warn?: (message: string) => void;
 }
 
 /** One prediction per record, JSON-serialisable. */

@@ -2,8 +2,15 @@ import { z } from 'zod';
 import { parseRuntimeConfig } from '../runtime-config.js';
 
 const schema = z.object({
-  /** `missing`: a categorical level the model never saw is scored as missing (h2o PredictCsv). */
-  unknownLevels: z.enum(['missing', 'reject']).default('missing'),
+  /**
+   * A categorical level the model never saw: `error` (the default) answers 400 naming the field
+   * and the level; `warn` scores it as missing, as h2o does, and says so in the call's warnings.
+   * `reject` and `missing` are the earlier names of `error` and `warn`.
+   */
+  unknownLevels: z
+    .enum(['error', 'warn', 'reject', 'missing'])
+    .default('error')
+    .transform((v) => (v === 'reject' ? 'error' : v === 'missing' ? 'warn' : v)),
 });
 
 /** A MOJO deployment's options, from the publish `config` field. */

@@ -1,11 +1,17 @@
-import { NotReadyError, UnusableArtifactError } from '../../errors.js';
+import { NotReadyError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { parseMojoConfig, type MojoConfig } from './mojo-config.js';
 import { mapMojoWorkerError } from './mojo-errors.js';
-import { mojoSignature, SERVED_CATEGORIES, toPrediction } from './mojo-signature.js';
-import type { MojoWorker } from './mojo-worker.js';
+import { MojoLevels } from './mojo-levels.js';
+import {
+  categoryNotServed,
+  mojoSignature,
+  toPrediction,
+  unseenIsNotMissing,
+} from './mojo-signature.js';
+import type { MojoDescription, MojoWorker } from './mojo-worker.js';
 import {
   DEFAULT_MOJO_ZIP_LIMITS,
   inspectMojoZip,
@@ -15,7 +21,8 @@ import {
 
 interface Loaded {
   signature: Signature;
-  classes: string[] | null;
+  description: MojoDescription;
+  levels: MojoLevels;
   info: MojoInfo;
 }
 
@@ -60,19 +67,26 @@ export class MojoRuntime implements ModelRuntime {
       : [];
   }
 
-  /** One `{label, probabilities}` or `{value}` per record, in order. */
+  /**
+   * One `{label, probabilities}`, `{value}` or `{column: value}` per record, in order. A level
+   * the model never saw is a 400, or (`unknownLevels: "warn"`) scored as missing with a warning.
+   */
   async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     await this.load();
     const m = this.loaded!;
     if (records.length === 0) return [];
+    const resolved = m.levels.resolve(records);
+    for (const w of resolved.warnings) options.warn?.(w);
     const deadline = Date.now() + callTimeout(options);
     try {
-      const scores = await this.worker.predict(this.key, this.spec.artifact.path, records, {
-        deadline,
-        signal: options.signal,
-      });
-      return scores.map((s) => toPrediction(s, m.classes));
+      const scores = await this.worker.predict(
+        this.key,
+        this.spec.artifact.path,
+        resolved.records,
+        { deadline, signal: options.signal },
+      );
+      return scores.map((s) => toPrediction(s, m.description));
     } catch (err) {
       throw mapMojoWorkerError(err, 'predict');
     }
@@ -89,10 +103,8 @@ export class MojoRuntime implements ModelRuntime {
     // Inflated and counted from the file, nothing kept: a zip bomb never reaches the JVM.
     const info = await inspectMojoZip(this.spec.artifact.path, this.zipLimits);
     // Refused here, a model of another kind never costs a JVM start.
-    if (!(SERVED_CATEGORIES as readonly string[]).includes(info.category))
-      throw new UnusableArtifactError(
-        `H2O MOJOs of category ${info.category} (${info.algo}) are not served; Slipway serves ${SERVED_CATEGORIES.join(', ')} models`,
-      );
+    const refused = categoryNotServed(info.category, info.algo);
+    if (refused) throw refused;
     let description;
     try {
       description = await this.worker.acquire(this.key, this.spec.artifact.path, signal);
@@ -101,7 +113,12 @@ export class MojoRuntime implements ModelRuntime {
     }
     try {
       const signature = mojoSignature(description, this.config);
-      return { signature, classes: description.classes, info };
+      const levels = new MojoLevels(
+        description.inputs,
+        this.config.unknownLevels,
+        unseenIsNotMissing(description),
+      );
+      return { signature, description, levels, info };
     } catch (err) {
       await this.worker.release(this.key);
       throw err;

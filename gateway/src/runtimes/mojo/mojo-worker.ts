@@ -19,10 +19,18 @@ export interface MojoDescription {
   inputs: { name: string; levels: string[] | null }[];
   /** The response's levels, for a classifier. */
   classes: string[] | null;
+  /**
+   * For a model that is neither classifier nor regression: the names of the columns h2o's
+   * predict answers (`predict`, `mean_length` for an Isolation Forest), in `columns`' order.
+   */
+  outputs: string[] | null;
 }
 
 /** One scored row as the worker answers it. */
-export type MojoScore = { label: string; p: (number | null)[] } | { value: number | null };
+export type MojoScore =
+  | { label: string; p: (number | null)[] }
+  | { value: number | null }
+  | { columns: (number | null)[] };
 
 export interface MojoWorkerOptions extends Pick<
   WorkerSupervisorOptions,

@@ -2,7 +2,7 @@ import { afterAll, describe, it } from 'vitest';
 import { caseFromFiles, type RuntimeContractCase } from '../../testing/contract.js';
 import { mojoRuntimeFactory } from '../index.js';
 import { MojoWorker } from '../mojo-worker.js';
-import { MOJO_FIXTURES, mojoFixturePath } from './fixtures.js';
+import { MOJO_FIXTURES, mojoFixturePath, readExpected } from './fixtures.js';
 import { javaForTests, NO_JAVA } from './java.js';
 
 /**
@@ -20,12 +20,14 @@ export async function mojoContractCases(): Promise<[string, () => Promise<Runtim
   const factory = mojoRuntimeFactory({ worker });
   return MOJO_FIXTURES.map((name) => [
     `mojo ${name}`,
-    () =>
+    async () =>
       caseFromFiles({
         factory,
         artifact: mojoFixturePath(`${name}.zip`),
         expected: mojoFixturePath(`${name}.expected.json`),
         foreignFile: mojoFixturePath('../onnx/regressor_gbr.onnx'),
+        // Records with levels the model never saw are served with unknownLevels: "warn".
+        config: (await readExpected(name)).config,
       }),
   ]);
 }

@@ -8,12 +8,9 @@ import hex.genmodel.easy.EasyPredictModelWrapper;
 import hex.genmodel.easy.RowData;
 import hex.genmodel.easy.exception.PredictException;
 import hex.genmodel.easy.exception.PredictUnknownCategoricalLevelException;
-import hex.genmodel.easy.prediction.BinomialModelPrediction;
-import hex.genmodel.easy.prediction.MultinomialModelPrediction;
-import hex.genmodel.easy.prediction.OrdinalModelPrediction;
-import hex.genmodel.easy.prediction.RegressionModelPrediction;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,14 +31,18 @@ final class MojoModels {
   private static final class Loaded {
     final EasyPredictModelWrapper wrapper;
     final ModelCategory category;
+    final MojoAnswers answers;
     /** Feature names, and their levels (null for a numeric column), in the model's order. */
     final String[] names;
     final String[][] domains;
+    /** The categorical columns whose levels include numbers, by name. */
+    final Map<String, NumericLevels> numericLevels = new HashMap<>();
 
-    Loaded(EasyPredictModelWrapper wrapper) {
+    Loaded(EasyPredictModelWrapper wrapper, MojoAnswers answers) {
       GenModel m = wrapper.m;
       this.wrapper = wrapper;
       this.category = wrapper.getModelCategory();
+      this.answers = answers;
       int n = m.nfeatures();
       this.names = new String[n];
       this.domains = new String[n][];
@@ -49,6 +50,8 @@ final class MojoModels {
       for (int i = 0; i < n; i++) {
         names[i] = all[i];
         domains[i] = m.getDomainValues(i);
+        NumericLevels levels = NumericLevels.of(domains[i]);
+        if (levels != null) numericLevels.put(names[i], levels);
       }
     }
   }
@@ -68,13 +71,8 @@ final class MojoModels {
         String why = String.valueOf(e).replace(path, "the artifact");
         throw new WorkerException("InvalidMojo", "h2o-genmodel cannot read the MOJO: " + why);
       }
-      EasyPredictModelWrapper wrapper =
-          new EasyPredictModelWrapper(
-              new EasyPredictModelWrapper.Config()
-                  .setModel(model)
-                  // As h2o's PredictCsv does: a level the model never saw scores as missing.
-                  .setConvertUnknownCategoricalLevelsToNa(true));
-      loaded = new Loaded(wrapper);
+      EasyPredictModelWrapper wrapper = MojoAnswers.wrap(model);
+      loaded = new Loaded(wrapper, MojoAnswers.of(wrapper));
       if (byKey.putIfAbsent(key, loaded) == null)
         log.info(
             "loaded {} {} MOJO {} in {} ms",
@@ -97,7 +95,8 @@ final class MojoModels {
     d.put("category", l.category.name());
     d.put("algorithm", m.getClass().getSimpleName());
     d.put("uuid", m.getUUID());
-    d.put("response", m.getResponseName());
+    // An unsupervised model has no response: h2o-genmodel throws rather than answer null.
+    d.put("response", m.isSupervised() ? m.getResponseName() : null);
     d.put("offset", m.getOffsetName());
     List<Map<String, Object>> inputs = new ArrayList<>();
     for (int i = 0; i < l.names.length; i++) {
@@ -108,10 +107,14 @@ final class MojoModels {
     }
     d.put("inputs", inputs);
     d.put("classes", m.isClassifier() ? l.wrapper.getResponseDomainValues() : null);
+    d.put("outputs", l.answers.outputs);
     return d;
   }
 
-  /** Scores rows: {@code {"label", "p": [...]}} per row for a classifier, {@code {"value"}} else. */
+  /**
+   * Scores rows: {@code {"label", "p": [...]}} per row for a classifier, {@code {"value"}} for a
+   * regression, {@code {"columns": [...]}} for other models (see {@link MojoAnswers}).
+   */
   List<Map<String, Object>> predict(String key, JsonNode rows, AtomicBoolean cancelled)
       throws WorkerException {
     Loaded l = byKey.get(key);
@@ -128,7 +131,8 @@ final class MojoModels {
 
   /**
    * A record as h2o wants it: numbers as Double, levels as String; null and left-out columns
-   * are not put (missing). Columns the model does not know are ignored, as h2o does.
+   * are not put (missing). Columns the model does not know are ignored, as h2o does. A number
+   * (or a number's text) for a categorical column whose levels are numbers is that level.
    */
   private static RowData rowData(Loaded l, JsonNode record, int index) throws WorkerException {
     if (!record.isObject())
@@ -138,7 +142,9 @@ final class MojoModels {
       Map.Entry<String, JsonNode> e = it.next();
       JsonNode v = e.getValue();
       if (v.isNull()) continue;
-      if (v.isNumber()) row.put(e.getKey(), v.asDouble());
+      NumericLevels levels = l.numericLevels.get(e.getKey());
+      if (levels != null && (v.isNumber() || v.isTextual())) row.put(e.getKey(), levels.level(v));
+      else if (v.isNumber()) row.put(e.getKey(), v.asDouble());
       else if (v.isTextual()) row.put(e.getKey(), v.asText());
       else if (v.isBoolean()) row.put(e.getKey(), v.asBoolean() ? "true" : "false");
       else
@@ -149,40 +155,8 @@ final class MojoModels {
   }
 
   private static Map<String, Object> scoreOne(Loaded l, RowData row) throws WorkerException {
-    Map<String, Object> p = new LinkedHashMap<>();
     try {
-      switch (l.category) {
-        case Binomial:
-          {
-            BinomialModelPrediction b = l.wrapper.predictBinomial(row);
-            p.put("label", b.label);
-            p.put("p", finite(b.classProbabilities));
-            break;
-          }
-        case Multinomial:
-          {
-            MultinomialModelPrediction m = l.wrapper.predictMultinomial(row);
-            p.put("label", m.label);
-            p.put("p", finite(m.classProbabilities));
-            break;
-          }
-        case Ordinal:
-          {
-            OrdinalModelPrediction o = l.wrapper.predictOrdinal(row);
-            p.put("label", o.label);
-            p.put("p", finite(o.classProbabilities));
-            break;
-          }
-        case Regression:
-          {
-            RegressionModelPrediction r = l.wrapper.predictRegression(row);
-            p.put("value", finite(r.value));
-            break;
-          }
-        default:
-          throw new WorkerException(
-              "UnsupportedModel", "MOJOs of category " + l.category + " are not served");
-      }
+      return l.answers.answer.score(l.wrapper, row);
     } catch (PredictUnknownCategoricalLevelException e) {
       throw new WorkerException(
           "InvalidInput",
@@ -192,7 +166,6 @@ final class MojoModels {
       String field = columnIn(l, e.getMessage());
       throw new WorkerException("InvalidInput", e.getMessage(), field);
     }
-    return p;
   }
 
   /**
@@ -205,16 +178,5 @@ final class MojoModels {
     for (String n : l.names) if (message.contains("from column: " + n + ",")) return n;
     for (String n : l.names) if (message.contains(n)) return n;
     return null;
-  }
-
-  /** JSON has no NaN or infinity: such a value is answered as null. */
-  private static Double finite(double v) {
-    return Double.isFinite(v) ? v : null;
-  }
-
-  private static Double[] finite(double[] v) {
-    Double[] out = new Double[v.length];
-    for (int i = 0; i < v.length; i++) out[i] = finite(v[i]);
-    return out;
   }
 }

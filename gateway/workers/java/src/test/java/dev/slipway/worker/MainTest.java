@@ -72,18 +72,21 @@ class MainTest {
 
     JsonNode loaded = worker.call("load", load("gbm", "gbm_binomial"));
     assertEquals("Binomial", loaded.at("/result/category").asText(), loaded.toString());
-    JsonNode classes = loaded.at("/result/classes");
+    JsonNode described = loaded.get("result");
 
     // 24 rows go to the pool, one is scored on the reader thread: both paths answer the same.
     JsonNode batch = worker.call("predict", predict("gbm", records));
     assertEquals(
-        List.of(), MojoFixtures.mismatches(batch.get("result"), predictions, classes, tolerance));
+        List.of(), MojoFixtures.mismatches(batch.get("result"), predictions, described, tolerance));
     ArrayNode first = JSON.createArrayNode().add(records.get(0));
     JsonNode one = worker.call("predict", predict("gbm", first));
     assertEquals(
         List.of(),
         MojoFixtures.mismatches(
-            one.get("result"), JSON.createArrayNode().add(predictions.get(0)), classes, tolerance));
+            one.get("result"),
+            JSON.createArrayNode().add(predictions.get(0)),
+            described,
+            tolerance));
 
     assertTrue(worker.call("unload", args().put("key", "gbm")).at("/result/unloaded").asBoolean());
     JsonNode gone = worker.call("predict", predict("gbm", first));

@@ -23,7 +23,7 @@ import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** MojoModels with real MOJOs: what it describes, scores and refuses, with the gateway's types. */
 class MojoModelsTest {
@@ -48,24 +48,30 @@ class MojoModelsTest {
     return (ArrayNode) JSON.readTree(json);
   }
 
+  static String[] fixtures() {
+    return MojoFixtures.NAMES;
+  }
+
   @ParameterizedTest
-  @ValueSource(strings = {"gbm_binomial", "drf_multinomial", "glm_regression"})
+  @MethodSource("fixtures")
   void answersEveryRowExactlyAsH2oDidInCluster(String name) throws Exception {
     JsonNode expected = MojoFixtures.expected(name);
     JsonNode records = expected.get("records");
     JsonNode predictions = expected.get("predictions");
     double tolerance = expected.get("tolerance").asDouble();
     assertEquals(24, records.size(), "the fixture's records");
-    JsonNode classes = load(name, MojoFixtures.zip(name)).get("classes");
+    JsonNode described = load(name, MojoFixtures.zip(name));
 
     JsonNode batch = predict(name, records);
-    assertEquals(List.of(), MojoFixtures.mismatches(batch, predictions, classes, tolerance));
+    assertEquals(List.of(), MojoFixtures.mismatches(batch, predictions, described, tolerance));
     // One by one too, as the gateway sends a single record.
     for (int i = 0; i < records.size(); i++) {
       JsonNode one = predict(name, JSON.createArrayNode().add(records.get(i)));
       JsonNode want = JSON.createArrayNode().add(predictions.get(i));
       assertEquals(
-          List.of(), MojoFixtures.mismatches(one, want, classes, tolerance), "row " + i + " alone");
+          List.of(),
+          MojoFixtures.mismatches(one, want, described, tolerance),
+          "row " + i + " alone");
     }
   }
 
@@ -73,12 +79,12 @@ class MojoModelsTest {
   void theComparisonCatchesAWrongProbability() throws Exception {
     // So that the test above cannot pass by comparing nothing.
     JsonNode expected = MojoFixtures.expected("gbm_binomial");
-    JsonNode classes = load("gbm", MojoFixtures.zip("gbm_binomial")).get("classes");
+    JsonNode described = load("gbm", MojoFixtures.zip("gbm_binomial"));
     ArrayNode batch = (ArrayNode) predict("gbm", expected.get("records"));
     ArrayNode p = (ArrayNode) batch.get(5).get("p");
     p.set(1, p.get(1).asDouble() * (1 + 1e-8));
     List<String> wrong =
-        MojoFixtures.mismatches(batch, expected.get("predictions"), classes, 1e-9);
+        MojoFixtures.mismatches(batch, expected.get("predictions"), described, 1e-9);
     assertEquals(1, wrong.size(), wrong.toString());
     assertTrue(wrong.get(0).startsWith("row 5.p.yes: "), wrong.get(0));
   }
@@ -109,6 +115,88 @@ class MojoModelsTest {
     assertEquals("GlmMojoModel", glm.get("algorithm").asText());
     assertEquals("spend", glm.get("response").asText());
     assertTrue(glm.get("classes").isNull());
+  }
+
+  @Test
+  void describesTheColumnsOfModelsThatAreNeitherClassifierNorRegression() throws Exception {
+    // h2o's own predict columns, by the names h2o gives them.
+    String[][] outputs = {
+      {"isolation_forest", "AnomalyDetection", "[\"predict\",\"mean_length\"]"},
+      {"extended_isolation_forest", "AnomalyDetection", "[\"anomaly_score\",\"mean_length\"]"},
+      {"kmeans", "Clustering", "[\"predict\"]"},
+      {"pca", "DimReduction", "[\"PC1\",\"PC2\"]"},
+      {"coxph", "CoxPH", "[\"lp\"]"},
+      {"target_encoder", "TargetEncoder", "[\"city_te\",\"plan_te\"]"},
+    };
+    for (String[] o : outputs) {
+      JsonNode d = load(o[0], MojoFixtures.zip(o[0]));
+      assertEquals(o[1], d.get("category").asText(), o[0]);
+      assertEquals(JSON.readTree(o[2]), d.get("outputs"), o[0]);
+      assertTrue(d.get("classes").isNull(), o[0]);
+    }
+    JsonNode kmeans = load("kmeans", MojoFixtures.zip("kmeans"));
+    assertTrue(kmeans.get("response").isNull(), "an unsupervised model has no response");
+    assertTrue(load("gbm", MojoFixtures.zip("gbm_binomial")).get("outputs").isNull());
+    JsonNode xgb = load("xgb", MojoFixtures.zip("xgboost_binomial"));
+    assertEquals("XGBoostJavaMojoModel", xgb.get("algorithm").asText());
+  }
+
+  @Test
+  void refusesAGlrmNamingTheAlgorithmAndWhy() {
+    WorkerException e =
+        assertThrows(
+            WorkerException.class,
+            () -> models.load("glrm", MojoFixtures.zip(MojoFixtures.REFUSED_GLRM)));
+    assertEquals("UnsupportedModel", e.type);
+    assertTrue(e.getMessage().startsWith("Glrm MOJOs (category DimReduction) are not served: "));
+    assertTrue(e.getMessage().contains("rows scored before"), e.getMessage());
+    assertFalse(models.unload("glrm"), "nothing is held after a refused load");
+  }
+
+  @Test
+  void aGlrmMojoWouldAnswerARowByTheRowsScoredBeforeIt() throws Exception {
+    // Why the GLRM is refused: scored through h2o-genmodel directly, its first batch is h2o's,
+    // and the same first row scored again afterwards is not.
+    hex.genmodel.easy.EasyPredictModelWrapper w =
+        new hex.genmodel.easy.EasyPredictModelWrapper(
+            new hex.genmodel.easy.EasyPredictModelWrapper.Config()
+                .setModel(hex.genmodel.MojoModel.load(MojoFixtures.zip("glrm")))
+                .setEnableGLRMReconstrut(true));
+    JsonNode expected = MojoFixtures.expected("glrm");
+    JsonNode first = expected.get("records").get(0);
+    hex.genmodel.easy.RowData row = new hex.genmodel.easy.RowData();
+    row.put("age", first.get("age").asDouble());
+    row.put("income", first.get("income").asDouble());
+    double want = expected.get("predictions").get(0).get("reconstr_age").asDouble();
+    assertEquals(want, w.predictDimReduction(row).reconstructed[0], 1e-12);
+    double again = w.predictDimReduction(row).reconstructed[0];
+    assertTrue(Math.abs(again - want) > 1e-6, "the second answer is another: " + again);
+  }
+
+  @Test
+  void findsALevelThatIsANumberFromAnyOfItsForms() throws Exception {
+    // zone's levels are "70.0", "80.0", "90.0"; floor's "1", "2", "3" (see make_mojo.py).
+    JsonNode d = load("num", MojoFixtures.zip("gbm_numeric_levels"));
+    assertEquals(JSON.readTree("[\"70.0\",\"80.0\",\"90.0\"]"), d.at("/inputs/1/levels"));
+    JsonNode scores =
+        predict(
+            "num",
+            rows(
+                "[{\"age\": 40, \"zone\": \"70.0\", \"floor\": \"2\"},"
+                    + "{\"age\": 40, \"zone\": 70, \"floor\": 2},"
+                    + "{\"age\": 40, \"zone\": 70.0, \"floor\": 2.0},"
+                    + "{\"age\": 40, \"zone\": \"70\", \"floor\": \"2.0\"},"
+                    + "{\"age\": 40, \"zone\": 7e1, \"floor\": \"2e0\"},"
+                    + "{\"age\": 40, \"floor\": 2},"
+                    + "{\"age\": 40, \"zone\": 75, \"floor\": 2},"
+                    + "{\"age\": 40, \"zone\": \"070\", \"floor\": 2},"
+                    + "{\"age\": 40, \"zone\": 80, \"floor\": 2}]"));
+    for (int i = 1; i <= 4; i++) assertEquals(scores.get(0), scores.get(i), "form " + i);
+    // A number that is no level is a level the model never saw: missing, as h2o scores it.
+    assertEquals(scores.get(5), scores.get(6), "75 is no level");
+    assertEquals(scores.get(5), scores.get(7), "\"070\" is not the number's JSON form");
+    assertFalse(scores.get(0).equals(scores.get(5)), "70 scored as missing");
+    assertFalse(scores.get(0).equals(scores.get(8)), "80 scored as 70");
   }
 
   @Test
