@@ -8,6 +8,9 @@ const BY_EXTENSION: Record<string, ModelFormat> = {
   pkl: 'pickle',
   pickle: 'pickle',
   joblib: 'pickle',
+  // XGBoost's binary model file; its JSON (.json) and LightGBM's text (.txt) are too common
+  // as names to claim here: publish those with curl (the gateway recognises them by content).
+  ubj: 'pickle',
   zip: 'mojo',
 };
 

@@ -51,6 +51,7 @@ describe('model files', () => {
     ['m.xml', 'pmml'],
     ['m.pkl', 'pickle'],
     ['m.joblib', 'pickle'],
+    ['booster.ubj', 'pickle'],
     ['gbm.zip', 'mojo'],
     ['notes.txt', null],
     ['Makefile', null],
