@@ -19,6 +19,7 @@ export interface PythonWorkerOptions
       | 'healthTimeoutMs'
       | 'idleStopMs'
       | 'stopGraceMs'
+      | 'cancelGraceMs'
     > {
   /** Default: the worker's own requirements.txt. */
   requirementsFile?: string;
@@ -57,6 +58,7 @@ export function pythonWorker(opts: PythonWorkerOptions): WorkerSupervisor {
     healthTimeoutMs: supervision.healthTimeoutMs,
     idleStopMs: supervision.idleStopMs,
     stopGraceMs: supervision.stopGraceMs,
+    cancelGraceMs: supervision.cancelGraceMs,
     command: async () => ({
       command: await ensurePythonEnv({
         configured: opts.configured,
