@@ -4,8 +4,11 @@
 // record at a time. The sides take turns over several rounds and the report gives medians; every
 // JVM evaluator's answers are compared with ours row by row.
 // Usage: npm run build --workspace gateway && npm run bench:pmml --workspace gateway
-//        [-- --rounds 5 --seconds 3 --warmup 5 --rows 1000]
-import { mkdtemp, rm } from 'node:fs/promises';
+//        [-- --rounds 5 --seconds 3 --warmup 5 --rows 1000 --models a,b --engines jpmml
+//            --out FILE]
+// --models and --engines run a subset (fixture names, jpmml/pmml4s); --out writes the section to
+// FILE instead of bench/RESULTS.md.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildJvmBench, compareAnswers, runJvmBench } from './pmml/jvm.mjs';
@@ -13,10 +16,12 @@ import { formatSection, pmmlSection } from './pmml/section.mjs';
 import { prepareModel, timeSlipway, warmUp } from './pmml/slipway-side.mjs';
 import { writeSection } from './report.mjs';
 
-const arg = (name, fallback) => {
+const text = (name) => {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
+const arg = (name, fallback) => (text(name) === undefined ? fallback : Number(text(name)));
+const list = (name) => text(name)?.split(',');
 const settings = {
   rounds: arg('rounds', 5),
   seconds: arg('seconds', 3),
@@ -37,11 +42,86 @@ const MODELS = [
     about: 'LogisticRegression (binary, probabilities), behind imputers, scaler, one-hot',
     dataset: 'churn',
   },
+  {
+    fixture: 's2p_isolation_forest',
+    label: 'isolation forest',
+    about: 'IsolationForest, 10 trees of 64 samples (MiningModel without a target field)',
+    dataset: 'iris',
+    // pypmml/PMML4S 1.5.8 cannot load a model without a target field (NullPointerException).
+    skip: ['pmml4s'],
+  },
+  {
+    fixture: 's2p_one_class_svm',
+    label: 'one-class SVM',
+    about: 'OneClassSVM, RBF kernel, behind a scaler',
+    dataset: 'iris',
+    skip: ['pmml4s'],
+  },
+  {
+    fixture: 's2p_knn_classifier',
+    label: 'kNN classifier',
+    about: 'KNeighborsClassifier, k = 5 of 150 instances, euclidean, with the neighbours’ ids',
+    dataset: 'iris',
+  },
+  {
+    fixture: 's2p_knn_regressor',
+    label: 'kNN regressor',
+    about:
+      'KNeighborsRegressor, k = 4 of 400 instances, cityBlock, distance-weighted, behind imputers, scaler, one-hot',
+    dataset: 'houses',
+  },
+  {
+    fixture: 's2p_ruleset',
+    label: 'rule set',
+    about:
+      'RuleSetModel as sklearn2pmml writes it (its own records, repeated: its fields bound the values)',
+    dataset: 'fixture',
+  },
+  {
+    fixture: 'hand_grm_general_linear',
+    label: 'general linear (GRM)',
+    about:
+      'GeneralRegressionModel generalLinear, a factor with an interaction and a squared covariate',
+    dataset: 'fixture',
+  },
+  {
+    fixture: 'hand_grm_ordinal_multinomial',
+    label: 'ordinal logit (GRM)',
+    about: 'GeneralRegressionModel ordinalMultinomial, cumulative logit',
+    dataset: 'fixture',
+  },
+  {
+    fixture: 'r_glm_binomial_logit',
+    label: 'GLM logit (R)',
+    about: 'glm(binomial) exported by the R pmml package: GeneralRegressionModel generalizedLinear',
+    dataset: 'fixture',
+  },
+  {
+    fixture: 'r_coxph',
+    label: 'Cox regression (R)',
+    about: 'coxph exported by the R pmml package: GeneralRegressionModel CoxRegression',
+    dataset: 'fixture',
+  },
+  {
+    fixture: 'hand_association_rules',
+    label: 'association rules',
+    about: 'AssociationModel, 7 rules, 23 rule-feature outputs, baskets of items',
+    dataset: 'fixture',
+    skip: ['pmml4s'],
+  },
 ];
-const ENGINES = { jpmml: 'JPMML', pmml4s: 'PMML4S' };
+const wantedModels = list('models');
+const wantedEngines = list('engines');
+const ENGINES = Object.fromEntries(
+  Object.entries({ jpmml: 'JPMML', pmml4s: 'PMML4S' }).filter(
+    ([e]) => !wantedEngines || wantedEngines.includes(e),
+  ),
+);
 
 const models = [];
-for (const m of MODELS) models.push(await prepareModel(m, settings.nRows));
+for (const m of MODELS)
+  if (!wantedModels || wantedModels.includes(m.fixture))
+    models.push(await prepareModel(m, settings.nRows));
 const { buildSeconds, classpath } = await buildJvmBench();
 const work = await mkdtemp(join(tmpdir(), 'slipway-bench-pmml-'));
 
@@ -58,12 +138,14 @@ const sides = {
           engine,
           warmupSeconds: settings.warmup,
           seconds: settings.seconds,
-          models: models.map((m) => ({
-            name: m.fixture,
-            pmml: m.path,
-            fields: m.fields,
-            rows: m.rows,
-          })),
+          models: models
+            .filter((m) => !m.skip?.includes(engine))
+            .map((m) => ({
+              name: m.fixture,
+              pmml: m.path,
+              fields: m.fields,
+              rows: m.rows,
+            })),
         };
         return runJvmBench(classpath, plan, work);
       },
@@ -103,7 +185,7 @@ try {
           .map((s) => {
             const t = round[s][m.fixture];
             const rate = (x) => Math.round(x.records / x.seconds);
-            return `${s} ${rate(t.batch)}/${rate(t.oneByOne)}`;
+            return t ? `${s} ${rate(t.batch)}/${rate(t.oneByOne)}` : `${s} —`;
           })
           .join(' '),
       )
@@ -117,6 +199,7 @@ try {
 for (const side of Object.keys(checks))
   for (const m of models) {
     const c = checks[side][m.fixture];
+    if (!c) continue;
     console.log(
       `${side} ${m.fixture}: ${c.mismatchedRows} of ${m.rows.length} rows differ (${c.compared} values compared)`,
     );
@@ -126,5 +209,6 @@ for (const side of Object.keys(checks))
 const markdown = await formatSection(
   pmmlSection({ models, runs, engines, checks, settings, buildSeconds }),
 );
-await writeSection('pmml', markdown);
+if (text('out')) await writeFile(text('out'), markdown);
+else await writeSection('pmml', markdown);
 console.log(markdown);

@@ -33,9 +33,12 @@ export async function runJvmBench(classpath, plan, dir) {
 
 /**
  * PMML4S names the answers of a model without an Output element its own way (predicted_<target>,
- * probability_<category>); pypmml's fixture maker renames them so, and so does this.
+ * probability_<category>); pypmml's fixture maker renames them so, and so does this. JPMML's
+ * synthetic target (`_target`) is our first answer (`prediction`, or the Output field carrying it).
  */
 function ourName(engine, key, target) {
+  // JPMML's unnamed target (a model without a target field): our first answer.
+  if (key === '_target') return target;
   if (engine !== 'pmml4s') return key;
   if (key === `predicted_${target}`) return target;
   if (key.startsWith('probability_')) return `probability(${key.slice('probability_'.length)})`;
@@ -61,7 +64,7 @@ export function compareAnswers(engine, model, jvmPredictions, tolerance = 1e-9) 
       const same =
         typeof want === 'number' && typeof got === 'number'
           ? Math.abs(got - want) <= tolerance * Math.max(1, Math.abs(want))
-          : got === want;
+          : JSON.stringify(got) === JSON.stringify(want); // lists: an association's itemsets
       if (!same) {
         bad = true;
         if (examples.length < 3)

@@ -1,6 +1,7 @@
 // Rows for the PMML benchmark: the fixture's own records (checked against pypmml by the
 // conformance suite) followed by seeded rows drawn as make_pmml.py draws the training data
-// (houses() and churn()), missing values included, so the trees take every kind of branch.
+// (houses(), churn(), iris()), missing values included, so the trees take every kind of branch;
+// or, for a hand-written document (dataset 'fixture'), its own records over and over.
 
 /** A small seeded generator (mulberry32): the same rows on every run and machine. */
 function random(seed) {
@@ -45,17 +46,32 @@ function customer({ uniform, choice, normal, holeOr }) {
   };
 }
 
-const DRAW = { houses: house, churn: customer };
+/** Draws within the ranges of make_pmml.py's iris() (the outlier detectors' and kNN's inputs). */
+function flower({ uniform }) {
+  return {
+    sepal_length: round(uniform(4.3, 7.9), 2),
+    sepal_width: round(uniform(2.0, 4.4), 2),
+    petal_length: round(uniform(1.0, 6.9), 2),
+    petal_width: round(uniform(0.1, 2.5), 2),
+  };
+}
+
+const DRAW = { houses: house, churn: customer, iris: flower };
 
 /**
  * `n` rows as value arrays in `fields` order (null for a missing value): the fixture's records
- * first, then rows drawn from `dataset` ('houses' or 'churn').
+ * first, then rows drawn from `dataset` ('houses', 'churn', 'iris'), or the fixture's records
+ * again ('fixture').
  */
 export function benchRows({ fields, fixtureRecords, dataset, n, seed = 5 }) {
-  const draw = DRAW[dataset];
-  if (!draw) throw new Error(`no row generator for ${dataset}`);
   const d = drawers(random(seed));
   const records = fixtureRecords.slice(0, n);
-  while (records.length < n) records.push(draw(d));
+  if (dataset === 'fixture')
+    while (records.length < n) records.push(fixtureRecords[records.length % fixtureRecords.length]);
+  else {
+    const draw = DRAW[dataset];
+    if (!draw) throw new Error(`no row generator for ${dataset}`);
+    while (records.length < n) records.push(draw(d));
+  }
   return records.map((r) => fields.map((f) => r[f] ?? null));
 }

@@ -33,13 +33,17 @@ const f = (n, d = 0) =>
  */
 export function pmmlSection({ models, runs, engines, checks, settings, buildSeconds }) {
   const sides = Object.keys(engines);
-  const series = (side, m, mode, pick = rps) => runs.map((r) => pick(r[side][m.fixture][mode]));
+  // A model an engine cannot load (its `skip`) has no timings on that side: shown as —.
+  const ran = (side, m) => runs.every((r) => r[side]?.[m.fixture]);
+  const series = (side, m, mode, pick = rps) =>
+    ran(side, m) ? runs.map((r) => pick(r[side][m.fixture][mode])) : [];
   const ratios = (side, m, mode) => {
     const ours = series('slipway', m, mode);
     return series(side, m, mode).map((x, i) => ours[i] / x);
   };
   const cell = (side, m, mode) => {
     const rs = ratios(side, m, mode);
+    if (!rs.length) return '— | —';
     return `${f(median(series(side, m, mode)))} | **${f(median(rs), 2)}×** (${f(Math.min(...rs), 2)}–${f(Math.max(...rs), 2)})`;
   };
   const throughput = models.flatMap((m) =>
@@ -49,17 +53,33 @@ export function pmmlSection({ models, runs, engines, checks, settings, buildSeco
     ),
   );
   const latency = models.map((m) => {
-    const lat = (side, key) => f(median(series(side, m, 'oneByOne', (t) => t[key])), 1);
+    const lat = (side, key) =>
+      ran(side, m) ? f(median(series(side, m, 'oneByOne', (t) => t[key])), 1) : '—';
     return `| ${m.label} | ${['slipway', ...sides].map((s) => `${lat(s, 'p50us')} / ${lat(s, 'p99us')}`).join(' | ')} |`;
   });
+  // CPU per record: steadier than wall time when other work shares the cores.
+  const cpuUs = (side, m, mode) =>
+    ran(side, m)
+      ? f(median(series(side, m, mode, (t) => (1e6 * t.cpuSeconds) / t.records)), 2)
+      : '—';
+  const cpu = models.flatMap((m) =>
+    MODES.map(
+      ([mode, label]) =>
+        `| ${m.label} | ${label} | ${['slipway', ...sides].map((s) => cpuUs(s, m, mode)).join(' | ')} |`,
+    ),
+  );
   const noise = ['slipway', ...sides]
     .map((side) => {
-      const all = models.flatMap((m) => MODES.map(([mode]) => spread(series(side, m, mode))));
+      const all = models
+        .filter((m) => ran(side, m))
+        .flatMap((m) => MODES.map(([mode]) => spread(series(side, m, mode))));
       return `${side === 'slipway' ? 'Slipway' : engines[side].name} ${f(Math.min(...all))}–${f(Math.max(...all))} %`;
     })
     .join(', ');
   const verdict = (side) => {
-    const rs = models.flatMap((m) => MODES.map(([mode]) => median(ratios(side, m, mode))));
+    const rs = models
+      .filter((m) => ran(side, m))
+      .flatMap((m) => MODES.map(([mode]) => median(ratios(side, m, mode))));
     const below = rs.filter((r) => r < 1).length;
     return `${engines[side].name}: ${below === 0 ? '**met**' : `**not met**`} (${rs.length - below} of ${rs.length} median ratios ≥ 1)`;
   };
@@ -68,7 +88,8 @@ export function pmmlSection({ models, runs, engines, checks, settings, buildSeco
       (side) =>
         `${engines[side].name}: ${models
           .map((m) => {
-            const c = checks[side][m.fixture];
+            const c = checks[side]?.[m.fixture];
+            if (!c) return `\`${m.fixture}\` not run (it cannot load it)`;
             return `\`${m.fixture}\` ${c.mismatchedRows} of ${f(m.rows.length)} rows differ (${f(c.compared)} values compared)`;
           })
           .join(', ')}`,
@@ -77,7 +98,10 @@ export function pmmlSection({ models, runs, engines, checks, settings, buildSeco
   const loads = sides
     .map(
       (side) =>
-        `${engines[side].name} ${models.map((m) => `${f(median(runs.map((r) => r[side][m.fixture].loadMs)), 1)} ms`).join(' and ')}`,
+        `${engines[side].name} ${models
+          .filter((m) => ran(side, m))
+          .map((m) => `${f(median(runs.map((r) => r[side][m.fixture].loadMs)), 1)} ms`)
+          .join(' and ')}`,
     )
     .join('; ');
   const { rounds, seconds, warmup, nRows } = settings;
@@ -85,12 +109,15 @@ export function pmmlSection({ models, runs, engines, checks, settings, buildSeco
     `Slipway ${models.map((m) => `${f(m.warmupSeconds, 1)} s`).join(' and ')} (once: its process stays up)`,
     ...sides.map(
       (side) =>
-        `${engines[side].name} ${models.map((m) => `${f(median(runs.map((r) => r[side][m.fixture].warmupSeconds)), 1)} s`).join(' and ')}`,
+        `${engines[side].name} ${models
+          .filter((m) => ran(side, m))
+          .map((m) => `${f(median(runs.map((r) => r[side][m.fixture].warmupSeconds)), 1)} s`)
+          .join(' and ')}`,
     ),
   ].join(', ');
   const differences = sides.flatMap((side) =>
     models.flatMap((m) =>
-      checks[side][m.fixture].examples.map(
+      (checks[side]?.[m.fixture]?.examples ?? []).map(
         (e) =>
           `  - ${engines[side].name}, \`${m.fixture}\` row ${e.row} \`${JSON.stringify(e.record)}\`: ${e.field} ${e.jvm} where Slipway answers ${e.ours}`,
       ),
@@ -105,7 +132,7 @@ ${engines[sides[0]].java}, ${sides.map((s) => engines[s].full).join(' and ')}, o
 Same PMML files, same ${f(nRows)} rows everywhere: the fixture's records, then rows drawn as the
 training data was (missing values included).
 
-${models.map((m) => `- \`${m.fixture}.pmml\` (sklearn2pmml): ${m.about}.`).join('\n')}
+${models.map((m) => `- \`${m.fixture}.pmml\` (${m.producer}): ${m.about}.${m.skip ? ` Not run on ${m.skip.map((s) => engines[s]?.name ?? s).join(', ')}: it cannot load it.` : ''}`).join('\n')}
 
 Each side warms up per model (${warmup} s, then on while its rate still climbs by more than 3 % a
 second: medians ${warmups}), then runs ${seconds} s per model and mode. **Batch**: all
@@ -125,6 +152,13 @@ One by one, latency per record (p50 / p99, µs, record building included):
 | model | Slipway | ${sides.map((s) => engines[s].name).join(' | ')} |
 |---|---:|${sides.map(() => '---:').join('|')}|
 ${latency.join('\n')}
+
+CPU time per record (µs; the process's CPU time, JIT and GC included, over the records scored —
+steadier than wall time while other work shares the cores):
+
+| model | mode | Slipway | ${sides.map((s) => engines[s].name).join(' | ')} |
+|---|---|---:|${sides.map(() => '---:').join('|')}|
+${cpu.join('\n')}
 
 - Target, Slipway at least as fast per record as the JVM reference: ${sides.map(verdict).join('; ')}.
 - Answers compared before timing (1e-9 relative, on the outputs both give): ${checked}.

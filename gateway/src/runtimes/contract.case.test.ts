@@ -11,18 +11,26 @@ import { toyRuntimeFactory } from './testing/toy-runtime.js';
 const fixture = (p: string) => fileURLToPath(new URL(`../../test/fixtures/${p}`, import.meta.url));
 
 const cases: [string, () => Promise<RuntimeContractCase>][] = [
-  ...['classifier_zipmap', 'classifier_nozipmap', 'regressor_gbr', 'mixed_columns'].map(
-    (model): [string, () => Promise<RuntimeContractCase>] => [
-      `onnx ${model}`,
-      () =>
-        caseFromFiles({
-          factory: onnxRuntimeFactory(),
-          artifact: fixture(`onnx/${model}.onnx`),
-          expected: fixture(`onnx/${model}.expected.json`),
-          foreignFile: fixture('toy/sum.toy.json'),
-        }),
-    ],
-  ),
+  ...[
+    'classifier_zipmap',
+    'classifier_nozipmap',
+    'regressor_gbr',
+    'mixed_columns',
+    // Spark ML pipelines converted by onnxmltools (test/fixtures/onnx/make_spark_onnx.py).
+    'spark_logistic',
+    'spark_gbt_classifier',
+    'spark_random_forest',
+    'spark_linear_regression',
+  ].map((model): [string, () => Promise<RuntimeContractCase>] => [
+    `onnx ${model}`,
+    () =>
+      caseFromFiles({
+        factory: onnxRuntimeFactory(),
+        artifact: fixture(`onnx/${model}.onnx`),
+        expected: fixture(`onnx/${model}.expected.json`),
+        foreignFile: fixture('toy/sum.toy.json'),
+      }),
+  ]),
   [
     'toy sum (the route tests’ model)',
     () =>

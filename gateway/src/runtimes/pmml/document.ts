@@ -1,6 +1,7 @@
 import { UnusableArtifactError } from '../../errors.js';
 import type { FieldSpec, RecordValue, Signature, ValueType } from '../../protocol/signature.js';
 import { defineDerivedFields } from './expressions.js';
+import { compileBasketInputs } from './basket-input.js';
 import { compileInputs, type InputField } from './mining-schema.js';
 import { compileModel, isModelElement, type ModelContext } from './model.js';
 import type { CompiledModel } from './model-types.js';
@@ -93,7 +94,10 @@ function compileRoot(root: XmlElement, limits: XmlLimits): PmmlModel {
   if (!miningSchema) throw new UnusableArtifactError(`${top.name} has no MiningSchema`);
 
   const scope = new Scope();
-  const inputs = compileInputs(miningSchema, dataFields, scope, ctx.slots);
+  const inputs =
+    top.name === 'AssociationModel'
+      ? compileBasketInputs(miningSchema, dataFields, scope, ctx.slots)
+      : compileInputs(miningSchema, dataFields, scope, ctx.slots, asksForResidual(top));
   defineDerivedFields(td, scope, ctx);
   const model = compileModel(top, scope, ctx, undefined, true);
 
@@ -115,11 +119,20 @@ function compileRoot(root: XmlElement, limits: XmlLimits): PmmlModel {
   };
 }
 
+/** Whether the model's Output has a residual, which needs the target's value in the record. */
+function asksForResidual(model: XmlElement): boolean {
+  const output = child(model, 'Output');
+  return (
+    !!output && childrenNamed(output, 'OutputField').some((f) => f.attrs.feature === 'residual')
+  );
+}
+
 /**
  * What a prediction holds: the model's final Output fields, and those of the segments that can
  * answer for it (a chain's last ones; empty unless theirs answered); the target field with the
  * predicted value when the model's own Output does not carry it; and, for a classifier without
- * any Output, the probability of each category as `probability(<category>)`.
+ * any Output (that answers probabilities), the probability of each category as
+ * `probability(<category>)`.
  */
 function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answer[] } {
   const outputs: FieldSpec[] = [];
@@ -129,7 +142,9 @@ function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answ
   for (const o of finals) {
     if (seen.has(o.name)) continue;
     seen.add(o.name);
-    const spec: FieldSpec = { name: o.name, type: SIGNATURE_TYPES[o.dataType], shape: [] };
+    const spec: FieldSpec = o.json
+      ? { name: o.name, type: 'json' }
+      : { name: o.name, type: SIGNATURE_TYPES[o.dataType], shape: [] };
     if (o.feature === 'predictedValue' && model.target.categories)
       spec.values = model.target.categories.map((c) => toJson(c) as string | number | boolean);
     outputs.push(spec);
@@ -150,7 +165,8 @@ function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answ
   }
   const hasPredicted = finals.some((o) => o.feature === 'predictedValue' && !o.nested);
   const target = model.target;
-  if (!hasPredicted) {
+  // Association rules predict no value: their Output fields are the whole answer.
+  if (!hasPredicted && model.functionName !== 'associationRules') {
     const name = target.name ?? (model.functionName === 'clustering' ? 'cluster' : 'prediction');
     if (!seen.has(name)) {
       seen.add(name);
@@ -163,7 +179,14 @@ function planAnswer(model: CompiledModel): { outputs: FieldSpec[]; answers: Answ
       });
     }
   }
-  if (finals.length === 0 && model.functionName === 'classification' && target.categories) {
+  // A RuleSetModel answers confidences, not probabilities: it has no such columns.
+  const answersProbabilities = model.classAnswers !== 'confidence';
+  if (
+    finals.length === 0 &&
+    model.functionName === 'classification' &&
+    answersProbabilities &&
+    target.categories
+  ) {
     for (const c of target.categories) {
       const name = `probability(${key(c)})`;
       if (seen.has(name)) continue;

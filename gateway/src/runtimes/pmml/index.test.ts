@@ -126,15 +126,15 @@ describe('PmmlRuntime', () => {
   });
 
   it('refuses at load an unsupported model, naming it', async () => {
-    const path = join(tmp, 'rules.pmml');
+    const path = join(tmp, 'sequences.pmml');
     await writeFile(
       path,
       pmmlDoc(`<DataDictionary><DataField name="x" optype="continuous" dataType="double"/></DataDictionary>
-        <RuleSetModel functionName="classification"><MiningSchema><MiningField name="x"/></MiningSchema></RuleSetModel>`),
+        <SequenceModel functionName="sequences"><MiningSchema><MiningField name="x"/></MiningSchema></SequenceModel>`),
     );
     const err = await failure(pmmlRuntimeFactory.create(await spec(path)).load());
     expect(err.status).toBe(422);
-    expect(err.message).toMatch(/RuleSetModel is not supported/);
+    expect(err.message).toMatch(/SequenceModel is not supported/);
   });
 
   it('gives up a long batch once its timeout has passed', async () => {

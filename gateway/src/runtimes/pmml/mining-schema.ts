@@ -40,18 +40,21 @@ type InvalidTreatment = 'returnInvalid' | 'asIs' | 'asMissing' | 'asValue';
  * field, defined in `scope`, with PMML's value handling — missing values (absent, null, NaN or a
  * value the DataField declares missing) take `missingValueReplacement`; invalid values (outside
  * the declared categories or intervals, or not of the field's type) follow
- * `invalidValueTreatment`; outliers follow `outliers`.
+ * `invalidValueTreatment`; outliers follow `outliers`. With `withTarget` (an Output field asks for
+ * the residual), the target field is an input too, read like the others.
  */
 export function compileInputs(
   miningSchema: XmlElement,
   dataFields: ReadonlyMap<string, XmlElement>,
   scope: Scope,
   slots: SlotAllocator,
+  withTarget = false,
 ): InputField[] {
   const inputs: InputField[] = [];
   for (const mf of childrenNamed(miningSchema, 'MiningField')) {
     const usage = mf.attrs.usageType ?? 'active';
-    if (usage !== 'active') continue;
+    const isTarget = usage === 'target' || usage === 'predicted';
+    if (usage !== 'active' && !(withTarget && isTarget)) continue;
     const name = attr(mf, 'name');
     const df = dataFields.get(name);
     if (!df) throw new UnusableArtifactError(`MiningField "${name}" is not in the DataDictionary`);
@@ -93,12 +96,14 @@ function compileInput(
   const intervals = childrenNamed(df, 'Interval').map(intervalTest);
   // Categories bound a categorical field; for a continuous one, intervals (and listed values) do.
   const bounded = optype === 'continuous' ? intervals.length > 0 : valid.length > 0;
+  // A number's key is text: made only when a set of values is there to look it up in (a
+  // continuous field checked against its intervals needs none, record after record).
   const isValid = (v: Value): boolean => {
-    const k = key(v);
-    if (invalidValues.has(k)) return false;
+    if (invalidValues.size && invalidValues.has(key(v))) return false;
     if (!bounded) return true;
-    if (validKeys.has(k)) return true;
-    return optype === 'continuous' && typeof v === 'number' && intervals.some((t) => t(v));
+    if (optype === 'continuous' && typeof v === 'number')
+      for (let i = 0; i < intervals.length; i++) if (intervals[i]!(v)) return true;
+    return validKeys.size > 0 && validKeys.has(key(v));
   };
   const invalidTreatment = enumAttr<InvalidTreatment>(
     mf,

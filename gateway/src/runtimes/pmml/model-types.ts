@@ -1,10 +1,11 @@
 import type { CompileContext } from './expressions.js';
+import type { FiredRules } from './models/association-rules.js';
 import type { Scope } from './scope.js';
 import type { DataType, Env, Value } from './values.js';
 import type { XmlElement } from './xml.js';
 
 /** The kinds of mining function this evaluator scores. */
-export type MiningFunction = 'regression' | 'classification' | 'clustering';
+export type MiningFunction = 'regression' | 'classification' | 'clustering' | 'associationRules';
 
 /** What one model answers for one record, before its Output fields are computed. */
 export interface ModelResult {
@@ -20,8 +21,14 @@ export interface ModelResult {
   affinities?: Map<string, number>;
   /** Clustering: the winning cluster's display name. */
   displayValue?: string;
+  /** AssociationModel: which rules the basket fires (read by the rule-feature Output fields). */
+  rules?: FiredRules;
+  /** Nearest neighbours: the entity ids of the k neighbours, nearest first (entityId by rank). */
+  entityIds?: readonly Value[];
   /** Scorecard: reason codes, most important first. */
   reasonCodes?: string[];
+  /** RuleSetModel: confidence per fired score (keyed by the score's text), in place of probabilities. */
+  confidences?: Map<string, number>;
 }
 
 /** The field a model predicts, as far as the model's scope knows it. */
@@ -44,6 +51,8 @@ export interface OutputDef {
   readonly dataType: DataType;
   readonly feature: string;
   readonly isFinal: boolean;
+  /** Answers a JSON list (an association rule's itemset), not a scalar. */
+  readonly json?: boolean;
   /** An output of a segment (a chain's, a selectFirst's), not of the model's own Output. */
   readonly nested?: boolean;
 }
@@ -57,6 +66,8 @@ export interface CompiledModel {
    * answer can be the model's (a chain's last segments, a selectFirst's candidates).
    */
   readonly outputs: readonly OutputDef[];
+  /** Whether a classification answers probabilities (the default) or confidences. */
+  readonly classAnswers?: ClassAnswers;
   /** Scores one record; writes the output fields' slots as a side effect. */
   evaluate(env: Env): ModelResult;
 }
@@ -68,6 +79,8 @@ export interface ModelCompileInput {
   readonly ctx: CompileContext;
   readonly functionName: MiningFunction;
   readonly target: TargetInfo;
+  /** False for a model inside a Segment. */
+  readonly topLevel?: boolean;
   /** Compiles a nested model (segments of a MiningModel). */
   readonly compileNested: (el: XmlElement, scope: Scope, target: TargetInfo) => CompiledModel;
 }
@@ -81,6 +94,11 @@ export interface CompiledCore {
   readonly categories?: readonly Value[];
   /** Output fields the core itself contributes (those of a chain's or selectFirst's segments). */
   readonly outputs?: readonly OutputDef[];
+  /** What a classification answers beside its category: probabilities (the default) or confidences. */
+  readonly classAnswers?: ClassAnswers;
 }
+
+/** Whether a classifier's answer carries probabilities or (a RuleSetModel's) confidences. */
+export type ClassAnswers = 'probability' | 'confidence';
 
 export const MISSING_RESULT: ModelResult = Object.freeze({ value: null }) as ModelResult;

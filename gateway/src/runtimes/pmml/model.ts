@@ -7,12 +7,16 @@ import type {
   ModelCompileInput,
   TargetInfo,
 } from './model-types.js';
+import { compileAnomalyDetection } from './models/anomaly-detection-model.js';
+import { compileAssociation } from './models/association-model.js';
 import { compileClustering } from './models/clustering-model.js';
 import { compileGeneralRegression } from './models/general-regression-model.js';
 import { compileMining } from './models/mining-model.js';
 import { compileNaiveBayes } from './models/naive-bayes-model.js';
+import { compileNearestNeighbor } from './models/nearest-neighbor-model.js';
 import { compileNeuralNetwork } from './models/neural-network.js';
 import { compileRegression } from './models/regression-model.js';
+import { compileRuleSet } from './models/rule-set-model.js';
 import { compileScorecard } from './models/scorecard.js';
 import { compileSupportVectorMachine } from './models/support-vector-machine-model.js';
 import { compileTree } from './models/tree-model.js';
@@ -55,6 +59,24 @@ const MODEL_TYPES: Record<string, ModelType> = {
     children: ['ComparisonMeasure', 'ClusteringField', 'MissingValueWeights', 'Cluster'],
   },
   Scorecard: { compile: compileScorecard, children: ['Characteristics'] },
+  AssociationModel: {
+    compile: compileAssociation,
+    children: ['Item', 'Itemset', 'AssociationRule'],
+  },
+  AnomalyDetectionModel: {
+    compile: compileAnomalyDetection,
+    children: [
+      'MeanClusterDistances',
+      'MiningModel',
+      'SupportVectorMachineModel',
+      'ClusteringModel',
+    ],
+  },
+  NearestNeighborModel: {
+    compile: compileNearestNeighbor,
+    children: ['TrainingInstances', 'ComparisonMeasure', 'KNNInputs'],
+  },
+  RuleSetModel: { compile: compileRuleSet, children: ['RuleSet'] },
   GeneralRegressionModel: {
     compile: compileGeneralRegression,
     children: [
@@ -64,6 +86,8 @@ const MODEL_TYPES: Record<string, ModelType> = {
       'PPMatrix',
       'PCovMatrix',
       'ParamMatrix',
+      'EventValues',
+      'BaseCumHazardTables',
     ],
   },
 };
@@ -138,7 +162,7 @@ export function compileModel(
   const functionName = enumAttr<MiningFunction>(
     el,
     'functionName',
-    ['regression', 'classification', 'clustering'],
+    ['regression', 'classification', 'clustering', 'associationRules'],
     'regression',
   );
   if (el.attrs.functionName === undefined)
@@ -183,6 +207,11 @@ export function compileModel(
     }
   }
   if (functionName === 'clustering') target ??= { dataType: 'string' };
+  // A regression without a target field (sklearn2pmml's IsolationForest, OneClassSVM) predicts
+  // an unnamed double, as JPMML-Evaluator's synthetic target does.
+  if (functionName === 'regression') target ??= { dataType: 'double' };
+  // Association rules predict no value: their Output fields are the answer.
+  if (functionName === 'associationRules') target ??= { dataType: 'string' };
   if (!target)
     throw new UnusableArtifactError(
       `${el.name} has no target field (MiningField usageType="target")`,
@@ -194,6 +223,7 @@ export function compileModel(
     ctx,
     functionName,
     target,
+    topLevel,
     compileNested: (nested, nestedScope, t) => compileModel(nested, nestedScope, ctx, t, false),
   });
   if (core.categories && !target.categories) target = { ...target, categories: core.categories };
@@ -201,7 +231,15 @@ export function compileModel(
   const displayValues = targetDisplayValues(targetsEl, target);
   if (displayValues) target = { ...target, displayValues };
   const targets = compileTargets(targetsEl, functionName, target);
-  const output = compileOutput(child(el, 'Output'), scope, parentScope, ctx, functionName, target);
+  const output = compileOutput(
+    child(el, 'Output'),
+    scope,
+    parentScope,
+    ctx,
+    functionName,
+    target,
+    core.classAnswers,
+  );
   const score = core.score;
   const fill = output.fill;
   const outputs = [...output.defs, ...(core.outputs ?? []).map((o) => ({ ...o, nested: true }))];
@@ -216,5 +254,6 @@ export function compileModel(
         fill(env, r);
         return r;
       };
-  return { functionName, target, outputs, evaluate };
+  const classAnswers = core.classAnswers ?? 'probability';
+  return { functionName, target, outputs, classAnswers, evaluate };
 }

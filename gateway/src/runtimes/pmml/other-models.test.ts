@@ -76,11 +76,12 @@ describe('ClusteringModel', () => {
     });
     expect(clusters('chebychev').score({ x: 1, z: 3 })).toMatchObject({ d_near: 6 });
   });
-  it('scales the sum by the weight left when a field is missing', () => {
-    // Only x: (3−0)² · (1+2)/1
+  it('scales the sum by the share of fields left when a field is missing', () => {
+    // Only x: (3−0)² · 2/1 (the missing-value weights are 1 each, whatever the field weights,
+    // as JPMML-Evaluator computes: hand_cluster_missing_cityblock)
     expect(clusters('squaredEuclidean').score({ x: 3 })).toMatchObject({
       cluster: 'near',
-      d_near: 27,
+      d_near: 18,
     });
   });
 });

@@ -1,7 +1,19 @@
-import { UnusableArtifactError } from '../../errors.js';
+import { InvalidInputError, UnusableArtifactError } from '../../errors.js';
 import { caster, compileExpression, expressionChild, type CompileContext } from './expressions.js';
-import type { MiningFunction, ModelResult, OutputDef, TargetInfo } from './model-types.js';
-import { Scope, type OpType } from './scope.js';
+import type {
+  ClassAnswers,
+  MiningFunction,
+  ModelResult,
+  OutputDef,
+  TargetInfo,
+} from './model-types.js';
+import {
+  answersList,
+  ruleDataType,
+  ruleFeatureOf,
+  ruleFeatureValue,
+} from './models/association-rules.js';
+import { Scope, type FieldDef, type OpType } from './scope.js';
 import {
   attr,
   dataTypeOf,
@@ -35,6 +47,7 @@ export function compileOutput(
   ctx: CompileContext,
   functionName: MiningFunction,
   target: TargetInfo,
+  classAnswers: ClassAnswers = 'probability',
 ): CompiledOutput {
   const defs: OutputDef[] = [];
   const computes: Compute[] = [];
@@ -57,24 +70,32 @@ export function compileOutput(
       throw new UnusableArtifactError(
         `${where}: targetField "${of.attrs.targetField}" is not the model's target`,
       );
+    // An association rule's feature (its own module knows the rules).
+    const rule = functionName === 'associationRules' ? ruleFeatureOf(of) : undefined;
     const dataType: DataType = of.attrs.dataType
       ? dataTypeOf(of)
-      : feature === 'predictedValue'
-        ? target.dataType
-        : feature === 'predictedDisplayValue' || feature === 'entityId'
-          ? 'string'
-          : 'double';
-    const compute = compileFeature(
-      of,
-      feature,
-      where,
-      scope,
-      ctx,
-      functionName,
-      target,
-      of.attrs.dataType ? dataType : undefined,
-    );
-    const cast = caster(dataType);
+      : rule
+        ? ruleDataType(rule)
+        : feature === 'predictedValue'
+          ? target.dataType
+          : feature === 'predictedDisplayValue' || feature === 'entityId'
+            ? 'string'
+            : 'double';
+    const compute: Compute = rule
+      ? (_env, r) => ruleFeatureValue(rule, r.rules)
+      : compileFeature(
+          of,
+          feature,
+          where,
+          scope,
+          ctx,
+          functionName,
+          target,
+          of.attrs.dataType ? dataType : undefined,
+          classAnswers,
+        );
+    const list = rule !== undefined && answersList(rule);
+    const cast = list ? (v: Value) => v : caster(dataType);
     const slot = ctx.slots.next();
     computes.push((env, r) => cast(compute(env, r)));
     const def: OutputDef = {
@@ -83,6 +104,7 @@ export function compileOutput(
       dataType,
       feature,
       isFinal: of.attrs.isFinalResult !== 'false',
+      ...(list ? { json: true } : {}),
     };
     defs.push(def);
     const field = {
@@ -112,6 +134,7 @@ function compileFeature(
   functionName: MiningFunction,
   target: TargetInfo,
   declared: DataType | undefined,
+  classAnswers: ClassAnswers,
 ): Compute {
   const value = of.attrs.value;
   const requires = (fn: MiningFunction) => {
@@ -134,6 +157,8 @@ function compileFeature(
     }
     case 'probability': {
       requires('classification');
+      if (classAnswers !== 'probability')
+        throw unusable(of, `${where}: feature="probability" of a model that answers confidences`);
       if (value === undefined)
         return (_env, r) =>
           r.value === null ? null : (r.probabilities?.get(key(r.value)) ?? null);
@@ -141,6 +166,25 @@ function compileFeature(
       // A category the model gives no probability for has probability 0; a model that gives
       // none at all (a one-against-all SVM) answers no probability.
       return (_env, r) => (r.probabilities ? (r.probabilities.get(k) ?? 0) : null);
+    }
+    case 'confidence': {
+      if (classAnswers !== 'confidence')
+        throw unusable(
+          of,
+          `${where}: feature="confidence" is supported for RuleSetModel only (other models answer probabilities)`,
+        );
+      // Keyed by the category's text, as the rule's score is written; a category no rule fired
+      // for has confidence 0 (as the reference evaluator answers).
+      return (_env, r) => {
+        const k = value ?? (r.value === null ? null : key(r.value));
+        return k === null || !r.confidences ? null : (r.confidences.get(k) ?? 0);
+      };
+    }
+    case 'residual': {
+      // The target's name resolves as any field reference of the Output does: an earlier output
+      // field of that name shadows the record's value (as in the reference evaluator).
+      const expected = target.name === undefined ? undefined : scope.resolve(target.name);
+      return residual(of, where, functionName, classAnswers, expected);
     }
     case 'transformedValue':
     case 'decision': {
@@ -152,8 +196,11 @@ function compileFeature(
       const g = compileExpression(exprEl, scope, ctx, where, declared).get;
       return (env) => g(env);
     }
-    case 'entityId':
-      return (_env, r) => r.entityId ?? null;
+    case 'entityId': {
+      const rank = numAttr(of, 'rank', 1);
+      if (rank === 1) return (_env, r) => r.entityId ?? null;
+      return (_env, r) => r.entityIds?.[rank - 1] ?? null;
+    }
     case 'clusterId':
       requires('clustering');
       return (_env, r) => r.clusterIndex ?? null;
@@ -173,4 +220,49 @@ function compileFeature(
     default:
       throw unusable(of, `${where}: feature="${feature}" is not supported`);
   }
+}
+
+/**
+ * feature="residual", as JPMML-Evaluator 1.7.7 answers it: the target's value (which the record
+ * must then carry) minus the prediction for a continuous target; for a categorical one, 1 when the
+ * predicted category is the target's value (else 0) minus the predicted category's probability.
+ * No prediction, no residual; a prediction without the target's value is refused (400), as the
+ * reference evaluator fails then. An earlier OutputField named like the target is read in the
+ * record's value's place.
+ */
+function residual(
+  of: XmlElement,
+  where: string,
+  functionName: MiningFunction,
+  classAnswers: ClassAnswers,
+  expected: FieldDef | undefined,
+): Compute {
+  if (!expected)
+    throw unusable(
+      of,
+      `${where}: feature="residual" needs the target's value: only the top-level model's Output may ask for it`,
+    );
+  if (functionName === 'clustering' || classAnswers !== 'probability')
+    throw unusable(
+      of,
+      `${where}: feature="residual" needs a regression or a classifier with probabilities`,
+    );
+  const { name, get } = expected;
+  const read = (env: Env): Value => {
+    const y = get(env);
+    if (y === null)
+      throw new InvalidInputError(
+        `field ${name}: the model's ${where} (feature="residual") needs the target's value in the record`,
+        name,
+      );
+    return y;
+  };
+  if (expected.optype === 'continuous')
+    return (env, r) => (r.value === null ? null : (read(env) as number) - (r.value as number));
+  return (env, r) => {
+    if (r.value === null) return null;
+    const y = read(env);
+    const p = r.probabilities?.get(key(r.value));
+    return p === undefined ? null : (key(y) === key(r.value) ? 1 : 0) - p;
+  };
 }

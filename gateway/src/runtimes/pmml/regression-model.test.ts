@@ -42,6 +42,9 @@ describe('RegressionModel', () => {
     expect(m.score({ x: 3, z: 4, s: 'q' }).y).toBe(35);
     expect(m.score({ x: 3, z: 4, s: 'p' }).y).toBe(25);
     expect(m.score({ z: 4, s: 'p' }).y).toBeNull();
+    // A missing category is ignored (JPMML-Evaluator answers the same; Spark's StringIndexer
+    // with handleInvalid="keep", exported by JPMML-SparkML, relies on it).
+    expect(m.score({ x: 3, z: 4 }).y).toBe(25);
   });
 
   it('regression with a link: logit, exp, probit', () => {

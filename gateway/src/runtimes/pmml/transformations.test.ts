@@ -56,6 +56,13 @@ describe('PMML transformations', () => {
       </MapValues>`;
     expect(evalExpression(two, { s: 'a', x: 2 }, 'string')).toBe('a-two');
     expect(evalExpression(two, { s: 'a', x: 1 }, 'string')).toBe('a-one');
+    // JPMML-SparkML's columns are in a namespace of their own (its label index output).
+    const prefixed = `<MapValues xmlns:data="http://jpmml.org/jpmml-model/InlineTable" outputColumn="data:output" dataType="double">
+        <FieldColumnPair field="s" column="data:input"/>
+        <InlineTable><row><data:input>a</data:input><data:output>0</data:output></row><row><data:input>b</data:input><data:output>1</data:output></row></InlineTable>
+      </MapValues>`;
+    expect(evalExpression(prefixed, { s: 'b' })).toBe(1);
+    expect(evalExpression(prefixed, { s: 'zzz' })).toBeNull();
   });
 
   it('FieldRef maps a missing value, Constant parses its type', () => {

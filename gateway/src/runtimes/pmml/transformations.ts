@@ -111,13 +111,19 @@ export function compileDiscretize(el: XmlElement, scope: Scope, where: string): 
   };
 }
 
+/**
+ * A column as the `InlineTable`'s cells are named: the XML parser drops namespace prefixes, and
+ * JPMML-SparkML names its columns in a namespace of its own (`column="data:input"`).
+ */
+const cellName = (column: string) => column.slice(column.indexOf(':') + 1);
+
 /** `MapValues`: a lookup in an `InlineTable` keyed by one or more fields. */
 export function compileMapValues(el: XmlElement, scope: Scope, where: string): CompiledExpression {
   const dataType: DataType = el.attrs.dataType ? dataTypeOf(el) : 'string';
-  const outputColumn = attr(el, 'outputColumn');
+  const outputColumn = cellName(attr(el, 'outputColumn'));
   const pairs = childrenNamed(el, 'FieldColumnPair').map((p) => ({
     field: scope.require(attr(p, 'field'), where),
-    column: attr(p, 'column'),
+    column: cellName(attr(p, 'column')),
   }));
   if (childrenNamed(el, 'TableLocator').length)
     throw new UnusableArtifactError(`${where}: MapValues with a TableLocator is not supported`);

@@ -1,39 +1,19 @@
 import { UnusableArtifactError } from '../../../errors.js';
 import { MISSING_RESULT, type CompiledCore, type ModelCompileInput } from '../model-types.js';
-import { attr, enumAttr, numAttr, parseArray, type Getter } from '../values.js';
+import { attr, enumAttr, numAttr, parseArray, unusable, type Getter } from '../values.js';
 import { child, childrenNamed } from '../xml.js';
-
-type Measure = 'euclidean' | 'squaredEuclidean' | 'cityBlock' | 'chebychev' | 'minkowski';
+import { compileDistance } from './distance.js';
 
 /**
  * ClusteringModel (center-based, distance measures): the record goes to the nearest cluster
- * centre. A missing field is left out and the sum scaled by the share of weight left, as the
- * PMML specification's adjustment does. Affinity per cluster is the distance to its centre.
+ * centre. A missing field is left out and the sum scaled by Σq / Σq(present), q being the
+ * MissingValueWeights (1 each without them), as the PMML specification's adjustment and
+ * JPMML-Evaluator do. Affinity per cluster is the distance to its centre.
  */
 export function compileClustering({ el, scope, functionName }: ModelCompileInput): CompiledCore {
   if (functionName !== 'clustering')
     throw new UnusableArtifactError('ClusteringModel must have functionName="clustering"');
   enumAttr(el, 'modelClass', ['centerBased'], 'centerBased');
-  if (child(el, 'MissingValueWeights'))
-    throw new UnusableArtifactError('MissingValueWeights in ClusteringModel is not supported');
-  const cm = child(el, 'ComparisonMeasure');
-  if (!cm) throw new UnusableArtifactError('ClusteringModel has no ComparisonMeasure');
-  enumAttr(cm, 'kind', ['distance'], 'distance');
-  enumAttr(cm, 'compareFunction', ['absDiff'], 'absDiff');
-  const measureEl = cm.children.find((c) => c.name !== 'Extension');
-  if (!measureEl) throw new UnusableArtifactError('ComparisonMeasure has no measure');
-  const measures: Measure[] = [
-    'euclidean',
-    'squaredEuclidean',
-    'cityBlock',
-    'chebychev',
-    'minkowski',
-  ];
-  if (!(measures as string[]).includes(measureEl.name))
-    throw new UnusableArtifactError(`ComparisonMeasure ${measureEl.name} is not supported`);
-  const measure = measureEl.name as Measure;
-  const p = measure === 'minkowski' ? numAttr(measureEl, 'p-parameter') : 2;
-
   const fields = childrenNamed(el, 'ClusteringField').filter(
     (f) => f.attrs.isCenterField !== 'false',
   );
@@ -48,6 +28,22 @@ export function compileClustering({ el, scope, functionName }: ModelCompileInput
     weights.push(numAttr(f, 'fieldWeight', 1));
   }
   const n = getters.length;
+  const distance = compileDistance(
+    child(el, 'ComparisonMeasure'),
+    Float64Array.from(weights),
+    'ClusteringModel',
+  );
+  const mvw = child(el, 'MissingValueWeights');
+  const mvwArray = mvw && child(mvw, 'Array');
+  if (mvw && !mvwArray) throw unusable(mvw, 'MissingValueWeights has no Array');
+  const q = mvwArray
+    ? Float64Array.from(parseArray(mvwArray, 'double') as number[])
+    : new Float64Array(n).fill(1);
+  if (q.length !== n)
+    throw unusable(
+      mvw!,
+      `MissingValueWeights holds ${q.length} weights for ${n} clustering fields`,
+    );
   const clusters = childrenNamed(el, 'Cluster').map((c, i) => {
     const arr = child(c, 'Array');
     if (!arr) throw new UnusableArtifactError(`Cluster ${i + 1} has no centre Array`);
@@ -60,50 +56,37 @@ export function compileClustering({ el, scope, functionName }: ModelCompileInput
     return { id, name: c.attrs.name ?? id, center };
   });
   if (clusters.length === 0) throw new UnusableArtifactError('ClusteringModel has no Cluster');
-  const totalWeight = weights.reduce((s, w) => s + w, 0);
+  const totalQ = q.reduce((s, w) => s + w, 0);
 
   return {
     categories: clusters.map((c) => c.id),
     score: (env) => {
       const x = new Float64Array(n);
       const present = new Uint8Array(n);
-      let presentWeight = 0;
+      let presentQ = 0;
+      let any = false;
       for (let i = 0; i < n; i++) {
         const v = getters[i]!(env);
         if (v === null) continue;
         x[i] = v as number;
         present[i] = 1;
-        presentWeight += weights[i]!;
+        presentQ += q[i]!;
+        any = true;
       }
-      if (presentWeight === 0) return MISSING_RESULT;
-      const adjust = totalWeight / presentWeight;
+      if (!any) return MISSING_RESULT;
+      const adjust = totalQ / presentQ;
       const affinities = new Map<string, number>();
       let best = -1;
       let bestD = Number.POSITIVE_INFINITY;
       clusters.forEach((c, ci) => {
-        let acc = 0;
-        for (let i = 0; i < n; i++) {
-          if (!present[i]) continue;
-          const d = Math.abs(x[i]! - c.center[i]!);
-          const w = weights[i]!;
-          if (measure === 'euclidean' || measure === 'squaredEuclidean') acc += w * d * d;
-          else if (measure === 'cityBlock') acc += w * d;
-          else if (measure === 'chebychev') acc = Math.max(acc, w * d);
-          else acc += w * Math.pow(d, p);
-        }
-        acc *= adjust;
-        const dist =
-          measure === 'euclidean'
-            ? Math.sqrt(acc)
-            : measure === 'minkowski'
-              ? Math.pow(acc, 1 / p)
-              : acc;
+        const dist = distance(x, present, adjust, c.center);
         affinities.set(c.id, dist);
         if (dist < bestD) {
           bestD = dist;
           best = ci;
         }
       });
+      if (best < 0) return MISSING_RESULT;
       const c = clusters[best]!;
       return {
         value: c.id,

@@ -1,231 +1,221 @@
-import { UnusableArtifactError } from '../../../errors.js';
+import { InvalidInputError, UnusableArtifactError } from '../../../errors.js';
 import { classResult } from '../classification.js';
-import { MISSING_RESULT, type CompiledCore, type ModelCompileInput } from '../model-types.js';
-import { stdNormalCdf } from '../special-functions.js';
 import {
-  attr,
-  enumAttr,
-  key,
-  numAttr,
-  toType,
-  type Env,
-  type Getter,
-  type Value,
-} from '../values.js';
-import { child, childrenNamed } from '../xml.js';
+  MISSING_RESULT,
+  type CompiledCore,
+  type ModelCompileInput,
+  type TargetInfo,
+} from '../model-types.js';
+import type { Scope } from '../scope.js';
+import { enumAttr, key, numAttr, toType, unusable, type Env, type Value } from '../values.js';
+import type { XmlElement } from '../xml.js';
+import { compileCoxRegression } from './cox-regression.js';
+import {
+  compileDesign,
+  CUMULATIVE_LINKS,
+  inverseCumulativeLink,
+  inverseLink,
+  LINKS,
+  type Design,
+  type Link,
+} from './general-regression-design.js';
 
-type Link = 'identity' | 'log' | 'logit' | 'probit' | 'cloglog' | 'loglog' | 'cauchit' | 'power';
-
-function inverseLink(link: Link, a: number): (eta: number) => number {
-  switch (link) {
-    case 'identity':
-      return (e) => e;
-    case 'log':
-      return Math.exp;
-    case 'logit':
-      return (e) => 1 / (1 + Math.exp(-e));
-    case 'probit':
-      return stdNormalCdf;
-    case 'cloglog':
-      return (e) => 1 - Math.exp(-Math.exp(e));
-    case 'loglog':
-      return (e) => Math.exp(-Math.exp(-e));
-    case 'cauchit':
-      return (e) => 0.5 + Math.atan(e) / Math.PI;
-    case 'power':
-      return a === 0 ? Math.exp : (e) => Math.pow(e, 1 / a);
-  }
-}
-
-/** One parameter's design value for a record: the product of its PPMatrix cells (1 without any). */
-type Design = (env: Env) => number | null;
+const MODEL_TYPES = [
+  'regression',
+  'generalLinear',
+  'generalizedLinear',
+  'multinomialLogistic',
+  'ordinalMultinomial',
+  'CoxRegression',
+] as const;
+type ModelType = (typeof MODEL_TYPES)[number];
 
 /**
- * GeneralRegressionModel: the design matrix (PPMatrix over factors and covariates) times the
- * coefficients (ParamMatrix). modelType regression, generalLinear and generalizedLinear answer
- * the inverse link of η (plus any offset); multinomialLogistic answers softmax probabilities
- * against the reference category. ordinalMultinomial and CoxRegression are refused.
+ * GeneralRegressionModel, scored as JPMML-Evaluator 1.7.7 scores it: η is the sum over an
+ * equation's PCells of beta times the parameter's PPMatrix row (see general-regression-design.ts).
+ * regression and generalLinear answer η (no link, no offset, whatever the document says);
+ * generalizedLinear the inverse link of η plus the offset, for a binomial classifier the first
+ * category's probability with the reference category last; multinomialLogistic exp(η) per
+ * category, the reference's 1, normalised; ordinalMultinomial cumulative probabilities from one
+ * intercept per category and shared slopes; CoxRegression the cumulative hazard (cox-regression.ts).
  */
-export function compileGeneralRegression({
-  el,
-  scope,
-  functionName,
-  target,
-}: ModelCompileInput): CompiledCore {
-  const modelType = enumAttr(
-    el,
-    'modelType',
-    ['regression', 'generalLinear', 'generalizedLinear', 'multinomialLogistic'],
-    'regression',
-  );
+export function compileGeneralRegression(input: ModelCompileInput): CompiledCore {
+  const { el, scope, functionName, target } = input;
+  const where = 'GeneralRegressionModel';
   if (el.attrs.modelType === undefined)
     throw new UnusableArtifactError('GeneralRegressionModel has no modelType');
-  const where = 'GeneralRegressionModel';
-  // PCovMatrix only feeds standard errors, which are not answered: it is read past.
-  const factors = new Set(
-    childrenNamed(child(el, 'FactorList') ?? el, 'Predictor').map((p) => attr(p, 'name')),
-  );
-  const covariates = new Set(
-    childrenNamed(child(el, 'CovariateList') ?? el, 'Predictor').map((p) => attr(p, 'name')),
-  );
-  for (const list of ['FactorList', 'CovariateList'])
-    for (const p of childrenNamed(child(el, list) ?? el, 'Predictor'))
-      if (p.children.some((c) => c.name === 'Categories' || c.name === 'Matrix'))
-        throw new UnusableArtifactError(
-          `${where}: Predictor "${p.attrs.name}" with contrast matrices is not supported`,
-        );
-  const params = childrenNamed(child(el, 'ParameterList') ?? el, 'Parameter').map((p) =>
-    attr(p, 'name'),
-  );
-  if (params.length === 0) throw new UnusableArtifactError(`${where} has no ParameterList`);
-
-  // Design value of each parameter: indicators of factor levels times powers of covariates.
-  const cells = new Map<string, Design[]>();
-  for (const cell of childrenNamed(child(el, 'PPMatrix') ?? el, 'PPCell')) {
-    const param = attr(cell, 'parameterName');
-    const name = attr(cell, 'predictorName');
-    const f = scope.require(name, `${where} PPCell`);
-    const g: Getter = f.get;
-    let d: Design;
-    if (factors.has(name)) {
-      const k = key(toType(attr(cell, 'value'), f.dataType) ?? cell.attrs.value!);
-      d = (env) => {
-        const v = g(env);
-        return v === null ? null : key(v) === k ? 1 : 0;
-      };
-    } else if (covariates.has(name)) {
-      const exponent = numAttr(cell, 'value', 1);
-      d = (env) => {
-        const v = g(env);
-        return v === null ? null : exponent === 1 ? (v as number) : Math.pow(v as number, exponent);
-      };
-    } else {
-      throw new UnusableArtifactError(
-        `${where}: PPCell predictor "${name}" is in neither FactorList nor CovariateList`,
-      );
-    }
-    const list = cells.get(param) ?? [];
-    list.push(d);
-    cells.set(param, list);
+  const modelType = enumAttr<ModelType>(el, 'modelType', MODEL_TYPES, 'regression');
+  if (el.attrs.trialsVariable !== undefined || el.attrs.trialsValue !== undefined)
+    throw unusable(el, `${where}: trialsVariable/trialsValue is not supported`);
+  const design = compileDesign(el, scope, where);
+  if (modelType === 'CoxRegression') return compileCoxRegression(el, scope, design, functionName);
+  const classifies = modelType === 'multinomialLogistic' || modelType === 'ordinalMultinomial';
+  if (classifies && functionName !== 'classification')
+    throw unusable(el, `${where}: modelType="${modelType}" needs functionName="classification"`);
+  if (functionName === 'classification') {
+    if (modelType === 'regression' || modelType === 'generalLinear')
+      throw unusable(el, `${where}: modelType="${modelType}" cannot classify`);
+    return compileClassifier(el, scope, design, modelType, target);
   }
-  const design: Design[] = params.map((p) => {
-    const ds = cells.get(p) ?? [];
-    return (env) => {
-      let x = 1;
-      for (const d of ds) {
-        const v = d(env);
-        if (v === null) return null;
-        x *= v;
-      }
-      return x;
-    };
-  });
+  if (functionName !== 'regression')
+    throw unusable(el, `${where}: functionName="${functionName}" is not supported`);
+  const equation = design.equation(single(el, design));
+  if (modelType === 'regression' || modelType === 'generalLinear')
+    return { score: (env) => ({ value: equation(env) }) };
+  const link = linkOf(el);
+  const offset = offsetOf(el, scope);
+  return {
+    score: (env) => {
+      const eta = equation(env);
+      return eta === null ? MISSING_RESULT : { value: link(eta + offset(env)) };
+    },
+  };
+}
 
-  // Coefficients per target category ('' for the single equation of a regression).
-  const betas = new Map<string, Float64Array>();
-  const order: Value[] = [];
-  const paramIndex = new Map<string, number>();
-  for (let i = 0; i < params.length; i++)
-    if (!paramIndex.has(params[i]!)) paramIndex.set(params[i]!, i);
-  for (const pc of childrenNamed(child(el, 'ParamMatrix') ?? el, 'PCell')) {
-    const i = paramIndex.get(attr(pc, 'parameterName')) ?? -1;
-    if (i < 0)
-      throw new UnusableArtifactError(
-        `${where}: PCell parameter "${pc.attrs.parameterName}" is not in the ParameterList`,
-      );
-    const raw = pc.attrs.targetCategory;
-    const cat = raw === undefined ? '' : key(toType(raw, target.dataType) ?? raw);
-    let b = betas.get(cat);
-    if (!b) {
-      betas.set(cat, (b = new Float64Array(params.length)));
-      if (raw !== undefined) order.push(toType(raw, target.dataType) ?? raw);
-    }
-    b[i] = numAttr(pc, 'beta');
+/** The PCells of a model with one equation (none of them names a targetCategory). */
+function single(el: XmlElement, design: Design): readonly XmlElement[] {
+  const cells = design.cells.get('');
+  if (design.cells.size !== 1 || !cells)
+    throw unusable(
+      el,
+      'GeneralRegressionModel: a regression needs one set of PCells without a targetCategory',
+    );
+  return cells;
+}
+
+function linkOf(el: XmlElement): (eta: number) => number {
+  if (el.attrs.linkFunction === undefined)
+    throw unusable(el, 'GeneralRegressionModel: modelType="generalizedLinear" has no linkFunction');
+  const link = el.attrs.linkFunction as Link;
+  if (!LINKS.includes(link))
+    throw unusable(
+      el,
+      `GeneralRegressionModel: linkFunction="${link}" is not supported (supported: ${LINKS.join(', ')})`,
+    );
+  const name = link === 'negbin' ? 'distParameter' : 'linkParameter';
+  const needs = link === 'negbin' || link === 'power' || link === 'oddspower';
+  if (needs && el.attrs[name] === undefined)
+    throw unusable(el, `GeneralRegressionModel: linkFunction="${link}" needs ${name}`);
+  return inverseLink(link, needs ? numAttr(el, name) : 0);
+}
+
+/** offsetVariable's value (a record without it is refused, as the reference fails) or offsetValue. */
+function offsetOf(el: XmlElement, scope: Scope): (env: Env) => number {
+  const variable = el.attrs.offsetVariable;
+  if (variable === undefined) {
+    const v = numAttr(el, 'offsetValue', 0);
+    return () => v;
   }
-  const eta = (b: Float64Array, x: Float64Array) => {
-    let s = 0;
-    for (let i = 0; i < x.length; i++) s += b[i]! * x[i]!;
-    return s;
+  const g = scope.require(variable, 'GeneralRegressionModel offsetVariable').get;
+  return (env) => {
+    const v = g(env);
+    if (v === null)
+      throw new InvalidInputError(`field ${variable}: the model's offset needs a value`, variable);
+    return v as number;
   };
-  const designOf = (env: Env): Float64Array | null => {
-    const x = new Float64Array(design.length);
-    for (let i = 0; i < design.length; i++) {
-      const v = design[i]!(env);
-      if (v === null) return null;
-      x[i] = v;
-    }
-    return x;
-  };
+}
 
+/**
+ * The classifiers. Categories are the target's, the reference category (targetReferenceCategory,
+ * else the one without PCells; ordinalMultinomial: only when named) moved last.
+ */
+function compileClassifier(
+  el: XmlElement,
+  scope: Scope,
+  design: Design,
+  modelType: ModelType,
+  target: TargetInfo,
+): CompiledCore {
+  const where = `GeneralRegressionModel modelType="${modelType}"`;
+  const declared = target.categories ?? [];
+  if (declared.length < 2) throw unusable(el, `${where}: the target needs two or more categories`);
+  const text = (c: Value) => key(c);
+  let reference: Value | undefined;
+  const ref = el.attrs.targetReferenceCategory;
+  if (ref !== undefined) reference = toType(ref, target.dataType) ?? ref;
+  else if (modelType !== 'ordinalMultinomial') {
+    const without = declared.filter((c) => !design.cells.has(text(c)));
+    if (without.length !== 1)
+      throw unusable(
+        el,
+        `${where}: no single target category lacks PCells, so none is the reference`,
+      );
+    reference = without[0];
+  }
+  const categories = declared.filter((c) => reference === undefined || text(c) !== text(reference));
+  if (reference !== undefined && categories.length < declared.length) categories.push(reference);
+  const n = categories.length;
+  const cellsOf = (c: Value): readonly XmlElement[] => {
+    const own = design.cells.get(text(c));
+    if (own) return own;
+    const shared = design.cells.get('');
+    if (n === 2 && shared && modelType !== 'ordinalMultinomial') return shared;
+    throw unusable(el, `${where}: category "${text(c)}" has no PCells`);
+  };
+  const probs = (values: (number | null)[]) => {
+    if (values.some((v) => v === null)) return MISSING_RESULT;
+    return classResult(categories, values as number[]);
+  };
   if (modelType === 'multinomialLogistic') {
-    if (functionName !== 'classification')
-      throw new UnusableArtifactError(
-        `${where}: multinomialLogistic needs functionName="classification"`,
-      );
-    const categories = [...(target.categories ?? [])];
-    const known = new Set(categories.map(key));
-    const add = (c: Value) => {
-      if (known.has(key(c))) return;
-      known.add(key(c));
-      categories.push(c);
-    };
-    for (const c of order) add(c);
-    const ref = el.attrs.targetReferenceCategory;
-    if (ref !== undefined) add(toType(ref, target.dataType) ?? ref);
-    // The reference category (no coefficients) has η = 0.
-    const rows = categories.map((c) => betas.get(key(c)));
+    const equations = categories.slice(0, n - 1).map((c) => design.equation(cellsOf(c)));
     return {
-      categories,
+      categories: declared,
       score: (env) => {
-        const x = designOf(env);
-        if (!x) return MISSING_RESULT;
-        const etas = rows.map((b) => (b ? eta(b, x) : 0));
-        const max = Math.max(...etas);
-        const e = etas.map((v) => Math.exp(v - max));
-        const sum = e.reduce((s, v) => s + v, 0);
-        return classResult(
-          categories,
-          e.map((v) => v / sum),
-        );
+        const e: (number | null)[] = equations.map((q) => {
+          const eta = q(env);
+          return eta === null ? null : Math.exp(eta);
+        });
+        if (e.some((v) => v === null)) return MISSING_RESULT;
+        e.push(1);
+        let sum = 0;
+        for (const v of e) sum += v!;
+        return probs(e.map((v) => v! / sum));
       },
     };
   }
-  if (functionName !== 'regression')
-    throw new UnusableArtifactError(
-      `${where}: modelType="${modelType}" with functionName="${functionName}" is not supported`,
-    );
-  if (betas.size !== 1)
-    throw new UnusableArtifactError(`${where}: a regression needs one set of coefficients`);
-  const b = [...betas.values()][0]!;
-  const linkName =
-    modelType === 'regression'
-      ? 'identity'
-      : enumAttr<Link>(
-          el,
-          'linkFunction',
-          ['identity', 'log', 'logit', 'probit', 'cloglog', 'loglog', 'cauchit', 'power'],
-          'identity',
-        );
-  if (modelType !== 'regression' && el.attrs.linkFunction === undefined)
-    throw new UnusableArtifactError(`${where}: modelType="${modelType}" has no linkFunction`);
-  const link = inverseLink(linkName, numAttr(el, 'linkParameter', 1));
-  const offsetValue = numAttr(el, 'offsetValue', 0);
-  const offsetVar = el.attrs.offsetVariable
-    ? scope.require(el.attrs.offsetVariable, where).get
-    : undefined;
-  if (el.attrs.trialsVariable !== undefined || el.attrs.trialsValue !== undefined)
-    throw new UnusableArtifactError(`${where}: trialsVariable/trialsValue is not supported`);
+  const offset = offsetOf(el, scope);
+  if (modelType === 'generalizedLinear') {
+    // The reference evaluator gives the last category 1 minus the one before it: exact for a
+    // binomial model only.
+    if (n !== 2)
+      throw unusable(
+        el,
+        `${where}: a classifier with ${n} categories is not supported (binomial only)`,
+      );
+    const link = linkOf(el);
+    const equation = design.equation(cellsOf(categories[0]!));
+    return {
+      categories: declared,
+      score: (env) => {
+        const eta = equation(env);
+        if (eta === null) return MISSING_RESULT;
+        const p = link(eta + offset(env));
+        return probs([p, 1 - p]);
+      },
+    };
+  }
+  // ordinalMultinomial: one intercept PCell per category but the last, the slopes shared.
+  if (el.attrs.cumulativeLink === undefined) throw unusable(el, `${where}: no cumulativeLink`);
+  const link = inverseCumulativeLink(enumAttr(el, 'cumulativeLink', CUMULATIVE_LINKS, 'logit'));
+  const shared = design.cells.get('');
+  if (!shared) throw unusable(el, `${where}: ParamMatrix has no PCells without a targetCategory`);
+  const equations = categories.slice(0, n - 1).map((c) => {
+    const own = design.cells.get(text(c));
+    if (own?.length !== 1)
+      throw unusable(el, `${where}: category "${text(c)}" needs exactly one PCell (its intercept)`);
+    return design.equation([...shared, ...own]);
+  });
   return {
+    categories: declared,
     score: (env) => {
-      const x = designOf(env);
-      if (!x) return MISSING_RESULT;
-      let offset = offsetValue;
-      if (offsetVar) {
-        const o = offsetVar(env);
-        if (o === null) return MISSING_RESULT;
-        offset += o as number;
+      const cumulative: (number | null)[] = [];
+      for (const q of equations) {
+        const eta = q(env);
+        if (eta === null) return MISSING_RESULT;
+        cumulative.push(link(eta + offset(env)));
       }
-      return { value: link(eta(b, x) + offset) };
+      cumulative.push(1);
+      return probs(cumulative.map((c, i) => (i === 0 ? c! : c! - cumulative[i - 1]!)));
     },
   };
 }

@@ -67,7 +67,9 @@ export function compileRegressionTable(table: XmlElement, scope: Scope, where: s
     }
     for (const c of cats) {
       const v = c.get(env);
-      if (v === null) return null;
+      // PMML: "if the input value is missing, then the categorical field is ignored" (every
+      // dummy variable is 0), unlike a missing numeric input, which leaves no prediction.
+      if (v === null) continue;
       // A category the table has no coefficient for adds nothing (the dummy variable is 0).
       y += c.coefs.get(key(v)) ?? 0;
     }

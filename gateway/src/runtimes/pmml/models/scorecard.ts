@@ -19,7 +19,9 @@ interface Characteristic {
 /**
  * Scorecard: the initial score plus, per characteristic, the partial score of its first
  * matching attribute. With reason codes on, each characteristic's distance from its baseline
- * (below it for pointsBelow, above for pointsAbove) is summed per code and the codes ranked.
+ * (below it for pointsBelow, above for pointsAbove) is summed per code and the codes with a sum
+ * of 0 or more ranked, highest first, the first reached first on a tie (JPMML-Evaluator 1.7.7).
+ * baselineMethod only says how the baselines were chosen: it does not change a score.
  */
 export function compileScorecard({
   el,
@@ -85,7 +87,9 @@ export function compileScorecard({
       }
       if (!useReasonCodes) return { value: total };
       const reasonCodes = [...diffs.entries()]
-        .filter(([, d]) => d > 0)
+        // A code whose points are 0 is ranked (last); only one below 0 is left out, as the
+        // reference evaluator answers.
+        .filter(([, d]) => d >= 0)
         .sort((a, b) => b[1] - a[1])
         .map(([code]) => code);
       return { value: total, reasonCodes };

@@ -7,7 +7,7 @@ import {
   type ModelResult,
 } from '../model-types.js';
 import { compilePredicate, predicateChild, type Predicate } from '../predicates.js';
-import { enumAttr, key, numAttr, toType, type Env, type Value } from '../values.js';
+import { enumAttr, key, numAttr, toType, unusable, type Env, type Value } from '../values.js';
 import { childrenNamed, type XmlElement } from '../xml.js';
 
 interface TreeNode {
@@ -16,6 +16,8 @@ interface TreeNode {
   /** What the tree answers when it stops here (shared between records: never mutated). */
   readonly result: ModelResult;
   readonly id: string | undefined;
+  /** Whether the Node has a score attribute (returnLastPrediction answers only such a node). */
+  readonly hasScore: boolean;
   defaultChild: TreeNode | undefined;
   readonly defaultChildId: string | undefined;
 }
@@ -34,17 +36,24 @@ const NODE_CHILDREN = new Set([
   'Node',
 ]);
 
+const STRATEGIES: readonly string[] = ['none', 'nullPrediction', 'lastPrediction', 'defaultChild'];
+
 /**
  * TreeModel: a decision tree compiled into linked nodes with compiled predicates. Scoring walks
- * from the root with the model's missingValueStrategy and noTrueChildStrategy.
+ * from the root with the model's missingValueStrategy and noTrueChildStrategy, as JPMML-Evaluator
+ * 1.7.7 does: defaultChild follows the named child without testing its predicate, and needs
+ * every Node with children to name one; every leaf needs a score, and with lastPrediction every
+ * other Node too (the reference predicts a node's score, never its distribution's argmax);
+ * returnLastPrediction answers the node reached only when it has a score. aggregateNodes and weightedConfidence are refused (JPMML implements neither).
  */
 export function compileTree({ el, scope, functionName, target }: ModelCompileInput): CompiledCore {
-  const strategy = enumAttr<MissingStrategy>(
-    el,
-    'missingValueStrategy',
-    ['none', 'nullPrediction', 'lastPrediction', 'defaultChild'],
-    'none',
-  );
+  const strategyName = el.attrs.missingValueStrategy ?? 'none';
+  if (!STRATEGIES.includes(strategyName))
+    throw unusable(
+      el,
+      `TreeModel missingValueStrategy="${strategyName}" is not supported (supported: ${STRATEGIES.join(', ')})`,
+    );
+  const strategy = strategyName as MissingStrategy;
   const noTrueChild = enumAttr(
     el,
     'noTrueChildStrategy',
@@ -68,6 +77,15 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
         throw new UnusableArtifactError(`${c.name} in TreeModel ${where} is not supported`);
     const predicate = compilePredicate(predicateChild(n, where), scope, where);
     const children = childrenNamed(n, 'Node').map(compileNode);
+    // The reference evaluator predicts a node's score, never its distribution's most likely
+    // category: stopping at an inner node without one fails there.
+    if (children.length === 0 && n.attrs.score === undefined)
+      throw unusable(n, `${where} is a leaf without a score`);
+    if (strategy === 'lastPrediction' && children.length > 0 && n.attrs.score === undefined)
+      throw unusable(
+        n,
+        `${where} has no score, which missingValueStrategy="lastPrediction" may answer`,
+      );
     const result = classify
       ? classNodeResult(n, categories, categoryKeys, target.dataType, where)
       : regressionNodeResult(n);
@@ -76,6 +94,7 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
       children,
       result: id === undefined ? result : { ...result, entityId: id },
       id,
+      hasScore: n.attrs.score !== undefined,
       defaultChild: undefined,
       defaultChildId: n.attrs.defaultChild,
     };
@@ -84,7 +103,12 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
   };
   const root = compileNode(rootEl);
   if (strategy === 'defaultChild') {
-    const link = (n: TreeNode) => {
+    const link = (n: TreeNode, nodeEl: XmlElement) => {
+      if (n.children.length > 0 && n.defaultChildId === undefined)
+        throw unusable(
+          nodeEl,
+          `Node${n.id === undefined ? '' : ` "${n.id}"`} has children but no defaultChild, which missingValueStrategy="defaultChild" needs`,
+        );
       if (n.defaultChildId !== undefined) {
         const d = n.children.find((c) => c.id === n.defaultChildId);
         if (!d)
@@ -93,9 +117,10 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
           );
         n.defaultChild = d;
       }
-      n.children.forEach(link);
+      const kids = childrenNamed(nodeEl, 'Node');
+      n.children.forEach((c, i) => link(c, kids[i]!));
     };
-    link(root);
+    link(root, rootEl);
   }
   const returnLast = noTrueChild === 'returnLastPrediction';
 
@@ -116,13 +141,12 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
           if (strategy === 'none') continue;
           if (strategy === 'nullPrediction') return MISSING_RESULT;
           if (strategy === 'lastPrediction') return node.result;
-          // defaultChild: carry on down the child the model names, else stop here.
-          if (!node.defaultChild) return node.result;
-          next = node.defaultChild;
+          // defaultChild: carry on down the child the model names (every inner node names one).
+          next = node.defaultChild!;
           break;
         }
       }
-      if (!next) return returnLast ? node.result : MISSING_RESULT;
+      if (!next) return returnLast && node.hasScore ? node.result : MISSING_RESULT;
       node = next;
     }
   };
