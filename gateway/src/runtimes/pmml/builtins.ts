@@ -64,6 +64,16 @@ function median(xs: number[]): number {
  * `isMissing`, `isNotMissing`, `isValid`, `isNotValid` and `if` look at missing values or
  * evaluate lazily, so the expression compiler handles them itself.
  */
+/** The comparison operators: built-in functions, and SimplePredicate operators too. */
+export const COMPARISONS = [
+  'equal',
+  'notEqual',
+  'lessThan',
+  'lessOrEqual',
+  'greaterThan',
+  'greaterOrEqual',
+] as const;
+
 export const BUILTINS: ReadonlyMap<string, Builtin> = new Map<string, Builtin>([
   ['+', binary((x, y) => x + y)],
   ['-', binary((x, y) => x - y)],

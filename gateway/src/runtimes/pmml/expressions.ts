@@ -1,5 +1,5 @@
 import { InvalidInputError, UnusableArtifactError } from '../../errors.js';
-import { BUILTINS, sameValue } from './builtins.js';
+import { BUILTINS, COMPARISONS, sameValue } from './builtins.js';
 import { compileDiscretize, compileMapValues, compileNormContinuous } from './transformations.js';
 import { depthOf, type NestingGuard } from './nesting.js';
 import { Scope, type FieldDef, type OpType, type SlotAllocator } from './scope.js';
@@ -372,14 +372,7 @@ function compileApply(
   throw unusable(el, `${where}: function "${fn}" is not supported`);
 }
 
-const COMPARISONS = new Set([
-  'equal',
-  'notEqual',
-  'lessThan',
-  'lessOrEqual',
-  'greaterThan',
-  'greaterOrEqual',
-]);
+const COMPARING: ReadonlySet<string> = new Set(COMPARISONS);
 
 /**
  * A comparison of a number with a Constant that is no number compares nothing (the reference
@@ -391,7 +384,7 @@ function comparedConstants(
   args: readonly CompiledExpression[],
   where: string,
 ): void {
-  if (!COMPARISONS.has(fn) || args.length !== 2) return;
+  if (!COMPARING.has(fn) || args.length !== 2) return;
   const kids = el.children.filter((c) => c.name !== 'Extension');
   for (let i = 0; i < 2; i++) {
     const c = kids[i]!;

@@ -1,27 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SlipwayError } from '../../errors.js';
-import { compilePmml } from './document.js';
-import { compileText } from './testing/pmml-doc.js';
+import { failure } from '../../../test/support/failure.js';
+import { compileText, fixtureText, loadFixture } from './testing/pmml-doc.js';
 
 // The answers of the R fixtures (r_glm_*, r_coxph*) and the hand-written ones (hand_grm_*) are
 // pinned by conformance.test.ts; these are the edges no R prediction covers, with what
 // JPMML-Evaluator 1.7.7 answered for the same records (jpmml_reference.jpmml_score).
 
-const dir = fileURLToPath(new URL('../../../test/fixtures/pmml/', import.meta.url));
-const text = (name: string) => readFileSync(`${dir}${name}.pmml`, 'utf8');
-const load = (name: string) => compilePmml(readFileSync(`${dir}${name}.pmml`));
-
-function failure(f: () => unknown): SlipwayError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SlipwayError);
-    return err as SlipwayError;
-  }
-  throw new Error('expected a failure');
-}
+const text = fixtureText;
+const load = loadFixture;
 
 describe('GeneralRegressionModel CoxRegression', () => {
   const record = { t: 100, status: 1, x1: 50, x2: 1, g: 'east' };

@@ -1,5 +1,5 @@
 import { UnusableArtifactError } from '../../errors.js';
-import { sameValue } from './builtins.js';
+import { COMPARISONS, sameValue } from './builtins.js';
 import type { Scope } from './scope.js';
 import {
   attr,
@@ -60,21 +60,7 @@ export function compilePredicate(el: XmlElement, scope: Scope, where: string): P
 function simple(el: XmlElement, scope: Scope, where: string): Predicate {
   const f = scope.require(attr(el, 'field'), where);
   const g = f.get;
-  const op = enumAttr(
-    el,
-    'operator',
-    [
-      'equal',
-      'notEqual',
-      'lessThan',
-      'lessOrEqual',
-      'greaterThan',
-      'greaterOrEqual',
-      'isMissing',
-      'isNotMissing',
-    ],
-    'equal',
-  );
+  const op = enumAttr(el, 'operator', [...COMPARISONS, 'isMissing', 'isNotMissing'], 'equal');
   if (op === 'isMissing') return (env) => g(env) === null;
   if (op === 'isNotMissing') return (env) => g(env) !== null;
   const raw = attr(el, 'value');

@@ -1,27 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SlipwayError } from '../../errors.js';
-import { compilePmml } from './document.js';
-import { compileText, pmmlDoc } from './testing/pmml-doc.js';
+import { failure } from '../../../test/support/failure.js';
+import { compileText, loadFixture, pmmlDoc } from './testing/pmml-doc.js';
 
 // The answers the fixtures' records carry come from JPMML-Evaluator 1.7.7 (conformance.test.ts);
 // these are the records it fails on: it answers MissingFieldValueException for a prediction
 // without the target's value and ValueCheckException for a target value outside its categories
 // (asked of it with jpmml_reference.jpmml_score on the same fixtures).
 
-const dir = fileURLToPath(new URL('../../../test/fixtures/pmml/', import.meta.url));
-const load = (name: string) => compilePmml(readFileSync(`${dir}${name}.pmml`));
-
-function failure(f: () => unknown): SlipwayError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(SlipwayError);
-    return err as SlipwayError;
-  }
-  throw new Error('expected a failure');
-}
+const load = loadFixture;
 
 describe('OutputField feature="residual"', () => {
   it('takes the target as an input of the signature', () => {

@@ -66,16 +66,7 @@ const RULE_FEATURES: readonly string[] = [
   'affinity',
 ];
 /** The older output features that each name a rule feature (PMML 4.4 keeps them). */
-const LEGACY = new Set([
-  'antecedent',
-  'consequent',
-  'rule',
-  'ruleId',
-  'confidence',
-  'support',
-  'lift',
-  'leverage',
-]);
+const LEGACY: ReadonlySet<string> = new Set(RULE_FEATURES.filter((f) => f !== 'affinity'));
 
 function pick<T extends string>(
   of: XmlElement,

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { compilePmml, type PmmlModel } from '../document.js';
 import type { XmlLimits } from '../xml.js';
 
@@ -6,6 +8,19 @@ export function pmmlDoc(body: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <PMML xmlns="http://www.dmg.org/PMML-4_4" version="4.4"><Header/>${body}</PMML>`;
 }
+
+/** The committed PMML fixtures (test/fixtures/pmml/). */
+export const PMML_FIXTURES = fileURLToPath(
+  new URL('../../../../test/fixtures/pmml/', import.meta.url),
+);
+
+/** The text of fixture `name` (`<name>.pmml`). */
+export const fixtureText = (name: string): string =>
+  readFileSync(`${PMML_FIXTURES}${name}.pmml`, 'utf8');
+
+/** Fixture `name`, compiled. */
+export const loadFixture = (name: string): PmmlModel =>
+  compilePmml(readFileSync(`${PMML_FIXTURES}${name}.pmml`));
 
 /** Compiles a document given as text. */
 export function compileText(xml: string, limits?: XmlLimits): PmmlModel {
