@@ -20,6 +20,11 @@ import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
 import { oipRoutes } from './routes/oip-v2.js';
 import { poolRoutes } from './routes/pools.js';
+import { monitoringRoutes, type MonitoringRoutesDeps } from './routes/monitoring.js';
+import { eventRoutes } from './routes/events.js';
+import { prometheusRoutes } from './routes/prometheus.js';
+import type { EventBus } from './events/event-bus.js';
+import type { GatewayMetrics } from './alerts/prometheus.js';
 
 /** Everything the HTTP layer needs; built by `createGateway`, or by tests. */
 export interface AppDeps {
@@ -35,6 +40,10 @@ export interface AppDeps {
   log: InvocationLog;
   dataPlane: DataPlane;
   runs: Omit<RunRoutesDeps, 'auth'>;
+  /** Ground truth, quality, drift and alerts. */
+  monitoring: Omit<MonitoringRoutesDeps, 'deployments' | 'maxUploadBytes'>;
+  bus: EventBus;
+  metrics: GatewayMetrics;
   /** Browser origins allowed by CORS; `*` for any. */
   corsOrigins: string[];
   /** Where unexpected errors are reported (the gateway log). */
@@ -72,6 +81,11 @@ export function createApp(deps: AppDeps) {
   app.use('/api/deployments/*', admin);
   app.use('/api/deployments', admin);
   app.use('/api/pools', admin);
+  app.use('/metrics', admin);
+  // EventSource cannot send a header: the token may come in the query (compared in constant time).
+  app.use('/api/events', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
+  app.route('/api/events', eventRoutes({ bus: deps.bus }));
+  app.route('/metrics', prometheusRoutes({ metrics: deps.metrics }));
 
   // The runs routes check the admin token themselves, also if mounted elsewhere.
   app.route('/api/deployments/:name/runs', runRoutes({ ...deps.runs, auth: admin }));
@@ -81,6 +95,14 @@ export function createApp(deps: AppDeps) {
       deployments: deps.deployments,
       invocations: deps.invocations,
       log: deps.log,
+      maxUploadBytes: limits.maxUploadBytes,
+    }),
+  );
+  app.route(
+    '/api/deployments',
+    monitoringRoutes({
+      ...deps.monitoring,
+      deployments: deps.deployments,
       maxUploadBytes: limits.maxUploadBytes,
     }),
   );
@@ -99,6 +121,7 @@ export function createApp(deps: AppDeps) {
     '/fn',
     invokeRoutes({
       dataPlane: deps.dataPlane,
+      feedback: deps.monitoring.feedback,
       runs: deps.runs,
       maxBodyBytes: limits.maxBodyBytes,
       maxBatch: limits.maxBatch,

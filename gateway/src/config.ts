@@ -90,6 +90,8 @@ const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  SLIPWAY_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SLIPWAY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
 });
 
 /** The gateway's configuration, parsed and validated once. */
@@ -162,6 +164,13 @@ export interface Config {
    * journal holds at most `spoolMb` while the database is away (calls get 503 beyond); an
    * input or output over `maxValueBytes` of JSON is left out of its row, with a note.
    */
+  /** `SLIPWAY_ALERT_INTERVAL_SECONDS`: how often every alert rule is evaluated (also on feedback). */
+  alertIntervalMs: number;
+  /**
+   * `SLIPWAY_LOG_RETENTION_DAYS`: calls, predictions and rollups older than this are deleted
+   * (hourly); 0 keeps them for ever.
+   */
+  retentionDays: number;
   log: {
     flushMs: number;
     batchSize: number;
@@ -212,6 +221,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     callbackOrigins: e.SLIPWAY_CALLBACK_ORIGINS,
     drainSeconds: e.SLIPWAY_DRAIN_SECONDS,
     catalogTtlMs: e.SLIPWAY_CATALOG_TTL_MS,
+    alertIntervalMs: e.SLIPWAY_ALERT_INTERVAL_SECONDS * 1000,
+    retentionDays: e.SLIPWAY_LOG_RETENTION_DAYS,
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,

@@ -53,8 +53,8 @@ export class NotFoundError extends SlipwayError {
 
 /** 409. */
 export class ConflictError extends SlipwayError {
-  constructor(message: string) {
-    super(409, 'conflict', message);
+  constructor(message: string, code = 'conflict') {
+    super(409, code, message);
   }
 }
 

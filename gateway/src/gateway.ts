@@ -1,3 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError } from './errors.js';
+import type { Format } from './protocol/deployments.js';
+import { AlertService } from './alerts/alert-service.js';
+import { GatewayMetrics } from './alerts/prometheus.js';
+import { WebhookSender } from './alerts/webhook-sender.js';
+import { AlertRepository } from './db/alert-repository.js';
+import { MonitoringRepository } from './db/monitoring-repository.js';
+import { EventBus } from './events/event-bus.js';
+import { CallEvents } from './monitoring/call-events.js';
+import { DriftService } from './monitoring/drift-service.js';
+import { FeedbackService } from './monitoring/feedback/feedback-service.js';
+import { QualityService } from './monitoring/quality-service.js';
+import { ReferenceService } from './monitoring/reference-service.js';
+import { CallWriter } from './db/call-writer.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createApp, type App } from './app.js';
@@ -48,6 +63,8 @@ export type GatewayConfig = Pick<
       | 'kernelMemoryMb'
       | 'workerUser'
       | 'workerEnv'
+      | 'alertIntervalMs'
+      | 'retentionDays'
     >
   >;
 
@@ -140,7 +157,7 @@ export function createGateway(opts: {
     maxBytes: config.log.spoolMb * 1024 * 1024,
     sync: config.log.sync,
   });
-  const log = new InvocationLog(journal, invocations, {
+  const log = new InvocationLog(journal, new CallWriter(database.db), {
     flushMs: config.log.flushMs,
     batchSize: config.log.batchSize,
     maxValueBytes: config.log.maxValueBytes,
@@ -151,6 +168,65 @@ export function createGateway(opts: {
         }),
       ),
   });
+  // Monitoring: ground truth, quality, drift, alerts and their deliveries.
+  const monitoring = new MonitoringRepository(database.db);
+  const bus = new EventBus({ onListenerError: opts.reportError });
+  const metrics = new GatewayMetrics({ processMetrics: true });
+  const kindOf = (format: string) => registry.get(format as Format)?.kind;
+  const webhooks = new WebhookSender({
+    // Every rule signs with its own secret; this one signs nothing.
+    secret: randomUUID(),
+    allowedOrigins: config.callbackOrigins ?? ['*'],
+    onGiveUp: (f) =>
+      opts.reportError?.(
+        new Error(`webhook ${f.event} to ${f.url} given up (${f.reason} after ${f.attempts} attempts)`),
+      ),
+  });
+  let alertService: AlertService | undefined;
+  const feedback = new FeedbackService({
+    monitoring,
+    repo,
+    log,
+    kindOf,
+    maxBatch: config.maxBatch,
+    onFeedback: (name, accepted) => {
+      bus.publish({ type: 'feedback', deployment: name, accepted });
+      void alertService?.evaluate(name);
+    },
+  });
+  const liveVersion = async (name: string) => (await repo.get(name))?.liveVersion;
+  const quality = new QualityService({
+    monitoring,
+    log,
+    view: async (name, version) => {
+      const v = version ?? (await liveVersion(name));
+      if (v === undefined) throw new NotFoundError(`deployment ${name}`);
+      return feedback.view(name, v);
+    },
+  });
+  const drift = new DriftService({ monitoring, log });
+  const references = new ReferenceService({
+    monitoring,
+    repo,
+    kindOf,
+    onReference: (name, rows) => bus.publish({ type: 'reference', deployment: name, rows }),
+  });
+  alertService = new AlertService({
+    rules: new AlertRepository(database.db),
+    invocations,
+    quality,
+    drift,
+    bus,
+    webhooks,
+    metrics,
+    webhookOrigins: config.callbackOrigins ?? ['*'],
+    liveVersion,
+    reportError: opts.reportError,
+  });
+  const alerts = alertService;
+  const calls = new CallEvents(bus, metrics);
+  let evaluation: NodeJS.Timeout | undefined;
+
   const deployments = new DeploymentService({
     repo,
     store,
@@ -173,6 +249,7 @@ export function createGateway(opts: {
     recordInputs: config.log.recordInputs,
     callbackOrigins: config.callbackOrigins ?? ['*'],
     reportError: opts.reportError,
+    onCall: (call) => calls.observe(call),
   });
   const app = createApp({
     version: opts.version,
@@ -192,6 +269,9 @@ export function createGateway(opts: {
     log,
     dataPlane,
     runs: { runs, runsDir, publicUrl: config.publicUrl },
+    monitoring: { monitoring, feedback, quality, drift, references, alerts, store },
+    bus,
+    metrics,
     reportError: opts.reportError,
   });
   return {
@@ -215,8 +295,14 @@ export function createGateway(opts: {
       await log.replay();
       // Last: it closes what the steps above made (the journal) to the workers' user.
       await sandbox.init(config.dataDir);
+      // Alert rules are evaluated at least once a minute (and whenever labels arrive).
+      evaluation = setInterval(() => void alerts.evaluate(), config.alertIntervalMs ?? 60_000);
+      evaluation.unref();
     },
     async close() {
+      clearInterval(evaluation);
+      calls.close();
+      await webhooks.close();
       await log.close();
       await host.close();
       await onnx.close();

@@ -14,6 +14,7 @@ import type { CallOptions, ModelRuntime, NotebookRuntime } from '../runtimes/typ
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import type { ModelHost, Served } from '../serving/model-host.js';
 import { RawJson } from '../monitoring/loggable-row.js';
+import { observeCall, type MonitoredCall } from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
 import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
@@ -41,6 +42,8 @@ export interface DataPlaneDeps {
   maxBatch: number;
   /** When false, inputs and outputs are not kept in the invocation log. */
   recordInputs: boolean;
+  /** Told of every call once it is in the log (metrics, live events). */
+  onCall?: (call: { name: string; version: number; status: number; latencyMs: number }) => void;
   /** Origins an asynchronous notebook call's callback may name; `*` for any. */
   callbackOrigins: string[];
   reportError?: (err: unknown) => void;
@@ -64,6 +67,8 @@ interface CallNotes {
   input: unknown;
   output: unknown;
   ignored: readonly string[];
+  /** The monitor's part: predictions and feature values of a successful call. */
+  monitored?: MonitoredCall;
   /** Set by work that logs the call itself, later (an asynchronous run). */
   held: boolean;
 }
@@ -229,9 +234,18 @@ export class DataPlane {
       .finally(release);
     notes.output = predictions;
     const id = caller.requestId;
+    const ids = predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`);
+    notes.monitored = observeCall(
+      ids,
+      validated.records,
+      predictions,
+      served.monitor.features,
+      served.monitor.view,
+      this.deps.recordInputs,
+    );
     return {
       id,
-      ids: predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`),
+      ids,
       version: served.version,
       predictions,
       signature: served.signature,
@@ -307,6 +321,15 @@ export class DataPlane {
           this.callOptions(served, { requestId: id, signal }),
         );
         notes.output = run.outputs;
+        if (served.monitor.view.task !== null)
+          notes.monitored = observeCall(
+            [id],
+            validated.records,
+            [run.outputs],
+            served.monitor.features,
+            served.monitor.view,
+            this.deps.recordInputs,
+          );
         await runs.succeeded(id, run);
         return run;
       } catch (err) {
@@ -374,13 +397,14 @@ export class DataPlane {
     outcome: { status: number; error: { code: string; message: string } | null },
   ): Promise<void> {
     const keep = this.deps.recordInputs;
+    const latencyMs = performance.now() - notes.started;
     await this.deps.log
       .record({
         id: caller.requestId,
         deploymentName: caller.name,
         version: notes.version,
         time: new Date(),
-        latencyMs: performance.now() - notes.started,
+        latencyMs,
         status: outcome.status,
         protocol: notes.protocol,
         input: keep ? notes.input : null,
@@ -388,6 +412,7 @@ export class DataPlane {
         error: outcome.error,
         // The monitor counts names: a hostile body's 200,000 of them would only bloat the row.
         ignoredFields: notes.ignored.length > 0 ? notes.ignored.slice(0, 100) : null,
+        monitored: outcome.error === null ? notes.monitored : null,
       })
       .catch((err: unknown) => {
         throw new UnavailableError(
@@ -397,5 +422,6 @@ export class DataPlane {
           { cause: err },
         );
       });
+    this.deps.onCall?.({ name: caller.name, version: notes.version, status: outcome.status, latencyMs });
   }
 }

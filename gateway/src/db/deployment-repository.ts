@@ -2,7 +2,16 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Format, PoolName } from '../protocol/deployments.js';
 import type { Signature } from '../protocol/signature.js';
 import type { Db } from './client.js';
-import { artifacts, deployments, invocations, runs, tokens, versions } from './schema.js';
+import {
+  artifacts,
+  deployments,
+  featureRollups,
+  invocations,
+  predictions,
+  runs,
+  tokens,
+  versions,
+} from './schema.js';
 
 /** Versions are int4 columns: the largest a query may name (2^31 - 1). */
 export const MAX_VERSION = 2_147_483_647;
@@ -164,6 +173,8 @@ export class DeploymentRepository {
         .returning({ name: deployments.name });
       if (gone.length === 0) return { deleted: false, orphanArtifacts: [], runIds: [] };
       await tx.delete(invocations).where(eq(invocations.deploymentName, name));
+      await tx.delete(predictions).where(eq(predictions.deploymentName, name));
+      await tx.delete(featureRollups).where(eq(featureRollups.deploymentName, name));
       const runIds = (
         await tx.delete(runs).where(eq(runs.deploymentName, name)).returning({ id: runs.id })
       ).map((r) => r.id);

@@ -111,3 +111,122 @@ export const runs = pgTable(
   },
   (t) => [index('runs_deployment_idx').on(t.deploymentName, t.createdAt)],
 );
+
+/**
+ * One row per prediction a model (or a notebook with `config.monitoring.prediction`) answered:
+ * what it predicted, the record it saw, and — once feedback arrives — the actual value. The id
+ * is the prediction id the API returned. Written with its call's invocation row.
+ */
+export const predictions = pgTable(
+  'predictions',
+  {
+    id: text('id').primaryKey(),
+    deploymentName: text('deployment_name').notNull(),
+    version: integer('version').notNull(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull(),
+    /** The predicted class or value; null when the answer had none the monitor could read. */
+    predicted: jsonb('predicted').$type<string | number | boolean | null>(),
+    /** Probabilities by class (the class's string form); null when the model gives none. */
+    scores: jsonb('scores').$type<Record<string, number> | null>(),
+    /** The ground truth, from feedback; null until it arrives. */
+    actual: jsonb('actual').$type<string | number | boolean | null>(),
+    /** When the first label arrived, and when the one kept (the last) did. */
+    firstActualAt: timestamp('first_actual_at', { withTimezone: true, mode: 'date' }),
+    actualAt: timestamp('actual_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('predictions_deployment_time_idx').on(t.deploymentName, t.time)],
+);
+
+/**
+ * Mergeable summaries of the values a deployment's version saw in one hour, per feature (and
+ * `prediction` for the model's answer): exact value counts while they are few, else a sketch.
+ * Drift over any window merges these; it never re-reads the calls.
+ */
+export const featureRollups = pgTable(
+  'feature_rollups',
+  {
+    deploymentName: text('deployment_name').notNull(),
+    version: integer('version').notNull(),
+    hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull(),
+    feature: text('feature').notNull(),
+    summary: jsonb('summary').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentName, t.hour, t.version, t.feature] })],
+);
+
+/** A deployment's reference sample, as per-feature summaries (the raw file is not kept). */
+export const referenceProfiles = pgTable('reference_profiles', {
+  deploymentName: text('deployment_name')
+    .primaryKey()
+    .references(() => deployments.name, { onDelete: 'cascade' }),
+  rows: integer('rows').notNull(),
+  source: text('source').notNull().$type<'upload' | 'first_calls'>(),
+  /** Feature name → summary (the same kind as a rollup's). */
+  features: jsonb('features').notNull(),
+  createdAt: createdAt(),
+});
+
+/** Per-deployment monitoring settings (drift methods and thresholds, the first-calls reference). */
+export const monitoringSettings = pgTable('monitoring_settings', {
+  deploymentName: text('deployment_name')
+    .primaryKey()
+    .references(() => deployments.name, { onDelete: 'cascade' }),
+  settings: jsonb('settings').notNull(),
+  updatedAt: createdAt(),
+});
+
+/** Alert rules per deployment, with the state the evaluator last found. */
+export const alertRules = pgTable(
+  'alert_rules',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    condition: jsonb('condition').notNull(),
+    windowMinutes: integer('window_minutes').notNull(),
+    version: integer('version'),
+    webhookUrl: text('webhook_url'),
+    webhookSecret: text('webhook_secret'),
+    enabled: boolean('enabled').notNull().default(true),
+    state: text('state').notNull().default('insufficient_data'),
+    lastValue: doublePrecision('last_value'),
+    lastEvaluatedAt: timestamp('last_evaluated_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('alert_rules_deployment_idx').on(t.deploymentName)],
+);
+
+/** Each firing of a rule; resolved once its condition stops holding. */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey(),
+    ruleId: uuid('rule_id')
+      .notNull()
+      .references(() => alertRules.id, { onDelete: 'cascade' }),
+    deploymentName: text('deployment_name').notNull(),
+    ruleName: text('rule_name').notNull(),
+    value: doublePrecision('value'),
+    message: text('message').notNull(),
+    firedAt: timestamp('fired_at', { withTimezone: true, mode: 'date' }).notNull(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('alerts_deployment_idx').on(t.deploymentName, t.firedAt)],
+);
+
+/**
+ * Labels of a ground-truth file being read: staged here batch by batch, then applied in one
+ * statement when the whole file was read, or dropped when it was malformed (nothing of a bad
+ * file is stored).
+ */
+export const feedbackStaging = pgTable(
+  'feedback_staging',
+  {
+    uploadId: uuid('upload_id').notNull(),
+    id: text('id').notNull(),
+    actual: jsonb('actual').notNull(),
+  },
+  (t) => [index('feedback_staging_upload_idx').on(t.uploadId)],
+);

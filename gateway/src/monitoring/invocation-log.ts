@@ -1,10 +1,9 @@
-import type { InvocationRow } from '../db/invocation-repository.js';
 import { InvocationJournal, type Segment } from './invocation-journal.js';
-import { journalLine, rowFromLine, withNote } from './loggable-row.js';
+import { journalLine, rowFromLine, withNote, type LoggedCall } from './loggable-row.js';
 
 /** Where journalled rows end up. */
 export interface InvocationSink {
-  insertMany(rows: InvocationRow[]): Promise<void>;
+  insertMany(rows: LoggedCall[]): Promise<void>;
 }
 
 export interface InvocationLogOptions {
@@ -64,7 +63,7 @@ export class InvocationLog {
    * Journals one row; resolves once it is on disk. Rejects (`JournalFullError`) when the journal
    * cannot take it: the call must then not be answered as done.
    */
-  async record(row: InvocationRow): Promise<void> {
+  async record(row: LoggedCall): Promise<void> {
     if (this.closed) throw new Error('the invocation log is closed');
     await this.journal.append(journalLine(row, this.maxValueBytes));
     if (!this.timer) {
@@ -122,7 +121,7 @@ export class InvocationLog {
   }
 
   private async writeSegment(segment: Segment): Promise<void> {
-    const rows: InvocationRow[] = [];
+    const rows: LoggedCall[] = [];
     for (const line of await InvocationJournal.lines(segment)) {
       try {
         rows.push(rowFromLine(line));
@@ -142,7 +141,7 @@ export class InvocationLog {
    * stores each with its values replaced by a note. A refusal of the note too means the
    * database itself is away: that error goes up and the rows are written later.
    */
-  private async insertIsolating(rows: InvocationRow[]): Promise<void> {
+  private async insertIsolating(rows: LoggedCall[]): Promise<void> {
     try {
       await this.sink.insertMany(rows);
       return;

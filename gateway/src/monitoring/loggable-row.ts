@@ -1,4 +1,8 @@
 import type { InvocationRow } from '../db/invocation-repository.js';
+import type { MonitoredCall } from './features.js';
+
+/** A call as the log keeps it: its invocation row and, for a model's answer, the monitor's part. */
+export type LoggedCall = InvocationRow & { monitored?: MonitoredCall | null };
 
 /** A value that is already JSON text (a request body as it came, known to parse). */
 export class RawJson {
@@ -26,12 +30,20 @@ const storable = (s: string) => s.replace(/\0|\p{Cs}/gu, '\uFFFD');
  * goes too or is made storable: the ignored fields' names, and the error message, which may
  * quote the input.
  */
-export function withNote(row: InvocationRow, reason: string): InvocationRow {
+export function withNote(row: LoggedCall, reason: string): LoggedCall {
   const error = row.error && {
     code: storable(row.error.code),
     message: storable(row.error.message),
   };
-  return { ...row, input: null, output: null, ignoredFields: null, error, truncated: reason };
+  return {
+    ...row,
+    input: null,
+    output: null,
+    ignoredFields: null,
+    error,
+    truncated: reason,
+    monitored: null,
+  };
 }
 
 /**
@@ -39,7 +51,7 @@ export function withNote(row: InvocationRow, reason: string): InvocationRow {
  * larger than `maxValueBytes`, is left out and `truncated` says so: one hostile or huge call
  * must never stop the log, nor fill the database.
  */
-export function journalLine(row: InvocationRow, maxValueBytes: number): string {
+export function journalLine(row: LoggedCall, maxValueBytes: number): string {
   const notes: string[] = [];
   const value = (name: 'input' | 'output') => {
     const raw = row[name];
@@ -56,19 +68,42 @@ export function journalLine(row: InvocationRow, maxValueBytes: number): string {
   };
   const input = value('input');
   const output = value('output');
+  const monitored = monitoredJson(row.monitored, maxValueBytes, notes);
   const rest = JSON.stringify({
     ...row,
     input: undefined,
     output: undefined,
+    monitored: undefined,
     truncated: row.truncated ?? (notes.length > 0 ? notes.join('; ') : null),
   });
-  // `rest` is an object's JSON: the two values go in before its closing brace.
-  return `${rest.slice(0, -1)},"input":${input},"output":${output}}`;
+  // `rest` is an object's JSON: the values go in before its closing brace.
+  return `${rest.slice(0, -1)},"input":${input},"output":${output},"monitored":${monitored}}`;
+}
+
+/**
+ * The monitor's part, within the size limit: past it the feature columns go (drift does not
+ * see the call), then the predictions too (no feedback for it), and `truncated` says so.
+ */
+function monitoredJson(
+  monitored: MonitoredCall | null | undefined,
+  maxValueBytes: number,
+  notes: string[],
+): string {
+  if (!monitored) return 'null';
+  const whole = tryJson(monitored);
+  if (whole !== undefined && whole.length <= maxValueBytes) return whole;
+  const slim = tryJson({ ...monitored, features: null });
+  if (slim !== undefined && slim.length <= maxValueBytes) {
+    notes.push(`the monitor's copy of the inputs is over the log's ${maxValueBytes} bytes`);
+    return slim;
+  }
+  notes.push(`the monitor's copy of the predictions is over the log's ${maxValueBytes} bytes`);
+  return 'null';
 }
 
 /** A row read back from a journal line (throws on a line that is not one). */
-export function rowFromLine(line: string): InvocationRow {
-  const parsed = JSON.parse(line) as InvocationRow & { time: string };
+export function rowFromLine(line: string): LoggedCall {
+  const parsed = JSON.parse(line) as LoggedCall & { time: string };
   if (typeof parsed.id !== 'string' || typeof parsed.time !== 'string')
     throw new Error('not an invocation row');
   return { ...parsed, time: new Date(parsed.time) };

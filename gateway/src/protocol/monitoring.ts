@@ -182,6 +182,8 @@ export type QualityMetricName =
 /** What a rule's webhook gets: POST JSON, `X-Slipway-Signature: sha256=<hex HMAC of the body>`. */
 export interface WebhookTarget {
   url: string;
+  /** The HMAC key (16+ characters): sent when the rule is created or changed, never returned. */
+  secret?: string;
 }
 
 export interface AlertRuleInput {

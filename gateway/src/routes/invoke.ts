@@ -3,11 +3,13 @@ import { encodeMlflowResponse, encodeRecordsResponse, mlflowCodec } from '../cod
 import type { DataPlane } from '../data-plane/index.js';
 import type { CallEnv } from '../middleware/call-id.js';
 import { callerOf, readParameters, setIgnoredFields, setWarnings } from './call-context.js';
-import { readRequestBody } from './read-json-body.js';
+import { readJsonBody, readRequestBody } from './read-json-body.js';
+import type { FeedbackService } from '../monitoring/feedback/feedback-service.js';
 import { runRoutes, type RunRoutesDeps } from './runs.js';
 
 export interface InvokeRoutesDeps {
   dataPlane: DataPlane;
+  feedback: FeedbackService;
   runs: Omit<RunRoutesDeps, 'auth'>;
   maxBodyBytes: number;
   maxBatch: number;
@@ -17,7 +19,13 @@ export interface InvokeRoutesDeps {
  * `/fn/:name`: the records API (or a notebook's parameters) and the MLflow scoring formats.
  * Each route reads the transport, makes one data-plane call, and encodes its result.
  */
-export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: InvokeRoutesDeps) {
+export function invokeRoutes({
+  dataPlane,
+  feedback,
+  runs,
+  maxBodyBytes,
+  maxBatch,
+}: InvokeRoutesDeps) {
   const app = new Hono<CallEnv>();
   const mlflow = mlflowCodec(maxBatch);
 
@@ -50,6 +58,21 @@ export function invokeRoutes({ dataPlane, runs, maxBodyBytes, maxBatch }: Invoke
     c.header('X-Slipway-Cold-Start', String(result.cold));
     const { id, version, outputs, durationMs } = result;
     return c.json({ id, version, outputs, durationMs });
+  });
+
+  // Ground truth for predictions, with the invoke key (or the admin token).
+  app.post('/:name/feedback', async (c) => {
+    const { name, token } = callerOf(c);
+    await dataPlane.authorize(name, token);
+    const result = await feedback.submit(name, await readJsonBody(c, maxBodyBytes));
+    // Some stored: 200. None: 404 when no id was found, else 400; the items say why, each.
+    const status =
+      result.accepted > 0
+        ? 200
+        : result.items.every((i) => i.status === 'not_found')
+          ? 404
+          : 400;
+    return c.json(result, status);
   });
 
   app.post('/:name/invocations', async (c) => {

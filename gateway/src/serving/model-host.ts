@@ -1,3 +1,5 @@
+import { monitoredFeatures, type MonitoredFeature } from '../monitoring/features.js';
+import { predictionView, type PredictionView } from '../monitoring/prediction-view.js';
 import type { VersionRecord } from '../db/deployment-repository.js';
 import { NotReadyError, SlipwayError, UnusableArtifactError } from '../errors.js';
 import type { DeploymentStatus, Format, PoolName } from '../protocol/deployments.js';
@@ -16,6 +18,8 @@ export interface Served {
   signature: Signature;
   validate: RecordValidator;
   options: ServingOptions;
+  /** What the monitor reads from its calls: the watched features, the prediction. */
+  monitor: { features: MonitoredFeature[]; view: PredictionView };
 }
 
 interface Slot {
@@ -189,5 +193,9 @@ function toServed(v: VersionRecord, runtime: Runtime): Served {
     signature,
     validate: compileValidator(signature, { unknownFields: options.unknownFields }),
     options,
+    monitor: {
+      features: monitoredFeatures(signature),
+      view: predictionView(signature, v.config, runtime.kind),
+    },
   };
 }

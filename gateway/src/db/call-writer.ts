@@ -1,0 +1,164 @@
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import type { MonitoredCall } from '../monitoring/features.js';
+import type { InvocationSink } from '../monitoring/invocation-log.js';
+import type { LoggedCall } from '../monitoring/loggable-row.js';
+import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
+import type { Db } from './client.js';
+import {
+  featureRollups,
+  invocations,
+  monitoringSettings,
+  predictions,
+  referenceProfiles,
+} from './schema.js';
+
+const HOUR_MS = 3_600_000;
+const hourOf = (t: Date) => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
+
+/**
+ * Writes journalled calls to the database, each batch in one transaction: the invocation rows,
+ * then — for the calls not already there (a replay after a crash writes a segment again) — their
+ * predictions, their features merged into the hour's rollups, and into a reference still being
+ * taken from a deployment's first calls. So a call counts in drift exactly once, whatever crashed.
+ */
+export class CallWriter implements InvocationSink {
+  constructor(private readonly db: Db) {}
+
+  async insertMany(rows: LoggedCall[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      const fresh = await tx
+        .insert(invocations)
+        .values(rows.map(({ monitored: _, ...row }) => row))
+        .onConflictDoNothing()
+        .returning({ id: invocations.id });
+      const ids = new Set(fresh.map((r) => r.id));
+      const monitored = rows.filter(
+        (r): r is LoggedCall & { monitored: MonitoredCall } => ids.has(r.id) && !!r.monitored,
+      );
+      if (monitored.length === 0) return;
+      const preds = monitored.flatMap((r) =>
+        r.monitored.predictions.map((p) => ({
+          id: p.id,
+          deploymentName: r.deploymentName,
+          version: r.version,
+          time: r.time,
+          predicted: p.predicted,
+          scores: p.scores,
+        })),
+      );
+      for (let i = 0; i < preds.length; i += 1000)
+        await tx
+          .insert(predictions)
+          .values(preds.slice(i, i + 1000))
+          .onConflictDoNothing();
+      await mergeRollups(tx as unknown as Db, monitored);
+      await growReferences(tx as unknown as Db, monitored);
+    });
+  }
+}
+
+type Monitored = LoggedCall & { monitored: MonitoredCall };
+
+/** Adds each call's feature values to its hour's summaries, under row locks (several gateways may write). */
+async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
+  const deltas = new Map<string, { key: RollupKey; summary: ValueSummary }>();
+  for (const r of rows) {
+    if (!r.monitored.features) continue;
+    const hour = hourOf(r.time);
+    for (const [feature, col] of Object.entries(r.monitored.features)) {
+      const key = { deploymentName: r.deploymentName, version: r.version, hour, feature };
+      const k = rollupKey(key);
+      const s = summarize(col.kind, col.values);
+      const prev = deltas.get(k);
+      deltas.set(k, { key, summary: prev ? merge(prev.summary, s) : s });
+    }
+  }
+  if (deltas.size === 0) return;
+  const keys = [...deltas.values()].map((d) => d.key);
+  await tx
+    .insert(featureRollups)
+    .values(keys.map((k) => ({ ...k, summary: sql`'null'::jsonb` })))
+    .onConflictDoNothing();
+  const current = await tx
+    .select()
+    .from(featureRollups)
+    .where(
+      or(
+        ...keys.map((k) =>
+          and(
+            eq(featureRollups.deploymentName, k.deploymentName),
+            eq(featureRollups.hour, k.hour),
+            eq(featureRollups.version, k.version),
+            eq(featureRollups.feature, k.feature),
+          ),
+        ),
+      ),
+    )
+    .for('update');
+  for (const row of current) {
+    const delta = deltas.get(rollupKey(row))!;
+    const before = row.summary as ValueSummary | null;
+    await tx
+      .update(featureRollups)
+      .set({ summary: before ? merge(before, delta.summary) : delta.summary })
+      .where(
+        and(
+          eq(featureRollups.deploymentName, row.deploymentName),
+          eq(featureRollups.hour, row.hour),
+          eq(featureRollups.version, row.version),
+          eq(featureRollups.feature, row.feature),
+        ),
+      );
+  }
+}
+
+interface RollupKey {
+  deploymentName: string;
+  version: number;
+  hour: Date;
+  feature: string;
+}
+const rollupKey = (k: RollupKey) =>
+  JSON.stringify([k.deploymentName, k.version, k.hour.getTime(), k.feature]);
+
+/**
+ * A deployment set to take its reference from its first N calls (`referenceFromFirst`), with
+ * no reference uploaded, gets these calls' records until it has N.
+ */
+async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
+  const names = [...new Set(rows.filter((r) => r.monitored.features).map((r) => r.deploymentName))];
+  if (names.length === 0) return;
+  const settings = await tx
+    .select()
+    .from(monitoringSettings)
+    .where(inArray(monitoringSettings.deploymentName, names));
+  for (const s of settings) {
+    const wanted = (s.settings as { referenceFromFirst?: number }).referenceFromFirst ?? 0;
+    if (wanted <= 0) continue;
+    const [profile] = await tx
+      .select()
+      .from(referenceProfiles)
+      .where(eq(referenceProfiles.deploymentName, s.deploymentName))
+      .for('update');
+    if (profile && (profile.source === 'upload' || profile.rows >= wanted)) continue;
+    let have = profile?.rows ?? 0;
+    const features = { ...((profile?.features as Record<string, ValueSummary>) ?? {}) };
+    for (const r of rows) {
+      if (r.deploymentName !== s.deploymentName || !r.monitored.features || have >= wanted) continue;
+      const take = Math.min(wanted - have, r.monitored.predictions.length);
+      for (const [name, col] of Object.entries(r.monitored.features)) {
+        const part = summarize(col.kind, col.values.slice(0, take));
+        features[name] = features[name] ? merge(features[name], part) : part;
+      }
+      have += take;
+    }
+    await tx
+      .insert(referenceProfiles)
+      .values({ deploymentName: s.deploymentName, rows: have, source: 'first_calls', features })
+      .onConflictDoUpdate({
+        target: referenceProfiles.deploymentName,
+        set: { rows: have, features },
+      });
+  }
+}

@@ -1,0 +1,218 @@
+import {
+  and,
+  asc,
+  eq,
+  gte,
+  inArray,
+  isNotNull,
+  lt,
+  sql,
+  type AnyColumn,
+  type SQL,
+} from 'drizzle-orm';
+import type { DriftSettings, Label } from '../protocol/monitoring.js';
+import type { ValueSummary } from '../monitoring/summaries/value-summary.js';
+import type { Db } from './client.js';
+import {
+  featureRollups,
+  feedbackStaging,
+  monitoringSettings,
+  predictions,
+  referenceProfiles,
+} from './schema.js';
+
+/** One prediction as feedback sees it. */
+export interface PredictionRef {
+  id: string;
+  version: number;
+  predicted: Label | null;
+  labelled: boolean;
+}
+
+/** One labelled prediction, for quality. */
+export interface LabelledRow {
+  version: number;
+  time: Date;
+  predicted: Label | null;
+  scores: Record<string, number> | null;
+  actual: Label;
+}
+
+export interface ReferenceProfile {
+  rows: number;
+  source: 'upload' | 'first_calls';
+  features: Record<string, ValueSummary>;
+  createdAt: Date;
+}
+
+export interface Window {
+  from: Date;
+  to: Date;
+  version?: number;
+}
+
+/** Predictions, their labels, the hourly feature rollups, references and settings. */
+export class MonitoringRepository {
+  constructor(private readonly db: Db) {}
+
+  async predictionsByIds(name: string, ids: readonly string[]): Promise<PredictionRef[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .select({
+        id: predictions.id,
+        version: predictions.version,
+        predicted: predictions.predicted,
+        actualAt: predictions.actualAt,
+      })
+      .from(predictions)
+      .where(and(eq(predictions.deploymentName, name), inArray(predictions.id, [...ids])));
+    return rows.map((r) => ({
+      id: r.id,
+      version: r.version,
+      predicted: r.predicted ?? null,
+      labelled: r.actualAt !== null,
+    }));
+  }
+
+  /** Sets labels (last write wins; the first label's time is kept). */
+  async applyLabels(name: string, items: { id: string; actual: Label }[], at: Date): Promise<void> {
+    for (let i = 0; i < items.length; i += 5000) {
+      const chunk = JSON.stringify(items.slice(i, i + 5000));
+      await this.db.execute(sql`
+        update ${predictions} as p
+        set actual = v.value->'actual',
+            actual_at = ${at.toISOString()}::timestamptz,
+            first_actual_at = coalesce(p.first_actual_at, ${at.toISOString()}::timestamptz)
+        from jsonb_array_elements(${chunk}::jsonb) as v
+        where p.id = v.value->>'id' and p.deployment_name = ${name}`);
+    }
+  }
+
+  async stageLabels(uploadId: string, items: { id: string; actual: Label }[]): Promise<void> {
+    if (items.length > 0)
+      await this.db.insert(feedbackStaging).values(items.map((x) => ({ uploadId, ...x })));
+  }
+
+  /** Applies a ground-truth file's staged labels in one statement, and drops the staging rows. */
+  async applyStaged(name: string, uploadId: string, at: Date): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.execute(sql`
+        update ${predictions} as p
+        set actual = s.actual,
+            actual_at = ${at.toISOString()}::timestamptz,
+            first_actual_at = coalesce(p.first_actual_at, ${at.toISOString()}::timestamptz)
+        from (select distinct on (id) id, actual from ${feedbackStaging}
+              where upload_id = ${uploadId} order by id) as s
+        where p.id = s.id and p.deployment_name = ${name}`);
+      await tx.delete(feedbackStaging).where(eq(feedbackStaging.uploadId, uploadId));
+    });
+  }
+
+  async dropStaged(uploadId: string): Promise<void> {
+    await this.db.delete(feedbackStaging).where(eq(feedbackStaging.uploadId, uploadId));
+  }
+
+  async labelled(name: string, w: Window): Promise<LabelledRow[]> {
+    const rows = await this.db
+      .select({
+        version: predictions.version,
+        time: predictions.time,
+        predicted: predictions.predicted,
+        scores: predictions.scores,
+        actual: predictions.actual,
+      })
+      .from(predictions)
+      .where(
+        and(
+          eq(predictions.deploymentName, name),
+          gte(predictions.time, w.from),
+          lt(predictions.time, w.to),
+          isNotNull(predictions.actualAt),
+          ...versionIs(predictions.version, w.version),
+        ),
+      )
+      .orderBy(asc(predictions.time));
+    return rows.map((r) => ({
+      version: r.version,
+      time: r.time,
+      predicted: r.predicted ?? null,
+      scores: r.scores ?? null,
+      actual: r.actual as Label,
+    }));
+  }
+
+  /** The hourly rollups whose hour starts in [from rounded down to the hour, to). */
+  async rollups(
+    name: string,
+    w: Window,
+  ): Promise<{ version: number; feature: string; summary: ValueSummary }[]> {
+    const from = new Date(Math.floor(w.from.getTime() / 3_600_000) * 3_600_000);
+    const rows = await this.db
+      .select({
+        version: featureRollups.version,
+        feature: featureRollups.feature,
+        summary: featureRollups.summary,
+      })
+      .from(featureRollups)
+      .where(
+        and(
+          eq(featureRollups.deploymentName, name),
+          gte(featureRollups.hour, from),
+          lt(featureRollups.hour, w.to),
+          ...versionIs(featureRollups.version, w.version),
+        ),
+      );
+    return rows
+      .filter((r) => r.summary !== null)
+      .map((r) => ({ ...r, summary: r.summary as ValueSummary }));
+  }
+
+  async reference(name: string): Promise<ReferenceProfile | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(referenceProfiles)
+      .where(eq(referenceProfiles.deploymentName, name));
+    return row
+      ? {
+          rows: row.rows,
+          source: row.source,
+          features: row.features as Record<string, ValueSummary>,
+          createdAt: row.createdAt,
+        }
+      : undefined;
+  }
+
+  async putReference(name: string, rows: number, features: Record<string, ValueSummary>) {
+    const createdAt = new Date();
+    await this.db
+      .insert(referenceProfiles)
+      .values({ deploymentName: name, rows, source: 'upload', features, createdAt })
+      .onConflictDoUpdate({
+        target: referenceProfiles.deploymentName,
+        set: { rows, source: 'upload', features, createdAt },
+      });
+    return createdAt;
+  }
+
+  async settings(name: string): Promise<DriftSettings> {
+    const [row] = await this.db
+      .select()
+      .from(monitoringSettings)
+      .where(eq(monitoringSettings.deploymentName, name));
+    return (row?.settings as DriftSettings | undefined) ?? {};
+  }
+
+  async putSettings(name: string, settings: DriftSettings): Promise<void> {
+    await this.db
+      .insert(monitoringSettings)
+      .values({ deploymentName: name, settings, updatedAt: new Date() })
+      .onConflictDoUpdate({
+        target: monitoringSettings.deploymentName,
+        set: { settings, updatedAt: new Date() },
+      });
+  }
+}
+
+function versionIs(column: AnyColumn, version: number | undefined): SQL[] {
+  return version === undefined ? [] : [eq(column, version)];
+}

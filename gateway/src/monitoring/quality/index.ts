@@ -1,0 +1,8 @@
+/**
+ * Live model quality from labelled predictions, figure for figure as scikit-learn computes it.
+ * Pure: callers fetch the rows and store or send the result.
+ */
+export { classificationMetrics, type ClassificationRow } from './classification.js';
+export { regressionMetrics, type RegressionRow } from './regression.js';
+export { lowerIsBetter, metricValue } from './metric-value.js';
+export { compareLabels } from './class-order.js';
