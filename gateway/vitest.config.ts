@@ -21,12 +21,15 @@ export const SLOW_TEST_FILES = [
   'src/workers/python-env.venv.test.ts',
   'src/runtimes/notebook/notebook-runtime.test.ts',
   'src/runtimes/pickle/conformance.test.ts',
+  'src/monitoring/quality/oracle.test.ts',
   'test/notebooks.test.ts',
   'test/pickle-serving.test.ts',
   'test/pickle-workers.test.ts',
   'test/process-notebook.test.ts',
   'test/resilience/sigterm.test.ts',
   'test/resilience/containment.test.ts',
+  // The dev venv's scipy and Evidently, as the oracle of the drift statistics
+  'src/monitoring/stats/oracle.test.ts',
   // The dev venv's schemathesis, against a gateway process whose notebook runs need the worker
   'test/resilience/schemathesis.test.ts',
   // JVM

@@ -5,13 +5,15 @@ import { AlertService } from './alerts/alert-service.js';
 import { GatewayMetrics } from './alerts/prometheus.js';
 import { WebhookSender } from './alerts/webhook-sender.js';
 import { AlertRepository } from './db/alert-repository.js';
-import { MonitoringRepository } from './db/monitoring-repository.js';
+import { expireMonitoring, MonitoringRepository } from './db/monitoring-repository.js';
 import { EventBus } from './events/event-bus.js';
 import { CallEvents } from './monitoring/call-events.js';
 import { DriftService } from './monitoring/drift-service.js';
 import { FeedbackService } from './monitoring/feedback/feedback-service.js';
 import { QualityService } from './monitoring/quality-service.js';
 import { ReferenceService } from './monitoring/reference-service.js';
+import { metricValue } from './monitoring/quality/index.js';
+import type { QualityMetricName } from './protocol/monitoring.js';
 import { CallWriter } from './db/call-writer.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,6 +69,19 @@ export type GatewayConfig = Pick<
       | 'retentionDays'
     >
   >;
+
+const QUALITY_METRICS: QualityMetricName[] = [
+  'accuracy',
+  'f1_macro',
+  'precision_macro',
+  'recall_macro',
+  'roc_auc',
+  'log_loss',
+  'mae',
+  'rmse',
+  'r2',
+  'mape',
+];
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -203,8 +218,26 @@ export function createGateway(opts: {
       if (v === undefined) throw new NotFoundError(`deployment ${name}`);
       return feedback.view(name, v);
     },
+    onReport: (report) => {
+      for (const { version, metrics: m } of report.versions)
+        for (const metric of QUALITY_METRICS)
+          metrics.setQuality({ deployment: report.name, version, metric, value: metricValue(m, metric) });
+    },
   });
-  const drift = new DriftService({ monitoring, log });
+  const drift = new DriftService({
+    monitoring,
+    log,
+    onReport: (report) => {
+      for (const f of [...report.features, ...(report.prediction ? [report.prediction] : [])])
+        metrics.setDrift({
+          deployment: report.name,
+          feature: f.name,
+          method: f.method,
+          statistic: f.statistic,
+          detected: f.drift,
+        });
+    },
+  });
   const references = new ReferenceService({
     monitoring,
     repo,
@@ -226,6 +259,7 @@ export function createGateway(opts: {
   const alerts = alertService;
   const calls = new CallEvents(bus, metrics);
   let evaluation: NodeJS.Timeout | undefined;
+  let retention: NodeJS.Timeout | undefined;
 
   const deployments = new DeploymentService({
     repo,
@@ -236,6 +270,10 @@ export function createGateway(opts: {
     publicUrl: config.publicUrl,
     runsDir,
     pools: config.pools,
+    onChange: (name, change) => {
+      if (change === 'deleted') metrics.removeDeployment(name);
+      bus.publish({ type: 'deployment', deployment: name, change });
+    },
   });
   const dataPlane = new DataPlane({
     catalog,
@@ -298,9 +336,20 @@ export function createGateway(opts: {
       // Alert rules are evaluated at least once a minute (and whenever labels arrive).
       evaluation = setInterval(() => void alerts.evaluate(), config.alertIntervalMs ?? 60_000);
       evaluation.unref();
+      const days = config.retentionDays ?? 30;
+      if (days > 0) {
+        const expire = () =>
+          expireMonitoring(database.db, new Date(Date.now() - days * 86_400_000)).catch(
+            (err: unknown) => opts.reportError?.(err),
+          );
+        await expire();
+        retention = setInterval(() => void expire(), 3_600_000);
+        retention.unref();
+      }
     },
     async close() {
       clearInterval(evaluation);
+      clearInterval(retention);
       calls.close();
       await webhooks.close();
       await log.close();

@@ -16,6 +16,7 @@ import type { Db } from './client.js';
 import {
   featureRollups,
   feedbackStaging,
+  invocations,
   monitoringSettings,
   predictions,
   referenceProfiles,
@@ -215,4 +216,29 @@ export class MonitoringRepository {
 
 function versionIs(column: AnyColumn, version: number | undefined): SQL[] {
   return version === undefined ? [] : [eq(column, version)];
+}
+
+/**
+ * Deletes calls, predictions (with their labels) and hourly rollups from before `before`:
+ * the retention of `SLIPWAY_LOG_RETENTION_DAYS`. Answers how many rows of each went.
+ */
+export async function expireMonitoring(
+  db: Db,
+  before: Date,
+): Promise<{ invocations: number; predictions: number; rollups: number }> {
+  const gone = await db.transaction(async (tx) => ({
+    invocations: (
+      await tx.delete(invocations).where(lt(invocations.time, before)).returning({ id: invocations.id })
+    ).length,
+    predictions: (
+      await tx.delete(predictions).where(lt(predictions.time, before)).returning({ id: predictions.id })
+    ).length,
+    rollups: (
+      await tx
+        .delete(featureRollups)
+        .where(lt(featureRollups.hour, new Date(before.getTime() - 3_600_000)))
+        .returning({ hour: featureRollups.hour })
+    ).length,
+  }));
+  return gone;
 }

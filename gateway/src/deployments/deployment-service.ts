@@ -54,6 +54,8 @@ export interface DeploymentServiceDeps {
   runsDir: string;
   /** Pools this gateway has; publishing elsewhere is a 422. */
   pools: PoolName[];
+  /** Told of every change, once it is stored (live events, metrics). */
+  onChange?: (name: string, change: 'published' | 'deleted' | 'rolled_back') => void;
 }
 
 /** Publish, list, inspect, roll back and delete deployments. */
@@ -83,7 +85,9 @@ export class DeploymentService {
    */
   async publish(form: PublishForm): Promise<{ deployment: Deployment; created: boolean }> {
     try {
-      return await this.publishReceived(form);
+      const published = await this.publishReceived(form);
+      this.deps.onChange?.(published.deployment.name, 'published');
+      return published;
     } finally {
       if (form.file) await this.deps.store.discard(form.file);
     }
@@ -203,6 +207,7 @@ export class DeploymentService {
     const record = await this.require(name);
     void this.deps.host.acquire(record.live, record.pool).catch(() => {});
     if (before !== version) void this.deps.host.retire(name, before).catch(() => {});
+    this.deps.onChange?.(name, 'rolled_back');
     return detail;
   }
 
@@ -210,6 +215,7 @@ export class DeploymentService {
     const { deleted, orphanArtifacts, runIds } = await this.deps.repo.delete(name);
     if (!deleted) throw new NotFoundError(`deployment ${name}`);
     this.deps.catalog.invalidate(name);
+    this.deps.onChange?.(name, 'deleted');
     await this.deps.host.unload(name);
     await Promise.all(orphanArtifacts.map((sha) => this.deps.store.remove(sha)));
     await Promise.all(

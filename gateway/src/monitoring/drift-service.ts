@@ -33,6 +33,8 @@ export class DriftService {
     private readonly deps: {
       monitoring: MonitoringRepository;
       log: InvocationLog;
+      /** Told of every report (the Prometheus gauges). */
+      onReport?: (report: DriftReport) => void;
     },
   ) {}
 
@@ -56,7 +58,9 @@ export class DriftService {
       const prev = current.get(r.feature);
       current.set(r.feature, prev ? merge(prev, r.summary) : r.summary);
     }
-    return driftReport(name, q, reference, current, settings);
+    const report = driftReport(name, q, reference, current, settings);
+    this.deps.onReport?.(report);
+    return report;
   }
 }
 

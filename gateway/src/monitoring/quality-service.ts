@@ -25,6 +25,8 @@ export class QualityService {
       log: InvocationLog;
       /** How the live version's answers are read (task, classes). */
       view: (name: string, version?: number) => Promise<PredictionView>;
+      /** Told of every report (the Prometheus gauges). */
+      onReport?: (report: QualityReport) => void;
     },
   ) {}
 
@@ -38,7 +40,7 @@ export class QualityService {
     const byVersion = groupBy(rows, (r) => r.version);
     const size = BUCKET_MS[q.bucket];
     const byBucket = groupBy(rows, (r) => Math.floor(r.time.getTime() / size) * size);
-    return {
+    const report: QualityReport = {
       name,
       ...(q.version !== undefined && { version: q.version }),
       from: q.from.toISOString(),
@@ -58,6 +60,8 @@ export class QualityService {
           return metrics ? [{ start: new Date(start).toISOString(), metrics }] : [];
         }),
     };
+    this.deps.onReport?.(report);
+    return report;
   }
 }
 

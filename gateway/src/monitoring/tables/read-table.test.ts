@@ -1,0 +1,175 @@
+import { statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError, TooLargeError } from '../../errors.js';
+import type { ColumnSpec, Row } from './columns.js';
+import { readTable } from './read-table.js';
+import { tableDir } from './testing/table-files.js';
+
+const files = tableDir();
+afterAll(() => files.remove());
+
+const spec: ColumnSpec[] = [
+  { name: 'id', type: 'string', required: true },
+  { name: 'actual', type: 'number', required: true },
+];
+
+const N = 200_000;
+const BATCH = 1000;
+/** A 200,000-row CSV (a few MB); `bad` puts text in `actual` at that row. */
+const bigCsv = (bad?: number) => {
+  const lines = ['id,actual,note'];
+  for (let i = 1; i <= N; i++) lines.push(`r${i},${i === bad ? 'oops' : i * 0.5},n`);
+  return files.text('csv', lines.join('\n') + '\n');
+};
+let big: string;
+beforeAll(() => {
+  big = bigCsv();
+});
+
+describe('reading a table on a thread of its own', () => {
+  it('streams a large file: each batch arrives with the thread at most two batches ahead', async () => {
+    const size = statSync(big).size;
+    const reader = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH });
+    let batches = 0;
+    let rows = 0;
+    let last: Row | undefined;
+    for await (const batch of reader) {
+      batches++;
+      rows += batch.length;
+      last = batch[batch.length - 1];
+      // Credit-based flow: the thread has sent at most the batches taken plus two.
+      expect(reader.progress.rowsParsed).toBeLessThanOrEqual((batches + 2) * BATCH);
+      if (batches === 1) expect(reader.progress.bytesRead).toBeLessThan(size / 4);
+    }
+    expect(batches).toBe(N / BATCH);
+    expect(rows).toBe(N);
+    expect(last).toEqual({ id: `r${N}`, actual: N * 0.5 });
+    expect(reader.summary).toEqual({
+      format: 'csv',
+      rows: N,
+      absentColumns: [],
+      extraColumns: ['note'],
+    });
+    await reader.closed;
+  });
+
+  it('ends the thread when the consumer stops early', async () => {
+    const reader = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH });
+    for await (const batch of reader) {
+      expect(batch).toHaveLength(BATCH);
+      break;
+    }
+    await reader.closed; // resolves on the thread's exit
+    expect(reader.progress.rowsParsed).toBeLessThanOrEqual(3 * BATCH);
+    expect(await reader.next()).toEqual({ done: true, value: undefined });
+    expect(reader.summary).toBeUndefined();
+  });
+
+  it('rejects with the signal’s reason and ends the thread on abort', async () => {
+    const controller = new AbortController();
+    const reader = readTable(big, {
+      format: 'csv',
+      columns: spec,
+      batchRows: BATCH,
+      signal: controller.signal,
+    });
+    expect((await reader.next()).value).toHaveLength(BATCH);
+    const reason = new Error('the upload was cancelled');
+    controller.abort(reason);
+    await expect(reader.next()).rejects.toBe(reason);
+    await reader.closed;
+    expect(await reader.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('rejects on abort even when the thread has already sent the end', async () => {
+    const controller = new AbortController();
+    const small = files.text('csv', 'id,actual\na,1\nb,2\n');
+    const reader = readTable(small, {
+      format: 'csv',
+      columns: spec,
+      batchRows: 1,
+      signal: controller.signal,
+    });
+    expect((await reader.next()).value).toEqual([{ id: 'a', actual: 1 }]);
+    // Whether or not the second batch and the end are queued here, the read fails as a whole.
+    controller.abort();
+    await expect(reader.next()).rejects.toMatchObject({ name: 'AbortError' });
+    expect(reader.summary).toBeUndefined();
+    await reader.closed;
+  });
+
+  it('starts no thread for a signal already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const reader = readTable(big, { format: 'csv', columns: spec, signal: controller.signal });
+    await expect(reader.next()).rejects.toMatchObject({ name: 'AbortError' });
+    await reader.closed;
+    expect(reader.progress.bytesRead).toBe(0);
+  });
+
+  it('delivers the rows before a bad one, then rejects with its typed error: all or nothing', async () => {
+    const bad = 150_001;
+    const reader = readTable(bigCsv(bad), { format: 'csv', columns: spec, batchRows: BATCH });
+    const taken: Row[][] = [];
+    let committed = false;
+    const err = await (async () => {
+      for await (const batch of reader) taken.push(batch);
+      committed = true;
+    })().catch((e: unknown) => e);
+    expect(committed).toBe(false);
+    expect(taken).toHaveLength(150);
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect(err).toMatchObject({
+      status: 400,
+      code: 'invalid_cell',
+      field: 'actual',
+      message: `row ${bad}, column "actual": expected a number, got "oops"`,
+    });
+    await reader.closed;
+  });
+
+  it('refuses a missing column before any row, and a limit with a 413', async () => {
+    const noActual = files.text('csv', 'id,label\na,1\n');
+    const missing = readTable(noActual, { format: 'csv', columns: spec });
+    await expect(missing.next()).rejects.toMatchObject({
+      code: 'missing_column',
+      field: 'actual',
+      message: 'the table has no column "actual" (required); its columns: "id", "label"',
+    });
+    const limited = readTable(big, { format: 'csv', columns: spec, maxRows: 10, batchRows: 4 });
+    const err = await (async () => {
+      for await (const _ of limited);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TooLargeError);
+    expect((err as Error).message).toBe('the table has more than 10 rows, the limit');
+  });
+
+  it('reads JSONL and Parquet the same way', async () => {
+    const jsonl = files.text('jsonl', '{"id":"a","actual":1}\n{"id":"b","actual":2.5,"x":1}\n');
+    const parquet = files.parquet([
+      { name: 'id', data: ['a', 'b'], type: 'STRING' },
+      { name: 'actual', data: [1, 2.5], type: 'DOUBLE' },
+    ]);
+    for (const [path, format] of [
+      [jsonl, 'jsonl'],
+      [parquet, 'parquet'],
+    ] as const) {
+      const reader = readTable(path, { format, columns: spec });
+      const rows: Row[] = [];
+      for await (const batch of reader) rows.push(...batch);
+      expect(rows).toEqual([
+        { id: 'a', actual: 1 },
+        { id: 'b', actual: 2.5 },
+      ]);
+      expect(reader.summary?.rows).toBe(2);
+    }
+  });
+
+  it('reports a file that cannot be opened as a plain error (a 500, not the client’s fault)', async () => {
+    const reader = readTable(`${files.dir}/missing.csv`, { format: 'csv', columns: spec });
+    const err = await reader.next().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err).not.toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toMatch(/^the table reader thread failed: ENOENT/);
+  });
+});
