@@ -241,6 +241,7 @@ export function createGateway(opts: {
   const references = new ReferenceService({
     monitoring,
     repo,
+    log,
     kindOf,
     onReference: (name, rows) => bus.publish({ type: 'reference', deployment: name, rows }),
   });

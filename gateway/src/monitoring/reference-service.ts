@@ -1,6 +1,7 @@
 import type { DeploymentRepository } from '../db/deployment-repository.js';
 import type { MonitoringRepository } from '../db/monitoring-repository.js';
 import { NotFoundError } from '../errors.js';
+import type { InvocationLog } from './invocation-log.js';
 import type { ReferenceSummary } from '../protocol/monitoring.js';
 import type { RuntimeKind } from '../runtimes/types.js';
 import { monitoredFeatures, PREDICTION_FEATURE } from './features.js';
@@ -19,6 +20,8 @@ export class ReferenceService {
     private readonly deps: {
       monitoring: MonitoringRepository;
       repo: DeploymentRepository;
+      /** Flushed first: a reference from the first calls grows as they reach the database. */
+      log: Pick<InvocationLog, 'flush'>;
       kindOf: (format: string) => RuntimeKind | undefined;
       onReference?: (name: string, rows: number) => void;
     },
@@ -67,6 +70,7 @@ export class ReferenceService {
   }
 
   async get(name: string): Promise<ReferenceSummary> {
+    await this.deps.log.flush();
     const ref = await this.deps.monitoring.reference(name);
     if (!ref) throw new NotFoundError(`reference data of deployment ${name}`);
     return summaryOf(name, ref);
