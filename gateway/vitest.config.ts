@@ -30,6 +30,7 @@ export const SLOW_TEST_FILES = [
   'test/resilience/containment.test.ts',
   // The dev venv's scipy and Evidently, as the oracle of the drift statistics
   'src/monitoring/stats/oracle.test.ts',
+  'test/monitoring-oracle.test.ts',
   // The dev venv's schemathesis, against a gateway process whose notebook runs need the worker
   'test/resilience/schemathesis.test.ts',
   // JVM

@@ -4,6 +4,7 @@ import type { InvocationSink } from '../monitoring/invocation-log.js';
 import type { LoggedCall } from '../monitoring/loggable-row.js';
 import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
 import type { Db } from './client.js';
+import { profileFeatures, storedFeatures } from './monitoring-repository.js';
 import {
   featureRollups,
   invocations,
@@ -143,7 +144,7 @@ async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
       .for('update');
     if (profile && (profile.source === 'upload' || profile.rows >= wanted)) continue;
     let have = profile?.rows ?? 0;
-    const features = { ...((profile?.features as Record<string, ValueSummary>) ?? {}) };
+    const features = profile ? profileFeatures(profile.features) : {};
     for (const r of rows) {
       if (r.deploymentName !== s.deploymentName || !r.monitored.features || have >= wanted) continue;
       const take = Math.min(wanted - have, r.monitored.predictions.length);
@@ -155,10 +156,15 @@ async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
     }
     await tx
       .insert(referenceProfiles)
-      .values({ deploymentName: s.deploymentName, rows: have, source: 'first_calls', features })
+      .values({
+        deploymentName: s.deploymentName,
+        rows: have,
+        source: 'first_calls',
+        features: storedFeatures(features),
+      })
       .onConflictDoUpdate({
         target: referenceProfiles.deploymentName,
-        set: { rows: have, features },
+        set: { rows: have, features: storedFeatures(features) },
       });
   }
 }

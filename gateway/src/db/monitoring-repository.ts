@@ -177,7 +177,7 @@ export class MonitoringRepository {
       ? {
           rows: row.rows,
           source: row.source,
-          features: row.features as Record<string, ValueSummary>,
+          features: profileFeatures(row.features),
           createdAt: row.createdAt,
         }
       : undefined;
@@ -187,10 +187,10 @@ export class MonitoringRepository {
     const createdAt = new Date();
     await this.db
       .insert(referenceProfiles)
-      .values({ deploymentName: name, rows, source: 'upload', features, createdAt })
+      .values({ deploymentName: name, rows, source: 'upload', features: storedFeatures(features), createdAt })
       .onConflictDoUpdate({
         target: referenceProfiles.deploymentName,
-        set: { rows, source: 'upload', features, createdAt },
+        set: { rows, source: 'upload', features: storedFeatures(features), createdAt },
       });
     return createdAt;
   }
@@ -212,6 +212,16 @@ export class MonitoringRepository {
         set: { settings, updatedAt: new Date() },
       });
   }
+}
+
+/**
+ * A profile's features as stored: `[name, summary]` pairs, in the signature's order (a jsonb
+ * object would keep its keys in an order of its own).
+ */
+export const storedFeatures = (features: Record<string, ValueSummary>) => Object.entries(features);
+
+export function profileFeatures(stored: unknown): Record<string, ValueSummary> {
+  return Object.fromEntries(stored as [string, ValueSummary][]);
 }
 
 function versionIs(column: AnyColumn, version: number | undefined): SQL[] {

@@ -1,0 +1,154 @@
+// The ONNX invoke path with the invocation log keeping inputs (SLIPWAY_LOG_INPUTS=true, the
+// default) and without (false), side by side: in each round one gateway process of each kind
+// runs in turn (the order alternating from round to round), takes a warm-up, then autocannon
+// at concurrency 32. Two bodies: one iris record per call (bench/invoke.mjs's), and a batch of
+// 100 records per call, where keeping the inputs (and the monitor's feature columns) weighs most.
+// Usable alone: node bench/monitoring-log-inputs.mjs [--dist <dir>] [--rounds 4] [--duration 8]
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { waitFor } from './report.mjs';
+
+const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
+const fixture = join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.onnx');
+const TOKEN = 'sa_bench-admin-token-000000000';
+
+/** CPU ms used so far by `pid` and its descendants (the gateway and its ONNX worker). */
+async function treeCpuMs(pid) {
+  const stats = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const s of stats)
+      if (!tree.has(s.pid) && tree.has(s.ppid)) {
+        tree.add(s.pid);
+        grew = true;
+      }
+  }
+  return (stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0) * 1000) / 100;
+}
+
+async function gateway(dist, logInputs) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-log-'));
+  const port = 19100 + Math.floor(Math.random() * 800);
+  const child = spawn(process.execPath, [join(dist, 'index.js')], {
+    cwd: dirname(dist),
+    env: {
+      ...process.env,
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_PORT: String(port),
+      SLIPWAY_ADMIN_TOKEN: TOKEN,
+      SLIPWAY_LOG_INPUTS: String(logInputs),
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`${base}/api/health`);
+  } catch (e) {
+    child.kill('SIGTERM');
+    throw new Error(`${e.message}: ${err}`);
+  }
+  const form = new FormData();
+  form.set('name', 'iris');
+  form.set('config', '{}');
+  form.set('file', new Blob([await readFile(fixture)]), 'iris.onnx');
+  const res = await fetch(`${base}/api/deployments`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}` },
+    body: form,
+  });
+  if (res.status !== 201) throw new Error(`publish: ${res.status} ${await res.text()}`);
+  const key = (await res.json()).invokeKey;
+  return {
+    base,
+    key,
+    pid: child.pid,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.on('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function measure(g, body, duration) {
+  const opts = {
+    url: `${g.base}/fn/iris`,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key}` },
+    connections: 32,
+  };
+  await autocannon({ ...opts, duration: 2 });
+  const cpu = await treeCpuMs(g.pid);
+  const r = await autocannon({ ...opts, duration });
+  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    cpuUs: (1000 * ((await treeCpuMs(g.pid)) - cpu)) / r.requests.total,
+  };
+}
+
+/**
+ * Rounds of (log inputs on, off) in alternating order, for each body. Answers per body the
+ * per-round figures of both modes.
+ */
+export async function logInputsSideBySide({ dist, rounds = 4, duration = 8, log = console.error }) {
+  const expected = JSON.parse(
+    await readFile(join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.expected.json'), 'utf8'),
+  );
+  const record = expected.records[0];
+  const records = expected.records;
+  const batch = Array.from({ length: 100 }, (_, i) => records[i % records.length]);
+  const bodies = [
+    { name: '1 record per call', records: 1, body: JSON.stringify(record) },
+    { name: '100 records per call', records: 100, body: JSON.stringify(batch) },
+  ];
+  const out = [];
+  for (const b of bodies) {
+    const on = [];
+    const off = [];
+    for (let r = 0; r < rounds; r++) {
+      for (const logInputs of r % 2 === 0 ? [true, false] : [false, true]) {
+        const g = await gateway(dist, logInputs);
+        try {
+          const m = await measure(g, b.body, duration);
+          (logInputs ? on : off).push(m);
+          log(`log inputs ${logInputs ? 'on ' : 'off'}, ${b.name}, round ${r + 1}: ${m.rps.toFixed(0)} calls/s`);
+        } finally {
+          await g.stop();
+        }
+      }
+    }
+    out.push({ ...b, body: undefined, on, off });
+  }
+  return { rounds, duration, bodies: out };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const arg = (name, fallback) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : fallback;
+  };
+  const result = await logInputsSideBySide({
+    dist: resolve(arg('dist', join(gatewayDir, 'dist'))),
+    rounds: Number(arg('rounds', 4)),
+    duration: Number(arg('duration', 8)),
+  });
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  ClassificationMetrics,
+  DriftReport,
+  FeatureDrift,
+  QualityReport,
+} from '../src/protocol/monitoring.js';
+import { devPython } from './support/python-dev.js';
+import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
+
+/**
+ * The monitoring loop end to end against its oracles: calls through the gateway, labels
+ * through /feedback, a reference through PUT /reference; then the quality report against
+ * scikit-learn and the drift report against scipy and Evidently, on the same data, in the dev
+ * venv (src/monitoring/quality/oracle.py, src/monitoring/stats/oracle.py).
+ */
+const QUALITY_ORACLE = fileURLToPath(new URL('../src/monitoring/quality/oracle.py', import.meta.url));
+const STATS_ORACLE = fileURLToPath(new URL('../src/monitoring/stats/oracle.py', import.meta.url));
+const MODEL = new URL('./fixtures/onnx/mixed_columns.onnx', import.meta.url);
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Row {
+  age: number;
+  income: number;
+  city: string;
+  plan: string;
+}
+
+/** Rows of the churn model's inputs; `shift` moves ages up and makes Paris rarer. */
+function rows(seed: number, n: number, shift: number): Row[] {
+  const rand = random(seed);
+  const cities = shift ? ['paris', 'lyon', 'nice', 'lille', 'lille', 'nice'] : ['paris', 'lyon', 'nice', 'lille'];
+  return Array.from({ length: n }, () => ({
+    age: Math.round(18 + rand() * 60 + shift * 12),
+    income: Math.round(20000 + rand() * 60000) / 10,
+    city: cities[Math.floor(rand() * cities.length)]!,
+    plan: rand() < 0.5 ? 'basic' : 'pro',
+  }));
+}
+
+async function oracle<T>(python: string, script: string, input: unknown): Promise<T> {
+  const child = spawn(python, [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  child.stdin.end(JSON.stringify(input));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`${script} failed (${code}): ${err}`);
+  return JSON.parse(out) as T;
+}
+
+const close = (ours: number | null, theirs: number | null | string) => {
+  if (theirs === null || typeof theirs === 'string') return expect(ours).toBe(theirs === null ? null : Number(theirs));
+  expect(Math.abs(ours! - theirs)).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(theirs), 1e-5));
+};
+
+let gw: TestGateway;
+let python: string;
+const reference = rows(1, 600, 0);
+const current = rows(2, 800, 1);
+let predictions: { output_label: string; output_probability: Record<string, number> }[];
+let referencePredictions: string[];
+let actual: string[];
+
+async function invoke(name: string, key: string, records: Row[]) {
+  const res = await gw.app.request(`/fn/${name}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(records),
+  });
+  expect(res.status).toBe(200);
+  return (await res.json()) as { ids: string[]; predictions: typeof predictions };
+}
+
+async function publish(name: string) {
+  const res = await gw.admin('/api/deployments', {
+    method: 'POST',
+    body: publishForm({ name }, { bytes: await readFile(MODEL), filename: 'churn.onnx' }),
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()).invokeKey as string;
+}
+
+beforeAll(async () => {
+  python = await devPython();
+  gw = await startTestGateway();
+  // The reference's predictions come from the same model, on another deployment.
+  const refKey = await publish('churn-ref');
+  referencePredictions = (await invoke('churn-ref', refKey, reference)).predictions.map(
+    (p) => p.output_label,
+  );
+  const csv = [
+    'age,income,city,plan,prediction',
+    ...reference.map((r, i) => `${r.age},${r.income},${r.city},${r.plan},${referencePredictions[i]}`),
+  ].join('\n');
+  const key = await publish('churn');
+  const ref = await gw.admin('/api/deployments/churn/reference', {
+    method: 'PUT',
+    headers: { 'content-type': 'text/csv' },
+    body: csv,
+  });
+  expect(ref.status).toBe(200);
+  const answered = await invoke('churn', key, current);
+  predictions = answered.predictions;
+  // Labels: the model is right about three times in four.
+  const rand = random(3);
+  actual = predictions.map((p) =>
+    rand() < 0.75 ? p.output_label : p.output_label === 'stay' ? 'churn' : 'stay',
+  );
+  const fb = await gw.app.request('/fn/churn/feedback', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(answered.ids.map((id, i) => ({ id, actual: actual[i] }))),
+  });
+  expect(await fb.json()).toMatchObject({ accepted: current.length, rejected: 0 });
+}, 600_000);
+
+afterAll(async () => {
+  await gw?.stop();
+});
+
+describe('monitoring against scikit-learn, scipy and Evidently', () => {
+  it('reports quality as scikit-learn computes it', async () => {
+    const report: QualityReport = await (await gw.admin('/api/deployments/churn/quality')).json();
+    const ours = report.overall as ClassificationMetrics;
+    const { results } = await oracle<{ results: ClassificationMetrics[] }>(python, QUALITY_ORACLE, {
+      cases: [
+        {
+          kind: 'classification',
+          actual,
+          predicted: predictions.map((p) => p.output_label),
+          probaKeys: ['churn', 'stay'],
+          proba: predictions.map((p) => [p.output_probability.churn, p.output_probability.stay]),
+        },
+      ],
+    });
+    const sk = results[0]!;
+    expect(ours.labelled).toBe(current.length);
+    expect(ours.classes).toEqual(sk.classes);
+    expect(ours.confusionMatrix).toEqual(sk.confusionMatrix);
+    close(ours.accuracy, sk.accuracy);
+    close(ours.rocAuc, sk.rocAuc);
+    close(ours.logLoss, sk.logLoss);
+    for (const k of ['precision', 'recall', 'f1'] as const) close(ours.macro[k], sk.macro[k]);
+    ours.perClass.forEach((c, i) => {
+      const theirs = sk.perClass[i]!;
+      expect(c.class).toBe(theirs.class);
+      expect(c.support).toBe(theirs.support);
+      for (const k of ['precision', 'recall', 'f1'] as const) close(c[k], theirs[k]);
+    });
+  });
+
+  it('reports drift with scipy’s statistics and Evidently’s verdicts', async () => {
+    const report: DriftReport = await (await gw.admin('/api/deployments/churn/drift')).json();
+    const kind = (name: string) => (name === 'age' || name === 'income' ? 'numeric' : 'categorical');
+    const names = ['age', 'income', 'city', 'plan'] as const;
+    const column = (name: (typeof names)[number]) => ({
+      name,
+      kind: kind(name),
+      reference: reference.map((r) => r[name]),
+      current: current.map((r) => r[name]),
+    });
+    const predictionColumn = {
+      name: 'prediction',
+      kind: 'categorical',
+      reference: referencePredictions,
+      current: predictions.map((p) => p.output_label),
+    };
+    const out = await oracle<{
+      cases: Record<string, unknown>[];
+      datasets: { columns: Record<string, { method: string; drift: boolean; score: number }>; dataset_drift: boolean; share: number }[];
+    }>(python, STATS_ORACLE, {
+      cases: [...names.map(column), predictionColumn].map(({ kind: k, reference: r, current: c }) => ({
+        kind: k,
+        reference: r,
+        current: c,
+      })),
+      datasets: [{ columns: names.map(column) }, { columns: [predictionColumn] }],
+    });
+    const [features, prediction] = out.datasets;
+    expect(report.features.map((f) => f.name)).toEqual([...names]);
+    expect(report.datasetDrift).toBe(features!.dataset_drift);
+    close(report.driftShare, features!.share);
+    const check = (f: FeatureDrift, evidently: { method: string; drift: boolean; score: number }, scipy: Record<string, unknown>) => {
+      expect(f.method).toBe(evidently.method);
+      expect(f.drift).toBe(evidently.drift);
+      close(f.pValue ?? f.statistic, evidently.score);
+      close(f.psi, scipy.psi as number);
+      if (f.method === 'ks') {
+        const [d, p] = scipy.ks as [number, number];
+        close(f.statistic, d);
+        close(f.pValue, p);
+      }
+      if (f.method === 'chisquare') {
+        const [x, p] = scipy.chisquare as [number, number];
+        close(f.statistic, x);
+        close(f.pValue, p);
+      }
+    };
+    report.features.forEach((f, i) => check(f, features!.columns[f.name]!, out.cases[i]!));
+    expect(report.prediction).not.toBeNull();
+    check(report.prediction!, prediction!.columns.prediction!, out.cases[4]!);
+    // The shift shows: age drifted, plan did not.
+    expect(report.features.find((f) => f.name === 'age')!.drift).toBe(true);
+    expect(report.features.find((f) => f.name === 'plan')!.drift).toBe(false);
+  });
+});
