@@ -41,7 +41,9 @@ Evidently and scikit-learn: the same rows from the same generator, pandas frames
 | … merging and testing | ${dbs.map((d) => ms(d.driftCompute.ms)).join(' | ')} |${ev ? ' |' : ''}
 | quality report, hourly series | ${dbs.map((d) => `**${ms(d.quality.ms)}**`).join(' | ')} |${ev ? ` ${ms(ev.quality.ms)} (metrics overall and per hour) |` : ''}
 | … reading the labelled rows (\`labelled()\`, ${dbs[0] ? f(dbs[0].labelledRows) : '?'} rows) | ${dbs.map((d) => ms(d.qualityQuery.ms)).join(' | ')} |${ev ? ' |' : ''}
+| … of which the server executes (EXPLAIN ANALYZE, once) | ${dbs.map((d) => ms(d.qualityServer.executionMs)).join(' | ')} |${ev ? ' |' : ''}
 | … metrics over all of them (\`metricsOf\`, once) | ${dbs.map((d) => ms(d.qualityOverall.ms)).join(' | ')} |${ev ? ' |' : ''}
+| for comparison: an aggregate in the database instead (per hour, predicted, actual, score bin) | ${dbs.map((d) => ms(d.qualityGrouped.ms)).join(' | ')} |${ev ? ' |' : ''}
 | loading the 1,000,000 predictions | ${dbs.map((d) => sec(d.loadMs)).join(' | ')} |${ev ? ' |' : ''}
 | applying ${dbs[0] ? f(dbs[0].labelled) : '?'} labels | ${dbs.map((d) => sec(d.labelsMs)).join(' | ')} |${ev ? ' |' : ''}
 | tables: invocations / predictions / rollups | ${dbs.map((d) => `${mib(d.sizes.invocations ?? 0)} / ${mib(d.sizes.predictions ?? 0)} / ${mib(d.sizes.feature_rollups ?? 0)}`).join(' | ')} |${ev ? ' |' : ''}

@@ -131,7 +131,9 @@ describe('alerts', () => {
       expect(fired).toMatchObject({ ruleId: rule.id, state: 'firing', value: 0 });
       const hook = await hooks.next(1);
       expect(hook.headers['x-slipway-event']).toBe('alert.firing');
-      expect(verifySignature(hook.body, SECRET, String(hook.headers['x-slipway-signature']))).toBe(true);
+      expect(verifySignature(hook.body, SECRET, String(hook.headers['x-slipway-signature']))).toBe(
+        true,
+      );
       expect(JSON.parse(hook.body)).toMatchObject({ id: fired.id, state: 'firing' });
 
       // Still wrong: no second alert.
@@ -141,7 +143,9 @@ describe('alerts', () => {
       const resolved = ((await stream.next('alert')) as { alert: Alert }).alert;
       expect(resolved).toMatchObject({ id: fired.id, state: 'resolved' });
       expect((await hooks.next(2)).headers['x-slipway-event']).toBe('alert.resolved');
-      const list: { alerts: Alert[] } = await (await gw.admin('/api/deployments/iris/alerts')).json();
+      const list: { alerts: Alert[] } = await (
+        await gw.admin('/api/deployments/iris/alerts')
+      ).json();
       expect(list.alerts).toHaveLength(1);
       expect(list.alerts[0]).toMatchObject({ id: fired.id, state: 'resolved' });
       const rules: { rules: AlertRule[] } = await (
@@ -177,20 +181,34 @@ describe('alerts', () => {
     const created = await gw.admin('/api/deployments/iris/alert-rules', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'quiet', condition: { kind: 'traffic', below: 1 }, windowMinutes: 5 }),
+      body: JSON.stringify({
+        name: 'quiet',
+        condition: { kind: 'traffic', below: 1 },
+        windowMinutes: 5,
+      }),
     });
     const rule: AlertRule = await created.json();
     expect(rule).toMatchObject({ state: 'firing', lastValue: 0 });
     const changed = await gw.admin(`/api/deployments/iris/alert-rules/${rule.id}`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'quiet', condition: { kind: 'error_rate', above: 0.5 }, windowMinutes: 5 }),
+      body: JSON.stringify({
+        name: 'quiet',
+        condition: { kind: 'error_rate', above: 0.5 },
+        windowMinutes: 5,
+      }),
     });
     expect(await changed.json()).toMatchObject({ state: 'insufficient_data' });
-    const alerts: { alerts: Alert[] } = await (await gw.admin('/api/deployments/iris/alerts')).json();
+    const alerts: { alerts: Alert[] } = await (
+      await gw.admin('/api/deployments/iris/alerts')
+    ).json();
     expect(alerts.alerts.map((a) => a.state)).toEqual(['resolved']);
-    expect((await gw.admin(`/api/deployments/iris/alert-rules/${rule.id}`, { method: 'DELETE' })).status).toBe(204);
-    expect((await gw.admin(`/api/deployments/iris/alert-rules/${rule.id}`, { method: 'DELETE' })).status).toBe(404);
+    expect(
+      (await gw.admin(`/api/deployments/iris/alert-rules/${rule.id}`, { method: 'DELETE' })).status,
+    ).toBe(204);
+    expect(
+      (await gw.admin(`/api/deployments/iris/alert-rules/${rule.id}`, { method: 'DELETE' })).status,
+    ).toBe(404);
   });
 });
 
@@ -202,7 +220,9 @@ describe('/metrics', () => {
     expect((await gw.app.request('/metrics')).status).toBe(401);
     const text = await (await gw.admin('/metrics')).text();
     expect(text).toMatch(/slipway_requests_total\{deployment="iris",version="1",status="200"\} 1/);
-    expect(text).toMatch(/slipway_request_duration_seconds_count\{deployment="iris",version="1"\} 1/);
+    expect(text).toMatch(
+      /slipway_request_duration_seconds_count\{deployment="iris",version="1"\} 1/,
+    );
     expect(text).toMatch(/slipway_quality\{deployment="iris",version="1",metric="accuracy"\} 1/);
   });
 });

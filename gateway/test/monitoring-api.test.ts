@@ -19,7 +19,9 @@ let gw: TestGateway;
 let key: string;
 let expected: Expected;
 
-async function invoke(records: unknown[]): Promise<{ ids: string[]; predictions: { output_label: number }[] }> {
+async function invoke(
+  records: unknown[],
+): Promise<{ ids: string[]; predictions: { output_label: number }[] }> {
   const res = await gw.app.request('/fn/iris', {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -29,7 +31,10 @@ async function invoke(records: unknown[]): Promise<{ ids: string[]; predictions:
   return res.json();
 }
 
-async function feedback(body: unknown, token = key): Promise<{ status: number; body: FeedbackResult }> {
+async function feedback(
+  body: unknown,
+  token = key,
+): Promise<{ status: number; body: FeedbackResult }> {
   const res = await gw.app.request('/fn/iris/feedback', {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -69,8 +74,15 @@ describe('ground truth', () => {
     expect(first.status).toBe(200);
     expect(first.body.accepted).toBe(2);
     expect(first.body.rejected).toBe(2);
-    expect(first.body.items.map((i) => i.status)).toEqual(['accepted', 'not_found', 'invalid', 'accepted']);
-    expect(first.body.items[2]).toMatchObject({ message: expect.stringMatching(/^\[2\]\.actual: "setosa" is not a class/) });
+    expect(first.body.items.map((i) => i.status)).toEqual([
+      'accepted',
+      'not_found',
+      'invalid',
+      'accepted',
+    ]);
+    expect(first.body.items[2]).toMatchObject({
+      message: expect.stringMatching(/^\[2\]\.actual: "setosa" is not a class/),
+    });
     const again = await feedback({ id: ids[0], actual: (predictions[0]!.output_label + 1) % 3 });
     expect(again.status).toBe(200);
     expect(again.body.items[0]).toEqual({ id: ids[0], status: 'accepted', replaced: true });
@@ -100,7 +112,9 @@ describe('ground truth', () => {
     expect((await refused.json()).error.message).toMatch(/row 2/);
     let quality: QualityReport = await (await gw.admin('/api/deployments/iris/quality')).json();
     expect(quality.overall).toBeNull();
-    const csv = ['id,actual', ...ids.map((id, i) => `${id},${predictions[i]!.output_label}`)].join('\n');
+    const csv = ['id,actual', ...ids.map((id, i) => `${id},${predictions[i]!.output_label}`)].join(
+      '\n',
+    );
     const ok = await gw.admin('/api/deployments/iris/feedback', {
       method: 'POST',
       headers: { 'content-type': 'text/csv' },
@@ -109,7 +123,11 @@ describe('ground truth', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ rows: ids.length, accepted: ids.length, rejected: 0 });
     quality = await (await gw.admin('/api/deployments/iris/quality')).json();
-    expect(quality.overall).toMatchObject({ task: 'classification', labelled: ids.length, accuracy: 1 });
+    expect(quality.overall).toMatchObject({
+      task: 'classification',
+      labelled: ids.length,
+      accuracy: 1,
+    });
   });
 });
 
@@ -141,7 +159,8 @@ describe('drift', () => {
       ['X[3]', 'ks', false],
     ]);
     expect(drift.datasetDrift).toBe(false);
-    for (let i = 0; i < 3; i++) await invoke(expected.records.map((r) => ({ X: r.X.map((x) => x + 10) })));
+    for (let i = 0; i < 3; i++)
+      await invoke(expected.records.map((r) => ({ X: r.X.map((x) => x + 10) })));
     drift = await (await gw.admin('/api/deployments/iris/drift')).json();
     expect(drift.features.every((f) => f.drift)).toBe(true);
     expect(drift.datasetDrift).toBe(true);

@@ -34,7 +34,12 @@ const post = (path: string, body: unknown) =>
 describe('every protocol answers prediction ids feedback takes', () => {
   it('records API, Open Inference Protocol v2 and MLflow, one regression', async () => {
     await publish('sum', '{"toy":"sum"}', 'sum.toy.json');
-    const records = (await (await post('/fn/sum', [{ a: 1, b: 2 }, { a: 2, b: 2 }])).json()) as { ids: string[] };
+    const records = (await (
+      await post('/fn/sum', [
+        { a: 1, b: 2 },
+        { a: 2, b: 2 },
+      ])
+    ).json()) as { ids: string[] };
     const oip = (await (
       await post('/v2/models/sum/infer', {
         inputs: [
@@ -70,20 +75,27 @@ describe('quality per version and per bucket', () => {
     await publish('sum', '{"toy":"sum"}', 'sum.toy.json');
     const v1 = (await (await post('/fn/sum', { a: 1, b: 1 })).json()) as { id: string };
     await publish('sum', '{"toy":"sum"}', 'sum2.toy.json');
-    const v2 = (await (await post('/fn/sum', { a: 1, b: 1 })).json()) as { id: string; version: number };
+    const v2 = (await (await post('/fn/sum', { a: 1, b: 1 })).json()) as {
+      id: string;
+      version: number;
+    };
     expect(v2.version).toBe(2);
     await post('/fn/sum/feedback', [
       { id: v1.id, actual: 3 },
       { id: v2.id, actual: 2 },
     ]);
-    const all: QualityReport = await (await gw.admin('/api/deployments/sum/quality?bucket=day')).json();
+    const all: QualityReport = await (
+      await gw.admin('/api/deployments/sum/quality?bucket=day')
+    ).json();
     expect(all.versions.map((v) => [v.version, (v.metrics as RegressionMetrics).mae])).toEqual([
       [1, 1],
       [2, 0],
     ]);
     expect(all.series).toHaveLength(1);
     expect(all.series[0]!.metrics.labelled).toBe(2);
-    const only2: QualityReport = await (await gw.admin('/api/deployments/sum/quality?version=2')).json();
+    const only2: QualityReport = await (
+      await gw.admin('/api/deployments/sum/quality?version=2')
+    ).json();
     expect(only2.overall).toMatchObject({ labelled: 1, mae: 0 });
   });
 });

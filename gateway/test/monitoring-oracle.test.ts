@@ -17,7 +17,9 @@ import { publishForm, startTestGateway, type TestGateway } from './support/test-
  * scikit-learn and the drift report against scipy and Evidently, on the same data, in the dev
  * venv (src/monitoring/quality/oracle.py, src/monitoring/stats/oracle.py).
  */
-const QUALITY_ORACLE = fileURLToPath(new URL('../src/monitoring/quality/oracle.py', import.meta.url));
+const QUALITY_ORACLE = fileURLToPath(
+  new URL('../src/monitoring/quality/oracle.py', import.meta.url),
+);
 const STATS_ORACLE = fileURLToPath(new URL('../src/monitoring/stats/oracle.py', import.meta.url));
 const MODEL = new URL('./fixtures/onnx/mixed_columns.onnx', import.meta.url);
 
@@ -42,7 +44,9 @@ interface Row {
 /** Rows of the churn model's inputs; `shift` moves ages up and makes Paris rarer. */
 function rows(seed: number, n: number, shift: number): Row[] {
   const rand = random(seed);
-  const cities = shift ? ['paris', 'lyon', 'nice', 'lille', 'lille', 'nice'] : ['paris', 'lyon', 'nice', 'lille'];
+  const cities = shift
+    ? ['paris', 'lyon', 'nice', 'lille', 'lille', 'nice']
+    : ['paris', 'lyon', 'nice', 'lille'];
   return Array.from({ length: n }, () => ({
     age: Math.round(18 + rand() * 60 + shift * 12),
     income: Math.round(20000 + rand() * 60000) / 10,
@@ -64,16 +68,31 @@ async function oracle<T>(python: string, script: string, input: unknown): Promis
 }
 
 const close = (ours: number | null, theirs: number | null | string) => {
-  if (theirs === null || typeof theirs === 'string') return expect(ours).toBe(theirs === null ? null : Number(theirs));
+  if (theirs === null || typeof theirs === 'string')
+    return expect(ours).toBe(theirs === null ? null : Number(theirs));
   expect(Math.abs(ours! - theirs)).toBeLessThanOrEqual(1e-9 * Math.max(Math.abs(theirs), 1e-5));
 };
 
 let gw: TestGateway;
 let python: string;
-const reference = rows(1, 600, 0);
-const current = rows(2, 800, 1);
-let predictions: { output_label: string; output_probability: Record<string, number> }[];
-let referencePredictions: string[];
+type Prediction = { output_label: string; output_probability: Record<string, number> };
+
+/** One deployment's data: reference and current inputs, with the model's answers. */
+interface Scenario {
+  name: string;
+  reference: Row[];
+  current: Row[];
+  referencePredictions: string[];
+  predictions: Prediction[];
+  key: string;
+  ids: string[];
+}
+
+/**
+ * Two scenarios: a reference of 600 rows (Evidently tests: KS, chi-square, z) and one of 1,500
+ * (normed Wasserstein, Jensen–Shannon).
+ */
+const scenarios: Scenario[] = [];
 let actual: string[];
 
 async function invoke(name: string, key: string, records: Row[]) {
@@ -83,7 +102,7 @@ async function invoke(name: string, key: string, records: Row[]) {
     body: JSON.stringify(records),
   });
   expect(res.status).toBe(200);
-  return (await res.json()) as { ids: string[]; predictions: typeof predictions };
+  return (await res.json()) as { ids: string[]; predictions: Prediction[] };
 }
 
 async function publish(name: string) {
@@ -95,27 +114,53 @@ async function publish(name: string) {
   return (await res.json()).invokeKey as string;
 }
 
-beforeAll(async () => {
-  python = await devPython();
-  gw = await startTestGateway();
+async function scenario(name: string, reference: Row[], current: Row[]): Promise<Scenario> {
   // The reference's predictions come from the same model, on another deployment.
-  const refKey = await publish('churn-ref');
-  referencePredictions = (await invoke('churn-ref', refKey, reference)).predictions.map(
-    (p) => p.output_label,
-  );
+  const refKey = await publish(`${name}-ref`);
+  const referencePredictions: string[] = [];
+  for (let i = 0; i < reference.length; i += 1000)
+    referencePredictions.push(
+      ...(await invoke(`${name}-ref`, refKey, reference.slice(i, i + 1000))).predictions.map(
+        (p) => p.output_label,
+      ),
+    );
   const csv = [
     'age,income,city,plan,prediction',
-    ...reference.map((r, i) => `${r.age},${r.income},${r.city},${r.plan},${referencePredictions[i]}`),
+    ...reference.map(
+      (r, i) => `${r.age},${r.income},${r.city},${r.plan},${referencePredictions[i]}`,
+    ),
   ].join('\n');
-  const key = await publish('churn');
-  const ref = await gw.admin('/api/deployments/churn/reference', {
+  const key = await publish(name);
+  const ref = await gw.admin(`/api/deployments/${name}/reference`, {
     method: 'PUT',
     headers: { 'content-type': 'text/csv' },
     body: csv,
   });
   expect(ref.status).toBe(200);
-  const answered = await invoke('churn', key, current);
-  predictions = answered.predictions;
+  // The test gateway takes 1,000 records a call.
+  const answered = { ids: [] as string[], predictions: [] as Prediction[] };
+  for (let i = 0; i < current.length; i += 1000) {
+    const part = await invoke(name, key, current.slice(i, i + 1000));
+    answered.ids.push(...part.ids);
+    answered.predictions.push(...part.predictions);
+  }
+  return {
+    name,
+    reference,
+    current,
+    referencePredictions,
+    predictions: answered.predictions,
+    key,
+    ids: answered.ids,
+  };
+}
+
+beforeAll(async () => {
+  python = await devPython();
+  gw = await startTestGateway();
+  scenarios.push(await scenario('churn', rows(1, 600, 0), rows(2, 800, 1)));
+  scenarios.push(await scenario('churn-large', rows(4, 1500, 0), rows(5, 2000, 1)));
+  const [{ predictions, key, ids, current }] = scenarios as [Scenario];
   // Labels: the model is right about three times in four.
   const rand = random(3);
   actual = predictions.map((p) =>
@@ -124,7 +169,7 @@ beforeAll(async () => {
   const fb = await gw.app.request('/fn/churn/feedback', {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(answered.ids.map((id, i) => ({ id, actual: actual[i] }))),
+    body: JSON.stringify(ids.map((id, i) => ({ id, actual: actual[i] }))),
   });
   expect(await fb.json()).toMatchObject({ accepted: current.length, rejected: 0 });
 }, 600_000);
@@ -135,6 +180,7 @@ afterAll(async () => {
 
 describe('monitoring against scikit-learn, scipy and Evidently', () => {
   it('reports quality as scikit-learn computes it', async () => {
+    const { predictions, current } = scenarios[0]!;
     const report: QualityReport = await (await gw.admin('/api/deployments/churn/quality')).json();
     const ours = report.overall as ClassificationMetrics;
     const { results } = await oracle<{ results: ClassificationMetrics[] }>(python, QUALITY_ORACLE, {
@@ -164,58 +210,73 @@ describe('monitoring against scikit-learn, scipy and Evidently', () => {
     });
   });
 
-  it('reports drift with scipy’s statistics and Evidently’s verdicts', async () => {
-    const report: DriftReport = await (await gw.admin('/api/deployments/churn/drift')).json();
-    const kind = (name: string) => (name === 'age' || name === 'income' ? 'numeric' : 'categorical');
-    const names = ['age', 'income', 'city', 'plan'] as const;
-    const column = (name: (typeof names)[number]) => ({
-      name,
-      kind: kind(name),
-      reference: reference.map((r) => r[name]),
-      current: current.map((r) => r[name]),
-    });
-    const predictionColumn = {
-      name: 'prediction',
-      kind: 'categorical',
-      reference: referencePredictions,
-      current: predictions.map((p) => p.output_label),
-    };
-    const out = await oracle<{
-      cases: Record<string, unknown>[];
-      datasets: { columns: Record<string, { method: string; drift: boolean; score: number }>; dataset_drift: boolean; share: number }[];
-    }>(python, STATS_ORACLE, {
-      cases: [...names.map(column), predictionColumn].map(({ kind: k, reference: r, current: c }) => ({
-        kind: k,
-        reference: r,
-        current: c,
-      })),
-      datasets: [{ columns: names.map(column) }, { columns: [predictionColumn] }],
-    });
-    const [features, prediction] = out.datasets;
-    expect(report.features.map((f) => f.name)).toEqual([...names]);
-    expect(report.datasetDrift).toBe(features!.dataset_drift);
-    close(report.driftShare, features!.share);
-    const check = (f: FeatureDrift, evidently: { method: string; drift: boolean; score: number }, scipy: Record<string, unknown>) => {
-      expect(f.method).toBe(evidently.method);
-      expect(f.drift).toBe(evidently.drift);
-      close(f.pValue ?? f.statistic, evidently.score);
-      close(f.psi, scipy.psi as number);
-      if (f.method === 'ks') {
-        const [d, p] = scipy.ks as [number, number];
-        close(f.statistic, d);
-        close(f.pValue, p);
-      }
-      if (f.method === 'chisquare') {
-        const [x, p] = scipy.chisquare as [number, number];
-        close(f.statistic, x);
-        close(f.pValue, p);
-      }
-    };
-    report.features.forEach((f, i) => check(f, features!.columns[f.name]!, out.cases[i]!));
-    expect(report.prediction).not.toBeNull();
-    check(report.prediction!, prediction!.columns.prediction!, out.cases[4]!);
-    // The shift shows: age drifted, plan did not.
-    expect(report.features.find((f) => f.name === 'age')!.drift).toBe(true);
-    expect(report.features.find((f) => f.name === 'plan')!.drift).toBe(false);
-  });
+  it.each([0, 1])(
+    'reports drift with scipy’s statistics and Evidently’s verdicts (scenario %i)',
+    async (n) => {
+      const { name, reference, current, referencePredictions, predictions } = scenarios[n]!;
+      const report: DriftReport = await (await gw.admin(`/api/deployments/${name}/drift`)).json();
+      const kind = (name: string) =>
+        name === 'age' || name === 'income' ? 'numeric' : 'categorical';
+      const names = ['age', 'income', 'city', 'plan'] as const;
+      const column = (name: (typeof names)[number]) => ({
+        name,
+        kind: kind(name),
+        reference: reference.map((r) => r[name]),
+        current: current.map((r) => r[name]),
+      });
+      const predictionColumn = {
+        name: 'prediction',
+        kind: 'categorical',
+        reference: referencePredictions,
+        current: predictions.map((p) => p.output_label),
+      };
+      const out = await oracle<{
+        cases: Record<string, unknown>[];
+        datasets: {
+          columns: Record<string, { method: string; drift: boolean; score: number }>;
+          dataset_drift: boolean;
+          share: number;
+        }[];
+      }>(python, STATS_ORACLE, {
+        cases: [...names.map(column), predictionColumn].map(
+          ({ kind: k, reference: r, current: c }) => ({
+            kind: k,
+            reference: r,
+            current: c,
+          }),
+        ),
+        datasets: [{ columns: names.map(column) }, { columns: [predictionColumn] }],
+      });
+      const [features, prediction] = out.datasets;
+      expect(report.features.map((f) => f.name)).toEqual([...names]);
+      expect(report.datasetDrift).toBe(features!.dataset_drift);
+      close(report.driftShare, features!.share);
+      const check = (
+        f: FeatureDrift,
+        evidently: { method: string; drift: boolean; score: number },
+        scipy: Record<string, unknown>,
+      ) => {
+        expect(f.method).toBe(evidently.method);
+        expect(f.drift).toBe(evidently.drift);
+        close(f.pValue ?? f.statistic, evidently.score);
+        close(f.psi, scipy.psi as number);
+        if (f.method === 'ks') {
+          const [d, p] = scipy.ks as [number, number];
+          close(f.statistic, d);
+          close(f.pValue, p);
+        }
+        if (f.method === 'chisquare') {
+          const [x, p] = scipy.chisquare as [number, number];
+          close(f.statistic, x);
+          close(f.pValue, p);
+        }
+      };
+      report.features.forEach((f, i) => check(f, features!.columns[f.name]!, out.cases[i]!));
+      expect(report.prediction).not.toBeNull();
+      check(report.prediction!, prediction!.columns.prediction!, out.cases[4]!);
+      // The shift shows: age drifted, plan did not.
+      expect(report.features.find((f) => f.name === 'age')!.drift).toBe(true);
+      expect(report.features.find((f) => f.name === 'plan')!.drift).toBe(false);
+    },
+  );
 });
