@@ -21,6 +21,8 @@ export const SLOW_TEST_FILES = [
   'src/workers/python-env.venv.test.ts',
   'src/runtimes/notebook/notebook-runtime.test.ts',
   'src/runtimes/pickle/conformance.test.ts',
+  'src/runtimes/pickle/ecosystem.test.ts',
+  'test/pickle-ecosystem.test.ts',
   'src/monitoring/quality/oracle.test.ts',
   'test/notebooks.test.ts',
   'test/pickle-serving.test.ts',

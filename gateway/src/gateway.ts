@@ -194,10 +194,11 @@ export function createGateway(opts: {
     allowedOrigins: config.callbackOrigins ?? ['*'],
     onGiveUp: (f) =>
       opts.reportError?.(
-        new Error(`webhook ${f.event} to ${f.url} given up (${f.reason} after ${f.attempts} attempts)`),
+        new Error(
+          `webhook ${f.event} to ${f.url} given up (${f.reason} after ${f.attempts} attempts)`,
+        ),
       ),
   });
-  let alertService: AlertService | undefined;
   const feedback = new FeedbackService({
     monitoring,
     repo,
@@ -206,7 +207,7 @@ export function createGateway(opts: {
     maxBatch: config.maxBatch,
     onFeedback: (name, accepted) => {
       bus.publish({ type: 'feedback', deployment: name, accepted });
-      void alertService?.evaluate(name);
+      void alerts.evaluate(name);
     },
   });
   const liveVersion = async (name: string) => (await repo.get(name))?.liveVersion;
@@ -221,7 +222,12 @@ export function createGateway(opts: {
     onReport: (report) => {
       for (const { version, metrics: m } of report.versions)
         for (const metric of QUALITY_METRICS)
-          metrics.setQuality({ deployment: report.name, version, metric, value: metricValue(m, metric) });
+          metrics.setQuality({
+            deployment: report.name,
+            version,
+            metric,
+            value: metricValue(m, metric),
+          });
     },
   });
   const drift = new DriftService({
@@ -245,7 +251,7 @@ export function createGateway(opts: {
     kindOf,
     onReference: (name, rows) => bus.publish({ type: 'reference', deployment: name, rows }),
   });
-  alertService = new AlertService({
+  const alerts = new AlertService({
     rules: new AlertRepository(database.db),
     invocations,
     quality,
@@ -257,7 +263,6 @@ export function createGateway(opts: {
     liveVersion,
     reportError: opts.reportError,
   });
-  const alerts = alertService;
   const calls = new CallEvents(bus, metrics);
   let evaluation: NodeJS.Timeout | undefined;
   let retention: NodeJS.Timeout | undefined;

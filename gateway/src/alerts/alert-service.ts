@@ -76,10 +76,14 @@ export class AlertService {
     if (name === undefined)
       return this.deps.rules
         .rules()
-        .then((rules) => Promise.all([...new Set(rules.map((r) => r.deployment))].map((n) => this.evaluate(n))))
+        .then((rules) =>
+          Promise.all([...new Set(rules.map((r) => r.deployment))].map((n) => this.evaluate(n))),
+        )
         .then(() => undefined);
     const prev = this.chains.get(name) ?? Promise.resolve();
-    const next = prev.then(() => this.evaluateNow(name)).catch((err: unknown) => this.deps.reportError?.(err));
+    const next = prev
+      .then(() => this.evaluateNow(name))
+      .catch((err: unknown) => this.deps.reportError?.(err));
     this.chains.set(name, next);
     void next.finally(() => {
       if (this.chains.get(name) === next) this.chains.delete(name);
@@ -95,13 +99,31 @@ export class AlertService {
       const result = evaluateRule(rule, rule.state, measurement);
       const change =
         result.transition === 'fired'
-          ? ({ kind: 'fire', id: randomUUID(), message: alertMessage(rule, 'fired', measurement) } as const)
+          ? ({
+              kind: 'fire',
+              id: randomUUID(),
+              message: alertMessage(rule, 'fired', measurement),
+            } as const)
           : result.transition === 'resolved'
             ? ({ kind: 'resolve' } as const)
             : undefined;
-      const alert = await this.deps.rules.record(rule, { state: result.state, value: result.value, at }, change);
-      this.deps.metrics.setAlert({ deployment: name, rule: rule.name, firing: result.state === 'firing' });
-      if (alert) this.deliver(rule, alert.state === 'resolved' ? { ...alert, message: alertMessage(rule, 'resolved', measurement) } : alert);
+      const alert = await this.deps.rules.record(
+        rule,
+        { state: result.state, value: result.value, at },
+        change,
+      );
+      this.deps.metrics.setAlert({
+        deployment: name,
+        rule: rule.name,
+        firing: result.state === 'firing',
+      });
+      if (alert)
+        this.deliver(
+          rule,
+          alert.state === 'resolved'
+            ? { ...alert, message: alertMessage(rule, 'resolved', measurement) }
+            : alert,
+        );
     }
   }
 
@@ -121,14 +143,20 @@ export class AlertService {
     const c = rule.condition;
     switch (c.kind) {
       case 'quality': {
-        const report = await this.deps.quality.report(rule.deployment, { from, to, version, bucket: 'hour' });
+        const report = await this.deps.quality.report(rule.deployment, {
+          from,
+          to,
+          version,
+          bucket: 'hour',
+        });
         const m = report.overall;
         return { value: m ? metricValue(m, c.metric) : null, labels: m?.labelled ?? 0 };
       }
       case 'drift': {
         try {
           const report = await this.deps.drift.report(rule.deployment, { from, to, version });
-          if (c.feature === undefined) return { value: report.features.length ? Number(report.datasetDrift) : null };
+          if (c.feature === undefined)
+            return { value: report.features.length ? Number(report.datasetDrift) : null };
           const f =
             c.feature === 'prediction'
               ? report.prediction

@@ -422,6 +422,11 @@ export class DataPlane {
           { cause: err },
         );
       });
-    this.deps.onCall?.({ name: caller.name, version: notes.version, status: outcome.status, latencyMs });
+    this.deps.onCall?.({
+      name: caller.name,
+      version: notes.version,
+      status: outcome.status,
+      latencyMs,
+    });
   }
 }

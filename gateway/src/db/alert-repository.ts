@@ -48,7 +48,12 @@ export class AlertRepository {
   }
 
   /** A change of the rule starts it afresh: its open alert resolves, its state is unknown. */
-  async update(name: string, id: string, fields: RuleFields, at: Date): Promise<StoredRule | undefined> {
+  async update(
+    name: string,
+    id: string,
+    fields: RuleFields,
+    at: Date,
+  ): Promise<StoredRule | undefined> {
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .update(alertRules)

@@ -146,7 +146,8 @@ async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
     let have = profile?.rows ?? 0;
     const features = profile ? profileFeatures(profile.features) : {};
     for (const r of rows) {
-      if (r.deploymentName !== s.deploymentName || !r.monitored.features || have >= wanted) continue;
+      if (r.deploymentName !== s.deploymentName || !r.monitored.features || have >= wanted)
+        continue;
       const take = Math.min(wanted - have, r.monitored.predictions.length);
       for (const [name, col] of Object.entries(r.monitored.features)) {
         const part = summarize(col.kind, col.values.slice(0, take));

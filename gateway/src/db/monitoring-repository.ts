@@ -187,7 +187,13 @@ export class MonitoringRepository {
     const createdAt = new Date();
     await this.db
       .insert(referenceProfiles)
-      .values({ deploymentName: name, rows, source: 'upload', features: storedFeatures(features), createdAt })
+      .values({
+        deploymentName: name,
+        rows,
+        source: 'upload',
+        features: storedFeatures(features),
+        createdAt,
+      })
       .onConflictDoUpdate({
         target: referenceProfiles.deploymentName,
         set: { rows, source: 'upload', features: storedFeatures(features), createdAt },
@@ -238,10 +244,16 @@ export async function expireMonitoring(
 ): Promise<{ invocations: number; predictions: number; rollups: number }> {
   const gone = await db.transaction(async (tx) => ({
     invocations: (
-      await tx.delete(invocations).where(lt(invocations.time, before)).returning({ id: invocations.id })
+      await tx
+        .delete(invocations)
+        .where(lt(invocations.time, before))
+        .returning({ id: invocations.id })
     ).length,
     predictions: (
-      await tx.delete(predictions).where(lt(predictions.time, before)).returning({ id: predictions.id })
+      await tx
+        .delete(predictions)
+        .where(lt(predictions.time, before))
+        .returning({ id: predictions.id })
     ).length,
     rollups: (
       await tx

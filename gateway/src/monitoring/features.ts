@@ -32,8 +32,7 @@ function featuresOf(f: FieldSpec): MonitoredFeature[] {
       ? 'categorical'
       : 'numeric';
   const dims = (f.shape ?? []).filter((d) => d !== 1);
-  if (dims.length === 0)
-    return [{ name: f.name, kind, read: (r) => scalar(r[f.name]) }];
+  if (dims.length === 0) return [{ name: f.name, kind, read: (r) => scalar(r[f.name]) }];
   const [n] = dims;
   if (dims.length !== 1 || n === null || n === undefined || n > MAX_VECTOR) return [];
   return Array.from({ length: n }, (_, i) => ({
@@ -49,7 +48,8 @@ function featuresOf(f: FieldSpec): MonitoredFeature[] {
 /** `[x]` and `[[x]]` are x. */
 const scalar = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? scalar(v[0]) : v);
 /** `[[a, b, c]]` is `[a, b, c]`. */
-const flat = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? flat(v[0]) : v);
+const flat = (v: unknown): unknown =>
+  Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? flat(v[0]) : v;
 
 /** What the log keeps of one model call for the monitor. */
 export interface MonitoredCall {
@@ -77,7 +77,8 @@ export function observeCall(
   };
   if (!keepInputs) return out;
   const columns: MonitoredCall['features'] = {};
-  for (const f of features) columns[f.name] = { kind: f.kind, values: records.map((r) => f.read(r) ?? null) };
+  for (const f of features)
+    columns[f.name] = { kind: f.kind, values: records.map((r) => f.read(r) ?? null) };
   if (view.task !== null)
     columns[PREDICTION_FEATURE] = {
       kind: view.task === 'regression' ? 'numeric' : 'categorical',

@@ -8,12 +8,21 @@ const MonitoringConfig = z.object({
   monitoring: z
     .object({
       /** JSON pointer to the predicted class or value: into a model's prediction, a notebook's outputs. */
-      prediction: z.string().regex(/^(\/[^/]*)*$/, 'a JSON pointer such as /0/label').optional(),
+      prediction: z
+        .string()
+        .regex(/^(\/[^/]*)*$/, 'a JSON pointer such as /0/label')
+        .optional(),
       /** JSON pointer to the probabilities by class (an object). */
-      probabilities: z.string().regex(/^(\/[^/]*)*$/, 'a JSON pointer such as /probabilities').optional(),
+      probabilities: z
+        .string()
+        .regex(/^(\/[^/]*)*$/, 'a JSON pointer such as /probabilities')
+        .optional(),
       task: z.enum(['classification', 'regression']).optional(),
       /** The classes feedback may name; default: the model's own (its signature, its probabilities). */
-      classes: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1).optional(),
+      classes: z
+        .array(z.union([z.string(), z.number(), z.boolean()]))
+        .min(1)
+        .optional(),
     })
     .strict()
     .optional(),
@@ -116,7 +125,9 @@ export function predictionView(
     };
   }
   const numeric = outputs.filter((o) => NUMERIC.has(o.type) && isScalar(o));
-  const value = numeric.find((o) => o.name === 'prediction' || o.name === 'variable') ?? (numeric.length === 1 ? numeric[0] : undefined);
+  const value =
+    numeric.find((o) => o.name === 'prediction' || o.name === 'variable') ??
+    (numeric.length === 1 ? numeric[0] : undefined);
   if (value)
     return {
       task: settings.task ?? 'regression',

@@ -37,7 +37,11 @@ export class ReferenceService {
     if (!deployment) throw new NotFoundError(`deployment ${name}`);
     const live = deployment.live;
     const features = monitoredFeatures(live.signature);
-    const view = predictionView(live.signature, live.config, this.deps.kindOf(live.format) ?? 'model');
+    const view = predictionView(
+      live.signature,
+      live.config,
+      this.deps.kindOf(live.format) ?? 'model',
+    );
     const columns: ColumnSpec[] = features.map((f) => ({
       name: f.name,
       type: f.kind === 'numeric' ? 'number' : 'label',
@@ -57,7 +61,10 @@ export class ReferenceService {
       rows += batch.length;
       for (const c of columns) {
         const key = c.name === 'prediction' ? PREDICTION_FEATURE : c.name;
-        const part = summarize(kinds.get(c.name)!, batch.map((r) => r[c.name] ?? null));
+        const part = summarize(
+          kinds.get(c.name)!,
+          batch.map((r) => r[c.name] ?? null),
+        );
         profile[key] = profile[key] ? merge(profile[key], part) : part;
       }
     }
@@ -79,7 +86,12 @@ export class ReferenceService {
 
 function summaryOf(
   name: string,
-  ref: { rows: number; source: 'upload' | 'first_calls'; features: Record<string, ValueSummary>; createdAt: Date },
+  ref: {
+    rows: number;
+    source: 'upload' | 'first_calls';
+    features: Record<string, ValueSummary>;
+    createdAt: Date;
+  },
 ): ReferenceSummary {
   return {
     name,

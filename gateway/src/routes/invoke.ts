@@ -67,11 +67,7 @@ export function invokeRoutes({
     const result = await feedback.submit(name, await readJsonBody(c, maxBodyBytes));
     // Some stored: 200. None: 404 when no id was found, else 400; the items say why, each.
     const status =
-      result.accepted > 0
-        ? 200
-        : result.items.every((i) => i.status === 'not_found')
-          ? 404
-          : 400;
+      result.accepted > 0 ? 200 : result.items.every((i) => i.status === 'not_found') ? 404 : 400;
     return c.json(result, status);
   });
 

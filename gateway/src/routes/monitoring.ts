@@ -49,7 +49,12 @@ const DriftSettingsSchema = z
     method: Method.optional(),
     threshold: z.number().positive().optional(),
     features: z
-      .record(z.string(), z.object({ method: Method.optional(), threshold: z.number().positive().optional() }).strict())
+      .record(
+        z.string(),
+        z
+          .object({ method: Method.optional(), threshold: z.number().positive().optional() })
+          .strict(),
+      )
       .optional(),
   })
   .strict()
@@ -147,7 +152,10 @@ const settingsGet = createRoute({
   summary: 'Drift settings',
   security,
   request: { params: NameParam },
-  responses: { 200: json(DriftSettingsSchema, 'The settings'), ...errorResponses(400, 401, 404, 503) },
+  responses: {
+    200: json(DriftSettingsSchema, 'The settings'),
+    ...errorResponses(400, 401, 404, 503),
+  },
 });
 const settingsPut = createRoute({
   method: 'put',
@@ -158,7 +166,10 @@ const settingsPut = createRoute({
     params: NameParam,
     body: { content: { 'application/json': { schema: DriftSettingsSchema } }, required: true },
   },
-  responses: { 200: json(DriftSettingsSchema, 'The settings'), ...errorResponses(400, 401, 404, 415, 503) },
+  responses: {
+    200: json(DriftSettingsSchema, 'The settings'),
+    ...errorResponses(400, 401, 404, 415, 503),
+  },
 });
 const quality = createRoute({
   method: 'get',
@@ -185,14 +196,20 @@ const rulesList = createRoute({
   summary: 'Alert rules with their state',
   security,
   request: { params: NameParam },
-  responses: { 200: json(z.object({ rules: z.array(Report) }), 'Rules'), ...errorResponses(400, 401, 404, 503) },
+  responses: {
+    200: json(z.object({ rules: z.array(Report) }), 'Rules'),
+    ...errorResponses(400, 401, 404, 503),
+  },
 });
 const rulesCreate = createRoute({
   method: 'post',
   path: '/{name}/alert-rules',
   summary: 'Add an alert rule',
   security,
-  request: { params: NameParam, body: { content: { 'application/json': { schema: RuleInput } }, required: true } },
+  request: {
+    params: NameParam,
+    body: { content: { 'application/json': { schema: RuleInput } }, required: true },
+  },
   responses: { 201: json(Report, 'The rule'), ...errorResponses(400, 401, 404, 415, 503) },
 });
 const rulesUpdate = createRoute({
@@ -200,7 +217,10 @@ const rulesUpdate = createRoute({
   path: '/{name}/alert-rules/{id}',
   summary: 'Change an alert rule (its open alert resolves; it is evaluated afresh)',
   security,
-  request: { params: RuleParams, body: { content: { 'application/json': { schema: RuleInput } }, required: true } },
+  request: {
+    params: RuleParams,
+    body: { content: { 'application/json': { schema: RuleInput } }, required: true },
+  },
   responses: { 200: json(Report, 'The rule'), ...errorResponses(400, 401, 404, 415, 503) },
 });
 const rulesDelete = createRoute({
@@ -220,7 +240,10 @@ const alertsList = createRoute({
     params: NameParam,
     query: z.object({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
   },
-  responses: { 200: json(z.object({ alerts: z.array(Report) }), 'Alerts'), ...errorResponses(400, 401, 404, 503) },
+  responses: {
+    200: json(z.object({ alerts: z.array(Report) }), 'Alerts'),
+    ...errorResponses(400, 401, 404, 503),
+  },
 });
 
 const DAY_MS = 86_400_000;
@@ -268,14 +291,22 @@ export function monitoringRoutes(deps: MonitoringRoutesDeps) {
   app.post('/:name/feedback', async (c) => {
     const name = c.req.param('name');
     await deployments.require(name);
-    return c.json(await receiveTable(c, (path, format) => deps.feedback.submitFile(name, path, format, c.req.raw.signal)));
+    return c.json(
+      await receiveTable(c, (path, format) =>
+        deps.feedback.submitFile(name, path, format, c.req.raw.signal),
+      ),
+    );
   });
 
   app.openAPIRegistry.registerPath(referencePut);
   app.put('/:name/reference', async (c) => {
     const name = c.req.param('name');
     await deployments.require(name);
-    return c.json(await receiveTable(c, (path, format) => deps.references.upload(name, path, format, c.req.raw.signal)));
+    return c.json(
+      await receiveTable(c, (path, format) =>
+        deps.references.upload(name, path, format, c.req.raw.signal),
+      ),
+    );
   });
 
   app.openapi(referenceGet, async (c) => {

@@ -17,7 +17,10 @@ export function checkActual(
   if (actual === undefined || actual === null)
     return { ok: false, message: 'actual: expected the true class or value, got nothing' };
   if (typeof actual !== 'string' && typeof actual !== 'number' && typeof actual !== 'boolean')
-    return { ok: false, message: `actual: expected a string, number or boolean, got ${kindOf(actual)}` };
+    return {
+      ok: false,
+      message: `actual: expected a string, number or boolean, got ${kindOf(actual)}`,
+    };
   if (view.task === null)
     return {
       ok: false,
@@ -28,12 +31,17 @@ export function checkActual(
     const x = typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : actual;
     return typeof x === 'number' && Number.isFinite(x)
       ? { ok: true, value: x }
-      : { ok: false, message: `actual: expected a number (the model is a regression), got ${JSON.stringify(actual)}` };
+      : {
+          ok: false,
+          message: `actual: expected a number (the model is a regression), got ${JSON.stringify(actual)}`,
+        };
   }
   if (typeof actual === 'number' && !Number.isFinite(actual))
     return { ok: false, message: 'actual: expected a class, got a non-finite number' };
   if (view.classes) {
-    const same = view.classes.find((c) => c === actual) ?? view.classes.find((c) => String(c) === String(actual));
+    const same =
+      view.classes.find((c) => c === actual) ??
+      view.classes.find((c) => String(c) === String(actual));
     return same !== undefined
       ? { ok: true, value: same }
       : {
@@ -44,11 +52,21 @@ export function checkActual(
             .join(', ')}${view.classes.length > 20 ? ', …' : ''})`,
         };
   }
-  if (predicted !== null && typeof predicted !== typeof actual && String(predicted) === String(actual))
+  if (
+    predicted !== null &&
+    typeof predicted !== typeof actual &&
+    String(predicted) === String(actual)
+  )
     return { ok: true, value: predicted };
-  if (typeof predicted === 'number' && typeof actual === 'string' && actual.trim() !== '' && Number.isFinite(Number(actual)))
+  if (
+    typeof predicted === 'number' &&
+    typeof actual === 'string' &&
+    actual.trim() !== '' &&
+    Number.isFinite(Number(actual))
+  )
     return { ok: true, value: Number(actual) };
   return { ok: true, value: actual };
 }
 
-const kindOf = (v: unknown) => (Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`);
+const kindOf = (v: unknown) =>
+  Array.isArray(v) ? 'an array' : v === null ? 'null' : `a ${typeof v}`;

@@ -44,7 +44,8 @@ export class FeedbackService {
   /** `{id, actual}` or an array of them. */
   async submit(name: string, body: unknown): Promise<FeedbackResult> {
     const items = Array.isArray(body) ? body : [body];
-    if (items.length === 0) throw new InvalidInputError('expected at least one {"id", "actual"} item', 'body');
+    if (items.length === 0)
+      throw new InvalidInputError('expected at least one {"id", "actual"} item', 'body');
     if (items.length > this.deps.maxBatch)
       throw new InvalidInputError(
         `${items.length} items: at most ${this.deps.maxBatch} in one call (SLIPWAY_MAX_BATCH)`,
@@ -132,7 +133,11 @@ export class FeedbackService {
     for (const item of items) {
       const dummy = { id: item.ok ? item.id : '', actual: '' as Label };
       if (!item.ok) {
-        out.push({ kind: 'rejected' as const, checked: dummy, outcome: { id: '', status: 'invalid' as const, message: item.message } });
+        out.push({
+          kind: 'rejected' as const,
+          checked: dummy,
+          outcome: { id: '', status: 'invalid' as const, message: item.message },
+        });
         continue;
       }
       const p = found.get(item.id);
@@ -154,7 +159,11 @@ export class FeedbackService {
         out.push({
           kind: 'rejected' as const,
           checked: dummy,
-          outcome: { id: item.id, status: 'invalid' as const, message: `${item.where}${checked.message}` },
+          outcome: {
+            id: item.id,
+            status: 'invalid' as const,
+            message: `${item.where}${checked.message}`,
+          },
         });
         continue;
       }
@@ -186,16 +195,21 @@ export class FeedbackService {
 }
 
 export type ShapedItem =
-  | { ok: true; id: string; actual: unknown; where: string }
-  | { ok: false; message: string };
+  { ok: true; id: string; actual: unknown; where: string } | { ok: false; message: string };
 
 /** An item's id and actual, or why it has none; `index` names it within an array. */
 export function shape(item: unknown, index: number | undefined): ShapedItem {
   const where = index === undefined ? '' : `[${index}].`;
   if (typeof item !== 'object' || item === null || Array.isArray(item))
-    return { ok: false, message: `${where.slice(0, -1) || 'body'}: expected an object {"id", "actual"}` };
+    return {
+      ok: false,
+      message: `${where.slice(0, -1) || 'body'}: expected an object {"id", "actual"}`,
+    };
   const { id, actual } = item as { id?: unknown; actual?: unknown };
   if (typeof id !== 'string' || id.length === 0 || id.length > 200)
-    return { ok: false, message: `${where}id: expected the prediction id (a string) the call answered` };
+    return {
+      ok: false,
+      message: `${where}id: expected the prediction id (a string) the call answered`,
+    };
   return { ok: true, id, actual, where };
 }

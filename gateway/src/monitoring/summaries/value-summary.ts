@@ -148,7 +148,8 @@ function toSketch(s: NumericCounts | NumericSketch): NumericSketch {
 /** The summary of both windows' values together. */
 export function merge(a: ValueSummary, b: ValueSummary): ValueSummary {
   if (a.k === 'c' || b.k === 'c') {
-    if (a.k !== 'c' || b.k !== 'c') throw new Error('cannot merge a categorical summary with a numeric one');
+    if (a.k !== 'c' || b.k !== 'c')
+      throw new Error('cannot merge a categorical summary with a numeric one');
     const slots = new Map<string, { label: Label; count: number }>();
     for (const s of [a, b])
       s.v.forEach((label, i) => {
