@@ -154,3 +154,55 @@ describe('a reference from the first calls', () => {
     expect(drift.prediction).toMatchObject({ name: 'prediction', kind: 'numeric' });
   });
 });
+
+describe('drift settings', () => {
+  it('take a method and threshold for every feature and per feature, and a reference in JSONL', async () => {
+    await publish('sum', '{"toy":"sum"}', 'sum.toy.json');
+    const jsonl = Array.from({ length: 50 }, (_, i) =>
+      JSON.stringify({ a: i, b: i % 5, prediction: i + (i % 5) }),
+    ).join('\n');
+    const ref = await gw.admin('/api/deployments/sum/reference', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: jsonl,
+    });
+    expect(ref.status).toBe(200);
+    expect(await ref.json()).toMatchObject({
+      rows: 50,
+      features: [{ name: 'a' }, { name: 'b' }, { name: 'prediction' }],
+    });
+    await post(
+      '/fn/sum',
+      Array.from({ length: 50 }, (_, i) => ({ a: i + 3, b: i % 5 })),
+    );
+    const settings = {
+      method: 'psi',
+      threshold: 0.5,
+      features: {
+        b: { method: 'jensenshannon', threshold: 0.01 },
+        prediction: { method: 'wasserstein' },
+      },
+    };
+    const put = await gw.admin('/api/deployments/sum/monitoring', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(settings),
+    });
+    expect(put.status).toBe(200);
+    expect(await (await gw.admin('/api/deployments/sum/monitoring')).json()).toEqual(settings);
+    const drift: DriftReport = await (await gw.admin('/api/deployments/sum/drift')).json();
+    expect(drift.features.map((f) => [f.name, f.method, f.threshold])).toEqual([
+      ['a', 'psi', 0.5],
+      ['b', 'jensenshannon', 0.01],
+    ]);
+    // A feature's method without a threshold takes the deployment's threshold.
+    expect(drift.prediction).toMatchObject({ method: 'wasserstein', threshold: 0.5 });
+    const bad = await gw.admin('/api/deployments/sum/monitoring', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ method: 'vibes' }),
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.field).toBe('method');
+  });
+});
