@@ -13,7 +13,7 @@ import { FeedbackService } from './monitoring/feedback/feedback-service.js';
 import { QualityService } from './monitoring/quality-service.js';
 import { ReferenceService } from './monitoring/reference-service.js';
 import { metricValue } from './monitoring/quality/index.js';
-import type { QualityMetricName } from './protocol/monitoring.js';
+import { QUALITY_METRIC_NAMES } from './protocol/monitoring.js';
 import { CallWriter } from './db/call-writer.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -69,19 +69,6 @@ export type GatewayConfig = Pick<
       | 'retentionDays'
     >
   >;
-
-const QUALITY_METRICS: QualityMetricName[] = [
-  'accuracy',
-  'f1_macro',
-  'precision_macro',
-  'recall_macro',
-  'roc_auc',
-  'log_loss',
-  'mae',
-  'rmse',
-  'r2',
-  'mape',
-];
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -221,7 +208,7 @@ export function createGateway(opts: {
     },
     onReport: (report) => {
       for (const { version, metrics: m } of report.versions)
-        for (const metric of QUALITY_METRICS)
+        for (const metric of QUALITY_METRIC_NAMES)
           metrics.setQuality({
             deployment: report.name,
             version,

@@ -10,6 +10,7 @@ import type {
 } from '../src/protocol/monitoring.js';
 import { devPython } from './support/python-dev.js';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
+import { seededRandom as random } from './support/seeded-random.js';
 
 /**
  * The monitoring loop end to end against its oracles: calls through the gateway, labels
@@ -22,17 +23,6 @@ const QUALITY_ORACLE = fileURLToPath(
 );
 const STATS_ORACLE = fileURLToPath(new URL('../src/monitoring/stats/oracle.py', import.meta.url));
 const MODEL = new URL('./fixtures/onnx/mixed_columns.onnx', import.meta.url);
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   age: number;

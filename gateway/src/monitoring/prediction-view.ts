@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Label } from '../protocol/monitoring.js';
-import type { FieldSpec, Signature } from '../protocol/signature.js';
+import { VALUE_TYPES, type FieldSpec, type Signature } from '../protocol/signature.js';
 import { parseRuntimeConfig } from '../runtimes/runtime-config.js';
 
 /** `config.monitoring` of a published version: where its answer's prediction is. */
@@ -52,18 +52,10 @@ const NONE: Observed = { predicted: null, scores: null };
 const LABEL_NAMES = ['label', 'output_label', 'predicted_label', 'prediction_label'];
 const PROBABILITY_NAMES = ['probabilities', 'output_probability', 'probability'];
 const PROBABILITY_COLUMN = /^probability\((.*)\)$/;
-const NUMERIC = new Set([
-  'float32',
-  'float64',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-]);
+/** Every numeric value type: all but `bool`, `string` and `json`. */
+const NUMERIC = new Set<string>(
+  VALUE_TYPES.filter((t) => t !== 'bool' && t !== 'string' && t !== 'json'),
+);
 
 /** Throws an `InvalidInputError` naming `config.monitoring.<field>` on a bad setting. */
 export function predictionView(

@@ -81,7 +81,7 @@ export interface QualityReport {
 export type FeatureKind = 'numeric' | 'categorical';
 
 /** Evidently's names: `ks`, `chisquare`, `z`, `wasserstein`, `jensenshannon`, `psi`. */
-export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
+export type DriftMethod = (typeof DRIFT_METHODS)[number];
 
 /** Reference against current for one feature or the prediction, ready for a chart. */
 export interface DriftHistogram {
@@ -167,17 +167,31 @@ export type AlertCondition =
   | { kind: 'latency_p95'; aboveMs: number }
   | { kind: 'traffic'; below: number };
 
-export type QualityMetricName =
-  | 'accuracy'
-  | 'f1_macro'
-  | 'precision_macro'
-  | 'recall_macro'
-  | 'roc_auc'
-  | 'log_loss'
-  | 'mae'
-  | 'rmse'
-  | 'r2'
-  | 'mape';
+/** Every figure an alert rule (and the Prometheus gauge) can name. */
+export const QUALITY_METRIC_NAMES = [
+  'accuracy',
+  'f1_macro',
+  'precision_macro',
+  'recall_macro',
+  'roc_auc',
+  'log_loss',
+  'mae',
+  'rmse',
+  'r2',
+  'mape',
+] as const;
+
+export type QualityMetricName = (typeof QUALITY_METRIC_NAMES)[number];
+
+/** Every drift method, by Evidently's names. */
+export const DRIFT_METHODS = [
+  'ks',
+  'chisquare',
+  'z',
+  'wasserstein',
+  'jensenshannon',
+  'psi',
+] as const;
 
 /** What a rule's webhook gets: POST JSON, `X-Slipway-Signature: sha256=<hex HMAC of the body>`. */
 export interface WebhookTarget {

@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { DeploymentName, errorResponses, VersionNumber } from './schemas.js';
+import { DeploymentName, ErrorSchema, errorResponses, VersionNumber } from './schemas.js';
 
 type Registry = OpenAPIHono['openAPIRegistry'];
 
@@ -182,6 +182,44 @@ export function registerDataPlaneDocs(registry: Registry): void {
     security,
     request: { params: nameParam, body: body(MlflowRequest) },
     responses: { 200: json(MlflowResponse, 'One prediction per row'), ...callErrors },
+  });
+  const FeedbackItem = z.object({
+    id: z.string().openapi({ description: 'A prediction id a call answered.' }),
+    actual: z.union([z.string(), z.number(), z.boolean()]),
+  });
+  const FeedbackResponse = z
+    .object({
+      accepted: z.number().int(),
+      rejected: z.number().int(),
+      items: z.array(
+        z.object({
+          id: z.string(),
+          status: z.enum(['accepted', 'not_found', 'invalid']),
+          replaced: z.boolean().optional(),
+          message: z.string().optional(),
+        }),
+      ),
+    })
+    .openapi('FeedbackResult');
+  registry.registerPath({
+    method: 'post',
+    path: '/fn/{name}/feedback',
+    summary: 'Ground truth for predictions: {"id", "actual"} or an array of them',
+    security,
+    request: {
+      params: nameParam,
+      body: body(z.union([FeedbackItem, z.array(FeedbackItem)]).openapi('FeedbackRequest')),
+    },
+    responses: {
+      ...callErrors,
+      200: json(FeedbackResponse, 'Some labels stored; each item says what became of it'),
+      // No label stored: each item says why (an unknown id alone: 404), or the body was wrong.
+      400: json(z.union([FeedbackResponse, ErrorSchema]), 'No label stored, or a malformed body'),
+      404: json(
+        z.union([FeedbackResponse, ErrorSchema]),
+        'No id is a prediction of the deployment, or no deployment',
+      ),
+    },
   });
   for (const versioned of [false, true]) {
     const base = versioned ? '/v2/models/{name}/versions/{version}' : '/v2/models/{name}';

@@ -7,6 +7,10 @@ import type { InvocationLog } from '../monitoring/invocation-log.js';
 import { readPublishForm } from './publish-form.js';
 import { validationHook } from './validation-hook.js';
 import {
+  json,
+  security,
+  storable,
+  Time,
   DeploymentDetailSchema,
   DeploymentSchema,
   errorResponses,
@@ -23,22 +27,6 @@ export interface DeploymentRoutesDeps {
   log: InvocationLog;
   maxUploadBytes: number;
 }
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const security = [{ bearer: [] }];
-
-/**
- * A time in a query. RFC 3339 takes years 0 to 9999 with any offset, which reaches from year -1
- * to 10000 in UTC; the database reads years 1 to 9999 as sent, and no call lies outside them,
- * so a time outside queries as the nearest one inside.
- */
-const Time = z.iso.datetime({ offset: true });
-const EARLIEST = new Date('0001-01-01T00:00:00.000Z');
-const LATEST = new Date('9999-12-31T23:59:59.999Z');
-const storable = (time: Date) => (time < EARLIEST ? EARLIEST : time > LATEST ? LATEST : time);
 
 const publish = createRoute({
   method: 'post',

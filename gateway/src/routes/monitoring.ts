@@ -5,14 +5,14 @@ import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import { MAX_VERSION } from '../db/deployment-repository.js';
 import type { MonitoringRepository } from '../db/monitoring-repository.js';
 import type { DeploymentService } from '../deployments/deployment-service.js';
-import { InvalidInputError, TooLargeError } from '../errors.js';
+import { InvalidInputError, TooLargeError, UnsupportedMediaTypeError } from '../errors.js';
 import type { DriftService } from '../monitoring/drift-service.js';
 import type { FeedbackService } from '../monitoring/feedback/feedback-service.js';
 import type { QualityService } from '../monitoring/quality-service.js';
 import type { ReferenceService } from '../monitoring/reference-service.js';
 import { detectTableFormat } from '../monitoring/tables/index.js';
-import type { DriftSettings } from '../protocol/monitoring.js';
-import { errorResponses, NameParam } from './schemas.js';
+import { DRIFT_METHODS, QUALITY_METRIC_NAMES, type DriftSettings } from '../protocol/monitoring.js';
+import { errorResponses, json, NameParam, security, storable, Time } from './schemas.js';
 import { validationHook } from './validation-hook.js';
 
 export interface MonitoringRoutesDeps {
@@ -27,13 +27,11 @@ export interface MonitoringRoutesDeps {
   maxUploadBytes: number;
 }
 
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const security = [{ bearer: [] }];
-const Time = z.iso.datetime({ offset: true });
-const Method = z.enum(['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi']);
+/** Text the database stores: no NUL, no lone surrogate (Postgres refuses both). */
+const Text = z
+  .string()
+  .refine((t) => !/\0|\p{Cs}/u.test(t), 'must not contain NUL or a lone surrogate');
+const Method = z.enum(DRIFT_METHODS);
 const Report = z.object({}).passthrough();
 
 const Window = z.object({
@@ -60,18 +58,7 @@ const DriftSettingsSchema = z
   .strict()
   .openapi('DriftSettings');
 
-const QualityMetric = z.enum([
-  'accuracy',
-  'f1_macro',
-  'precision_macro',
-  'recall_macro',
-  'roc_auc',
-  'log_loss',
-  'mae',
-  'rmse',
-  'r2',
-  'mape',
-]);
+const QualityMetric = z.enum(QUALITY_METRIC_NAMES);
 
 const Condition = z.discriminatedUnion('kind', [
   z.object({
@@ -80,7 +67,7 @@ const Condition = z.discriminatedUnion('kind', [
     threshold: z.number(),
     minLabels: z.number().int().min(1).default(30),
   }),
-  z.object({ kind: z.literal('drift'), feature: z.string().min(1).optional() }),
+  z.object({ kind: z.literal('drift'), feature: Text.min(1).optional() }),
   z.object({ kind: z.literal('error_rate'), above: z.number().min(0).max(1) }),
   z.object({ kind: z.literal('latency_p95'), aboveMs: z.number().positive() }),
   z.object({ kind: z.literal('traffic'), below: z.number().int().min(1) }),
@@ -88,14 +75,14 @@ const Condition = z.discriminatedUnion('kind', [
 
 const RuleInput = z
   .object({
-    name: z.string().min(1).max(200),
+    name: Text.min(1).max(200),
     condition: Condition,
     windowMinutes: z.number().int().min(1).max(43_200).default(60),
     version: z.number().int().min(1).max(MAX_VERSION).optional(),
     webhook: z
       .object({
         url: z.url(),
-        secret: z.string().min(16, 'must be at least 16 characters: the HMAC key'),
+        secret: Text.min(16, 'must be at least 16 characters: the HMAC key').max(1000),
       })
       .optional(),
     enabled: z.boolean().optional(),
@@ -248,11 +235,20 @@ const alertsList = createRoute({
 
 const DAY_MS = 86_400_000;
 
+/** A body the route validator passes as `{}` when it is absent must be JSON all the same. */
+function requireJson(c: Context): void {
+  const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json')
+    throw new UnsupportedMediaTypeError(
+      `expected Content-Type: application/json, got ${type ?? 'none'}`,
+    );
+}
+
 function windowOf(q: { from?: string; to?: string; version?: number }) {
   const to = q.to ? new Date(q.to) : new Date();
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - DAY_MS);
   if (from >= to) throw new InvalidInputError('from: expected a time before `to`', 'from');
-  return { from, to, version: q.version };
+  return { from: storable(from), to: storable(to), version: q.version };
 }
 
 /** `/api/deployments/:name/…`: ground truth, quality, reference and drift, alert rules and alerts. */
@@ -323,6 +319,7 @@ export function monitoringRoutes(deps: MonitoringRoutesDeps) {
 
   app.openapi(settingsPut, async (c) => {
     const { name } = c.req.valid('param');
+    requireJson(c);
     await deployments.require(name);
     const settings = c.req.valid('json') as DriftSettings;
     await deps.monitoring.putSettings(name, settings);

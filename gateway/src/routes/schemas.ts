@@ -172,3 +172,26 @@ export function errorResponses(...statuses: number[]) {
     ]),
   );
 }
+
+/** A JSON answer of a route, for its OpenAPI document. */
+export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** Every management route wants the admin token. */
+export const security = [{ bearer: [] }];
+
+/** A time in a query (RFC 3339, any offset). */
+export const Time = z.iso.datetime({ offset: true });
+
+/**
+ * A time in a query as the database can compare it. RFC 3339 takes years 0 to 9999 with any
+ * offset, which reaches from year -1 to 10000 in UTC; the database reads years 1 to 9999 as
+ * sent, and no call lies outside them, so a time outside queries as the nearest one inside.
+ */
+export function storable(time: Date): Date {
+  return time < EARLIEST ? EARLIEST : time > LATEST ? LATEST : time;
+}
+const EARLIEST = new Date('0001-01-01T00:00:00.000Z');
+const LATEST = new Date('9999-12-31T23:59:59.999Z');

@@ -35,7 +35,11 @@ const python = await testPython();
  *   be are the gateway's configuration, and an OIP tensor's shape says how many rows it holds
  *   (for the same reason 413 counts as refusing input that breaks the document, which
  *   `negative_data_rejection` would otherwise not list);
- * - 400 from metrics: `from` must come before `to`, a constraint between two parameters;
+ * - 400 from metrics, quality and drift: `from` must come before `to`, a constraint between
+ *   two parameters;
+ * - 400 and 413 from ground truth and reference files: a file's columns and values are those
+ *   of the deployment's signature and of its predictions' ids, and its size is configuration;
+ *   the JSON feedback's ids are those of predictions the deployment answered;
  * - 400 and 422 from publish: the file must be a model its format's runtime can load, and
  *   `config` the options that format has — a generated file is not a model.
  * Every other check applies to these operations unchanged.
@@ -94,9 +98,37 @@ include-name = [
 parameters = { "path.name" = { dictionary = "model" } }
 
 [[operations]]
-include-name = "GET /api/deployments/{name}/metrics"
+include-name = [
+  "GET /api/deployments/{name}/metrics",
+  "GET /api/deployments/{name}/quality",
+  "GET /api/deployments/{name}/drift",
+]
 parameters = { "path.name" = { dictionary = "model" } }
 checks.positive_data_acceptance.expected-statuses = ${accepted(400)}
+
+[[operations]]
+include-name = [
+  "POST /api/deployments/{name}/feedback",
+  "PUT /api/deployments/{name}/reference",
+  "POST /fn/{name}/feedback",
+]
+parameters = { "path.name" = { dictionary = "model" } }
+checks.positive_data_acceptance.expected-statuses = ${accepted(400, 413)}
+checks.negative_data_rejection.expected-statuses = ${refused(413)}
+# A call's \`id\` names a prediction only when the call answered one (OIP's is the client's own).
+checks.ensure_resource_availability.enabled = false
+
+[[operations]]
+include-name = [
+  "GET /api/deployments/{name}/reference",
+  "GET /api/deployments/{name}/monitoring",
+  "PUT /api/deployments/{name}/monitoring",
+  "GET /api/deployments/{name}/alert-rules",
+  "POST /api/deployments/{name}/alert-rules",
+  "PUT /api/deployments/{name}/alert-rules/{id}",
+  "GET /api/deployments/{name}/alerts",
+]
+parameters = { "path.name" = { dictionary = "model" } }
 
 [[operations]]
 include-name = "POST /api/deployments"

@@ -21,6 +21,11 @@ export function checkActual(
       ok: false,
       message: `actual: expected a string, number or boolean, got ${kindOf(actual)}`,
     };
+  if (typeof actual === 'string' && (actual.length > 1000 || /\0|\p{Cs}/u.test(actual)))
+    return {
+      ok: false,
+      message: 'actual: expected a class name (at most 1,000 characters, no NUL)',
+    };
   if (view.task === null)
     return {
       ok: false,

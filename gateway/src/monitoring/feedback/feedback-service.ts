@@ -96,7 +96,7 @@ export class FeedbackService {
       for await (const batch of reader) {
         const shaped = batch.map((r, i): ShapedItem => {
           const where = `row ${rows + i + 1}: `;
-          return typeof r.id === 'string' && r.id.length > 0 && r.id.length <= 200
+          return typeof r.id === 'string' && PREDICTION_ID.test(r.id)
             ? { ok: true, id: r.id, actual: r.actual, where }
             : { ok: false, message: `${where}id: expected a prediction id` };
         });
@@ -193,6 +193,9 @@ export class FeedbackService {
     return view;
   }
 }
+
+/** What a prediction id looks like: a call's id (a UUID), or `<call id>:<index>`. */
+export const PREDICTION_ID = /^[A-Za-z0-9._:-]{1,200}$/;
 
 export type ShapedItem =
   { ok: true; id: string; actual: unknown; where: string } | { ok: false; message: string };

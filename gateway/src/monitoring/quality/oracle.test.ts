@@ -5,6 +5,7 @@ import type { Label } from '../../protocol/monitoring.js';
 import { NO_PYTHON, testPython } from '../../workers/testing/python.js';
 import { classificationMetrics, type ClassificationRow } from './classification.js';
 import { regressionMetrics } from './regression.js';
+import { seededRandom as random } from '../../../test/support/seeded-random.js';
 
 /**
  * Every figure of classificationMetrics and regressionMetrics against scikit-learn 1.6 in the
@@ -15,18 +16,6 @@ import { regressionMetrics } from './regression.js';
 const python = await testPython();
 const ORACLE = fileURLToPath(new URL('./oracle.py', import.meta.url));
 const TOLERANCE = 1e-9;
-
-/** mulberry32: small, seeded, the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ClassificationCase {
   kind: 'classification';

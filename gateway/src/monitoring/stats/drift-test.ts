@@ -2,7 +2,12 @@
  * One feature's drift verdict as Evidently's data-drift report reaches it
  * (legacy/calculations/data_drift.py, stattests/registry.py), and the dataset's.
  */
-import type { DriftHistogram, DriftMethod, FeatureKind } from '../../protocol/monitoring.js';
+import type {
+  DriftHistogram,
+  DriftMethod,
+  FeatureDrift,
+  FeatureKind,
+} from '../../protocol/monitoring.js';
 import { binCategories, binNumeric, fillZeroes, type BinnedShares } from './binning.js';
 import { chisquare } from './chisquare.js';
 import { jensenShannon } from './jensen-shannon.js';
@@ -38,22 +43,8 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DriftMethod, number>> = {
 /** Which methods answer a p-value (drift below the threshold); the others answer a distance. */
 const P_VALUE_METHODS = new Set<DriftMethod>(['ks', 'chisquare', 'z']);
 
-/** What `driftTest` answers for one feature. */
-export interface DriftVerdict {
-  method: DriftMethod;
-  /** KS D, χ², z, normed Wasserstein, Jensen–Shannon distance or PSI. */
-  statistic: number;
-  /** For ks, chisquare and z; null for the distances. */
-  pValue: number | null;
-  threshold: number;
-  drift: boolean;
-  /** PSI on Evidently's bins, whatever the method. */
-  psi: number;
-  referenceCount: number;
-  currentCount: number;
-  /** Shares per Evidently bin (numeric) or category, for a chart. */
-  histogram: DriftHistogram;
-}
+/** What `driftTest` answers for one feature: the report's figures, without its name and kind. */
+export type DriftVerdict = Omit<FeatureDrift, 'name' | 'kind'>;
 
 export interface DriftTestOptions {
   /** Absent: Evidently's default for the feature's kind and size (`defaultMethod`). */

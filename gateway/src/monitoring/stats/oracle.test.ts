@@ -18,21 +18,15 @@ import { ks2samp } from './ks.js';
 import type { RawValue } from './samples.js';
 import { chiSquareSf } from './special-functions.js';
 import { wassersteinDistance } from './wasserstein.js';
+import { seededRandom } from '../../../test/support/seeded-random.js';
 
 const ORACLE = fileURLToPath(new URL('./oracle.py', import.meta.url));
 const REL = 1e-9;
 const ABS = 1e-14;
 
-/** mulberry32: a small seeded generator, so that every run tests the same samples. */
+/** Seeded uniforms and normals, so that every run tests the same samples. */
 function generator(seed: number) {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seededRandom(seed);
   const normal = () => {
     const u = 1 - uniform();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * uniform());

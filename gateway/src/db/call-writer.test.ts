@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  openTestDatabase,
+  testDatabaseKinds,
+  type TestDatabase,
+} from '../../test/support/databases.js';
+import type { LoggedCall } from '../monitoring/loggable-row.js';
+import { countOf, type ValueSummary } from '../monitoring/summaries/value-summary.js';
+import { CallWriter } from './call-writer.js';
+import { expireMonitoring, MonitoringRepository } from './monitoring-repository.js';
+
+const HOUR = 3_600_000;
+/** Call ids are UUIDs: one per name used here. */
+const ids = new Map<string, string>();
+const idOf = (name: string) => {
+  if (!ids.has(name)) ids.set(name, crypto.randomUUID());
+  return ids.get(name)!;
+};
+
+/** A call of `n` records at `time`, with feature `x` = 0..n-1 and the predictions' ids. */
+function call(name: string, time: Date, n: number): LoggedCall {
+  const id = idOf(name);
+  return {
+    id,
+    deploymentName: 'm',
+    version: 1,
+    time,
+    latencyMs: 1,
+    status: 200,
+    protocol: 'records',
+    input: null,
+    output: null,
+    error: null,
+    ignoredFields: null,
+    monitored: {
+      predictions: Array.from({ length: n }, (_, i) => ({
+        id: `${id}:${i}`,
+        predicted: i % 2,
+        scores: null,
+      })),
+      features: {
+        x: { kind: 'numeric', values: Array.from({ length: n }, (_, i) => i) },
+        c: {
+          kind: 'categorical',
+          values: Array.from({ length: n }, (_, i) => (i % 2 ? 'a' : 'b')),
+        },
+      },
+    },
+  };
+}
+
+describe.each(testDatabaseKinds)('CallWriter and retention on %s', (kind) => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it('counts a call in its hour once, also when a replay writes it again', async () => {
+    database = await openTestDatabase(kind);
+    const writer = new CallWriter(database.db);
+    const repo = new MonitoringRepository(database.db);
+    const now = new Date();
+    await writer.insertMany([call('a', now, 3), call('b', now, 2)]);
+    // A crash between the insert and the journal's removal: the segment is written again.
+    await writer.insertMany([call('b', now, 2), call('c', now, 1)]);
+    const rollups = await repo.rollups('m', {
+      from: new Date(now.getTime() - HOUR),
+      to: new Date(now.getTime() + HOUR),
+    });
+    const x = rollups.find((r) => r.feature === 'x')!.summary as ValueSummary;
+    expect(countOf(x)).toBe(6);
+    expect(x).toEqual({ k: 'n', v: [0, 1, 2], c: [3, 2, 1], m: 0 });
+    const c = rollups.find((r) => r.feature === 'c')!.summary;
+    expect(c).toEqual({ k: 'c', v: ['b', 'a'], c: [4, 2], o: 0, m: 0 });
+    expect(
+      await repo.predictionsByIds('m', [
+        `${idOf('a')}:0`,
+        `${idOf('b')}:1`,
+        `${idOf('c')}:0`,
+        `${idOf('d')}:0`,
+      ]),
+    ).toHaveLength(3);
+  });
+
+  it('expires calls, predictions and rollups older than the retention', async () => {
+    database = await openTestDatabase(kind);
+    const writer = new CallWriter(database.db);
+    const repo = new MonitoringRepository(database.db);
+    const now = Date.now();
+    const old = new Date(now - 40 * 24 * HOUR);
+    await writer.insertMany([call('old', old, 2), call('new', new Date(now), 2)]);
+    const gone = await expireMonitoring(database.db, new Date(now - 30 * 24 * HOUR));
+    expect(gone).toEqual({ invocations: 1, predictions: 2, rollups: 2 });
+    expect(await repo.predictionsByIds('m', [`${idOf('old')}:0`, `${idOf('new')}:0`])).toEqual([
+      expect.objectContaining({ id: `${idOf('new')}:0` }),
+    ]);
+    const left = await repo.rollups('m', { from: new Date(0), to: new Date(now + HOUR) });
+    expect(left.map((r) => r.feature).sort()).toEqual(['c', 'x']);
+  });
+});
