@@ -1,6 +1,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin } from './plugins/core.js';
 import { deploymentsPlugin } from './plugins/deployments.js';
+import { monitoringDataPlugin } from './plugins/monitoring-data.js';
 import { publishPlugin } from './plugins/publish.js';
 import { tagsPlugin } from './plugins/tags.js';
 
@@ -12,5 +13,6 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   tagsPlugin,
   publishPlugin,
   deploymentsPlugin,
+  monitoringDataPlugin,
 ];
 export default plugins;

@@ -8,6 +8,15 @@ import type {
   Metrics,
   PoolInfo,
 } from '../../gateway/src/protocol/index.js';
+import type {
+  Alert,
+  AlertRule,
+  AlertRuleInput,
+  DriftReport,
+  FeedbackResult,
+  QualityReport,
+  ReferenceSummary,
+} from '../../gateway/src/protocol/monitoring.js';
 import { isCompatibleGateway, SUPPORTED_GATEWAY } from './compatibility.js';
 import {
   GatewayAuthError,
@@ -35,6 +44,29 @@ export interface PublishRequest {
   public?: boolean;
   /** Format options (timeouts, snippets, requirements), sent as the `config` JSON field. */
   config?: Record<string, unknown>;
+}
+
+/** The content types the gateway reads ground truth and references in. */
+export type DataContentType =
+  'text/csv' | 'application/x-ndjson' | 'application/vnd.apache.parquet';
+
+/** A data file sent as it is: ground truth or a reference. */
+export interface DataUpload {
+  file: Blob;
+  contentType: DataContentType;
+}
+
+/** What a ground-truth upload answers: counts, and per item only when the gateway lists them. */
+export type FeedbackUploadResult = Omit<FeedbackResult, 'items'> & {
+  items?: FeedbackResult['items'];
+};
+
+/** The window of a quality or drift report; absent ends: the gateway's defaults. */
+export interface ReportWindow {
+  /** Absent: every version together. */
+  version?: number;
+  from?: Date;
+  to?: Date;
 }
 
 /** How the client talks and in which language its errors speak. */
@@ -146,6 +178,120 @@ export class GatewayClient {
     return this.parse<Deployment>(res.status, res.body);
   }
 
+  /** Live quality from the labels sent so far, overall, per version and per time bucket. */
+  quality(
+    name: string,
+    opts: ReportWindow & { bucket?: 'hour' | 'day' } = {},
+  ): Promise<QualityReport> {
+    const q = windowQuery(opts);
+    if (opts.bucket) q.set('bucket', opts.bucket);
+    return this.request('GET', `${this.deploymentPath(name)}/quality${queryString(q)}`);
+  }
+
+  /** Drift of the inputs in the window against the deployment's reference. */
+  drift(name: string, opts: ReportWindow = {}): Promise<DriftReport> {
+    return this.request(
+      'GET',
+      `${this.deploymentPath(name)}/drift${queryString(windowQuery(opts))}`,
+    );
+  }
+
+  /** Alerts of the deployment, firing and resolved. */
+  async alerts(name: string): Promise<Alert[]> {
+    return (await this.request<{ alerts: Alert[] }>('GET', `${this.deploymentPath(name)}/alerts`))
+      .alerts;
+  }
+
+  async alertRules(name: string): Promise<AlertRule[]> {
+    const path = `${this.deploymentPath(name)}/alert-rules`;
+    return (await this.request<{ rules: AlertRule[] }>('GET', path)).rules;
+  }
+
+  createAlertRule(name: string, rule: AlertRuleInput): Promise<AlertRule> {
+    return this.request('POST', `${this.deploymentPath(name)}/alert-rules`, { json: rule });
+  }
+
+  updateAlertRule(name: string, id: string, rule: AlertRuleInput): Promise<AlertRule> {
+    const path = `${this.deploymentPath(name)}/alert-rules/${encodeURIComponent(id)}`;
+    return this.request('PUT', path, { json: rule });
+  }
+
+  async deleteAlertRule(name: string, id: string): Promise<void> {
+    const path = `${this.deploymentPath(name)}/alert-rules/${encodeURIComponent(id)}`;
+    await this.request('DELETE', path);
+  }
+
+  /** Sends labels for earlier predictions; `onProgress` gets the fraction sent, 0 to 1. */
+  sendFeedback(
+    name: string,
+    data: DataUpload,
+    onProgress?: (fraction: number) => void,
+  ): Promise<FeedbackUploadResult> {
+    return this.uploadData('POST', `${this.deploymentPath(name)}/feedback`, data, onProgress);
+  }
+
+  /** Replaces the reference drift is measured against; `onProgress` as for `sendFeedback`. */
+  setReference(
+    name: string,
+    data: DataUpload,
+    onProgress?: (fraction: number) => void,
+  ): Promise<ReferenceSummary> {
+    return this.uploadData('PUT', `${this.deploymentPath(name)}/reference`, data, onProgress);
+  }
+
+  /**
+   * Opens the server-sent events of one deployment (every deployment's when `name` is
+   * absent). Resolves with the body to read once the gateway accepted; rejects with the
+   * error to show otherwise. fetch, not EventSource: only fetch can send the token.
+   */
+  async events(
+    name: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<ReadableStream<Uint8Array>> {
+    const q = name === undefined ? '' : `?${new URLSearchParams({ deployment: name })}`;
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}/api/events${q}`, {
+        method: 'GET',
+        headers: { ...this.authHeaders(), Accept: 'text/event-stream' },
+        signal,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
+    }
+    if (res.ok && res.body) return res.body;
+    // The gateway's typed error, as for any other call.
+    if (!res.ok) this.parse(res.status, await res.text());
+    throw new GatewayRequestError(
+      this.trans,
+      502,
+      'no_stream',
+      this.trans.__('%1 sent no event stream', this.baseUrl),
+    );
+  }
+
+  private deploymentPath(name: string): string {
+    return `/api/deployments/${encodeURIComponent(name)}`;
+  }
+
+  private async uploadData<T>(
+    method: 'POST' | 'PUT',
+    path: string,
+    data: DataUpload,
+    onProgress?: (fraction: number) => void,
+  ): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    const headers = { ...this.authHeaders(), 'Content-Type': data.contentType };
+    let res: { status: number; body: string };
+    try {
+      res = await this.upload({ url, method, body: data.file, headers, onProgress });
+    } catch (err) {
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
+    }
+    return this.parse<T>(res.status, res.body);
+  }
+
   private authHeaders(): Record<string, string> {
     return this.connection.token ? { Authorization: `Bearer ${this.connection.token}` } : {};
   }
@@ -200,4 +346,17 @@ export class GatewayClient {
       error?.field,
     );
   }
+}
+
+function windowQuery(opts: ReportWindow): URLSearchParams {
+  const q = new URLSearchParams();
+  if (opts.version !== undefined) q.set('version', String(opts.version));
+  if (opts.from) q.set('from', opts.from.toISOString());
+  if (opts.to) q.set('to', opts.to.toISOString());
+  return q;
+}
+
+function queryString(q: URLSearchParams): string {
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }

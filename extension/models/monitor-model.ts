@@ -23,7 +23,8 @@ export class MonitorModel {
 
   constructor(
     readonly name: string,
-    private readonly client: GatewayClient,
+    /** The gateway, shared with the panel's other tabs. */
+    readonly client: GatewayClient,
     private readonly opts: { minutes?: number; recentCalls?: number } = {},
   ) {}
 

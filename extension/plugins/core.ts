@@ -4,6 +4,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { GatewayClient, type GatewayConnection } from '../client/gateway-client.js';
+import { LiveEvents } from '../client/live-events.js';
 import { xhrUploader } from '../client/upload.js';
 import { userMessage } from '../client/errors.js';
 import { MonitorModel } from '../models/monitor-model.js';
@@ -82,6 +83,8 @@ class SlipwayService implements ISlipway {
       model: new MonitorModel(name, this.client),
       trans: this.trans,
       refreshSeconds: this.refreshSeconds,
+      // The client follows the settings: each reconnect uses the URL and token of the moment.
+      events: new LiveEvents({ connect: (signal) => this.client.events(name, signal) }),
     });
     const widget = new MainAreaWidget({ content: panel });
     widget.id = panel.id;

@@ -11,6 +11,8 @@ import { markingTranslator, untranslated, untranslatedIn } from '../testing/mark
 import type { ISlipway } from '../tokens.js';
 import { corePlugin } from './core.js';
 import { deploymentsPlugin } from './deployments.js';
+import { sendDataWithDialog } from './data-upload-flow.js';
+import { monitoringDataPlugin } from './monitoring-data.js';
 import { publishWithDialog } from './publish-flow.js';
 import { publishPlugin } from './publish.js';
 import { tagsPlugin } from './tags.js';
@@ -68,6 +70,7 @@ describe('plugins speak through the ITranslator they are given', () => {
     activate(deploymentsPlugin, app, slipway, null, palette, translator);
     activate(publishPlugin, app, slipway, tracker, null, palette, translator);
     activate(tagsPlugin, app, tracker, palette, translator);
+    activate(monitoringDataPlugin, app, slipway, null, translator);
     expect(new Set(translator.domains)).toEqual(new Set(['slipway']));
 
     expect([...commands.keys()].sort()).toEqual([
@@ -75,6 +78,8 @@ describe('plugins speak through the ITranslator they are given', () => {
       'slipway:open-monitor',
       'slipway:publish-model',
       'slipway:publish-notebook',
+      'slipway:send-ground-truth',
+      'slipway:set-reference',
       'slipway:tag-output',
       'slipway:tag-parameters',
     ]);
@@ -188,5 +193,114 @@ describe('the publish flow speaks through the bundle it is given', () => {
     expect(untranslatedIn(error, ['http://gw.test'])).toEqual([]);
     press(error, '«Close»');
     expect(await published).toBeNull();
+  });
+});
+
+describe('the ground truth and reference flow speaks through the bundle it is given', () => {
+  const deployment: Deployment = irisDeployment();
+  const source = {
+    path: 'data/labels.csv',
+    filename: 'labels.csv',
+    contentType: 'text/csv' as const,
+    read: async () => new Blob(['id,actual\nc1,setosa\n']),
+  };
+  const DATA = ['iris', 'labels.csv', 'data/labels.csv', 'onnx', 'http://gw.test'];
+  const slipwayWith = (client: GatewayClient) =>
+    ({ ready: Promise.resolve(), client, openMonitor: () => {} }) as unknown as ISlipway;
+  const dialogTitled = (title: string) =>
+    vi.waitFor(() => {
+      const dialog = [...document.querySelectorAll<HTMLElement>('.jp-Dialog')].find(
+        (d) => d.querySelector('.jp-Dialog-header')?.textContent === title,
+      );
+      expect(dialog, title).toBeDefined();
+      return dialog!;
+    }, UNTIL);
+  const press = (dialog: HTMLElement, label: string) =>
+    [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
+      .find((b) => b.textContent === label)!
+      .click();
+  const lastNotice = (type: string) =>
+    Notification.manager.notifications.filter((n) => n.type === type).at(0);
+
+  it.each([
+    [
+      'feedback',
+      '«Send labels.csv as ground truth»',
+      '«Send»',
+      /^«Ground truth for iris: 2 accepted, 1 rejected\.»$/,
+    ],
+    [
+      'reference',
+      '«Set labels.csv as reference»',
+      '«Set»',
+      /^«Reference for iris: 150 rows, 2 features\.»$/,
+    ],
+  ] as const)(
+    '%s: the picker, the progress and the outcome',
+    async (purpose, title, button, outcome) => {
+      const summary = {
+        name: 'iris',
+        rows: 150,
+        source: 'upload',
+        createdAt: '',
+        features: [{}, {}],
+      };
+      const client = new GatewayClient(
+        { baseUrl: 'http://gw.test', token: 't' },
+        {
+          trans,
+          fetch: async () => new Response(JSON.stringify({ deployments: [deployment] })),
+          upload: async ({ onProgress }) => {
+            onProgress?.(1);
+            return {
+              status: 200,
+              body: JSON.stringify(purpose === 'feedback' ? { accepted: 2, rejected: 1 } : summary),
+            };
+          },
+        },
+      );
+      const sent = sendDataWithDialog(slipwayWith(client), trans, source, purpose);
+      const picker = await dialogTitled(title);
+      expect(untranslatedIn(picker, DATA)).toEqual([]);
+      press(picker, button);
+      expect(await sent).toBe('iris');
+      const notice = lastNotice('success')!;
+      expect(notice.message).toMatch(outcome);
+      expect(notice.options.actions?.map((a) => a.label)).toEqual(['«Open monitor»']);
+    },
+  );
+
+  it("a rejected file: the gateway's row and column, in a translated sentence", async () => {
+    const client = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      {
+        trans,
+        fetch: async () => new Response(JSON.stringify({ deployments: [deployment] })),
+        upload: async () => ({
+          status: 400,
+          body: JSON.stringify({
+            error: { code: 'invalid_input', message: 'row 3, column actual: empty' },
+          }),
+        }),
+      },
+    );
+    const sent = sendDataWithDialog(slipwayWith(client), trans, source, 'feedback');
+    press(await dialogTitled('«Send labels.csv as ground truth»'), '«Send»');
+    expect(await sent).toBeNull();
+    const notice = lastNotice('error')!;
+    expect(notice.message).toContain('row 3, column actual: empty');
+    expect(untranslated(notice.message, [...DATA, 'row 3, column actual: empty'])).toBeNull();
+  });
+
+  it('no deployment yet', async () => {
+    const client = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      { trans, fetch: async () => new Response(JSON.stringify({ deployments: [] })) },
+    );
+    const sent = sendDataWithDialog(slipwayWith(client), trans, source, 'reference');
+    const dialog = await dialogTitled('«No deployment»');
+    expect(untranslatedIn(dialog, DATA)).toEqual([]);
+    press(dialog, '«Close»');
+    expect(await sent).toBeNull();
   });
 });

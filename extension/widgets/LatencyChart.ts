@@ -1,34 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-} from 'chart.js';
 import type { ChartSeries } from '../models/monitor-model.js';
-
-Chart.register(
-  BarController,
-  BarElement,
-  CategoryScale,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-);
-
-/** Reads a JupyterLab theme variable so the chart follows light and dark themes. */
-function themeColor(node: HTMLElement, variable: string, fallback: string): string {
-  return getComputedStyle(node).getPropertyValue(variable).trim() || fallback;
-}
+import { Chart, themeColor } from './charts.js';
 
 /** Latency p50/p95/p99 (lines, ms) over calls per minute (bars), one point per minute. */
 export class LatencyChart {

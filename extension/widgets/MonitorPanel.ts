@@ -1,205 +1,246 @@
-import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { Message } from '@lumino/messaging';
 import { Poll } from '@lumino/polling';
-import { Widget } from '@lumino/widgets';
-import type { Invocation, VersionInfo } from '../../gateway/src/protocol/index.js';
-import { userMessage } from '../client/errors.js';
-import { chartSeries, formatLatency, type MonitorModel } from '../models/monitor-model.js';
+import { PanelLayout, TabBar, Widget } from '@lumino/widgets';
+import type { MonitoringEvent } from '../../gateway/src/protocol/monitoring.js';
+import type { LiveEvents, LiveState } from '../client/live-events.js';
+import { AlertsModel } from '../models/alert-rules.js';
+import { DriftModel, driftRows } from '../models/drift-model.js';
+import type { MonitorModel } from '../models/monitor-model.js';
+import {
+  eventDeployment,
+  MONITOR_TABS,
+  shouldPoll,
+  StaleTabs,
+  type MonitorTab,
+} from '../models/monitor-tabs.js';
+import { QualityModel } from '../models/quality-model.js';
+import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
-import { LatencyChart } from './LatencyChart.js';
+import { DriftTab } from './DriftTab.js';
+import { QualityTab } from './QualityTab.js';
 import { statusBadge } from './status-badge.js';
+import { TrafficTab } from './TrafficTab.js';
 
 /** What a monitoring panel needs. */
 export interface MonitorPanelOptions {
+  /** Traffic, versions and the header's deployment. */
   model: MonitorModel;
   /** The words of the panel: the plugin's bundle (`translator.load('slipway')`). */
   trans: TranslationBundle;
-  /** Seconds between refreshes while the panel is visible. */
+  /** Seconds between refreshes of the Traffic tab while the panel is visible. */
   refreshSeconds?: number;
+  /** Seconds between polls of the Quality, Drift and Alerts tabs while no event stream is open. */
+  reportSeconds?: number;
+  /** The other tabs' models; made on `model.client` when not given. */
+  quality?: QualityModel;
+  drift?: DriftModel;
+  alerts?: AlertsModel;
+  /** The gateway's event stream for this deployment; the panel starts it and disposes it. */
+  events?: LiveEvents;
 }
 
+/** A tab's page: a widget that can fetch its figures again. */
+type Page = Widget & { refresh(): Promise<void> };
+
 /**
- * One deployment's monitoring: counts, error rate, latency percentiles over time, recent calls
- * with inputs and outputs, and versions with rollback. Polls the gateway while it is visible.
+ * One deployment's monitoring in four tabs: Traffic, Quality, Drift and Alerts. Refreshes the
+ * shown tab when an event about it arrives, and polls while the event stream is down (Traffic
+ * polls always, as it did before the stream existed). Nothing is fetched while hidden.
  */
 export class MonitorPanel extends Widget {
   readonly model: MonitorModel;
+  readonly tabBar: TabBar<Widget>;
   private readonly trans: TranslationBundle;
-  private readonly chart: LatencyChart;
+  private readonly pages: Record<MonitorTab, Page>;
+  private readonly loaded: Record<MonitorTab, () => boolean>;
+  private readonly reportRefreshedAt: (tab: MonitorTab) => Date | null;
+  private readonly stale = new StaleTabs();
+  private readonly events: LiveEvents | null;
   private readonly poll: Poll;
+  private readonly refreshSeconds: number;
+  private readonly reportSeconds: number;
   private readonly header = el('div', { class: 'jp-SlipwayMonitor-header' });
-  private readonly stats: HTMLDivElement;
-  private readonly error = el('p', {
-    class: 'jp-SlipwayMonitor-error',
-    role: 'alert',
-    hidden: true,
-  });
-  /** Fields callers send that the model does not take: an id column, or a misspelt name. */
-  private readonly ignored = el('p', { class: 'jp-SlipwayMonitor-ignored', hidden: true });
-  private readonly calls = el('tbody');
-  private readonly versions = el('tbody');
+  private readonly live = el('span', { class: 'jp-SlipwayMonitor-live', role: 'status' });
 
-  constructor({ model, trans, refreshSeconds = 2 }: MonitorPanelOptions) {
+  constructor(options: MonitorPanelOptions) {
     super();
+    const { model, trans, refreshSeconds = 2, reportSeconds = 30 } = options;
     this.model = model;
     this.trans = trans;
-    this.chart = new LatencyChart(trans);
-    this.stats = el('div', { class: 'jp-SlipwayMonitor-stats', 'aria-label': trans.__('Totals') });
+    this.refreshSeconds = refreshSeconds;
+    this.reportSeconds = Math.max(reportSeconds, refreshSeconds);
+    this.events = options.events ?? null;
     this.id = `slipway-monitor-${model.name}`;
     this.title.label = trans.__('Monitor: %1', model.name);
     this.title.closable = true;
     this.addClass('jp-SlipwayMonitor');
-    const table = (label: string, heads: string[], body: HTMLElement) =>
-      el('table', { class: 'jp-SlipwayMonitor-table', 'aria-label': label }, [
-        el('thead', {}, [
-          el(
-            'tr',
-            {},
-            heads.map((h) => el('th', {}, [h])),
-          ),
-        ]),
-        body,
-      ]);
-    this.node.append(
-      this.header,
-      this.error,
-      this.stats,
-      this.ignored,
-      this.chart.node,
-      el('h3', {}, [trans.__('Recent calls')]),
-      table(
-        trans.__('Recent calls'),
-        [
-          trans._p('column', 'time'),
-          trans._p('column', 'version'),
-          trans._p('column', 'status'),
-          trans._p('column', 'latency'),
-          trans._p('column', 'input'),
-          trans._p('column', 'output'),
-        ],
-        this.calls,
-      ),
-      el('h3', {}, [trans.__('Versions')]),
-      table(
-        trans.__('Versions'),
-        [
-          trans._p('column', 'version'),
-          trans._p('column', 'format'),
-          trans._p('column', 'published'),
-          trans._p('column', 'state'),
-        ],
-        this.versions,
-      ),
-    );
-    model.changed.connect(this.render, this);
+
+    const quality = options.quality ?? new QualityModel(model.name, model.client);
+    const drift = options.drift ?? new DriftModel(model.name, model.client);
+    const alerts = options.alerts ?? new AlertsModel(model.name, model.client);
+    this.pages = {
+      traffic: new TrafficTab(model, trans),
+      quality: new QualityTab(quality, trans),
+      drift: new DriftTab(drift, trans),
+      alerts: new AlertsTab({
+        model: alerts,
+        trans,
+        features: () => (drift.value ? driftRows(drift.value).map((f) => f.name) : []),
+      }),
+    };
+    this.loaded = {
+      traffic: () => model.snapshot !== null,
+      quality: () => quality.refreshedAt !== null,
+      drift: () => drift.refreshedAt !== null,
+      alerts: () => alerts.refreshedAt !== null,
+    };
+    this.reportRefreshedAt = (tab) =>
+      ({
+        traffic: null,
+        quality: quality.refreshedAt,
+        drift: drift.refreshedAt,
+        alerts: alerts.refreshedAt,
+      })[tab];
+
+    this.tabBar = new TabBar<Widget>({ orientation: 'horizontal', insertBehavior: 'none' });
+    this.tabBar.addClass('jp-SlipwayMonitor-tabs');
+    const layout = new PanelLayout();
+    this.layout = layout;
+    const header = new Widget({ node: this.header });
+    layout.addWidget(header);
+    layout.addWidget(this.tabBar);
+    for (const tab of MONITOR_TABS) {
+      const page = this.pages[tab];
+      page.node.dataset.tab = tab;
+      this.tabBar.addTab(page.title);
+      layout.addWidget(page);
+      if (tab !== 'traffic') page.hide();
+    }
+    this.tabBar.currentIndex = 0;
+    this.tabBar.currentChanged.connect(this.onTabChanged, this);
+
+    model.changed.connect(this.renderHeader, this);
+    this.events?.received.connect(this.onEvent, this);
+    this.events?.stateChanged.connect(this.onLiveState, this);
+    this.renderLive();
     this.poll = new Poll({
-      factory: () => model.refresh(),
+      factory: () => this.tick(),
       frequency: { interval: refreshSeconds * 1000, backoff: false },
-      standby: 'when-hidden',
+      standby: () => document.hidden || !this.isVisible,
       name: `slipway:monitor:${model.name}`,
     });
   }
 
-  /** Refreshes now instead of at the next tick (after a publish or a rollback). */
-  refresh(): Promise<void> {
-    return this.poll.refresh();
+  /** The tab shown. */
+  get currentTab(): MonitorTab {
+    return MONITOR_TABS[Math.max(0, this.tabBar.currentIndex)]!;
+  }
+
+  /** Shows a tab (and fetches its figures when they are not current). */
+  showTab(tab: MonitorTab): void {
+    this.tabBar.currentIndex = MONITOR_TABS.indexOf(tab);
+  }
+
+  /** The widget of a tab. */
+  page(tab: MonitorTab): Widget {
+    return this.pages[tab];
+  }
+
+  /** Refreshes the traffic and the shown tab now (after a publish or a rollback). */
+  async refresh(): Promise<void> {
+    const tab = this.currentTab;
+    await Promise.all([
+      this.model.refresh(),
+      tab === 'traffic' ? undefined : this.pages[tab].refresh(),
+    ]);
   }
 
   override dispose(): void {
     if (this.isDisposed) return;
     this.poll.dispose();
-    this.chart.dispose();
-    this.model.changed.disconnect(this.render, this);
+    this.events?.dispose();
+    this.model.changed.disconnect(this.renderHeader, this);
     super.dispose();
   }
 
-  private render(): void {
+  protected override onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    void this.events?.start();
+    if (this.isVisible) this.showCurrent();
+  }
+
+  protected override onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this.showCurrent();
+  }
+
+  private get isLive(): boolean {
+    return this.events?.state === 'open';
+  }
+
+  private async tick(): Promise<void> {
+    const tab = this.currentTab;
+    const due = shouldPoll(
+      tab,
+      { live: this.isLive, refreshedAt: this.reportRefreshedAt(tab), now: new Date() },
+      { refreshSeconds: this.refreshSeconds, reportSeconds: this.reportSeconds },
+    );
+    if (due) await this.pages[tab].refresh();
+  }
+
+  private onTabChanged(): void {
+    for (const tab of MONITOR_TABS) this.pages[tab].setHidden(tab !== this.currentTab);
+    this.showCurrent();
+  }
+
+  /** Fetches the shown tab when its figures are not current: stale, never loaded, or not live. */
+  private showCurrent(): void {
+    const tab = this.currentTab;
+    const stale = this.stale.take(tab);
+    if (stale || !this.loaded[tab]() || (!this.isLive && tab !== 'traffic'))
+      void this.pages[tab].refresh();
+  }
+
+  private onEvent(_: LiveEvents, event: MonitoringEvent): void {
+    if (eventDeployment(event) !== this.model.name) return;
+    const shown = this.isVisible ? this.currentTab : null;
+    for (const tab of this.stale.onEvent(event, shown)) void this.pages[tab].refresh();
+    // The header shows the live version: keep it right whichever tab is shown.
+    if (event.type === 'deployment' && shown !== 'traffic') void this.model.refresh();
+  }
+
+  private onLiveState(_: LiveEvents, state: LiveState): void {
+    this.renderLive();
+    // The gateway does not replay what it sent while the stream was down: reload.
+    if (state === 'open')
+      for (const tab of this.stale.onOpen(this.isVisible ? this.currentTab : null))
+        void this.pages[tab].refresh();
+  }
+
+  private renderLive(): void {
     const trans = this.trans;
-    const { snapshot, error } = this.model;
-    this.error.hidden = !error;
-    this.error.textContent = error ?? '';
-    if (!snapshot) return;
-    const { deployment: d, metrics: m, invocations } = snapshot;
+    const state: LiveState | null = this.events?.state ?? null;
+    this.live.className = `jp-SlipwayMonitor-live jp-mod-${state ?? 'polling'}`;
+    this.live.title = this.events?.error ?? '';
+    this.live.textContent =
+      state === 'open'
+        ? trans.__('live')
+        : state === 'connecting'
+          ? trans.__('connecting…')
+          : trans.__('polling every %1 s', this.refreshSeconds);
+  }
+
+  private renderHeader(): void {
+    const trans = this.trans;
+    const d = this.model.snapshot?.deployment;
+    if (!d) return;
     this.header.replaceChildren(
       el('h2', {}, [d.name]),
       statusBadge(d.status, trans),
       el('span', {}, [` ${trans.__('v%1 · %2 · %3 pool', d.version, d.format, d.pool)} · `]),
       el('code', {}, [d.invokeUrl]),
+      this.live,
     );
-    const stat = (label: string, value: string) =>
-      el('div', { class: 'jp-SlipwayMonitor-stat', 'aria-label': label }, [
-        el('span', { class: 'jp-SlipwayMonitor-statValue' }, [value]),
-        el('span', { class: 'jp-SlipwayMonitor-statLabel' }, [label]),
-      ]);
-    this.stats.replaceChildren(
-      stat(trans.__('requests'), String(m.count)),
-      stat(trans.__('error rate'), trans.__('%1%', (m.errorRate * 100).toFixed(1))),
-      stat(trans.__('p50'), formatLatency(m.latencyMs.p50, trans)),
-      stat(trans.__('p95'), formatLatency(m.latencyMs.p95, trans)),
-      stat(trans.__('p99'), formatLatency(m.latencyMs.p99, trans)),
-    );
-    this.ignored.hidden = m.ignoredFields.length === 0;
-    this.ignored.textContent = trans.__(
-      'Ignored fields (sent by callers, not used by the model): %1',
-      m.ignoredFields
-        .map((f) => trans._n('%2 (%1 call)', '%2 (%1 calls)', f.calls, f.name))
-        .join(', '),
-    );
-    this.chart.update(chartSeries(m));
-    this.calls.replaceChildren(...invocations.map((i) => this.callRow(i)));
-    this.versions.replaceChildren(...d.versions.map((v) => this.versionRow(v)));
-  }
-
-  private callRow(i: Invocation): HTMLTableRowElement {
-    const json = (v: unknown) => {
-      const s = v === undefined || v === null ? '' : JSON.stringify(v);
-      return el('code', { title: s }, [s.length > 200 ? `${s.slice(0, 200)}…` : s]);
-    };
-    return el('tr', { class: i.status >= 400 ? 'jp-mod-error' : undefined }, [
-      el('td', {}, [new Date(i.time).toLocaleTimeString()]),
-      el('td', {}, [this.trans.__('v%1', i.version)]),
-      el('td', {}, [String(i.status)]),
-      el('td', {}, [formatLatency(i.latencyMs, this.trans)]),
-      el('td', {}, [json(i.input)]),
-      // The error is the function's own message, recorded by the gateway: shown as it came.
-      el('td', {}, [i.error ? i.error.message : json(i.output)]),
-    ]);
-  }
-
-  private versionRow(v: VersionInfo): HTMLTableRowElement {
-    const trans = this.trans;
-    const action = v.live
-      ? el('span', {}, [trans._p('version state', 'live')])
-      : el(
-          'button',
-          {
-            class: 'jp-mod-styled',
-            type: 'button',
-            'aria-label': trans.__('Roll back to version %1', v.version),
-            onClick: () => void this.rollback(v.version),
-          },
-          [trans.__('Roll back')],
-        );
-    return el('tr', { class: v.live ? 'jp-mod-live' : undefined }, [
-      el('td', {}, [trans.__('v%1', v.version)]),
-      el('td', {}, [v.format]),
-      el('td', {}, [new Date(v.createdAt).toLocaleString()]),
-      el('td', {}, [action]),
-    ]);
-  }
-
-  private async rollback(version: number): Promise<void> {
-    const trans = this.trans;
-    const answer = await showDialog({
-      title: trans.__('Roll back %1?', this.model.name),
-      body: trans.__('Version %1 becomes live for every caller.', version),
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Roll back') })],
-    });
-    if (!answer.button.accept) return;
-    try {
-      await this.model.rollback(version);
-    } catch (err) {
-      await showErrorMessage(trans.__('Rollback failed'), userMessage(err));
-    }
   }
 }

@@ -15,6 +15,21 @@ import { PublishForm } from './PublishForm.js';
 import { PublishResult } from './PublishResult.js';
 import { showCellTags } from './cell-tag-badges.js';
 import { UNTIL } from '../testing/until.js';
+import {
+  accuracyRule,
+  alerts,
+  driftReport,
+  driftRule,
+  monitoringFetch,
+} from '../testing/monitoring.js';
+import { AlertsModel } from '../models/alert-rules.js';
+import { DriftModel } from '../models/drift-model.js';
+import { QualityModel } from '../models/quality-model.js';
+import { DataUploadForm } from './DataUploadForm.js';
+import { DataUploadProgress } from './DataUploadProgress.js';
+import { QualityTab } from './QualityTab.js';
+import { DriftTab } from './DriftTab.js';
+import { AlertsTab } from './AlertsTab.js';
 
 // jsdom has no canvas: a stand-in Chart keeps what the chart was asked to draw.
 const charts = vi.hoisted(() => [] as { data: unknown; options: unknown }[]);
@@ -288,6 +303,97 @@ describe('widgets speak through the translator they are given', () => {
     expect(panel.node.querySelector('[role="alert"]')?.textContent).toMatch(/^«Slipway gateway/);
     expect(untranslatedIn(panel.node, DATA)).toEqual([]);
     panel.dispose();
+  });
+
+  it('the quality, drift and alerts tabs, the rule dialog, and their charts', async () => {
+    const client = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      { trans, fetch: monitoringFetch() },
+    );
+    // What the gateway sent: names, classes, messages, URLs, and the browser's dates.
+    const MONITORING = [
+      ...driftReport.features.map((f) => f.name),
+      'setosa',
+      'versicolor',
+      'virginica',
+      'red',
+      'blue',
+      accuracyRule.name,
+      driftRule.name,
+      accuracyRule.webhook!.url,
+      ...alerts.flatMap((a) => [
+        a.message,
+        a.ruleName,
+        new Date(a.firedAt).toLocaleString(),
+        a.resolvedAt ? new Date(a.resolvedAt).toLocaleString() : '',
+      ]),
+      new Date(accuracyRule.lastEvaluatedAt!).toLocaleString(),
+    ];
+    const chartWords = () => {
+      const chart = charts.at(-1) as {
+        data: { datasets: { label: string }[] };
+        options: { scales: Record<string, { title?: { text: string } }> };
+      };
+      return [
+        ...chart.data.datasets.map((d) => d.label),
+        ...Object.values(chart.options.scales).flatMap((s) => (s.title ? [s.title.text] : [])),
+      ];
+    };
+
+    const quality = new QualityTab(new QualityModel('iris', client), trans);
+    expect(quality.title.label).toBe(marked('Quality'));
+    expect(untranslatedIn(quality.node, MONITORING)).toEqual([]);
+    await quality.refresh();
+    expect(quality.node.querySelectorAll('table')).toHaveLength(2);
+    expect(untranslatedIn(quality.node, MONITORING)).toEqual([]);
+    for (const word of chartWords()) expect(word).toMatch(/^«.*»$/);
+    quality.dispose();
+
+    const drift = new DriftTab(new DriftModel('iris', client), trans);
+    await drift.refresh();
+    drift.model.select('petal_length');
+    expect(drift.node.querySelector('.jp-SlipwayDrift-detail')?.hasAttribute('hidden')).toBe(false);
+    expect(untranslatedIn(drift.node, MONITORING)).toEqual([]);
+    for (const word of chartWords()) expect(word).toMatch(/^«.*»$/);
+    drift.dispose();
+
+    const alertsTab = new AlertsTab({
+      model: new AlertsModel('iris', client),
+      trans,
+      features: () => ['petal_length'],
+    });
+    await alertsTab.refresh();
+    expect(alertsTab.node.querySelectorAll('tbody tr')).toHaveLength(4);
+    expect(untranslatedIn(alertsTab.node, MONITORING)).toEqual([]);
+    alertsTab.node
+      .querySelector<HTMLButtonElement>(`button[aria-label="«Edit rule ${accuracyRule.name}»"]`)!
+      .click();
+    const dialog = await openDialog();
+    expect(dialog.querySelector('input[name="threshold"]')?.getAttribute('aria-label')).toBe(
+      marked('Threshold'),
+    );
+    expect(untranslatedIn(dialog, [...MONITORING, '0.9', '10', '60'])).toEqual([]);
+    await cancelDialog(dialog);
+    alertsTab.dispose();
+  });
+
+  it('the ground truth and reference dialog, and the upload progress', () => {
+    for (const purpose of ['feedback', 'reference'] as const) {
+      const form = new DataUploadForm({
+        path: 'data/labels.csv',
+        purpose,
+        deployments: [iris],
+        trans,
+      });
+      expect(form.getValue()).toBe('iris');
+      expect(untranslatedIn(form.node, [...DATA, 'data/labels.csv'])).toEqual([]);
+    }
+    const progress = new DataUploadProgress(trans);
+    expect(untranslatedIn(progress.node)).toEqual([]);
+    progress.setProgress(0.5);
+    expect(progress.node.textContent).toContain(marked('Uploading… 50%'));
+    progress.setProgress(1);
+    expect(untranslatedIn(progress.node)).toEqual([]);
   });
 
   it("the cell tags' label, while the tags stay as papermill reads them", async () => {

@@ -226,7 +226,7 @@ export function createGateway(opts: {
           deployment: report.name,
           feature: f.name,
           method: f.method,
-          statistic: f.statistic,
+          statistic: f.statistic ?? Infinity,
           detected: f.drift,
         });
     },

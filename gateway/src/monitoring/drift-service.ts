@@ -127,6 +127,8 @@ function featureDrift(
     name,
     kind: ref.k === 'c' ? 'categorical' : 'numeric',
     ...result,
+    // JSON has no infinity: an infinite χ² is null, with its p-value of 0.
+    statistic: Number.isFinite(result.statistic) ? result.statistic : null,
     referenceCount: countOf(ref),
     currentCount: countOf(cur),
     ...(!(isExact(ref) && isExact(cur)) && { approximate: true }),

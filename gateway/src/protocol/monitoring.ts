@@ -98,8 +98,11 @@ export interface FeatureDrift {
   name: string;
   kind: FeatureKind;
   method: DriftMethod;
-  /** The test's statistic or distance (KS D, χ², z, normed Wasserstein, Jensen–Shannon, PSI). */
-  statistic: number;
+  /**
+   * The test's statistic or distance (KS D, χ², z, normed Wasserstein, Jensen–Shannon, PSI).
+   * Null when it is infinite: χ² of a category the reference never had (its p-value is 0).
+   */
+  statistic: number | null;
   /** For the tests that have one (KS, χ², z); null for distances. */
   pValue: number | null;
   threshold: number;

@@ -44,7 +44,10 @@ export const DEFAULT_THRESHOLDS: Readonly<Record<DriftMethod, number>> = {
 const P_VALUE_METHODS = new Set<DriftMethod>(['ks', 'chisquare', 'z']);
 
 /** What `driftTest` answers for one feature: the report's figures, without its name and kind. */
-export type DriftVerdict = Omit<FeatureDrift, 'name' | 'kind'>;
+export type DriftVerdict = Omit<FeatureDrift, 'name' | 'kind' | 'statistic'> & {
+  /** Infinite for χ² of a category the reference never had (the report says null). */
+  statistic: number;
+};
 
 export interface DriftTestOptions {
   /** Absent: Evidently's default for the feature's kind and size (`defaultMethod`). */

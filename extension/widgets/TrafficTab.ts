@@ -1,0 +1,165 @@
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+import type { Invocation, VersionInfo } from '../../gateway/src/protocol/index.js';
+import { userMessage } from '../client/errors.js';
+import { chartSeries, formatLatency, type MonitorModel } from '../models/monitor-model.js';
+import { el } from './dom.js';
+import { LatencyChart } from './LatencyChart.js';
+import { monitorTable } from './table.js';
+
+/**
+ * The Traffic tab: counts, error rate, latency percentiles over time, recent calls with inputs
+ * and outputs, and versions with rollback. Draws whatever its model last fetched.
+ */
+export class TrafficTab extends Widget {
+  private readonly chart: LatencyChart;
+  private readonly stats: HTMLDivElement;
+  private readonly error = el('p', {
+    class: 'jp-SlipwayMonitor-error',
+    role: 'alert',
+    hidden: true,
+  });
+  /** Fields callers send that the model does not take: an id column, or a misspelt name. */
+  private readonly ignored = el('p', { class: 'jp-SlipwayMonitor-ignored', hidden: true });
+  private readonly calls = el('tbody');
+  private readonly versions = el('tbody');
+
+  constructor(
+    readonly model: MonitorModel,
+    private readonly trans: TranslationBundle,
+  ) {
+    super();
+    this.addClass('jp-SlipwayMonitor-tab');
+    this.id = `slipway-monitor-${model.name}-traffic`;
+    this.title.label = trans._p('monitor tab', 'Traffic');
+    this.chart = new LatencyChart(trans);
+    this.stats = el('div', { class: 'jp-SlipwayMonitor-stats', 'aria-label': trans.__('Totals') });
+    this.node.append(
+      this.error,
+      this.stats,
+      this.ignored,
+      this.chart.node,
+      el('h3', {}, [trans.__('Recent calls')]),
+      monitorTable(
+        trans.__('Recent calls'),
+        [
+          trans._p('column', 'time'),
+          trans._p('column', 'version'),
+          trans._p('column', 'status'),
+          trans._p('column', 'latency'),
+          trans._p('column', 'input'),
+          trans._p('column', 'output'),
+        ],
+        this.calls,
+      ),
+      el('h3', {}, [trans.__('Versions')]),
+      monitorTable(
+        trans.__('Versions'),
+        [
+          trans._p('column', 'version'),
+          trans._p('column', 'format'),
+          trans._p('column', 'published'),
+          trans._p('column', 'state'),
+        ],
+        this.versions,
+      ),
+    );
+    model.changed.connect(this.render, this);
+  }
+
+  refresh(): Promise<void> {
+    return this.model.refresh();
+  }
+
+  override dispose(): void {
+    if (this.isDisposed) return;
+    this.chart.dispose();
+    this.model.changed.disconnect(this.render, this);
+    super.dispose();
+  }
+
+  private render(): void {
+    const trans = this.trans;
+    const { snapshot, error } = this.model;
+    this.error.hidden = !error;
+    this.error.textContent = error ?? '';
+    if (!snapshot) return;
+    const { deployment: d, metrics: m, invocations } = snapshot;
+    const stat = (label: string, value: string) =>
+      el('div', { class: 'jp-SlipwayMonitor-stat', 'aria-label': label }, [
+        el('span', { class: 'jp-SlipwayMonitor-statValue' }, [value]),
+        el('span', { class: 'jp-SlipwayMonitor-statLabel' }, [label]),
+      ]);
+    this.stats.replaceChildren(
+      stat(trans.__('requests'), String(m.count)),
+      stat(trans.__('error rate'), trans.__('%1%', (m.errorRate * 100).toFixed(1))),
+      stat(trans.__('p50'), formatLatency(m.latencyMs.p50, trans)),
+      stat(trans.__('p95'), formatLatency(m.latencyMs.p95, trans)),
+      stat(trans.__('p99'), formatLatency(m.latencyMs.p99, trans)),
+    );
+    this.ignored.hidden = m.ignoredFields.length === 0;
+    this.ignored.textContent = trans.__(
+      'Ignored fields (sent by callers, not used by the model): %1',
+      m.ignoredFields
+        .map((f) => trans._n('%2 (%1 call)', '%2 (%1 calls)', f.calls, f.name))
+        .join(', '),
+    );
+    this.chart.update(chartSeries(m));
+    this.calls.replaceChildren(...invocations.map((i) => this.callRow(i)));
+    this.versions.replaceChildren(...d.versions.map((v) => this.versionRow(v)));
+  }
+
+  private callRow(i: Invocation): HTMLTableRowElement {
+    const json = (v: unknown) => {
+      const s = v === undefined || v === null ? '' : JSON.stringify(v);
+      return el('code', { title: s }, [s.length > 200 ? `${s.slice(0, 200)}…` : s]);
+    };
+    return el('tr', { class: i.status >= 400 ? 'jp-mod-error' : undefined }, [
+      el('td', {}, [new Date(i.time).toLocaleTimeString()]),
+      el('td', {}, [this.trans.__('v%1', i.version)]),
+      el('td', {}, [String(i.status)]),
+      el('td', {}, [formatLatency(i.latencyMs, this.trans)]),
+      el('td', {}, [json(i.input)]),
+      // The error is the function's own message, recorded by the gateway: shown as it came.
+      el('td', {}, [i.error ? i.error.message : json(i.output)]),
+    ]);
+  }
+
+  private versionRow(v: VersionInfo): HTMLTableRowElement {
+    const trans = this.trans;
+    const action = v.live
+      ? el('span', {}, [trans._p('version state', 'live')])
+      : el(
+          'button',
+          {
+            class: 'jp-mod-styled',
+            type: 'button',
+            'aria-label': trans.__('Roll back to version %1', v.version),
+            onClick: () => void this.rollback(v.version),
+          },
+          [trans.__('Roll back')],
+        );
+    return el('tr', { class: v.live ? 'jp-mod-live' : undefined }, [
+      el('td', {}, [trans.__('v%1', v.version)]),
+      el('td', {}, [v.format]),
+      el('td', {}, [new Date(v.createdAt).toLocaleString()]),
+      el('td', {}, [action]),
+    ]);
+  }
+
+  private async rollback(version: number): Promise<void> {
+    const trans = this.trans;
+    const answer = await showDialog({
+      title: trans.__('Roll back %1?', this.model.name),
+      body: trans.__('Version %1 becomes live for every caller.', version),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: trans.__('Roll back') })],
+    });
+    if (!answer.button.accept) return;
+    try {
+      await this.model.rollback(version);
+    } catch (err) {
+      await showErrorMessage(trans.__('Rollback failed'), userMessage(err));
+    }
+  }
+}

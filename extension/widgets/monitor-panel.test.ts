@@ -1,0 +1,396 @@
+// @vitest-environment jsdom
+import '../testing/dom-shims.js';
+import { Dialog } from '@jupyterlab/apputils';
+import { nullTranslator } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DeploymentDetail, Metrics } from '../../gateway/src/protocol/index.js';
+import { GatewayClient } from '../client/gateway-client.js';
+import { LiveEvents } from '../client/live-events.js';
+import { MonitorModel } from '../models/monitor-model.js';
+import { irisDeployment } from '../testing/deployments.js';
+import { monitoringFetch, type SeenRequest } from '../testing/monitoring.js';
+import { UNTIL } from '../testing/until.js';
+import { MonitorPanel } from './MonitorPanel.js';
+
+// jsdom has no canvas: a stand-in Chart keeps what each chart was asked to draw.
+const charts = vi.hoisted(
+  () =>
+    [] as {
+      config: { type?: string };
+      data: { labels: unknown[]; datasets: { label: string; data: unknown[] }[] };
+    }[],
+);
+vi.mock('chart.js', async (original) => ({
+  ...(await original<typeof import('chart.js')>()),
+  Chart: class {
+    static register() {}
+    data: unknown;
+    options: unknown;
+    config: unknown;
+    constructor(_canvas: unknown, config: { data: unknown; options: unknown }) {
+      this.config = config;
+      this.data = config.data;
+      this.options = config.options;
+      charts.push(this as never);
+    }
+    update() {}
+    destroy() {}
+  },
+}));
+
+const trans = nullTranslator.load('slipway');
+const detail: DeploymentDetail = {
+  ...irisDeployment({ version: 2 }),
+  versions: [
+    {
+      version: 2,
+      format: 'onnx',
+      artifactSha256: 'a',
+      artifactSize: 1,
+      live: true,
+      createdAt: '2026-11-22T10:05:00.000Z',
+    },
+  ],
+};
+const metrics: Metrics = {
+  name: 'iris',
+  from: '2026-11-22T09:05:00.000Z',
+  to: '2026-11-22T10:05:00.000Z',
+  count: 0,
+  errors: 0,
+  serverErrors: 0,
+  errorRate: 0,
+  latencyMs: { p50: null, p95: null, p99: null, mean: null },
+  ignoredFields: [],
+  truncatedCalls: 0,
+  series: [],
+} as unknown as Metrics;
+
+/** A stream the test writes events to. */
+function eventStream() {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({ start: (c) => void (controller = c) });
+  return {
+    stream,
+    send: (type: string, data: unknown) =>
+      controller.enqueue(
+        new TextEncoder().encode(
+          `event: ${type}\ndata: ${JSON.stringify({ type, ...(data as object) })}\n\n`,
+        ),
+      ),
+  };
+}
+
+function setup(opts: { live?: boolean; noReference?: boolean } = {}) {
+  const seen: SeenRequest[] = [];
+  const gateway = monitoringFetch(seen, (path) => {
+    if (path === '/api/deployments/iris') return detail;
+    if (path === '/api/deployments/iris/metrics') return metrics;
+    if (path === '/api/deployments/iris/invocations') return { invocations: [] };
+    throw new Error(`unexpected ${path}`);
+  });
+  const noReference = {
+    error: { code: 'no_reference', message: 'deployment iris has no reference data' },
+  };
+  const client = new GatewayClient(
+    { baseUrl: 'http://gw.test', token: 't' },
+    {
+      trans,
+      fetch: (input, init) =>
+        opts.noReference && String(input).includes('/drift')
+          ? Promise.resolve(new Response(JSON.stringify(noReference), { status: 409 }))
+          : gateway(input, init),
+    },
+  );
+  const stream = eventStream();
+  const events = opts.live
+    ? new LiveEvents({ connect: async () => stream.stream, wait: () => new Promise(() => {}) })
+    : undefined;
+  const panel = new MonitorPanel({
+    model: new MonitorModel('iris', client),
+    trans,
+    refreshSeconds: 3600,
+    events,
+  });
+  Widget.attach(panel, document.body);
+  const asked = (path: string) =>
+    seen.filter((s) => s.path === `/api/deployments/iris/${path}`).length;
+  return { panel, seen, stream, events, asked };
+}
+
+/** The tab bar's tab of that label, clicked as a person would. */
+function clickTab(panel: MonitorPanel, label: string) {
+  const index = panel.tabBar.titles.findIndex((t) => t.label === label);
+  expect(index, label).toBeGreaterThanOrEqual(0);
+  panel.tabBar.currentIndex = index;
+}
+
+const shown = (panel: MonitorPanel) =>
+  [...panel.node.querySelectorAll<HTMLElement>('.jp-SlipwayMonitor-tab')]
+    .filter((n) => !n.classList.contains('lm-mod-hidden'))
+    .map((n) => n.dataset.tab);
+
+afterEach(() => {
+  Dialog.flush();
+  document.body.replaceChildren();
+});
+
+describe('the monitor panel, in tabs', () => {
+  it('shows Traffic first, and one tab at a time', async () => {
+    const { panel } = setup();
+    expect(panel.tabBar.titles.map((t) => t.label)).toEqual([
+      'Traffic',
+      'Quality',
+      'Drift',
+      'Alerts',
+    ]);
+    expect(shown(panel)).toEqual(['traffic']);
+    clickTab(panel, 'Drift');
+    expect(shown(panel)).toEqual(['drift']);
+    expect(panel.currentTab).toBe('drift');
+    // Only the latency chart has a canvas: a chart gets one when it first draws.
+    expect(panel.node.querySelectorAll('canvas')).toHaveLength(1);
+    panel.dispose();
+  });
+
+  it('Drift without a reference: the state explained, not an error', async () => {
+    const { panel } = setup({ noReference: true });
+    clickTab(panel, 'Drift');
+    const page = panel.page('drift').node;
+    await vi.waitFor(
+      () =>
+        expect(page.querySelector('.jp-SlipwayDrift-verdict')?.textContent).toBe(
+          'deployment iris has no reference data',
+        ),
+      UNTIL,
+    );
+    expect(page.querySelector<HTMLElement>('[role="alert"]')!.hidden).toBe(true);
+    expect(page.querySelector<HTMLElement>('.jp-SlipwayMonitor-help')!.hidden).toBe(false);
+    expect(page.textContent).toContain('Set as Reference for…');
+    panel.dispose();
+  });
+
+  it('Quality: a line per version, the figures with their labels, the confusion matrix', async () => {
+    const { panel } = setup();
+    clickTab(panel, 'Quality');
+    const page = panel.page('quality').node;
+    const figures = await vi.waitFor(() => {
+      const t = page.querySelector<HTMLTableElement>('table[aria-label="Quality figures"]');
+      expect(t).not.toBeNull();
+      return t!;
+    }, UNTIL);
+    const cells = (row: Element) => [...row.children].map((c) => c.textContent);
+    expect(cells(figures.querySelector('thead tr')!)).toEqual([
+      'figure',
+      'all versions',
+      'v2',
+      'v1',
+    ]);
+    expect(cells(figures.querySelector('tbody tr')!)).toEqual(['accuracy', '0.85', '0.9', '0.8']);
+    expect(cells(figures.querySelector('tbody tr:last-child')!)).toEqual([
+      'labels',
+      '20',
+      '10',
+      '10',
+    ]);
+    expect(page.querySelector('[role="status"]')?.textContent).toBe(
+      'From 20 labelled predictions.',
+    );
+    const matrix = page.querySelector('table[aria-label="Confusion matrix"]')!;
+    expect(cells(matrix.querySelector('thead tr')!)).toEqual([
+      'actual \\ predicted',
+      'setosa',
+      'versicolor',
+      'virginica',
+    ]);
+    expect(cells(matrix.querySelectorAll('tbody tr')[2]!)).toEqual(['virginica', '0', '2', '3']);
+    const chart = charts.at(-1)!;
+    expect(chart.data.datasets.map((d) => [d.label, d.data])).toEqual([
+      ['v1', [0.8, null]],
+      ['v2', [null, 0.9]],
+    ]);
+    panel.dispose();
+  });
+
+  it('Drift: the verdict, a row per feature, and the histograms of the one clicked', async () => {
+    const { panel } = setup();
+    clickTab(panel, 'Drift');
+    const page = panel.page('drift').node;
+    const rows = await vi.waitFor(() => {
+      const r = page.querySelectorAll('table[aria-label="Feature drift"] tbody tr');
+      expect(r).toHaveLength(3);
+      return r;
+    }, UNTIL);
+    expect([...rows[0]!.children].map((c) => c.textContent)).toEqual([
+      'petal_length',
+      'Kolmogorov–Smirnov',
+      '0.62 (p = 1.00e-5)',
+      '0.05',
+      'drift',
+      '1.7',
+    ]);
+    expect(rows[1]!.textContent).toContain('no drift');
+    expect(rows[2]!.querySelector('th')?.textContent).toBe('prediction');
+    expect(page.querySelector('.jp-SlipwayDrift-verdict')?.textContent).toBe(
+      'Dataset drift: 50.0% of the features drifted (threshold 50.0%). 150 reference rows, 40 current.',
+    );
+    const detail = page.querySelector<HTMLElement>('.jp-SlipwayDrift-detail')!;
+    expect(detail.hidden).toBe(true);
+    page
+      .querySelector<HTMLButtonElement>('button[title="Show the histograms of petal_length"]')!
+      .click();
+    expect(detail.hidden).toBe(false);
+    expect(detail.querySelector('h3')?.textContent).toBe('petal_length: reference and current');
+    const chart = charts.at(-1)!;
+    expect(chart.data.labels).toEqual(['[1, 3)', '[3, 5)', '[5, 7]']);
+    expect(chart.data.datasets.map((d) => [d.label, d.data])).toEqual([
+      ['reference', [0.33, 0.33, 0.34]],
+      ['current', [0, 0.1, 0.9]],
+    ]);
+    // Clicked again, the histograms close.
+    page.querySelector<HTMLButtonElement>('button[aria-pressed="true"]')!.click();
+    expect(detail.hidden).toBe(true);
+    panel.dispose();
+  });
+
+  it('Alerts: firing first, the rules with state and last value, and the rule dialog', async () => {
+    const { panel, seen } = setup();
+    clickTab(panel, 'Alerts');
+    const page = panel.page('alerts').node;
+    const alertRows = await vi.waitFor(() => {
+      const r = page.querySelectorAll('table[aria-label="Alerts"] tbody tr');
+      expect(r).toHaveLength(2);
+      return r;
+    }, UNTIL);
+    expect(alertRows[0]!.textContent).toContain('firing');
+    expect(alertRows[1]!.textContent).toContain('resolved');
+    const rules = page.querySelectorAll('table[aria-label="Alert rules"] tbody tr');
+    expect([...rules[0]!.children].slice(0, 5).map((c) => c.textContent)).toEqual([
+      'accuracy floor',
+      'accuracy below 0.9 (from 10 labels)',
+      '60 minutes',
+      'firing',
+      '0.85',
+    ]);
+    expect(rules[1]!.children[3]!.textContent).toBe('disabled');
+
+    // Add a rule: the form shows the fields of the kind chosen; a bad value reopens it.
+    [...page.querySelectorAll('button')].find((b) => b.textContent === 'Add rule')!.click();
+    let dialog = await openDialog();
+    const form = dialog.querySelector('.jp-SlipwayAlertRuleForm')!;
+    const input = (name: string) => form.querySelector<HTMLInputElement>(`[name="${name}"]`)!;
+    const visible = () =>
+      [...form.querySelectorAll<HTMLElement>('.jp-SlipwayPublishForm-row')]
+        .filter((r) => !r.hidden)
+        .map((r) => r.querySelector('input, select')!.getAttribute('name'));
+    expect(visible()).toEqual([
+      'name',
+      'kind',
+      'metric',
+      'threshold',
+      'minLabels',
+      'windowMinutes',
+      'webhookUrl',
+      'webhookSecret',
+      'enabled',
+    ]);
+    const kind = form.querySelector<HTMLSelectElement>('select[name="kind"]')!;
+    kind.value = 'latency_p95';
+    kind.dispatchEvent(new Event('change'));
+    expect(visible()).toContain('latencyMs');
+    expect(visible()).not.toContain('threshold');
+    input('name').value = 'slow';
+    input('latencyMs').value = 'fast';
+    press(dialog, 'Save');
+    dialog = await openDialog();
+    expect(dialog.querySelector('[role="alert"]')?.textContent).toBe('Milliseconds, more than 0.');
+    dialog.querySelector<HTMLInputElement>('[name="latencyMs"]')!.value = '250';
+    press(dialog, 'Save');
+    await vi.waitFor(() => expect(seen.some((s) => s.method === 'POST')).toBe(true), UNTIL);
+    const posted = seen.find((s) => s.method === 'POST')!;
+    expect(JSON.parse(posted.body!)).toEqual({
+      name: 'slow',
+      condition: { kind: 'latency_p95', aboveMs: 250 },
+      windowMinutes: 60,
+      enabled: true,
+    });
+
+    // Delete asks first.
+    page
+      .querySelector<HTMLButtonElement>('button[aria-label="Delete rule dataset drift"]')!
+      .click();
+    dialog = await openDialog();
+    expect(dialog.textContent).toContain('Delete rule dataset drift?');
+    press(dialog, 'Delete');
+    await vi.waitFor(() => expect(seen.some((s) => s.method === 'DELETE')).toBe(true), UNTIL);
+    expect(seen.find((s) => s.method === 'DELETE')!.path).toBe(
+      '/api/deployments/iris/alert-rules/r2',
+    );
+    panel.dispose();
+  });
+});
+
+describe('live updates', () => {
+  it('refreshes the shown tab on its events, the others when next shown', async () => {
+    const { panel, stream, events, asked } = setup({ live: true });
+    await vi.waitFor(() => expect(events!.state).toBe('open'), UNTIL);
+    expect(panel.node.querySelector('.jp-SlipwayMonitor-live')?.textContent).toBe('live');
+    clickTab(panel, 'Quality');
+    await vi.waitFor(() => expect(asked('quality')).toBeGreaterThan(0), UNTIL);
+    const settled = () => panel.page('quality').node.querySelector('table') !== null;
+    await vi.waitFor(() => expect(settled()).toBe(true), UNTIL);
+    const before = asked('quality');
+
+    stream.send('feedback', { deployment: 'iris', accepted: 3 });
+    await vi.waitFor(() => expect(asked('quality')).toBeGreaterThan(before), UNTIL);
+
+    // Another deployment's event changes nothing.
+    const now = asked('quality');
+    stream.send('feedback', { deployment: 'other', accepted: 1 });
+    stream.send('reference', { deployment: 'iris', rows: 10 });
+    await vi.waitFor(() => expect(asked('drift')).toBe(0), UNTIL);
+    expect(asked('quality')).toBe(now);
+
+    // Drift was made stale while hidden: shown, it fetches; shown again without news, it does not.
+    clickTab(panel, 'Drift');
+    await vi.waitFor(() => expect(asked('drift')).toBe(1), UNTIL);
+    clickTab(panel, 'Quality');
+    clickTab(panel, 'Drift');
+    expect(asked('drift')).toBe(1);
+    panel.dispose();
+    expect(events!.isDisposed).toBe(true);
+  });
+
+  it('without a stream, fetches a report tab each time it is shown', async () => {
+    const { panel, asked } = setup();
+    // Attached and shown, the panel fetches its traffic at once, then the header shows.
+    await vi.waitFor(
+      () =>
+        expect(panel.node.querySelector('.jp-SlipwayMonitor-live')?.textContent).toBe(
+          'polling every 3600 s',
+        ),
+      UNTIL,
+    );
+    clickTab(panel, 'Alerts');
+    await vi.waitFor(() => expect(asked('alerts')).toBe(1), UNTIL);
+    clickTab(panel, 'Traffic');
+    clickTab(panel, 'Alerts');
+    await vi.waitFor(() => expect(asked('alerts')).toBe(2), UNTIL);
+    panel.dispose();
+  });
+});
+
+async function openDialog(): Promise<HTMLElement> {
+  return vi.waitFor(() => {
+    const dialog = document.querySelector<HTMLElement>('.jp-Dialog');
+    expect(dialog?.querySelector('.jp-Dialog-header')?.textContent).toBeTruthy();
+    return dialog!;
+  }, UNTIL);
+}
+
+function press(dialog: HTMLElement, label: string): void {
+  [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
+    .find((b) => b.textContent === label)!
+    .click();
+}
