@@ -206,3 +206,39 @@ describe('drift settings', () => {
     expect((await bad.json()).error.field).toBe('method');
   });
 });
+
+describe('predictions logged before the monitor kept them', () => {
+  it('take feedback all the same, made from the logged answer', async () => {
+    await publish('sum', '{"toy":"sum"}', 'sum.toy.json');
+    // A batch call as an older gateway logged it: the invocation row only.
+    const id = crypto.randomUUID();
+    await gw.log.record({
+      id,
+      deploymentName: 'sum',
+      version: 1,
+      time: new Date(),
+      latencyMs: 1,
+      status: 200,
+      protocol: 'records',
+      input: [
+        { a: 1, b: 1 },
+        { a: 2, b: 2 },
+      ],
+      output: [{ sum: 2 }, { sum: 4 }],
+      error: null,
+      ignoredFields: null,
+    });
+    const fb = await post('/fn/sum/feedback', [
+      { id: `${id}:1`, actual: 5 },
+      { id: `${id}:2`, actual: 5 },
+      { id, actual: 5 },
+    ]);
+    expect((await fb.json()).items.map((i: { status: string }) => i.status)).toEqual([
+      'accepted',
+      'not_found',
+      'not_found',
+    ]);
+    const report: QualityReport = await (await gw.admin('/api/deployments/sum/quality')).json();
+    expect(report.overall).toMatchObject({ labelled: 1, mae: 1 });
+  });
+});

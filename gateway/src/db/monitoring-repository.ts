@@ -46,6 +46,8 @@ export interface ReferenceProfile {
   createdAt: Date;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export interface Window {
   from: Date;
   to: Date;
@@ -73,6 +75,48 @@ export class MonitoringRepository {
       predicted: r.predicted ?? null,
       labelled: r.actualAt !== null,
     }));
+  }
+
+  /**
+   * The successful calls (of this deployment) among `callIds`, with what they answered: for
+   * predictions logged before the monitor kept them (their rows are made from the log).
+   */
+  async answeredCalls(
+    name: string,
+    callIds: readonly string[],
+  ): Promise<{ id: string; version: number; time: Date; output: unknown }[]> {
+    const uuids = callIds.filter((id) => UUID.test(id));
+    if (uuids.length === 0) return [];
+    return this.db
+      .select({
+        id: invocations.id,
+        version: invocations.version,
+        time: invocations.time,
+        output: invocations.output,
+      })
+      .from(invocations)
+      .where(
+        and(
+          eq(invocations.deploymentName, name),
+          inArray(invocations.id, uuids),
+          eq(invocations.status, 200),
+          isNotNull(invocations.output),
+        ),
+      );
+  }
+
+  /** Prediction rows for predictions the log holds but the monitor does not (yet). */
+  async adoptPredictions(
+    rows: {
+      id: string;
+      deploymentName: string;
+      version: number;
+      time: Date;
+      predicted: Label | null;
+      scores: Record<string, number> | null;
+    }[],
+  ): Promise<void> {
+    if (rows.length > 0) await this.db.insert(predictions).values(rows).onConflictDoNothing();
   }
 
   /** Sets labels (last write wins; the first label's time is kept). */

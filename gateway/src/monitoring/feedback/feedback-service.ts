@@ -129,6 +129,9 @@ export class FeedbackService {
     const found = new Map<string, PredictionRef>(
       (await this.deps.monitoring.predictionsByIds(name, ids)).map((p) => [p.id, p]),
     );
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0)
+      for (const p of await this.fromLog(name, missing)) found.set(p.id, p);
     const out = [];
     for (const item of items) {
       const dummy = { id: item.ok ? item.id : '', actual: '' as Label };
@@ -176,6 +179,58 @@ export class FeedbackService {
       p.labelled = true;
     }
     return out;
+  }
+
+  /**
+   * Predictions the invocation log holds but the monitor has no row for (calls answered before
+   * the monitor kept predictions): made from the logged answer, so that every prediction id
+   * the API ever returned takes feedback. `<call id>:<i>` is record i of a batch.
+   */
+  private async fromLog(name: string, ids: string[]): Promise<PredictionRef[]> {
+    const split = ids.map((id) => {
+      const m = /^(.*):(0|[1-9]\d{0,6})$/.exec(id);
+      return m ? { id, call: m[1]!, index: Number(m[2]) } : { id, call: id, index: null };
+    });
+    const calls = await this.deps.monitoring.answeredCalls(
+      name,
+      [...new Set(split.map((s) => s.call))],
+    );
+    const byId = new Map(calls.map((c) => [c.id, c]));
+    const rows = [];
+    for (const s of split) {
+      const call = byId.get(s.call);
+      if (!call) continue;
+      const view = await this.view(name, call.version);
+      const kind = await this.kind(name, call.version);
+      // A model's log keeps its predictions in order; a notebook's, the run's outputs.
+      const answer =
+        kind === 'notebook'
+          ? s.index === null
+            ? call.output
+            : undefined
+          : Array.isArray(call.output)
+            ? s.index === null
+              ? call.output.length === 1
+                ? call.output[0]
+                : undefined
+              : call.output[s.index]
+            : undefined;
+      if (answer === undefined) continue;
+      rows.push({
+        id: s.id,
+        deploymentName: name,
+        version: call.version,
+        time: call.time,
+        ...view.observe(answer),
+      });
+    }
+    await this.deps.monitoring.adoptPredictions(rows);
+    return rows.map((r) => ({ id: r.id, version: r.version, predicted: r.predicted, labelled: false }));
+  }
+
+  private async kind(name: string, version: number) {
+    const v = await this.deps.repo.version(name, version);
+    return v ? this.deps.kindOf(v.format) : undefined;
   }
 
   /** How a version's answers are read: its task, classes and prediction. */
