@@ -148,7 +148,8 @@ async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
     for (const r of rows) {
       if (r.deploymentName !== s.deploymentName || !r.monitored.features || have >= wanted)
         continue;
-      const take = Math.min(wanted - have, r.monitored.predictions.length);
+      const records = Object.values(r.monitored.features)[0]?.values.length ?? 0;
+      const take = Math.min(wanted - have, records);
       for (const [name, col] of Object.entries(r.monitored.features)) {
         const part = summarize(col.kind, col.values.slice(0, take));
         features[name] = features[name] ? merge(features[name], part) : part;

@@ -53,6 +53,11 @@ const flat = (v: unknown): unknown =>
 
 /** What the log keeps of one model call for the monitor. */
 export interface MonitoredCall {
+  /**
+   * What each prediction answered, by prediction id. The journal leaves them out when it keeps
+   * the call's output (feedback reads them from there); they are kept when it does not (no
+   * inputs logged, or an output too large to keep), so that every prediction takes feedback.
+   */
   predictions: { id: string; predicted: Label | null; scores: Record<string, number> | null }[];
   /**
    * Each watched feature's values in the call's records, in order (and the prediction's), as

@@ -67,8 +67,16 @@ export function journalLine(row: LoggedCall, maxValueBytes: number): string {
     return 'null';
   };
   const input = value('input');
+  const noted = notes.length;
   const output = value('output');
-  const monitored = monitoredJson(row.monitored, maxValueBytes, notes);
+  // The predictions are read from the logged output when feedback comes; only an output the
+  // log could not keep needs the monitor's own copy of them.
+  const outputKept = notes.length === noted && row.output !== null && row.output !== undefined;
+  const monitored = monitoredJson(
+    row.monitored && outputKept ? { ...row.monitored, predictions: [] } : row.monitored,
+    maxValueBytes,
+    notes,
+  );
   const rest = JSON.stringify({
     ...row,
     input: undefined,

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import type { MonitoredCall } from './features.js';
+import { journalLine, rowFromLine, type LoggedCall } from './loggable-row.js';
+
+const monitored: MonitoredCall = {
+  predictions: [{ id: 'c', predicted: 1, scores: { '0': 0.2, '1': 0.8 } }],
+  features: { x: { kind: 'numeric', values: [3] } },
+};
+
+function row(output: unknown): LoggedCall {
+  return {
+    id: 'c',
+    deploymentName: 'm',
+    version: 1,
+    time: new Date(0),
+    latencyMs: 1,
+    status: 200,
+    protocol: 'records',
+    input: { x: 3 },
+    output,
+    error: null,
+    ignoredFields: null,
+    monitored,
+  };
+}
+
+describe('the monitor’s part of a journal line', () => {
+  it('leaves the predictions to the logged output when the log keeps it', () => {
+    const back = rowFromLine(journalLine(row([{ label: 1 }]), 1024));
+    expect(back.monitored).toEqual({ ...monitored, predictions: [] });
+  });
+
+  it('keeps its own copy of the predictions when the output is not kept', () => {
+    expect(rowFromLine(journalLine(row(null), 1024)).monitored).toEqual(monitored);
+    const large = rowFromLine(journalLine(row([{ label: 'x'.repeat(2000) }]), 1024));
+    expect(large.output).toBeNull();
+    expect(large.monitored).toEqual(monitored);
+  });
+
+  it('drops the feature columns, then the predictions, past the size limit, saying so', () => {
+    const wide: MonitoredCall = {
+      predictions: monitored.predictions,
+      features: { x: { kind: 'numeric', values: Array.from({ length: 500 }, (_, i) => i) } },
+    };
+    const slim = rowFromLine(journalLine({ ...row(null), monitored: wide }, 1024));
+    expect(slim.monitored).toEqual({ predictions: monitored.predictions, features: null });
+    expect(slim.truncated).toMatch(/monitor's copy of the inputs/);
+  });
+});
