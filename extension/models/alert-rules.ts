@@ -6,9 +6,10 @@ import type {
   AlertRuleInput,
   QualityMetricName,
 } from '../../gateway/src/protocol/monitoring.js';
+import { lowerIsBetter } from '../../gateway/src/protocol/index.js';
 import type { GatewayClient } from '../client/gateway-client.js';
 import { formatFigure } from './figures.js';
-import { lowerIsBetter, metricLabel } from './quality-model.js';
+import { metricLabel } from './quality-model.js';
 import { RemoteView } from './remote-view.js';
 
 export type ConditionKind = AlertCondition['kind'];
@@ -18,18 +19,6 @@ export const CONDITION_KINDS: ConditionKind[] = [
   'error_rate',
   'latency_p95',
   'traffic',
-];
-export const QUALITY_METRICS: QualityMetricName[] = [
-  'accuracy',
-  'f1_macro',
-  'precision_macro',
-  'recall_macro',
-  'roc_auc',
-  'log_loss',
-  'mae',
-  'rmse',
-  'r2',
-  'mape',
 ];
 
 /** The alerts tab's data. */

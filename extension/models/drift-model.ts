@@ -5,9 +5,8 @@ import type {
   DriftReport,
   FeatureDrift,
 } from '../../gateway/src/protocol/monitoring.js';
-import type { GatewayClient } from '../client/gateway-client.js';
-import { formatFigure, windowRange, type WindowId } from './figures.js';
-import { RemoteView } from './remote-view.js';
+import { formatFigure, type WindowId } from './figures.js';
+import { WindowedView } from './remote-view.js';
 
 /** The windows the drift tab offers. */
 export const DRIFT_WINDOWS: WindowId[] = ['1h', '24h', '7d'];
@@ -16,26 +15,8 @@ export const DRIFT_WINDOWS: WindowId[] = ['1h', '24h', '7d'];
 export const PREDICTION_ROW = ' prediction';
 
 /** Drift of one deployment's inputs in a window, and the feature whose histograms are shown. */
-export class DriftModel extends RemoteView<DriftReport> {
-  private _window: WindowId = '24h';
+export class DriftModel extends WindowedView<DriftReport> {
   private _selected: string | null = null;
-
-  constructor(
-    readonly name: string,
-    private readonly client: GatewayClient,
-    private readonly now: () => Date = () => new Date(),
-  ) {
-    super();
-  }
-
-  get window(): WindowId {
-    return this._window;
-  }
-
-  setWindow(id: WindowId): Promise<void> {
-    this._window = id;
-    return this.refresh();
-  }
 
   /** The row whose histograms are shown: the one clicked, while the report still has it. */
   get selected(): FeatureDrift | null {
@@ -51,7 +32,7 @@ export class DriftModel extends RemoteView<DriftReport> {
   }
 
   protected fetch(): Promise<DriftReport> {
-    return this.client.drift(this.name, windowRange(this._window, this.now()));
+    return this.client.drift(this.name, this.range());
   }
 }
 

@@ -30,7 +30,8 @@ import {
 import { DriftModel, driftRows, histogramSeries, PREDICTION_ROW } from './drift-model.js';
 import { bucketLabel, formatFigure, windowRange } from './figures.js';
 import { shouldPoll, StaleTabs, tabsAffectedBy } from './monitor-tabs.js';
-import { figureTable, metricValue, QualityModel, qualitySeries } from './quality-model.js';
+import { metricValue } from '../../gateway/src/protocol/index.js';
+import { figureTable, QualityModel, qualitySeries } from './quality-model.js';
 import { singleFlight } from './remote-view.js';
 
 const trans = nullTranslator.load('slipway');

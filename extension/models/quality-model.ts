@@ -1,12 +1,8 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type {
-  QualityMetricName,
-  QualityMetrics,
-  QualityReport,
-} from '../../gateway/src/protocol/monitoring.js';
-import type { GatewayClient } from '../client/gateway-client.js';
-import { bucketLabel, windowRange, type WindowId } from './figures.js';
-import { RemoteView } from './remote-view.js';
+import type { QualityMetricName, QualityReport } from '../../gateway/src/protocol/monitoring.js';
+import { metricNamesFor, metricValue } from '../../gateway/src/protocol/index.js';
+import { bucketLabel, type WindowId } from './figures.js';
+import { WindowedView } from './remote-view.js';
 
 /** The quality tab's data: every version together, and each version's own series. */
 export interface QualityView {
@@ -26,21 +22,8 @@ export const QUALITY_WINDOWS: { id: WindowId; bucket: 'hour' | 'day' }[] = [
 const MAX_VERSION_LINES = 5;
 
 /** Live quality of one deployment over a window, per version. */
-export class QualityModel extends RemoteView<QualityView> {
-  private _window: WindowId = '24h';
+export class QualityModel extends WindowedView<QualityView> {
   private _metric: QualityMetricName | null = null;
-
-  constructor(
-    readonly name: string,
-    private readonly client: GatewayClient,
-    private readonly now: () => Date = () => new Date(),
-  ) {
-    super();
-  }
-
-  get window(): WindowId {
-    return this._window;
-  }
 
   /** The figure the chart draws: the one chosen, else the task's first. */
   get metric(): QualityMetricName | null {
@@ -50,19 +33,14 @@ export class QualityModel extends RemoteView<QualityView> {
     return this._metric && names.includes(this._metric) ? this._metric : names[0]!;
   }
 
-  setWindow(id: WindowId): Promise<void> {
-    this._window = id;
-    return this.refresh();
-  }
-
   setMetric(name: QualityMetricName): void {
     this._metric = name;
     this.emitChanged();
   }
 
   protected async fetch(): Promise<QualityView> {
-    const bucket = QUALITY_WINDOWS.find((w) => w.id === this._window)?.bucket ?? 'hour';
-    const range = windowRange(this._window, this.now());
+    const bucket = QUALITY_WINDOWS.find((w) => w.id === this.window)?.bucket ?? 'hour';
+    const range = this.range();
     const report = await this.client.quality(this.name, { ...range, bucket });
     const versions = report.versions
       .map((v) => v.version)
@@ -75,61 +53,6 @@ export class QualityModel extends RemoteView<QualityView> {
       })),
     );
     return { report, perVersion };
-  }
-}
-
-const CLASSIFICATION: QualityMetricName[] = [
-  'accuracy',
-  'f1_macro',
-  'precision_macro',
-  'recall_macro',
-  'roc_auc',
-  'log_loss',
-];
-const REGRESSION: QualityMetricName[] = ['mae', 'rmse', 'r2', 'mape'];
-
-/** The figures of a task, in the order the table lists them. */
-export function metricNamesFor(task: QualityMetrics['task']): QualityMetricName[] {
-  return task === 'classification' ? CLASSIFICATION : REGRESSION;
-}
-
-/** The error figures: lower is better, and a rule on them fires above its threshold. */
-export function lowerIsBetter(name: QualityMetricName): boolean {
-  return name === 'log_loss' || name === 'mae' || name === 'rmse' || name === 'mape';
-}
-
-/** One figure of a report's metrics; null when the metrics are of the other task or have none. */
-export function metricValue(m: QualityMetrics | null | undefined, name: QualityMetricName) {
-  if (!m) return null;
-  if (m.task === 'classification') {
-    switch (name) {
-      case 'accuracy':
-        return m.accuracy;
-      case 'f1_macro':
-        return m.macro.f1;
-      case 'precision_macro':
-        return m.macro.precision;
-      case 'recall_macro':
-        return m.macro.recall;
-      case 'roc_auc':
-        return m.rocAuc;
-      case 'log_loss':
-        return m.logLoss;
-      default:
-        return null;
-    }
-  }
-  switch (name) {
-    case 'mae':
-      return m.mae;
-    case 'rmse':
-      return m.rmse;
-    case 'r2':
-      return m.r2;
-    case 'mape':
-      return m.mape;
-    default:
-      return null;
   }
 }
 

@@ -1,5 +1,7 @@
 import { Signal, type ISignal } from '@lumino/signaling';
 import { GatewayRequestError, userMessage } from '../client/errors.js';
+import type { GatewayClient } from '../client/gateway-client.js';
+import { windowRange, type WindowId } from './figures.js';
 
 /**
  * Runs `run` one at a time: a call while one is under way gets one more run after it (however
@@ -78,4 +80,31 @@ export abstract class RemoteView<T> {
   }
 
   protected abstract fetch(): Promise<T>;
+}
+
+/** A view of one deployment over a window ending now; changing the window fetches again. */
+export abstract class WindowedView<T> extends RemoteView<T> {
+  private _window: WindowId = '24h';
+
+  constructor(
+    readonly name: string,
+    protected readonly client: GatewayClient,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    super();
+  }
+
+  get window(): WindowId {
+    return this._window;
+  }
+
+  setWindow(id: WindowId): Promise<void> {
+    this._window = id;
+    return this.refresh();
+  }
+
+  /** The window's ends, as of now. */
+  protected range(): { from: Date; to: Date } {
+    return windowRange(this._window, this.now());
+  }
 }

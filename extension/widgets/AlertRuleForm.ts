@@ -1,10 +1,10 @@
 import type { Dialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
+import { QUALITY_METRIC_NAMES } from '../../gateway/src/protocol/index.js';
 import {
   CONDITION_KINDS,
   conditionKindLabel,
-  QUALITY_METRICS,
   type ConditionKind,
   type RuleDraft,
 } from '../models/alert-rules.js';
@@ -64,7 +64,7 @@ export class AlertRuleForm extends Widget implements Dialog.IBodyWidget<RuleDraf
     const metric = el(
       'select',
       { name: 'metric', 'aria-label': trans.__('Figure') },
-      QUALITY_METRICS.map((m) =>
+      QUALITY_METRIC_NAMES.map((m) =>
         el('option', { value: m, selected: m === initial.metric }, [metricLabel(m, trans)]),
       ),
     );

@@ -1,6 +1,5 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
 import type { Alert, AlertRule } from '../../gateway/src/protocol/monitoring.js';
 import { userMessage } from '../client/errors.js';
 import {
@@ -14,6 +13,7 @@ import {
 import { formatFigure } from '../models/figures.js';
 import { AlertRuleForm } from './AlertRuleForm.js';
 import { el } from './dom.js';
+import { MonitorPage } from './MonitorPage.js';
 import { monitorTable } from './table.js';
 
 export interface AlertsTabOptions {
@@ -26,28 +26,15 @@ export interface AlertsTabOptions {
 const time = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : '–');
 
 /** The Alerts tab: alerts firing and resolved, the rules with their state, and rule editing. */
-export class AlertsTab extends Widget {
-  readonly model: AlertsModel;
-  private readonly trans: TranslationBundle;
+export class AlertsTab extends MonitorPage<AlertsModel> {
   private readonly features: () => string[];
-  private readonly error = el('p', {
-    class: 'jp-SlipwayMonitor-error',
-    role: 'alert',
-    hidden: true,
-  });
   private readonly alerts = el('tbody');
   private readonly rules = el('tbody');
   private readonly noAlerts = el('p', { class: 'jp-SlipwayMonitor-status', role: 'status' });
 
   constructor({ model, trans, features = () => [] }: AlertsTabOptions) {
-    super();
-    this.model = model;
-    this.trans = trans;
+    super(model, trans, 'alerts', trans._p('monitor tab', 'Alerts'));
     this.features = features;
-    this.addClass('jp-SlipwayMonitor-tab');
-    this.id = `slipway-monitor-${model.name}-alerts`;
-    this.title.label = trans._p('monitor tab', 'Alerts');
-    this.noAlerts.textContent = trans.__('Loading…');
     this.node.append(
       this.error,
       el('h3', {}, [trans.__('Alerts')]),
@@ -90,27 +77,15 @@ export class AlertsTab extends Widget {
         this.rules,
       ),
     );
-    model.changed.connect(this.render, this);
     this.render();
   }
 
-  refresh(): Promise<void> {
-    return this.model.refresh();
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.model.changed.disconnect(this.render, this);
-    super.dispose();
-  }
-
-  private render(): void {
-    const { trans, model } = this;
-    this.error.hidden = !model.error;
-    this.error.textContent = model.error ?? '';
-    const view = model.value;
+  protected render(): void {
+    const trans = this.trans;
+    this.renderError();
+    const view = this.model.value;
     if (!view) {
-      this.noAlerts.textContent = model.error ? '' : trans.__('Loading…');
+      this.noAlerts.textContent = this.loadingText();
       return;
     }
     this.noAlerts.hidden = view.alerts.length > 0;

@@ -1,5 +1,4 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
 import type { DriftReport, FeatureDrift } from '../../gateway/src/protocol/monitoring.js';
 import {
   DRIFT_WINDOWS,
@@ -9,22 +8,18 @@ import {
   rowKey,
   type DriftModel,
 } from '../models/drift-model.js';
-import { formatFigure, formatShare, windowLabel } from '../models/figures.js';
+import { formatFigure, formatShare } from '../models/figures.js';
 import { DriftHistogramChart } from './DriftHistogramChart.js';
 import { el } from './dom.js';
-import { monitorTable, picker } from './table.js';
+import { MonitorPage } from './MonitorPage.js';
+import { monitorTable, windowPicker } from './table.js';
 
 /**
  * The Drift tab: the dataset's verdict, a row per feature (and the prediction), and for the
  * row clicked its reference and current histograms side by side.
  */
-export class DriftTab extends Widget {
+export class DriftTab extends MonitorPage<DriftModel> {
   private readonly chart: DriftHistogramChart;
-  private readonly error = el('p', {
-    class: 'jp-SlipwayMonitor-error',
-    role: 'alert',
-    hidden: true,
-  });
   private readonly controls = el('div', { class: 'jp-SlipwayMonitor-controls' });
   private readonly verdict = el('p', { class: 'jp-SlipwayDrift-verdict', role: 'status' });
   private readonly rows = el('tbody');
@@ -32,16 +27,9 @@ export class DriftTab extends Widget {
   private readonly detailTitle = el('h3');
   private readonly hint = el('p', { class: 'jp-SlipwayMonitor-help', hidden: true });
 
-  constructor(
-    readonly model: DriftModel,
-    private readonly trans: TranslationBundle,
-  ) {
-    super();
-    this.addClass('jp-SlipwayMonitor-tab');
-    this.id = `slipway-monitor-${model.name}-drift`;
-    this.title.label = trans._p('monitor tab', 'Drift');
-    this.chart = new DriftHistogramChart(trans);
-    this.verdict.textContent = trans.__('Loading…');
+  constructor(model: DriftModel, trans: TranslationBundle) {
+    super(model, trans, 'drift', trans._p('monitor tab', 'Drift'));
+    this.chart = this.own(new DriftHistogramChart(trans));
     this.detail.append(this.detailTitle, this.chart.node);
     this.hint.textContent = trans.__(
       'To set a reference, right-click a CSV, JSON lines or Parquet file of typical inputs (one column per feature) in the file browser → Set as Reference for…',
@@ -65,44 +53,20 @@ export class DriftTab extends Widget {
       ),
       this.detail,
     );
-    model.changed.connect(this.render, this);
     this.render();
   }
 
-  refresh(): Promise<void> {
-    return this.model.refresh();
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.chart.dispose();
-    this.model.changed.disconnect(this.render, this);
-    super.dispose();
-  }
-
-  private render(): void {
+  protected render(): void {
     const { trans, model } = this;
     // No reference yet is a state to explain, not a failure: the gateway's words say which.
     const noReference = model.errorCode === 'no_reference';
-    this.error.hidden = !model.error || noReference;
-    this.error.textContent = model.error ?? '';
+    this.renderError(noReference);
     this.hint.hidden = !noReference;
-    this.controls.replaceChildren(
-      picker(
-        trans.__('Window'),
-        DRIFT_WINDOWS.map((id) => ({ value: id, text: windowLabel(id, trans) })),
-        model.window,
-        (id) => void model.setWindow(id),
-      ),
-    );
+    this.controls.replaceChildren(windowPicker(DRIFT_WINDOWS, model, trans));
     const report = noReference ? null : model.value;
     if (!report) {
       this.verdict.className = 'jp-SlipwayDrift-verdict';
-      this.verdict.textContent = noReference
-        ? (model.error ?? '')
-        : model.error
-          ? ''
-          : trans.__('Loading…');
+      this.verdict.textContent = noReference ? (model.error ?? '') : this.loadingText();
       this.rows.replaceChildren();
       this.detail.hidden = true;
       return;

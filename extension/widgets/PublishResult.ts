@@ -1,35 +1,21 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
 import { el } from './dom.js';
+import { UploadProgress } from './UploadProgress.js';
 
 /**
  * Upload progress, then what the user needs to call the function: URL, key, curl command.
  * Lives in a dialog that stays open while the upload runs.
  */
-export class PublishResult extends Widget {
-  private readonly bar: HTMLProgressElement;
-  private readonly status: HTMLParagraphElement;
-
+export class PublishResult extends UploadProgress {
   /** @param trans - The words of the result: the plugin's bundle. */
-  constructor(private readonly trans: TranslationBundle) {
-    super();
-    this.addClass('jp-SlipwayPublishResult');
-    this.bar = el('progress', { max: '1', value: '0', 'aria-label': trans.__('Upload progress') });
-    this.status = el('p', { class: 'jp-SlipwayPublishResult-status', role: 'status' }, [
-      trans.__('Uploading…'),
-    ]);
-    this.node.append(this.bar, this.status);
-  }
-
-  /** Fraction of the upload sent; at 1 the gateway is loading the model. */
-  setProgress(fraction: number): void {
-    this.bar.value = fraction;
-    this.status.textContent =
-      fraction < 1
-        ? this.trans.__('Uploading… %1%', Math.round(fraction * 100))
-        : this.trans.__('Loading the model on the gateway…');
+  constructor(trans: TranslationBundle) {
+    super(trans, {
+      before: trans.__('Uploading…'),
+      sent: trans.__('Loading the model on the gateway…'),
+    });
+    this.status.classList.add('jp-SlipwayPublishResult-status');
   }
 
   showDeployment(d: Deployment): void {

@@ -1,45 +1,33 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
+import { metricNamesFor } from '../../gateway/src/protocol/index.js';
 import type { ClassificationMetrics } from '../../gateway/src/protocol/monitoring.js';
-import { formatFigure, windowLabel } from '../models/figures.js';
+import { formatFigure } from '../models/figures.js';
 import {
   figureTable,
   metricLabel,
-  metricNamesFor,
   QUALITY_WINDOWS,
   qualitySeries,
   type QualityModel,
 } from '../models/quality-model.js';
 import { el } from './dom.js';
+import { MonitorPage } from './MonitorPage.js';
 import { QualityChart } from './QualityChart.js';
-import { monitorTable, picker } from './table.js';
+import { monitorTable, picker, windowPicker } from './table.js';
 
 /**
  * The Quality tab: a figure over time per version, the overall figures with the labels behind
  * them, and the confusion matrix of a classifier.
  */
-export class QualityTab extends Widget {
+export class QualityTab extends MonitorPage<QualityModel> {
   private readonly chart: QualityChart;
-  private readonly error = el('p', {
-    class: 'jp-SlipwayMonitor-error',
-    role: 'alert',
-    hidden: true,
-  });
   private readonly status = el('p', { class: 'jp-SlipwayMonitor-status', role: 'status' });
   private readonly controls = el('div', { class: 'jp-SlipwayMonitor-controls' });
   private readonly figures = el('div', { class: 'jp-SlipwayQuality-figures' });
   private readonly matrix = el('div', { class: 'jp-SlipwayQuality-matrix' });
 
-  constructor(
-    readonly model: QualityModel,
-    private readonly trans: TranslationBundle,
-  ) {
-    super();
-    this.addClass('jp-SlipwayMonitor-tab');
-    this.id = `slipway-monitor-${model.name}-quality`;
-    this.title.label = trans._p('monitor tab', 'Quality');
-    this.chart = new QualityChart(trans);
-    this.status.textContent = trans.__('Loading…');
+  constructor(model: QualityModel, trans: TranslationBundle) {
+    super(model, trans, 'quality', trans._p('monitor tab', 'Quality'));
+    this.chart = this.own(new QualityChart(trans));
     this.node.append(
       this.controls,
       this.error,
@@ -48,35 +36,22 @@ export class QualityTab extends Widget {
       this.figures,
       this.matrix,
     );
-    model.changed.connect(this.render, this);
     this.render();
   }
 
-  refresh(): Promise<void> {
-    return this.model.refresh();
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.chart.dispose();
-    this.model.changed.disconnect(this.render, this);
-    super.dispose();
-  }
-
-  private render(): void {
+  protected render(): void {
     const { trans, model } = this;
     const view = model.value;
-    this.error.hidden = !model.error;
-    this.error.textContent = model.error ?? '';
+    this.renderError();
     const task = view?.report.overall?.task;
     const metric = model.metric;
-    const windowPicker = picker(
-      trans.__('Window'),
-      QUALITY_WINDOWS.map((w) => ({ value: w.id, text: windowLabel(w.id, trans) })),
-      model.window,
-      (id) => void model.setWindow(id),
+    this.controls.replaceChildren(
+      windowPicker(
+        QUALITY_WINDOWS.map((w) => w.id),
+        model,
+        trans,
+      ),
     );
-    this.controls.replaceChildren(windowPicker);
     if (task && metric)
       this.controls.append(
         picker(
@@ -87,7 +62,7 @@ export class QualityTab extends Widget {
         ),
       );
     if (!view) {
-      this.status.textContent = model.error ? '' : trans.__('Loading…');
+      this.status.textContent = this.loadingText();
       return;
     }
     const table = figureTable(view.report);

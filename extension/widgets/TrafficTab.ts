@@ -1,39 +1,28 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
 import type { Invocation, VersionInfo } from '../../gateway/src/protocol/index.js';
 import { userMessage } from '../client/errors.js';
 import { chartSeries, formatLatency, type MonitorModel } from '../models/monitor-model.js';
 import { el } from './dom.js';
 import { LatencyChart } from './LatencyChart.js';
+import { MonitorPage } from './MonitorPage.js';
 import { monitorTable } from './table.js';
 
 /**
  * The Traffic tab: counts, error rate, latency percentiles over time, recent calls with inputs
  * and outputs, and versions with rollback. Draws whatever its model last fetched.
  */
-export class TrafficTab extends Widget {
+export class TrafficTab extends MonitorPage<MonitorModel> {
   private readonly chart: LatencyChart;
   private readonly stats: HTMLDivElement;
-  private readonly error = el('p', {
-    class: 'jp-SlipwayMonitor-error',
-    role: 'alert',
-    hidden: true,
-  });
   /** Fields callers send that the model does not take: an id column, or a misspelt name. */
   private readonly ignored = el('p', { class: 'jp-SlipwayMonitor-ignored', hidden: true });
   private readonly calls = el('tbody');
   private readonly versions = el('tbody');
 
-  constructor(
-    readonly model: MonitorModel,
-    private readonly trans: TranslationBundle,
-  ) {
-    super();
-    this.addClass('jp-SlipwayMonitor-tab');
-    this.id = `slipway-monitor-${model.name}-traffic`;
-    this.title.label = trans._p('monitor tab', 'Traffic');
-    this.chart = new LatencyChart(trans);
+  constructor(model: MonitorModel, trans: TranslationBundle) {
+    super(model, trans, 'traffic', trans._p('monitor tab', 'Traffic'));
+    this.chart = this.own(new LatencyChart(trans));
     this.stats = el('div', { class: 'jp-SlipwayMonitor-stats', 'aria-label': trans.__('Totals') });
     this.node.append(
       this.error,
@@ -65,25 +54,12 @@ export class TrafficTab extends Widget {
         this.versions,
       ),
     );
-    model.changed.connect(this.render, this);
   }
 
-  refresh(): Promise<void> {
-    return this.model.refresh();
-  }
-
-  override dispose(): void {
-    if (this.isDisposed) return;
-    this.chart.dispose();
-    this.model.changed.disconnect(this.render, this);
-    super.dispose();
-  }
-
-  private render(): void {
+  protected render(): void {
     const trans = this.trans;
-    const { snapshot, error } = this.model;
-    this.error.hidden = !error;
-    this.error.textContent = error ?? '';
+    this.renderError();
+    const snapshot = this.model.snapshot;
     if (!snapshot) return;
     const { deployment: d, metrics: m, invocations } = snapshot;
     const stat = (label: string, value: string) =>

@@ -9,6 +9,7 @@ import {
   LineElement,
   PointElement,
   Tooltip,
+  type ScaleOptions,
 } from 'chart.js';
 
 Chart.register(
@@ -42,15 +43,72 @@ export function seriesColors(node: HTMLElement): string[] {
   ];
 }
 
+/** The theme's colours for a chart's words and grid lines. */
+export interface AxisColors {
+  text: string;
+  grid: string;
+}
+
 /**
- * A sized box for a chart, and the canvas labelled for screen readers that goes in it. The
- * canvas is put in by the first draw: a tab never shown has none (and no empty chart).
+ * A chart in a sized box, its canvas labelled for screen readers. The canvas is put in by the
+ * first draw: a tab never shown has none (and no empty chart).
  */
-export function chartBox(label: string): { node: HTMLDivElement; canvas: HTMLCanvasElement } {
-  const node = document.createElement('div');
-  node.className = 'jp-SlipwayMonitor-chart';
-  const canvas = document.createElement('canvas');
-  canvas.setAttribute('role', 'img');
-  canvas.setAttribute('aria-label', label);
-  return { node, canvas };
+export abstract class MonitorChart {
+  readonly node: HTMLDivElement;
+  protected readonly canvas: HTMLCanvasElement;
+  private chart: Chart | null = null;
+
+  constructor(label: string) {
+    this.node = document.createElement('div');
+    this.node.className = 'jp-SlipwayMonitor-chart';
+    this.canvas = document.createElement('canvas');
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', label);
+  }
+
+  dispose(): void {
+    this.chart?.destroy();
+    this.chart = null;
+  }
+
+  /** The chart to draw on, made by the first draw in the theme's colours of that moment. */
+  protected drawn(): Chart {
+    if (!this.chart) {
+      this.node.append(this.canvas);
+      this.chart = this.create({
+        text: themeColor(this.node, '--jp-ui-font-color1', '#333'),
+        grid: themeColor(this.node, '--jp-border-color2', '#ddd'),
+      });
+    }
+    return this.chart;
+  }
+
+  protected abstract create(colors: AxisColors): Chart;
+}
+
+/**
+ * The options every monitor chart has: drawn at once, filling its box, its legend and time
+ * axis in the theme's colours; `yAxes` are its value axes, by id.
+ */
+export function chartOptions(
+  { text, grid }: AxisColors,
+  yAxes: Record<string, ScaleOptions<'linear'>>,
+) {
+  return {
+    animation: false as const,
+    responsive: true,
+    maintainAspectRatio: false,
+    plugins: { legend: { labels: { color: text } } },
+    scales: { x: { ticks: { color: text }, grid: { color: grid } }, ...yAxes },
+  };
+}
+
+/** A value axis titled `title`, in the theme's colours. */
+export function valueAxis({ text, grid }: AxisColors, title: string): ScaleOptions<'linear'> {
+  return {
+    type: 'linear',
+    title: { display: true, text: title, color: text },
+    ticks: { color: text },
+    grid: { color: grid },
+  };
 }

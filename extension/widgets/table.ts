@@ -1,3 +1,6 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { windowLabel, type WindowId } from '../models/figures.js';
+import type { WindowedView } from '../models/remote-view.js';
 import { el } from './dom.js';
 
 /** A labelled table of the monitor's style: header cells, then the body given. */
@@ -32,4 +35,18 @@ export function picker<T extends string>(
   );
   select.addEventListener('change', () => onChange(select.value as T));
   return select;
+}
+
+/** The picker of a tab's windows (last hour, last 24 hours…): choosing one fetches again. */
+export function windowPicker(
+  windows: WindowId[],
+  model: WindowedView<unknown>,
+  trans: TranslationBundle,
+): HTMLSelectElement {
+  return picker(
+    trans.__('Window'),
+    windows.map((id) => ({ value: id, text: windowLabel(id, trans) })),
+    model.window,
+    (id) => void model.setWindow(id),
+  );
 }
