@@ -58,6 +58,16 @@ CREATE TABLE "predictions" (
 	"actual_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "quality_rollups" (
+	"deployment_name" text NOT NULL,
+	"version" integer NOT NULL,
+	"hour" timestamp with time zone NOT NULL,
+	"summary" jsonb,
+	"changes" integer DEFAULT 1 NOT NULL,
+	"summarized" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "quality_rollups_deployment_name_hour_version_pk" PRIMARY KEY("deployment_name","hour","version")
+);
+--> statement-breakpoint
 CREATE TABLE "reference_profiles" (
 	"deployment_name" text PRIMARY KEY NOT NULL,
 	"rows" integer NOT NULL,

@@ -194,7 +194,11 @@ export function createGateway(opts: {
     maxBatch: config.maxBatch,
     onFeedback: (name, accepted) => {
       bus.publish({ type: 'feedback', deployment: name, accepted });
-      void alerts.evaluate(name);
+      // The labelled hours' quality is rebuilt now, so that the next report finds it done.
+      void quality
+        .refresh(name)
+        .catch((err: unknown) => opts.reportError?.(err))
+        .then(() => alerts.evaluate(name));
     },
   });
   const liveVersion = async (name: string) => (await repo.get(name))?.liveVersion;

@@ -91,7 +91,7 @@ describe.each(testDatabaseKinds)('CallWriter and retention on %s', (kind) => {
     const old = new Date(now - 40 * 24 * HOUR);
     await writer.insertMany([call('old', old, 2), call('new', new Date(now), 2)]);
     const gone = await expireMonitoring(database.db, new Date(now - 30 * 24 * HOUR));
-    expect(gone).toEqual({ invocations: 1, predictions: 2, rollups: 2 });
+    expect(gone).toEqual({ invocations: 1, predictions: 2, rollups: 2, qualityRollups: 0 });
     expect(await repo.predictionsByIds('m', [`${idOf('old')}:0`, `${idOf('new')}:0`])).toEqual([
       expect.objectContaining({ id: `${idOf('new')}:0` }),
     ]);

@@ -8,6 +8,7 @@ import {
   featureRollups,
   invocations,
   predictions,
+  qualityRollups,
   runs,
   tokens,
   versions,
@@ -175,6 +176,7 @@ export class DeploymentRepository {
       await tx.delete(invocations).where(eq(invocations.deploymentName, name));
       await tx.delete(predictions).where(eq(predictions.deploymentName, name));
       await tx.delete(featureRollups).where(eq(featureRollups.deploymentName, name));
+      await tx.delete(qualityRollups).where(eq(qualityRollups.deploymentName, name));
       const runIds = (
         await tx.delete(runs).where(eq(runs.deploymentName, name)).returning({ id: runs.id })
       ).map((r) => r.id);

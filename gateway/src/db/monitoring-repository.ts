@@ -19,6 +19,7 @@ import {
   invocations,
   monitoringSettings,
   predictions,
+  qualityRollups,
   referenceProfiles,
 } from './schema.js';
 
@@ -119,17 +120,21 @@ export class MonitoringRepository {
     if (rows.length > 0) await this.db.insert(predictions).values(rows).onConflictDoNothing();
   }
 
-  /** Sets labels (last write wins; the first label's time is kept). */
+  /** Sets labels (last write wins; the first label's time is kept); their hours' quality is stale. */
   async applyLabels(name: string, items: { id: string; actual: Label }[], at: Date): Promise<void> {
     for (let i = 0; i < items.length; i += 5000) {
       const chunk = JSON.stringify(items.slice(i, i + 5000));
-      await this.db.execute(sql`
-        update ${predictions} as p
-        set actual = v.value->'actual',
-            actual_at = ${at.toISOString()}::timestamptz,
-            first_actual_at = coalesce(p.first_actual_at, ${at.toISOString()}::timestamptz)
-        from jsonb_array_elements(${chunk}::jsonb) as v
-        where p.id = v.value->>'id' and p.deployment_name = ${name}`);
+      await this.db.transaction(async (tx) => {
+        const touched = await tx.execute<{ version: number; hour: string }>(sql`
+          update ${predictions} as p
+          set actual = v.value->'actual',
+              actual_at = ${at.toISOString()}::timestamptz,
+              first_actual_at = coalesce(p.first_actual_at, ${at.toISOString()}::timestamptz)
+          from jsonb_array_elements(${chunk}::jsonb) as v
+          where p.id = v.value->>'id' and p.deployment_name = ${name}
+          returning p.version, date_trunc('hour', p.time) as hour`);
+        await markStale(tx as unknown as Db, name, rowsOf(touched));
+      });
     }
   }
 
@@ -141,20 +146,90 @@ export class MonitoringRepository {
   /** Applies a ground-truth file's staged labels in one statement, and drops the staging rows. */
   async applyStaged(name: string, uploadId: string, at: Date): Promise<void> {
     await this.db.transaction(async (tx) => {
-      await tx.execute(sql`
+      const touched = await tx.execute<{ version: number; hour: string }>(sql`
         update ${predictions} as p
         set actual = s.actual,
             actual_at = ${at.toISOString()}::timestamptz,
             first_actual_at = coalesce(p.first_actual_at, ${at.toISOString()}::timestamptz)
         from (select distinct on (id) id, actual from ${feedbackStaging}
               where upload_id = ${uploadId} order by id) as s
-        where p.id = s.id and p.deployment_name = ${name}`);
+        where p.id = s.id and p.deployment_name = ${name}
+        returning p.version, date_trunc('hour', p.time) as hour`);
+      await markStale(tx as unknown as Db, name, rowsOf(touched));
       await tx.delete(feedbackStaging).where(eq(feedbackStaging.uploadId, uploadId));
     });
   }
 
+  /** The hours whose quality summary is older than their labels (of the window, if given). */
+  async staleQuality(
+    name: string,
+    w?: Window,
+  ): Promise<{ version: number; hour: Date; changes: number }[]> {
+    return this.db
+      .select({
+        version: qualityRollups.version,
+        hour: qualityRollups.hour,
+        changes: qualityRollups.changes,
+      })
+      .from(qualityRollups)
+      .where(
+        and(
+          eq(qualityRollups.deploymentName, name),
+          sql`${qualityRollups.changes} > ${qualityRollups.summarized}`,
+          ...(w ? hoursOf(qualityRollups.hour, w) : []),
+          ...versionIs(qualityRollups.version, w?.version),
+        ),
+      );
+  }
+
+  /** Stores an hour's rebuilt summary, unless labels changed again meanwhile (then it stays stale). */
+  async putQuality(
+    name: string,
+    key: { version: number; hour: Date; changes: number },
+    summary: unknown,
+  ): Promise<void> {
+    await this.db
+      .update(qualityRollups)
+      .set({ summary, summarized: key.changes })
+      .where(
+        and(
+          eq(qualityRollups.deploymentName, name),
+          eq(qualityRollups.version, key.version),
+          eq(qualityRollups.hour, key.hour),
+          eq(qualityRollups.changes, key.changes),
+        ),
+      );
+  }
+
+  /** The hourly quality summaries of the window (whole hours, the one `from` falls in first). */
+  async qualityRollups(
+    name: string,
+    w: Window,
+  ): Promise<{ version: number; hour: Date; summary: unknown }[]> {
+    const rows = await this.db
+      .select({
+        version: qualityRollups.version,
+        hour: qualityRollups.hour,
+        summary: qualityRollups.summary,
+      })
+      .from(qualityRollups)
+      .where(
+        and(
+          eq(qualityRollups.deploymentName, name),
+          ...hoursOf(qualityRollups.hour, w),
+          ...versionIs(qualityRollups.version, w.version),
+        ),
+      );
+    return rows.filter((r) => r.summary !== null);
+  }
+
   async dropStaged(uploadId: string): Promise<void> {
     await this.db.delete(feedbackStaging).where(eq(feedbackStaging.uploadId, uploadId));
+  }
+
+  /** The labelled predictions of one version in one hour. */
+  labelledInHour(name: string, version: number, hour: Date): Promise<LabelledRow[]> {
+    return this.labelled(name, { from: hour, to: new Date(hour.getTime() + HOUR_MS), version });
   }
 
   async labelled(name: string, w: Window): Promise<LabelledRow[]> {
@@ -191,7 +266,6 @@ export class MonitoringRepository {
     name: string,
     w: Window,
   ): Promise<{ version: number; feature: string; summary: ValueSummary }[]> {
-    const from = new Date(Math.floor(w.from.getTime() / 3_600_000) * 3_600_000);
     const rows = await this.db
       .select({
         version: featureRollups.version,
@@ -202,8 +276,7 @@ export class MonitoringRepository {
       .where(
         and(
           eq(featureRollups.deploymentName, name),
-          gte(featureRollups.hour, from),
-          lt(featureRollups.hour, w.to),
+          ...hoursOf(featureRollups.hour, w),
           ...versionIs(featureRollups.version, w.version),
         ),
       );
@@ -274,6 +347,40 @@ export function profileFeatures(stored: unknown): Record<string, ValueSummary> {
   return Object.fromEntries(stored as [string, ValueSummary][]);
 }
 
+const HOUR_MS = 3_600_000;
+
+/** Hour rows of a window: from the hour `from` falls in, up to `to`. */
+function hoursOf(column: AnyColumn, w: Window): SQL[] {
+  const from = new Date(Math.floor(w.from.getTime() / HOUR_MS) * HOUR_MS);
+  return [gte(column, from), lt(column, w.to)];
+}
+
+/** What `execute` answered, as rows, from either driver. */
+function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
+}
+
+/** Marks the hours whose labels changed: their quality summaries are rebuilt before they are read. */
+async function markStale(
+  tx: Db,
+  name: string,
+  touched: { version: number; hour: string | Date }[],
+) {
+  const keys = new Map<string, { version: number; hour: Date }>();
+  for (const t of touched) {
+    const hour = new Date(t.hour);
+    keys.set(`${t.version}@${hour.getTime()}`, { version: Number(t.version), hour });
+  }
+  if (keys.size === 0) return;
+  await tx
+    .insert(qualityRollups)
+    .values([...keys.values()].map((k) => ({ deploymentName: name, ...k })))
+    .onConflictDoUpdate({
+      target: [qualityRollups.deploymentName, qualityRollups.hour, qualityRollups.version],
+      set: { changes: sql`${qualityRollups.changes} + 1` },
+    });
+}
+
 function versionIs(column: AnyColumn, version: number | undefined): SQL[] {
   return version === undefined ? [] : [eq(column, version)];
 }
@@ -285,7 +392,7 @@ function versionIs(column: AnyColumn, version: number | undefined): SQL[] {
 export async function expireMonitoring(
   db: Db,
   before: Date,
-): Promise<{ invocations: number; predictions: number; rollups: number }> {
+): Promise<{ invocations: number; predictions: number; rollups: number; qualityRollups: number }> {
   const gone = await db.transaction(async (tx) => ({
     invocations: (
       await tx
@@ -302,8 +409,14 @@ export async function expireMonitoring(
     rollups: (
       await tx
         .delete(featureRollups)
-        .where(lt(featureRollups.hour, new Date(before.getTime() - 3_600_000)))
+        .where(lt(featureRollups.hour, new Date(before.getTime() - HOUR_MS)))
         .returning({ hour: featureRollups.hour })
+    ).length,
+    qualityRollups: (
+      await tx
+        .delete(qualityRollups)
+        .where(lt(qualityRollups.hour, new Date(before.getTime() - HOUR_MS)))
+        .returning({ hour: qualityRollups.hour })
     ).length,
   }));
   return gone;

@@ -230,3 +230,21 @@ export const feedbackStaging = pgTable(
   },
   (t) => [index('feedback_staging_upload_idx').on(t.uploadId)],
 );
+
+/**
+ * Quality of one version's labelled predictions in one hour, as a mergeable summary: rebuilt
+ * from the hour's rows when labels in it change (`changes` counts the changes, `summarized`
+ * the change the summary includes), merged over any window at request time.
+ */
+export const qualityRollups = pgTable(
+  'quality_rollups',
+  {
+    deploymentName: text('deployment_name').notNull(),
+    version: integer('version').notNull(),
+    hour: timestamp('hour', { withTimezone: true, mode: 'date' }).notNull(),
+    summary: jsonb('summary'),
+    changes: integer('changes').notNull().default(1),
+    summarized: integer('summarized').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentName, t.hour, t.version] })],
+);

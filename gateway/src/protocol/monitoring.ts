@@ -72,6 +72,11 @@ export interface QualityReport {
   bucket: 'hour' | 'day';
   /** Null when no prediction in the window has a label. */
   overall: QualityMetrics | null;
+  /**
+   * Figures of `overall` read from sketches rather than exact values (`rocAuc` once an hour of
+   * the window holds more than 4,096 distinct scores of a class); absent when all are exact.
+   */
+  approximate?: string[];
   /** Per version, over the whole window. */
   versions: { version: number; metrics: QualityMetrics }[];
   /** Per bucket (start time), over every version asked for; buckets without labels are left out. */

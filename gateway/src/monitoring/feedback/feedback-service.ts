@@ -130,8 +130,7 @@ export class FeedbackService {
       (await this.deps.monitoring.predictionsByIds(name, ids)).map((p) => [p.id, p]),
     );
     const missing = ids.filter((id) => !found.has(id));
-    if (missing.length > 0)
-      for (const p of await this.fromLog(name, missing)) found.set(p.id, p);
+    if (missing.length > 0) for (const p of await this.fromLog(name, missing)) found.set(p.id, p);
     const out = [];
     for (const item of items) {
       const dummy = { id: item.ok ? item.id : '', actual: '' as Label };
@@ -191,10 +190,9 @@ export class FeedbackService {
       const m = /^(.*):(0|[1-9]\d{0,6})$/.exec(id);
       return m ? { id, call: m[1]!, index: Number(m[2]) } : { id, call: id, index: null };
     });
-    const calls = await this.deps.monitoring.answeredCalls(
-      name,
-      [...new Set(split.map((s) => s.call))],
-    );
+    const calls = await this.deps.monitoring.answeredCalls(name, [
+      ...new Set(split.map((s) => s.call)),
+    ]);
     const byId = new Map(calls.map((c) => [c.id, c]));
     const rows = [];
     for (const s of split) {
@@ -225,7 +223,12 @@ export class FeedbackService {
       });
     }
     await this.deps.monitoring.adoptPredictions(rows);
-    return rows.map((r) => ({ id: r.id, version: r.version, predicted: r.predicted, labelled: false }));
+    return rows.map((r) => ({
+      id: r.id,
+      version: r.version,
+      predicted: r.predicted,
+      labelled: false,
+    }));
   }
 
   private async kind(name: string, version: number) {

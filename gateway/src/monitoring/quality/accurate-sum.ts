@@ -15,11 +15,33 @@ export class AccurateSum {
     this.sum = t;
   }
 
+  /** Adds another running sum (its terms, as if each had been added here). */
+  addSum(other: CompensatedSum): void {
+    this.add(other[0]);
+    this.compensation += other[1];
+  }
+
   /** The sum so far, rounded once. */
   get value(): number {
     return this.sum + this.compensation;
   }
+
+  /** Sum and compensation, to store and to merge later without losing the compensation. */
+  get parts(): CompensatedSum {
+    return [this.sum, this.compensation];
+  }
+
+  /** A running sum that carries on from stored parts. */
+  static of(parts: CompensatedSum): AccurateSum {
+    const s = new AccurateSum();
+    s.sum = parts[0];
+    s.compensation = parts[1];
+    return s;
+  }
 }
+
+/** A stored `AccurateSum`: [sum, compensation]; its value is their sum. */
+export type CompensatedSum = [number, number];
 
 /** The mean of `count` terms, each given by `term(i)`, summed with compensation. */
 export function accurateMean(count: number, term: (i: number) => number): number {

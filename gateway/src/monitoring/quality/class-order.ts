@@ -49,3 +49,34 @@ export function probabilityKeys(label: Label): string[] {
   if (typeof label === 'number' && Number.isInteger(label)) return [String(label), `${label}.0`];
   return [String(label)];
 }
+
+/**
+ * Every label a model's answer under `key` could be the probability of: those whose
+ * `probabilityKeys` include it (`"1.0"` is read for the string `"1.0"` and the number 1).
+ */
+export function labelsReadUnder(key: string): Label[] {
+  const out: Label[] = [key];
+  // '1e+21.0' is a key of 1e21 that Number() cannot read whole.
+  for (const text of key.endsWith('.0') ? [key, key.slice(0, -2)] : [key]) {
+    const n = Number(text);
+    if (text.trim() !== '' && !Number.isNaN(n) && probabilityKeys(n).includes(key)) {
+      out.push(n);
+      break;
+    }
+  }
+  if (key === 'true' || key === 'True') out.push(true);
+  if (key === 'false' || key === 'False') out.push(false);
+  return out;
+}
+
+/** A class's probability: the first of its keys that holds a finite number, else NaN. */
+export function probabilityUnder(
+  answered: Record<string, number>,
+  keys: readonly string[],
+): number {
+  for (const key of keys) {
+    const p = answered[key];
+    if (Number.isFinite(p)) return p!;
+  }
+  return Number.NaN;
+}

@@ -1,7 +1,5 @@
-import type { ClassificationMetrics, ClassMetrics, Label } from '../../protocol/monitoring.js';
-import { AccurateSum } from './accurate-sum.js';
-import { compareLabels, probabilityKeys } from './class-order.js';
-import { binaryRocAuc } from './roc-auc.js';
+import type { ClassificationMetrics, Label } from '../../protocol/monitoring.js';
+import { classificationFromSummary, summarizeClassification } from './classification-summary.js';
 
 /** One labelled prediction of a classifier. */
 export interface ClassificationRow {
@@ -10,13 +8,6 @@ export interface ClassificationRow {
   /** Per class, keyed by the class's string form, as the model answered them. */
   probabilities?: Record<string, number>;
 }
-
-/** numpy's float64 machine epsilon, which `log_loss` clips probabilities to. */
-const EPS = 2 ** -52;
-
-/** Zero on a zero denominator: scikit-learn's `zero_division="warn"` answers 0.0. */
-const ratio = (numerator: number, denominator: number) =>
-  denominator === 0 ? 0 : numerator / denominator;
 
 /**
  * Quality of a classifier over labelled predictions, figure for figure as scikit-learn 1.6
@@ -37,107 +28,13 @@ const ratio = (numerator: number, denominator: number) =>
  * class that was labelled (a class only predicted may lack one); `rocAuc` is also null with
  * fewer than two classes labelled, `logLoss` with fewer than two classes in all.
  *
+ * One implementation with the merged hourly summaries: this is the summary of the rows, kept
+ * exact (every distinct score), read as `metricsFromSummary` reads one.
+ *
  * @throws RangeError with no rows: there is nothing to measure.
  */
 export function classificationMetrics(rows: readonly ClassificationRow[]): ClassificationMetrics {
-  const n = rows.length;
-  if (n === 0) throw new RangeError('classificationMetrics needs at least one labelled row');
-
-  const seen = new Set<Label>();
-  for (const r of rows) seen.add(r.actual).add(r.predicted);
-  const classes = [...seen].sort(compareLabels);
-  const k = classes.length;
-  const indexOf = new Map(classes.map((c, i) => [c, i]));
-
-  const actual = new Int32Array(n);
-  const confusionMatrix = classes.map(() => new Array<number>(k).fill(0));
-  let correct = 0;
-  rows.forEach((r, i) => {
-    const a = indexOf.get(r.actual)!;
-    const p = indexOf.get(r.predicted)!;
-    actual[i] = a;
-    confusionMatrix[a]![p]!++;
-    if (a === p) correct++;
-  });
-
-  const perClass: ClassMetrics[] = classes.map((c, j) => {
-    const tp = confusionMatrix[j]![j]!;
-    const support = confusionMatrix[j]!.reduce((s, x) => s + x, 0);
-    const predictedAs = confusionMatrix.reduce((s, row) => s + row[j]!, 0);
-    return {
-      class: c,
-      precision: ratio(tp, predictedAs),
-      recall: ratio(tp, support),
-      f1: ratio(2 * tp, support + predictedAs),
-      support,
-    };
-  });
-  const mean = (pick: (m: ClassMetrics) => number) => perClass.reduce((s, m) => s + pick(m), 0) / k;
-
-  const labelled = perClass.map((m) => m.support > 0);
-  const probabilities = probabilityMatrix(rows, classes, labelled);
-  let rocAuc: number | null = null;
-  let logLoss: number | null = null;
-  if (probabilities) {
-    const p = (i: number, j: number) => probabilities[i * k + j]!;
-    if (k >= 2) {
-      const loss = new AccurateSum();
-      for (let i = 0; i < n; i++)
-        loss.add(-Math.log(Math.min(Math.max(p(i, actual[i]!), EPS), 1 - EPS)));
-      logLoss = loss.value / n;
-    }
-    const labelledClasses = labelled.flatMap((l, j) => (l ? [j] : []));
-    if (labelledClasses.length >= 2) {
-      const aucOf = (j: number) =>
-        binaryRocAuc(
-          (i) => actual[i] === j,
-          (i) => p(i, j),
-          n,
-        )!;
-      rocAuc =
-        k === 2
-          ? aucOf(1)
-          : labelledClasses.reduce((s, j) => s + aucOf(j), 0) / labelledClasses.length;
-    }
-  }
-
-  return {
-    task: 'classification',
-    labelled: n,
-    accuracy: correct / n,
-    classes,
-    perClass,
-    macro: {
-      precision: mean((m) => m.precision),
-      recall: mean((m) => m.recall),
-      f1: mean((m) => m.f1),
-    },
-    rocAuc,
-    logLoss,
-    confusionMatrix,
-  };
-}
-
-/**
- * Row-major probabilities, one column per class (NaN where a class only predicted has none);
- * undefined when a row has none for a class that was labelled.
- */
-function probabilityMatrix(
-  rows: readonly ClassificationRow[],
-  classes: readonly Label[],
-  labelled: readonly boolean[],
-): Float64Array | undefined {
-  const k = classes.length;
-  const keys = classes.map(probabilityKeys);
-  const matrix = new Float64Array(rows.length * k);
-  for (let i = 0; i < rows.length; i++) {
-    const answered = rows[i]!.probabilities;
-    if (!answered) return undefined;
-    for (let j = 0; j < k; j++) {
-      const key = keys[j]!.find((name) => Number.isFinite(answered[name]));
-      if (key === undefined && labelled[j]) return undefined;
-      matrix[i * k + j] = key === undefined ? Number.NaN : answered[key]!;
-    }
-  }
-  return matrix;
+  if (rows.length === 0)
+    throw new RangeError('classificationMetrics needs at least one labelled row');
+  return classificationFromSummary(summarizeClassification(rows, true)).metrics;
 }

@@ -4,5 +4,14 @@
  */
 export { classificationMetrics, type ClassificationRow } from './classification.js';
 export { regressionMetrics, type RegressionRow } from './regression.js';
+export {
+  mergeQuality,
+  metricsFromSummary,
+  summarizeQuality,
+  type ApproximateFigure,
+  type ClassificationSummary,
+  type QualitySummary,
+  type RegressionSummary,
+} from './quality-summary.js';
 export { lowerIsBetter, metricValue } from './metric-value.js';
 export { compareLabels } from './class-order.js';

@@ -1,17 +1,25 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Label } from '../../protocol/monitoring.js';
+import type { ClassificationMetrics, Label } from '../../protocol/monitoring.js';
 import { NO_PYTHON, testPython } from '../../workers/testing/python.js';
 import { classificationMetrics, type ClassificationRow } from './classification.js';
-import { regressionMetrics } from './regression.js';
+import { regressionMetrics, type RegressionRow } from './regression.js';
+import {
+  mergeQuality,
+  metricsFromSummary,
+  summarizeQuality,
+  type QualitySummary,
+} from './quality-summary.js';
 import { seededRandom as random } from '../../../test/support/seeded-random.js';
 
 /**
  * Every figure of classificationMetrics and regressionMetrics against scikit-learn 1.6 in the
  * worker's venv (oracle.py), on seeded random data: numbers within 1e-9 relative
  * (|ours − sklearn| ≤ 1e-9·|sklearn|, and exactly equal where sklearn answers 0), classes,
- * counts and nulls exactly.
+ * counts and nulls exactly. The same figures again from the rows dealt into windows, each
+ * summarised, and the summaries merged (as hourly summaries are): to the same tolerance, but
+ * ROC AUC within 0.005 where the summaries had to sketch the scores (the large cases).
  */
 const python = await testPython();
 const ORACLE = fileURLToPath(new URL('./oracle.py', import.meta.url));
@@ -165,10 +173,12 @@ const CASES: [string, OracleCase][] = [
   ['regression, 1,000,000 rows', regressionCase(24, 1_000_000, (r) => 1e6 + r() * 1e3, 20)],
 ];
 
-function ours(c: OracleCase) {
-  if (c.kind === 'regression')
-    return regressionMetrics(c.actual.map((actual, i) => ({ actual, predicted: c.predicted[i]! })));
-  const rows: ClassificationRow[] = c.actual.map((actual, i) => {
+function regressionRows(c: RegressionCase): RegressionRow[] {
+  return c.actual.map((actual, i) => ({ actual, predicted: c.predicted[i]! }));
+}
+
+function classificationRows(c: ClassificationCase): ClassificationRow[] {
+  return c.actual.map((actual, i) => {
     const p = c.proba?.[i];
     return {
       actual,
@@ -176,7 +186,28 @@ function ours(c: OracleCase) {
       ...(p && { probabilities: Object.fromEntries(c.probaKeys!.map((key, j) => [key, p[j]!])) }),
     };
   });
-  return classificationMetrics(rows);
+}
+
+function ours(c: OracleCase) {
+  return c.kind === 'regression'
+    ? regressionMetrics(regressionRows(c))
+    : classificationMetrics(classificationRows(c));
+}
+
+/** Rows dealt at random into 2..8 windows (hours), each summarised, then merged. */
+function viaSummaries(c: OracleCase, seed: number) {
+  const rand = random(seed);
+  const windows = 2 + Math.floor(rand() * 7);
+  const deal = <T>(rows: T[]) => {
+    const parts: T[][] = Array.from({ length: windows }, () => []);
+    for (const r of rows) parts[Math.floor(rand() * windows)]!.push(r);
+    return parts;
+  };
+  const summaries: QualitySummary[] =
+    c.kind === 'regression'
+      ? deal(regressionRows(c)).map((rows) => summarizeQuality(rows, 'regression'))
+      : deal(classificationRows(c)).map((rows) => summarizeQuality(rows, 'classification'));
+  return metricsFromSummary(summaries.reduce((a, b) => mergeQuality(a, b)));
 }
 
 /** Where two answers differ: numbers beyond the tolerance, anything else not equal. */
@@ -236,6 +267,22 @@ describe.skipIf(!python)(
       expect(want).toBeDefined();
       expect(mismatches(ours(c), want, name)).toEqual([]);
     });
+
+    it.each(CASES.map(([name, c], i) => [name, c, i] as const))(
+      '%s: merged window summaries give the same figures',
+      (name, c, i) => {
+        const want = expected.get(name) as Record<string, unknown>;
+        const { metrics, approximate } = viaSummaries(c, 100 + i);
+        if (c.actual.length <= 5000) expect(approximate).toEqual([]);
+        if (!approximate.includes('rocAuc')) {
+          expect(mismatches(metrics, want, name)).toEqual([]);
+          return;
+        }
+        const { rocAuc, ...rest } = metrics as ClassificationMetrics;
+        expect(Math.abs(rocAuc! - (want.rocAuc as number))).toBeLessThanOrEqual(0.005);
+        expect(mismatches({ ...rest, rocAuc: null }, { ...want, rocAuc: null }, name)).toEqual([]);
+      },
+    );
 
     it('covers the edges: nulls, a never-labelled class, exact zeros', () => {
       const want = (name: string) => expected.get(name) as Record<string, unknown>;

@@ -1,14 +1,11 @@
 import type { RegressionMetrics } from '../../protocol/monitoring.js';
-import { AccurateSum } from './accurate-sum.js';
+import { regressionFromSummary, summarizeRegression } from './regression-summary.js';
 
 /** One labelled prediction of a regression. */
 export interface RegressionRow {
   actual: number;
   predicted: number;
 }
-
-/** numpy's float64 machine epsilon: `mean_absolute_percentage_error`'s floor under |y_true|. */
-const EPS = 2 ** -52;
 
 /**
  * Quality of a regression over labelled predictions, as scikit-learn 1.6 computes it:
@@ -21,48 +18,11 @@ const EPS = 2 ** -52;
  * through a float mean, which for some values (0.1 three times) misses by an ulp and answers
  * an enormous negative R² instead.
  *
+ * One implementation with the merged hourly summaries: this is the summary of the rows, read.
+ *
  * @throws RangeError with no rows, or a value that is not a finite number.
  */
 export function regressionMetrics(rows: readonly RegressionRow[]): RegressionMetrics {
-  const n = rows.length;
-  if (n === 0) throw new RangeError('regressionMetrics needs at least one labelled row');
-  const absolute = new AccurateSum();
-  const squared = new AccurateSum();
-  const percentage = new AccurateSum();
-  const actualSum = new AccurateSum();
-  let constant = true;
-  for (const { actual, predicted } of rows) {
-    if (!Number.isFinite(actual) || !Number.isFinite(predicted))
-      throw new RangeError(
-        `regression values must be finite numbers, got ${actual} and ${predicted}`,
-      );
-    const error = Math.abs(predicted - actual);
-    absolute.add(error);
-    squared.add(error * error);
-    percentage.add(error / Math.max(Math.abs(actual), EPS));
-    actualSum.add(actual);
-    if (actual !== rows[0]!.actual) constant = false;
-  }
-
-  let r2: number | null = null;
-  if (n >= 2) {
-    const residual = squared.value;
-    let total = 0;
-    if (!constant) {
-      const mean = actualSum.value / n;
-      const spread = new AccurateSum();
-      for (const { actual } of rows) spread.add((actual - mean) ** 2);
-      total = spread.value;
-    }
-    r2 = residual === 0 ? 1 : total === 0 ? 0 : 1 - residual / total;
-  }
-
-  return {
-    task: 'regression',
-    labelled: n,
-    mae: absolute.value / n,
-    rmse: Math.sqrt(squared.value / n),
-    r2,
-    mape: percentage.value / n,
-  };
+  if (rows.length === 0) throw new RangeError('regressionMetrics needs at least one labelled row');
+  return regressionFromSummary(summarizeRegression(rows));
 }

@@ -43,6 +43,11 @@ const GAMMA = (1 + SKETCH_ACCURACY) / (1 - SKETCH_ACCURACY);
 const LOG_GAMMA = Math.log(GAMMA);
 /** Values closer to zero than this share the zero bucket. */
 const TINY = 1e-300;
+/**
+ * Added to a bucket's exponent so that every magnitude from `TINY` up has a positive index
+ * (log_γ(1e-300) ≈ −69,000): the index's sign is then the value's.
+ */
+const OFFSET = 70_000;
 
 export type FeatureKind = 'numeric' | 'categorical';
 
@@ -120,12 +125,12 @@ function compareLabels(a: Label, b: Label): number {
 }
 
 const bucketOf = (x: number) =>
-  Math.abs(x) < TINY ? 0 : Math.sign(x) * (Math.ceil(Math.log(Math.abs(x)) / LOG_GAMMA) + 1000);
+  Math.abs(x) < TINY ? 0 : Math.sign(x) * (Math.ceil(Math.log(Math.abs(x)) / LOG_GAMMA) + OFFSET);
 
 /** The value a bucket stands for: within `SKETCH_ACCURACY` of every value in it. */
 function bucketValue(i: number): number {
   if (i === 0) return 0;
-  const e = Math.abs(i) - 1000;
+  const e = Math.abs(i) - OFFSET;
   return (Math.sign(i) * 2 * GAMMA ** e) / (GAMMA + 1);
 }
 
