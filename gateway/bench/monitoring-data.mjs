@@ -52,7 +52,9 @@ export function drawRows(n, { seed, shiftedFrom = Infinity }) {
     actual: new Uint8Array(n),
   };
   // Category weights: a geometric mix, so that categories are unequally common.
-  const weights = CATEGORY_COUNTS.map((k) => cumulative(Array.from({ length: k }, (_, j) => 0.8 ** j)));
+  const weights = CATEGORY_COUNTS.map((k) =>
+    cumulative(Array.from({ length: k }, (_, j) => 0.8 ** j)),
+  );
   const shiftedC0 = cumulative([1, 1, 1.6]);
   for (let r = 0; r < n; r++) {
     const shifted = r >= shiftedFrom;
@@ -116,7 +118,10 @@ export function signature() {
 export async function writeColumns(dir, prefix, cols) {
   await mkdir(dir, { recursive: true });
   const put = (name, arr) =>
-    writeFile(join(dir, `${prefix}.${name}.bin`), new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength));
+    writeFile(
+      join(dir, `${prefix}.${name}.bin`),
+      new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength),
+    );
   await Promise.all([
     ...NUMERIC.map((name, f) => put(name, cols.numeric[f])),
     ...CATEGORICAL.map((name, c) => put(name, cols.categorical[c])),

@@ -24,10 +24,14 @@ async function treeCpuMs(pid) {
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     if (!stat) continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    stats.push({ pid: Number(entry), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    stats.push({
+      pid: Number(entry),
+      ppid: Number(fields[1]),
+      ticks: Number(fields[11]) + Number(fields[12]),
+    });
   }
   const tree = new Set([pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const s of stats)
       if (!tree.has(s.pid) && tree.has(s.ppid)) {
@@ -129,7 +133,9 @@ export async function logInputsSideBySide({ dist, rounds = 4, duration = 8, log 
         try {
           const m = await measure(g, b.body, duration);
           (logInputs ? on : off).push(m);
-          log(`log inputs ${logInputs ? 'on ' : 'off'}, ${b.name}, round ${r + 1}: ${m.rps.toFixed(0)} calls/s`);
+          log(
+            `log inputs ${logInputs ? 'on ' : 'off'}, ${b.name}, round ${r + 1}: ${m.rps.toFixed(0)} calls/s`,
+          );
         } finally {
           await g.stop();
         }

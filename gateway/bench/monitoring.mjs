@@ -67,7 +67,7 @@ const { openDatabase } = await mod('db/client.js');
 const { CallWriter } = await mod('db/call-writer.js');
 const { DeploymentRepository } = await mod('db/deployment-repository.js');
 const { MonitoringRepository } = await mod('db/monitoring-repository.js');
-const { QualityService, metricsOf } = await mod('monitoring/quality-service.js');
+const { QualityService } = await mod('monitoring/quality-service.js');
 const { DriftService, driftReport } = await mod('monitoring/drift-service.js');
 const { predictionView } = await mod('monitoring/prediction-view.js');
 const { PREDICTION_FEATURE } = await mod('monitoring/features.js');
@@ -97,7 +97,14 @@ async function medianOf(fn, n = runs) {
     ms.push(t.ms);
     last = t.result;
   }
-  return { ms: median(ms), min: Math.min(...ms), max: Math.max(...ms), all: ms, warmUp: warm.ms, result: last };
+  return {
+    ms: median(ms),
+    min: Math.min(...ms),
+    max: Math.max(...ms),
+    all: ms,
+    warmUp: warm.ms,
+    result: last,
+  };
 }
 
 // ---------------------------------------------------------------------------------- the data
@@ -133,9 +140,15 @@ function loggedCall(i) {
   const time = new Date(START.getTime() + Math.floor((i * DAY) / calls));
   const rows = Array.from({ length: perCall }, (_, j) => i * perCall + j);
   const ids = perCall === 1 ? [id] : rows.map((_, j) => `${id}:${j}`);
-  const outputs = rows.map((r) => ({ label: label(current.predicted[r]), probabilities: scoresOf(current, r) }));
+  const outputs = rows.map((r) => ({
+    label: label(current.predicted[r]),
+    probabilities: scoresOf(current, r),
+  }));
   const features = {};
-  NUMERIC.forEach((name, f) => (features[name] = { kind: 'numeric', values: rows.map((r) => current.numeric[f][r]) }));
+  NUMERIC.forEach(
+    (name, f) =>
+      (features[name] = { kind: 'numeric', values: rows.map((r) => current.numeric[f][r]) }),
+  );
   CATEGORICAL.forEach(
     (name, c) =>
       (features[name] = {
@@ -182,7 +195,11 @@ async function openBenchDatabase(kind) {
   if (kind === 'pglite') {
     const dir = await mkdtemp(join(tmpdir(), 'slipway-bench-pglite-'));
     const db = await openDatabase({ dataDir: dir });
-    return { ...db, label: 'PGlite (data dir on disk)', drop: () => rm(dir, { recursive: true, force: true }) };
+    return {
+      ...db,
+      label: 'PGlite (data dir on disk)',
+      drop: () => rm(dir, { recursive: true, force: true }),
+    };
   }
   const server = await postgresServer();
   if (!server) return null;
@@ -247,13 +264,12 @@ async function benchDatabase(kind) {
     const flushHook = { flush: async () => {} };
     const quality = new QualityService({ monitoring, log: flushHook, view: async () => view });
     const drift = new DriftService({ monitoring, log: flushHook });
+    log(`${kind}: rebuilding the hourly quality summaries the labels made stale`);
+    const refresh = await timed(() => quality.refresh(NAME));
     log(`${kind}: timing quality`);
     const q = await medianOf(() => quality.report(NAME, { ...WINDOW, bucket: 'hour' }));
-    const qQuery = await medianOf(() => monitoring.labelled(NAME, WINDOW));
-    const rows = qQuery.result;
-    const qOverall = await medianOf(() => metricsOf(rows, view.task));
-    const qServer = await serverSide(db, kind);
-    const qGrouped = await medianOf(() => groupedCounts(db));
+    const qQuery = await medianOf(() => monitoring.qualityRollups(NAME, WINDOW));
+    const qRows = await timed(() => monitoring.labelled(NAME, WINDOW));
     log(`${kind}: timing drift`);
     const d = await medianOf(() => drift.report(NAME, WINDOW));
     const dQuery = await medianOf(() => monitoring.rollups(NAME, WINDOW));
@@ -275,11 +291,11 @@ async function benchDatabase(kind) {
       labelled: items.length,
       sizes,
       quality: q,
-      qualityServer: qServer,
-      qualityGrouped: qGrouped,
+      qualityRefreshMs: refresh.ms,
       qualityQuery: qQuery,
-      qualityOverall: qOverall,
-      labelledRows: rows.length,
+      qualityRollupRows: qQuery.result.length,
+      qualityRowsMs: qRows.ms,
+      labelledRows: qRows.result.length,
       drift: d,
       driftQuery: dQuery,
       driftCompute: dCompute,
@@ -302,55 +318,24 @@ async function tableSizes(db, kind) {
   return Object.fromEntries(list.map((r) => [r.name, Number(r.bytes)]));
 }
 
-/**
- * Where `labelled()`'s time goes: the server's own execution time of the same query
- * (EXPLAIN ANALYZE), the rest being the transfer of the rows and their parsing in Node.
- */
-async function serverSide(db, kind) {
-  const { sql } = await import('drizzle-orm');
-  const res = await db.execute(
-    sql`explain (analyze, format json)
-        select version, time, predicted, scores, actual from predictions
-        where deployment_name = ${NAME} and time >= ${WINDOW.from.toISOString()}::timestamptz
-          and time < ${WINDOW.to.toISOString()}::timestamptz and actual_at is not null
-        order by time`,
-  );
-  const rows = kind === 'pglite' ? res.rows : res;
-  const plan = Object.values(rows[0])[0];
-  const top = (typeof plan === 'string' ? JSON.parse(plan) : plan)[0];
-  return { executionMs: top['Execution Time'], nodeType: top.Plan['Node Type'], plan: top.Plan };
-}
-
-/**
- * What an aggregate in the database costs instead: the confusion counts per hour and the
- * scores in 1,000 bins per class and hour (enough for accuracy, precision/recall/F1 and the
- * confusion matrix exactly, ROC AUC and log loss approximately): the rows never leave it.
- */
-async function groupedCounts(db) {
-  const { sql } = await import('drizzle-orm');
-  const res = await db.execute(
-    sql`select date_trunc('hour', time) as hour, predicted, actual,
-               floor((scores->>'yes')::float8 * 1000)::int as bin, count(*)::int as n
-        from predictions
-        where deployment_name = ${NAME} and time >= ${WINDOW.from.toISOString()}::timestamptz
-          and time < ${WINDOW.to.toISOString()}::timestamptz and actual_at is not null
-        group by 1, 2, 3, 4`,
-  );
-  return (res.rows ?? res).length;
-}
-
 // ---------------------------------------------------------------------------------- Evidently
 async function findPython() {
   const given = arg('python') ?? process.env.SLIPWAY_BENCH_PYTHON;
   if (given) return given;
   const devDir = join(repoDir, '.venv-worker/dev');
   const candidates = existsSync(devDir)
-    ? (await readdir(devDir)).filter((d) => d.startsWith('venv-')).map((d) => join(devDir, d, 'bin/python'))
+    ? (await readdir(devDir))
+        .filter((d) => d.startsWith('venv-'))
+        .map((d) => join(devDir, d, 'bin/python'))
     : [];
   for (const py of candidates)
     if ((await runProcess(py, ['-c', 'import evidently, sklearn, pandas'])).code === 0) return py;
   // The dev venv as the tests make it (gateway/workers/python/requirements-dev.txt).
-  const made = await runProcess(process.execPath, ['--import', 'tsx', 'scripts/python-dev.ts', 'env'], gatewayDir);
+  const made = await runProcess(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/python-dev.ts', 'env'],
+    gatewayDir,
+  );
   return made.code === 0 ? made.out.trim().split('\n').at(-1) : null;
 }
 
@@ -375,12 +360,17 @@ async function evidently() {
   log(`Evidently and scikit-learn with ${python}`);
   const r = await runProcess(python, [
     join(gatewayDir, 'bench/monitoring_evidently.py'),
-    '--dir', dataDir,
-    '--rows', String(N),
-    '--reference', String(referenceRows),
-    '--runs', String(evidentlyRuns),
+    '--dir',
+    dataDir,
+    '--rows',
+    String(N),
+    '--reference',
+    String(referenceRows),
+    '--runs',
+    String(evidentlyRuns),
   ]);
-  if (r.code !== 0) return { error: `monitoring_evidently.py exited ${r.code}: ${r.err.slice(-2000)}` };
+  if (r.code !== 0)
+    return { error: `monitoring_evidently.py exited ${r.code}: ${r.err.slice(-2000)}` };
   return { python, ...JSON.parse(r.out.trim().split('\n').at(-1)) };
 }
 
