@@ -21,7 +21,7 @@ import { invokeRoutes } from './routes/invoke.js';
 import { oipRoutes } from './routes/oip-v2.js';
 import { poolRoutes } from './routes/pools.js';
 import { monitoringRoutes, type MonitoringRoutesDeps } from './routes/monitoring.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, registerMonitoringStreams } from './routes/events.js';
 import { prometheusRoutes } from './routes/prometheus.js';
 import type { EventBus } from './events/event-bus.js';
 import type { GatewayMetrics } from './alerts/prometheus.js';
@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/events', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
   app.route('/api/events', eventRoutes({ bus: deps.bus }));
   app.route('/metrics', prometheusRoutes({ metrics: deps.metrics }));
+  registerMonitoringStreams(app.openAPIRegistry);
 
   // The runs routes check the admin token themselves, also if mounted elsewhere.
   app.route('/api/deployments/:name/runs', runRoutes({ ...deps.runs, auth: admin }));

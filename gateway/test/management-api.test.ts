@@ -372,6 +372,17 @@ describe('pools and docs', () => {
       '/fn/{name}/runs/{id}',
       '/fn/{name}/runs/{id}/notebook',
       '/api/pools',
+      '/fn/{name}/feedback',
+      '/api/deployments/{name}/feedback',
+      '/api/deployments/{name}/quality',
+      '/api/deployments/{name}/reference',
+      '/api/deployments/{name}/drift',
+      '/api/deployments/{name}/monitoring',
+      '/api/deployments/{name}/alert-rules',
+      '/api/deployments/{name}/alert-rules/{id}',
+      '/api/deployments/{name}/alerts',
+      '/api/events',
+      '/metrics',
     ])
       expect(paths).toContain(path);
     for (const [path, operations] of Object.entries(doc.paths) as [string, object][])

@@ -1,3 +1,5 @@
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { DeploymentName, errorResponses } from './schemas.js';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { DEPLOYMENT_NAME } from '../deployments/deployment-service.js';
@@ -92,4 +94,42 @@ export function eventRoutes({
     });
   });
   return app;
+}
+
+/** `GET /api/events` and `GET /metrics` in the OpenAPI document (plain routes: streams and text). */
+export function registerMonitoringStreams(registry: OpenAPIHono['openAPIRegistry']): void {
+  const security = [{ bearer: [] }];
+  registry.registerPath({
+    method: 'get',
+    path: '/api/events',
+    summary:
+      'Live events (alert, invocations, feedback, reference, deployment) as server-sent events; the token may also come as ?token=',
+    security,
+    request: {
+      query: z.object({
+        deployment: DeploymentName.optional().openapi({ description: 'Only this deployment.' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'An endless text/event-stream: `event:` the type, `data:` its JSON',
+        content: { 'text/event-stream': { schema: z.string() } },
+      },
+      ...errorResponses(400, 401),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary:
+      'Prometheus metrics: requests by status, latency histograms, quality and drift gauges, alert states',
+    security,
+    responses: {
+      200: {
+        description: 'The Prometheus text format',
+        content: { 'text/plain': { schema: z.string() } },
+      },
+      ...errorResponses(401),
+    },
+  });
 }
