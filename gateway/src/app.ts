@@ -6,6 +6,7 @@ import type { DeploymentRepository } from './db/deployment-repository.js';
 import type { InvocationRepository } from './db/invocation-repository.js';
 import type { DatabaseKind } from './db/client.js';
 import type { DeploymentService } from './deployments/deployment-service.js';
+import type { TrafficService } from './deployments/traffic-service.js';
 import { databaseUnavailable } from './db/unavailable.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
 import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
@@ -15,6 +16,7 @@ import { callId } from './middleware/call-id.js';
 import type { InvocationLog } from './monitoring/invocation-log.js';
 import type { PoolName } from './protocol/deployments.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { trafficRoutes } from './routes/traffic.js';
 import { mountDocs } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   limits: { maxUploadBytes: number; maxBodyBytes: number; maxBatch: number };
   pools: PoolName[];
   deployments: DeploymentService;
+  /** Traffic splits between versions, and shadow versions. */
+  traffic: TrafficService;
   repo: DeploymentRepository;
   invocations: InvocationRepository;
   log: InvocationLog;
@@ -99,6 +103,7 @@ export function createApp(deps: AppDeps) {
       maxUploadBytes: limits.maxUploadBytes,
     }),
   );
+  app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));
   app.route(
     '/api/deployments',
     monitoringRoutes({

@@ -92,6 +92,8 @@ const envSchema = z.object({
     .transform((v) => v === 'true'),
   SLIPWAY_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SLIPWAY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  SLIPWAY_SHADOW_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(8),
+  SLIPWAY_SHADOW_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 });
 
 /** The gateway's configuration, parsed and validated once. */
@@ -171,6 +173,12 @@ export interface Config {
    * (hourly); 0 keeps them for ever.
    */
   retentionDays: number;
+  /**
+   * Shadow versions: `SLIPWAY_SHADOW_MAX_IN_FLIGHT` copies under way per deployment at most
+   * (more are dropped and counted; 0 sends none), each logged as a 504 after
+   * `SLIPWAY_SHADOW_TIMEOUT_MS`.
+   */
+  shadow: { maxInFlight: number; timeoutMs: number };
   log: {
     flushMs: number;
     batchSize: number;
@@ -223,6 +231,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     catalogTtlMs: e.SLIPWAY_CATALOG_TTL_MS,
     alertIntervalMs: e.SLIPWAY_ALERT_INTERVAL_SECONDS * 1000,
     retentionDays: e.SLIPWAY_LOG_RETENTION_DAYS,
+    shadow: { maxInFlight: e.SLIPWAY_SHADOW_MAX_IN_FLIGHT, timeoutMs: e.SLIPWAY_SHADOW_TIMEOUT_MS },
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,

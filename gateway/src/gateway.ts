@@ -25,6 +25,7 @@ import type { Database } from './db/client.js';
 import { DeploymentRepository } from './db/deployment-repository.js';
 import { InvocationRepository } from './db/invocation-repository.js';
 import { DeploymentService } from './deployments/deployment-service.js';
+import { TrafficService } from './deployments/traffic-service.js';
 import { DataPlane, NotebookRuns } from './data-plane/index.js';
 import { InvocationJournal } from './monitoring/invocation-journal.js';
 import { InvocationLog } from './monitoring/invocation-log.js';
@@ -67,6 +68,7 @@ export type GatewayConfig = Pick<
       | 'workerEnv'
       | 'alertIntervalMs'
       | 'retentionDays'
+      | 'shadow'
     >
   >;
 
@@ -105,6 +107,8 @@ export function createGateway(opts: {
   /** The formats served; default: every built-in runtime. */
   runtimes?: (services: RuntimeServices) => RuntimeFactory[];
   version: string;
+  /** Draws traffic-split versions (uniform in [0, 1)); `Math.random` unless a test passes another. */
+  random?: () => number;
   reportError?: (err: unknown) => void;
 }): Gateway {
   const { config, database } = opts;
@@ -268,7 +272,10 @@ export function createGateway(opts: {
     runsDir,
     pools: config.pools,
     onChange: (name, change) => {
-      if (change === 'deleted') metrics.removeDeployment(name);
+      if (change === 'deleted') {
+        metrics.removeDeployment(name);
+        dataPlane.shadows.forget(name);
+      }
       bus.publish({ type: 'deployment', deployment: name, change });
     },
   });
@@ -283,8 +290,16 @@ export function createGateway(opts: {
     maxBatch: config.maxBatch,
     recordInputs: config.log.recordInputs,
     callbackOrigins: config.callbackOrigins ?? ['*'],
+    random: opts.random,
+    shadow: config.shadow,
     reportError: opts.reportError,
     onCall: (call) => calls.observe(call),
+  });
+  const traffic = new TrafficService({
+    repo,
+    catalog,
+    host,
+    shadowStats: (name) => dataPlane.shadows.statsFor(name),
   });
   const app = createApp({
     version: opts.version,
@@ -299,6 +314,7 @@ export function createGateway(opts: {
     pools: config.pools,
     corsOrigins: config.corsOrigins ?? ['*'],
     deployments,
+    traffic,
     repo,
     invocations,
     log,
@@ -349,6 +365,8 @@ export function createGateway(opts: {
       clearInterval(retention);
       calls.close();
       await webhooks.close();
+      // Shadow calls under way are logged before the log closes (each ends by its deadline).
+      await dataPlane.shadows.settled();
       await log.close();
       await host.close();
       await onnx.close();

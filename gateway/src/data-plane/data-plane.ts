@@ -20,6 +20,8 @@ import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
 import { runUrls, type NotebookRuns } from './notebook-runs.js';
 import { notebookParameters } from './parameters.js';
+import { ShadowCalls } from './shadow-calls.js';
+import { pickVersion } from './traffic.js';
 import type {
   Caller,
   FunctionRequest,
@@ -46,8 +48,17 @@ export interface DataPlaneDeps {
   onCall?: (call: { name: string; version: number; status: number; latencyMs: number }) => void;
   /** Origins an asynchronous notebook call's callback may name; `*` for any. */
   callbackOrigins: string[];
+  /** Draws a traffic split's version for a call without a sticky value; uniform in [0, 1). */
+  random?: () => number;
+  /** Shadow calls: at most `maxInFlight` per deployment, each within `timeoutMs`. */
+  shadow?: { maxInFlight?: number; timeoutMs?: number };
   reportError?: (err: unknown) => void;
 }
+
+/** Shadow calls under way per deployment, by default; copies beyond are dropped. */
+export const DEFAULT_SHADOW_MAX_IN_FLIGHT = 8;
+/** A shadow call's deadline, by default. */
+export const DEFAULT_SHADOW_TIMEOUT_MS = 30_000;
 
 /** Versions are int4 in the database. */
 const MAX_VERSION = 2_147_483_647;
@@ -90,9 +101,22 @@ export interface DeploymentView {
  */
 export class DataPlane {
   private readonly records: RequestCodec<{ single: boolean }>;
+  private readonly random: () => number;
+  /** Copies of successful model calls sent to each deployment's shadow version. */
+  readonly shadows: ShadowCalls;
 
   constructor(private readonly deps: DataPlaneDeps) {
     this.records = recordsCodec(deps.maxBatch);
+    this.random = deps.random ?? Math.random;
+    this.shadows = new ShadowCalls({
+      repo: deps.repo,
+      host: deps.host,
+      log: deps.log,
+      recordInputs: deps.recordInputs,
+      maxInFlight: deps.shadow?.maxInFlight ?? DEFAULT_SHADOW_MAX_IN_FLIGHT,
+      timeoutMs: deps.shadow?.timeoutMs ?? DEFAULT_SHADOW_TIMEOUT_MS,
+      reportError: deps.reportError,
+    });
   }
 
   /** A model, through one protocol's codec. A notebook deployment is a 400 saying where to call it. */
@@ -115,8 +139,8 @@ export class DataPlane {
 
   /** `/fn/:name`: records for a model, parameters for a notebook, told apart by the runtime. */
   invoke(req: FunctionRequest): Promise<FunctionResult> {
-    const protocolOf = (record: DeploymentRecord) =>
-      this.deps.host.kindOf(record.live.format) === 'notebook' ? 'notebook' : 'records';
+    const protocolOf = (format: string) =>
+      this.deps.host.kindOf(format) === 'notebook' ? 'notebook' : 'records';
     return this.serve(req, protocolOf, async (target, notes) => {
       const runtime = target.served.runtime;
       if (runtime.kind === 'model') {
@@ -177,7 +201,8 @@ export class DataPlane {
    */
   private async serve<T>(
     caller: Caller,
-    protocolOf: (record: DeploymentRecord) => Protocol,
+    /** The protocol a call is logged under, from the format of the version that answers it. */
+    protocolOf: (format: string) => Protocol,
     work: (target: Target, notes: CallNotes) => Promise<T>,
   ): Promise<T> {
     const notes: CallNotes = {
@@ -194,14 +219,19 @@ export class DataPlane {
     try {
       record = await this.deps.catalog.get(caller.name);
       if (record) {
-        notes.protocol = protocolOf(record);
+        notes.protocol = protocolOf(record.live.format);
         notes.version = record.liveVersion;
       }
-      const target = await this.target(
-        await this.admit(caller.name, record, caller.token),
-        caller.version,
-      );
+      const admitted = await this.admit(caller.name, record, caller.token);
+      // A call that names no version goes where the split sends it (a refused one never gets here).
+      let version = caller.version;
+      if (version === undefined && admitted.traffic) {
+        version = pickVersion(admitted.name, admitted.traffic, caller.header, this.random);
+        notes.version = version;
+      }
+      const target = await this.target(admitted, version);
       notes.version = target.served.version;
+      notes.protocol = protocolOf(target.served.runtime.format);
       result = await work(target, notes);
     } catch (err) {
       // The refusal is answered only once it is in the log, as every answer is.
@@ -233,6 +263,7 @@ export class DataPlane {
       })
       .finally(release);
     notes.output = predictions;
+    this.shadows.send(target.record, served.version, validated.records);
     const id = caller.requestId;
     const ids = predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`);
     notes.monitored = observeCall(

@@ -14,6 +14,8 @@ export interface Caller {
   requestId: string;
   /** Aborts when the caller goes away; its work is dropped and the call is logged as 499. */
   signal?: AbortSignal;
+  /** A request header by (lower-case) name: a traffic split's sticky header is read here. */
+  header?: (name: string) => string | undefined;
 }
 
 /**

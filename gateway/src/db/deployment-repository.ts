@@ -12,7 +12,10 @@ import {
   runs,
   tokens,
   versions,
+  type TrafficShare,
 } from './schema.js';
+
+export type { TrafficShare } from './schema.js';
 
 /** Versions are int4 columns: the largest a query may name (2^31 - 1). */
 export const MAX_VERSION = 2_147_483_647;
@@ -23,9 +26,21 @@ export interface DeploymentRecord {
   pool: PoolName;
   public: boolean;
   liveVersion: number;
+  /** How calls that name no version are shared; null: the live version answers them all. */
+  traffic: TrafficSplit | null;
+  /** The version that receives copies of the calls; null: none. */
+  shadowVersion: number | null;
   createdAt: Date;
   updatedAt: Date;
   live: VersionRecord;
+}
+
+/** A deployment's traffic split, as the data plane reads it on every call. */
+export interface TrafficSplit {
+  /** In ascending version order; the percents sum to 100. */
+  shares: TrafficShare[];
+  /** Request header (lower case) whose value keeps a caller on one version; null: none. */
+  sticky: string | null;
 }
 
 export interface VersionRecord {
@@ -103,7 +118,15 @@ export class DeploymentRepository {
       } else {
         await tx
           .update(deployments)
-          .set({ liveVersion: version, pool: v.pool, public: v.public, updatedAt: new Date() })
+          // A new live version answers every call: the split and the shadow were set against
+          // the version it replaces.
+          .set({
+            liveVersion: version,
+            pool: v.pool,
+            public: v.public,
+            ...NO_ROUTING,
+            updatedAt: new Date(),
+          })
           .where(eq(deployments.name, v.name));
       }
       const record = await getWith(tx as unknown as Db, v.name);
@@ -144,13 +167,51 @@ export class DeploymentRepository {
     return r ? toVersion(r.v, r.size) : undefined;
   }
 
-  /** Makes `version` live. Returns false when the deployment or version does not exist. */
+  /**
+   * Makes `version` live. A change of live version clears the traffic split and the shadow
+   * (they were set against the version it replaces); making the live version live again keeps
+   * them. Returns false when the deployment or version does not exist.
+   */
   async setLive(name: string, version: number): Promise<boolean> {
     const exists = await this.version(name, version);
     if (!exists) return false;
+    const same = sql`${deployments.liveVersion} = ${version}`;
     const updated = await this.db
       .update(deployments)
-      .set({ liveVersion: version, updatedAt: new Date() })
+      .set({
+        liveVersion: version,
+        traffic: sql`case when ${same} then ${deployments.traffic} else null end`,
+        stickyHeader: sql`case when ${same} then ${deployments.stickyHeader} else null end`,
+        shadowVersion: sql`case when ${same} then ${deployments.shadowVersion} else null end`,
+        updatedAt: new Date(),
+      })
+      .where(eq(deployments.name, name))
+      .returning({ name: deployments.name });
+    return updated.length === 1;
+  }
+
+  /**
+   * Sets (or with null clears) the traffic split. The caller has checked that its versions
+   * exist. Returns false when the deployment does not exist.
+   */
+  async setTraffic(name: string, split: TrafficSplit | null): Promise<boolean> {
+    const updated = await this.db
+      .update(deployments)
+      .set({
+        traffic: split?.shares ?? null,
+        stickyHeader: split?.sticky ?? null,
+        updatedAt: new Date(),
+      })
+      .where(eq(deployments.name, name))
+      .returning({ name: deployments.name });
+    return updated.length === 1;
+  }
+
+  /** Sets (or with null clears) the shadow version. Returns false when the deployment does not exist. */
+  async setShadow(name: string, version: number | null): Promise<boolean> {
+    const updated = await this.db
+      .update(deployments)
+      .set({ shadowVersion: version, updatedAt: new Date() })
       .where(eq(deployments.name, name))
       .returning({ name: deployments.name });
     return updated.length === 1;
@@ -209,6 +270,9 @@ export class DeploymentRepository {
   }
 }
 
+/** What a new live version resets: every call goes to it, and nothing shadows it. */
+const NO_ROUTING = { traffic: null, stickyHeader: null, shadowVersion: null } as const;
+
 /** Deployments joined with their live version and its artifact. */
 function selectLive(db: Db) {
   return db
@@ -250,6 +314,13 @@ function toRecord(d: typeof deployments.$inferSelect, live: VersionRecord): Depl
     pool: d.pool as PoolName,
     public: d.public,
     liveVersion: d.liveVersion,
+    traffic: d.traffic
+      ? {
+          shares: [...d.traffic].sort((a, b) => a.version - b.version),
+          sticky: d.stickyHeader,
+        }
+      : null,
+    shadowVersion: d.shadowVersion,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
     live,

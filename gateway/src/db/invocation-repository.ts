@@ -1,8 +1,11 @@
-import { and, desc, eq, gte, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import type { Invocation, Metrics, MetricsPoint } from '../protocol/deployments.js';
 import type { Db } from './client.js';
 import { MAX_VERSION } from './deployment-repository.js';
 import { invocations } from './schema.js';
+
+/** The protocol of a shadow version's rows (copies of calls, answered to nobody). */
+export const SHADOW_PROTOCOL = 'shadow';
 
 export type InvocationRow = typeof invocations.$inferInsert;
 
@@ -42,14 +45,19 @@ export class InvocationRepository {
     }));
   }
 
-  /** Count, errors and latency percentiles over [from, to), with a per-minute series. */
+  /**
+   * Count, errors and latency percentiles over [from, to), with a per-minute series. The
+   * deployment's figures are of the calls it answered; a shadow's copies count only in its
+   * version's figures (`version`), so a failing shadow never shows as the deployment failing.
+   */
   async metrics(name: string, from: Date, to: Date, version?: number): Promise<Metrics> {
     const conds = [
       eq(invocations.deploymentName, name),
       gte(invocations.time, from),
       lt(invocations.time, to),
     ];
-    if (version !== undefined)
+    if (version === undefined) conds.push(ne(invocations.protocol, SHADOW_PROTOCOL));
+    else
       // A version outside int4 matches no row, and the database would refuse to compare with it.
       conds.push(
         Number.isInteger(version) && version >= 1 && version <= MAX_VERSION

@@ -12,6 +12,13 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 
+/** One version's part of a deployment's traffic. */
+export interface TrafficShare {
+  version: number;
+  /** Whole percent, 0 to 100. */
+  percent: number;
+}
+
 const createdAt = () =>
   timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 
@@ -28,6 +35,15 @@ export const deployments = pgTable('deployments', {
   pool: text('pool').notNull(),
   public: boolean('public').notNull().default(false),
   liveVersion: integer('live_version').notNull(),
+  /**
+   * How calls that name no version are shared between versions (version → whole percent,
+   * summing to 100); null: the live version answers them all.
+   */
+  traffic: jsonb('traffic').$type<TrafficShare[] | null>(),
+  /** Request header (lower case) whose value keeps a caller on one version of the split. */
+  stickyHeader: text('sticky_header'),
+  /** A version that receives copies of the calls, never answering them; null: none. */
+  shadowVersion: integer('shadow_version'),
   createdAt: createdAt(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });

@@ -28,6 +28,7 @@ import { servingOptions } from '../serving/serving-options.js';
 import type { ModelHost } from '../serving/model-host.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
+import { routedVersions } from './traffic-service.js';
 
 /** DNS-label names, so a deployment can become a Kubernetes Service as it is. */
 export const DEPLOYMENT_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -112,7 +113,7 @@ export class DeploymentService {
             'unknown_format',
           );
     }
-    const previous = (await repo.get(input.name))?.liveVersion;
+    const previous = await repo.get(input.name);
     const artifact = await store.adopt(input.file);
     let runtime: Runtime | undefined;
     try {
@@ -145,9 +146,8 @@ export class DeploymentService {
       });
       catalog.invalidate(input.name);
       host.adopt(record.live, runtime);
-      // The version it replaces stops once its calls are done (its workers with it).
-      if (previous !== undefined && previous !== record.liveVersion)
-        void host.retire(input.name, previous).catch(() => {});
+      // The versions it replaces (live, split and shadow) stop once their calls are done.
+      if (previous) this.retireRouted(previous, record.liveVersion);
       const warnings = runtime.warnings?.() ?? [];
       return {
         deployment: presentDeployment(record, {
@@ -198,7 +198,8 @@ export class DeploymentService {
         'version',
       );
     }
-    const before = (await this.require(name)).liveVersion;
+    const previous = await this.require(name);
+    const before = previous.liveVersion;
     if (!(await this.deps.repo.setLive(name, version)))
       throw new NotFoundError(`version ${version} of deployment ${name}`);
     this.deps.catalog.invalidate(name);
@@ -206,7 +207,8 @@ export class DeploymentService {
     // Load it now so the first call after a rollback is warm; errors surface on invoke.
     const record = await this.require(name);
     void this.deps.host.acquire(record.live, record.pool).catch(() => {});
-    if (before !== version) void this.deps.host.retire(name, before).catch(() => {});
+    // A change of live version cleared the split and the shadow: what they routed to retires.
+    if (before !== version) this.retireRouted(previous, version);
     this.deps.onChange?.(name, 'rolled_back');
     return detail;
   }
@@ -233,6 +235,12 @@ export class DeploymentService {
     const record = await this.deps.repo.get(name);
     if (!record) throw new NotFoundError(`deployment ${name}`);
     return record;
+  }
+
+  /** Retires every version `previous` routed calls to, except the version now live. */
+  private retireRouted(previous: DeploymentRecord, live: number): void {
+    for (const v of routedVersions(previous))
+      if (v !== live) void this.deps.host.retire(previous.name, v).catch(() => {});
   }
 
   private present(r: DeploymentRecord): Deployment {

@@ -1,4 +1,4 @@
-import type { DeploymentRecord, VersionRecord } from '../db/deployment-repository.js';
+import type { DeploymentRecord, TrafficShare, VersionRecord } from '../db/deployment-repository.js';
 import type { Deployment, DeploymentDetail, DeploymentStatus } from '../protocol/deployments.js';
 import type { FieldSpec, Signature } from '../protocol/signature.js';
 
@@ -45,7 +45,16 @@ export function presentDetail(
       live: v.version === record.liveVersion,
       createdAt: v.createdAt.toISOString(),
     })),
+    traffic: record.traffic
+      ? { split: presentSplit(record.traffic.shares), sticky: record.traffic.sticky }
+      : null,
+    shadow: record.shadowVersion === null ? null : { version: record.shadowVersion },
   };
+}
+
+/** A split's wire form: version → percent, in ascending version order. */
+export function presentSplit(shares: TrafficShare[]): Record<string, number> {
+  return Object.fromEntries(shares.map((s) => [String(s.version), s.percent]));
 }
 
 /** A curl command a user can paste: one example record built from the signature. */

@@ -37,9 +37,42 @@ export interface Deployment {
   updatedAt: string;
 }
 
-/** Detail view: the deployment plus its versions. */
+/** Detail view: the deployment plus its versions, its traffic split and its shadow. */
 export interface DeploymentDetail extends Deployment {
   versions: VersionInfo[];
+  /**
+   * How calls that name no version are shared; null: the live version answers them all.
+   * Always sent by this gateway (optional only for answers of older ones).
+   */
+  traffic?: { split: Record<string, number>; sticky: string | null } | null;
+  /** The version receiving copies of the calls; null: none. Always sent, as `traffic` is. */
+  shadow?: { version: number } | null;
+}
+
+/**
+ * A deployment's traffic split (`/api/deployments/:name/traffic`): version → whole percent of
+ * the calls that name no version, summing to 100; null when the live version answers them all.
+ */
+export interface TrafficSplitView {
+  name: string;
+  liveVersion: number;
+  split: Record<string, number> | null;
+  /** Request header whose value keeps a caller on one version; null: each call is drawn. */
+  sticky: string | null;
+}
+
+/** A deployment's shadow (`/api/deployments/:name/shadow`), with what it did since the gateway started. */
+export interface ShadowView {
+  name: string;
+  liveVersion: number;
+  /** The version receiving copies of the calls; null: none. */
+  version: number | null;
+  /** Copies sent to a shadow. */
+  sent: number;
+  /** Copies dropped because as many shadow calls as allowed were under way. */
+  dropped: number;
+  /** Shadow calls under way now. */
+  inFlight: number;
 }
 
 /** One recorded call. */

@@ -13,6 +13,7 @@ export function callerOf(c: Context<CallEnv>, name = c.req.param('name')!): Call
     token: bearerToken(c.req.header('authorization')),
     requestId: c.get('requestId'),
     signal: c.req.raw.signal,
+    header: (header) => c.req.header(header),
   };
 }
 

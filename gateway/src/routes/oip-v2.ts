@@ -49,6 +49,8 @@ export function oipRoutes({ dataPlane, maxBodyBytes, maxBatch }: OipRoutesDeps) 
       codec,
       body: () => readRequestBody(c, maxBodyBytes),
     });
+    // A call without a version went where the traffic split sent it: say which answered.
+    c.header('X-Slipway-Version', String(result.version));
     setIgnoredFields(c, result.ignoredFields);
     setWarnings(c, result.warnings);
     return c.json(

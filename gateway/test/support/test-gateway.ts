@@ -32,6 +32,8 @@ export async function startTestGateway(
     reuse?: { database: TestDatabase; dataDir: string };
     /** A database this gateway uses but does not own (see `sharedTestDatabase`): not closed on stop. */
     database?: TestDatabase;
+    /** Draws traffic-split versions; default `Math.random`. */
+    random?: () => number;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
@@ -70,6 +72,7 @@ export async function startTestGateway(
         toyNotebookRuntimeFactory(),
       ]),
     version: opts.version ?? '0.0.0-test',
+    random: opts.random,
     reportError: () => {},
   });
   await gateway.init();
