@@ -242,3 +242,39 @@ describe('predictions logged before the monitor kept them', () => {
     expect(report.overall).toMatchObject({ labelled: 1, mae: 1 });
   });
 });
+
+describe('a gateway that keeps no inputs', () => {
+  it('still takes feedback: the predictions ride in the call’s row', async () => {
+    await gw.stop();
+    gw = await startTestGateway({
+      config: {
+        log: {
+          flushMs: 20,
+          batchSize: 100,
+          recordInputs: false,
+          spoolMb: 64,
+          maxValueBytes: 1024 * 1024,
+          sync: true,
+        },
+      },
+    });
+    await publish('sum', '{"toy":"sum"}', 'sum.toy.json');
+    const { ids } = (await (
+      await post('/fn/sum', [
+        { a: 1, b: 1 },
+        { a: 2, b: 2 },
+      ])
+    ).json()) as {
+      ids: string[];
+    };
+    const calls = await (await gw.admin('/api/deployments/sum/invocations')).json();
+    expect(calls.invocations[0]).toMatchObject({ input: null, output: null });
+    const fb = await post('/fn/sum/feedback', [
+      { id: ids[0], actual: 2 },
+      { id: ids[1], actual: 5 },
+    ]);
+    expect(await fb.json()).toMatchObject({ accepted: 2 });
+    const report: QualityReport = await (await gw.admin('/api/deployments/sum/quality')).json();
+    expect(report.overall).toMatchObject({ labelled: 2, mae: 0.5 });
+  });
+});

@@ -9,7 +9,6 @@ import {
   featureRollups,
   invocations,
   monitoringSettings,
-  predictions,
   referenceProfiles,
 } from './schema.js';
 
@@ -17,10 +16,12 @@ const HOUR_MS = 3_600_000;
 const hourOf = (t: Date) => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
 
 /**
- * Writes journalled calls to the database, each batch in one transaction: the invocation rows,
- * then — for the calls not already there (a replay after a crash writes a segment again) — their
- * predictions, their features merged into the hour's rollups, and into a reference still being
- * taken from a deployment's first calls. So a call counts in drift exactly once, whatever crashed.
+ * Writes journalled calls to the database, each batch in one transaction: the invocation rows
+ * (with the monitor's copy of the predictions when the output is not kept), then — for the calls
+ * not already there (a replay after a crash writes a segment again) — their features merged into
+ * the hour's rollups, and into a reference still being taken from a deployment's first calls. So
+ * a call counts in drift exactly once, whatever crashed. Prediction rows are made when labels
+ * come (FeedbackService), not per call.
  */
 export class CallWriter implements InvocationSink {
   constructor(private readonly db: Db) {}
@@ -28,9 +29,16 @@ export class CallWriter implements InvocationSink {
   async insertMany(rows: LoggedCall[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction(async (tx) => {
+      // The monitor's copy of the predictions rides in the row (one value, not a row each):
+      // feedback makes prediction rows from it, as from a kept output.
       const fresh = await tx
         .insert(invocations)
-        .values(rows.map(({ monitored: _, ...row }) => row))
+        .values(
+          rows.map(({ monitored, ...row }) => ({
+            ...row,
+            answers: monitored?.predictions.length ? monitored.predictions : null,
+          })),
+        )
         .onConflictDoNothing()
         .returning({ id: invocations.id });
       const ids = new Set(fresh.map((r) => r.id));
@@ -38,21 +46,6 @@ export class CallWriter implements InvocationSink {
         (r): r is LoggedCall & { monitored: MonitoredCall } => ids.has(r.id) && !!r.monitored,
       );
       if (monitored.length === 0) return;
-      const preds = monitored.flatMap((r) =>
-        r.monitored.predictions.map((p) => ({
-          id: p.id,
-          deploymentName: r.deploymentName,
-          version: r.version,
-          time: r.time,
-          predicted: p.predicted,
-          scores: p.scores,
-        })),
-      );
-      for (let i = 0; i < preds.length; i += 1000)
-        await tx
-          .insert(predictions)
-          .values(preds.slice(i, i + 1000))
-          .onConflictDoNothing();
       await mergeRollups(tx as unknown as Db, monitored);
       await growReferences(tx as unknown as Db, monitored);
     });

@@ -6,6 +6,7 @@ import {
   inArray,
   isNotNull,
   lt,
+  or,
   sql,
   type AnyColumn,
   type SQL,
@@ -85,7 +86,15 @@ export class MonitoringRepository {
   async answeredCalls(
     name: string,
     callIds: readonly string[],
-  ): Promise<{ id: string; version: number; time: Date; output: unknown }[]> {
+  ): Promise<
+    {
+      id: string;
+      version: number;
+      time: Date;
+      output: unknown;
+      answers: { id: string; predicted: Label | null; scores: Record<string, number> | null }[] | null;
+    }[]
+  > {
     const uuids = callIds.filter((id) => UUID.test(id));
     if (uuids.length === 0) return [];
     return this.db
@@ -94,6 +103,7 @@ export class MonitoringRepository {
         version: invocations.version,
         time: invocations.time,
         output: invocations.output,
+        answers: invocations.answers,
       })
       .from(invocations)
       .where(
@@ -101,7 +111,7 @@ export class MonitoringRepository {
           eq(invocations.deploymentName, name),
           inArray(invocations.id, uuids),
           eq(invocations.status, 200),
-          isNotNull(invocations.output),
+          or(isNotNull(invocations.output), isNotNull(invocations.answers)),
         ),
       );
   }

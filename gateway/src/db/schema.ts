@@ -103,6 +103,13 @@ export const invocations = pgTable(
     ignoredFields: jsonb('ignored_fields').$type<string[] | null>(),
     /** Why the input and output are not kept as they came (too large, not storable); null if they are. */
     truncated: text('truncated'),
+    /**
+     * The monitor's copy of the predictions (`[{id, predicted, scores}]`) when `output` is not
+     * kept (inputs not logged, or too large): feedback reads its predictions from here.
+     */
+    answers: jsonb('answers').$type<
+      { id: string; predicted: string | number | boolean | null; scores: Record<string, number> | null }[] | null
+    >(),
   },
   (t) => [index('invocations_deployment_time_idx').on(t.deploymentName, t.time)],
 );

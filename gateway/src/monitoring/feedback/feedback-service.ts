@@ -198,6 +198,19 @@ export class FeedbackService {
     for (const s of split) {
       const call = byId.get(s.call);
       if (!call) continue;
+      // The monitor's own copy, where the log did not keep the output.
+      const copy = call.answers?.find((a) => a.id === s.id);
+      if (copy) {
+        rows.push({
+          id: s.id,
+          deploymentName: name,
+          version: call.version,
+          time: call.time,
+          predicted: copy.predicted,
+          scores: copy.scores,
+        });
+        continue;
+      }
       const view = await this.view(name, call.version);
       const kind = await this.kind(name, call.version);
       // A model's log keeps its predictions in order; a notebook's, the run's outputs.
