@@ -297,7 +297,8 @@ export class DataPlane {
     notes: CallNotes,
   ): Promise<{ records: RecordValue[]; meta: Meta; ignored: readonly string[] }> {
     if ('json' in body) {
-      notes.input = body.json;
+      // The text as it came, when there is one: writing the value out again would cost as much.
+      notes.input = body.raw ? new RawJson(body.raw) : body.json;
       const { records, meta } = codec.decode(body.json, served.signature);
       return { ...served.validate(records), meta };
     }

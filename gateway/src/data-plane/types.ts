@@ -22,7 +22,13 @@ export interface Caller {
  * A request body as the transport read it: its JSON value, or — for a large body — its bytes,
  * which the data plane parses, decodes and validates off the event loop.
  */
-export type RequestBody = { json: unknown } | { jsonBytes: Uint8Array };
+export type RequestBody =
+  | {
+      json: unknown;
+      /** The bytes it was parsed from, when the transport has them: the log keeps them as they came. */
+      raw?: Uint8Array;
+    }
+  | { jsonBytes: Uint8Array };
 
 /** A call of a model through one protocol. */
 export interface InferRequest<Meta> extends Caller {

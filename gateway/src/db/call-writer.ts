@@ -1,5 +1,6 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { MonitoredCall } from '../monitoring/features.js';
+import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
 import type { LoggedCall } from '../monitoring/loggable-row.js';
 import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
@@ -56,18 +57,22 @@ type Monitored = LoggedCall & { monitored: MonitoredCall };
 
 /** Adds each call's feature values to its hour's summaries, under row locks (several gateways may write). */
 async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
-  const deltas = new Map<string, { key: RollupKey; summary: ValueSummary }>();
+  // The batch's values per hour and feature, summarised once (merging call by call would
+  // rebuild the counts for every call).
+  const columns = new Map<string, { key: RollupKey; kind: FeatureKind; values: unknown[] }>();
   for (const r of rows) {
     if (!r.monitored.features) continue;
     const hour = hourOf(r.time);
     for (const [feature, col] of Object.entries(r.monitored.features)) {
       const key = { deploymentName: r.deploymentName, version: r.version, hour, feature };
       const k = rollupKey(key);
-      const s = summarize(col.kind, col.values);
-      const prev = deltas.get(k);
-      deltas.set(k, { key, summary: prev ? merge(prev.summary, s) : s });
+      const column = columns.get(k);
+      if (column) for (const v of col.values) column.values.push(v);
+      else columns.set(k, { key, kind: col.kind, values: [...col.values] });
     }
   }
+  const deltas = new Map<string, { key: RollupKey; summary: ValueSummary }>();
+  for (const [k, c] of columns) deltas.set(k, { key: c.key, summary: summarize(c.kind, c.values) });
   if (deltas.size === 0) return;
   const keys = [...deltas.values()].map((d) => d.key);
   await tx

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitoredCall } from './features.js';
-import { journalLine, rowFromLine, type LoggedCall } from './loggable-row.js';
+import { journalLine, RawJson, rowFromLine, type LoggedCall } from './loggable-row.js';
 
 const monitored: MonitoredCall = {
   predictions: [{ id: 'c', predicted: 1, scores: { '0': 0.2, '1': 0.8 } }],
@@ -45,5 +45,17 @@ describe('the monitor’s part of a journal line', () => {
     const slim = rowFromLine(journalLine({ ...row(null), monitored: wide }, 1024));
     expect(slim.monitored).toEqual({ predictions: monitored.predictions, features: null });
     expect(slim.truncated).toMatch(/monitor's copy of the inputs/);
+  });
+});
+
+describe('a body kept as it came', () => {
+  it('stays on one journal line when it was pretty-printed', () => {
+    const text = '{\r\n  "x": [1,\n 2],\n  "s": "a\\nb"\n}\n';
+    const line = journalLine(
+      { ...row(null), input: new RawJson(new TextEncoder().encode(text)) },
+      1024,
+    );
+    expect(line).not.toMatch(/[\r\n]/);
+    expect(rowFromLine(line).input).toEqual({ x: [1, 2], s: 'a\nb' });
   });
 });

@@ -13,7 +13,14 @@ const utf8 = new TextDecoder();
 
 /** JSON of a value, or undefined when it cannot be written (too deep, a cycle, a BigInt). */
 function tryJson(value: unknown): string | undefined {
-  if (value instanceof RawJson) return utf8.decode(value.bytes);
+  if (value instanceof RawJson) {
+    const text = utf8.decode(value.bytes);
+    // The journal is one row per line. In valid JSON a raw line break can only be whitespace
+    // between tokens (never inside a string), so it becomes a space.
+    return value.bytes.includes(10) || value.bytes.includes(13)
+      ? text.replace(/[\r\n]/g, ' ')
+      : text;
+  }
   try {
     return JSON.stringify(value ?? null);
   } catch {

@@ -37,7 +37,7 @@ export async function readRequestBody(c: Context, maxBytes: number): Promise<Req
   if (bytes.byteLength > maxBytes)
     throw new TooLargeError(`request body is over the limit of ${maxBytes} bytes`);
   if (bytes.byteLength >= OFF_THREAD_BYTES) return { jsonBytes: bytes };
-  return { json: valueOf(parseJsonBody(bytes)) };
+  return { json: valueOf(parseJsonBody(bytes)), raw: bytes };
 }
 
 /** {@link readRequestBody}, parsed: a large body on a worker thread. */
