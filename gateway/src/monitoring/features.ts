@@ -75,19 +75,23 @@ export function observeCall(
   view: PredictionView,
   keepInputs: boolean,
 ): MonitoredCall {
-  const observed = predictions.map((p) => view.observe(p));
+  // With inputs kept the log keeps the output too, and feedback reads the predictions there:
+  // their copy (probabilities and all) is made only if the journal asks for it.
+  let copy: MonitoredCall['predictions'] | undefined;
   const out: MonitoredCall = {
-    predictions: observed.map((o, i) => ({ id: ids[i]!, ...o })),
+    get predictions() {
+      return (copy ??= predictions.map((p, i) => ({ id: ids[i]!, ...view.observe(p) })));
+    },
     features: null,
   };
-  if (!keepInputs) return out;
+  if (!keepInputs) return { predictions: out.predictions, features: null };
   const columns: MonitoredCall['features'] = {};
   for (const f of features)
     columns[f.name] = { kind: f.kind, values: records.map((r) => f.read(r) ?? null) };
   if (view.task !== null)
     columns[PREDICTION_FEATURE] = {
       kind: view.task === 'regression' ? 'numeric' : 'categorical',
-      values: observed.map((o) => o.predicted),
+      values: predictions.map((p) => view.predicted(p)),
     };
   out.features = columns;
   return out;

@@ -80,7 +80,10 @@ export function journalLine(row: LoggedCall, maxValueBytes: number): string {
   // log could not keep needs the monitor's own copy of them.
   const outputKept = notes.length === noted && row.output !== null && row.output !== undefined;
   const monitored = monitoredJson(
-    row.monitored && outputKept ? { ...row.monitored, predictions: [] } : row.monitored,
+    // Not a spread: the predictions of a call are only made when read.
+    row.monitored && outputKept
+      ? { predictions: [], features: row.monitored.features }
+      : row.monitored,
     maxValueBytes,
     notes,
   );

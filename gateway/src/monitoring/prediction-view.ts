@@ -46,9 +46,10 @@ export interface PredictionView {
   /** Known classes; null when only the answers tell (feedback then takes any label). */
   classes: Label[] | null;
   observe(prediction: unknown): Observed;
+  /** `observe(p).predicted` alone, without reading the probabilities (the hot path's need). */
+  predicted(prediction: unknown): Label | null;
 }
 
-const NONE: Observed = { predicted: null, scores: null };
 const LABEL_NAMES = ['label', 'output_label', 'predicted_label', 'prediction_label'];
 const PROBABILITY_NAMES = ['probabilities', 'output_probability', 'probability'];
 const PROBABILITY_COLUMN = /^probability\((.*)\)$/;
@@ -70,20 +71,18 @@ export function predictionView(
     const probs = settings.probabilities;
     const classes = settings.classes ?? null;
     const task = settings.task ?? (classes || probs ? 'classification' : null);
-    return {
+    return viewOf(
       task,
       classes,
-      observe: (p) => {
+      (p) => {
         const predicted = asLabel(resolvePointer(p, pointer));
-        return {
-          predicted: task === 'regression' && typeof predicted !== 'number' ? null : predicted,
-          scores: probs === undefined ? null : asScores(resolvePointer(p, probs)),
-        };
+        return task === 'regression' && typeof predicted !== 'number' ? null : predicted;
       },
-    };
+      (p) => (probs === undefined ? null : asScores(resolvePointer(p, probs))),
+    );
   }
   // A notebook's outputs are whatever its cells display: only a pointer says where a prediction is.
-  if (kind === 'notebook') return { task: null, classes: null, observe: () => NONE };
+  if (kind === 'notebook') return viewOf(null, null, NOTHING, NOTHING);
   const byName = new Map(outputs.map((o) => [o.name, o]));
   const label = LABEL_NAMES.map((n) => byName.get(n)).find(Boolean);
   const probabilities = PROBABILITY_NAMES.map((n) => byName.get(n)).find(Boolean);
@@ -102,34 +101,51 @@ export function predictionView(
       target.values ??
       probabilities?.values ??
       (columns.length ? columns.map((c) => c.cls) : null);
-    return {
-      task: settings.task ?? 'classification',
-      classes: classes ?? null,
-      observe: (p) => {
-        if (!isObject(p)) return NONE;
-        const scores = probabilities
-          ? asScores(p[probabilities.name])
-          : columns.length
-            ? asScores(Object.fromEntries(columns.map((c) => [c.cls, p[c.field]])))
-            : null;
-        return { predicted: asLabel(unwrap(p[target.name])), scores };
-      },
-    };
+    return viewOf(
+      settings.task ?? 'classification',
+      classes ?? null,
+      (p) => (isObject(p) ? asLabel(unwrap(p[target.name])) : null),
+      (p) =>
+        !isObject(p)
+          ? null
+          : probabilities
+            ? asScores(p[probabilities.name])
+            : columns.length
+              ? asScores(Object.fromEntries(columns.map((c) => [c.cls, p[c.field]])))
+              : null,
+    );
   }
   const numeric = outputs.filter((o) => NUMERIC.has(o.type) && isScalar(o));
   const value =
     numeric.find((o) => o.name === 'prediction' || o.name === 'variable') ??
     (numeric.length === 1 ? numeric[0] : undefined);
   if (value)
-    return {
-      task: settings.task ?? 'regression',
-      classes: settings.classes ?? null,
-      observe: (p) => {
+    return viewOf(
+      settings.task ?? 'regression',
+      settings.classes ?? null,
+      (p) => {
         const x = isObject(p) ? unwrap(p[value.name]) : unwrap(p);
-        return { predicted: typeof x === 'number' ? x : null, scores: null };
+        return typeof x === 'number' ? x : null;
       },
-    };
-  return { task: settings.task ?? null, classes: settings.classes ?? null, observe: () => NONE };
+      NOTHING,
+    );
+  return viewOf(settings.task ?? null, settings.classes ?? null, NOTHING, NOTHING);
+}
+
+const NOTHING = () => null;
+
+function viewOf(
+  task: PredictionView['task'],
+  classes: Label[] | null,
+  predicted: (p: unknown) => Label | null,
+  scores: (p: unknown) => Record<string, number> | null,
+): PredictionView {
+  return {
+    task,
+    classes,
+    predicted,
+    observe: (p) => ({ predicted: predicted(p), scores: scores(p) }),
+  };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
