@@ -24,7 +24,7 @@ Data: ${f(r.N)} predictions of a binary classifier (\`label\`, \`probabilities\`
 (15 numeric, normal, n0–n9 shifted by 0.5 σ in the second half of the day; 5 categorical with
 3–100 categories, c0's mix changing in the second half), written as the invocation log writes
 them: \`CallWriter.insertMany\` of ${f(r.batch)} calls at a time, ${f(r.calls)} calls of ${f(r.perCall)} records over 24 hours
-(invocation rows ${r.keepInputs ? 'with their inputs and outputs' : 'without inputs (`--no-inputs`)'}, prediction rows, hourly rollups of the 20
+(invocation rows ${r.keepInputs ? 'with their inputs and outputs' : 'without inputs (`--no-inputs`)'}, hourly rollups of the 20
 features and the prediction). Every prediction then gets its label (\`MonitoringRepository.applyLabels\`).
 Reference: ${f(r.referenceRows)} rows drawn as the first half, stored as \`putReference\` summaries.
 Slipway timings: one warm-up, then the median of ${r.runs} calls (3 when the warm-up took over 5 s), in-process against the
@@ -44,6 +44,7 @@ Evidently and scikit-learn: the same rows from the same generator, pandas frames
 | rebuilding the summaries after the labels (once, in the background after feedback) | ${dbs.map((d) => sec(d.qualityRefreshMs)).join(' | ')} |${ev ? ' |' : ''}
 | for comparison: reading the ${dbs[0] ? f(dbs[0].labelledRows) : '?'} labelled rows themselves (what a report without summaries would do) | ${dbs.map((d) => sec(d.qualityRowsMs)).join(' | ')} |${ev ? ' |' : ''}
 | loading the 1,000,000 predictions | ${dbs.map((d) => sec(d.loadMs)).join(' | ')} |${ev ? ' |' : ''}
+| making the labelled predictions' rows (feedback does it when labels come) | ${dbs.map((d) => sec(d.adoptMs)).join(' | ')} |${ev ? ' |' : ''}
 | applying ${dbs[0] ? f(dbs[0].labelled) : '?'} labels | ${dbs.map((d) => sec(d.labelsMs)).join(' | ')} |${ev ? ' |' : ''}
 | tables: invocations / predictions / rollups | ${dbs.map((d) => `${mib(d.sizes.invocations ?? 0)} / ${mib(d.sizes.predictions ?? 0)} / ${mib(d.sizes.feature_rollups ?? 0)}`).join(' | ')} |${ev ? ' |' : ''}
 

@@ -240,6 +240,7 @@ async function benchDatabase(kind) {
     const writer = new CallWriter(db);
     const monitoring = new MonitoringRepository(db);
     const ids = [];
+    const predictionRows = [];
     const load = await timed(async () => {
       for (let i = 0; i < calls; i += batch) {
         const part = [];
@@ -247,11 +248,28 @@ async function benchDatabase(kind) {
           const { ids: callIds, ...row } = loggedCall(k);
           part.push(row);
           ids.push(...callIds);
+          for (const p of row.monitored.predictions)
+            predictionRows.push({
+              id: p.id,
+              deploymentName: NAME,
+              version: 1,
+              time: row.time,
+              predicted: p.predicted,
+              scores: p.scores,
+            });
         }
         await writer.insertMany(part);
         if ((i / batch) % 4 === 0) log(`${kind}: ${i + part.length} calls written`);
       }
     });
+    // Feedback makes a prediction's row when its label comes (FeedbackService): done here for
+    // every prediction at once, as a label for each is applied next.
+    log(`${kind}: making ${predictionRows.length} prediction rows, as feedback does`);
+    const adopt = await timed(async () => {
+      for (let i = 0; i < predictionRows.length; i += 5000)
+        await monitoring.adoptPredictions(predictionRows.slice(i, i + 5000));
+    });
+    predictionRows.length = 0;
     const items = [];
     for (let r = 0; r < N; r++)
       if (labelledShare >= 1 || (r * 7919) % 1000 < labelledShare * 1000)
@@ -288,6 +306,7 @@ async function benchDatabase(kind) {
       label: opened.label,
       loadMs: load.ms,
       labelsMs: labels.ms,
+      adoptMs: adopt.ms,
       labelled: items.length,
       sizes,
       quality: q,
