@@ -6,12 +6,7 @@ import type { LoggedCall } from '../monitoring/loggable-row.js';
 import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
 import type { Db } from './client.js';
 import { profileFeatures, storedFeatures } from './monitoring-repository.js';
-import {
-  featureRollups,
-  invocations,
-  monitoringSettings,
-  referenceProfiles,
-} from './schema.js';
+import { featureRollups, invocations, monitoringSettings, referenceProfiles } from './schema.js';
 
 const HOUR_MS = 3_600_000;
 const hourOf = (t: Date) => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);

@@ -7,10 +7,14 @@ config.requirements.)"""
 
 from __future__ import annotations
 
+import importlib.abc
 import json
 import math
+import sys
 import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -67,6 +71,27 @@ def test_json_that_is_no_xgboost_model_is_left_to_the_unpickler() -> None:
     assert sniff(b"tree\n") == "pickle"
 
 
+class _Lacking(importlib.abc.MetaPathFinder):
+    """Makes the libraries a worker lacks absent whatever this environment has (the dev venv's
+    oracle tools bring statsmodels, for one)."""
+
+    LIBRARIES = ("xgboost", "lightgbm", "statsmodels")
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> None:
+        if fullname.split(".")[0] in self.LIBRARIES:
+            raise ModuleNotFoundError(f"No module named {fullname!r}", name=fullname)
+        return None
+
+
+@pytest.fixture
+def libraries_lacking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name in list(sys.modules):
+        if name.split(".")[0] in _Lacking.LIBRARIES:
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setattr(sys, "meta_path", [_Lacking(), *sys.meta_path])
+    yield
+
+
 @pytest.mark.parametrize(
     ("file", "words"),
     [
@@ -81,6 +106,7 @@ def test_json_that_is_no_xgboost_model_is_left_to_the_unpickler() -> None:
         ("lgbm_binary.txt", "the file is a LightGBM model (text), which needs the Python package lightgbm"),
     ],
 )
+@pytest.mark.usefixtures("libraries_lacking")
 def test_a_model_of_a_library_the_worker_lacks_names_the_package_to_list(file: str, words: str) -> None:
     # The worker's own environment has none of them: deployments bring them in config.requirements.
     with pytest.raises(WorkerError) as caught:
