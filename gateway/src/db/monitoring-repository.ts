@@ -92,7 +92,8 @@ export class MonitoringRepository {
       version: number;
       time: Date;
       output: unknown;
-      answers: { id: string; predicted: Label | null; scores: Record<string, number> | null }[] | null;
+      answers:
+        { id: string; predicted: Label | null; scores: Record<string, number> | null }[] | null;
     }[]
   > {
     const uuids = callIds.filter((id) => UUID.test(id));

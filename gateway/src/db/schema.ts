@@ -108,7 +108,12 @@ export const invocations = pgTable(
      * kept (inputs not logged, or too large): feedback reads its predictions from here.
      */
     answers: jsonb('answers').$type<
-      { id: string; predicted: string | number | boolean | null; scores: Record<string, number> | null }[] | null
+      | {
+          id: string;
+          predicted: string | number | boolean | null;
+          scores: Record<string, number> | null;
+        }[]
+      | null
     >(),
   },
   (t) => [index('invocations_deployment_time_idx').on(t.deploymentName, t.time)],
