@@ -7,8 +7,9 @@
 //        [--baseline <dir of another gateway build> --baseline-name "…" --rounds 3]
 // With a baseline (another build of the gateway, e.g. an earlier commit's `dist/`), each round
 // runs both gateways in turn and the report gives the ratios round by round.
+import { treeCpuMs } from './process-cpu.mjs';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,40 +80,6 @@ async function sequential(url, { body, headers }, { warmUp = 500 } = {}) {
     total: lat.length,
   };
 }
-
-/**
- * CPU time (user + system, ms) used so far by process `pid` and its descendants (Linux /proc):
- * the gateway with its worker processes. On a shared machine CPU per request is the steadiest
- * measure of the work a call costs; latency and throughput move with the other load.
- */
-async function treeCpuMs(pid) {
-  const stats = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid … utime stime: fields 14 and 15, counted after the comm's ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (stat)
-      stats.push({
-        pid: Number(entry),
-        ppid: Number(fields[1]),
-        ticks: Number(fields[11]) + Number(fields[12]),
-      });
-  }
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of stats)
-      if (!tree.has(s.pid) && tree.has(s.ppid)) {
-        tree.add(s.pid);
-        grew = true;
-      }
-  }
-  const ticks = stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0);
-  return (ticks * 1000) / CLOCK_TICKS;
-}
-// USER_HZ: 100 on Linux for every architecture Node runs on.
-const CLOCK_TICKS = 100;
 
 /**
  * An in-process call measured as the HTTP paths are: 2,000 warm-up calls, then sequential

@@ -4,8 +4,9 @@
 // at concurrency 32. Two bodies: one iris record per call (bench/invoke.mjs's), and a batch of
 // 100 records per call, where keeping the inputs (and the monitor's feature columns) weighs most.
 // Usable alone: node bench/monitoring-log-inputs.mjs [--dist <dir>] [--rounds 4] [--duration 8]
+import { treeCpuMs } from './process-cpu.mjs';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,32 +16,6 @@ import { waitFor } from './report.mjs';
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const fixture = join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.onnx');
 const TOKEN = 'sa_bench-admin-token-000000000';
-
-/** CPU ms used so far by `pid` and its descendants (the gateway and its ONNX worker). */
-async function treeCpuMs(pid) {
-  const stats = [];
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (!stat) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    stats.push({
-      pid: Number(entry),
-      ppid: Number(fields[1]),
-      ticks: Number(fields[11]) + Number(fields[12]),
-    });
-  }
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const s of stats)
-      if (!tree.has(s.pid) && tree.has(s.ppid)) {
-        tree.add(s.pid);
-        grew = true;
-      }
-  }
-  return (stats.filter((s) => tree.has(s.pid)).reduce((a, s) => a + s.ticks, 0) * 1000) / 100;
-}
 
 async function gateway(dist, logInputs) {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-log-'));
