@@ -12,7 +12,7 @@ import json
 import math
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -84,12 +84,11 @@ class _Lacking(importlib.abc.MetaPathFinder):
 
 
 @pytest.fixture
-def libraries_lacking(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def libraries_lacking(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(sys.modules):
         if name.split(".")[0] in _Lacking.LIBRARIES:
             monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(sys, "meta_path", [_Lacking(), *sys.meta_path])
-    yield
 
 
 @pytest.mark.parametrize(
