@@ -3,20 +3,15 @@
  * pairwise, so a plain `+=` over a million terms could drift from scipy by more than the
  * 1e-9 the oracle test allows.
  */
+import { AccurateSum } from '../quality/accurate-sum.js';
 
 /** Neumaier's compensated sum of `count` terms, each given by `term(i)`. */
 export function compensatedSum(count: number, term: (i: number) => number): number {
-  let sum = 0;
-  let compensation = 0;
-  for (let i = 0; i < count; i++) {
-    const x = term(i);
-    const t = sum + x;
-    if (Math.abs(sum) >= Math.abs(x)) compensation += sum - t + x;
-    else compensation += x - t + sum;
-    sum = t;
-  }
+  const total = new AccurateSum();
+  for (let i = 0; i < count; i++) total.add(term(i));
   // An infinite term leaves the compensation NaN; the plain sum is then the answer.
-  return Number.isFinite(sum) ? sum + compensation : sum;
+  const [sum] = total.parts;
+  return Number.isFinite(sum) ? total.value : sum;
 }
 
 /** Neumaier's compensated sum of an array. */
