@@ -36,8 +36,11 @@ interface Checked {
  * first one's time is kept). Valid items are stored even when others in the same call are not.
  */
 export class FeedbackService {
-  /** Versions are immutable: their views are read once. */
-  private readonly views = new Map<string, Promise<PredictionView>>();
+  /** Versions are immutable: each is read once. */
+  private readonly versions = new Map<
+    string,
+    Promise<{ kind: RuntimeKind; view: PredictionView }>
+  >();
 
   constructor(private readonly deps: FeedbackServiceDeps) {}
 
@@ -244,24 +247,32 @@ export class FeedbackService {
     }));
   }
 
-  private async kind(name: string, version: number) {
-    const v = await this.deps.repo.version(name, version);
-    return v ? this.deps.kindOf(v.format) : undefined;
+  private async kind(name: string, version: number): Promise<RuntimeKind> {
+    return (await this.described(name, version)).kind;
   }
 
   /** How a version's answers are read: its task, classes and prediction. */
-  view(name: string, version: number): Promise<PredictionView> {
+  async view(name: string, version: number): Promise<PredictionView> {
+    return (await this.described(name, version)).view;
+  }
+
+  /** A version's runtime kind and view, read once: versions are immutable. */
+  private described(
+    name: string,
+    version: number,
+  ): Promise<{ kind: RuntimeKind; view: PredictionView }> {
     const key = `${name}@${version}`;
-    let view = this.views.get(key);
-    if (!view) {
-      view = this.deps.repo.version(name, version).then((v) => {
+    let described = this.versions.get(key);
+    if (!described) {
+      described = this.deps.repo.version(name, version).then((v) => {
         if (!v) throw new NotFoundError(`version ${version} of deployment ${name}`);
-        return predictionView(v.signature, v.config, this.deps.kindOf(v.format) ?? 'model');
+        const kind = this.deps.kindOf(v.format) ?? 'model';
+        return { kind, view: predictionView(v.signature, v.config, kind) };
       });
-      view.catch(() => this.views.delete(key));
-      this.views.set(key, view);
+      described.catch(() => this.versions.delete(key));
+      this.versions.set(key, described);
     }
-    return view;
+    return described;
   }
 }
 
