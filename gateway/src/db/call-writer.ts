@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { MonitoredCall } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
-import type { LoggedCall } from '../monitoring/loggable-row.js';
+import { RawJson, type LoggedCall } from '../monitoring/loggable-row.js';
 import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
 import type { Db } from './client.js';
 import { profileFeatures, storedFeatures } from './monitoring-repository.js';
@@ -30,8 +30,10 @@ export class CallWriter implements InvocationSink {
       const fresh = await tx
         .insert(invocations)
         .values(
-          rows.map(({ monitored, ...row }) => ({
+          rows.map(({ monitored, input, output, ...row }) => ({
             ...row,
+            input: asStored(input),
+            output: asStored(output),
             answers: monitored?.predictions.length ? monitored.predictions : null,
           })),
         )
@@ -47,6 +49,9 @@ export class CallWriter implements InvocationSink {
     });
   }
 }
+
+/** A value for a json column: text that is already JSON goes as it is, without a second writing. */
+const asStored = (value: unknown) => (value instanceof RawJson ? sql`${value.text}::json` : value);
 
 type Monitored = LoggedCall & { monitored: MonitoredCall };
 

@@ -4,6 +4,7 @@ import {
   doublePrecision,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -96,8 +97,10 @@ export const invocations = pgTable(
     latencyMs: doublePrecision('latency_ms').notNull(),
     status: integer('status').notNull(),
     protocol: text('protocol').notNull(),
-    input: jsonb('input'),
-    output: jsonb('output'),
+    // json, not jsonb: the log keeps a call's values as text, as they came (storing them as
+    // jsonb costs the embedded database twice as much per call), and reads them only whole.
+    input: json('input'),
+    output: json('output'),
     error: jsonb('error').$type<{ code: string; message: string } | null>(),
     /** Fields the call's records carried that the model does not take (dropped); null if none. */
     ignoredFields: jsonb('ignored_fields').$type<string[] | null>(),
@@ -107,7 +110,7 @@ export const invocations = pgTable(
      * The monitor's copy of the predictions (`[{id, predicted, scores}]`) when `output` is not
      * kept (inputs not logged, or too large): feedback reads its predictions from here.
      */
-    answers: jsonb('answers').$type<
+    answers: json('answers').$type<
       | {
           id: string;
           predicted: string | number | boolean | null;

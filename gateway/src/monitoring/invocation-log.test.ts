@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InvocationRow } from '../db/invocation-repository.js';
 import { InvocationJournal, JournalFullError } from './invocation-journal.js';
 import { InvocationLog, type InvocationSink } from './invocation-log.js';
+import { jsonValue } from './loggable-row.js';
 
 const row = (i: number, over: Partial<InvocationRow> = {}): InvocationRow => ({
   id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -32,7 +33,9 @@ class FakeDatabase implements InvocationSink {
     if (this.down) throw new Error('connection refused');
     if (rows.some(this.refuse)) throw new Error('unsupported Unicode escape sequence');
     this.inserts.push(rows.length);
-    for (const r of rows) if (!this.rows.has(r.id)) this.rows.set(r.id, r);
+    for (const r of rows)
+      if (!this.rows.has(r.id))
+        this.rows.set(r.id, { ...r, input: jsonValue(r.input), output: jsonValue(r.output) });
   }
 }
 

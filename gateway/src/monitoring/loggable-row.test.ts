@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MonitoredCall } from './features.js';
-import { journalLine, RawJson, rowFromLine, type LoggedCall } from './loggable-row.js';
+import { journalLine, jsonValue, RawJson, rowFromLine, type LoggedCall } from './loggable-row.js';
 
 const monitored: MonitoredCall = {
   predictions: [{ id: 'c', predicted: 1, scores: { '0': 0.2, '1': 0.8 } }],
@@ -56,6 +56,37 @@ describe('a body kept as it came', () => {
       1024,
     );
     expect(line).not.toMatch(/[\r\n]/);
-    expect(rowFromLine(line).input).toEqual({ x: [1, 2], s: 'a\nb' });
+    expect(jsonValue(rowFromLine(line).input)).toEqual({ x: [1, 2], s: 'a\nb' });
+  });
+});
+
+describe('the values of a journal line', () => {
+  const tricky = { s: ',"output":null,"monitored":null}', t: '{"lengths":[1,2,3],' };
+
+  it('come back as the text the line holds, whatever that text contains', () => {
+    const line = journalLine({ ...row([tricky]), input: tricky }, 1024);
+    const back = rowFromLine(line);
+    expect(back.input).toBeInstanceOf(RawJson);
+    expect((back.input as RawJson).text).toBe(JSON.stringify(tricky));
+    expect(jsonValue(back.output)).toEqual([tricky]);
+    expect(back.monitored).toEqual({ ...monitored, predictions: [] });
+    expect(back.time).toEqual(row(null).time);
+    expect(back).not.toHaveProperty('lengths');
+  });
+
+  it('of an older journal, without their lengths, are read by parsing the whole line', () => {
+    const { lengths: _, ...old } = JSON.parse(journalLine(row([{ label: 1 }]), 1024)) as Record<
+      string,
+      unknown
+    >;
+    const back = rowFromLine(JSON.stringify(old));
+    expect(back.output).toEqual([{ label: 1 }]);
+    expect(back.id).toBe(row(null).id);
+  });
+
+  it('in a line a crash cut short are refused, at any cut', () => {
+    const line = journalLine({ ...row([tricky]), input: tricky }, 1024);
+    for (let cut = 1; cut < line.length; cut++)
+      expect(() => rowFromLine(line.slice(0, cut)), `cut at ${cut}`).toThrow();
   });
 });

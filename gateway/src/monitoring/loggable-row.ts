@@ -4,23 +4,37 @@ import type { MonitoredCall } from './features.js';
 /** A call as the log keeps it: its invocation row and, for a model's answer, the monitor's part. */
 export type LoggedCall = InvocationRow & { monitored?: MonitoredCall | null };
 
-/** A value that is already JSON text (a request body as it came, known to parse). */
+/**
+ * A value that is already JSON text, known to parse: a request body as it came (bytes), or a
+ * value read back from the journal (text), which the log stores without parsing it.
+ */
 export class RawJson {
-  constructor(readonly bytes: Uint8Array) {}
+  constructor(readonly json: Uint8Array | string) {}
+
+  /** Its size: bytes of a body, characters of a text. */
+  get size(): number {
+    return typeof this.json === 'string' ? this.json.length : this.json.byteLength;
+  }
+
+  /** The text on one line (what the journal and the database take). */
+  get text(): string {
+    if (typeof this.json === 'string') return this.json;
+    const text = utf8.decode(this.json);
+    // The journal is one row per line. In valid JSON a raw line break can only be whitespace
+    // between tokens (never inside a string), so it becomes a space.
+    return this.json.includes(10) || this.json.includes(13) ? text.replace(/[\r\n]/g, ' ') : text;
+  }
 }
 
 const utf8 = new TextDecoder();
 
+/** The value itself: JSON text parsed, anything else as it is (what the database gives back). */
+export const jsonValue = (value: unknown): unknown =>
+  value instanceof RawJson ? JSON.parse(value.text) : value;
+
 /** JSON of a value, or undefined when it cannot be written (too deep, a cycle, a BigInt). */
 function tryJson(value: unknown): string | undefined {
-  if (value instanceof RawJson) {
-    const text = utf8.decode(value.bytes);
-    // The journal is one row per line. In valid JSON a raw line break can only be whitespace
-    // between tokens (never inside a string), so it becomes a space.
-    return value.bytes.includes(10) || value.bytes.includes(13)
-      ? text.replace(/[\r\n]/g, ' ')
-      : text;
-  }
+  if (value instanceof RawJson) return value.text;
   try {
     return JSON.stringify(value ?? null);
   } catch {
@@ -64,9 +78,7 @@ export function journalLine(row: LoggedCall, maxValueBytes: number): string {
     const raw = row[name];
     // A body as it came: its size is known without reading it.
     const json =
-      raw instanceof RawJson && raw.bytes.byteLength > maxValueBytes
-        ? { length: raw.bytes.byteLength }
-        : tryJson(raw);
+      raw instanceof RawJson && raw.size > maxValueBytes ? { length: raw.size } : tryJson(raw);
     if (json === undefined) notes.push(`${name} could not be written as JSON`);
     else if (json.length > maxValueBytes)
       notes.push(`${name} is ${json.length} bytes of JSON, over the log's ${maxValueBytes}`);
@@ -94,9 +106,16 @@ export function journalLine(row: LoggedCall, maxValueBytes: number): string {
     monitored: undefined,
     truncated: row.truncated ?? (notes.length > 0 ? notes.join('; ') : null),
   });
-  // `rest` is an object's JSON: the values go in before its closing brace.
-  return `${rest.slice(0, -1)},"input":${input},"output":${output},"monitored":${monitored}}`;
+  // The values' lengths lead the line and the values close it, so that the writer takes them
+  // out as text, without parsing them (nor writing them again for the database).
+  const lengths = `{"lengths":[${input.length},${output.length},${monitored.length}],`;
+  return `${lengths}${rest.slice(1, -1)}${INPUT}${input}${OUTPUT}${output}${MONITORED}${monitored}}`;
 }
+
+const INPUT = ',"input":';
+const OUTPUT = ',"output":';
+const MONITORED = ',"monitored":';
+const LENGTHS = /^\{"lengths":\[(\d+),(\d+),(\d+)\],/;
 
 /**
  * The monitor's part, within the size limit: past it the feature columns go (drift does not
@@ -119,10 +138,55 @@ function monitoredJson(
   return 'null';
 }
 
-/** A row read back from a journal line (throws on a line that is not one). */
+/**
+ * A row read back from a journal line (throws on a line that is not one). Its input and output
+ * come back as text (`RawJson`), as the line holds them; a line of an older journal, without
+ * the values' lengths, is parsed whole.
+ */
 export function rowFromLine(line: string): LoggedCall {
-  const parsed = JSON.parse(line) as LoggedCall & { time: string };
+  const parts = valueParts(line);
+  const parsed = (parts ? JSON.parse(parts.rest) : JSON.parse(line)) as LoggedCall & {
+    time: string;
+    lengths?: unknown;
+  };
   if (typeof parsed.id !== 'string' || typeof parsed.time !== 'string')
     throw new Error('not an invocation row');
-  return { ...parsed, time: new Date(parsed.time) };
+  delete parsed.lengths;
+  const row = { ...parsed, time: new Date(parsed.time) };
+  if (!parts) return row;
+  const value = (text: string) => (text === 'null' ? null : new RawJson(text));
+  return {
+    ...row,
+    input: value(parts.input),
+    output: value(parts.output),
+    monitored: JSON.parse(parts.monitored) as LoggedCall['monitored'],
+  };
+}
+
+/** The parts of a line as `journalLine` writes it, or undefined for any other line. */
+function valueParts(line: string) {
+  const lengths = LENGTHS.exec(line);
+  if (!lengths) return undefined;
+  const [li, lo, lm] = lengths.slice(1).map(Number) as [number, number, number];
+  const end = line.length - 1;
+  const m = end - lm;
+  const o = m - MONITORED.length - lo;
+  const i = o - OUTPUT.length - li;
+  const restEnd = i - INPUT.length;
+  // A line cut short, or not of this form, has its markers elsewhere: it is parsed whole (and
+  // refused there).
+  if (
+    restEnd <= lengths[0].length ||
+    line[end] !== '}' ||
+    !line.startsWith(INPUT, restEnd) ||
+    !line.startsWith(OUTPUT, o - OUTPUT.length) ||
+    !line.startsWith(MONITORED, m - MONITORED.length)
+  )
+    return undefined;
+  return {
+    rest: `{${line.slice(lengths[0].length, restEnd)}}`,
+    input: line.slice(i, o - OUTPUT.length),
+    output: line.slice(o, m - MONITORED.length),
+    monitored: line.slice(m, end),
+  };
 }
