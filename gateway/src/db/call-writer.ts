@@ -4,7 +4,7 @@ import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
 import { RawJson, type LoggedCall } from '../monitoring/loggable-row.js';
 import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
-import type { Db } from './client.js';
+import { rowsOf, type Db } from './client.js';
 import { profileFeatures, storedFeatures } from './monitoring-repository.js';
 import { featureRollups, invocations, monitoringSettings, referenceProfiles } from './schema.js';
 
@@ -25,20 +25,18 @@ export class CallWriter implements InvocationSink {
   async insertMany(rows: LoggedCall[]): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction(async (tx) => {
-      // The monitor's copy of the predictions rides in the row (one value, not a row each):
-      // feedback makes prediction rows from it, as from a kept output.
-      const fresh = await tx
-        .insert(invocations)
-        .values(
-          rows.map(({ monitored, input, output, ...row }) => ({
-            ...row,
-            input: asStored(input),
-            output: asStored(output),
-            answers: monitored?.predictions.length ? monitored.predictions : null,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ id: invocations.id });
+      // One JSON value for the whole batch (a parameter per value would cost more to bind
+      // than to store); the values already JSON go into it as they are.
+      const batch = `[${rows.map(rowJson).join(',')}]`;
+      const fresh = rowsOf<{ id: string }>(
+        await tx.execute(sql`
+          insert into ${invocations} (${sql.raw(COLUMNS.map((c) => c[0]).join(', '))})
+          select ${sql.raw(COLUMNS.map((c) => c[0]).join(', '))}
+          from json_to_recordset(${batch}::json)
+            as r(${sql.raw(COLUMNS.map((c) => c.join(' ')).join(', '))})
+          on conflict do nothing
+          returning id`),
+      );
       const ids = new Set(fresh.map((r) => r.id));
       const monitored = rows.filter(
         (r): r is LoggedCall & { monitored: MonitoredCall } => ids.has(r.id) && !!r.monitored,
@@ -50,8 +48,48 @@ export class CallWriter implements InvocationSink {
   }
 }
 
-/** A value for a json column: text that is already JSON goes as it is, without a second writing. */
-const asStored = (value: unknown) => (value instanceof RawJson ? sql`${value.text}::json` : value);
+/** The invocations columns a batch fills, with their types as `json_to_recordset` reads them. */
+const COLUMNS = [
+  ['id', 'uuid'],
+  ['deployment_name', 'text'],
+  ['version', 'int4'],
+  ['time', 'timestamptz'],
+  ['latency_ms', 'float8'],
+  ['status', 'int4'],
+  ['protocol', 'text'],
+  ['input', 'json'],
+  ['output', 'json'],
+  ['error', 'jsonb'],
+  ['ignored_fields', 'jsonb'],
+  ['truncated', 'text'],
+  ['answers', 'json'],
+] as const;
+
+/** A value's JSON: text that is already JSON goes in as it is, without a second writing. */
+const valueJson = (value: unknown) =>
+  value instanceof RawJson ? value.text : JSON.stringify(value ?? null);
+
+/**
+ * One call's row as `json_to_recordset` reads it. The monitor's copy of the predictions rides
+ * in the row (one value, not a row each): feedback makes prediction rows from it, as from a
+ * kept output.
+ */
+function rowJson(r: LoggedCall): string {
+  const scalars = JSON.stringify({
+    id: r.id,
+    deployment_name: r.deploymentName,
+    version: r.version,
+    time: r.time,
+    latency_ms: r.latencyMs,
+    status: r.status,
+    protocol: r.protocol,
+    error: r.error ?? null,
+    ignored_fields: r.ignoredFields ?? null,
+    truncated: r.truncated ?? null,
+    answers: r.monitored?.predictions.length ? r.monitored.predictions : null,
+  });
+  return `${scalars.slice(0, -1)},"input":${valueJson(r.input)},"output":${valueJson(r.output)}}`;
+}
 
 type Monitored = LoggedCall & { monitored: MonitoredCall };
 

@@ -48,3 +48,8 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
   await migratePglite(db, { migrationsFolder });
   return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
 }
+
+/** What `execute` answered, as rows, from either driver. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
+}

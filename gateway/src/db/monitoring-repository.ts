@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm';
 import type { DriftSettings, Label } from '../protocol/monitoring.js';
 import type { ValueSummary } from '../monitoring/summaries/value-summary.js';
-import type { Db } from './client.js';
+import { rowsOf, type Db } from './client.js';
 import {
   featureRollups,
   feedbackStaging,
@@ -364,11 +364,6 @@ const HOUR_MS = 3_600_000;
 function hoursOf(column: AnyColumn, w: Window): SQL[] {
   const from = new Date(Math.floor(w.from.getTime() / HOUR_MS) * HOUR_MS);
   return [gte(column, from), lt(column, w.to)];
-}
-
-/** What `execute` answered, as rows, from either driver. */
-function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
 }
 
 /** Marks the hours whose labels changed: their quality summaries are rebuilt before they are read. */
