@@ -1,6 +1,7 @@
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type { GatewayClient } from './client/gateway-client.js';
+import type { MonitorTab } from './models/monitor-tabs.js';
 
 /** Slipway's service for the other plugins: the gateway client and the shared panels. */
 export interface ISlipway {
@@ -10,8 +11,11 @@ export interface ISlipway {
   readonly ready: Promise<void>;
   /** Seconds between refreshes of open monitoring panels. */
   readonly refreshSeconds: number;
-  /** Opens (or reveals) the monitoring panel of a deployment, beside `ref` when given. */
-  openMonitor(name: string, options?: { ref?: string }): void;
+  /**
+   * Opens (or reveals) the monitoring panel of a deployment, beside `ref` when given, on
+   * `tab` when given.
+   */
+  openMonitor(name: string, options?: { ref?: string; tab?: MonitorTab }): void;
   /** Emitted after a publish or a delete, so lists can reload. */
   readonly deploymentsChanged: ISignal<ISlipway, void>;
   /** Tells the listeners of `deploymentsChanged`. */

@@ -24,6 +24,7 @@ import {
   GatewayUnreachableError,
   IncompatibleGatewayError,
 } from './errors.js';
+import { RetrainingClient } from './retraining-client.js';
 import { fetchUploader, type Uploader } from './upload.js';
 
 /** Where the gateway is and how to authenticate. */
@@ -82,6 +83,8 @@ export interface GatewayClientOptions {
  * the UI can say what to do. Pure construction: nothing is sent until a method is called.
  */
 export class GatewayClient {
+  /** The retraining loop: versions, canaries, shadows, retraining runs and trainers. */
+  readonly retraining: RetrainingClient = new RetrainingClient(this);
   private readonly fetchImpl: typeof fetch;
   private readonly upload: Uploader;
   private readonly trans: TranslationBundle;
@@ -168,14 +171,7 @@ export class GatewayClient {
     if (req.config && Object.keys(req.config).length)
       form.set('config', JSON.stringify(req.config));
     form.set('file', req.file, req.filename);
-    const url = `${this.baseUrl}/api/deployments`;
-    let res: { status: number; body: string };
-    try {
-      res = await this.upload({ url, body: form, headers: this.authHeaders(), onProgress });
-    } catch (err) {
-      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
-    }
-    return this.parse<Deployment>(res.status, res.body);
+    return this.sendForm('POST', '/api/deployments', form, onProgress);
   }
 
   /** Live quality from the labels sent so far, overall, per version and per time bucket. */
@@ -296,12 +292,39 @@ export class GatewayClient {
     return this.connection.token ? { Authorization: `Bearer ${this.connection.token}` } : {};
   }
 
-  private async request<T>(
+  /**
+   * Sends a multipart form (an artifact and its fields); `onProgress` gets the fraction sent,
+   * 0 to 1. Rejects with one of the errors in `errors.ts`.
+   */
+  async sendForm<T>(
+    method: 'POST' | 'PUT',
+    path: string,
+    form: FormData,
+    onProgress?: (fraction: number) => void,
+  ): Promise<T> {
+    const url = `${this.baseUrl}${path}`;
+    let res: { status: number; body: string };
+    try {
+      res = await this.upload({ url, method, body: form, headers: this.authHeaders(), onProgress });
+    } catch (err) {
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
+    }
+    return this.parse<T>(res.status, res.body);
+  }
+
+  /**
+   * The one request helper: sends `json` (when given) with the token, and answers the parsed
+   * body. Rejects with one of the errors in `errors.ts`, so the UI can say what to do.
+   */
+  async request<T>(
     method: string,
     path: string,
-    opts: { json?: unknown; auth?: boolean } = {},
+    opts: { json?: unknown; auth?: boolean; headers?: Record<string, string> } = {},
   ): Promise<T> {
-    const headers: Record<string, string> = opts.auth === false ? {} : this.authHeaders();
+    const headers: Record<string, string> = {
+      ...(opts.auth === false ? {} : this.authHeaders()),
+      ...opts.headers,
+    };
     let body: string | undefined;
     if (opts.json !== undefined) {
       headers['Content-Type'] = 'application/json';

@@ -1,7 +1,14 @@
 import type { MonitoringEvent } from '../../gateway/src/protocol/monitoring.js';
 
 /** The tabs of a monitoring panel, in their order. */
-export const MONITOR_TABS = ['traffic', 'quality', 'drift', 'alerts'] as const;
+export const MONITOR_TABS = [
+  'traffic',
+  'quality',
+  'drift',
+  'alerts',
+  'versions',
+  'retraining',
+] as const;
 export type MonitorTab = (typeof MONITOR_TABS)[number];
 
 /** The deployment an event is about. */
@@ -24,6 +31,12 @@ export function tabsAffectedBy(event: MonitoringEvent): MonitorTab[] {
     case 'deployment':
       // A new version or a rollback changes every tab.
       return [...MONITOR_TABS];
+    case 'versions':
+      // A promotion, a canary or a shadow: which version answers, and the traffic tab's list.
+      return ['traffic', 'versions'];
+    case 'retraining':
+      // A run that ended may have made a candidate version.
+      return event.run.status === 'running' ? ['retraining'] : ['retraining', 'versions'];
     default:
       return [];
   }

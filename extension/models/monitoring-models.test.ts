@@ -29,7 +29,7 @@ import {
 } from './data-files.js';
 import { DriftModel, driftRows, histogramSeries, PREDICTION_ROW } from './drift-model.js';
 import { bucketLabel, formatFigure, windowRange } from './figures.js';
-import { shouldPoll, StaleTabs, tabsAffectedBy } from './monitor-tabs.js';
+import { MONITOR_TABS, shouldPoll, StaleTabs, tabsAffectedBy } from './monitor-tabs.js';
 import { metricValue } from '../../gateway/src/protocol/index.js';
 import { figureTable, QualityModel, qualitySeries } from './quality-model.js';
 import { singleFlight } from './remote-view.js';
@@ -278,7 +278,11 @@ describe('live refresh', () => {
     ]);
     expect(
       tabsAffectedBy(event({ type: 'deployment', deployment: 'iris', change: 'rolled_back' })),
-    ).toHaveLength(4);
+    ).toEqual([...MONITOR_TABS]);
+    expect(tabsAffectedBy(event({ type: 'versions', deployment: 'iris' }))).toEqual([
+      'traffic',
+      'versions',
+    ]);
   });
 
   it('refreshes the shown tab now and the others when shown', () => {

@@ -1,5 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { PublishRequest } from '../client/gateway-client.js';
+import { dataContentTypeOf } from './data-files.js';
 import { deploymentNameProblem } from './deployment-name.js';
 
 /** What the publish dialog collects. */
@@ -18,6 +19,12 @@ export interface PublishOptions {
    * pre-processing snippet (only its author knows what it takes); else read from the model.
    */
   inputs?: string;
+  /** Notebooks: published as a function (the default), or as the trainer of a deployment. */
+  as?: 'function' | 'trainer';
+  /** The deployment a training notebook retrains. */
+  trainerOf?: string;
+  /** The original training data: a CSV or Parquet file of the Jupyter server; empty for none. */
+  trainingFile?: string;
 }
 
 function parseInputs(text: string | undefined): unknown[] | null | undefined {
@@ -36,6 +43,7 @@ export function publishProblems(
   trans: TranslationBundle,
 ): Partial<Record<keyof PublishOptions, string>> {
   const problems: Partial<Record<keyof PublishOptions, string>> = {};
+  if (opts.as === 'trainer') return trainerProblems(opts, trans);
   const name = deploymentNameProblem(opts.name, trans);
   if (name) problems.name = name;
   if (
@@ -48,6 +56,23 @@ export function publishProblems(
   if (opts.preprocess?.trim() && !opts.inputs?.trim())
     problems.inputs = trans.__(
       'A pre-processing snippet needs the inputs it takes, as a JSON list.',
+    );
+  return problems;
+}
+
+/** Problems of a training notebook's options: a deployment, and a data file if one is named. */
+function trainerProblems(
+  opts: PublishOptions,
+  trans: TranslationBundle,
+): Partial<Record<keyof PublishOptions, string>> {
+  const problems: Partial<Record<keyof PublishOptions, string>> = {};
+  if (!opts.trainerOf)
+    problems.trainerOf = trans.__('Choose the deployment this notebook retrains.');
+  const file = opts.trainingFile?.trim();
+  const type = file ? dataContentTypeOf(file) : null;
+  if (file && type !== 'text/csv' && type !== 'application/vnd.apache.parquet')
+    problems.trainingFile = trans.__(
+      'Training data is a .csv or .parquet file of this Jupyter server, e.g. data/train.csv.',
     );
   return problems;
 }

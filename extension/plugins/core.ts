@@ -8,8 +8,10 @@ import { LiveEvents } from '../client/live-events.js';
 import { xhrUploader } from '../client/upload.js';
 import { userMessage } from '../client/errors.js';
 import { MonitorModel } from '../models/monitor-model.js';
+import type { MonitorTab } from '../models/monitor-tabs.js';
 import { MonitorPanel } from '../widgets/MonitorPanel.js';
 import { ISlipway } from '../tokens.js';
+import { openRunNotebook } from './run-notebook.js';
 
 const PLUGIN_ID = 'slipway:core';
 const DEFAULT_URL = 'http://127.0.0.1:8787';
@@ -72,10 +74,11 @@ class SlipwayService implements ISlipway {
     this._deploymentsChanged.emit();
   }
 
-  openMonitor(name: string, options: { ref?: string } = {}): void {
+  openMonitor(name: string, options: { ref?: string; tab?: MonitorTab } = {}): void {
     const open = this.monitors.get(name);
     if (open && !open.isDisposed) {
       this.app.shell.activateById(open.id);
+      if (options.tab) open.content.showTab(options.tab);
       void open.content.refresh();
       return;
     }
@@ -85,7 +88,11 @@ class SlipwayService implements ISlipway {
       refreshSeconds: this.refreshSeconds,
       // The client follows the settings: each reconnect uses the URL and token of the moment.
       events: new LiveEvents({ connect: (signal) => this.client.events(name, signal) }),
+      openRunNotebook: async (run, notebook) => {
+        await openRunNotebook(this.app, run, notebook);
+      },
     });
+    if (options.tab) panel.showTab(options.tab);
     const widget = new MainAreaWidget({ content: panel });
     widget.id = panel.id;
     widget.title.label = panel.title.label;

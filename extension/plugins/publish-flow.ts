@@ -1,6 +1,7 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
+import type { TrainerInfo } from '../../gateway/src/protocol/retraining.js';
 import { userMessage } from '../client/errors.js';
 import {
   publishProblems,
@@ -19,7 +20,13 @@ export interface PublishSource {
   /** Read only after the dialog is accepted, so a cancelled publish reads nothing. */
   read(): Promise<Blob>;
   filename: string;
+  /** Reads another file of the Jupyter server: a training notebook's original training data. */
+  readData?(path: string): Promise<Blob>;
 }
+
+/** What a publish made: a deployment's new version, or a deployment's training notebook. */
+export type Published =
+  { kind: 'function'; deployment: Deployment } | { kind: 'trainer'; trainer: TrainerInfo };
 
 /** Pools offered in the dialog: the gateway's, or null once the error it gave is shown. */
 async function poolNames(slipway: ISlipway, trans: TranslationBundle): Promise<string[] | null> {
@@ -31,19 +38,35 @@ async function poolNames(slipway: ISlipway, trans: TranslationBundle): Promise<s
   }
 }
 
+/** Deployments a notebook can retrain: those serving a model (never another notebook). */
+async function retrainable(slipway: ISlipway, source: PublishSource): Promise<string[]> {
+  if (source.format !== 'notebook') return [];
+  try {
+    const deployments = await slipway.client.deployments();
+    return deployments.filter((d) => d.format !== 'notebook').map((d) => d.name);
+  } catch {
+    // Publishing as a function is still offered; the pools' error says what is wrong.
+    return [];
+  }
+}
+
 /**
- * The publish dialog, the upload with its progress, and the result with URL, key and curl.
- * Invalid options reopen the dialog with the values kept. Resolves with the deployment, or
- * null when cancelled or failed (the failure is shown, never thrown).
+ * The publish dialog, the upload with its progress, and the result with URL, key and curl;
+ * for a notebook, optionally its upload as a deployment's trainer instead. Invalid options
+ * reopen the dialog with the values kept. Resolves with what was published, or null when
+ * cancelled or failed (the failure is shown, never thrown).
  */
 export async function publishWithDialog(
   slipway: ISlipway,
   trans: TranslationBundle,
   source: PublishSource,
   initial: PublishOptions,
-): Promise<Deployment | null> {
+): Promise<Published | null> {
   await slipway.ready;
-  const pools = await poolNames(slipway, trans);
+  const [pools, deployments] = await Promise.all([
+    poolNames(slipway, trans),
+    retrainable(slipway, source),
+  ]);
   if (!pools) return null;
   let options = initial;
   let problems: ReturnType<typeof publishProblems> = {};
@@ -54,6 +77,7 @@ export async function publishWithDialog(
         path: source.path,
         format: source.format,
         pools,
+        deployments,
         initial: options,
         problems,
         trans,
@@ -66,6 +90,8 @@ export async function publishWithDialog(
     problems = publishProblems(options, trans);
     if (Object.keys(problems).length === 0) break;
   }
+  if (options.as === 'trainer' && options.trainerOf)
+    return uploadTrainer(slipway, trans, source, options.trainerOf, options.trainingFile);
 
   const result = new PublishResult(trans);
   void showDialog({
@@ -82,7 +108,42 @@ export async function publishWithDialog(
     const deployment = await slipway.client.publish(request, (f) => result.setProgress(f));
     result.showDeployment(deployment);
     slipway.notifyDeploymentsChanged();
-    return deployment;
+    return { kind: 'function', deployment };
+  } catch (err) {
+    result.showError(userMessage(err));
+    return null;
+  }
+}
+
+/** Uploads the notebook (and its training data) as the trainer of `name`, showing the result. */
+async function uploadTrainer(
+  slipway: ISlipway,
+  trans: TranslationBundle,
+  source: PublishSource,
+  name: string,
+  trainingPath: string | undefined,
+): Promise<Published | null> {
+  const result = new PublishResult(trans);
+  void showDialog({
+    title: trans.__('Making %1 the trainer of %2', source.filename, name),
+    body: result,
+    buttons: [Dialog.okButton({ label: trans.__('Close') })],
+  });
+  try {
+    const notebook = await source.read();
+    let trainingFile: { file: Blob; filename: string } | undefined;
+    if (trainingPath) {
+      if (!source.readData) throw new Error(trans.__('Training data cannot be read from here.'));
+      const filename = trainingPath.split('/').pop() ?? trainingPath;
+      trainingFile = { file: await source.readData(trainingPath), filename };
+    }
+    const trainer = await slipway.client.retraining.setTrainer(
+      name,
+      { notebook, filename: source.filename, trainingFile },
+      (f) => result.setProgress(f),
+    );
+    result.showTrainer(trainer);
+    return { kind: 'trainer', trainer };
   } catch (err) {
     result.showError(userMessage(err));
     return null;

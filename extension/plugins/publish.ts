@@ -7,10 +7,12 @@ import type { Contents } from '@jupyterlab/services';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { fileUploadIcon } from '@jupyterlab/ui-components';
 import { userMessage } from '../client/errors.js';
+import { dataContentTypeOf } from '../models/data-files.js';
 import { slugFromFilename } from '../models/deployment-name.js';
 import { modelFormatOf } from '../models/model-files.js';
 import { ISlipway } from '../tokens.js';
 import { publishWithDialog } from './publish-flow.js';
+import { readDataFile } from './read-file.js';
 
 const CommandIDs = {
   publishNotebook: 'slipway:publish-notebook',
@@ -61,13 +63,22 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
         }
         const path = panel.context.path;
         const filename = PathExt.basename(path);
-        const deployment = await publishWithDialog(
+        const published = await publishWithDialog(
           slipway,
           trans,
-          { path, filename, format: 'notebook', read: () => readFile(contents, path) },
+          {
+            path,
+            filename,
+            format: 'notebook',
+            read: () => readFile(contents, path),
+            readData: (data) => readDataFile(contents, data, dataContentTypeOf(data) ?? 'text/csv'),
+          },
           { name: slugFromFilename(filename), pool: 'cpu', public: false },
         );
-        if (deployment) slipway.openMonitor(deployment.name, { ref: panel.id });
+        if (published?.kind === 'function')
+          slipway.openMonitor(published.deployment.name, { ref: panel.id });
+        if (published?.kind === 'trainer')
+          slipway.openMonitor(published.trainer.deployment, { ref: panel.id, tab: 'retraining' });
       },
     });
 
@@ -93,13 +104,13 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const filename = PathExt.basename(path);
-        const deployment = await publishWithDialog(
+        const published = await publishWithDialog(
           slipway,
           trans,
           { path, filename, format, read: () => readFile(contents, path) },
           { name: slugFromFilename(filename), pool: 'cpu', public: false },
         );
-        if (deployment) slipway.openMonitor(deployment.name);
+        if (published?.kind === 'function') slipway.openMonitor(published.deployment.name);
       },
     });
     palette?.addItem({ command: CommandIDs.publishNotebook, category: trans.__('Slipway') });

@@ -172,7 +172,7 @@ describe('the publish flow speaks through the bundle it is given', () => {
     const form = await dialogTitled('«Publish iris.onnx»');
     expect(untranslatedIn(form, DATA)).toEqual([]);
     press(form, '«Publish»');
-    expect(await published).toEqual(deployment);
+    expect(await published).toEqual({ kind: 'function', deployment });
     const result = await dialogTitled('«Publishing iris»');
     expect(result.querySelector('.jp-SlipwayPublishResult.jp-mod-done')).not.toBeNull();
     expect(untranslatedIn(result, DATA)).toEqual([]);

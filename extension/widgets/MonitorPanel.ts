@@ -15,12 +15,16 @@ import {
   type MonitorTab,
 } from '../models/monitor-tabs.js';
 import { QualityModel } from '../models/quality-model.js';
+import { RetrainingModel } from '../models/retraining-model.js';
+import { VersionsModel } from '../models/versions-model.js';
 import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
 import { DriftTab } from './DriftTab.js';
 import { QualityTab } from './QualityTab.js';
+import { RetrainingTab, type OpenRunNotebook } from './RetrainingTab.js';
 import { statusBadge } from './status-badge.js';
 import { TrafficTab } from './TrafficTab.js';
+import { VersionsTab } from './VersionsTab.js';
 
 /** What a monitoring panel needs. */
 export interface MonitorPanelOptions {
@@ -30,12 +34,16 @@ export interface MonitorPanelOptions {
   trans: TranslationBundle;
   /** Seconds between refreshes of the Traffic tab while the panel is visible. */
   refreshSeconds?: number;
-  /** Seconds between polls of the Quality, Drift and Alerts tabs while no event stream is open. */
+  /** Seconds between polls of the tabs other than Traffic while no event stream is open. */
   reportSeconds?: number;
   /** The other tabs' models; made on `model.client` when not given. */
   quality?: QualityModel;
   drift?: DriftModel;
   alerts?: AlertsModel;
+  versions?: VersionsModel;
+  retraining?: RetrainingModel;
+  /** Opens a retraining run's executed notebook; absent: runs offer no Open notebook. */
+  openRunNotebook?: OpenRunNotebook;
   /** The gateway's event stream for this deployment; the panel starts it and disposes it. */
   events?: LiveEvents;
 }
@@ -44,9 +52,10 @@ export interface MonitorPanelOptions {
 type Page = Widget & { refresh(): Promise<void> };
 
 /**
- * One deployment's monitoring in four tabs: Traffic, Quality, Drift and Alerts. Refreshes the
- * shown tab when an event about it arrives, and polls while the event stream is down (Traffic
- * polls always, as it did before the stream existed). Nothing is fetched while hidden.
+ * One deployment's monitoring in tabs: Traffic, Quality, Drift, Alerts, Versions and
+ * Retraining. Refreshes the shown tab when an event about it arrives, and polls while the
+ * event stream is down (Traffic polls always, as it did before the stream existed). Nothing
+ * is fetched while hidden.
  */
 export class MonitorPanel extends Widget {
   readonly model: MonitorModel;
@@ -79,6 +88,8 @@ export class MonitorPanel extends Widget {
     const quality = options.quality ?? new QualityModel(model.name, model.client);
     const drift = options.drift ?? new DriftModel(model.name, model.client);
     const alerts = options.alerts ?? new AlertsModel(model.name, model.client);
+    const versions = options.versions ?? new VersionsModel(model.name, model.client);
+    const retraining = options.retraining ?? new RetrainingModel(model.name, model.client);
     this.pages = {
       traffic: new TrafficTab(model, trans),
       quality: new QualityTab(quality, trans),
@@ -88,12 +99,20 @@ export class MonitorPanel extends Widget {
         trans,
         features: () => (drift.value ? driftRows(drift.value).map((f) => f.name) : []),
       }),
+      versions: new VersionsTab(versions, trans),
+      retraining: new RetrainingTab({
+        model: retraining,
+        trans,
+        openNotebook: options.openRunNotebook,
+      }),
     };
     this.loaded = {
       traffic: () => model.snapshot !== null,
       quality: () => quality.refreshedAt !== null,
       drift: () => drift.refreshedAt !== null,
       alerts: () => alerts.refreshedAt !== null,
+      versions: () => versions.refreshedAt !== null,
+      retraining: () => retraining.refreshedAt !== null,
     };
     this.reportRefreshedAt = (tab) =>
       ({
@@ -101,6 +120,8 @@ export class MonitorPanel extends Widget {
         quality: quality.refreshedAt,
         drift: drift.refreshedAt,
         alerts: alerts.refreshedAt,
+        versions: versions.refreshedAt,
+        retraining: retraining.refreshedAt,
       })[tab];
 
     this.tabBar = new TabBar<Widget>({ orientation: 'horizontal', insertBehavior: 'none' });
@@ -121,6 +142,7 @@ export class MonitorPanel extends Widget {
     this.tabBar.currentChanged.connect(this.onTabChanged, this);
 
     model.changed.connect(this.renderHeader, this);
+    versions.changed.connect(this.onVersionsChanged, this);
     this.events?.received.connect(this.onEvent, this);
     this.events?.stateChanged.connect(this.onLiveState, this);
     this.renderLive();
@@ -200,6 +222,8 @@ export class MonitorPanel extends Widget {
     const stale = this.stale.take(tab);
     if (stale || !this.loaded[tab]() || (!this.isLive && tab !== 'traffic'))
       void this.pages[tab].refresh();
+    // The header is drawn from the traffic figures: a panel opened on another tab needs them.
+    if (tab !== 'traffic' && !this.loaded.traffic()) void this.model.refresh();
   }
 
   private onEvent(_: LiveEvents, event: MonitoringEvent): void {
@@ -207,7 +231,15 @@ export class MonitorPanel extends Widget {
     const shown = this.isVisible ? this.currentTab : null;
     for (const tab of this.stale.onEvent(event, shown)) void this.pages[tab].refresh();
     // The header shows the live version: keep it right whichever tab is shown.
-    if (event.type === 'deployment' && shown !== 'traffic') void this.model.refresh();
+    if ((event.type === 'deployment' || event.type === 'versions') && shown !== 'traffic')
+      void this.model.refresh();
+  }
+
+  /** A promotion from the Versions tab changes the live version the header shows. */
+  private onVersionsChanged(versions: VersionsModel): void {
+    const live = versions.value?.versions.find((v) => v.state === 'live')?.version;
+    const shown = this.model.snapshot?.deployment.version;
+    if (live !== undefined && shown !== undefined && live !== shown) void this.model.refresh();
   }
 
   private onLiveState(_: LiveEvents, state: LiveState): void {

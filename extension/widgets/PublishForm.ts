@@ -11,6 +11,11 @@ export interface PublishFormProps {
   /** The format, when it is a saved model (pickles get snippet editors). */
   format?: string;
   pools: string[];
+  /**
+   * Deployments a notebook can be the trainer of; given and not empty, the form offers
+   * "Use as the trainer of…" beside publishing the notebook as a function.
+   */
+  deployments?: string[];
   initial: PublishOptions;
   /** Problems from a previous attempt, by field, shown beside the fields. */
   problems?: Partial<Record<keyof PublishOptions, string>>;
@@ -27,7 +32,10 @@ const predictHint = (trans: TranslationBundle) => `def predict(model, data):
     # ${trans.__('data: what preprocess returned; return one prediction per record')}
     return model.predict(data).tolist()`;
 
-/** The body of the publish dialog: name, pool, visibility, timeout, and pickle snippets. */
+/**
+ * The body of the publish dialog: name, pool, visibility, timeout, and pickle snippets; for a
+ * notebook, the choice to make it a deployment's training notebook instead.
+ */
 export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOptions> {
   private readonly name: HTMLInputElement;
   private readonly pool: HTMLSelectElement;
@@ -36,6 +44,9 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
   private readonly preprocess?: HTMLTextAreaElement;
   private readonly predict?: HTMLTextAreaElement;
   private readonly inputs?: HTMLTextAreaElement;
+  private readonly asTrainer?: HTMLInputElement;
+  private readonly trainerOf?: HTMLSelectElement;
+  private readonly trainingFile?: HTMLInputElement;
 
   constructor(props: PublishFormProps) {
     super();
@@ -76,8 +87,77 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
           ? el('span', { class: 'jp-SlipwayPublishForm-problem', role: 'alert' }, [problems[field]])
           : null,
       ]);
-    this.node.append(
-      el('p', { class: 'jp-SlipwayPublishForm-path' }, [props.path]),
+    const asFunction = el('section', { class: 'jp-SlipwayPublishForm-section' });
+    this.node.append(el('p', { class: 'jp-SlipwayPublishForm-path' }, [props.path]));
+    if (props.format === 'notebook' && props.deployments?.length) {
+      const trainer = el('section', { class: 'jp-SlipwayPublishForm-section' });
+      const choice = (value: 'function' | 'trainer', label: string) => {
+        const radio = el('input', {
+          type: 'radio',
+          name: 'as',
+          value,
+          checked: (initial.as ?? 'function') === value,
+        });
+        radio.addEventListener('change', () => {
+          asFunction.hidden = this.asTrainer!.checked;
+          trainer.hidden = !this.asTrainer!.checked;
+        });
+        return { radio, label: el('label', {}, [radio, ` ${label}`]) };
+      };
+      const fn = choice('function', trans.__('Publish as a function'));
+      const tr = choice('trainer', trans.__('Use as the trainer of…'));
+      this.asTrainer = tr.radio;
+      this.trainerOf = el(
+        'select',
+        { name: 'trainerOf', 'aria-label': trans.__('Deployment to retrain') },
+        props.deployments.map((d) =>
+          el('option', { value: d, selected: d === initial.trainerOf }, [d]),
+        ),
+      );
+      this.trainingFile = el('input', {
+        type: 'text',
+        name: 'trainingFile',
+        value: initial.trainingFile ?? '',
+        placeholder: trans.__('e.g. data/train.csv'),
+        'aria-label': trans.__('Original training data (optional)'),
+        spellcheck: 'false',
+      });
+      trainer.append(
+        row(
+          trans.__('Deployment'),
+          this.trainerOf,
+          'trainerOf',
+          trans.__(
+            'Retraining runs this notebook with training_data_path, live_model_path, output_model_path and target_column set in its parameters cell; it writes the new model to output_model_path.',
+          ),
+        ),
+        row(
+          trans.__('Training data'),
+          this.trainingFile,
+          'trainingFile',
+          trans.__(
+            'Optional: a .csv or .parquet file of this Jupyter server, passed as original_training_data_path.',
+          ),
+        ),
+      );
+      const isTrainer = tr.radio.checked;
+      asFunction.hidden = isTrainer;
+      trainer.hidden = !isTrainer;
+      this.node.append(
+        el(
+          'div',
+          {
+            class: 'jp-SlipwayPublishForm-as',
+            role: 'radiogroup',
+            'aria-label': trans.__('Publish as'),
+          },
+          [fn.label, tr.label],
+        ),
+        trainer,
+      );
+    }
+    this.node.append(asFunction);
+    asFunction.append(
       row(
         trans.__('Name'),
         this.name,
@@ -124,7 +204,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         '[{"name": "text", "type": "string"}]',
         trans.__('Inputs (JSON)'),
       );
-      this.node.append(
+      asFunction.append(
         row(
           trans.__('Inputs'),
           this.inputs,
@@ -157,6 +237,9 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       preprocess: this.preprocess?.value,
       predict: this.predict?.value,
       inputs: this.inputs?.value,
+      as: this.asTrainer?.checked ? 'trainer' : 'function',
+      trainerOf: this.trainerOf?.value,
+      trainingFile: this.trainingFile?.value.trim(),
     };
   }
 }

@@ -1,6 +1,7 @@
 import { Clipboard } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
+import type { TrainerInfo } from '../../gateway/src/protocol/retraining.js';
 import { el } from './dom.js';
 import { UploadProgress } from './UploadProgress.js';
 
@@ -92,6 +93,30 @@ export class PublishResult extends UploadProgress {
     // The gateway's warnings are its own words: shown as they came.
     for (const w of d.warnings ?? [])
       this.node.append(el('p', { class: 'jp-SlipwayPublishResult-warning', role: 'note' }, [w]));
+  }
+
+  /** A training notebook was stored: which deployment it retrains, and its parameters. */
+  showTrainer(t: TrainerInfo): void {
+    const trans = this.trans;
+    this.addClass('jp-mod-done');
+    this.bar.remove();
+    this.status.textContent = trans.__(
+      '%1 is the training notebook of %2.',
+      t.filename ?? trans.__('The notebook'),
+      t.deployment,
+    );
+    this.node.append(
+      el('p', { class: 'jp-SlipwayPublishResult-help' }, [
+        t.parameters.length
+          ? trans.__('Parameters it declares: %1.', t.parameters.join(', '))
+          : trans.__(
+              'It declares no parameters: tag a cell "parameters" so Slipway can pass it the data.',
+            ),
+      ]),
+      el('p', { class: 'jp-SlipwayPublishResult-help' }, [
+        trans.__("Retrain from the Retraining tab of %1's monitor.", t.deployment),
+      ]),
+    );
   }
 
   showError(message: string): void {

@@ -144,6 +144,8 @@ describe('the monitor panel, in tabs', () => {
       'Quality',
       'Drift',
       'Alerts',
+      'Versions',
+      'Retraining',
     ]);
     expect(shown(panel)).toEqual(['traffic']);
     clickTab(panel, 'Drift');

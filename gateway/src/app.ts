@@ -7,6 +7,7 @@ import type { InvocationRepository } from './db/invocation-repository.js';
 import type { DatabaseKind } from './db/client.js';
 import type { DeploymentService } from './deployments/deployment-service.js';
 import type { TrafficService } from './deployments/traffic-service.js';
+import type { VersionService } from './deployments/version-service.js';
 import { databaseUnavailable } from './db/unavailable.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
 import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
@@ -17,6 +18,9 @@ import type { InvocationLog } from './monitoring/invocation-log.js';
 import type { PoolName } from './protocol/deployments.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { trafficRoutes } from './routes/traffic.js';
+import { retrainingRoutes } from './routes/retraining.js';
+import type { RetrainService } from './retraining/retrain-service.js';
+import { versionRoutes } from './routes/versions.js';
 import { mountDocs } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
@@ -39,6 +43,9 @@ export interface AppDeps {
   deployments: DeploymentService;
   /** Traffic splits between versions, and shadow versions. */
   traffic: TrafficService;
+  retraining: RetrainService;
+  /** The version lifecycle: promotion, retirement, canaries. */
+  versions: VersionService;
   repo: DeploymentRepository;
   invocations: InvocationRepository;
   log: InvocationLog;
@@ -65,7 +72,13 @@ export function createApp(deps: AppDeps) {
     '*',
     cors({
       origin: deps.corsOrigins.includes('*') ? '*' : deps.corsOrigins,
-      allowHeaders: ['Authorization', 'Content-Type', 'Prefer', 'X-Callback-Url'],
+      allowHeaders: [
+        'Authorization',
+        'Content-Type',
+        'Prefer',
+        'X-Callback-Url',
+        'X-Slipway-Trigger',
+      ],
       exposeHeaders: [
         'X-Request-Id',
         'X-Slipway-Version',
@@ -104,6 +117,16 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));
+  app.route('/api/deployments', versionRoutes({ versions: deps.versions }));
+  app.route(
+    '/api/deployments',
+    retrainingRoutes({
+      retraining: deps.retraining,
+      sink: deps.deployments,
+      maxUploadBytes: limits.maxUploadBytes,
+      runsDir: deps.runs.runsDir,
+    }),
+  );
   app.route(
     '/api/deployments',
     monitoringRoutes({

@@ -91,6 +91,8 @@ const envSchema = z.object({
     .default('true')
     .transform((v) => v === 'true'),
   SLIPWAY_ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SLIPWAY_CANARY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SLIPWAY_SCHEDULE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   SLIPWAY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   SLIPWAY_SHADOW_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(8),
   SLIPWAY_SHADOW_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
@@ -168,6 +170,10 @@ export interface Config {
    */
   /** `SLIPWAY_ALERT_INTERVAL_SECONDS`: how often every alert rule is evaluated (also on feedback). */
   alertIntervalMs: number;
+  /** `SLIPWAY_CANARY_INTERVAL_SECONDS`: how often running canaries are analysed and acted on. */
+  canaryIntervalMs: number;
+  /** `SLIPWAY_SCHEDULE_INTERVAL_SECONDS`: how often retraining schedules are checked for a due run. */
+  scheduleIntervalMs: number;
   /**
    * `SLIPWAY_LOG_RETENTION_DAYS`: calls, predictions and rollups older than this are deleted
    * (hourly); 0 keeps them for ever.
@@ -230,6 +236,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     drainSeconds: e.SLIPWAY_DRAIN_SECONDS,
     catalogTtlMs: e.SLIPWAY_CATALOG_TTL_MS,
     alertIntervalMs: e.SLIPWAY_ALERT_INTERVAL_SECONDS * 1000,
+    canaryIntervalMs: e.SLIPWAY_CANARY_INTERVAL_SECONDS * 1000,
+    scheduleIntervalMs: e.SLIPWAY_SCHEDULE_INTERVAL_SECONDS * 1000,
     retentionDays: e.SLIPWAY_LOG_RETENTION_DAYS,
     shadow: { maxInFlight: e.SLIPWAY_SHADOW_MAX_IN_FLIGHT, timeoutMs: e.SLIPWAY_SHADOW_TIMEOUT_MS },
     log: {

@@ -13,7 +13,7 @@ import { FeedbackService } from './monitoring/feedback/feedback-service.js';
 import { QualityService } from './monitoring/quality-service.js';
 import { ReferenceService } from './monitoring/reference-service.js';
 import { metricValue } from './monitoring/quality/index.js';
-import { QUALITY_METRIC_NAMES } from './protocol/monitoring.js';
+import { QUALITY_METRIC_NAMES, type QualityMetricName } from './protocol/monitoring.js';
 import { CallWriter } from './db/call-writer.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -26,6 +26,12 @@ import { DeploymentRepository } from './db/deployment-repository.js';
 import { InvocationRepository } from './db/invocation-repository.js';
 import { DeploymentService } from './deployments/deployment-service.js';
 import { TrafficService } from './deployments/traffic-service.js';
+import { VersionService } from './deployments/version-service.js';
+import { RetrainingRepository } from './db/retraining-repository.js';
+import { RetrainScheduler } from './retraining/retrain-scheduler.js';
+import { RetrainService } from './retraining/retrain-service.js';
+import { VersionRepository } from './db/version-repository.js';
+import type { CanaryPolicy } from './protocol/retraining.js';
 import { DataPlane, NotebookRuns } from './data-plane/index.js';
 import { InvocationJournal } from './monitoring/invocation-journal.js';
 import { InvocationLog } from './monitoring/invocation-log.js';
@@ -67,6 +73,8 @@ export type GatewayConfig = Pick<
       | 'workerUser'
       | 'workerEnv'
       | 'alertIntervalMs'
+      | 'canaryIntervalMs'
+      | 'scheduleIntervalMs'
       | 'retentionDays'
       | 'shadow'
     >
@@ -78,6 +86,12 @@ export interface Gateway {
   /** Every call of a deployment, without HTTP (batch jobs, streams and tests call it too). */
   dataPlane: DataPlane;
   deployments: DeploymentService;
+  /** The version lifecycle; retraining hands it each gated candidate (`candidateGated`). */
+  versions: VersionService;
+  /** Training notebooks and retraining runs. */
+  retraining: RetrainService;
+  /** Starts the runs retraining schedules call for (`tick`, also on a timer). */
+  scheduler: RetrainScheduler;
   log: InvocationLog;
   host: ModelHost;
   store: ArtifactStore;
@@ -257,6 +271,7 @@ export function createGateway(opts: {
     webhookOrigins: config.callbackOrigins ?? ['*'],
     liveVersion,
     reportError: opts.reportError,
+    onRetrain: (rule, alert) => retraining.onAlert(rule, alert),
   });
   const calls = new CallEvents(bus, metrics);
   let evaluation: NodeJS.Timeout | undefined;
@@ -278,6 +293,9 @@ export function createGateway(opts: {
       }
       bus.publish({ type: 'deployment', deployment: name, change });
     },
+    // Recorded in the version history; a failure to record does not fail the change itself.
+    onLiveChange: (change): Promise<void> =>
+      versions.liveChanged(change).catch((err: unknown) => opts.reportError?.(err)),
   });
   const dataPlane = new DataPlane({
     catalog,
@@ -301,6 +319,47 @@ export function createGateway(opts: {
     host,
     shadowStats: (name) => dataPlane.shadows.statsFor(name),
   });
+  const versions = new VersionService({
+    repo,
+    versions: new VersionRepository(database.db),
+    deployments,
+    traffic,
+    host,
+    invocations,
+    log,
+    quality,
+    canaryDefaults: async (
+      name,
+    ): Promise<{ canary: CanaryPolicy; metric: QualityMetricName | null }> => {
+      const { canary, metric } = await retraining.policy(name);
+      return { canary, metric };
+    },
+    task: async (name, version) => (await feedback.view(name, version)).task,
+    onChange: (name) => bus.publish({ type: 'versions', deployment: name }),
+    reportError: opts.reportError,
+  });
+  const retrainingRepo = new RetrainingRepository(database.db);
+  const retraining = new RetrainService({
+    repo,
+    retraining: retrainingRepo,
+    store,
+    registry,
+    host,
+    runsDir,
+    publicUrl: config.publicUrl,
+    maxBatch: config.maxBatch,
+    maxModelBytes: config.maxUploadBytes,
+    handOver: (dir) => sandbox.handOver(dir),
+    decide: (name, version, gate, policy) => versions.candidateGated(name, version, gate, policy),
+    onRun: (run) => bus.publish({ type: 'retraining', deployment: run.deployment, run }),
+    onError: opts.reportError,
+  });
+  const scheduler = new RetrainScheduler({
+    retraining: retrainingRepo,
+    service: retraining,
+    onError: opts.reportError,
+  });
+  let schedules: NodeJS.Timeout | undefined;
   const app = createApp({
     version: opts.version,
     databaseKind: database.kind,
@@ -315,6 +374,8 @@ export function createGateway(opts: {
     corsOrigins: config.corsOrigins ?? ['*'],
     deployments,
     traffic,
+    versions,
+    retraining,
     repo,
     invocations,
     log,
@@ -329,6 +390,9 @@ export function createGateway(opts: {
     app,
     dataPlane,
     deployments,
+    versions,
+    retraining,
+    scheduler,
     log,
     host,
     store,
@@ -349,6 +413,15 @@ export function createGateway(opts: {
       // Alert rules are evaluated at least once a minute (and whenever labels arrive).
       evaluation = setInterval(() => void alerts.evaluate(), config.alertIntervalMs ?? 60_000);
       evaluation.unref();
+      // Running canaries are analysed and promoted or rolled back on the same kind of timer.
+      versions.start(config.canaryIntervalMs ?? 60_000);
+      // Runs a stopped gateway left under way end as failed; schedules are checked on a timer.
+      await retraining.recover();
+      schedules = setInterval(
+        () => void scheduler.tick().catch((err: unknown) => opts.reportError?.(err)),
+        config.scheduleIntervalMs ?? 30_000,
+      );
+      schedules.unref();
       const days = config.retentionDays ?? 30;
       if (days > 0) {
         const expire = () =>
@@ -362,7 +435,11 @@ export function createGateway(opts: {
     },
     async close() {
       clearInterval(evaluation);
+      versions.stop();
+      clearInterval(schedules);
       clearInterval(retention);
+      // Runs under way are cancelled (their notebooks stopped) before the workers go.
+      await retraining.close();
       calls.close();
       await webhooks.close();
       // Shadow calls under way are logged before the log closes (each ends by its deadline).

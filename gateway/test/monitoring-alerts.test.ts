@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifySignature } from '../src/alerts/webhook-sender.js';
 import type { Alert, AlertRule } from '../src/protocol/monitoring.js';
+import { openEvents } from './support/event-stream.js';
 import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
 
 const fixture = (name: string) => new URL(`./fixtures/onnx/${name}`, import.meta.url);
@@ -40,32 +41,8 @@ function receiver() {
   };
 }
 
-/** The event stream, read event by event. */
-async function events(path = '/api/events?deployment=iris') {
-  const res = await gw.admin(path);
-  expect(res.status).toBe(200);
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  return {
-    async next(type: string): Promise<unknown> {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event === type && data) return JSON.parse(data);
-          continue;
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error('the event stream ended');
-        buffer += value;
-      }
-    },
-    close: () => reader.cancel(),
-  };
-}
+/** The event stream of the iris deployment. */
+const events = (path = '/api/events?deployment=iris') => openEvents(gw, path);
 
 async function invoke(): Promise<{ ids: string[]; predictions: { output_label: number }[] }> {
   const res = await gw.app.request('/fn/iris', {

@@ -21,6 +21,8 @@ export interface AlertServiceDeps {
   metrics: GatewayMetrics;
   /** Origins a webhook may name (`SLIPWAY_CALLBACK_ORIGINS`). */
   webhookOrigins: readonly string[];
+  /** A rule whose action is `retrain` fired (the retraining service starts a run). */
+  onRetrain?: (rule: AlertRule, alert: Alert) => void;
   /** The live version of a deployment (rules without a version watch it). */
   liveVersion: (name: string) => Promise<number | undefined>;
   now?: () => Date;
@@ -129,6 +131,7 @@ export class AlertService {
 
   private deliver(rule: StoredRule, alert: Alert): void {
     this.deps.bus.publish({ type: 'alert', alert });
+    if (rule.action === 'retrain' && alert.state === 'firing') this.deps.onRetrain?.(rule, alert);
     if (rule.webhook && rule.webhookSecret)
       this.deps.webhooks.send(rule.webhook.url, `alert.${alert.state}`, alert, {
         secret: rule.webhookSecret,
@@ -186,6 +189,7 @@ export class AlertService {
       version: input.version ?? null,
       webhookUrl: input.webhook?.url ?? null,
       webhookSecret: input.webhook?.secret ?? null,
+      action: input.action ?? null,
       enabled: input.enabled ?? true,
     };
   }

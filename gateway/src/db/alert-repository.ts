@@ -15,6 +15,7 @@ export interface RuleFields {
   version: number | null;
   webhookUrl: string | null;
   webhookSecret: string | null;
+  action: 'retrain' | null;
   enabled: boolean;
 }
 
@@ -145,6 +146,7 @@ function toRule(r: typeof alertRules.$inferSelect): StoredRule {
     windowMinutes: r.windowMinutes,
     ...(r.version !== null && { version: r.version }),
     ...(r.webhookUrl !== null && { webhook: { url: r.webhookUrl } }),
+    ...(r.action !== null && { action: r.action }),
     enabled: r.enabled,
     state: r.state as AlertRule['state'],
     lastValue: r.lastValue,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Format, PoolName } from '../protocol/deployments.js';
 import type { Signature } from '../protocol/signature.js';
 import type { Db } from './client.js';
@@ -9,7 +9,9 @@ import {
   invocations,
   predictions,
   qualityRollups,
+  retrainRuns,
   runs,
+  trainers,
   tokens,
   versions,
   type TrafficShare,
@@ -52,7 +54,25 @@ export interface VersionRecord {
   filename: string | null;
   config: Record<string, unknown>;
   signature: Signature;
+  /** null: published; 'candidate': made by retraining and never live yet; 'retired'. */
+  stage: 'candidate' | 'retired' | null;
+  /** The retraining run that made it; null: uploaded. */
+  retrainRunId: string | null;
+  /** The gate's comparison with live (`GateResult`); null: not gated. */
+  gate: unknown;
   createdAt: Date;
+}
+
+/** A version a retraining run made: stored beside live, not live. */
+export interface NewCandidate {
+  name: string;
+  format: Format;
+  artifactSha256: string;
+  artifactSize: number;
+  filename: string | null;
+  config: Record<string, unknown>;
+  signature: Signature;
+  retrainRunId: string;
 }
 
 export interface NewVersion {
@@ -133,6 +153,62 @@ export class DeploymentRepository {
       if (!record) throw new Error(`deployment ${v.name} vanished inside its own transaction`);
       return { record, created };
     });
+  }
+
+  /**
+   * Adds a candidate version (the next number) to an existing deployment without making it
+   * live. Returns its number, or undefined when the deployment is gone.
+   */
+  async addCandidate(c: NewCandidate): Promise<number | undefined> {
+    return this.db.transaction(async (tx) => {
+      await tx
+        .insert(artifacts)
+        .values({ sha256: c.artifactSha256, size: c.artifactSize })
+        .onConflictDoNothing();
+      // The same lock as a publish: version numbers are given out one at a time.
+      const [locked] = await tx
+        .select({ name: deployments.name })
+        .from(deployments)
+        .where(eq(deployments.name, c.name))
+        .for('update');
+      if (!locked) return undefined;
+      const [row] = await tx
+        .select({ max: sql<number | null>`max(${versions.version})` })
+        .from(versions)
+        .where(eq(versions.deploymentName, c.name));
+      const version = Number(row?.max ?? 0) + 1;
+      await tx.insert(versions).values({
+        deploymentName: c.name,
+        version,
+        format: c.format,
+        artifactSha256: c.artifactSha256,
+        filename: c.filename,
+        config: c.config,
+        signature: c.signature,
+        stage: 'candidate',
+        retrainRunId: c.retrainRunId,
+      });
+      return version;
+    });
+  }
+
+  /** Sets a version's stage (null: an ordinary published version). False: no such version. */
+  async setStage(name: string, version: number, stage: VersionRecord['stage']): Promise<boolean> {
+    if (!Number.isInteger(version) || version < 1 || version > MAX_VERSION) return false;
+    const updated = await this.db
+      .update(versions)
+      .set({ stage })
+      .where(and(eq(versions.deploymentName, name), eq(versions.version, version)))
+      .returning({ version: versions.version });
+    return updated.length === 1;
+  }
+
+  /** Stores a version's gate result. */
+  async setGate(name: string, version: number, gate: unknown): Promise<void> {
+    await this.db
+      .update(versions)
+      .set({ gate })
+      .where(and(eq(versions.deploymentName, name), eq(versions.version, version)));
   }
 
   async get(name: string): Promise<DeploymentRecord | undefined> {
@@ -225,10 +301,18 @@ export class DeploymentRepository {
     name: string,
   ): Promise<{ deleted: boolean; orphanArtifacts: string[]; runIds: string[] }> {
     return this.db.transaction(async (tx) => {
-      const used = await tx
-        .selectDistinct({ sha: versions.artifactSha256 })
-        .from(versions)
-        .where(eq(versions.deploymentName, name));
+      const used = [
+        ...(await tx
+          .selectDistinct({ sha: versions.artifactSha256 })
+          .from(versions)
+          .where(eq(versions.deploymentName, name))),
+        ...(await trainerFiles(tx as unknown as Db, eq(trainers.deploymentName, name))),
+      ];
+      // Retraining runs go with the deployment (cascade); their executed notebooks too.
+      const retrainIds = await tx
+        .select({ id: retrainRuns.id })
+        .from(retrainRuns)
+        .where(eq(retrainRuns.deploymentName, name));
       const gone = await tx
         .delete(deployments)
         .where(eq(deployments.name, name))
@@ -238,15 +322,24 @@ export class DeploymentRepository {
       await tx.delete(predictions).where(eq(predictions.deploymentName, name));
       await tx.delete(featureRollups).where(eq(featureRollups.deploymentName, name));
       await tx.delete(qualityRollups).where(eq(qualityRollups.deploymentName, name));
-      const runIds = (
-        await tx.delete(runs).where(eq(runs.deploymentName, name)).returning({ id: runs.id })
-      ).map((r) => r.id);
-      const shas = used.map((u) => u.sha);
+      const runIds = [
+        ...(
+          await tx.delete(runs).where(eq(runs.deploymentName, name)).returning({ id: runs.id })
+        ).map((r) => r.id),
+        ...retrainIds.map((r) => r.id),
+      ];
+      const shas = [...new Set(used.map((u) => u.sha))];
       if (shas.length === 0) return { deleted: true, orphanArtifacts: [], runIds };
-      const stillUsed = await tx
-        .selectDistinct({ sha: versions.artifactSha256 })
-        .from(versions)
-        .where(inArray(versions.artifactSha256, shas));
+      const stillUsed = [
+        ...(await tx
+          .selectDistinct({ sha: versions.artifactSha256 })
+          .from(versions)
+          .where(inArray(versions.artifactSha256, shas))),
+        ...(await trainerFiles(
+          tx as unknown as Db,
+          or(inArray(trainers.artifactSha256, shas), inArray(trainers.trainingFileSha256, shas))!,
+        )),
+      ];
       const keep = new Set(stillUsed.map((s) => s.sha));
       const orphans = shas.filter((s) => !keep.has(s));
       if (orphans.length > 0) await tx.delete(artifacts).where(inArray(artifacts.sha256, orphans));
@@ -264,10 +357,26 @@ export class DeploymentRepository {
   }
 
   /** Every artifact the database knows, for cleaning files left by an interrupted upload. */
+  /** Artifacts a version or a trainer uses. */
+  async referencedArtifacts(): Promise<string[]> {
+    const used = await this.db.selectDistinct({ sha: versions.artifactSha256 }).from(versions);
+    const files = await trainerFiles(this.db, sql`true`);
+    return [...new Set([...used, ...files].map((r) => r.sha))];
+  }
+
   async artifactShas(): Promise<string[]> {
     const rows = await this.db.select({ sha: artifacts.sha256 }).from(artifacts);
     return rows.map((r) => r.sha);
   }
+}
+
+/** The files (notebook and training file) of the trainers `where` selects. */
+async function trainerFiles(db: Db, where: SQL): Promise<{ sha: string }[]> {
+  const rows = await db
+    .select({ a: trainers.artifactSha256, t: trainers.trainingFileSha256 })
+    .from(trainers)
+    .where(where);
+  return rows.flatMap((r) => (r.t ? [{ sha: r.a }, { sha: r.t }] : [{ sha: r.a }]));
 }
 
 /** What a new live version resets: every call goes to it, and nothing shadows it. */
@@ -304,6 +413,9 @@ function toVersion(v: typeof versions.$inferSelect, size: number): VersionRecord
     filename: v.filename,
     config: v.config,
     signature: v.signature as Signature,
+    stage: v.stage ?? null,
+    retrainRunId: v.retrainRunId ?? null,
+    gate: v.gate ?? null,
     createdAt: v.createdAt,
   };
 }

@@ -10,8 +10,10 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 
 /** One version's part of a deployment's traffic. */
 export interface TrafficShare {
@@ -49,7 +51,10 @@ export const deployments = pgTable('deployments', {
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 
-/** Every published version of a deployment, immutable once written. */
+/**
+ * Every published version of a deployment. Its file, format, config and signature never
+ * change; its stage (a candidate not yet promoted, or retired) and its gate result do.
+ */
 export const versions = pgTable(
   'versions',
   {
@@ -64,6 +69,12 @@ export const versions = pgTable(
     filename: text('filename'),
     config: jsonb('config').notNull().$type<Record<string, unknown>>(),
     signature: jsonb('signature').notNull(),
+    /** null: published (live once, rollback-able); 'candidate': made by retraining, never live yet; 'retired'. */
+    stage: text('stage').$type<'candidate' | 'retired' | null>(),
+    /** The retraining run that made it; null: uploaded. */
+    retrainRunId: uuid('retrain_run_id'),
+    /** The gate's comparison with live (`GateResult`); null: not gated. */
+    gate: jsonb('gate'),
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.deploymentName, t.version] })],
@@ -220,6 +231,8 @@ export const alertRules = pgTable(
     version: integer('version'),
     webhookUrl: text('webhook_url'),
     webhookSecret: text('webhook_secret'),
+    /** What firing does besides the alert and the webhook: 'retrain' starts a retraining run. */
+    action: text('action').$type<'retrain' | null>(),
     enabled: boolean('enabled').notNull().default(true),
     state: text('state').notNull().default('insufficient_data'),
     lastValue: doublePrecision('last_value'),
@@ -279,3 +292,96 @@ export const qualityRollups = pgTable(
   },
   (t) => [primaryKey({ columns: [t.deploymentName, t.hour, t.version] })],
 );
+
+/** A deployment's training notebook, and optionally the original training file. */
+export const trainers = pgTable('trainers', {
+  deploymentName: text('deployment_name')
+    .primaryKey()
+    .references(() => deployments.name, { onDelete: 'cascade' }),
+  artifactSha256: text('artifact_sha256')
+    .notNull()
+    .references(() => artifacts.sha256),
+  filename: text('filename'),
+  /** The names in its parameters cell. */
+  parameters: jsonb('parameters').notNull().$type<string[]>(),
+  trainingFileSha256: text('training_file_sha256').references(() => artifacts.sha256),
+  trainingFilename: text('training_filename'),
+  createdAt: createdAt(),
+});
+
+/** A deployment's retraining policy (`RetrainingPolicy`), and when its schedule last fired. */
+export const retrainingPolicies = pgTable('retraining_policies', {
+  deploymentName: text('deployment_name')
+    .primaryKey()
+    .references(() => deployments.name, { onDelete: 'cascade' }),
+  policy: jsonb('policy').notNull(),
+  lastScheduledAt: timestamp('last_scheduled_at', { withTimezone: true, mode: 'date' }),
+});
+
+/** One retraining run; at most one running per deployment (a partial unique index says so). */
+export const retrainRuns = pgTable(
+  'retrain_runs',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    trigger: text('trigger').notNull(),
+    triggerDetail: text('trigger_detail'),
+    status: text('status').notNull(),
+    windowFrom: timestamp('window_from', { withTimezone: true, mode: 'date' }).notNull(),
+    windowTo: timestamp('window_to', { withTimezone: true, mode: 'date' }).notNull(),
+    trainingRows: integer('training_rows'),
+    holdoutRows: integer('holdout_rows'),
+    parameters: jsonb('parameters').notNull(),
+    liveVersion: integer('live_version').notNull(),
+    candidateVersion: integer('candidate_version'),
+    gate: jsonb('gate'),
+    decision: text('decision'),
+    error: jsonb('error'),
+    log: jsonb('log').notNull().$type<{ at: string; message: string }[]>(),
+    /** Whether the executed notebook was written (`<runsDir>/<id>.ipynb`). */
+    notebook: boolean('notebook').notNull().default(false),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+    durationMs: doublePrecision('duration_ms'),
+  },
+  (t) => [
+    index('retrain_runs_deployment_idx').on(t.deploymentName, t.createdAt),
+    uniqueIndex('retrain_runs_one_running')
+      .on(t.deploymentName)
+      .where(sql`${t.status} = 'running'`),
+  ],
+);
+
+/** What happened to a deployment's versions, with the figures decided on (`VersionEvent`). */
+export const versionEvents = pgTable(
+  'version_events',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    kind: text('kind').notNull(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    detail: jsonb('detail').notNull(),
+  },
+  (t) => [index('version_events_deployment_idx').on(t.deploymentName, t.at)],
+);
+
+/** A deployment's canary (`CanaryView` without its derived parts); one at a time, the last kept. */
+export const canaries = pgTable('canaries', {
+  deploymentName: text('deployment_name')
+    .primaryKey()
+    .references(() => deployments.name, { onDelete: 'cascade' }),
+  version: integer('version').notNull(),
+  liveVersion: integer('live_version').notNull(),
+  percent: integer('percent').notNull(),
+  policy: jsonb('policy').notNull(),
+  metric: text('metric').notNull(),
+  status: text('status').notNull(),
+  analysis: jsonb('analysis'),
+  startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
+  endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
+});

@@ -57,6 +57,20 @@ export interface DeploymentServiceDeps {
   pools: PoolName[];
   /** Told of every change, once it is stored (live events, metrics). */
   onChange?: (name: string, change: 'published' | 'deleted' | 'rolled_back') => void;
+  /**
+   * Awaited after a publish or a rollback made a version live, before the answer: the version
+   * history records it, and a canary against the version it replaced ends.
+   */
+  onLiveChange?: (change: LiveChange) => Promise<void>;
+}
+
+/** A version made live by a publish or a rollback. */
+export interface LiveChange {
+  name: string;
+  change: 'published' | 'rolled_back';
+  version: number;
+  /** The version live before; null: the publish created the deployment. */
+  previous: number | null;
 }
 
 /** Publish, list, inspect, roll back and delete deployments. */
@@ -86,8 +100,10 @@ export class DeploymentService {
    */
   async publish(form: PublishForm): Promise<{ deployment: Deployment; created: boolean }> {
     try {
-      const published = await this.publishReceived(form);
-      this.deps.onChange?.(published.deployment.name, 'published');
+      const { previous, ...published } = await this.publishReceived(form);
+      const { name, version } = published.deployment;
+      await this.deps.onLiveChange?.({ name, change: 'published', version, previous });
+      this.deps.onChange?.(name, 'published');
       return published;
     } finally {
       if (form.file) await this.deps.store.discard(form.file);
@@ -96,7 +112,7 @@ export class DeploymentService {
 
   private async publishReceived(
     form: PublishForm,
-  ): Promise<{ deployment: Deployment; created: boolean }> {
+  ): Promise<{ deployment: Deployment; created: boolean; previous: number | null }> {
     const input = this.parseForm(form);
     const { store, registry, repo, host, catalog } = this.deps;
     const factory = input.format
@@ -157,6 +173,7 @@ export class DeploymentService {
           warnings,
         }),
         created,
+        previous: previous?.liveVersion ?? null,
       };
     } catch (err) {
       await runtime?.unload().catch(() => {});
@@ -198,19 +215,30 @@ export class DeploymentService {
         'version',
       );
     }
+    const before = await this.makeLive(name, version);
+    const detail = await this.get(name);
+    await this.deps.onLiveChange?.({ name, change: 'rolled_back', version, previous: before });
+    this.deps.onChange?.(name, 'rolled_back');
+    return detail;
+  }
+
+  /**
+   * Makes an existing version live (a rollback, a promotion): stores it, makes this gateway
+   * see it at once, loads it and retires what the previous routing sent calls to. Returns the
+   * version live before. Tells no one: the caller records and announces the change.
+   */
+  async makeLive(name: string, version: number): Promise<number> {
     const previous = await this.require(name);
     const before = previous.liveVersion;
     if (!(await this.deps.repo.setLive(name, version)))
       throw new NotFoundError(`version ${version} of deployment ${name}`);
     this.deps.catalog.invalidate(name);
-    const detail = await this.get(name);
-    // Load it now so the first call after a rollback is warm; errors surface on invoke.
+    // Load it now so the first call after the change is warm; errors surface on invoke.
     const record = await this.require(name);
     void this.deps.host.acquire(record.live, record.pool).catch(() => {});
     // A change of live version cleared the split and the shadow: what they routed to retires.
     if (before !== version) this.retireRouted(previous, version);
-    this.deps.onChange?.(name, 'rolled_back');
-    return detail;
+    return before;
   }
 
   async delete(name: string): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Wire types of the monitoring loop: ground truth, live quality, drift and alerts.
- * Shared with the JupyterLab extension: this file imports nothing.
+ * Shared with the JupyterLab extension: this file imports only other wire types.
  */
+import type { RetrainRun } from './retraining.js';
 
 /** A class of a classifier or a regression's value, as the model answers it. */
 export type Label = string | number | boolean;
@@ -217,13 +218,17 @@ export interface AlertRuleInput {
   version?: number;
   webhook?: WebhookTarget;
   enabled?: boolean;
+  /** What firing does besides the alert and the webhook: `retrain` starts a retraining run. */
+  action?: 'retrain';
 }
 
-export interface AlertRule extends Required<Omit<AlertRuleInput, 'version' | 'webhook'>> {
+export interface AlertRule
+  extends Required<Omit<AlertRuleInput, 'version' | 'webhook' | 'action'>> {
   id: string;
   deployment: string;
   version?: number;
   webhook?: WebhookTarget;
+  action?: 'retrain';
   state: 'ok' | 'firing' | 'insufficient_data';
   /** The figure last measured; null when there was not enough data. */
   lastValue: number | null;
@@ -250,4 +255,7 @@ export type MonitoringEvent =
   | { type: 'invocations'; deployment: string; count: number }
   | { type: 'feedback'; deployment: string; accepted: number }
   | { type: 'reference'; deployment: string; rows: number }
-  | { type: 'deployment'; deployment: string; change: 'published' | 'deleted' | 'rolled_back' };
+  | { type: 'retraining'; deployment: string; run: RetrainRun }
+  | { type: 'deployment'; deployment: string; change: 'published' | 'deleted' | 'rolled_back' }
+  /** A version was promoted, retired or gated, or a canary started, was analysed or ended. */
+  | { type: 'versions'; deployment: string };

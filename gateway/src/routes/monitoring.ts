@@ -86,6 +86,10 @@ const RuleInput = z
       })
       .optional(),
     enabled: z.boolean().optional(),
+    action: z
+      .enum(['retrain'])
+      .optional()
+      .openapi({ description: 'retrain: firing starts a retraining run of the deployment' }),
   })
   .openapi('AlertRuleInput');
 

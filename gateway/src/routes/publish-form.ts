@@ -21,7 +21,6 @@ export interface UploadSink {
 }
 
 const TEXT_FIELDS = ['name', 'format', 'pool', 'config', 'public'] as const;
-type TextField = (typeof TEXT_FIELDS)[number];
 
 /** The largest text field (`config` carries snippets and requirements). */
 const MAX_FIELD_BYTES = 1024 * 1024;
@@ -37,8 +36,35 @@ const MAX_FORM_OVERHEAD = MAX_PARTS * (MAX_FIELD_BYTES + 16 * 1024);
  */
 export async function readPublishForm(
   request: Request,
-  { sink, maxUploadBytes }: { sink: UploadSink; maxUploadBytes: number },
+  opts: { sink: UploadSink; maxUploadBytes: number },
 ): Promise<PublishForm> {
+  const { fields, files } = await readUploadForm(request, {
+    ...opts,
+    fileFields: ['file'],
+    textFields: TEXT_FIELDS,
+  });
+  return { ...fields, file: files.file };
+}
+
+/**
+ * Reads a multipart form of files and text fields as it arrives, each file part streaming into
+ * the artifact store (the whole body within `maxUploadBytes` and the form's overhead). A file
+ * field sent twice is a 400; whatever fails, no temporary file stays behind.
+ */
+export async function readUploadForm<F extends string, T extends string>(
+  request: Request,
+  {
+    sink,
+    maxUploadBytes,
+    fileFields,
+    textFields,
+  }: {
+    sink: UploadSink;
+    maxUploadBytes: number;
+    fileFields: readonly F[];
+    textFields: readonly T[];
+  },
+): Promise<{ fields: Partial<Record<T, string>>; files: Partial<Record<F, ReceivedFile>> }> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data\s*;/i.test(type))
     throw new UnsupportedMediaTypeError(
@@ -56,8 +82,9 @@ export async function readPublishForm(
   try {
     busboy = Busboy({
       headers: { 'content-type': type },
-      // The `file` part is the file whatever its headers say; every other part is text.
-      isPartAFile: (field) => field === 'file',
+      // The file fields are files whatever their headers say; every other part is text.
+      isPartAFile: (field) =>
+        field !== undefined && (fileFields as readonly string[]).includes(field),
       limits: { fieldSize: MAX_FIELD_BYTES, parts: MAX_PARTS, headerPairs: 100 },
     });
   } catch (err) {
@@ -72,30 +99,33 @@ export async function readPublishForm(
     // Its reader (the store) sees the stream end early and removes the partial file.
     if (part && !part.readableEnded) part.destroy();
   };
-  const fields: Partial<Record<TextField, string>> = {};
-  let received: Promise<ReceivedFile | undefined> | undefined;
+  const fields: Partial<Record<T, string>> = {};
+  const received = new Map<F, Promise<ReceivedFile | undefined>>();
   let part: BusboyFileStream | undefined;
 
-  busboy.on('file', (_field, stream, filename) => {
+  busboy.on('file', (field, stream, filename) => {
     // busboy also reports a broken body on the file's stream, possibly after its reader is
     // gone; the same failure reaches the pipeline below, which is where it is handled.
     stream.on('error', () => {});
-    if (received) {
+    if (received.has(field as F)) {
       stream.resume();
-      return fail(new InvalidInputError('file: send one file per publish', 'file'));
+      return fail(new InvalidInputError(`${field}: send one file per field`, field));
     }
     part = stream;
-    received = sink
-      .receive(stream, { maxBytes: maxUploadBytes, filename: filename || undefined })
-      .catch((err: unknown) => {
-        fail(err);
-        return undefined;
-      });
+    received.set(
+      field as F,
+      sink
+        .receive(stream, { maxBytes: maxUploadBytes, filename: filename || undefined })
+        .catch((err: unknown) => {
+          fail(err);
+          return undefined;
+        }),
+    );
   });
   busboy.on('field', (field, value, _fieldTruncated, valueTruncated) => {
     if (valueTruncated)
       return fail(new TooLargeError(`${field}: over the limit of ${MAX_FIELD_BYTES} bytes`));
-    if ((TEXT_FIELDS as readonly string[]).includes(field)) fields[field as TextField] = value;
+    if ((textFields as readonly string[]).includes(field)) fields[field as T] = value;
   });
   busboy.on('partsLimit', () =>
     fail(new TooLargeError(`the form has more than ${MAX_PARTS} parts`)),
@@ -118,13 +148,17 @@ export async function readPublishForm(
         : new InvalidInputError(`the multipart body cannot be read: ${(err as Error).message}`),
     );
   }
-  // Also after a failure: the temporary file is gone before the answer goes.
-  const file = await received;
+  // Also after a failure: the temporary files are gone before the answer goes.
+  const files: Partial<Record<F, ReceivedFile>> = {};
+  for (const [field, file] of received) {
+    const got = await file;
+    if (got) files[field] = got;
+  }
   if (failure !== undefined) {
-    if (file) await sink.discard(file);
+    for (const f of Object.values<ReceivedFile | undefined>(files)) if (f) await sink.discard(f);
     throw failure;
   }
-  return { ...fields, file };
+  return { fields, files };
 }
 
 /** Passes bytes through until more than `max` have come, then fails with 413. */

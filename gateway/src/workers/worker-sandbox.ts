@@ -176,6 +176,11 @@ export class WorkerSandbox {
     };
   }
 
+  /** Makes a folder or file the gateway made (under `runs/`) the workers', as `runs/` is. */
+  async handOver(dir: string): Promise<void> {
+    if (this.who) await chown(dir, this.who.uid, this.who.gid);
+  }
+
   private async makeScratch(prefix: string): Promise<string> {
     const dir = await mkdtemp(join(this.scratchRoot!, prefix));
     if (this.who) await chown(dir, this.who.uid, this.who.gid);
