@@ -293,6 +293,35 @@ describeWithPython('retraining', () => {
       expect(versions.map((v) => [v.version, v.state])).toEqual([[1, 'live']]);
     });
 
+    it('leaves the alert firing and live unchanged when the run an alert started fails', async () => {
+      expect((await putTrainer('trainer_fails')).status).toBe(200);
+      const created = await send('POST', '/api/deployments/m/alert-rules', {
+        name: 'accuracy',
+        condition: { kind: 'quality', metric: 'accuracy', threshold: 0.8, minLabels: 50 },
+        windowMinutes: 60,
+        action: 'retrain',
+      });
+      expect(created.status).toBe(201);
+      expect(await created.json()).toMatchObject({ action: 'retrain' });
+      const events = await openEvents(gw, '/api/events?deployment=m');
+      try {
+        await label(await traffic('B', 100, 16, 20));
+        const ended = (
+          await events.next<{ run: RetrainRun }>('retraining', (e) => e.run.status !== 'running')
+        ).run;
+        expect(ended).toMatchObject({
+          trigger: 'alert',
+          status: 'failed',
+          error: { code: 'trainer_failed' },
+        });
+      } finally {
+        await events.close();
+      }
+      const [rule] = (await (await gw.admin('/api/deployments/m/alert-rules')).json()).rules;
+      expect(rule).toMatchObject({ state: 'firing', action: 'retrain' });
+      expect((await timeline()).map((v) => [v.version, v.state])).toEqual([[1, 'live']]);
+    });
+
     it('times out, is cancelled, and runs one at a time (a second trigger is recorded as skipped)', async () => {
       await label(await traffic('B', 20, 14, 10));
       expect((await putTrainer('trainer_slow')).status).toBe(200);
