@@ -1,8 +1,6 @@
 import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, GATEWAY_PORT } from '../stack.js';
+import { admin, gateway, irisRecords, publishIris, screenshots } from '../iris.js';
 
 /**
  * The monitoring loop end to end: a classifier is called, its labels are sent from the file
@@ -10,22 +8,12 @@ import { ADMIN_TOKEN, GATEWAY_PORT } from '../stack.js';
  * inputs show as drift in the Drift tab, and a drift rule fires in the Alerts tab.
  */
 
-const fixture = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-const screenshots = fileURLToPath(new URL('../screenshots/', import.meta.url));
-mkdirSync(screenshots, { recursive: true });
-const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 // Not `iris`: slipway.spec.ts runs against the same gateway and publishes and deletes that one.
 const NAME = 'iris-monitored';
 
 test.describe.configure({ mode: 'serial' });
 
-/** The iris flowers the fixture's expected answers were computed on. */
-const records: number[][] = (
-  JSON.parse(
-    readFileSync(fixture('../gateway/test/fixtures/onnx/classifier_zipmap.expected.json'), 'utf8'),
-  ) as { records: { X: number[] }[] }
-).records.map((r) => r.X);
+const records = irisRecords;
 
 /** Calls the deployment; answers the prediction id (the call's X-Request-Id) and the label. */
 async function call(request: APIRequestContext, key: string, X: number[]) {
@@ -93,19 +81,7 @@ test('labels sent from the file browser show as accuracy in the Quality tab', as
   tmpPath,
   request,
 }) => {
-  const published = await request.post(`${gateway}/api/deployments`, {
-    headers: admin,
-    multipart: {
-      name: NAME,
-      file: {
-        name: 'iris.onnx',
-        mimeType: 'application/octet-stream',
-        buffer: readFileSync(fixture('../gateway/test/fixtures/onnx/classifier_zipmap.onnx')),
-      },
-    },
-  });
-  expect(published.status()).toBe(201);
-  key = (await published.json()).invokeKey;
+  key = await publishIris(request, NAME);
 
   // Four calls; the labels say the model was right three times.
   const calls = [];

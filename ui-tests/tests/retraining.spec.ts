@@ -1,8 +1,6 @@
 import { expect, test } from '@jupyterlab/galata';
 import type { APIRequestContext, Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, GATEWAY_PORT } from '../stack.js';
+import { admin, fixture, gateway, irisRecords, publishIris, screenshots } from '../iris.js';
 
 /**
  * The retraining loop from JupyterLab: a notebook becomes a classifier's trainer through the
@@ -11,36 +9,14 @@ import { ADMIN_TOKEN, GATEWAY_PORT } from '../stack.js';
  * canary and rolled back, each change showing in the Versions tab.
  */
 
-const fixture = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-const screenshots = fileURLToPath(new URL('../screenshots/', import.meta.url));
-mkdirSync(screenshots, { recursive: true });
-const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
-const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 // Its own name: the other specs run against the same gateway.
 const NAME = 'iris-retrained';
 
-/** The iris flowers the fixture's expected answers were computed on. */
-const records: number[][] = (
-  JSON.parse(
-    readFileSync(fixture('../gateway/test/fixtures/onnx/classifier_zipmap.expected.json'), 'utf8'),
-  ) as { records: { X: number[] }[] }
-).records.map((r) => r.X);
+const records = irisRecords;
 
 /** Publishes the classifier, calls it, and labels every call with the model's own answer. */
 async function labelledClassifier(request: APIRequestContext): Promise<void> {
-  const published = await request.post(`${gateway}/api/deployments`, {
-    headers: admin,
-    multipart: {
-      name: NAME,
-      file: {
-        name: 'iris.onnx',
-        mimeType: 'application/octet-stream',
-        buffer: readFileSync(fixture('../gateway/test/fixtures/onnx/classifier_zipmap.onnx')),
-      },
-    },
-  });
-  expect(published.status()).toBe(201);
-  const key = (await published.json()).invokeKey as string;
+  const key = await publishIris(request, NAME);
   const rows = ['id,actual'];
   for (let i = 0; i < 10; i++) {
     const res = await request.post(`${gateway}/fn/${NAME}`, {
@@ -92,7 +68,7 @@ test('retrains from the monitor, opens the run notebook and promotes the candida
 
   // The notebook becomes the trainer through the Publish dialog of its toolbar.
   await page.contents.uploadFile(
-    fixture('fixtures/copy-trainer.ipynb'),
+    fixture('./fixtures/copy-trainer.ipynb'),
     `${tmpPath}/copy-trainer.ipynb`,
   );
   await page.notebook.openByPath(`${tmpPath}/copy-trainer.ipynb`);

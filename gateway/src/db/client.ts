@@ -53,3 +53,6 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
 export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : ((result as { rows: T[] }).rows ?? []);
 }
+
+/** A uuid column's text form: only such ids reach a query on one (the database refuses others). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

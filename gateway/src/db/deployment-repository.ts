@@ -63,18 +63,6 @@ export interface VersionRecord {
   createdAt: Date;
 }
 
-/** A version a retraining run made: stored beside live, not live. */
-export interface NewCandidate {
-  name: string;
-  format: Format;
-  artifactSha256: string;
-  artifactSize: number;
-  filename: string | null;
-  config: Record<string, unknown>;
-  signature: Signature;
-  retrainRunId: string;
-}
-
 export interface NewVersion {
   name: string;
   pool: PoolName;
@@ -89,6 +77,12 @@ export interface NewVersion {
   invokeKeyHash: string;
   invokeKeyId: string;
 }
+
+/** A version a retraining run made: stored beside live, not live. */
+export type NewCandidate = Pick<
+  NewVersion,
+  'name' | 'format' | 'artifactSha256' | 'artifactSize' | 'filename' | 'config' | 'signature'
+> & { retrainRunId: string };
 
 /** Deployments, their versions, artifacts and invoke keys. */
 export class DeploymentRepository {

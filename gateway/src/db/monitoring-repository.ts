@@ -13,7 +13,7 @@ import {
 } from 'drizzle-orm';
 import type { DriftSettings, Label } from '../protocol/monitoring.js';
 import type { ValueSummary } from '../monitoring/summaries/value-summary.js';
-import { rowsOf, type Db } from './client.js';
+import { rowsOf, UUID, type Db } from './client.js';
 import {
   featureRollups,
   feedbackStaging,
@@ -47,8 +47,6 @@ export interface ReferenceProfile {
   features: Record<string, ValueSummary>;
   createdAt: Date;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface Window {
   from: Date;

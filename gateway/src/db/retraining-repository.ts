@@ -14,7 +14,7 @@ import {
   gt,
 } from 'drizzle-orm';
 import type { RetrainingPolicy, RetrainRun } from '../protocol/retraining.js';
-import type { Db } from './client.js';
+import { UUID, type Db } from './client.js';
 import {
   artifacts,
   invocations,
@@ -63,8 +63,6 @@ export interface LoggedInput {
   protocol: string;
   input: unknown;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Postgres' unique_violation: a second running run of a deployment. */
 const UNIQUE_VIOLATION = '23505';
@@ -208,7 +206,7 @@ export class RetrainingRepository {
   }
 
   async run(name: string, id: string): Promise<RetrainRunRow | undefined> {
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
+    if (!UUID.test(id)) return undefined;
     const [row] = await this.db
       .select()
       .from(retrainRuns)

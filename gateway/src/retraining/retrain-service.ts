@@ -11,6 +11,7 @@ import type {
 import {
   presentRun,
   type RetrainingRepository,
+  type NewRetrainRun,
   type RetrainRunRow,
   type RunChange,
 } from '../db/retraining-repository.js';
@@ -695,21 +696,7 @@ export class RetrainService {
   }
 
   private async recordEnded(
-    base: Omit<
-      RetrainRunRow,
-      | 'id'
-      | 'status'
-      | 'log'
-      | 'trainingRows'
-      | 'holdoutRows'
-      | 'candidateVersion'
-      | 'gate'
-      | 'decision'
-      | 'error'
-      | 'notebook'
-      | 'finishedAt'
-      | 'durationMs'
-    >,
+    base: Omit<NewRetrainRun, 'id' | 'status' | 'log' | keyof RunChange>,
     status: 'failed' | 'skipped',
     code: RetrainErrorCode,
     message: string,
