@@ -148,11 +148,18 @@ export class GatewayClient {
     });
   }
 
-  /** Aggregates over the last `minutes` (default an hour), with a per-minute series. */
-  metrics(name: string, opts: { minutes?: number; now?: Date } = {}): Promise<Metrics> {
+  /**
+   * Aggregates over the last `minutes` (default an hour), with a per-minute series; of one
+   * version's calls when `version` is given (a shadow's copies count only there).
+   */
+  metrics(
+    name: string,
+    opts: { minutes?: number; now?: Date; version?: number } = {},
+  ): Promise<Metrics> {
     const to = opts.now ?? new Date();
     const from = new Date(to.getTime() - (opts.minutes ?? 60) * 60_000);
     const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    if (opts.version !== undefined) q.set('version', String(opts.version));
     return this.request('GET', `/api/deployments/${encodeURIComponent(name)}/metrics?${q}`);
   }
 

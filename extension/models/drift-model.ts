@@ -7,6 +7,7 @@ import type {
 } from '../../gateway/src/protocol/monitoring.js';
 import { formatFigure, type WindowId } from './figures.js';
 import { WindowedView } from './remote-view.js';
+import { routedVersions, type RoutedVersion } from './routed-versions.js';
 
 /** The windows the drift tab offers. */
 export const DRIFT_WINDOWS: WindowId[] = ['1h', '24h', '7d'];
@@ -14,9 +15,36 @@ export const DRIFT_WINDOWS: WindowId[] = ['1h', '24h', '7d'];
 /** The name the prediction's row goes by (a feature cannot be called this: it has a space). */
 export const PREDICTION_ROW = ' prediction';
 
-/** Drift of one deployment's inputs in a window, and the feature whose histograms are shown. */
+/**
+ * Drift of one deployment's inputs in a window, and the feature whose histograms are shown.
+ * While calls are routed to more than one version (a split, a shadow), drift is of one
+ * version's inputs: the live one's unless another is chosen.
+ */
 export class DriftModel extends WindowedView<DriftReport> {
   private _selected: string | null = null;
+  private _routed: RoutedVersion[] = [];
+  private _chosen: number | null = null;
+
+  /** The versions to choose from: empty while a single version is routed (no choice to make). */
+  get versions(): RoutedVersion[] {
+    return this._routed.length > 1 ? this._routed : [];
+  }
+
+  /**
+   * The version whose inputs the report is of: the one chosen while it is still routed, else
+   * the live one; null while a single version is routed (every call, as the gateway counts).
+   */
+  get version(): number | null {
+    const routed = this.versions;
+    if (routed.length === 0) return null;
+    return routed.find((r) => r.version === this._chosen)?.version ?? routed[0]!.version;
+  }
+
+  /** Measures drift of `version`'s inputs. */
+  setVersion(version: number): Promise<void> {
+    this._chosen = version;
+    return this.refresh();
+  }
 
   /** The row whose histograms are shown: the one clicked, while the report still has it. */
   get selected(): FeatureDrift | null {
@@ -31,8 +59,10 @@ export class DriftModel extends WindowedView<DriftReport> {
     this.emitChanged();
   }
 
-  protected fetch(): Promise<DriftReport> {
-    return this.client.drift(this.name, this.range());
+  protected async fetch(): Promise<DriftReport> {
+    // The routing changes with canaries and shadows: the choices are read afresh each time.
+    this._routed = routedVersions(await this.client.deployment(this.name));
+    return this.client.drift(this.name, { ...this.range(), version: this.version ?? undefined });
   }
 }
 

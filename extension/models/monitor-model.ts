@@ -3,13 +3,22 @@ import { Signal, type ISignal } from '@lumino/signaling';
 import type { DeploymentDetail, Invocation, Metrics } from '../../gateway/src/protocol/index.js';
 import type { GatewayClient } from '../client/gateway-client.js';
 import { userMessage } from '../client/errors.js';
+import { routedVersions, type RoutedVersion } from './routed-versions.js';
 
 /** One refresh's view of a deployment. */
 export interface MonitorSnapshot {
   deployment: DeploymentDetail;
+  /** Every call the deployment answered in the window (a shadow's copies are not among them). */
   metrics: Metrics;
+  /** The same window per routed version: live, the split's others, the shadow. */
+  perVersion: VersionMetrics[];
   invocations: Invocation[];
   at: Date;
+}
+
+/** One routed version's figures in the snapshot's window. */
+export interface VersionMetrics extends RoutedVersion {
+  metrics: Metrics;
 }
 
 /**
@@ -43,13 +52,27 @@ export class MonitorModel {
 
   /** Fetches everything the panel shows; never rejects, the error is kept instead. */
   async refresh(): Promise<void> {
+    // One window for every figure, so a version's calls are a share of the deployment's.
+    const window = { minutes: this.opts.minutes ?? 60, now: new Date() };
     try {
-      const [deployment, metrics, invocations] = await Promise.all([
-        this.client.deployment(this.name),
-        this.client.metrics(this.name, { minutes: this.opts.minutes ?? 60 }),
+      const [{ deployment, perVersion }, metrics, invocations] = await Promise.all([
+        // Which versions to ask for is in the detail: their figures follow it.
+        this.client.deployment(this.name).then(async (deployment) => ({
+          deployment,
+          perVersion: await Promise.all(
+            routedVersions(deployment).map(async (routed) => ({
+              ...routed,
+              metrics: await this.client.metrics(this.name, {
+                ...window,
+                version: routed.version,
+              }),
+            })),
+          ),
+        })),
+        this.client.metrics(this.name, window),
         this.client.invocations(this.name, this.opts.recentCalls ?? 20),
       ]);
-      this._snapshot = { deployment, metrics, invocations, at: new Date() };
+      this._snapshot = { deployment, metrics, perVersion, invocations, at: new Date() };
       this._error = null;
     } catch (err) {
       this._error = userMessage(err);
@@ -62,6 +85,27 @@ export class MonitorModel {
     await this.client.rollback(this.name, version);
     await this.refresh();
   }
+}
+
+/** A row of the traffic tab's per-version table. */
+export interface VersionTrafficRow extends VersionMetrics {
+  /**
+   * Its share of the deployment's calls, 0 to 1; null for a shadow, whose copies are answered
+   * to nobody and are not among the deployment's calls.
+   */
+  share: number | null;
+}
+
+/** The versions that answered calls in the snapshot's window, in routing order. */
+export function versionTrafficRows(snapshot: MonitorSnapshot): VersionTrafficRow[] {
+  const total = snapshot.metrics.count;
+  // At most all: a call logged between the requests can be in a version's count, not the total.
+  return snapshot.perVersion
+    .filter((v) => v.metrics.count > 0)
+    .map((v) => ({
+      ...v,
+      share: v.role === 'shadow' ? null : v.metrics.count / Math.max(total, v.metrics.count),
+    }));
 }
 
 /** The chart's data: one label per minute with calls, latency percentiles and counts. */

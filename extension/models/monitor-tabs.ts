@@ -32,8 +32,9 @@ export function tabsAffectedBy(event: MonitoringEvent): MonitorTab[] {
       // A new version or a rollback changes every tab.
       return [...MONITOR_TABS];
     case 'versions':
-      // A promotion, a canary or a shadow: which version answers, and the traffic tab's list.
-      return ['traffic', 'versions'];
+      // A promotion, a canary or a shadow: which versions answer, so the traffic tab's rows,
+      // the drift tab's choice of version and the versions tab's list.
+      return ['traffic', 'drift', 'versions'];
     case 'retraining':
       // A run that ended may have made a candidate version.
       return event.run.status === 'running' ? ['retraining'] : ['retraining', 'versions'];

@@ -33,6 +33,8 @@ import { MONITOR_TABS, shouldPoll, StaleTabs, tabsAffectedBy } from './monitor-t
 import { metricValue } from '../../gateway/src/protocol/index.js';
 import { figureTable, QualityModel, qualitySeries } from './quality-model.js';
 import { singleFlight } from './remote-view.js';
+import { routedVersionLabel, routedVersions } from './routed-versions.js';
+import { irisDetail } from '../testing/deployments.js';
 
 const trans = nullTranslator.load('slipway');
 const NOW = new Date('2026-11-22T10:00:00.000Z');
@@ -132,6 +134,60 @@ describe('the drift tab model', () => {
     expect(model.selected).toEqual(driftReport.prediction);
     model.select('gone');
     expect(model.selected).toBeNull();
+  });
+
+  it('with one version routed, offers no choice and measures every call, as before', async () => {
+    const seen: SeenRequest[] = [];
+    const model = new DriftModel('iris', clientSeeing(seen), () => NOW);
+    await model.refresh();
+    expect(model.versions).toEqual([]);
+    expect(model.version).toBeNull();
+    expect(seen.map((s) => s.path)).toEqual([
+      '/api/deployments/iris',
+      '/api/deployments/iris/drift',
+    ]);
+    expect(seen[1]!.query).toEqual({ from: '2026-11-21T10:00:00.000Z', to: NOW.toISOString() });
+  });
+
+  it('with a split and a shadow, measures the live version unless another is chosen', async () => {
+    const seen: SeenRequest[] = [];
+    let detail = irisDetail({
+      version: 3,
+      traffic: { split: { '3': 90, '2': 10 }, sticky: null },
+      shadow: { version: 1 },
+    });
+    const client = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      { trans, fetch: monitoringFetch(seen, () => detail) },
+    );
+    const model = new DriftModel('iris', client, () => NOW);
+    const driftAsked = () => seen.filter((s) => s.path.endsWith('/drift')).map((s) => s.query);
+    await model.refresh();
+    expect(model.versions.map((r) => routedVersionLabel(r, trans))).toEqual([
+      'v3 (live, 90%)',
+      'v2 (split, 10%)',
+      'v1 (shadow)',
+    ]);
+    expect(model.version).toBe(3);
+    expect(driftAsked().at(-1)).toMatchObject({ version: '3' });
+    expect(model.value?.version).toBe(3);
+
+    await model.setVersion(1);
+    expect(model.version).toBe(1);
+    expect(driftAsked().at(-1)).toMatchObject({ version: '1' });
+
+    // The shadow stopped: the choice falls back to the live version.
+    detail = { ...detail, shadow: null };
+    await model.refresh();
+    expect(model.versions.map((r) => r.version)).toEqual([3, 2]);
+    expect(model.version).toBe(3);
+    expect(driftAsked().at(-1)).toMatchObject({ version: '3' });
+
+    // The split ended too: one version again, every call measured, no version asked.
+    detail = { ...detail, traffic: null };
+    await model.refresh();
+    expect(model.versions).toEqual([]);
+    expect(driftAsked().at(-1)).not.toHaveProperty('version');
   });
 
   it('labels numeric bins as intervals and categories as they are', () => {
@@ -281,6 +337,7 @@ describe('live refresh', () => {
     ).toEqual([...MONITOR_TABS]);
     expect(tabsAffectedBy(event({ type: 'versions', deployment: 'iris' }))).toEqual([
       'traffic',
+      'drift',
       'versions',
     ]);
   });
@@ -390,5 +447,36 @@ describe('figures', () => {
     expect(bucketLabel(local.toISOString(), 'hour')).toBe('11-22 09:00');
     expect(bucketLabel(local.toISOString(), 'day')).toBe('2026-11-22');
     expect(windowRange('1h', NOW).from.toISOString()).toBe('2026-11-22T09:00:00.000Z');
+  });
+});
+
+describe('the versions a deployment routes calls to', () => {
+  it('is the live version alone without a split or a shadow, or from an older gateway', () => {
+    const only = [{ version: 2, role: 'live', percent: null }];
+    expect(routedVersions(irisDetail())).toEqual(only);
+    const { traffic: _t, shadow: _s, ...older } = irisDetail();
+    expect(routedVersions(older)).toEqual(only);
+  });
+
+  it('lists the live version, the split by version, then the shadow', () => {
+    const routed = routedVersions(
+      irisDetail({
+        version: 4,
+        traffic: { split: { '3': 10, '4': 80, '2': 10 }, sticky: 'x-user' },
+        shadow: { version: 1 },
+      }),
+    );
+    expect(routed).toEqual([
+      { version: 4, role: 'live', percent: 80 },
+      { version: 2, role: 'split', percent: 10 },
+      { version: 3, role: 'split', percent: 10 },
+      { version: 1, role: 'shadow', percent: null },
+    ]);
+    // A split that leaves the live version out: it still answers calls that name it.
+    expect(
+      routedVersions(irisDetail({ traffic: { split: { '1': 100 }, sticky: null } })).map((r) =>
+        routedVersionLabel(r, trans),
+      ),
+    ).toEqual(['v2 (live)', 'v1 (split, 100%)']);
   });
 });

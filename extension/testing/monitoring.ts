@@ -1,4 +1,5 @@
 /** Test support: monitoring reports as the gateway answers them, for the model and widget suites. */
+import { irisDetail } from './deployments.js';
 import type {
   Alert,
   AlertRule,
@@ -191,11 +192,13 @@ export interface SeenRequest {
 
 /**
  * A fetch answering the monitoring endpoints of `iris` from the fixtures above, recording
- * every request; other paths go to `other` (the traffic tab's endpoints in widget tests).
+ * every request; other paths go to `other` (the traffic tab's endpoints in widget tests),
+ * which by default answers only the deployment's detail: one version routed.
  */
 export function monitoringFetch(
   seen: SeenRequest[] = [],
-  other: (path: string) => unknown = (path) => {
+  other: (path: string, query: URLSearchParams) => unknown = (path) => {
+    if (path === '/api/deployments/iris') return irisDetail();
     throw new Error(`unexpected ${path}`);
   },
 ): typeof fetch {
@@ -222,7 +225,8 @@ export function monitoringFetch(
     const version = url.searchParams.get('version');
     if (p === '/api/deployments/iris/quality')
       return json(200, qualityReport(version ? Number(version) : undefined));
-    if (p === '/api/deployments/iris/drift') return json(200, driftReport);
+    if (p === '/api/deployments/iris/drift')
+      return json(200, version ? { ...driftReport, version: Number(version) } : driftReport);
     if (p === '/api/deployments/iris/alerts') return json(200, { alerts });
     if (p === '/api/deployments/iris/alert-rules' && method === 'GET')
       return json(200, { rules: [accuracyRule, driftRule] });
@@ -245,6 +249,6 @@ export function monitoringFetch(
     if (p === '/api/deployments/iris/reference') return json(200, referenceSummary);
     if (p.startsWith('/api/deployments/missing/'))
       return json(404, { error: { code: 'not_found', message: 'no deployment missing' } });
-    return json(200, other(p));
+    return json(200, other(p, url.searchParams));
   };
 }

@@ -9,14 +9,16 @@ import {
   type DriftModel,
 } from '../models/drift-model.js';
 import { formatFigure, formatShare } from '../models/figures.js';
+import { routedVersionLabel } from '../models/routed-versions.js';
 import { DriftHistogramChart } from './DriftHistogramChart.js';
 import { el } from './dom.js';
 import { MonitorPage } from './MonitorPage.js';
-import { monitorTable, windowPicker } from './table.js';
+import { monitorTable, picker, windowPicker } from './table.js';
 
 /**
  * The Drift tab: the dataset's verdict, a row per feature (and the prediction), and for the
- * row clicked its reference and current histograms side by side.
+ * row clicked its reference and current histograms side by side. While calls go to more than
+ * one version, a picker says whose inputs: the live version's, a split's other or the shadow's.
  */
 export class DriftTab extends MonitorPage<DriftModel> {
   private readonly chart: DriftHistogramChart;
@@ -63,6 +65,19 @@ export class DriftTab extends MonitorPage<DriftModel> {
     this.renderError(noReference);
     this.hint.hidden = !noReference;
     this.controls.replaceChildren(windowPicker(DRIFT_WINDOWS, model, trans));
+    const version = model.version;
+    if (version !== null)
+      this.controls.append(
+        picker(
+          trans.__('Version'),
+          model.versions.map((r) => ({
+            value: String(r.version),
+            text: routedVersionLabel(r, trans),
+          })),
+          String(version),
+          (v) => void model.setVersion(Number(v)),
+        ),
+      );
     const report = noReference ? null : model.value;
     if (!report) {
       this.verdict.className = 'jp-SlipwayDrift-verdict';

@@ -2,21 +2,31 @@ import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Invocation, VersionInfo } from '../../gateway/src/protocol/index.js';
 import { userMessage } from '../client/errors.js';
-import { chartSeries, formatLatency, type MonitorModel } from '../models/monitor-model.js';
+import { formatShare } from '../models/figures.js';
+import {
+  chartSeries,
+  formatLatency,
+  versionTrafficRows,
+  type MonitorModel,
+  type VersionTrafficRow,
+} from '../models/monitor-model.js';
+import { routedVersionLabel } from '../models/routed-versions.js';
 import { el } from './dom.js';
 import { LatencyChart } from './LatencyChart.js';
 import { MonitorPage } from './MonitorPage.js';
 import { monitorTable } from './table.js';
 
 /**
- * The Traffic tab: counts, error rate, latency percentiles over time, recent calls with inputs
- * and outputs, and versions with rollback. Draws whatever its model last fetched.
+ * The Traffic tab: counts, error rate, latency percentiles over time, the same per routed
+ * version, recent calls with inputs and outputs, and versions with rollback. Draws whatever
+ * its model last fetched.
  */
 export class TrafficTab extends MonitorPage<MonitorModel> {
   private readonly chart: LatencyChart;
   private readonly stats: HTMLDivElement;
   /** Fields callers send that the model does not take: an id column, or a misspelt name. */
   private readonly ignored = el('p', { class: 'jp-SlipwayMonitor-ignored', hidden: true });
+  private readonly perVersion = el('tbody');
   private readonly calls = el('tbody');
   private readonly versions = el('tbody');
 
@@ -29,6 +39,19 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
       this.stats,
       this.ignored,
       this.chart.node,
+      el('h3', {}, [trans.__('Calls per version')]),
+      monitorTable(
+        trans.__('Calls per version'),
+        [
+          trans._p('column', 'version'),
+          trans._p('column', 'share of calls'),
+          trans._p('column', 'calls'),
+          trans._p('column', 'error rate'),
+          trans._p('column', 'p50'),
+          trans._p('column', 'p95'),
+        ],
+        this.perVersion,
+      ),
       el('h3', {}, [trans.__('Recent calls')]),
       monitorTable(
         trans.__('Recent calls'),
@@ -82,8 +105,37 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
         .join(', '),
     );
     this.chart.update(chartSeries(m));
+    const rows = versionTrafficRows(snapshot);
+    this.perVersion.replaceChildren(
+      ...(rows.length
+        ? rows.map((r) => this.perVersionRow(r))
+        : [
+            el('tr', {}, [
+              el('td', { colspan: '6' }, [trans.__('No version answered calls in this window.')]),
+            ]),
+          ]),
+    );
     this.calls.replaceChildren(...invocations.map((i) => this.callRow(i)));
     this.versions.replaceChildren(...d.versions.map((v) => this.versionRow(v)));
+  }
+
+  private perVersionRow(r: VersionTrafficRow): HTMLTableRowElement {
+    const trans = this.trans;
+    const m = r.metrics;
+    const share =
+      r.share === null
+        ? el('span', { title: trans.__('Copies of the calls, answered to nobody') }, [
+            trans.__('copies'),
+          ])
+        : formatShare(r.share, trans);
+    return el('tr', { class: r.role === 'shadow' ? 'jp-mod-shadow' : undefined }, [
+      el('th', { scope: 'row' }, [routedVersionLabel(r, trans)]),
+      el('td', {}, [share]),
+      el('td', {}, [String(m.count)]),
+      el('td', {}, [formatShare(m.errorRate, trans)]),
+      el('td', {}, [formatLatency(m.latencyMs.p50, trans)]),
+      el('td', {}, [formatLatency(m.latencyMs.p95, trans)]),
+    ]);
   }
 
   private callRow(i: Invocation): HTMLTableRowElement {

@@ -8,15 +8,16 @@ import type { DeploymentDetail, Metrics } from '../../gateway/src/protocol/index
 import { GatewayClient } from '../client/gateway-client.js';
 import { LiveEvents } from '../client/live-events.js';
 import { MonitorModel } from '../models/monitor-model.js';
-import { irisDeployment } from '../testing/deployments.js';
+import { irisDeployment, irisDetail } from '../testing/deployments.js';
 import { monitoringFetch, type SeenRequest } from '../testing/monitoring.js';
 import { UNTIL } from '../testing/until.js';
 import { MonitorPanel } from './MonitorPanel.js';
 
-// jsdom has no canvas: a stand-in Chart keeps what each chart was asked to draw.
+// jsdom has no canvas: a stand-in Chart keeps what each chart was asked to draw, and where.
 const charts = vi.hoisted(
   () =>
     [] as {
+      canvas: HTMLCanvasElement;
       config: { type?: string };
       data: { labels: unknown[]; datasets: { label: string; data: unknown[] }[] };
     }[],
@@ -28,7 +29,10 @@ vi.mock('chart.js', async (original) => ({
     data: unknown;
     options: unknown;
     config: unknown;
-    constructor(_canvas: unknown, config: { data: unknown; options: unknown }) {
+    constructor(
+      readonly canvas: unknown,
+      config: { data: unknown; options: unknown },
+    ) {
       this.config = config;
       this.data = config.data;
       this.options = config.options;
@@ -82,11 +86,32 @@ function eventStream() {
   };
 }
 
-function setup(opts: { live?: boolean; noReference?: boolean } = {}) {
+/** Calls of the last hour: v3 live with 90% of them, v2 with 10%, and v1 the shadow. */
+const routed = irisDetail({
+  version: 3,
+  traffic: { split: { '3': 90, '2': 10 }, sticky: null },
+  shadow: { version: 1 },
+});
+const callsOf = (count: number, errors: number, p50: number, p95: number): Metrics => ({
+  ...metrics,
+  count,
+  errors,
+  errorRate: count ? errors / count : 0,
+  latencyMs: { p50, p95, p99: p95, mean: p50 },
+});
+const routedMetrics: Record<string, Metrics> = {
+  all: callsOf(40, 2, 3, 40),
+  '3': callsOf(30, 0, 2.5, 30),
+  '2': callsOf(10, 2, 4, 1500),
+  '1': callsOf(30, 3, 12, 60),
+};
+
+function setup(opts: { live?: boolean; noReference?: boolean; routed?: boolean } = {}) {
   const seen: SeenRequest[] = [];
-  const gateway = monitoringFetch(seen, (path) => {
-    if (path === '/api/deployments/iris') return detail;
-    if (path === '/api/deployments/iris/metrics') return metrics;
+  const gateway = monitoringFetch(seen, (path, query) => {
+    if (path === '/api/deployments/iris') return opts.routed ? routed : detail;
+    if (path === '/api/deployments/iris/metrics')
+      return opts.routed ? routedMetrics[query.get('version') ?? 'all'] : metrics;
     if (path === '/api/deployments/iris/invocations') return { invocations: [] };
     throw new Error(`unexpected ${path}`);
   });
@@ -207,7 +232,8 @@ describe('the monitor panel, in tabs', () => {
       'virginica',
     ]);
     expect(cells(matrix.querySelectorAll('tbody tr')[2]!)).toEqual(['virginica', '0', '2', '3']);
-    const chart = charts.at(-1)!;
+    // The tab's own chart: the traffic tab's may be drawn before or after it.
+    const chart = charts.filter((c) => page.contains(c.canvas)).at(-1)!;
     expect(chart.data.datasets.map((d) => [d.label, d.data])).toEqual([
       ['v1', [0.8, null]],
       ['v2', [null, 0.9]],
@@ -244,7 +270,7 @@ describe('the monitor panel, in tabs', () => {
       .click();
     expect(detail.hidden).toBe(false);
     expect(detail.querySelector('h3')?.textContent).toBe('petal_length: reference and current');
-    const chart = charts.at(-1)!;
+    const chart = charts.filter((c) => page.contains(c.canvas)).at(-1)!;
     expect(chart.data.labels).toEqual(['[1, 3)', '[3, 5)', '[5, 7]']);
     expect(chart.data.datasets.map((d) => [d.label, d.data])).toEqual([
       ['reference', [0.33, 0.33, 0.34]],
@@ -253,6 +279,82 @@ describe('the monitor panel, in tabs', () => {
     // Clicked again, the histograms close.
     page.querySelector<HTMLButtonElement>('button[aria-pressed="true"]')!.click();
     expect(detail.hidden).toBe(true);
+    // One version routed: nothing to choose, and the drift of every call, as before.
+    expect(page.querySelector('select[aria-label="Version"]')).toBeNull();
+    panel.dispose();
+  });
+
+  it('Traffic: a row per version that answered, its share of the calls; the shadow apart', async () => {
+    const { panel, seen } = setup({ routed: true });
+    const page = panel.page('traffic').node;
+    const rows = await vi.waitFor(() => {
+      const r = page.querySelectorAll('table[aria-label="Calls per version"] tbody tr');
+      expect(r).toHaveLength(3);
+      return r;
+    }, UNTIL);
+    const cells = (row: Element) => [...row.children].map((c) => c.textContent);
+    expect(cells(page.querySelector('table[aria-label="Calls per version"] thead tr')!)).toEqual([
+      'version',
+      'share of calls',
+      'calls',
+      'error rate',
+      'p50',
+      'p95',
+    ]);
+    expect([...rows].map(cells)).toEqual([
+      ['v3 (live, 90%)', '75.0%', '30', '0.0%', '2.50 ms', '30 ms'],
+      ['v2 (split, 10%)', '25.0%', '10', '20.0%', '4.00 ms', '1.5 s'],
+      ['v1 (shadow)', 'copies', '30', '10.0%', '12 ms', '60 ms'],
+    ]);
+    expect(rows[2]!.classList.contains('jp-mod-shadow')).toBe(true);
+    // The deployment's figures, and the routed versions' alone.
+    const asked = seen.filter((s) => s.path.endsWith('/metrics'));
+    expect(new Set(asked.map((s) => s.query.version ?? 'all'))).toEqual(
+      new Set(['all', '3', '2', '1']),
+    );
+    panel.dispose();
+  });
+
+  it('Traffic: no calls in the window, no version rows', async () => {
+    const { panel } = setup();
+    const page = panel.page('traffic').node;
+    await vi.waitFor(
+      () =>
+        expect(page.querySelector('table[aria-label="Calls per version"] tbody')?.textContent).toBe(
+          'No version answered calls in this window.',
+        ),
+      UNTIL,
+    );
+    panel.dispose();
+  });
+
+  it('Drift: a version to choose while calls go to several, the live one first', async () => {
+    const { panel, seen } = setup({ routed: true });
+    clickTab(panel, 'Drift');
+    const page = panel.page('drift').node;
+    const drifts = () => seen.filter((s) => s.path === '/api/deployments/iris/drift');
+    const select = await vi.waitFor(() => {
+      const s = page.querySelector<HTMLSelectElement>('select[aria-label="Version"]');
+      expect(s).not.toBeNull();
+      return s!;
+    }, UNTIL);
+    expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+      ['3', 'v3 (live, 90%)'],
+      ['2', 'v2 (split, 10%)'],
+      ['1', 'v1 (shadow)'],
+    ]);
+    expect(select.value).toBe('3');
+    expect(drifts().at(-1)!.query.version).toBe('3');
+    select.value = '1';
+    select.dispatchEvent(new Event('change'));
+    await vi.waitFor(() => expect(drifts().at(-1)!.query.version).toBe('1'), UNTIL);
+    await vi.waitFor(
+      () =>
+        expect(page.querySelector<HTMLSelectElement>('select[aria-label="Version"]')!.value).toBe(
+          '1',
+        ),
+      UNTIL,
+    );
     panel.dispose();
   });
 
@@ -336,6 +438,9 @@ describe('the monitor panel, in tabs', () => {
 describe('live updates', () => {
   it('refreshes the shown tab on its events, the others when next shown', async () => {
     const { panel, stream, events, asked } = setup({ live: true });
+    // The panel hears each event before this list does: once listed, it has been handled.
+    const received: string[] = [];
+    events!.received.connect((_, e) => void received.push(e.type));
     await vi.waitFor(() => expect(events!.state).toBe('open'), UNTIL);
     expect(panel.node.querySelector('.jp-SlipwayMonitor-live')?.textContent).toBe('live');
     clickTab(panel, 'Quality');
@@ -351,12 +456,20 @@ describe('live updates', () => {
     const now = asked('quality');
     stream.send('feedback', { deployment: 'other', accepted: 1 });
     stream.send('reference', { deployment: 'iris', rows: 10 });
-    await vi.waitFor(() => expect(asked('drift')).toBe(0), UNTIL);
+    await vi.waitFor(() => expect(received).toContain('reference'), UNTIL);
+    expect(asked('drift')).toBe(0);
     expect(asked('quality')).toBe(now);
 
     // Drift was made stale while hidden: shown, it fetches; shown again without news, it does not.
     clickTab(panel, 'Drift');
-    await vi.waitFor(() => expect(asked('drift')).toBe(1), UNTIL);
+    await vi.waitFor(
+      () =>
+        expect(
+          panel.page('drift').node.querySelectorAll('table[aria-label="Feature drift"] tbody tr'),
+        ).toHaveLength(3),
+      UNTIL,
+    );
+    expect(asked('drift')).toBe(1);
     clickTab(panel, 'Quality');
     clickTab(panel, 'Drift');
     expect(asked('drift')).toBe(1);

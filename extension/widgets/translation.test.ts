@@ -4,7 +4,7 @@ import { Dialog } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeploymentDetail, Invocation, Metrics } from '../../gateway/src/protocol/index.js';
-import { irisDeployment } from '../testing/deployments.js';
+import { irisDeployment, irisDetail } from '../testing/deployments.js';
 import { GatewayClient } from '../client/gateway-client.js';
 import { MonitorModel } from '../models/monitor-model.js';
 import { publishProblems } from '../models/publish-options.js';
@@ -276,7 +276,7 @@ describe('widgets speak through the translator they are given', () => {
     expect(panel.title.label).toBe(marked('Monitor: iris'));
     await model.refresh();
     expect(panel.node.querySelector('[aria-label="«requests»"]')?.textContent).toBe('2«requests»');
-    expect(panel.node.querySelectorAll('tbody tr')).toHaveLength(4);
+    expect(panel.node.querySelectorAll('tbody tr')).toHaveLength(5);
     expect(untranslatedIn(panel.node, DATA)).toEqual([]);
 
     const chart = charts.at(-1) as {
@@ -356,6 +356,31 @@ describe('widgets speak through the translator they are given', () => {
     expect(untranslatedIn(drift.node, MONITORING)).toEqual([]);
     for (const word of chartWords()) expect(word).toMatch(/^«.*»$/);
     drift.dispose();
+
+    // Calls go to three versions: the version picker speaks the user's words too.
+    const routed = new GatewayClient(
+      { baseUrl: 'http://gw.test', token: 't' },
+      {
+        trans,
+        fetch: monitoringFetch([], () =>
+          irisDetail({
+            version: 3,
+            traffic: { split: { '3': 90, '2': 10 }, sticky: null },
+            shadow: { version: 1 },
+          }),
+        ),
+      },
+    );
+    const perVersion = new DriftTab(new DriftModel('iris', routed), trans);
+    await perVersion.refresh();
+    const picked = perVersion.node.querySelector('select[aria-label="«Version»"]');
+    expect([...picked!.querySelectorAll('option')].map((o) => o.textContent)).toEqual([
+      marked(`v3 (${marked('live')}, 90%)`),
+      marked(`v2 (${marked('split')}, 10%)`),
+      marked(`v1 (${marked('shadow')})`),
+    ]);
+    expect(untranslatedIn(perVersion.node, MONITORING)).toEqual([]);
+    perVersion.dispose();
 
     const alertsTab = new AlertsTab({
       model: new AlertsModel('iris', client),

@@ -84,14 +84,14 @@ describeWithPython('retraining', () => {
 
   beforeEach(async () => {
     // A seeded split, so that which calls a canary answers is the same in every run.
-    gw = await startTestGateway({ random: seededRandom(7) });
+    gw = await startTestGateway({ config: { python }, random: seededRandom(7) });
     const res = await gw.admin('/api/deployments', {
       method: 'POST',
       body: publishForm({ name: 'm' }, { bytes: modelA, filename: 'model_a.joblib' }),
     });
     expect(res.status).toBe(201);
     key = (await res.json()).invokeKey;
-  });
+  }, 120_000);
   afterEach(async () => {
     await gw.stop();
   });

@@ -314,7 +314,8 @@ export const retrainingPolicies = pgTable('retraining_policies', {
   deploymentName: text('deployment_name')
     .primaryKey()
     .references(() => deployments.name, { onDelete: 'cascade' }),
-  policy: jsonb('policy').notNull(),
+  // json: a policy's parameters are the user's JSON, which jsonb may refuse (\u0000).
+  policy: json('policy').notNull(),
   lastScheduledAt: timestamp('last_scheduled_at', { withTimezone: true, mode: 'date' }),
 });
 
@@ -333,7 +334,8 @@ export const retrainRuns = pgTable(
     windowTo: timestamp('window_to', { withTimezone: true, mode: 'date' }).notNull(),
     trainingRows: integer('training_rows'),
     holdoutRows: integer('holdout_rows'),
-    parameters: jsonb('parameters').notNull(),
+    // json: the user's parameters, as jsonb may refuse them (\u0000).
+    parameters: json('parameters').notNull(),
     liveVersion: integer('live_version').notNull(),
     candidateVersion: integer('candidate_version'),
     gate: jsonb('gate'),

@@ -222,8 +222,9 @@ export interface AlertRuleInput {
   action?: 'retrain';
 }
 
-export interface AlertRule
-  extends Required<Omit<AlertRuleInput, 'version' | 'webhook' | 'action'>> {
+export interface AlertRule extends Required<
+  Omit<AlertRuleInput, 'version' | 'webhook' | 'action'>
+> {
   id: string;
   deployment: string;
   version?: number;

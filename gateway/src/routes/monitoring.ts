@@ -30,7 +30,10 @@ export interface MonitoringRoutesDeps {
 /** Text the database stores: no NUL, no lone surrogate (Postgres refuses both). */
 const Text = z
   .string()
-  .refine((t) => !/\0|\p{Cs}/u.test(t), 'must not contain NUL or a lone surrogate');
+  .refine((t) => !/\0|\p{Cs}/u.test(t), 'must not contain NUL or a lone surrogate')
+  // The same rule where the API description says what a string may hold (code points: a
+  // surrogate pair is one astral character there, never in this range).
+  .openapi({ pattern: '^[^\\u0000\\ud800-\\udfff]*$' });
 const Method = z.enum(DRIFT_METHODS);
 const Report = z.object({}).passthrough();
 

@@ -1,11 +1,19 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { readExecutedNotebook } from '../runtimes/notebook/notebook-runtime.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, UnsupportedMediaTypeError } from '../errors.js';
 import { QUALITY_METRIC_NAMES } from '../protocol/monitoring.js';
 import { PROMOTION_POLICIES, type RetrainingPolicy } from '../protocol/retraining.js';
 import type { RetrainService } from '../retraining/retrain-service.js';
 import { readUploadForm, type UploadSink } from './publish-form.js';
-import { errorResponses, json, NameParam, security, storable, Time } from './schemas.js';
+import {
+  ErrorSchema,
+  errorResponses,
+  json,
+  NameParam,
+  security,
+  storable,
+  Time,
+} from './schemas.js';
 import { validationHook } from './validation-hook.js';
 
 export interface RetrainingRoutesDeps {
@@ -33,8 +41,8 @@ const RetrainRunSchema = z
 const CanaryPolicySchema = z
   .object({
     percent: z.number().int().min(1).max(99),
-    minCalls: z.number().int().min(1).max(100_000_000),
-    minLabels: z.number().int().min(0).max(100_000_000),
+    minCalls: z.number().int().min(1).max(1_000_000_000),
+    minLabels: z.number().int().min(0).max(1_000_000_000),
     maxErrorRateIncrease: z.number().min(0).max(1),
     maxLatencyRatio: z.number().min(1).max(1000),
     maxQualityDrop: z.number().min(0).max(1e9),
@@ -92,6 +100,23 @@ const RetrainBody = z
   .strict()
   .openapi('RetrainRequest');
 
+const TrainerForm = z
+  .object({
+    file: z.any().openapi({
+      type: 'string',
+      format: 'binary',
+      minLength: 1,
+      description: 'The training notebook (.ipynb).',
+    }),
+    training_file: z.any().optional().openapi({
+      type: 'string',
+      format: 'binary',
+      description: 'The original training file (CSV or Parquet), optional.',
+    }),
+  })
+  .required({ file: true })
+  .openapi('TrainerForm');
+
 const RunParams = NameParam.extend({
   id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
 });
@@ -112,7 +137,10 @@ const putTrainer = createRoute({
   description:
     'multipart/form-data: `file` (the .ipynb; its parameters cell must define `training_data_path` and `output_model_path`), optional `training_file` (CSV or Parquet, passed as `original_training_data_path`). Each run also gets `live_model_path` and `target_column`.',
   security,
-  request: { params: NameParam },
+  request: {
+    params: NameParam,
+    body: { content: { 'multipart/form-data': { schema: TrainerForm } }, required: true },
+  },
   responses: {
     200: json(Loose, 'The trainer'),
     ...errorResponses(400, 401, 404, 409, 413, 415, 503),
@@ -165,7 +193,10 @@ const retrain = createRoute({
   },
   responses: {
     202: json(RetrainRunSchema, 'The run, started'),
-    409: json(RetrainRunSchema, 'Skipped: a run is under way (or the error of a missing trainer)'),
+    409: json(
+      z.union([RetrainRunSchema, ErrorSchema]),
+      'The skipped run (a run is under way), or the error `no_trainer`',
+    ),
     ...errorResponses(400, 401, 404, 415, 503),
   },
 });
@@ -218,6 +249,14 @@ const runNotebook = createRoute({
   },
 });
 
+/** A body the route requires: without one the validator lets an empty object through. */
+function requireJson(type: string | undefined): void {
+  if (!/^application\/json\b/i.test(type ?? ''))
+    throw new UnsupportedMediaTypeError(
+      `expected an application/json body (got ${type?.split(';')[0] || 'no Content-Type'})`,
+    );
+}
+
 /** `/api/deployments/:name/trainer`, `/retraining`, `/retrain` and `/retrain-runs`. */
 export function retrainingRoutes({
   retraining,
@@ -254,15 +293,16 @@ export function retrainingRoutes({
   app.openapi(getPolicy, async (c) =>
     c.json(await retraining.policy(c.req.valid('param').name), 200),
   );
-  app.openapi(putPolicy, async (c) =>
-    c.json(
+  app.openapi(putPolicy, async (c) => {
+    requireJson(c.req.header('content-type'));
+    return c.json(
       await retraining.setPolicy(
         c.req.valid('param').name,
         c.req.valid('json') as Partial<RetrainingPolicy>,
       ),
       200,
-    ),
-  );
+    );
+  });
 
   app.openapi(retrain, async (c) => {
     const { name } = c.req.valid('param');

@@ -1,3 +1,4 @@
+import { MAX_VERSION } from '../db/deployment-repository.js';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { VersionService } from '../deployments/version-service.js';
 import { QUALITY_METRIC_NAMES } from '../protocol/monitoring.js';
@@ -17,7 +18,13 @@ const VersionParam = NameParam.extend({
   version: z.coerce
     .number()
     .pipe(VersionNumber)
-    .openapi({ param: { name: 'version', in: 'path' }, type: 'integer', example: 3 }),
+    .openapi({
+      param: { name: 'version', in: 'path' },
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_VERSION,
+      example: 3,
+    }),
 });
 
 const Metric = z.enum(QUALITY_METRIC_NAMES);
@@ -118,8 +125,8 @@ const TimelineSchema = z
 const CanaryBodySchema = z
   .strictObject({
     percent: z.number().int().min(1).max(99).optional().openapi({ example: 10 }),
-    minCalls: z.number().int().min(1).optional().openapi({ example: 100 }),
-    minLabels: z.number().int().min(0).optional(),
+    minCalls: z.number().int().min(1).max(1_000_000_000).optional().openapi({ example: 100 }),
+    minLabels: z.number().int().min(0).max(1_000_000_000).optional(),
     maxErrorRateIncrease: z.number().min(0).max(1).optional(),
     maxLatencyRatio: z.number().min(1).optional(),
     maxQualityDrop: z.number().min(0).optional(),
@@ -130,7 +137,7 @@ const CanaryBodySchema = z
   })
   .openapi('CanaryStart', {
     description:
-      'Overrides of the default canary policy (10%, 100 calls, no labels, +2% errors, ×1.5 p95, 0.02 quality).',
+      "Overrides of the deployment's canary policy (`GET …/retraining`; by default 10%, 100 calls, no labels, +1% errors, ×1.5 p95, no quality drop).",
   });
 
 const getTimeline = createRoute({

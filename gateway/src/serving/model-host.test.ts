@@ -38,9 +38,9 @@ const version = (v: number): VersionRecord => ({
   filename: null,
   config: {},
   signature: { inputs: [], outputs: [] },
-    stage: null,
-    retrainRunId: null,
-    gate: null,
+  stage: null,
+  retrainRunId: null,
+  gate: null,
   createdAt: new Date(),
 });
 

@@ -42,7 +42,14 @@ const python = await testPython();
  *   of the deployment's signature and of its predictions' ids, and its size is configuration;
  *   the JSON feedback's ids are those of predictions the deployment answered;
  * - 400 and 422 from publish: the file must be a model its format's runtime can load, and
- *   `config` the options that format has — a generated file is not a model.
+ *   `config` the options that format has — a generated file is not a model;
+ * - 400 and 413 from a training notebook's upload: the file must be a notebook whose parameters
+ *   cell defines what a run passes;
+ * - 400 from a retraining policy: a cron expression and an IANA time zone must be ones that
+ *   exist, which a pattern cannot state;
+ * - 400 from alert rules: their text (names, webhook secrets) may hold no NUL and no lone
+ *   surrogate (the database stores neither); the document says so with a pattern, which the
+ *   generator does not always keep to.
  * Every other check applies to these operations unchanged.
  */
 function config({ runId }: { runId: string }): string {
@@ -132,11 +139,29 @@ include-name = [
   "GET /api/deployments/{name}/monitoring",
   "PUT /api/deployments/{name}/monitoring",
   "GET /api/deployments/{name}/alert-rules",
-  "POST /api/deployments/{name}/alert-rules",
-  "PUT /api/deployments/{name}/alert-rules/{id}",
   "GET /api/deployments/{name}/alerts",
+  "GET /api/deployments/{name}/versions",
+  "GET /api/deployments/{name}/canary",
+  "GET /api/deployments/{name}/trainer",
+  "GET /api/deployments/{name}/retraining",
+  "GET /api/deployments/{name}/retrain-runs",
 ]
 parameters = { "path.name" = { dictionary = "model" } }
+
+[[operations]]
+include-name = [
+  "POST /api/deployments/{name}/alert-rules",
+  "PUT /api/deployments/{name}/alert-rules/{id}",
+  "PUT /api/deployments/{name}/retraining",
+]
+parameters = { "path.name" = { dictionary = "model" } }
+checks.positive_data_acceptance.expected-statuses = ${accepted(400)}
+
+[[operations]]
+include-name = "PUT /api/deployments/{name}/trainer"
+parameters = { "path.name" = { dictionary = "model" } }
+checks.positive_data_acceptance.expected-statuses = ${accepted(400, 413)}
+checks.negative_data_rejection.expected-statuses = ${refused(413)}
 
 [[operations]]
 include-name = "POST /api/deployments"

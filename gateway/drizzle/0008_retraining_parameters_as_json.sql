@@ -1,0 +1,2 @@
+ALTER TABLE "retrain_runs" ALTER COLUMN "parameters" SET DATA TYPE json USING "parameters"::json;--> statement-breakpoint
+ALTER TABLE "retraining_policies" ALTER COLUMN "policy" SET DATA TYPE json USING "policy"::json;
