@@ -3,7 +3,8 @@
 // runs in turn (the order alternating from round to round), takes a warm-up, then autocannon
 // at concurrency 32. Two bodies: one iris record per call (bench/invoke.mjs's), and a batch of
 // 100 records per call, where keeping the inputs (and the monitor's feature columns) weighs most.
-// Usable alone: node bench/monitoring-log-inputs.mjs [--dist <dir>] [--rounds 4] [--duration 8]
+// Usable alone: node bench/monitoring-log-inputs.mjs [--dist <dir>] [--baseline <dir>]
+//   [--records 1|100] [--rounds 4] [--duration 8]
 import { treeCpuMs } from './process-cpu.mjs';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -84,10 +85,19 @@ async function measure(g, body, duration) {
 }
 
 /**
- * Rounds of (log inputs on, off) in alternating order, for each body. Answers per body the
- * per-round figures of both modes.
+ * Rounds of (log inputs on, off) for each body; with a `baseline` build (another gateway's dist,
+ * e.g. the one before a change), its two modes run in the same rounds, so that machine noise
+ * falls on all four alike. The order rotates from round to round. Answers per body the
+ * per-round figures of each mode (and the baseline's as `baselineOn`, `baselineOff`).
  */
-export async function logInputsSideBySide({ dist, rounds = 4, duration = 8, log = console.error }) {
+export async function logInputsSideBySide({
+  dist,
+  baseline,
+  rounds = 4,
+  duration = 8,
+  only,
+  log = console.error,
+}) {
   const expected = JSON.parse(
     await readFile(join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.expected.json'), 'utf8'),
   );
@@ -97,26 +107,34 @@ export async function logInputsSideBySide({ dist, rounds = 4, duration = 8, log 
   const bodies = [
     { name: '1 record per call', records: 1, body: JSON.stringify(record) },
     { name: '100 records per call', records: 100, body: JSON.stringify(batch) },
+  ].filter((b) => only === undefined || b.records === only);
+  const kinds = [
+    { key: 'on', dist, logInputs: true },
+    { key: 'off', dist, logInputs: false },
+    ...(baseline
+      ? [
+          { key: 'baselineOn', dist: baseline, logInputs: true },
+          { key: 'baselineOff', dist: baseline, logInputs: false },
+        ]
+      : []),
   ];
   const out = [];
   for (const b of bodies) {
-    const on = [];
-    const off = [];
+    const figures = Object.fromEntries(kinds.map((k) => [k.key, []]));
     for (let r = 0; r < rounds; r++) {
-      for (const logInputs of r % 2 === 0 ? [true, false] : [false, true]) {
-        const g = await gateway(dist, logInputs);
+      const order = kinds.map((_, i) => kinds[(i + r) % kinds.length]);
+      for (const k of order) {
+        const g = await gateway(k.dist, k.logInputs);
         try {
           const m = await measure(g, b.body, duration);
-          (logInputs ? on : off).push(m);
-          log(
-            `log inputs ${logInputs ? 'on ' : 'off'}, ${b.name}, round ${r + 1}: ${m.rps.toFixed(0)} calls/s`,
-          );
+          figures[k.key].push(m);
+          log(`${k.key}, ${b.name}, round ${r + 1}: ${m.rps.toFixed(0)} calls/s`);
         } finally {
           await g.stop();
         }
       }
     }
-    out.push({ ...b, body: undefined, on, off });
+    out.push({ ...b, body: undefined, ...figures });
   }
   return { rounds, duration, bodies: out };
 }
@@ -128,6 +146,8 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   };
   const result = await logInputsSideBySide({
     dist: resolve(arg('dist', join(gatewayDir, 'dist'))),
+    baseline: arg('baseline') && resolve(arg('baseline')),
+    only: arg('records') && Number(arg('records')),
     rounds: Number(arg('rounds', 4)),
     duration: Number(arg('duration', 8)),
   });
