@@ -45,6 +45,7 @@ export const SLOW_TEST_FILES = [
   // Whole gateway processes (test/support/gateway-process.ts: seconds of start-up each), one
   // with a PostgreSQL server of its own (initdb, pg_ctl)
   'test/restart.test.ts',
+  'test/shown-commands.test.ts',
   'test/onnx-workers.test.ts',
   'test/resilience/crash-log.test.ts',
   'test/resilience/large-upload.test.ts',

@@ -61,7 +61,9 @@ export function presentSplit(shares: TrafficShare[]): Record<string, number> {
 export function curlCommand(invokeUrl: string, signature: Signature, key?: string): string {
   const example: Record<string, unknown> = {};
   for (const f of signature.inputs) example[f.name] = exampleValue(f);
-  const auth = key ? ` \\\n  -H 'Authorization: Bearer ${key}'` : '';
+  // Double quotes: the shell substitutes the placeholder `$SLIPWAY_KEY` (a key itself is
+  // letters, digits, '_' and '-', nothing a shell reads inside them).
+  const auth = key ? ` \\\n  -H "Authorization: Bearer ${key}"` : '';
   const body = JSON.stringify(example).replace(/'/g, `'\\''`);
   return `curl -X POST '${invokeUrl}'${auth} \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
 }
