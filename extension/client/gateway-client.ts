@@ -17,6 +17,12 @@ import type {
   QualityReport,
   ReferenceSummary,
 } from '../../gateway/src/protocol/monitoring.js';
+import type {
+  InvokeKeyInfo,
+  InvokeKeyList,
+  NewInvokeKey,
+  NewInvokeKeyRequest,
+} from '../../gateway/src/protocol/keys.js';
 import { isCompatibleGateway, SUPPORTED_GATEWAY } from './compatibility.js';
 import {
   GatewayAuthError,
@@ -45,6 +51,8 @@ export interface PublishRequest {
   public?: boolean;
   /** Format options (timeouts, snippets, requirements), sent as the `config` JSON field. */
   config?: Record<string, unknown>;
+  /** True: publish a new version even if it breaks the live version's callers (else a 409). */
+  allowSignatureChange?: boolean;
 }
 
 /** The content types the gateway reads ground truth and references in. */
@@ -177,6 +185,7 @@ export class GatewayClient {
     if (req.public !== undefined) form.set('public', String(req.public));
     if (req.config && Object.keys(req.config).length)
       form.set('config', JSON.stringify(req.config));
+    if (req.allowSignatureChange) form.set('allowSignatureChange', 'true');
     form.set('file', req.file, req.filename);
     return this.sendForm('POST', '/api/deployments', form, onProgress);
   }
@@ -272,6 +281,22 @@ export class GatewayClient {
       'no_stream',
       this.trans.__('%1 sent no event stream', this.baseUrl),
     );
+  }
+
+  /** A deployment's invoke keys: ids and dates, never the keys themselves. */
+  async invokeKeys(name: string): Promise<InvokeKeyInfo[]> {
+    const path = `${this.deploymentPath(name)}/keys`;
+    return (await this.request<InvokeKeyList>('GET', path)).keys;
+  }
+
+  /** Issues a new invoke key (shown in this answer only), optionally revoking the others. */
+  issueInvokeKey(name: string, req: NewInvokeKeyRequest = {}): Promise<NewInvokeKey> {
+    return this.request('POST', `${this.deploymentPath(name)}/keys`, { json: req });
+  }
+
+  /** Revokes one invoke key now (409 `last_key` when callers would have no other). */
+  async revokeInvokeKey(name: string, id: string): Promise<void> {
+    await this.request('DELETE', `${this.deploymentPath(name)}/keys/${encodeURIComponent(id)}`);
   }
 
   private deploymentPath(name: string): string {

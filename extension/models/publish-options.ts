@@ -1,4 +1,5 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
+import type { DeploymentDetail } from '../../gateway/src/protocol/index.js';
 import type { PublishRequest } from '../client/gateway-client.js';
 import { dataContentTypeOf } from './data-files.js';
 import { deploymentNameProblem } from './deployment-name.js';
@@ -25,6 +26,46 @@ export interface PublishOptions {
   trainerOf?: string;
   /** The original training data: a CSV or Parquet file of the Jupyter server; empty for none. */
   trainingFile?: string;
+  /**
+   * The existing deployment the user chose to publish a new version of; a name that exists
+   * and is not this is refused (see `existingNameProblem`), so no version is made by accident.
+   */
+  newVersionOf?: string;
+}
+
+/** The next version number of an existing deployment: one past its newest version. */
+export function nextVersion(existing: DeploymentDetail): number {
+  return Math.max(existing.version, ...existing.versions.map((v) => v.version)) + 1;
+}
+
+/** What the dialog says of a name that exists: its live version, format and inputs. */
+export function existingSummary(existing: DeploymentDetail, trans: TranslationBundle): string {
+  const inputs = existing.signature.inputs.map((f) => f.name).join(', ');
+  return trans.__(
+    '%1 exists: v%2, %3, inputs %4; this becomes v%5.',
+    existing.name,
+    existing.version,
+    existing.format,
+    inputs || trans.__('none'),
+    nextVersion(existing),
+  );
+}
+
+/**
+ * The problem of publishing under a name that exists without choosing to make a new version
+ * of it; undefined when the name is new or the choice was made.
+ */
+export function existingNameProblem(
+  opts: PublishOptions,
+  existing: DeploymentDetail | null,
+  trans: TranslationBundle,
+): string | undefined {
+  if (!existing || opts.newVersionOf === existing.name) return undefined;
+  return trans.__(
+    '%1 Choose "Publish as a new version of %2", or change the name.',
+    existingSummary(existing, trans),
+    existing.name,
+  );
 }
 
 function parseInputs(text: string | undefined): unknown[] | null | undefined {

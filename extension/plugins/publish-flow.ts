@@ -1,9 +1,11 @@
 import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { Deployment } from '../../gateway/src/protocol/index.js';
+import type { Deployment, DeploymentDetail } from '../../gateway/src/protocol/index.js';
 import type { TrainerInfo } from '../../gateway/src/protocol/retraining.js';
-import { userMessage } from '../client/errors.js';
+import { GatewayRequestError, userMessage } from '../client/errors.js';
+import type { PublishRequest } from '../client/gateway-client.js';
 import {
+  existingNameProblem,
   publishProblems,
   toPublishRequest,
   type PublishOptions,
@@ -50,6 +52,43 @@ async function retrainable(slipway: ISlipway, source: PublishSource): Promise<st
   }
 }
 
+/** The deployment of that name, or null when there is none (or it cannot be told now). */
+async function lookUp(slipway: ISlipway, name: string): Promise<DeploymentDetail | null> {
+  try {
+    return await slipway.client.deployment(name);
+  } catch {
+    // A 404 is a new name; any other failure the publish itself will report.
+    return null;
+  }
+}
+
+/**
+ * Publishes; a new version that would break the live version's callers (409
+ * signature_changed) shows the gateway's list of differences in `result`, and is sent again
+ * with allowSignatureChange only when the user presses "Publish anyway". (A second dialog
+ * would wait behind the result dialog: JupyterLab shows one at a time.)
+ */
+async function publishConfirmingSignature(
+  slipway: ISlipway,
+  trans: TranslationBundle,
+  request: PublishRequest,
+  result: PublishResult,
+  closed: Promise<false>,
+): Promise<Deployment | null> {
+  const onProgress = (f: number) => result.setProgress(f);
+  try {
+    return await slipway.client.publish(request, onProgress);
+  } catch (err) {
+    if (!(err instanceof GatewayRequestError && err.code === 'signature_changed')) throw err;
+    // Closing the result dialog instead declines: nothing more is sent.
+    if (
+      !(await Promise.race([result.offerAnyway(err.message, trans.__('Publish anyway')), closed]))
+    )
+      return null;
+    return slipway.client.publish({ ...request, allowSignatureChange: true }, onProgress);
+  }
+}
+
 /**
  * The publish dialog, the upload with its progress, and the result with URL, key and curl;
  * for a notebook, optionally its upload as a deployment's trainer instead. Invalid options
@@ -81,6 +120,7 @@ export async function publishWithDialog(
         initial: options,
         problems,
         trans,
+        lookup: (name) => lookUp(slipway, name),
       }),
       buttons: [Dialog.cancelButton(), Dialog.okButton({ label: trans.__('Publish') })],
       focusNodeSelector: 'input[name="name"]',
@@ -88,24 +128,31 @@ export async function publishWithDialog(
     if (!answer.button.accept || !answer.value) return null;
     options = answer.value;
     problems = publishProblems(options, trans);
+    if (Object.keys(problems).length === 0 && options.as !== 'trainer') {
+      // Asked again here: the form's own lookup may not have answered before Publish.
+      const existing = await lookUp(slipway, options.name);
+      const problem = existingNameProblem(options, existing, trans);
+      if (problem) problems = { name: problem };
+    }
     if (Object.keys(problems).length === 0) break;
   }
   if (options.as === 'trainer' && options.trainerOf)
     return uploadTrainer(slipway, trans, source, options.trainerOf, options.trainingFile);
 
   const result = new PublishResult(trans);
-  void showDialog({
+  const closed = showDialog({
     title: trans.__('Publishing %1', options.name),
     body: result,
     buttons: [Dialog.okButton({ label: trans.__('Close') })],
-  });
+  }).then(() => false as const);
   try {
     const blob = await source.read();
     const request = toPublishRequest(
       { blob, filename: source.filename, format: source.format },
       options,
     );
-    const deployment = await slipway.client.publish(request, (f) => result.setProgress(f));
+    const deployment = await publishConfirmingSignature(slipway, trans, request, result, closed);
+    if (!deployment) return null;
     result.showDeployment(deployment);
     slipway.notifyDeploymentsChanged();
     return { kind: 'function', deployment };

@@ -42,6 +42,10 @@ describe('Publish of a notebook: use as the trainer of…', () => {
         trans,
         fetch: async (input) => {
           const path = new URL(String(input)).pathname;
+          if (path === '/api/deployments/train')
+            return new Response(JSON.stringify({ error: { code: 'not_found', message: 'no' } }), {
+              status: 404,
+            });
           const body =
             path === '/api/pools'
               ? { pools: [{ name: 'cpu', backend: 'local', deployments: 2 }] }

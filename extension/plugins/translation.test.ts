@@ -157,10 +157,15 @@ describe('the publish flow speaks through the bundle it is given', () => {
       { baseUrl: 'http://gw.test', token: 't' },
       {
         trans,
-        fetch: async () =>
-          new Response(
-            JSON.stringify({ pools: [{ name: 'cpu', backend: 'local', deployments: 0 }] }),
-          ),
+        fetch: async (input) =>
+          // iris is a new name: the dialog's lookup answers 404.
+          new URL(String(input)).pathname === '/api/deployments/iris'
+            ? new Response(JSON.stringify({ error: { code: 'not_found', message: 'no' } }), {
+                status: 404,
+              })
+            : new Response(
+                JSON.stringify({ pools: [{ name: 'cpu', backend: 'local', deployments: 0 }] }),
+              ),
         upload: async () => ({ status: 201, body: JSON.stringify(deployment) }),
       },
     );

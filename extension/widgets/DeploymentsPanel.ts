@@ -6,6 +6,7 @@ import type { Deployment } from '../../gateway/src/protocol/index.js';
 import type { GatewayClient } from '../client/gateway-client.js';
 import { userMessage } from '../client/errors.js';
 import { el } from './dom.js';
+import { issueNewInvokeKey } from './NewKeyDialog.js';
 import { statusBadge } from './status-badge.js';
 
 /** What the sidebar needs. */
@@ -97,6 +98,11 @@ export class DeploymentsPanel extends Widget {
       el('code', { class: 'jp-SlipwayDeployments-url' }, [d.invokeUrl]),
       el('div', { class: 'jp-SlipwayDeployments-actions' }, [
         button(trans.__('Monitor'), trans.__('Monitor %1', d.name), () => this.openMonitor(d.name)),
+        button(
+          trans.__('New invoke key…'),
+          trans.__('New invoke key for %1', d.name),
+          () => void issueNewInvokeKey({ client: this.client, name: d.name, trans }),
+        ),
         button(trans.__('Delete'), trans.__('Delete %1', d.name), () => void this.remove(d.name)),
       ]),
     ]);

@@ -19,6 +19,7 @@ import { RetrainingModel } from '../models/retraining-model.js';
 import { VersionsModel } from '../models/versions-model.js';
 import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
+import { issueNewInvokeKey } from './NewKeyDialog.js';
 import { DriftTab } from './DriftTab.js';
 import { QualityTab } from './QualityTab.js';
 import { RetrainingTab, type OpenRunNotebook } from './RetrainingTab.js';
@@ -71,6 +72,7 @@ export class MonitorPanel extends Widget {
   private readonly reportSeconds: number;
   private readonly header = el('div', { class: 'jp-SlipwayMonitor-header' });
   private readonly live = el('span', { class: 'jp-SlipwayMonitor-live', role: 'status' });
+  private readonly newKey: HTMLButtonElement;
 
   constructor(options: MonitorPanelOptions) {
     super();
@@ -84,6 +86,16 @@ export class MonitorPanel extends Widget {
     this.title.label = trans.__('Monitor: %1', model.name);
     this.title.closable = true;
     this.addClass('jp-SlipwayMonitor');
+    this.newKey = el(
+      'button',
+      {
+        class: 'jp-mod-styled jp-SlipwayMonitor-newKey',
+        type: 'button',
+        'aria-label': trans.__('New invoke key for %1', model.name),
+        onClick: () => void issueNewInvokeKey({ client: model.client, name: model.name, trans }),
+      },
+      [trans.__('New invoke key…')],
+    );
 
     const quality = options.quality ?? new QualityModel(model.name, model.client);
     const drift = options.drift ?? new DriftModel(model.name, model.client);
@@ -273,6 +285,7 @@ export class MonitorPanel extends Widget {
       el('span', {}, [` ${trans.__('v%1 · %2 · %3 pool', d.version, d.format, d.pool)} · `]),
       el('code', {}, [d.invokeUrl]),
       this.live,
+      this.newKey,
     );
   }
 }

@@ -1,7 +1,8 @@
 import type { Dialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import type { PublishOptions } from '../models/publish-options.js';
+import type { DeploymentDetail } from '../../gateway/src/protocol/index.js';
+import { existingSummary, type PublishOptions } from '../models/publish-options.js';
 import { el } from './dom.js';
 
 /** What the form needs to know to offer its choices. */
@@ -21,6 +22,11 @@ export interface PublishFormProps {
   problems?: Partial<Record<keyof PublishOptions, string>>;
   /** The words of the form: the plugin's bundle (`translator.load('slipway')`). */
   trans: TranslationBundle;
+  /**
+   * Looks a name up (null: no such deployment): the form says when the name exists and asks
+   * whether to publish a new version of it.
+   */
+  lookup?: (name: string) => Promise<DeploymentDetail | null>;
 }
 
 // The snippets' placeholders are Python: only their comments are words to translate.
@@ -47,6 +53,11 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
   private readonly asTrainer?: HTMLInputElement;
   private readonly trainerOf?: HTMLSelectElement;
   private readonly trainingFile?: HTMLInputElement;
+  private readonly existing: HTMLElement;
+  private newVersion?: { of: string; choice: HTMLInputElement };
+  private lookups = 0;
+  /** Settles once the lookup of the name last set is shown. */
+  lookedUp: Promise<void> = Promise.resolve();
 
   constructor(props: PublishFormProps) {
     super();
@@ -157,6 +168,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       );
     }
     this.node.append(asFunction);
+    this.existing = el('div', { class: 'jp-SlipwayPublishForm-existing', 'aria-live': 'polite' });
     asFunction.append(
       row(
         trans.__('Name'),
@@ -164,6 +176,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         'name',
         trans.__('Part of the URL: /fn/<name>. Same name again = new version.'),
       ),
+      this.existing,
       row(trans.__('Pool'), this.pool, 'pool'),
       row(
         trans.__('Public'),
@@ -225,6 +238,38 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         ),
       );
     }
+    this.name.addEventListener('change', () => this.checkName(props));
+    this.checkName(props);
+  }
+
+  /** Looks the name up and says whether it exists, offering a new version of it if so. */
+  private checkName(props: PublishFormProps): void {
+    const { lookup, trans } = props;
+    if (!lookup) return;
+    const name = this.name.value.trim();
+    const mine = ++this.lookups;
+    this.existing.replaceChildren();
+    this.newVersion = undefined;
+    if (!name) return;
+    this.lookedUp = lookup(name)
+      .catch(() => null)
+      .then((found) => {
+        // A later lookup (the name changed again) has the last word.
+        if (mine !== this.lookups || !found) return;
+        const choice = el('input', {
+          type: 'checkbox',
+          name: 'newVersion',
+          checked: props.initial.newVersionOf === found.name,
+        });
+        this.newVersion = { of: found.name, choice };
+        this.existing.replaceChildren(
+          el('p', { class: 'jp-SlipwayPublishForm-help' }, [existingSummary(found, trans)]),
+          el('label', {}, [
+            choice,
+            ` ${trans.__('Publish as a new version of %1 (or change the name)', found.name)}`,
+          ]),
+        );
+      });
   }
 
   getValue(): PublishOptions {
@@ -240,6 +285,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       as: this.asTrainer?.checked ? 'trainer' : 'function',
       trainerOf: this.trainerOf?.value,
       trainingFile: this.trainingFile?.value.trim(),
+      newVersionOf: this.newVersion?.choice.checked ? this.newVersion.of : undefined,
     };
   }
 }

@@ -1,7 +1,7 @@
-import { Clipboard } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
 import type { TrainerInfo } from '../../gateway/src/protocol/retraining.js';
+import { copyableField } from './copyable-field.js';
 import { el } from './dom.js';
 import { UploadProgress } from './UploadProgress.js';
 
@@ -36,25 +36,7 @@ export class PublishResult extends UploadProgress {
       value: string,
       cls: string,
       multiline = false,
-    ) => {
-      const button = el(
-        'button',
-        { class: 'jp-mod-styled jp-SlipwayCopy', type: 'button', 'aria-label': copyLabel },
-        [trans.__('Copy')],
-      );
-      button.addEventListener('click', () => {
-        Clipboard.copyToSystem(value);
-        button.textContent = trans.__('Copied');
-      });
-      const valueNode = multiline
-        ? el('pre', { class: cls, 'aria-label': label }, [value])
-        : el('code', { class: cls, 'aria-label': label }, [value]);
-      return el('div', { class: 'jp-SlipwayPublishResult-field' }, [
-        el('span', { class: 'jp-SlipwayPublishResult-label' }, [label]),
-        valueNode,
-        button,
-      ]);
-    };
+    ) => copyableField(trans, { label, copyLabel, value, cls, multiline });
     this.node.append(
       copyable(
         trans.__('Invoke URL'),
@@ -124,5 +106,24 @@ export class PublishResult extends UploadProgress {
     this.bar.remove();
     this.status.textContent = this.trans.__('Not published.');
     this.node.append(el('p', { class: 'jp-SlipwayPublishResult-error', role: 'alert' }, [message]));
+  }
+
+  /**
+   * Shows a refusal the user may override (a signature change) with a button that resolves
+   * true when pressed; closing the dialog instead leaves it unresolved and nothing is sent.
+   */
+  offerAnyway(message: string, label: string): Promise<true> {
+    this.showError(message);
+    return new Promise((resolve) => {
+      const button = el('button', { class: 'jp-mod-styled jp-mod-warn', type: 'button' }, [label]);
+      button.addEventListener('click', () => {
+        button.remove();
+        this.removeClass('jp-mod-error');
+        this.node.querySelector('.jp-SlipwayPublishResult-error')?.remove();
+        this.status.textContent = '';
+        resolve(true);
+      });
+      this.node.append(button);
+    });
   }
 }

@@ -18,6 +18,8 @@ import type { InvocationLog } from './monitoring/invocation-log.js';
 import type { PoolName } from './protocol/deployments.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { trafficRoutes } from './routes/traffic.js';
+import { keyRoutes } from './routes/keys.js';
+import type { KeyService } from './deployments/key-service.js';
 import { retrainingRoutes } from './routes/retraining.js';
 import type { RetrainService } from './retraining/retrain-service.js';
 import { versionRoutes } from './routes/versions.js';
@@ -43,6 +45,8 @@ export interface AppDeps {
   deployments: DeploymentService;
   /** Traffic splits between versions, and shadow versions. */
   traffic: TrafficService;
+  /** Invoke key rotation. */
+  keys: KeyService;
   retraining: RetrainService;
   /** The version lifecycle: promotion, retirement, canaries. */
   versions: VersionService;
@@ -117,6 +121,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));
+  app.route('/api/deployments', keyRoutes({ keys: deps.keys }));
   app.route('/api/deployments', versionRoutes({ versions: deps.versions }));
   app.route(
     '/api/deployments',

@@ -46,6 +46,9 @@ import { pythonWorker } from './workers/python-worker.js';
 import { WorkerSandbox } from './workers/worker-sandbox.js';
 import type { WorkerSupervisor } from './workers/worker-supervisor.js';
 import { DeploymentCatalog } from './serving/deployment-catalog.js';
+import { KeyRepository } from './db/key-repository.js';
+import { KeyService } from './deployments/key-service.js';
+import { KeyUsage } from './auth/key-usage.js';
 import { ModelHost } from './serving/model-host.js';
 
 export type GatewayConfig = Pick<
@@ -123,6 +126,8 @@ export function createGateway(opts: {
   version: string;
   /** Draws traffic-split versions (uniform in [0, 1)); `Math.random` unless a test passes another. */
   random?: () => number;
+  /** The clock invoke-key expiries and the catalog use; `Date.now` unless a test passes another. */
+  now?: () => number;
   reportError?: (err: unknown) => void;
 }): Gateway {
   const { config, database } = opts;
@@ -172,7 +177,26 @@ export function createGateway(opts: {
     }),
   );
   const host = new ModelHost(registry, store);
-  const catalog = new DeploymentCatalog(repo, config.catalogTtlMs);
+  const now = opts.now ?? Date.now;
+  const keyRepo = new KeyRepository(database.db);
+  const keyUsage = new KeyUsage({
+    write: (id, at) => keyRepo.touch(id, at),
+    now,
+    onError: opts.reportError,
+  });
+  const catalog = new DeploymentCatalog(
+    repo,
+    { ownerOfHash: (hash) => keyRepo.ownerOfHash(hash), used: (id) => keyUsage.used(id) },
+    config.catalogTtlMs,
+    now,
+  );
+  const keys = new KeyService({
+    repo,
+    keys: keyRepo,
+    catalog,
+    now,
+    onRevoke: (id) => keyUsage.forget(id),
+  });
   const journal = new InvocationJournal(join(config.dataDir, 'journal'), {
     maxBytes: config.log.spoolMb * 1024 * 1024,
     sync: config.log.sync,
@@ -374,6 +398,7 @@ export function createGateway(opts: {
     corsOrigins: config.corsOrigins ?? ['*'],
     deployments,
     traffic,
+    keys,
     versions,
     retraining,
     repo,

@@ -90,6 +90,10 @@ export const tokens = pgTable(
       .references(() => deployments.name, { onDelete: 'cascade' }),
     hash: text('hash').notNull().unique(),
     createdAt: createdAt(),
+    /** After this the key is refused (a rotation's grace period); null: it does not expire. */
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+    /** When a call last used it, to within a minute (`KeyUsage` writes at most once a minute). */
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('tokens_deployment_idx').on(t.deploymentName)],
 );

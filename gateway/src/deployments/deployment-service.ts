@@ -9,6 +9,7 @@ import {
   type DeploymentRepository,
 } from '../db/deployment-repository.js';
 import {
+  ConflictError,
   InvalidInputError,
   NotFoundError,
   SlipwayError,
@@ -23,7 +24,9 @@ import {
   type PoolName,
 } from '../protocol/deployments.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { Signature } from '../protocol/signature.js';
 import type { Runtime } from '../runtimes/types.js';
+import { breakingSignatureChanges } from '../retraining/signature-changes.js';
 import { servingOptions } from '../serving/serving-options.js';
 import type { ModelHost } from '../serving/model-host.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
@@ -42,6 +45,8 @@ export interface PublishForm {
   pool?: string;
   config?: string;
   public?: string;
+  /** 'true': a new version may break the live version's callers (see `signatureConflict`). */
+  allowSignatureChange?: string;
 }
 
 export interface DeploymentServiceDeps {
@@ -146,6 +151,10 @@ export class DeploymentService {
       servingOptions(input.config, runtime.kind);
       await runtime.load();
       const signature = runtime.signature();
+      if (previous && !input.allowSignatureChange) {
+        const conflict = signatureConflict(previous, { format: factory.format, signature });
+        if (conflict) throw conflict;
+      }
       const invokeKey = newToken('sk');
       const { record, created } = await repo.publish({
         name: input.name,
@@ -323,6 +332,12 @@ export class DeploymentService {
     const pub = form.public ?? 'false';
     if (pub !== 'true' && pub !== 'false')
       throw new InvalidInputError('public: expected true or false', 'public');
+    const allowSignatureChange = form.allowSignatureChange ?? 'false';
+    if (allowSignatureChange !== 'true' && allowSignatureChange !== 'false')
+      throw new InvalidInputError(
+        'allowSignatureChange: expected true or false',
+        'allowSignatureChange',
+      );
     return {
       file: form.file,
       filename: form.file.filename,
@@ -331,6 +346,27 @@ export class DeploymentService {
       pool,
       config,
       public: pub === 'true',
+      allowSignatureChange: allowSignatureChange === 'true',
     };
   }
+}
+
+/**
+ * The 409 for a new version that would break the live version's callers, naming every
+ * breaking difference; undefined when there is none. Only breaking differences count (see
+ * `breakingSignatureChanges`): a new optional input or a new output needs no consent.
+ */
+export function signatureConflict(
+  live: DeploymentRecord,
+  next: { format: Format; signature: Signature },
+): ConflictError | undefined {
+  const changes = breakingSignatureChanges(live.live.signature, next.signature);
+  if (changes.length === 0) return undefined;
+  const was = `${live.name} v${live.liveVersion} (${live.live.format})`;
+  return new ConflictError(
+    `${was} has other inputs or outputs than this ${next.format} file: ${changes.join('; ')}. ` +
+      `Callers sending what ${live.name} takes today would fail. To publish it anyway as a new ` +
+      `version of ${live.name}, send allowSignatureChange=true; or publish it under another name.`,
+    'signature_changed',
+  );
 }

@@ -39,7 +39,8 @@ const publish = createRoute({
   responses: {
     201: json(DeploymentSchema, 'Created a deployment (invokeKey shown once) or a new version'),
     // 503: the database is away, or the format needs a program this gateway lacks (a JDK).
-    ...errorResponses(400, 401, 413, 415, 422, 503),
+    // 409: a new version would break the live version's callers (allowSignatureChange).
+    ...errorResponses(400, 401, 409, 413, 415, 422, 503),
   },
 });
 

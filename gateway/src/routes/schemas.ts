@@ -83,6 +83,10 @@ export const PublishFormSchema = z
     pool: z.enum(['cpu', 'gpu', 'highmem']).optional().openapi({ description: 'Default cpu.' }),
     config: z.string().optional().openapi({ description: 'JSON object: format options.' }),
     public: z.enum(['true', 'false']).optional(),
+    allowSignatureChange: z.enum(['true', 'false']).optional().openapi({
+      description:
+        "Default false: a new version whose inputs or outputs would break the live version's callers (an input gone, retyped, reshaped or newly required; an output gone, retyped or reshaped) is a 409 signature_changed naming the differences. true publishes it anyway.",
+    }),
   })
   .required({ file: true })
   .openapi('PublishForm');

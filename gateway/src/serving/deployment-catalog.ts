@@ -1,4 +1,5 @@
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
+import type { KeyOwner } from '../db/key-repository.js';
 import { hashToken } from '../auth/tokens.js';
 import { databaseUnavailable } from '../db/unavailable.js';
 
@@ -62,6 +63,13 @@ class ReadThrough<T> {
   }
 }
 
+/** Where the catalog reads invoke keys, and whom it tells of their use. */
+export interface CatalogKeys {
+  ownerOfHash(hash: string): Promise<KeyOwner | undefined>;
+  /** Called for every call a valid key admits (for `last_used_at`); must not block. */
+  used?(id: string): void;
+}
+
 /**
  * Deployment records and invoke-key owners kept in memory for the invoke path, so a call
  * does not wait on the database. Changes made through this gateway invalidate at once; other
@@ -71,12 +79,13 @@ class ReadThrough<T> {
  */
 export class DeploymentCatalog {
   private readonly records: ReadThrough<DeploymentRecord>;
-  private readonly keyOwners: ReadThrough<string>;
+  private readonly keyOwners: ReadThrough<KeyOwner>;
 
   constructor(
     private readonly repo: DeploymentRepository,
+    private readonly keys: CatalogKeys,
     ttlMs = 5_000,
-    now: () => number = Date.now,
+    private readonly now: () => number = Date.now,
   ) {
     this.records = new ReadThrough(ttlMs, now);
     this.keyOwners = new ReadThrough(ttlMs, now);
@@ -86,14 +95,22 @@ export class DeploymentCatalog {
     return this.records.get(name, () => this.repo.get(name));
   }
 
-  /** The deployment an invoke key belongs to. Unknown keys are not kept. */
-  keyOwner(token: string): Promise<string | undefined> {
+  /**
+   * The deployment an invoke key belongs to; undefined for an unknown key or one past its
+   * expiry (checked on every call, so a grace period ends on time whatever is cached).
+   * Unknown keys are not kept.
+   */
+  async keyOwner(token: string): Promise<string | undefined> {
     const hash = hashToken(token);
-    return this.keyOwners.get(hash, () => this.repo.deploymentForKeyHash(hash));
+    const owner = await this.keyOwners.get(hash, () => this.keys.ownerOfHash(hash));
+    if (!owner) return undefined;
+    if (owner.expiresAt && owner.expiresAt.getTime() <= this.now()) return undefined;
+    this.keys.used?.(owner.id);
+    return owner.deploymentName;
   }
 
   invalidate(name: string): void {
     this.records.delete(name);
-    this.keyOwners.deleteWhere((owner) => owner === name);
+    this.keyOwners.deleteWhere((owner) => owner.deploymentName === name);
   }
 }

@@ -34,6 +34,8 @@ export async function startTestGateway(
     database?: TestDatabase;
     /** Draws traffic-split versions; default `Math.random`. */
     random?: () => number;
+    /** The clock of invoke-key expiries and the catalog; default `Date.now`. */
+    now?: () => number;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
@@ -73,6 +75,7 @@ export async function startTestGateway(
       ]),
     version: opts.version ?? '0.0.0-test',
     random: opts.random,
+    now: opts.now,
     reportError: () => {},
   });
   await gateway.init();

@@ -7,21 +7,34 @@ import { readToyArtifact } from './toy-artifact.js';
 /**
  * A toy model for exercising the data plane's edges, as MLServer's test models do.
  * Its artifact is JSON: `{"toy": "sum", "delayMs"?: n, "failWhen"?: number}` — it adds
- * inputs `a` and `b`, waits `delayMs`, and fails when `a` equals `failWhen`.
+ * inputs `a` and `b`, waits `delayMs`, and fails when `a` equals `failWhen`. `inputs` renames
+ * the two inputs it adds and `optional` declares inputs a record may leave out (and that it
+ * ignores), so tests can publish models of other signatures.
  */
 export interface ToyArtifact {
   toy: 'sum';
   delayMs?: number;
   failWhen?: number;
+  inputs?: [string, string];
+  optional?: string[];
 }
 
-const signature: Signature = {
-  inputs: [
-    { name: 'a', type: 'float64', shape: [] },
-    { name: 'b', type: 'float64', shape: [] },
-  ],
-  outputs: [{ name: 'sum', type: 'float64', shape: [] }],
-};
+function toySignature(model: ToyArtifact): Signature {
+  const [a, b] = model.inputs ?? ['a', 'b'];
+  return {
+    inputs: [
+      { name: a, type: 'float64', shape: [] },
+      { name: b, type: 'float64', shape: [] },
+      ...(model.optional ?? []).map((name) => ({
+        name,
+        type: 'float64' as const,
+        shape: [],
+        required: false,
+      })),
+    ],
+    outputs: [{ name: 'sum', type: 'float64', shape: [] }],
+  };
+}
 
 class ToyRuntime implements ModelRuntime {
   readonly kind = 'model' as const;
@@ -41,17 +54,18 @@ class ToyRuntime implements ModelRuntime {
   }
 
   signature(): Signature {
-    return signature;
+    return toySignature(this.model ?? { toy: 'sum' });
   }
 
   async predict(records: Record<string, unknown>[], _options: CallOptions) {
     if (!this.model) await this.load();
     const model = this.model!;
+    const [a, b] = model.inputs ?? ['a', 'b'];
     if (model.delayMs) await new Promise((r) => setTimeout(r, model.delayMs));
     return records.map((r) => {
-      if (model.failWhen !== undefined && r['a'] === model.failWhen)
-        throw new PredictionFailedError(`toy model refuses a=${model.failWhen}`);
-      return { sum: (r['a'] as number) + (r['b'] as number) };
+      if (model.failWhen !== undefined && r[a] === model.failWhen)
+        throw new PredictionFailedError(`toy model refuses ${a}=${model.failWhen}`);
+      return { sum: (r[a] as number) + (r[b] as number) };
     });
   }
 
