@@ -73,8 +73,8 @@ const envSchema = z.object({
   SLIPWAY_CATALOG_TTL_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   SLIPWAY_DRAIN_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   SLIPWAY_LOG_FLUSH_MS: z.coerce.number().int().positive().default(200),
-  // A multi-row insert binds a parameter per column and row; Postgres takes at most 65,535.
-  SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().max(5000).default(500),
+  // A batch is one JSON value in one statement; past a few thousand rows it only costs memory.
+  SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().max(5000).default(2000),
   SLIPWAY_LOG_SPOOL_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
   SLIPWAY_LOG_MAX_VALUE_BYTES: z.coerce
     .number()

@@ -78,6 +78,29 @@ describe.each(testDatabaseKinds)('CallWriter and retention on %s', (kind) => {
     expect(calls.map((c) => c.answers?.length).sort()).toEqual([1, 2, 3]);
   });
 
+  it('counts every call when several writers (gateways) merge into the same hour at once', async () => {
+    database = await openTestDatabase(kind);
+    // Two writers, as two gateways on one database; on Postgres each batch is its own
+    // connection's transaction, so the merges race for the same rollup rows.
+    const writers = [new CallWriter(database.db), new CallWriter(database.db)];
+    const now = new Date();
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        writers[i % 2]!.insertMany([call(`race-${i}-a`, now, 3), call(`race-${i}-b`, now, 1)]),
+      ),
+    );
+    const rollups = await new MonitoringRepository(database.db).rollups('m', {
+      from: new Date(now.getTime() - HOUR),
+      to: new Date(now.getTime() + HOUR),
+    });
+    expect(rollups.find((r) => r.feature === 'x')!.summary).toEqual({
+      k: 'n',
+      v: [0, 1, 2],
+      c: [16, 8, 8],
+      m: 0,
+    });
+  });
+
   it('expires calls, predictions and rollups older than the retention', async () => {
     database = await openTestDatabase(kind);
     const writer = new CallWriter(database.db);

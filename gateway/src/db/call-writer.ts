@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { MonitoredCall } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
@@ -112,42 +112,46 @@ async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
   const deltas = new Map<string, { key: RollupKey; summary: ValueSummary }>();
   for (const [k, c] of columns) deltas.set(k, { key: c.key, summary: summarize(c.kind, c.values) });
   if (deltas.size === 0) return;
-  const keys = [...deltas.values()].map((d) => d.key);
-  await tx
+  // One statement inserts the hours not there yet with the batch's summary and, for those there,
+  // locks the row (as SELECT … FOR UPDATE would: several gateways may write) and answers its
+  // summary; `xmax = 0` tells a row this statement inserted.
+  const existing = await tx
     .insert(featureRollups)
-    .values(keys.map((k) => ({ ...k, summary: sql`'null'::jsonb` })))
-    .onConflictDoNothing();
-  const current = await tx
-    .select()
-    .from(featureRollups)
-    .where(
-      or(
-        ...keys.map((k) =>
-          and(
-            eq(featureRollups.deploymentName, k.deploymentName),
-            eq(featureRollups.hour, k.hour),
-            eq(featureRollups.version, k.version),
-            eq(featureRollups.feature, k.feature),
-          ),
-        ),
-      ),
-    )
-    .for('update');
-  for (const row of current) {
-    const delta = deltas.get(rollupKey(row))!;
-    const before = row.summary as ValueSummary | null;
-    await tx
-      .update(featureRollups)
-      .set({ summary: before ? merge(before, delta.summary) : delta.summary })
-      .where(
-        and(
-          eq(featureRollups.deploymentName, row.deploymentName),
-          eq(featureRollups.hour, row.hour),
-          eq(featureRollups.version, row.version),
-          eq(featureRollups.feature, row.feature),
-        ),
-      );
-  }
+    .values([...deltas.values()].map((d) => ({ ...d.key, summary: d.summary })))
+    .onConflictDoUpdate({
+      target: [
+        featureRollups.deploymentName,
+        featureRollups.hour,
+        featureRollups.version,
+        featureRollups.feature,
+      ],
+      set: { summary: sql`${featureRollups.summary}` },
+    })
+    .returning({
+      deploymentName: featureRollups.deploymentName,
+      version: featureRollups.version,
+      hour: featureRollups.hour,
+      feature: featureRollups.feature,
+      summary: featureRollups.summary,
+      inserted: sql<boolean>`(xmax = 0)`,
+    });
+  const merged = existing
+    .filter((row) => !row.inserted)
+    .map((row) => ({
+      deployment_name: row.deploymentName,
+      version: row.version,
+      hour: row.hour,
+      feature: row.feature,
+      summary: merge(row.summary as ValueSummary, deltas.get(rollupKey(row))!.summary),
+    }));
+  if (merged.length === 0) return;
+  // …and one more writes every merged summary back.
+  await tx.execute(sql`
+    update ${featureRollups} as f set summary = u.summary
+    from json_to_recordset(${JSON.stringify(merged)}::json)
+      as u(deployment_name text, version int4, hour timestamptz, feature text, summary jsonb)
+    where f.deployment_name = u.deployment_name and f.version = u.version
+      and f.hour = u.hour and f.feature = u.feature`);
 }
 
 interface RollupKey {

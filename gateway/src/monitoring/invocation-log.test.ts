@@ -76,6 +76,22 @@ describe('InvocationLog', () => {
     expect(log.pendingBytes).toBe(0);
   });
 
+  it('ends a batch of large calls before its row count, at the byte limit', async () => {
+    const db = new FakeDatabase();
+    const log = new InvocationLog(journalIn(), db, {
+      flushMs: 60_000,
+      batchSize: 100,
+      batchBytes: 5_000,
+    });
+    await log.replay();
+    // Ten calls of about 2 kB each: two to an insert (a third would pass 5,000).
+    for (let i = 0; i < 10; i++) await log.record(row(i, { input: { s: 'x'.repeat(2_000) } }));
+    await log.record(row(10));
+    await log.flush();
+    expect(db.inserts).toEqual([2, 2, 2, 2, 3]);
+    expect(ids([...db.rows.values()])).toEqual(Array.from({ length: 11 }, (_, i) => i));
+  });
+
   it('keeps rows on disk while the database is away, and writes them when it is back', async () => {
     const db = new FakeDatabase();
     const errors: unknown[] = [];

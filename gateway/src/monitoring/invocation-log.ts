@@ -9,8 +9,10 @@ export interface InvocationSink {
 export interface InvocationLogOptions {
   /** Longest a row waits before the writer moves it to the database. */
   flushMs?: number;
-  /** Rows per multi-row insert. */
+  /** Most rows per insert. */
   batchSize?: number;
+  /** Most characters of journal per insert: a batch of large calls ends before `batchSize` rows. */
+  batchBytes?: number;
   /** Largest input or output kept whole, in bytes of JSON; larger ones are replaced by a note. */
   maxValueBytes?: number;
   /** Errors of the database writer (retried later), and lines it could not read. */
@@ -34,6 +36,7 @@ export class InvocationLog {
   private closed = false;
   private readonly flushMs: number;
   private readonly batchSize: number;
+  private readonly batchBytes: number;
   private readonly maxValueBytes: number;
   private readonly onError: (err: unknown) => void;
 
@@ -42,13 +45,15 @@ export class InvocationLog {
     private readonly sink: InvocationSink,
     {
       flushMs = 200,
-      batchSize = 500,
+      batchSize = 2000,
+      batchBytes = 4 * 1024 * 1024,
       maxValueBytes = 1024 * 1024,
       onError = () => {},
     }: InvocationLogOptions = {},
   ) {
     this.flushMs = flushMs;
     this.batchSize = batchSize;
+    this.batchBytes = batchBytes;
     this.maxValueBytes = maxValueBytes;
     this.onError = onError;
   }
@@ -121,19 +126,33 @@ export class InvocationLog {
   }
 
   private async writeSegment(segment: Segment): Promise<void> {
-    const rows: LoggedCall[] = [];
+    // Each insert (one transaction, with its rollups) costs the same whatever its size, so a
+    // batch takes as many rows as it may: `batchSize` rows, `batchBytes` characters of journal.
+    let batch: LoggedCall[] = [];
+    let bytes = 0;
     for (const line of await InvocationJournal.lines(segment)) {
+      let row: LoggedCall;
       try {
-        rows.push(rowFromLine(line));
+        row = rowFromLine(line);
       } catch (err) {
         // Only a line a crash cut short can fail to parse, and its call was never answered.
         this.onError(
           new Error(`skipped an unreadable journal line in ${segment.path}`, { cause: err }),
         );
+        continue;
       }
+      if (
+        batch.length > 0 &&
+        (batch.length >= this.batchSize || bytes + line.length > this.batchBytes)
+      ) {
+        await this.insertIsolating(batch);
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(row);
+      bytes += line.length;
     }
-    for (let i = 0; i < rows.length; i += this.batchSize)
-      await this.insertIsolating(rows.slice(i, i + this.batchSize));
+    if (batch.length > 0) await this.insertIsolating(batch);
   }
 
   /**
