@@ -24,12 +24,7 @@ afterEach(async () => {
   await gw.stop();
 });
 
-const send = (method: string, path: string, body?: unknown) =>
-  gw.admin(path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  });
+const send = (method: string, path: string, body?: unknown) => gw.send(method, path, body);
 
 /** Calls `m` with an invoke key; answers the status. */
 const callWith = async (key: string) =>

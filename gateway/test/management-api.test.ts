@@ -2,12 +2,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedTestDatabase } from './support/databases.js';
-import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
+import {
+  publishForm,
+  startTestGateway,
+  toyModel,
+  type TestGateway,
+} from './support/test-gateway.js';
 
-const toy = (over: object = {}): { bytes: Uint8Array | string; filename: string } => ({
-  bytes: JSON.stringify({ toy: 'sum', ...over }),
-  filename: 'm.toy.json',
-});
+const toy = toyModel;
 
 const database = sharedTestDatabase();
 let gw: TestGateway;

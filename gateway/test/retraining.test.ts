@@ -96,12 +96,7 @@ describeWithPython('retraining', () => {
     await gw.stop();
   });
 
-  const send = (method: string, path: string, body?: unknown) =>
-    gw.admin(path, {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    });
+  const send = (method: string, path: string, body?: unknown) => gw.send(method, path, body);
 
   async function putTrainer(name: string, extra?: { training_file?: string }) {
     const form = new FormData();

@@ -2,13 +2,14 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sharedTestDatabase } from './support/databases.js';
-import { publishForm, startTestGateway, type TestGateway } from './support/test-gateway.js';
+import {
+  publishForm,
+  startTestGateway,
+  toyModel,
+  type TestGateway,
+} from './support/test-gateway.js';
 
-/** A toy model: it adds two inputs (`a` and `b` unless renamed) and may declare optional ones. */
-const toy = (over: object = {}) => ({
-  bytes: JSON.stringify({ toy: 'sum', ...over }),
-  filename: 'm.toy.json',
-});
+const toy = toyModel;
 
 const database = sharedTestDatabase();
 let gw: TestGateway;

@@ -26,12 +26,7 @@ async function publish(name: string, artifact = '{"toy":"sum"}') {
   return res.json();
 }
 
-const send = (method: string, path: string, body?: unknown) =>
-  gw.admin(path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  });
+const send = (method: string, path: string, body?: unknown) => gw.send(method, path, body);
 
 const call = (headers: Record<string, string> = {}, path = '/fn/m') =>
   gw.admin(path, {

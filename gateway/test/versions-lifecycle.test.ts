@@ -115,12 +115,7 @@ async function addCandidate(model: string): Promise<number> {
   return version!;
 }
 
-const send = (method: string, path: string, body?: unknown) =>
-  gw.admin(path, {
-    method,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-  });
+const send = (method: string, path: string, body?: unknown) => gw.send(method, path, body);
 
 async function timeline(): Promise<VersionTimeline> {
   const res = await gw.admin('/api/deployments/churn/versions');

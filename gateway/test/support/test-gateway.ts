@@ -16,6 +16,8 @@ export interface TestGateway extends Gateway {
   dataDir: string;
   /** `app.request` with the admin token unless `headers.authorization` is given. */
   admin(path: string, init?: RequestInit): Promise<Response>;
+  /** `admin` with `body` (if any) sent as JSON. */
+  send(method: string, path: string, body?: unknown): Promise<Response>;
   /** Stops the gateway; `keepData` leaves the database and files for a restart. */
   stop(opts?: { keepData?: boolean }): Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function startTestGateway(
     reportError: () => {},
   });
   await gateway.init();
-  return {
+  const test: TestGateway = {
     ...gateway,
     database,
     dataDir,
@@ -87,6 +89,13 @@ export async function startTestGateway(
       const headers = new Headers(init.headers);
       if (!headers.has('authorization')) headers.set('authorization', `Bearer ${ADMIN_TOKEN}`);
       return Promise.resolve(gateway.app.request(path, { ...init, headers }));
+    },
+    send(method, path, body) {
+      return test.admin(path, {
+        method,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      });
     },
     async stop({ keepData = false } = {}) {
       await gateway.close();
@@ -96,7 +105,14 @@ export async function startTestGateway(
       }
     },
   };
+  return test;
 }
+
+/** A toy model file (`toy-runtime`): it adds two inputs (`a` and `b` unless renamed). */
+export const toyModel = (over: object = {}): { bytes: Uint8Array | string; filename: string } => ({
+  bytes: JSON.stringify({ toy: 'sum', ...over }),
+  filename: 'm.toy.json',
+});
 
 /** A multipart publish body. */
 export function publishForm(
