@@ -1,7 +1,9 @@
+import type { MainAreaWidget, WidgetTracker } from '@jupyterlab/apputils';
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';
 import type { GatewayClient } from './client/gateway-client.js';
 import type { MonitorTab } from './models/monitor-tabs.js';
+import type { MonitorPanel } from './widgets/MonitorPanel.js';
 
 /** Slipway's service for the other plugins: the gateway client and the shared panels. */
 export interface ISlipway {
@@ -16,6 +18,8 @@ export interface ISlipway {
    * `tab` when given.
    */
   openMonitor(name: string, options?: { ref?: string; tab?: MonitorTab }): void;
+  /** The open monitoring panels, the one last shown current; restored with the workspace. */
+  readonly monitors: WidgetTracker<MainAreaWidget<MonitorPanel>>;
   /** Emitted after a publish or a delete, so lists can reload. */
   readonly deploymentsChanged: ISignal<ISlipway, void>;
   /** Tells the listeners of `deploymentsChanged`. */

@@ -25,6 +25,7 @@ export const SLOW_TEST_FILES = [
   'test/pickle-ecosystem.test.ts',
   'src/monitoring/quality/oracle.test.ts',
   'test/notebooks.test.ts',
+  'test/notebook-requirements.test.ts',
   'test/pickle-serving.test.ts',
   'test/pickle-workers.test.ts',
   'test/process-notebook.test.ts',
@@ -46,7 +47,9 @@ export const SLOW_TEST_FILES = [
   // with a PostgreSQL server of its own (initdb, pg_ctl)
   'test/restart.test.ts',
   'test/shown-commands.test.ts',
+  'test/call-snippets.test.ts',
   'test/onnx-workers.test.ts',
+  'test/publish-check.test.ts',
   'test/resilience/crash-log.test.ts',
   'test/resilience/large-upload.test.ts',
   'test/resilience/postgres-outage.test.ts',
@@ -65,7 +68,8 @@ export default defineConfig(({ mode }) => {
   }
   return {
     test: {
-      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      // scripts/ (npm start's set-up) has no test project of its own.
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts', '../scripts/**/*.test.ts'],
       exclude: fast ? [...configDefaults.exclude, ...SLOW_TEST_FILES] : configDefaults.exclude,
       testTimeout: 30_000,
       hookTimeout: 60_000,

@@ -1,10 +1,11 @@
 // Builds the JupyterLab extension (TypeScript, then the federated bundle) when its sources
-// are newer than the last bundle. `--force` builds anyway.
+// changed since the last build (see build-stamp.ts). `--force` builds anyway.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fingerprintOf, isUpToDate, recordBuild, type BuildSpec } from './build-stamp.js';
 import { ensureLabEnv } from './lab-env.js';
+import { runLogged, type SetupLog } from './setup-log.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Where `jupyter labextension build` writes (package.json jupyterlab.outputDir). */
@@ -12,28 +13,60 @@ export const LABEXTENSION_DIR = join(root, 'build/share/jupyter/labextensions/sl
 /** Give this folder to Jupyter as JUPYTER_PATH and it finds the extension. */
 export const JUPYTER_DATA_DIR = join(root, 'build/share/jupyter');
 
-function newest(path: string): number {
-  const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
-  return Math.max(s.mtimeMs, ...readdirSync(path).map((f) => newest(join(path, f))));
+/** What the bundle is made from; the Python's JupyterLab decides the shared modules. */
+export function extensionBuild(python: string): BuildSpec {
+  return {
+    sources: [
+      'extension',
+      'style',
+      'schema',
+      'gateway/src/protocol',
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+    ],
+    extra: `built with ${python}`,
+    stamp: join(root, 'build/extension-sources.sha256'),
+    outputs: [join(LABEXTENSION_DIR, 'package.json')],
+  };
 }
 
-function run(cmd: string, args: string[]): void {
+/** Runs a build command: into the set-up log when there is one, else on the console. */
+export async function runStep(
+  step: string,
+  cmd: string,
+  args: string[],
+  log?: SetupLog,
+): Promise<void> {
+  if (log) return runLogged(step, cmd, args, log, { cwd: root });
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status})`);
+  if (r.status !== 0)
+    throw new Error(`${step} failed: ${cmd} ${args.join(' ')} (exit ${r.status})`);
 }
 
-/** Builds when stale; returns true when it built. */
-export async function buildExtension(python: string, force = false): Promise<boolean> {
-  const stamp = join(LABEXTENSION_DIR, 'package.json');
-  const sources = ['extension', 'style', 'schema', 'gateway/src/protocol', 'package.json'];
-  if (!force && existsSync(stamp)) {
-    const built = statSync(stamp).mtimeMs;
-    if (sources.every((s) => newest(join(root, s)) <= built)) return false;
-  }
-  console.log('[slipway] building the JupyterLab extension');
-  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-  run(python, ['-m', 'jupyter', 'labextension', 'build', '.']);
+/**
+ * Builds when the sources changed (or `force`); returns true when it built. With a set-up log,
+ * prints one line and sends the compilers' output to the log.
+ */
+export async function buildExtension(
+  python: string,
+  force = false,
+  log?: SetupLog,
+): Promise<boolean> {
+  const spec = extensionBuild(python);
+  const fingerprint = fingerprintOf(root, spec);
+  if (!force && isUpToDate(spec, fingerprint)) return false;
+  const say = log ? log.progress : (line: string) => console.log(`[slipway] ${line}`);
+  say('building the JupyterLab extension (its sources changed)');
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  await runStep('building the extension', process.execPath, [tsc, '-p', 'tsconfig.json'], log);
+  await runStep(
+    'building the extension',
+    python,
+    ['-m', 'jupyter', 'labextension', 'build', '.'],
+    log,
+  );
+  recordBuild(spec, fingerprint);
   return true;
 }
 

@@ -11,8 +11,12 @@ const venvRoot = `${root}.venv-lab`;
 /**
  * Makes (or reuses) the venv and returns its interpreter. `SLIPWAY_LAB_PYTHON` names an
  * existing interpreter to use instead (it must have JupyterLab and the worker's packages).
+ * `log` gets a line per step, `output` what venv and pip print (default `log`).
  */
-export async function ensureLabEnv(log: (line: string) => void = console.log): Promise<string> {
+export async function ensureLabEnv(
+  log: (line: string) => void = console.log,
+  output: (line: string) => void = log,
+): Promise<string> {
   // One file holding both lists, so a change to either makes a new venv.
   mkdirSync(venvRoot, { recursive: true });
   const combined = `${venvRoot}/requirements.txt`;
@@ -25,6 +29,7 @@ export async function ensureLabEnv(log: (line: string) => void = console.log): P
     venvRoot,
     requirementsFile: combined,
     log,
+    output,
   });
 }
 

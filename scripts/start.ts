@@ -1,15 +1,28 @@
-// `npm start`: the Python environment, the builds, then the gateway (embedded database) and
-// JupyterLab with the extension, already pointed at the gateway with its token. Ctrl-C stops
-// both. `--jupyter-config <file>` passes a Jupyter server config (the UI tests use Galata's).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+// `npm start`: the Python environment, the builds (each only when its sources changed), then
+// the gateway (embedded database) and JupyterLab with the extension, already pointed at the
+// gateway with its token. The console gets one line per set-up step; what pip, tsc and webpack
+// print goes to <data dir>/logs/setup.log, JupyterLab's info lines to logs/jupyterlab.log.
+// Ctrl-C stops both. `--jupyter-config <file>` passes a Jupyter server config (the UI tests
+// use Galata's, which sets the token and root folder itself).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { resolveAdminToken } from '../gateway/src/auth/admin-token.js';
 import { buildExtension, JUPYTER_DATA_DIR } from './build-extension.js';
+import { buildGateway } from './build-gateway.js';
 import { ensureLabEnv } from './lab-env.js';
+import { ensureNotebookDir, notebookDir, resolveLabToken } from './lab-settings.js';
+import {
+  createSetupLog,
+  failureMessage,
+  jupyterConsoleFilter,
+  progressLine,
+  SetupStepError,
+  splitLines,
+} from './setup-log.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values: args } = parseArgs({
@@ -21,24 +34,47 @@ const port = Number(env.SLIPWAY_PORT ?? 8787);
 const gatewayUrl = env.SLIPWAY_PUBLIC_URL ?? `http://${host}:${port}`;
 const labPort = Number(env.SLIPWAY_LAB_PORT ?? 8888);
 const dataDir = resolve(env.SLIPWAY_DATA_DIR ?? join(root, '.slipway'));
-const say = (line: string) => console.log(`[slipway] ${line}`);
+const say = (line: string) => console.log(progressLine(line));
+/** A path as the user would type it from the checkout (absolute when outside it). */
+const shown = (path: string) => (path.startsWith(root) ? relative(root, path) : path);
 
-const python = await ensureLabEnv(say);
-if (!args['skip-build']) {
-  const built = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'gateway/tsconfig.build.json'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-    },
+mkdirSync(dataDir, { recursive: true });
+const logDir = join(dataDir, 'logs');
+const setup = createSetupLog(join(logDir, 'setup.log'));
+let labToken: { token: string; file?: string } | undefined;
+let notebooks: string | undefined;
+// Settings first: a bad variable is reported before minutes of set-up, not after.
+if (!args['jupyter-config']) {
+  try {
+    labToken = resolveLabToken(dataDir, env.SLIPWAY_LAB_TOKEN);
+    notebooks = notebookDir(env.SLIPWAY_NOTEBOOK_DIR, homedir());
+    ensureNotebookDir(notebooks);
+  } catch (err) {
+    console.error(progressLine((err as Error).message));
+    process.exit(2);
+  }
+}
+let python: string;
+try {
+  python = await ensureLabEnv(setup.progress, setup.output);
+  if (!args['skip-build']) {
+    await buildGateway(setup);
+    await buildExtension(python, false, setup);
+  }
+} catch (err) {
+  // A failed command says so with the end of the log; anything else gets that end added.
+  const message = (err as Error).message;
+  console.error(
+    progressLine(
+      err instanceof SetupStepError
+        ? message
+        : failureMessage('the set-up', message, shown(setup.file), setup.tail(20)),
+    ),
   );
-  if (built.status !== 0) process.exit(built.status ?? 1);
-  await buildExtension(python);
+  process.exit(1);
 }
 
 // The same token the gateway will read: generated into the data dir on first start.
-mkdirSync(dataDir, { recursive: true });
 const admin = await resolveAdminToken(dataDir, env.SLIPWAY_ADMIN_TOKEN);
 // Lab's "overrides" are defaults for every user of this JupyterLab; the Settings Editor wins.
 const labSettings = join(dataDir, 'lab', 'settings');
@@ -68,18 +104,38 @@ const hints: Record<string, string> = {
 };
 // Children run in their own process groups: Ctrl-C reaches only this script, which stops
 // them with SIGTERM (a SIGINT would make Jupyter ask "Shutdown this Jupyter server?").
+/** Where a child's output goes: the console, or a log file and what of it the console shows. */
+interface OutputRoute {
+  file: string;
+  toConsole: (line: string) => boolean;
+}
 function start(
   name: string,
   cmd: string,
   argv: string[],
   extraEnv: Record<string, string>,
+  route?: OutputRoute,
 ): ChildProcess {
   const child = spawn(cmd, argv, {
     cwd: root,
     env: { ...env, ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', route ? 'pipe' : 'inherit', route ? 'pipe' : 'inherit'],
     detached: true,
   });
+  if (route) {
+    const file = createWriteStream(route.file);
+    for (const [stream, print] of [
+      [child.stdout!, (l: string) => console.log(l)],
+      [child.stderr!, (l: string) => console.error(l)],
+    ] as const) {
+      const lines = splitLines((line) => {
+        file.write(`${line}\n`);
+        if (route.toConsole(line)) print(line);
+      });
+      stream.on('data', lines.push);
+      stream.on('end', lines.end);
+    }
+  }
   child.once('exit', (code, signal) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping${hints[name] ? ` (${hints[name]})` : ''}`);
@@ -117,7 +173,6 @@ if (!(await answers(`${gatewayUrl}/api/health`, 30))) {
   await new Promise(() => {}); // stopAll exits the process once the children are gone
 }
 
-const labToken = env.SLIPWAY_LAB_TOKEN ?? randomBytes(24).toString('hex');
 const labArgs = [
   '-m',
   'jupyter',
@@ -132,22 +187,27 @@ const labArgs = [
 if (process.getuid?.() === 0) labArgs.push('--allow-root');
 if (args['jupyter-config']) labArgs.push(`--config=${resolve(args['jupyter-config'])}`);
 else
-  labArgs.push(
-    `--IdentityProvider.token=${labToken}`,
-    `--ServerApp.root_dir=${env.SLIPWAY_NOTEBOOK_DIR ?? root}`,
-  );
-start('JupyterLab', python, labArgs, {
-  JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':'),
-});
+  labArgs.push(`--IdentityProvider.token=${labToken!.token}`, `--ServerApp.root_dir=${notebooks}`);
+const labLog = join(logDir, 'jupyterlab.log');
+start(
+  'JupyterLab',
+  python,
+  labArgs,
+  { JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':') },
+  { file: labLog, toConsole: jupyterConsoleFilter() },
+);
 
 // GET /api needs no token: it answers once the server listens.
 if (!(await answers(`http://127.0.0.1:${labPort}/api`, 120))) {
   if (!stopping) say(`JupyterLab did not answer on port ${labPort} within 120 s`);
   stopAll(1);
 } else {
+  const tokenFrom = labToken?.file ? shown(labToken.file) : 'SLIPWAY_LAB_TOKEN';
   say(`gateway:    ${gatewayUrl}  (admin token in ${admin.file ?? 'SLIPWAY_ADMIN_TOKEN'})`);
   say(
-    `JupyterLab: http://localhost:${labPort}/lab${args['jupyter-config'] ? '' : `?token=${labToken}`}`,
+    `JupyterLab: http://localhost:${labPort}/lab${labToken ? `?token=${labToken.token}  (the same on every start; token in ${tokenFrom})` : ''}`,
   );
+  if (notebooks) say(`notebooks:  ${notebooks}  (SLIPWAY_NOTEBOOK_DIR picks another folder)`);
+  say(`logs:       ${shown(logDir)}/  (setup.log, jupyterlab.log)`);
   say('Ctrl-C stops both');
 }

@@ -1,1 +1,4 @@
 import './base.css';
+import './workspace.css';
+import './publish.css';
+import './call-detail.css';

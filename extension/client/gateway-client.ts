@@ -7,6 +7,7 @@ import type {
   Invocation,
   Metrics,
   PoolInfo,
+  PublishCheck,
 } from '../../gateway/src/protocol/index.js';
 import type {
   Alert,
@@ -17,6 +18,7 @@ import type {
   QualityReport,
   ReferenceSummary,
 } from '../../gateway/src/protocol/monitoring.js';
+import type { InvocationDetail } from '../../gateway/src/protocol/invocation-detail.js';
 import type {
   InvokeKeyInfo,
   InvokeKeyList,
@@ -76,6 +78,17 @@ export interface ReportWindow {
   version?: number;
   from?: Date;
   to?: Date;
+}
+
+/** What a call from the Try it tab answered. */
+export interface TryCallResult {
+  status: number;
+  /** The answer, parsed when it is JSON. */
+  body: unknown;
+  /** Milliseconds from sending to the whole answer. */
+  ms: number;
+  /** The call's id (X-Request-Id): its row among the recent calls. */
+  id: string | null;
 }
 
 /** How the client talks and in which language its errors speak. */
@@ -176,6 +189,54 @@ export class GatewayClient {
     return (await this.request<{ invocations: Invocation[] }>('GET', path)).invocations;
   }
 
+  /** One call in full: input, output, status, error, latency, version; for notebooks its run. */
+  invocation(name: string, id: string): Promise<InvocationDetail> {
+    return this.request(
+      'GET',
+      `${this.deploymentPath(name)}/invocations/${encodeURIComponent(id)}`,
+    );
+  }
+
+  /** The executed notebook of a notebook call (its run has the call's id). */
+  callNotebook(name: string, id: string): Promise<Record<string, unknown>> {
+    return this.request(
+      'GET',
+      `${this.deploymentPath(name)}/runs/${encodeURIComponent(id)}/notebook`,
+    );
+  }
+
+  /**
+   * Calls the deployment with the admin token, as a caller would with a key: `/fn/:name` with
+   * `body`. Answers the status and the parsed answer, also for a refused call (whose answer is
+   * the gateway's error); rejects only when the gateway cannot be reached.
+   */
+  async tryCall(name: string, body: unknown): Promise<TryCallResult> {
+    const started = performance.now();
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}/fn/${encodeURIComponent(name)}`, {
+        method: 'POST',
+        headers: { ...this.authHeaders(), 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
+    }
+    const text = await res.text();
+    let answer: unknown = text;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      // Not JSON: shown as the text it is.
+    }
+    return {
+      status: res.status,
+      body: answer,
+      ms: performance.now() - started,
+      id: res.headers.get('x-request-id'),
+    };
+  }
+
   /** Uploads an artifact; `onProgress` gets the fraction sent, 0 to 1. */
   async publish(req: PublishRequest, onProgress?: (fraction: number) => void): Promise<Deployment> {
     const form = new FormData();
@@ -188,6 +249,21 @@ export class GatewayClient {
     if (req.allowSignatureChange) form.set('allowSignatureChange', 'true');
     form.set('file', req.file, req.filename);
     return this.sendForm('POST', '/api/deployments', form, onProgress);
+  }
+
+  /**
+   * What publishing would make of the file (a publish with `dryRun=true`): its format,
+   * signature and warnings, and what it would break for the name's callers; nothing is stored.
+   */
+  checkPublish(req: PublishRequest): Promise<PublishCheck> {
+    const form = new FormData();
+    form.set('name', req.name);
+    if (req.format) form.set('format', req.format);
+    if (req.config && Object.keys(req.config).length)
+      form.set('config', JSON.stringify(req.config));
+    form.set('dryRun', 'true');
+    form.set('file', req.file, req.filename);
+    return this.sendForm('POST', '/api/deployments', form);
   }
 
   /** Live quality from the labels sent so far, overall, per version and per time bucket. */

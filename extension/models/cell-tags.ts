@@ -13,3 +13,17 @@ export function toggleTag(tags: readonly string[] | undefined, tag: string): str
 export function tagsOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((t): t is string => typeof t === 'string') : [];
 }
+
+/**
+ * The cells, other than `active`, that hold `tag` and lose it when `active` gains it: a
+ * notebook has one parameters cell (papermill reads the first only), so tagging a second one
+ * moves the tag. Empty for other tags, which many cells may hold, and when `active` loses it.
+ */
+export function cellsLosingTag(
+  tagsByCell: readonly string[][],
+  active: number,
+  tag: string,
+): number[] {
+  if (tag !== PARAMETERS_TAG || tagsByCell[active]?.includes(tag)) return [];
+  return tagsByCell.flatMap((tags, i) => (i !== active && tags.includes(tag) ? [i] : []));
+}

@@ -8,6 +8,7 @@ export const MONITOR_TABS = [
   'alerts',
   'versions',
   'retraining',
+  'tryit',
 ] as const;
 export type MonitorTab = (typeof MONITOR_TABS)[number];
 
@@ -61,6 +62,8 @@ export function shouldPoll(
   plan: PollPlan,
 ): boolean {
   if (tab === 'traffic') return true;
+  // The Try it form changes only with the signature: a new version's event says so.
+  if (tab === 'tryit') return state.refreshedAt === null;
   if (state.live) return false;
   if (!state.refreshedAt) return true;
   return state.now.getTime() - state.refreshedAt.getTime() >= plan.reportSeconds * 1000 - 1;

@@ -1,5 +1,5 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { MainAreaWidget, Notification } from '@jupyterlab/apputils';
+import { MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
@@ -8,6 +8,7 @@ import { LiveEvents } from '../client/live-events.js';
 import { xhrUploader } from '../client/upload.js';
 import { userMessage } from '../client/errors.js';
 import { MonitorModel } from '../models/monitor-model.js';
+import { monitorPlacement } from '../models/monitor-placement.js';
 import type { MonitorTab } from '../models/monitor-tabs.js';
 import { MonitorPanel } from '../widgets/MonitorPanel.js';
 import { ISlipway } from '../tokens.js';
@@ -56,7 +57,10 @@ class SlipwayService implements ISlipway {
   readonly client: GatewayClient;
   refreshSeconds = 2;
   ready: Promise<void> = Promise.resolve();
-  private readonly monitors = new Map<string, MainAreaWidget<MonitorPanel>>();
+  /** The open monitors, most recently shown first; saved with the workspace. */
+  readonly monitors = new WidgetTracker<MainAreaWidget<MonitorPanel>>({
+    namespace: 'slipway-monitor',
+  });
   private readonly _deploymentsChanged = new Signal<ISlipway, void>(this);
 
   constructor(
@@ -75,8 +79,8 @@ class SlipwayService implements ISlipway {
   }
 
   openMonitor(name: string, options: { ref?: string; tab?: MonitorTab } = {}): void {
-    const open = this.monitors.get(name);
-    if (open && !open.isDisposed) {
+    const open = this.monitors.find((w) => w.content.model.name === name);
+    if (open) {
       this.app.shell.activateById(open.id);
       if (options.tab) open.content.showTab(options.tab);
       void open.content.refresh();
@@ -97,13 +101,16 @@ class SlipwayService implements ISlipway {
     widget.id = panel.id;
     widget.title.label = panel.title.label;
     widget.title.closable = true;
-    this.monitors.set(name, widget);
-    widget.disposed.connect(() => this.monitors.delete(name));
-    this.app.shell.add(
-      widget,
-      'main',
-      options.ref ? { mode: 'split-right', ref: options.ref } : {},
-    );
+    const ref = options.ref
+      ? Array.from(this.app.shell.widgets('main')).find((w) => w.id === options.ref)
+      : undefined;
+    const placement = monitorPlacement({
+      monitor: this.monitors.currentWidget?.id,
+      ref: ref?.id,
+      refWidth: ref?.node.offsetWidth,
+    });
+    this.app.shell.add(widget, 'main', placement);
+    void this.monitors.add(widget);
     this.app.shell.activateById(widget.id);
   }
 

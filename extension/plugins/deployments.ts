@@ -4,9 +4,11 @@ import type {
   JupyterFrontEndPlugin,
 } from '@jupyterlab/application';
 import { ILayoutRestorer as RestorerToken } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog } from '@jupyterlab/apputils';
+import { ICommandPalette, InputDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
+import { userMessage } from '../client/errors.js';
+import { monitorChoices } from '../models/monitor-picker.js';
 import { ISlipway } from '../tokens.js';
 import { DeploymentsPanel } from '../widgets/DeploymentsPanel.js';
 
@@ -61,16 +63,49 @@ export const deploymentsPlugin: JupyterFrontEndPlugin<void> = {
       label: trans.__('Open Slipway Monitor…'),
       caption: trans.__('Traffic, errors, latency and recent calls of one deployment'),
       execute: async (args) => {
-        let name = args.name as string | undefined;
-        if (!name) {
-          const answer = await InputDialog.getText({
-            title: trans.__('Monitor which deployment?'),
-          });
-          name = answer.button.accept ? (answer.value ?? '').trim() : '';
-        }
+        const name = (args.name as string | undefined) ?? (await pickDeployment());
         if (name) slipway.openMonitor(name, { ref: args.ref as string | undefined });
       },
     });
+    // Open monitors come back with the workspace, where they were.
+    void restorer?.restore(slipway.monitors, {
+      command: CommandIDs.openMonitor,
+      args: (widget) => ({ name: widget.content.model.name }),
+      name: (widget) => widget.content.model.name,
+    });
+
+    /** Asks which deployment to monitor, from those the gateway has; null when cancelled. */
+    async function pickDeployment(): Promise<string | null> {
+      let deployments;
+      try {
+        deployments = await slipway.client.deployments();
+      } catch (err) {
+        await showErrorMessage(trans.__('Open Slipway Monitor'), userMessage(err));
+        return null;
+      }
+      if (!deployments.length) {
+        await showErrorMessage(
+          trans.__('Open Slipway Monitor'),
+          trans.__(
+            'Nothing published yet: use Publish in a notebook toolbar, or right-click a model file.',
+          ),
+        );
+        return null;
+      }
+      const choices = monitorChoices(
+        deployments,
+        trans,
+        slipway.monitors.currentWidget?.content.model.name,
+      );
+      const answer = await InputDialog.getItem({
+        title: trans.__('Monitor which deployment?'),
+        label: trans.__('Deployment'),
+        items: choices.items,
+        current: choices.current,
+        okLabel: trans.__('Open'),
+      });
+      return answer.button.accept ? choices.nameOf(answer.value) : null;
+    }
     const category = trans.__('Slipway');
     palette?.addItem({ command: CommandIDs.openDeployments, category });
     palette?.addItem({ command: CommandIDs.openMonitor, category });

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 import '../testing/dom-shims.js';
-import { Dialog } from '@jupyterlab/apputils';
+import { Dialog, Notification } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayClient } from '../client/gateway-client.js';
@@ -46,8 +46,10 @@ const IRIS = irisDetail({
 const CHANGED =
   'iris v1 (pickle) has other inputs or outputs than this onnx file: input sepal_length is gone; input X is new. Callers sending what iris takes today would fail.';
 
+type Answer = { status: number; body: unknown };
+
 /** A gateway where iris exists; its uploads answer as `answers` says, one per upload. */
-function gatewayWith(answers: { status: number; body: unknown }[]) {
+function gatewayWith(answers: (Answer | Promise<Answer>)[]) {
   const uploads: FormData[] = [];
   const client = new GatewayClient(
     { baseUrl: 'http://gw.test', token: 't' },
@@ -66,7 +68,7 @@ function gatewayWith(answers: { status: number; body: unknown }[]) {
       },
       upload: async ({ body }) => {
         uploads.push(body as FormData);
-        const answer = answers.shift()!;
+        const answer = await answers.shift()!;
         return { status: answer.status, body: JSON.stringify(answer.body) };
       },
     },
@@ -115,7 +117,8 @@ describe('Publish under a name that exists', () => {
       expect(box).not.toBeNull();
       return box!;
     }, UNTIL);
-    choice.checked = true;
+    // Checking it is a change: Publish, disabled while the name was refused, is enabled again.
+    choice.click();
     press(dialog, 'Publish');
     expect(await published).toEqual({ kind: 'function', deployment: v2 });
     expect(uploads).toHaveLength(1);
@@ -173,5 +176,252 @@ describe('Publish under a name that exists', () => {
     press(result, 'Close');
     expect(await published).toBeNull();
     expect(uploads).toHaveLength(1);
+  });
+});
+
+describe('The publish dialog of a model file', () => {
+  it('checks the file first: shows its inputs, and what they would break for the name', async () => {
+    const check = {
+      name: 'iris',
+      format: 'onnx',
+      signature: { inputs: [{ name: 'X', type: 'float32', shape: [null, 4] }], outputs: [] },
+      warnings: [],
+      existing: null,
+      breakingChanges: [],
+    };
+    const v2 = irisDeployment({ version: 2, invokeKey: undefined });
+    const { slipway, uploads } = gatewayWith([
+      { status: 200, body: check },
+      { status: 201, body: v2 },
+    ]);
+    let reads = 0;
+    const small = {
+      ...source,
+      format: 'onnx',
+      size: async () => 4,
+      read: async () => (reads++, new Blob(['onnx'])),
+    };
+    const published = publishWithDialog(slipway, trans, small, {
+      name: 'iris',
+      pool: 'cpu',
+      public: false,
+    });
+    const dialog = await dialogTitled('Publish iris.onnx');
+    const inputs = await vi.waitFor(() => {
+      const table = dialog.querySelector('table[aria-label="Model inputs"]');
+      expect(table).not.toBeNull();
+      return table!.textContent;
+    }, UNTIL);
+    expect(inputs).toContain('Xfloat32[?, 4]');
+    await vi.waitFor(() => {
+      const text = dialog.querySelector('.jp-SlipwayPublishForm-existing')?.textContent;
+      expect(text).toContain(
+        'this becomes v2 as onnx with inputs X. Today’s callers would fail: input sepal_length is gone',
+      );
+    }, UNTIL);
+    expect(uploads[0]!.get('dryRun')).toBe('true');
+    dialog.querySelector<HTMLInputElement>('input[name="newVersion"]')!.click();
+    press(dialog, 'Publish');
+    expect(await published).toEqual({ kind: 'function', deployment: v2 });
+    // The publish sends the bytes the check read: the file is read once.
+    expect(reads).toBe(1);
+    expect(uploads).toHaveLength(2);
+    expect(uploads[1]!.get('dryRun')).toBeNull();
+    press(await dialogTitled('Publishing iris'), 'Close');
+  });
+
+  it('does not check a file too large to send twice, nor a pickle', async () => {
+    const { slipway, uploads } = gatewayWith([]);
+    for (const [format, size] of [
+      ['onnx', 65 * 1024 * 1024],
+      ['pickle', 4],
+    ] as const) {
+      const published = publishWithDialog(
+        slipway,
+        trans,
+        { ...source, format, size: async () => size },
+        { name: 'other', pool: 'cpu', public: false },
+      );
+      const dialog = await dialogTitled('Publish iris.onnx');
+      expect(dialog.querySelector('table[aria-label="Model inputs"]')).toBeNull();
+      press(dialog, 'Cancel');
+      expect(await published).toBeNull();
+      Dialog.flush();
+    }
+    expect(uploads).toEqual([]);
+  });
+});
+
+describe('A publish whose result dialog is closed before it ends', () => {
+  afterEach(() => Notification.dismiss());
+
+  it('ends in a notification whose Show gives URL and one-time key', async () => {
+    let answer!: (a: Answer) => void;
+    const { slipway } = gatewayWith([new Promise<Answer>((resolve) => (answer = resolve))]);
+    const published = publishWithDialog(slipway, trans, source, {
+      name: 'fresh',
+      pool: 'cpu',
+      public: false,
+    });
+    press(await dialogTitled('Publish iris.onnx'), 'Publish');
+    press(await dialogTitled('Publishing fresh'), 'Close');
+    const going = await vi.waitFor(() => {
+      const n = Notification.manager.notifications.find((m) => m.type === 'in-progress');
+      expect(n?.message).toBe('Publishing fresh goes on; its URL and key will be here.');
+      return n!;
+    }, UNTIL);
+    const v1 = irisDeployment({
+      name: 'fresh',
+      invokeUrl: 'http://gw.test/fn/fresh',
+      invokeKey: 'sk_once',
+    });
+    answer({ status: 201, body: v1 });
+    expect(await published).toEqual({ kind: 'function', deployment: v1 });
+    // The same notification turned into the outcome: no second one.
+    const done = Notification.manager.notifications.find((m) => m.id === going.id)!;
+    expect(done.type).toBe('success');
+    expect(done.message).toBe(
+      'Version 1 of fresh is live. Show it to copy the URL and the key (shown once).',
+    );
+    const show = done.options.actions?.find((a) => a.label === 'Show');
+    show!.callback(new MouseEvent('click'));
+    const again = await dialogTitled('Published fresh');
+    expect(again.querySelector('.jp-SlipwayPublishResult-url')?.textContent).toBe(
+      'http://gw.test/fn/fresh',
+    );
+    expect(again.querySelector('.jp-SlipwayPublishResult-key')?.textContent).toBe('sk_once');
+    press(again, 'Close');
+  });
+
+  it('reports a refusal there, since nobody can answer it in the dialog', async () => {
+    let answer!: (a: Answer) => void;
+    const { slipway, uploads } = gatewayWith([
+      new Promise<Answer>((resolve) => (answer = resolve)),
+    ]);
+    const published = publishWithDialog(slipway, trans, source, {
+      name: 'iris',
+      pool: 'cpu',
+      public: false,
+      newVersionOf: 'iris',
+    });
+    press(await dialogTitled('Publish iris.onnx'), 'Publish');
+    press(await dialogTitled('Publishing iris'), 'Close');
+    answer({ status: 409, body: { error: { code: 'signature_changed', message: CHANGED } } });
+    expect(await published).toBeNull();
+    const n = Notification.manager.notifications.find((m) => m.type === 'error');
+    expect(n?.message).toBe(`iris was not published: ${CHANGED}`);
+    expect(uploads).toHaveLength(1);
+  });
+});
+
+describe('The publish dialog of a notebook', () => {
+  const notebook = {
+    path: 'work/score.ipynb',
+    filename: 'score.ipynb',
+    format: 'notebook',
+    read: async () => new Blob(['{}']),
+    cells: () => [
+      { type: 'code', source: '%pip install xgboost', tags: [] },
+      {
+        type: 'code',
+        source: 'n = 3  # how many\nthreshold = np.float64(0.5)',
+        tags: ['parameters'],
+      },
+      { type: 'code', source: 'print(n)', tags: [] },
+    ],
+  };
+
+  it('shows the signature, what a call returns and the warnings before the upload', async () => {
+    const { slipway, uploads } = gatewayWith([]);
+    const published = publishWithDialog(slipway, trans, notebook, {
+      name: 'score',
+      pool: 'cpu',
+      public: false,
+    });
+    const dialog = await dialogTitled('Publish score.ipynb');
+    const rows = [...dialog.querySelectorAll('table[aria-label="Parameters"] tbody tr')].map((r) =>
+      [...r.querySelectorAll('td')].map((d) => d.textContent),
+    );
+    expect(rows).toEqual([
+      ['n', 'int64', '3'],
+      ['threshold', 'json', 'none (np.float64(0.5) is not a literal)'],
+    ]);
+    expect(dialog.querySelector('.jp-SlipwayPublishForm-returns')?.textContent).toBe(
+      'No cell is tagged "output": a call returns the outputs of the last code cell (cell 3). Tag the cells to return with Tag as Output.',
+    );
+    const warnings = [...dialog.querySelectorAll('.jp-SlipwayPublishForm-warning')].map((w) =>
+      w.getAttribute('data-kind'),
+    );
+    expect(warnings).toEqual(['not-literal', 'installs-packages']);
+    press(dialog, 'Cancel');
+    expect(await published).toBeNull();
+    expect(uploads).toEqual([]);
+  });
+
+  it('takes requirements, sent as the list the gateway installs at publish', async () => {
+    const v1 = irisDeployment({ name: 'score', format: 'notebook' });
+    const { slipway, uploads } = gatewayWith([{ status: 201, body: v1 }]);
+    const published = publishWithDialog(slipway, trans, notebook, {
+      name: 'score',
+      pool: 'cpu',
+      public: false,
+    });
+    const dialog = await dialogTitled('Publish score.ipynb');
+    const field = dialog.querySelector<HTMLTextAreaElement>('textarea[name="requirements"]')!;
+    expect(field.getAttribute('aria-label')).toBe('Requirements');
+    field.value = 'xgboost==2.1.3  # was %pip install\n\nhumanize\n';
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+    press(dialog, 'Publish');
+    expect(await published).toEqual({ kind: 'function', deployment: v1 });
+    expect(JSON.parse(String(uploads[0]!.get('config')))).toEqual({
+      requirements: ['xgboost==2.1.3', 'humanize'],
+    });
+    press(await dialogTitled('Publishing score'), 'Close');
+  });
+
+  it('disables Publish while an option is out of range, and says why', async () => {
+    const v1 = irisDeployment({ name: 'score', format: 'notebook' });
+    const { slipway, uploads } = gatewayWith([{ status: 201, body: v1 }]);
+    const published = publishWithDialog(slipway, trans, notebook, {
+      name: 'score',
+      pool: 'cpu',
+      public: false,
+    });
+    const dialog = await dialogTitled('Publish score.ipynb');
+    const publish = [
+      ...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button'),
+    ].find((b) => b.textContent === 'Publish')!;
+    const reason = dialog.querySelector<HTMLElement>('.jp-SlipwayPublishForm-disabled')!;
+    expect(publish.disabled).toBe(false);
+    expect(reason.hidden).toBe(true);
+    const type = (name: string, value: string) => {
+      const input = dialog.querySelector<HTMLInputElement>(`input[name="${name}"]`)!;
+      input.value = value;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    type('timeoutSeconds', '0');
+    expect(publish.disabled).toBe(true);
+    expect(reason.hidden).toBe(false);
+    expect(reason.textContent).toBe(
+      'Publish is disabled until this is fixed: Timeout (s): A timeout is a number of seconds between 1 and 86400; leave it empty for the gateway default.',
+    );
+    type('timeoutSeconds', '120');
+    type('warmKernels', '0');
+    type('maxConcurrency', '2');
+    dialog.querySelector<HTMLInputElement>('input[name="asyncCalls"]')!.click();
+    expect(publish.disabled).toBe(false);
+    press(dialog, 'Publish');
+    expect(await published).toEqual({ kind: 'function', deployment: v1 });
+    expect(JSON.parse(String(uploads[0]!.get('config')))).toEqual({
+      timeoutSeconds: 120,
+      maxConcurrency: 2,
+      warmKernels: 0,
+    });
+    // Asynchronous calls: the result shows that form of the call too.
+    const result = await dialogTitled('Publishing score');
+    expect(result.querySelector('.jp-SlipwayPublishResult-async')?.textContent).toContain(
+      "curl -X POST 'http://gw.test/fn/iris?async=true'",
+    );
+    press(result, 'Close');
   });
 });

@@ -5,11 +5,12 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import type { Contents } from '@jupyterlab/services';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { fileUploadIcon } from '@jupyterlab/ui-components';
 import { userMessage } from '../client/errors.js';
+import { publishIcon } from '../icons.js';
 import { dataContentTypeOf } from '../models/data-files.js';
 import { slugFromFilename } from '../models/deployment-name.js';
 import { modelFormatOf } from '../models/model-files.js';
+import { cellsOf } from '../models/notebook-checks.js';
 import { ISlipway } from '../tokens.js';
 import { publishWithDialog } from './publish-flow.js';
 import { readDataFile } from './read-file.js';
@@ -47,9 +48,11 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
     const contents = app.serviceManager.contents;
 
     app.commands.addCommand(CommandIDs.publishNotebook, {
+      // The toolbar shows an icon's label only when its item names one: schema/publish.json
+      // does, as an icon alone read as the file browser's Upload.
       label: trans.__('Publish'),
       caption: trans.__('Publish this notebook as an HTTP function with Slipway'),
-      icon: (args) => (args.toolbar ? fileUploadIcon : undefined),
+      icon: publishIcon,
       isEnabled: () => tracker.currentWidget !== null,
       execute: async () => {
         const panel = tracker.currentWidget;
@@ -72,6 +75,7 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
             format: 'notebook',
             read: () => readFile(contents, path),
             readData: (data) => readDataFile(contents, data, dataContentTypeOf(data) ?? 'text/csv'),
+            cells: () => (panel.content.model ? cellsOf(panel.content.model) : []),
           },
           { name: slugFromFilename(filename), pool: 'cpu', public: false },
         );
@@ -89,7 +93,7 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
     app.commands.addCommand(CommandIDs.publishModel, {
       label: trans.__('Publish Model'),
       caption: trans.__('Publish this saved model (ONNX, PMML, pickle, H2O MOJO) with Slipway'),
-      icon: fileUploadIcon,
+      icon: publishIcon,
       isVisible: () => selectedModelFile() !== undefined,
       execute: async (args) => {
         const path = (args.path as string | undefined) ?? selectedModelFile()?.path;
@@ -107,7 +111,13 @@ export const publishPlugin: JupyterFrontEndPlugin<void> = {
         const published = await publishWithDialog(
           slipway,
           trans,
-          { path, filename, format, read: () => readFile(contents, path) },
+          {
+            path,
+            filename,
+            format,
+            read: () => readFile(contents, path),
+            size: async () => (await contents.get(path, { content: false })).size,
+          },
           { name: slugFromFilename(filename), pool: 'cpu', public: false },
         );
         if (published?.kind === 'function') slipway.openMonitor(published.deployment.name);

@@ -18,7 +18,7 @@ async function ensureRunsFolder(contents: Contents.IManager): Promise<void> {
  */
 export async function openRunNotebook(
   app: JupyterFrontEnd,
-  run: RetrainRun,
+  run: Pick<RetrainRun, 'deployment' | 'id'>,
   notebook: Record<string, unknown>,
 ): Promise<string> {
   const contents = app.serviceManager.contents;

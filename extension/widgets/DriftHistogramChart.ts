@@ -10,17 +10,19 @@ import {
 } from './charts.js';
 
 /** A feature's reference and current distributions as bars side by side, per bin or category. */
-export class DriftHistogramChart extends MonitorChart {
+export class DriftHistogramChart extends MonitorChart<HistogramSeries> {
   constructor(private readonly trans: TranslationBundle) {
     super(trans.__('Reference and current distributions'));
   }
 
   update(series: HistogramSeries): void {
-    const chart = this.drawn();
+    this.show(series);
+  }
+
+  protected draw(chart: Chart, series: HistogramSeries): void {
     chart.data.labels = series.labels;
     chart.data.datasets[0]!.data = series.reference;
     chart.data.datasets[1]!.data = series.current;
-    chart.update('none');
   }
 
   protected create(colors: AxisColors): Chart {

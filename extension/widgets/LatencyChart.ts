@@ -10,7 +10,7 @@ import {
 } from './charts.js';
 
 /** Latency p50/p95/p99 (lines, ms) over calls per minute (bars), one point per minute. */
-export class LatencyChart extends MonitorChart {
+export class LatencyChart extends MonitorChart<ChartSeries> {
   constructor(private readonly trans: TranslationBundle) {
     super(trans.__('Latency percentiles and calls per minute'));
     // Unlike the report charts, the canvas is in the box before the first draw.
@@ -18,15 +18,17 @@ export class LatencyChart extends MonitorChart {
   }
 
   update(series: ChartSeries): void {
-    const chart = this.drawn();
+    this.show(series);
+  }
+
+  protected draw(chart: Chart, series: ChartSeries): void {
     const data = chart.data;
     data.labels = series.labels;
-    data.datasets[0].data = series.p50;
-    data.datasets[1].data = series.p95;
-    data.datasets[2].data = series.p99;
-    data.datasets[3].data = series.count;
-    data.datasets[4].data = series.errors;
-    chart.update('none');
+    data.datasets[0]!.data = series.p50;
+    data.datasets[1]!.data = series.p95;
+    data.datasets[2]!.data = series.p99;
+    data.datasets[3]!.data = series.count;
+    data.datasets[4]!.data = series.errors;
   }
 
   protected create(colors: AxisColors): Chart {

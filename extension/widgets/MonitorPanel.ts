@@ -16,6 +16,7 @@ import {
 } from '../models/monitor-tabs.js';
 import { QualityModel } from '../models/quality-model.js';
 import { RetrainingModel } from '../models/retraining-model.js';
+import { TryItModel } from '../models/try-it-model.js';
 import { VersionsModel } from '../models/versions-model.js';
 import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
@@ -25,6 +26,7 @@ import { QualityTab } from './QualityTab.js';
 import { RetrainingTab, type OpenRunNotebook } from './RetrainingTab.js';
 import { statusBadge } from './status-badge.js';
 import { TrafficTab } from './TrafficTab.js';
+import { TryItTab } from './TryItTab.js';
 import { VersionsTab } from './VersionsTab.js';
 
 /** What a monitoring panel needs. */
@@ -102,8 +104,9 @@ export class MonitorPanel extends Widget {
     const alerts = options.alerts ?? new AlertsModel(model.name, model.client);
     const versions = options.versions ?? new VersionsModel(model.name, model.client);
     const retraining = options.retraining ?? new RetrainingModel(model.name, model.client);
+    const tryIt = new TryItModel(model.name, model.client);
     this.pages = {
-      traffic: new TrafficTab(model, trans),
+      traffic: new TrafficTab(model, trans, { openNotebook: options.openRunNotebook }),
       quality: new QualityTab(quality, trans),
       drift: new DriftTab(drift, trans),
       alerts: new AlertsTab({
@@ -117,6 +120,7 @@ export class MonitorPanel extends Widget {
         trans,
         openNotebook: options.openRunNotebook,
       }),
+      tryit: new TryItTab(tryIt, trans),
     };
     this.loaded = {
       traffic: () => model.snapshot !== null,
@@ -125,6 +129,7 @@ export class MonitorPanel extends Widget {
       alerts: () => alerts.refreshedAt !== null,
       versions: () => versions.refreshedAt !== null,
       retraining: () => retraining.refreshedAt !== null,
+      tryit: () => tryIt.refreshedAt !== null,
     };
     this.reportRefreshedAt = (tab) =>
       ({
@@ -134,6 +139,7 @@ export class MonitorPanel extends Widget {
         alerts: alerts.refreshedAt,
         versions: versions.refreshedAt,
         retraining: retraining.refreshedAt,
+        tryit: tryIt.refreshedAt,
       })[tab];
 
     this.tabBar = new TabBar<Widget>({ orientation: 'horizontal', insertBehavior: 'none' });

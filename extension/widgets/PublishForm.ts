@@ -1,9 +1,21 @@
 import type { Dialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
-import type { DeploymentDetail } from '../../gateway/src/protocol/index.js';
-import { existingSummary, type PublishOptions } from '../models/publish-options.js';
+import type { DeploymentDetail, PublishCheck } from '../../gateway/src/protocol/index.js';
+import type { NotebookPreview } from '../models/notebook-checks.js';
+import {
+  existingSummary,
+  publishDisabledReason,
+  publishProblems,
+  type PublishOptions,
+} from '../models/publish-options.js';
 import { el } from './dom.js';
+import { modelInputsPreview } from './model-inputs-preview.js';
+import {
+  notebookOptions,
+  signaturePreview,
+  type NotebookOptionInputs,
+} from './PublishNotebookParts.js';
 
 /** What the form needs to know to offer its choices. */
 export interface PublishFormProps {
@@ -27,7 +39,16 @@ export interface PublishFormProps {
    * whether to publish a new version of it.
    */
   lookup?: (name: string) => Promise<DeploymentDetail | null>;
+  /** A notebook's signature and warnings, read before the upload. */
+  notebook?: NotebookPreview;
+  /**
+   * Checks a model file with the gateway (a `dryRun` publish): the form shows the inputs it
+   * would publish, and what they would break for a name that exists.
+   */
+  checkFile?: () => Promise<PublishCheck>;
 }
+
+type Problems = Partial<Record<keyof PublishOptions, string>>;
 
 // The snippets' placeholders are Python: only their comments are words to translate.
 const preprocessHint = (trans: TranslationBundle) => `def preprocess(records):
@@ -54,15 +75,27 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
   private readonly trainerOf?: HTMLSelectElement;
   private readonly trainingFile?: HTMLInputElement;
   private readonly existing: HTMLElement;
+  private readonly requirements?: HTMLTextAreaElement;
+  private readonly notebookInputs?: NotebookOptionInputs;
+  private readonly problemOf = new Map<keyof PublishOptions, HTMLElement>();
+  private readonly disabledReason: HTMLElement;
+  /** The previous attempt's problems (some only the gateway knew), kept until an edit. */
+  private carried: Problems;
+  private readonly trans: TranslationBundle;
   private newVersion?: { of: string; choice: HTMLInputElement };
   private lookups = 0;
+  /** The model file as the gateway checked it, once it answered. */
+  private checked?: PublishCheck;
   /** Settles once the lookup of the name last set is shown. */
   lookedUp: Promise<void> = Promise.resolve();
+  /** Settles once the model file's check is shown. */
+  fileChecked: Promise<void> = Promise.resolve();
 
   constructor(props: PublishFormProps) {
     super();
     this.addClass('jp-SlipwayPublishForm');
     const { initial, problems = {}, trans } = props;
+    this.trans = trans;
     this.name = el('input', {
       type: 'text',
       name: 'name',
@@ -94,9 +127,7 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         el('span', { class: 'jp-SlipwayPublishForm-label' }, [label]),
         input,
         help ? el('span', { class: 'jp-SlipwayPublishForm-help' }, [help]) : null,
-        problems[field]
-          ? el('span', { class: 'jp-SlipwayPublishForm-problem', role: 'alert' }, [problems[field]])
-          : null,
+        this.problemSlot(field),
       ]);
     const asFunction = el('section', { class: 'jp-SlipwayPublishForm-section' });
     this.node.append(el('p', { class: 'jp-SlipwayPublishForm-path' }, [props.path]));
@@ -168,6 +199,8 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       );
     }
     this.node.append(asFunction);
+    if (props.notebook) asFunction.append(signaturePreview(props.notebook, trans));
+    if (props.checkFile) asFunction.append(this.modelPreview(props));
     this.existing = el('div', { class: 'jp-SlipwayPublishForm-existing', 'aria-live': 'polite' });
     asFunction.append(
       row(
@@ -184,8 +217,74 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         'public',
         trans.__('Unchecked: callers need the invoke key.'),
       ),
-      row(trans.__('Timeout (s)'), this.timeout, 'timeoutSeconds'),
+      row(
+        trans.__('Timeout (s)'),
+        this.timeout,
+        'timeoutSeconds',
+        trans.__('Empty: the gateway default (300 s for notebooks, 30 s for models).'),
+      ),
     );
+    // The Python runtimes take requirements: a pickle's worker, a notebook's kernels.
+    if (props.format === 'pickle' || props.format === 'notebook') {
+      this.requirements = el('textarea', {
+        name: 'requirements',
+        rows: '2',
+        spellcheck: 'false',
+        placeholder: trans.__('e.g. %1', 'xgboost==2.1.3'),
+        'aria-label': trans.__('Requirements'),
+      });
+      this.requirements.value = initial.requirements ?? '';
+      asFunction.append(
+        row(
+          trans.__('Requirements'),
+          this.requirements,
+          'requirements',
+          props.format === 'notebook'
+            ? trans.__(
+                'Extra packages the notebook needs, installed once at publish: one a line, as in requirements.txt.',
+              )
+            : trans.__('Extra packages the model needs, one a line, as in requirements.txt.'),
+        ),
+      );
+    }
+    if (props.format === 'notebook') {
+      this.notebookInputs = notebookOptions(initial, trans);
+      const n = this.notebookInputs;
+      const more = el('details', { class: 'jp-SlipwayPublishForm-more' }, [
+        el('summary', {}, [trans.__('Scaling and calls')]),
+        row(
+          trans.__('Concurrent calls'),
+          n.maxConcurrency,
+          'maxConcurrency',
+          trans.__('Runs at once; more calls wait. Empty: 4.'),
+        ),
+        row(
+          trans.__('Warm kernels'),
+          n.warmKernels,
+          'warmKernels',
+          trans.__('Kernels started ahead of calls, so a call pays for its cells only. Empty: 2.'),
+        ),
+        row(
+          trans.__('Idle time (s)'),
+          n.idleSeconds,
+          'idleSeconds',
+          trans.__('Kernels stop after this long without calls (scale to zero). Empty: 600.'),
+        ),
+        row(
+          trans.__('Asynchronous calls'),
+          n.asyncCalls,
+          'asyncCalls',
+          trans.__(
+            'Show callers the asynchronous call (?async=true): 202 at once with a status URL, for long runs.',
+          ),
+        ),
+      ]);
+      // Open when it holds a choice or a problem, so nothing set or refused is out of sight.
+      more.open = (['maxConcurrency', 'warmKernels', 'idleSeconds', 'asyncCalls'] as const).some(
+        (k) => (initial[k] !== undefined && initial[k] !== false) || problems[k] !== undefined,
+      );
+      asFunction.append(more);
+    }
     if (props.format === 'pickle') {
       const code = (
         name: 'preprocess' | 'predict' | 'inputs',
@@ -238,8 +337,91 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         ),
       );
     }
+    this.disabledReason = el('p', {
+      class: 'jp-SlipwayPublishForm-disabled',
+      // A summary: each field's own problem is the alert.
+      role: 'status',
+      hidden: true,
+    });
+    this.node.append(this.disabledReason);
+    this.carried = problems;
+    this.showProblems(problems);
+    // Checked as the user types, so a disabled Publish always says why.
+    const edited = () => {
+      this.carried = {};
+      this.validate();
+    };
+    this.node.addEventListener('input', edited);
+    this.node.addEventListener('change', edited);
     this.name.addEventListener('change', () => this.checkName(props));
     this.checkName(props);
+  }
+
+  private problemSlot(field: keyof PublishOptions): HTMLElement {
+    const slot = el('span', { class: 'jp-SlipwayPublishForm-problem', hidden: true });
+    this.problemOf.set(field, slot);
+    return slot;
+  }
+
+  /** Shows each problem beside its field, and why Publish is disabled. */
+  private showProblems(problems: Problems): void {
+    for (const [field, slot] of this.problemOf) {
+      slot.textContent = problems[field] ?? '';
+      slot.hidden = !problems[field];
+      // Only a problem shown is announced.
+      if (problems[field]) slot.setAttribute('role', 'alert');
+      else slot.removeAttribute('role');
+    }
+    const reason = publishDisabledReason(problems, this.trans);
+    this.disabledReason.textContent = reason ?? '';
+    this.disabledReason.hidden = !reason;
+    const accept = this.node
+      .closest('.jp-Dialog-content')
+      ?.querySelector<HTMLButtonElement>('.jp-Dialog-button.jp-mod-accept');
+    if (accept) accept.disabled = reason !== undefined;
+  }
+
+  /** Checks the options as they are now; answers the problems found. */
+  validate(): Problems {
+    const problems = { ...publishProblems(this.getValue(), this.trans), ...this.carried };
+    this.showProblems(problems);
+    return problems;
+  }
+
+  protected onAfterAttach(): void {
+    // The dialog's buttons exist once the body is in it.
+    this.validate();
+  }
+
+  /**
+   * The inputs the model file would publish, as the gateway reads them; when it answers, the
+   * name's summary is told again with them (what the new version would break).
+   */
+  private modelPreview(props: PublishFormProps): HTMLElement {
+    const { trans } = props;
+    const section = el(
+      'section',
+      { class: 'jp-SlipwayPublishForm-preview', 'aria-label': trans.__('What it will publish') },
+      [el('p', { class: 'jp-SlipwayPublishForm-help' }, [trans.__('Reading the model’s inputs…')])],
+    );
+    this.fileChecked = props.checkFile!().then(
+      (check) => {
+        this.checked = check;
+        section.replaceChildren(...modelInputsPreview(check, trans));
+        this.checkName(props);
+      },
+      (err: unknown) => {
+        section.replaceChildren(
+          el('p', { class: 'jp-SlipwayPublishForm-warning', role: 'alert' }, [
+            trans.__(
+              'The gateway could not read this file: %1',
+              err instanceof Error ? err.message : String(err),
+            ),
+          ]),
+        );
+      },
+    );
+    return section;
   }
 
   /** Looks the name up and says whether it exists, offering a new version of it if so. */
@@ -263,7 +445,9 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
         });
         this.newVersion = { of: found.name, choice };
         this.existing.replaceChildren(
-          el('p', { class: 'jp-SlipwayPublishForm-help' }, [existingSummary(found, trans)]),
+          el('p', { class: 'jp-SlipwayPublishForm-help' }, [
+            existingSummary(found, trans, this.checked),
+          ]),
           el('label', {}, [
             choice,
             ` ${trans.__('Publish as a new version of %1 (or change the name)', found.name)}`,
@@ -286,6 +470,8 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
       trainerOf: this.trainerOf?.value,
       trainingFile: this.trainingFile?.value.trim(),
       newVersionOf: this.newVersion?.choice.checked ? this.newVersion.of : undefined,
+      requirements: this.requirements?.value,
+      ...this.notebookInputs?.value(),
     };
   }
 }

@@ -19,7 +19,11 @@ export class PublishResult extends UploadProgress {
     this.status.classList.add('jp-SlipwayPublishResult-status');
   }
 
-  showDeployment(d: Deployment): void {
+  /**
+   * The published version: URL, key (when it was made now), curl; with `asyncCalls`, also the
+   * asynchronous form of the call, for notebook runs longer than a client waits.
+   */
+  showDeployment(d: Deployment, { asyncCalls = false }: { asyncCalls?: boolean } = {}): void {
     const trans = this.trans;
     this.addClass('jp-mod-done');
     this.bar.remove();
@@ -72,6 +76,21 @@ export class PublishResult extends UploadProgress {
         true,
       ),
     );
+    if (asyncCalls)
+      this.node.append(
+        copyable(
+          trans.__('Asynchronous call'),
+          trans.__('Copy asynchronous curl'),
+          d.curl.replace(`'${d.invokeUrl}'`, `'${d.invokeUrl}?async=true'`),
+          'jp-SlipwayPublishResult-async',
+          true,
+        ),
+        el('p', { class: 'jp-SlipwayPublishResult-help' }, [
+          trans.__(
+            'It answers 202 at once with a statusUrl; GET that URL with the same key until the status is done.',
+          ),
+        ]),
+      );
     // The gateway's warnings are its own words: shown as they came.
     for (const w of d.warnings ?? [])
       this.node.append(el('p', { class: 'jp-SlipwayPublishResult-warning', role: 'note' }, [w]));

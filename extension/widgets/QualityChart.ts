@@ -10,14 +10,20 @@ import {
 } from './charts.js';
 
 /** One figure (accuracy, MAE…) per time bucket, one line per version. */
-export class QualityChart extends MonitorChart {
+export class QualityChart extends MonitorChart<{ series: QualitySeries; metricLabel: string }> {
   constructor(private readonly trans: TranslationBundle) {
     super(trans.__('Quality over time, one line per version'));
   }
 
   /** Draws `series`; `metricLabel` names the axis. */
   update(series: QualitySeries, metricLabel: string): void {
-    const chart = this.drawn();
+    this.show({ series, metricLabel });
+  }
+
+  protected draw(
+    chart: Chart,
+    { series, metricLabel }: { series: QualitySeries; metricLabel: string },
+  ): void {
     const colors = seriesColors(this.node);
     chart.data.labels = series.labels;
     chart.data.datasets = series.lines.map((line, i) => ({
@@ -32,7 +38,6 @@ export class QualityChart extends MonitorChart {
     }));
     const y = chart.options.scales?.y as { title: { text: string } } | undefined;
     if (y) y.title.text = metricLabel;
-    chart.update('none');
   }
 
   protected create(colors: AxisColors): Chart {

@@ -15,7 +15,10 @@ import { MonitorPage } from './MonitorPage.js';
 import { monitorTable } from './table.js';
 
 /** Opens a run's executed notebook in JupyterLab (saving it first where JupyterLab can read it). */
-export type OpenRunNotebook = (run: RetrainRun, notebook: Record<string, unknown>) => Promise<void>;
+export type OpenRunNotebook = (
+  run: Pick<RetrainRun, 'deployment' | 'id'>,
+  notebook: Record<string, unknown>,
+) => Promise<void>;
 
 export interface RetrainingTabOptions {
   model: RetrainingModel;

@@ -11,15 +11,22 @@ import {
   type VersionTrafficRow,
 } from '../models/monitor-model.js';
 import { routedVersionLabel } from '../models/routed-versions.js';
+import { CallDetail, type OpenCallNotebook } from './CallDetail.js';
 import { el } from './dom.js';
 import { LatencyChart } from './LatencyChart.js';
 import { MonitorPage } from './MonitorPage.js';
 import { monitorTable } from './table.js';
 
+/** What the Traffic tab needs besides its model. */
+export interface TrafficTabOptions {
+  /** Opens a notebook call's executed notebook; absent: the call detail offers none. */
+  openNotebook?: OpenCallNotebook;
+}
+
 /**
  * The Traffic tab: counts, error rate, latency percentiles over time, the same per routed
- * version, recent calls with inputs and outputs, and versions with rollback. Draws whatever
- * its model last fetched.
+ * version, recent calls with inputs and outputs (a click opens one in full), and versions
+ * with rollback. Draws whatever its model last fetched.
  */
 export class TrafficTab extends MonitorPage<MonitorModel> {
   private readonly chart: LatencyChart;
@@ -29,10 +36,21 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
   private readonly perVersion = el('tbody');
   private readonly calls = el('tbody');
   private readonly versions = el('tbody');
+  /** The call opened from the recent calls; hidden until a row is clicked. */
+  readonly callDetail: CallDetail;
 
-  constructor(model: MonitorModel, trans: TranslationBundle) {
+  constructor(model: MonitorModel, trans: TranslationBundle, options: TrafficTabOptions = {}) {
     super(model, trans, 'traffic', trans._p('monitor tab', 'Traffic'));
     this.chart = this.own(new LatencyChart(trans));
+    this.callDetail = this.own(
+      new CallDetail({
+        client: model.client,
+        name: model.name,
+        trans,
+        openNotebook: options.openNotebook,
+        onClose: () => this.markOpenCall(),
+      }),
+    );
     this.stats = el('div', { class: 'jp-SlipwayMonitor-stats', 'aria-label': trans.__('Totals') });
     this.node.append(
       this.error,
@@ -65,6 +83,7 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
         ],
         this.calls,
       ),
+      this.callDetail.node,
       el('h3', {}, [trans.__('Versions')]),
       monitorTable(
         trans.__('Versions'),
@@ -143,15 +162,45 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
       const s = v === undefined || v === null ? '' : JSON.stringify(v);
       return el('code', { title: s }, [s.length > 200 ? `${s.slice(0, 200)}…` : s]);
     };
-    return el('tr', { class: i.status >= 400 ? 'jp-mod-error' : undefined }, [
-      el('td', {}, [new Date(i.time).toLocaleTimeString()]),
-      el('td', {}, [this.trans.__('v%1', i.version)]),
-      el('td', {}, [String(i.status)]),
-      el('td', {}, [formatLatency(i.latencyMs, this.trans)]),
-      el('td', {}, [json(i.input)]),
-      // The error is the function's own message, recorded by the gateway: shown as it came.
-      el('td', {}, [i.error ? i.error.message : json(i.output)]),
-    ]);
+    const open = (e: Event) => {
+      if (e instanceof KeyboardEvent && e.key !== 'Enter' && e.key !== ' ') return;
+      e.preventDefault();
+      void this.openCall(i.id);
+    };
+    const classes = ['jp-SlipwayMonitor-call', i.status >= 400 ? 'jp-mod-error' : ''];
+    if (i.id === this.callDetail.current) classes.push('jp-mod-selected');
+    return el(
+      'tr',
+      {
+        class: classes.join(' ').trim(),
+        'data-call': i.id,
+        tabindex: '0',
+        title: this.trans.__('Show this call in full'),
+        onClick: open,
+        onKeydown: open,
+      },
+      [
+        el('td', {}, [new Date(i.time).toLocaleTimeString()]),
+        el('td', {}, [this.trans.__('v%1', i.version)]),
+        el('td', {}, [String(i.status)]),
+        el('td', {}, [formatLatency(i.latencyMs, this.trans)]),
+        el('td', {}, [json(i.input)]),
+        // The error is the function's own message, recorded by the gateway: shown as it came.
+        el('td', {}, [i.error ? i.error.message : json(i.output)]),
+      ],
+    );
+  }
+
+  /** Shows the call below the recent calls and marks its row. */
+  async openCall(id: string): Promise<void> {
+    const shown = this.callDetail.showCall(id);
+    this.markOpenCall();
+    await shown;
+  }
+
+  private markOpenCall(): void {
+    for (const row of this.calls.querySelectorAll<HTMLElement>('tr[data-call]'))
+      row.classList.toggle('jp-mod-selected', row.dataset.call === this.callDetail.current);
   }
 
   private versionRow(v: VersionInfo): HTMLTableRowElement {

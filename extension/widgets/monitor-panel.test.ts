@@ -171,6 +171,7 @@ describe('the monitor panel, in tabs', () => {
       'Alerts',
       'Versions',
       'Retraining',
+      'Try it',
     ]);
     expect(shown(panel)).toEqual(['traffic']);
     clickTab(panel, 'Drift');

@@ -163,7 +163,7 @@ describe('the Versions tab', () => {
 describe('the Retraining tab', () => {
   it('lists runs, starts one, cancels one and opens a run notebook', async () => {
     const { client, posted, seen } = gateway();
-    const opened: [RetrainRun, unknown][] = [];
+    const opened: [Pick<RetrainRun, 'id'>, unknown][] = [];
     const tab = new RetrainingTab({
       model: new RetrainingModel('iris', client),
       trans,

@@ -118,6 +118,7 @@ export function createApp(deps: AppDeps) {
       invocations: deps.invocations,
       log: deps.log,
       maxUploadBytes: limits.maxUploadBytes,
+      runs: deps.runs,
     }),
   );
   app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));

@@ -1,4 +1,4 @@
-import type { ErrorBody } from './protocol/errors.js';
+import type { ErrorBody, NotebookCellRef } from './protocol/errors.js';
 
 /** HTTP statuses the gateway answers errors with (DESIGN.md, "Public HTTP contract"). */
 export type ErrorStatus =
@@ -166,13 +166,22 @@ export function describeFailure(err: unknown, signal?: AbortSignal): CallFailure
   return { status, error: { code: body.error.code, message: body.error.message } };
 }
 
-/** 500: a notebook cell raised; the message names the cell, the exception and its message. */
+/**
+ * 500: a notebook cell raised; the message names the cell as JupyterLab shows it, the
+ * exception and its message, and the body carries the cell (`error.cell`).
+ */
 export class NotebookFailedError extends SlipwayError {
   constructor(
     message: string,
-    readonly cell: number | null,
+    readonly cell: NotebookCellRef | null,
     readonly ename: string,
   ) {
     super(500, 'notebook_failed', message);
+  }
+
+  override toBody(): ErrorBody {
+    const body = super.toBody();
+    if (this.cell) body.error.cell = this.cell;
+    return body;
   }
 }

@@ -162,7 +162,17 @@ export function createGateway(opts: {
   });
   const registry = new RuntimeRegistry(
     (opts.runtimes ?? defaultRuntimes)({
-      notebooks: { worker: python, runsDir, memoryMb: config.kernelMemoryMb },
+      notebooks: {
+        worker: python,
+        runsDir,
+        memoryMb: config.kernelMemoryMb,
+        python: {
+          configured: config.python,
+          venvRoot: join(config.dataDir, 'python'),
+          pipSandbox: () => sandbox.pipSandbox(),
+          log: (line) => console.log(line),
+        },
+      },
       // A MOJO's inflated size is bounded by the heap it will be read into.
       mojo: { worker: jvm, zipLimits: mojoZipLimits(jvmHeapMb) },
       onnx: { workers: onnx },

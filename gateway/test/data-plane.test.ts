@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mlflowCodec, oipCodec, recordsCodec } from '../src/codecs/index.js';
-import type { FunctionRequest } from '../src/data-plane/index.js';
+import { NotebookRunError, type FunctionRequest } from '../src/data-plane/index.js';
 import { NotebookFailedError, UnauthorizedError } from '../src/errors.js';
 import { InvocationRepository } from '../src/db/invocation-repository.js';
 import { rejection } from './support/failure.js';
@@ -192,6 +192,9 @@ describe('the data plane, called without HTTP', () => {
         parameters: async () => ({ json: { fail: true }, text: {} }),
       }),
     );
-    expect(failed).toBeInstanceOf(NotebookFailedError);
+    // The run's failure, with where to read the run.
+    expect(failed).toBeInstanceOf(NotebookRunError);
+    expect((failed as NotebookRunError).failure).toBeInstanceOf(NotebookFailedError);
+    expect((failed as NotebookRunError).links.runId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

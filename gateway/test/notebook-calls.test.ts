@@ -97,6 +97,88 @@ describe('notebook calls through the data plane', () => {
     expect(res.headers.get('location')).toBe(body.statusUrl);
   });
 
+  it('answers a failed run with its cell and where to read the run: runId, statusUrl, notebookUrl', async () => {
+    const res = await call('/fn/echo', json({ fail: true }));
+    expect(res.status).toBe(500);
+    const id = res.headers.get('x-request-id')!;
+    const links = {
+      runId: id,
+      statusUrl: `http://slipway.test/fn/echo/runs/${id}`,
+      notebookUrl: `http://slipway.test/fn/echo/runs/${id}/notebook`,
+    };
+    const cell = {
+      position: 2,
+      executionCount: 2,
+      firstLine: 'if fail: raise ValueError("told to fail")',
+    };
+    expect((await res.json()).error).toEqual({
+      code: 'notebook_failed',
+      message: 'cell 2 raised ValueError: told to fail',
+      cell,
+      ...links,
+    });
+    // The status URL answers the same error, with the same links, to the deployment's key.
+    const run = await (
+      await gw.app.request(new URL(links.statusUrl).pathname, {
+        headers: { authorization: `Bearer ${key}` },
+      })
+    ).json();
+    expect(run).toMatchObject({
+      id,
+      status: 'failed',
+      statusUrl: links.statusUrl,
+      notebookUrl: links.notebookUrl,
+      error: { code: 'notebook_failed', cell, ...links },
+    });
+  });
+
+  it('gives the error of an asynchronous run the same links, at its status URL', async () => {
+    const res = await call('/fn/echo?async=true', json({ fail: true }));
+    expect(res.status).toBe(202);
+    const { id, statusUrl } = await res.json();
+    const path = new URL(statusUrl).pathname;
+    const read = async () =>
+      (await gw.app.request(path, { headers: { authorization: `Bearer ${key}` } })).json();
+    await expect.poll(async () => (await read()).status).toBe('failed');
+    expect((await read()).error).toEqual({
+      code: 'notebook_failed',
+      message: 'cell 2 raised ValueError: told to fail',
+      cell: {
+        position: 2,
+        executionCount: 2,
+        firstLine: 'if fail: raise ValueError("told to fail")',
+      },
+      runId: id,
+      statusUrl,
+      notebookUrl: `${statusUrl}/notebook`,
+    });
+  });
+
+  it('puts the run links in errors other than a failed cell too (a run past its timeout)', async () => {
+    const published = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm(
+        { name: 'echo-timeout', config: JSON.stringify({ timeoutSeconds: 1 }) },
+        {
+          bytes: JSON.stringify({ toyNotebook: { parameters: { seconds: 0 } } }),
+          filename: 'e.toynb.json',
+        },
+      ),
+    });
+    const { invokeKey } = await published.json();
+    const res = await call('/fn/echo-timeout', { ...json({ seconds: 60 }), key: invokeKey });
+    expect(res.status).toBe(504);
+    const id = res.headers.get('x-request-id')!;
+    const { error } = await res.json();
+    expect(error).toMatchObject({
+      code: 'deadline_exceeded',
+      runId: id,
+      statusUrl: `http://slipway.test/fn/echo-timeout/runs/${id}`,
+      notebookUrl: `http://slipway.test/fn/echo-timeout/runs/${id}/notebook`,
+    });
+    expect(error.cell).toBeUndefined();
+  });
+
   it('logs every refused call as a model call is logged: 400, 401, 415 and a failed run', async () => {
     const calls = [
       await call('/fn/echo', json({ x: 'many' })),

@@ -225,7 +225,8 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     await publish('outputs', 'outputs');
     const body = await (await call('outputs', { n: 3 })).json();
     expect(body.outputs[0]).toEqual({ n: 3, square: 9 });
-    expect(body.outputs[1]).toBe("'text 3'");
+    // A string result is the string, not its repr.
+    expect(body.outputs[1]).toBe('text 3');
     expect(body.outputs[2]).toMatch(/^data:image\/png;base64,iVBOR/);
     expect(body.outputs).toHaveLength(3);
     await publish('untagged', 'untagged');
@@ -236,28 +237,72 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     const d = await publish('no_parameters', 'no-params');
     expect(d.signature.inputs).toEqual([]);
     expect(d.warnings?.[0]).toContain('no cell tagged "parameters"');
-    expect((await (await call('no-params', {})).json()).outputs[0]).toBe('3.141592653589793');
+    expect((await (await call('no-params', {})).json()).outputs[0]).toBe(3.141592653589793);
   });
 
-  it('answers 500 notebook_failed naming the cell and the exception; the traceback stays in the run', async () => {
+  it('answers 500 notebook_failed naming the cell as JupyterLab shows it, with where to read the run', async () => {
     await publish('failing', 'failing');
     const res = await call('failing', {});
     expect(res.status).toBe(500);
+    const id = res.headers.get('x-request-id')!;
     const { error } = await res.json();
+    const statusUrl = `http://slipway.test/fn/failing/runs/${id}`;
+    // parameters [1], a = 1 [2], the failing cell [3]: Run All's numbers in JupyterLab.
     expect(error).toEqual({
       code: 'notebook_failed',
-      message: 'cell 2 raised ZeroDivisionError: division by zero',
+      message:
+        'cell [3] (3rd cell, “value = 10 / divisor”) raised ZeroDivisionError: division by zero',
+      cell: { position: 3, executionCount: 3, firstLine: 'value = 10 / divisor' },
+      runId: id,
+      statusUrl,
+      notebookUrl: `${statusUrl}/notebook`,
     });
-    const { invocations } = await (await gw.admin('/api/deployments/failing/invocations')).json();
-    const nb = await (
-      await gw.admin(`/api/deployments/failing/runs/${invocations[0].id}/notebook`)
-    ).json();
-    const errorOutput = nb.cells
-      .flatMap(
-        (c: { outputs?: { output_type: string; traceback?: string[] }[] }) => c.outputs ?? [],
-      )
-      .find((o: { output_type: string }) => o.output_type === 'error');
+    // The links work with the deployment's invoke key: the run, and its executed notebook.
+    const withKey = (url: string) =>
+      gw.app.request(new URL(url).pathname, {
+        headers: { authorization: `Bearer ${keys.failing}` },
+      });
+    const run = await (await withKey(error.statusUrl)).json();
+    expect(run).toMatchObject({ id, status: 'failed', error: { ...error } });
+    const nb = await (await withKey(error.notebookUrl)).json();
+    const failed = nb.cells.find(
+      (c: { metadata: { papermill?: { status?: string } } }) =>
+        c.metadata.papermill?.status === 'failed',
+    );
+    expect(failed.execution_count).toBe(4);
+    const errorOutput = failed.outputs.find(
+      (o: { output_type: string }) => o.output_type === 'error',
+    );
     expect(errorOutput.traceback.join('\n')).toContain('ZeroDivisionError');
+    // The executed notebook is numbered as papermill numbers it: the injected parameters
+    // take [2], so the cell the message calls [3] is [4] there.
+    expect(nb.cells.map((c: { execution_count: number | null }) => c.execution_count)).toEqual([
+      1,
+      2,
+      3,
+      4,
+      null,
+    ]);
+  });
+
+  it('answers results as JSON: dicts, strings, numbers, numpy and pandas values; the rest as text', async () => {
+    await publish('values', 'values');
+    const res = await call('values', { label: 'demo' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).outputs).toEqual([
+      { label: 'demo', n: 3, ratio: null, nested: [1, [2.5, null]] },
+      'demo',
+      [1.5, [0, 1, 2]],
+      [
+        { x: 1, y: 0.5 },
+        { x: 2, y: null },
+      ],
+      [
+        { x: 1, y: 0.5 },
+        { x: 2, y: null },
+      ],
+      '{1, 2}',
+    ]);
   });
 
   it('stops a run at its timeout with 504, kills its kernel, and leaves no process behind', async () => {
@@ -327,10 +372,9 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     await publish('isolation', 'isolation');
     const first = (await (await call('isolation', { value: 'a' })).json()).outputs[0];
     const second = (await (await call('isolation', { value: 'b' })).json()).outputs[0];
-    expect(first).toMatch(/'seen_before': False/);
-    expect(second).toMatch(/'seen_before': False/);
-    const pid = (s: string) => /'pid': (\d+)/.exec(s)![1];
-    expect(pid(first)).not.toBe(pid(second));
+    expect(first).toMatchObject({ seen_before: false, file_before: false, value: 'a' });
+    expect(second).toMatchObject({ seen_before: false, file_before: false, value: 'b' });
+    expect(first.pid).not.toBe(second.pid);
   });
 
   it('runs calls in parallel up to the limit and answers 429 past the queue', async () => {
@@ -466,7 +510,7 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     await until('a warm kernel', async () => ((await idle()) >= 1 ? true : undefined));
     const warm = await call('warm', { x: 1 });
     expect(warm.headers.get('x-slipway-cold-start')).toBe('false');
-    expect((await warm.json()).outputs).toEqual(['2']);
+    expect((await warm.json()).outputs).toEqual([2]);
     await until(
       'the pool to refill and then shrink to zero',
       async () => ((await idle()) === 0 ? true : undefined),
@@ -474,7 +518,7 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     );
     const cold = await call('warm', { x: 2 });
     expect(cold.headers.get('x-slipway-cold-start')).toBe('true');
-    expect((await cold.json()).outputs).toEqual(['3']);
+    expect((await cold.json()).outputs).toEqual([3]);
   });
 
   it('answers 502 when the worker dies mid-call, and the next call works', async () => {

@@ -37,6 +37,6 @@ describe.skipIf(!python)('the gateway process serving a notebook', () => {
       headers: { authorization: `Bearer ${created.invokeKey}` },
     });
     expect(call.status, await call.clone().text()).toBe(200);
-    expect((await call.json()).outputs).toEqual(['42']);
+    expect((await call.json()).outputs).toEqual([42]);
   });
 });

@@ -87,3 +87,49 @@ describe('publishing a new version with another signature', () => {
     expect((await res.json()).error.field).toBe('allowSignatureChange');
   });
 });
+
+describe('checking a file before publishing it (dryRun=true)', () => {
+  it('answers the signature a new name would get, and stores nothing', async () => {
+    const res = await publish({ name: 'fresh', dryRun: 'true' }, toy({ optional: ['c'] }));
+    expect(res.status).toBe(200);
+    const check = await res.json();
+    expect(check).toMatchObject({
+      name: 'fresh',
+      format: 'toy',
+      existing: null,
+      breakingChanges: [],
+    });
+    expect(check.signature.inputs.map((f: { name: string }) => f.name)).toEqual(['a', 'b', 'c']);
+    expect((await gw.admin('/api/deployments/fresh')).status).toBe(404);
+    expect(await readdir(join(gw.dataDir, 'artifacts'))).toEqual([]);
+  });
+
+  it('says what the name holds and what the file would break, and publishes nothing', async () => {
+    await publish({ name: 'sum' });
+    const stored = await readdir(join(gw.dataDir, 'artifacts'));
+    const res = await publish({ name: 'sum', dryRun: 'true' }, toy({ inputs: ['x', 'b'] }));
+    expect(res.status).toBe(200);
+    const check = await res.json();
+    expect(check.existing).toMatchObject({ version: 1, format: 'toy' });
+    expect(check.existing.signature.inputs.map((f: { name: string }) => f.name)).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(check.breakingChanges).toEqual(
+      expect.arrayContaining([expect.stringContaining('input a is gone')]),
+    );
+    expect(await versions('sum')).toEqual([1]);
+    expect(await readdir(join(gw.dataDir, 'artifacts'))).toEqual(stored);
+  });
+
+  it('refuses what a publish would refuse, naming the field', async () => {
+    const res = await publish({ name: 'sum', dryRun: 'maybe' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.message).toBe('dryRun: expected true or false');
+    const bad = await publish(
+      { name: 'sum', dryRun: 'true' },
+      { bytes: 'not a model', filename: 'x.bin' },
+    );
+    expect(bad.status).toBe(422);
+  });
+});

@@ -18,7 +18,7 @@ import { observeCall, type MonitoredCall } from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
 import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
-import { runUrls, type NotebookRuns } from './notebook-runs.js';
+import { NotebookRunError, runLinks, runUrls, type NotebookRuns } from './notebook-runs.js';
 import { notebookParameters } from './parameters.js';
 import { ShadowCalls } from './shadow-calls.js';
 import { pickVersion } from './traffic.js';
@@ -365,8 +365,9 @@ export class DataPlane {
         await runs.succeeded(id, run);
         return run;
       } catch (err) {
-        await runs.failed(id, describeFailure(err, signal));
-        throw err;
+        await runs.failed(id, err, signal);
+        // Every error of a run says where to read it, the executed notebook included.
+        throw new NotebookRunError(err, runLinks(this.deps.publicUrl, record.name, id));
       } finally {
         release();
         if (req.callbackUrl)

@@ -1,5 +1,6 @@
 import type { RunRepository, RunRow } from '../db/run-repository.js';
-import type { CallFailure } from '../errors.js';
+import { NotebookFailedError, SlipwayError, describeFailure, type CallFailure } from '../errors.js';
+import type { ErrorBody, NotebookCellRef, RunLinks } from '../protocol/errors.js';
 import type { NotebookRun } from '../runtimes/types.js';
 
 export interface NotebookRunsDeps {
@@ -16,6 +17,46 @@ export function runUrls(publicUrl: string, name: string, id: string) {
   return { statusUrl, notebookUrl: `${statusUrl}/notebook` };
 }
 
+/** `runUrls` with the run's id: what every error of a notebook run carries. */
+export function runLinks(publicUrl: string, name: string, id: string): RunLinks {
+  return { runId: id, ...runUrls(publicUrl, name, id) };
+}
+
+/**
+ * A notebook run's failure as its caller gets it: the failure's own status, code, message and
+ * fields, plus where to read the run (`runId`, `statusUrl`, `notebookUrl`), so that the
+ * traceback in the executed notebook can be fetched. An unexpected error is a 500 `internal`
+ * that says nothing more than that, and the links.
+ */
+export class NotebookRunError extends SlipwayError {
+  constructor(
+    err: unknown,
+    readonly links: RunLinks,
+  ) {
+    const failure =
+      err instanceof SlipwayError
+        ? err
+        : new SlipwayError(500, 'internal', 'internal error; see the gateway log', undefined, {
+            cause: err,
+          });
+    super(failure.status, failure.code, failure.message, failure.field, { cause: failure });
+    this.retryAfterSeconds = failure.retryAfterSeconds;
+  }
+
+  /** What went wrong (the `cause`): its body is the body answered, plus the links. */
+  get failure(): SlipwayError {
+    return this.cause as SlipwayError;
+  }
+
+  override toBody(): ErrorBody {
+    const { error } = this.failure.toBody();
+    return { error: { ...error, ...this.links } };
+  }
+}
+
+/** The error a run record keeps: what `describeFailure` says, and the failed cell if any. */
+type RunError = CallFailure['error'] & { cell?: NotebookCellRef };
+
 /** The wire form of a run, as the status URL answers it and a callback receives it. */
 export function presentRun(row: RunRow, publicUrl: string) {
   return {
@@ -25,7 +66,7 @@ export function presentRun(row: RunRow, publicUrl: string) {
     status: row.status,
     parameters: row.parameters,
     outputs: row.outputs ?? null,
-    error: row.error ?? null,
+    error: row.error ? { ...row.error, ...runLinks(publicUrl, row.deploymentName, row.id) } : null,
     durationMs: row.durationMs ?? null,
     cold: row.cold ?? null,
     createdAt: row.createdAt.toISOString(),
@@ -65,8 +106,12 @@ export class NotebookRuns {
     return this.deps.runs.finish(id, { status: 'succeeded', ...run });
   }
 
-  failed(id: string, failure: CallFailure): Promise<void> {
-    return this.deps.runs.finish(id, { status: 'failed', error: failure.error });
+  /** Records the run as failed with `err` (a 499 when the caller's `signal` was aborted). */
+  failed(id: string, err: unknown, signal?: AbortSignal): Promise<void> {
+    const error: RunError = { ...describeFailure(err, signal).error };
+    const failure = err instanceof NotebookRunError ? err.failure : err;
+    if (failure instanceof NotebookFailedError && failure.cell) error.cell = failure.cell;
+    return this.deps.runs.finish(id, { status: 'failed', error });
   }
 
   /** POSTs the finished run to `url`; the outcome is kept with the run, never thrown. */

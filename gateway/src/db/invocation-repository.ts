@@ -29,20 +29,17 @@ export class InvocationRepository {
       .where(where)
       .orderBy(desc(invocations.time))
       .limit(opts.limit);
-    return rows.map((r) => ({
-      id: r.id,
-      name: r.deploymentName,
-      version: r.version,
-      time: r.time.toISOString(),
-      latencyMs: r.latencyMs,
-      status: r.status,
-      protocol: r.protocol,
-      input: r.input,
-      output: r.output,
-      error: r.error ?? null,
-      ignoredFields: r.ignoredFields ?? null,
-      truncated: r.truncated ?? null,
-    }));
+    return rows.map(presentInvocation);
+  }
+
+  /** One call of a deployment by its id; undefined when there is none. */
+  async get(name: string, id: string): Promise<Invocation | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(invocations)
+      .where(and(eq(invocations.deploymentName, name), eq(invocations.id, id)))
+      .limit(1);
+    return row ? presentInvocation(row) : undefined;
   }
 
   /**
@@ -129,6 +126,23 @@ export class InvocationRepository {
       series,
     };
   }
+}
+
+function presentInvocation(r: typeof invocations.$inferSelect): Invocation {
+  return {
+    id: r.id,
+    name: r.deploymentName,
+    version: r.version,
+    time: r.time.toISOString(),
+    latencyMs: r.latencyMs,
+    status: r.status,
+    protocol: r.protocol,
+    input: r.input,
+    output: r.output,
+    error: r.error ?? null,
+    ignoredFields: r.ignoredFields ?? null,
+    truncated: r.truncated ?? null,
+  };
 }
 
 function num(v: unknown): number | null {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ArtifactStore, ReceivedFile } from '../artifacts/artifact-store.js';
+import type { ArtifactStore, ReceivedFile, StoredArtifact } from '../artifacts/artifact-store.js';
 import { hashToken, newToken } from '../auth/tokens.js';
 import {
   MAX_VERSION,
@@ -20,10 +20,12 @@ import {
   POOL_NAMES,
   type Deployment,
   type DeploymentDetail,
+  type PublishCheck,
   type Format,
   type PoolName,
 } from '../protocol/deployments.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { RuntimeFactory } from '../runtimes/types.js';
 import type { Signature } from '../protocol/signature.js';
 import type { Runtime } from '../runtimes/types.js';
 import { breakingSignatureChanges } from '../retraining/signature-changes.js';
@@ -47,6 +49,8 @@ export interface PublishForm {
   public?: string;
   /** 'true': a new version may break the live version's callers (see `signatureConflict`). */
   allowSignatureChange?: string;
+  /** 'true': check the file and answer what publishing it would make (`check`); store nothing. */
+  dryRun?: string;
 }
 
 export interface DeploymentServiceDeps {
@@ -115,11 +119,107 @@ export class DeploymentService {
     }
   }
 
+  /**
+   * Checks a received file as `publish` would — the form, the format, a load of the file by its
+   * runtime — and answers what publishing it would make: its format, signature and warnings,
+   * and what it would change for the deployment of that name. Nothing is stored or served.
+   */
+  async check(form: PublishForm): Promise<PublishCheck> {
+    try {
+      const input = this.parseForm(form);
+      const previous = await this.deps.repo.get(input.name);
+      const { result, runtime } = await this.loadFile(
+        input,
+        async ({ factory, signature, runtime }) => ({
+          name: input.name,
+          format: factory.format,
+          signature,
+          warnings: runtime.warnings?.() ?? [],
+          existing: previous
+            ? {
+                version: previous.liveVersion,
+                format: previous.live.format,
+                signature: previous.live.signature,
+              }
+            : null,
+          breakingChanges: previous
+            ? breakingSignatureChanges(previous.live.signature, signature)
+            : [],
+        }),
+        { store: false },
+      );
+      await runtime.unload().catch(() => {});
+      return result;
+    } finally {
+      if (form.file) await this.deps.store.discard(form.file);
+    }
+  }
+
   private async publishReceived(
     form: PublishForm,
   ): Promise<{ deployment: Deployment; created: boolean; previous: number | null }> {
     const input = this.parseForm(form);
-    const { store, registry, repo, host, catalog } = this.deps;
+    const { repo, host, catalog } = this.deps;
+    const previous = await repo.get(input.name);
+    const { result } = await this.loadFile(
+      input,
+      async ({ factory, artifact, runtime, signature }) => {
+        if (previous && !input.allowSignatureChange) {
+          const conflict = signatureConflict(previous, { format: factory.format, signature });
+          if (conflict) throw conflict;
+        }
+        const invokeKey = newToken('sk');
+        const { record, created } = await repo.publish({
+          name: input.name,
+          pool: input.pool,
+          public: input.public,
+          format: factory.format,
+          artifactSha256: artifact.sha256,
+          artifactSize: artifact.size,
+          filename: input.filename ?? null,
+          config: input.config,
+          signature,
+          invokeKeyHash: hashToken(invokeKey),
+          invokeKeyId: randomUUID(),
+        });
+        catalog.invalidate(input.name);
+        host.adopt(record.live, runtime);
+        // The versions it replaces (live, split and shadow) stop once their calls are done.
+        if (previous) this.retireRouted(previous, record.liveVersion);
+        const warnings = runtime.warnings?.() ?? [];
+        return {
+          deployment: presentDeployment(record, {
+            publicUrl: this.deps.publicUrl,
+            status: 'ready',
+            invokeKey: created ? invokeKey : undefined,
+            warnings,
+          }),
+          created,
+          previous: previous?.liveVersion ?? null,
+        };
+      },
+    );
+    return result;
+  }
+
+  /**
+   * Detects the file's format, stores it under its hash, loads it with its runtime and hands
+   * all that to `use`. When anything fails, nothing half-made stays behind: the runtime is
+   * unloaded and the stored file goes unless a stored version uses it. With `store: false` (a
+   * check) the runtime loads the received file where it is: the store is not touched, so a
+   * publish of the same bytes at the same time never finds its file removed under it.
+   */
+  private async loadFile<T>(
+    input: ReturnType<DeploymentService['parseForm']>,
+    use: (loaded: {
+      factory: RuntimeFactory;
+      artifact: StoredArtifact;
+      runtime: Runtime;
+      signature: Signature;
+    }) => Promise<T>,
+    { store: keep = true }: { store?: boolean } = {},
+  ): Promise<{ result: T; runtime: Runtime; artifact: StoredArtifact }> {
+    const { store, registry } = this.deps;
     const factory = input.format
       ? registry.get(input.format)
       : registry.detect({ head: input.file.head, filename: input.filename });
@@ -134,8 +234,16 @@ export class DeploymentService {
             'unknown_format',
           );
     }
-    const previous = await repo.get(input.name);
-    const artifact = await store.adopt(input.file);
+    const { file } = input;
+    const artifact: StoredArtifact = keep
+      ? await store.adopt(file)
+      : {
+          path: file.tmpPath,
+          sha256: file.sha256,
+          size: file.size,
+          filename: file.filename,
+          fresh: false,
+        };
     let runtime: Runtime | undefined;
     try {
       // Inside the try: a runtime may reject its config as it is constructed, and the stored
@@ -151,44 +259,10 @@ export class DeploymentService {
       servingOptions(input.config, runtime.kind);
       await runtime.load();
       const signature = runtime.signature();
-      if (previous && !input.allowSignatureChange) {
-        const conflict = signatureConflict(previous, { format: factory.format, signature });
-        if (conflict) throw conflict;
-      }
-      const invokeKey = newToken('sk');
-      const { record, created } = await repo.publish({
-        name: input.name,
-        pool: input.pool,
-        public: input.public,
-        format: factory.format,
-        artifactSha256: artifact.sha256,
-        artifactSize: artifact.size,
-        filename: input.filename ?? null,
-        config: input.config,
-        signature,
-        invokeKeyHash: hashToken(invokeKey),
-        invokeKeyId: randomUUID(),
-      });
-      catalog.invalidate(input.name);
-      host.adopt(record.live, runtime);
-      // The versions it replaces (live, split and shadow) stop once their calls are done.
-      if (previous) this.retireRouted(previous, record.liveVersion);
-      const warnings = runtime.warnings?.() ?? [];
-      return {
-        deployment: presentDeployment(record, {
-          publicUrl: this.deps.publicUrl,
-          status: 'ready',
-          invokeKey: created ? invokeKey : undefined,
-          warnings,
-        }),
-        created,
-        previous: previous?.liveVersion ?? null,
-      };
+      return { result: await use({ factory, artifact, runtime, signature }), runtime, artifact };
     } catch (err) {
       await runtime?.unload().catch(() => {});
-      // Nothing half-made stays behind: the file goes unless a stored version uses it.
-      if (artifact.fresh && !(await repo.artifactShas()).includes(artifact.sha256))
-        await store.remove(artifact.sha256);
+      await this.removeUnused(artifact);
       if (err instanceof SlipwayError) throw err;
       throw new UnusableArtifactError(
         `the ${factory.format} runtime could not load the file: ${(err as Error).message}`,
@@ -196,6 +270,12 @@ export class DeploymentService {
         { cause: err },
       );
     }
+  }
+
+  /** Removes a file this call stored unless a stored version uses it. */
+  private async removeUnused(artifact: StoredArtifact): Promise<void> {
+    if (artifact.fresh && !(await this.deps.repo.artifactShas()).includes(artifact.sha256))
+      await this.deps.store.remove(artifact.sha256);
   }
 
   async list(): Promise<Deployment[]> {
@@ -338,6 +418,8 @@ export class DeploymentService {
         'allowSignatureChange: expected true or false',
         'allowSignatureChange',
       );
+    if (form.dryRun !== undefined && form.dryRun !== 'true' && form.dryRun !== 'false')
+      throw new InvalidInputError('dryRun: expected true or false', 'dryRun');
     return {
       file: form.file,
       filename: form.file.filename,

@@ -37,6 +37,21 @@ export interface Deployment {
   updatedAt: string;
 }
 
+/**
+ * What publishing a file would make (a publish with `dryRun=true`): nothing is stored. The
+ * publish dialog shows it before the upload that counts.
+ */
+export interface PublishCheck {
+  name: string;
+  format: Format;
+  signature: Signature;
+  warnings: string[];
+  /** The deployment of that name as it is live now; null when the name is free. */
+  existing: { version: number; format: Format; signature: Signature } | null;
+  /** Why callers of `existing` would fail (see allowSignatureChange); [] when none would. */
+  breakingChanges: string[];
+}
+
 /** Detail view: the deployment plus its versions, its traffic split and its shadow. */
 export interface DeploymentDetail extends Deployment {
   versions: VersionInfo[];

@@ -1,9 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { MAX_VERSION } from '../db/deployment-repository.js';
 import type { InvocationRepository } from '../db/invocation-repository.js';
+import type { RunRepository } from '../db/run-repository.js';
 import type { DeploymentService } from '../deployments/deployment-service.js';
-import { InvalidInputError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { InvocationLog } from '../monitoring/invocation-log.js';
+import { notebookTracebacks, type InvocationDetail } from '../protocol/invocation-detail.js';
+import { readExecutedNotebook } from '../runtimes/notebook/notebook-runtime.js';
 import { readPublishForm } from './publish-form.js';
 import { validationHook } from './validation-hook.js';
 import {
@@ -17,6 +20,7 @@ import {
   InvocationSchema,
   MetricsSchema,
   NameParam,
+  PublishCheckSchema,
   PublishFormSchema,
   VersionNumber,
 } from './schemas.js';
@@ -26,6 +30,8 @@ export interface DeploymentRoutesDeps {
   invocations: InvocationRepository;
   log: InvocationLog;
   maxUploadBytes: number;
+  /** Notebook runs, for a call's run and traceback; absent: a call's detail has no run. */
+  runs?: { runs: RunRepository; runsDir: string };
 }
 
 const publish = createRoute({
@@ -37,6 +43,7 @@ const publish = createRoute({
     body: { content: { 'multipart/form-data': { schema: PublishFormSchema } }, required: true },
   },
   responses: {
+    200: json(PublishCheckSchema, 'dryRun=true: what publishing the file would make'),
     201: json(DeploymentSchema, 'Created a deployment (invokeKey shown once) or a new version'),
     // 503: the database is away, or the format needs a program this gateway lacks (a JDK).
     // 409: a new version would break the live version's callers (allowSignatureChange).
@@ -114,6 +121,49 @@ const invocationsRoute = createRoute({
   },
 });
 
+const InvocationDetailSchema = InvocationSchema.extend({
+  format: z
+    .enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook'])
+    .nullable()
+    .openapi({ description: 'The format of the version that answered; null when it is gone.' }),
+  run: z
+    .object({
+      id: z.string(),
+      status: z.enum(['running', 'succeeded', 'failed']),
+      statusPath: z.string().openapi({ description: 'The run, with the admin token.' }),
+      notebookPath: z.string().nullable().openapi({
+        description: 'The executed notebook, with the admin token; null until it is written.',
+      }),
+      tracebacks: z.array(
+        z.object({
+          cell: z.number().int(),
+          executionCount: z.number().int().nullable(),
+          ename: z.string(),
+          evalue: z.string(),
+          traceback: z.string().openapi({ description: 'Plain text, colours removed.' }),
+        }),
+      ),
+    })
+    .nullable()
+    .openapi({ description: 'For a call to a notebook: its run; null for models.' }),
+}).openapi('InvocationDetail');
+
+const invocationRoute = createRoute({
+  method: 'get',
+  path: '/{name}/invocations/{id}',
+  summary: 'One call: input, output, status, error, latency, version; for notebooks its run',
+  security,
+  request: {
+    params: NameParam.extend({
+      id: z.uuid().openapi({ param: { name: 'id', in: 'path' }, description: 'The call id.' }),
+    }),
+  },
+  responses: {
+    200: json(InvocationDetailSchema, 'The call'),
+    ...errorResponses(400, 401, 404, 503),
+  },
+});
+
 const metrics = createRoute({
   method: 'get',
   path: '/{name}/metrics',
@@ -139,6 +189,7 @@ export function deploymentRoutes({
   invocations,
   log,
   maxUploadBytes,
+  runs,
 }: DeploymentRoutesDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
@@ -147,6 +198,7 @@ export function deploymentRoutes({
   app.openAPIRegistry.registerPath(publish);
   app.post('/', async (c) => {
     const input = await readPublishForm(c.req.raw, { sink: deployments, maxUploadBytes });
+    if (input.dryRun === 'true') return c.json(await deployments.check(input), 200);
     const { deployment } = await deployments.publish(input);
     return c.json(deployment, 201);
   });
@@ -179,6 +231,36 @@ export function deploymentRoutes({
       },
       200,
     );
+  });
+
+  app.openapi(invocationRoute, async (c) => {
+    const { name, id } = c.req.valid('param');
+    const deployment = await deployments.get(name);
+    await log.flush();
+    const call = await invocations.get(name, id);
+    if (!call) throw new NotFoundError(`call ${id} of deployment ${name}`);
+    const format = deployment.versions.find((v) => v.version === call.version)?.format ?? null;
+    const detail: InvocationDetail = { ...call, format, run: null };
+    // Notebook calls run under the call's id; a model's call has no run.
+    const row = runs ? await runs.runs.get(name, id) : undefined;
+    if (row && runs) {
+      const base = `/api/deployments/${name}/runs/${id}`;
+      const text = await readExecutedNotebook(runs.runsDir, id);
+      let notebook: unknown = null;
+      try {
+        notebook = text === undefined ? null : JSON.parse(text);
+      } catch {
+        // A notebook the run left half-written: no traceback to show, the run's error stays.
+      }
+      detail.run = {
+        id,
+        status: row.status,
+        statusPath: base,
+        notebookPath: text === undefined ? null : `${base}/notebook`,
+        tracebacks: notebookTracebacks(notebook),
+      };
+    }
+    return c.json(detail, 200);
   });
 
   app.openapi(metrics, async (c) => {

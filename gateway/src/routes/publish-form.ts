@@ -20,11 +20,19 @@ export interface UploadSink {
   discard(file: ReceivedFile): Promise<void>;
 }
 
-const TEXT_FIELDS = ['name', 'format', 'pool', 'config', 'public', 'allowSignatureChange'] as const;
+const TEXT_FIELDS = [
+  'name',
+  'format',
+  'pool',
+  'config',
+  'public',
+  'allowSignatureChange',
+  'dryRun',
+] as const;
 
 /** The largest text field (`config` carries snippets and requirements). */
 const MAX_FIELD_BYTES = 1024 * 1024;
-/** Parts a publish form may have: the file, its six fields, and room for a client's extras. */
+/** Parts a publish form may have: the file, its seven fields, and room for a client's extras. */
 const MAX_PARTS = 16;
 /** What a form may carry besides the file: its fields and every part's headers. */
 const MAX_FORM_OVERHEAD = MAX_PARTS * (MAX_FIELD_BYTES + 16 * 1024);

@@ -5,7 +5,7 @@ import type { RunRepository } from '../db/run-repository.js';
 import { DEPLOYMENT_NAME } from '../deployments/deployment-service.js';
 import { NotFoundError } from '../errors.js';
 import { readExecutedNotebook } from '../runtimes/notebook/notebook-runtime.js';
-import { DeploymentName, errorResponses } from './schemas.js';
+import { DeploymentName, errorResponses, NotebookCellSchema } from './schemas.js';
 
 export interface RunRoutesDeps {
   runs: RunRepository;
@@ -53,7 +53,16 @@ const RunSchema = z
     status: z.enum(['running', 'succeeded', 'failed']),
     parameters: z.unknown(),
     outputs: z.array(z.unknown()).nullable(),
-    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        cell: NotebookCellSchema.optional(),
+        runId: z.string(),
+        statusUrl: z.string(),
+        notebookUrl: z.string(),
+      })
+      .nullable(),
     durationMs: z.number().nullable(),
     cold: z.boolean().nullable(),
     createdAt: z.string(),

@@ -3,12 +3,37 @@ import { MAX_VERSION } from '../db/deployment-repository.js';
 import { DEPLOYMENT_NAME } from '../deployments/deployment-service.js';
 
 /** OpenAPI schemas of the management API's answers (documentation; answers are built from protocol types). */
+/** A failed notebook cell as JupyterLab shows it (`error.cell` of a notebook run's failure). */
+export const NotebookCellSchema = z
+  .object({
+    position: z.number().int().openapi({ description: '1-based, as published' }),
+    executionCount: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'The [n] JupyterLab shows after Run All' }),
+    firstLine: z.string(),
+  })
+  .openapi('NotebookCell');
+
+/** Where a notebook run is read; in every error of a notebook call that started a run. */
+export const RunLinksShape = {
+  runId: z.string().optional(),
+  statusUrl: z.string().optional(),
+  notebookUrl: z
+    .string()
+    .optional()
+    .openapi({ description: 'The executed notebook, with the traceback of a failed cell' }),
+};
+
 export const ErrorSchema = z
   .object({
     error: z.object({
       code: z.string().openapi({ example: 'invalid_input' }),
       message: z.string().openapi({ example: 'name: expected 1-63 lowercase letters…' }),
       field: z.string().optional(),
+      cell: NotebookCellSchema.optional(),
+      ...RunLinksShape,
     }),
   })
   .openapi('Error');
@@ -29,6 +54,23 @@ const FieldSpecSchema = z
 export const SignatureSchema = z
   .object({ inputs: z.array(FieldSpecSchema), outputs: z.array(FieldSpecSchema) })
   .openapi('Signature');
+
+export const PublishCheckSchema = z
+  .object({
+    name: z.string(),
+    format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']),
+    signature: SignatureSchema,
+    warnings: z.array(z.string()),
+    existing: z
+      .object({
+        version: z.number().int(),
+        format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']),
+        signature: SignatureSchema,
+      })
+      .nullable(),
+    breakingChanges: z.array(z.string()),
+  })
+  .openapi('PublishCheck');
 
 export const DeploymentSchema = z
   .object({
@@ -86,6 +128,10 @@ export const PublishFormSchema = z
     allowSignatureChange: z.enum(['true', 'false']).optional().openapi({
       description:
         "Default false: a new version whose inputs or outputs would break the live version's callers (an input gone, retyped, reshaped or newly required; an output gone, retyped or reshaped) is a 409 signature_changed naming the differences. true publishes it anyway.",
+    }),
+    dryRun: z.enum(['true', 'false']).optional().openapi({
+      description:
+        'true: the file is checked and loaded as a publish would, and the answer (200) says what publishing it would make — format, signature, warnings, the live version of that name and what the file would break for its callers; nothing is stored.',
     }),
   })
   .required({ file: true })

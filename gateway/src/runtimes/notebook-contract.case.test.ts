@@ -21,7 +21,12 @@ notebookContract('toy notebook (the route tests’ notebook)', async () => {
     run: { parameters: { x: 5 }, outputs: [{ ...defaults, x: 5 }] },
     defaultOutputs: [defaults],
     slow: { artifact: echo, parameters: { seconds: 60 } },
-    failing: { artifact: echo, parameters: { fail: true }, cell: 2, ename: 'ValueError' },
+    failing: {
+      artifact: echo,
+      parameters: { fail: true },
+      cell: { position: 2, executionCount: 2 },
+      ename: 'ValueError',
+    },
     foreignFile: fixture('notebooks/trivial.ipynb'),
   };
 });
@@ -37,13 +42,14 @@ if (python)
       return {
         factory: notebookRuntimeFactory({ worker, runsDir }),
         artifact: fixture('notebooks/trivial.ipynb'),
-        run: { parameters: { x: 41 }, outputs: ['42'] },
-        defaultOutputs: ['2'],
+        run: { parameters: { x: 41 }, outputs: [42] },
+        defaultOutputs: [2],
         slow: { artifact: fixture('notebooks/slow.ipynb'), parameters: { seconds: 60 } },
         failing: {
           artifact: fixture('notebooks/failing.ipynb'),
           parameters: {},
-          cell: 2,
+          // The 3rd cell, [3] after Run All in JupyterLab (the injected cell takes no number).
+          cell: { position: 3, executionCount: 3, firstLine: 'value = 10 / divisor' },
           ename: 'ZeroDivisionError',
         },
         foreignFile: fixture('toy/echo.toynb.json'),

@@ -20,6 +20,7 @@ export {
   type PythonWorkerOptions,
 } from './python-worker.js';
 export { ConcurrencyLimit } from './concurrency-limit.js';
+export { deploymentPython, type DeploymentPythonOptions } from './deployment-python.js';
 export {
   DEFAULT_WORKER_USERS,
   resolveWorkerIdentity,

@@ -19,8 +19,13 @@ export interface PythonEnvOptions {
    * other users can run (see `basePythonFor`).
    */
   basePython?: string;
-  /** Progress lines (what pip prints); a first build takes a few minutes. */
+  /** Progress lines, one per step of a build (a first build takes a few minutes). */
   log?: (line: string) => void;
+  /**
+   * What the build's commands print (venv, pip: hundreds of lines), line by line; default
+   * `log`. `npm start` sends it to a log file and keeps the console to the progress lines.
+   */
+  output?: (line: string) => void;
   /**
    * An interpreter whose installed packages the new venv sees after its own (through a `.pth`
    * file), so that pip installs only what is missing or pinned differently. Pickle deployments
@@ -105,6 +110,7 @@ export async function ensurePythonEnv(opts: PythonEnvOptions): Promise<string> {
 
 async function buildOnce(dir: string, opts: PythonEnvOptions): Promise<string> {
   const log = opts.log ?? (() => {});
+  const output = opts.output ?? log;
   const python = join(dir, 'bin', 'python');
   if (await isReady(dir, python)) return python;
   await mkdir(opts.venvRoot, { recursive: true });
@@ -132,7 +138,7 @@ async function buildOnce(dir: string, opts: PythonEnvOptions): Promise<string> {
   }
   try {
     if (await isReady(dir, python)) return python;
-    await build(dir, python, opts, log);
+    await build(dir, python, opts, log, output);
     return python;
   } finally {
     await rm(lock, { recursive: true, force: true });
@@ -144,6 +150,7 @@ async function build(
   python: string,
   opts: PythonEnvOptions,
   log: (line: string) => void,
+  output: (line: string) => void,
 ): Promise<void> {
   const base = basePythonFor(opts.basePython).python;
   const sandbox = opts.sandbox;
@@ -157,7 +164,7 @@ async function build(
     await mkdir(dir);
     await chown(dir, sandbox.uid, sandbox.gid ?? sandbox.uid);
   }
-  await run(base, ['-m', 'venv', dir], log, sandbox);
+  await run(base, ['-m', 'venv', dir], output, sandbox);
   if (opts.inherit) await inheritPackages(python, opts.inherit, sandbox);
   log(`[slipway] installing ${await describeRequirements(opts.requirementsFile)}`);
   await run(
@@ -172,7 +179,7 @@ async function build(
       '-r',
       opts.requirementsFile,
     ],
-    log,
+    output,
     sandbox,
   );
   await writeInVenv(python, join(dir, READY_MARKER), `${new Date().toISOString()}\n`, sandbox);

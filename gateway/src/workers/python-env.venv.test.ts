@@ -64,6 +64,34 @@ describe.skipIf(!hasPythonWithVenv())('ensurePythonEnv with python3 and its venv
   );
 
   it(
+    "sends pip's output to `output` and keeps `log` to one line per step",
+    async () => {
+      const venvRoot = join(dir, 'routed');
+      const req = join(dir, 'routed.txt');
+      // A requirement pip cannot find: it prints why, on its own output, and fails.
+      await writeFile(req, `${join(dir, 'no-such-package-folder')}\n`);
+      const logs: string[] = [];
+      const output: string[] = [];
+      await expect(
+        ensurePythonEnv({
+          venvRoot,
+          requirementsFile: req,
+          log: (l) => logs.push(l),
+          output: (l) => output.push(l),
+        }),
+      ).rejects.toThrow(/pip install .* exited with code/);
+      expect(logs.every((l) => l.startsWith('[slipway] '))).toBe(true);
+      expect(logs.some((l) => l.includes('creating the Python environment'))).toBe(true);
+      expect(logs.some((l) => l.includes('installing'))).toBe(true);
+      // pip's own words (its "ERROR: …" line) reach `output` only.
+      expect(output.join('\n')).toMatch(/ERROR/);
+      expect(logs.join('\n')).not.toMatch(/ERROR/);
+      expect(logs).toHaveLength(2);
+    },
+    VENV_WORK_MS,
+  );
+
+  it(
     'waits while another process holds the build lock',
     async () => {
       const venvRoot = join(dir, 'locked');

@@ -70,7 +70,7 @@ describe.skipIf(!python)(
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ type: 'Timeout' });
       expect((err as Error).message).toMatch(
-        /timeout of 2 s (in cell 1|while waiting for a kernel)/,
+        /timeout of 2 s (in cell \[2\] \(2nd cell, “import subprocess, time”\)|while waiting for a kernel)/,
       );
       expect(kernelsOf(ping)).toEqual([]);
       expect(processesMatching(`sleep ${mark}`)).toEqual([]);
@@ -104,7 +104,7 @@ describe.skipIf(!python)(
         path: fixture('trivial'),
         parameters: { x: 2 },
       });
-      expect(ok.outputs).toEqual(['3']);
+      expect(ok.outputs).toEqual([3]);
     });
 
     it('answers 502 when it dies mid-run, leaves no kernel or kernel child behind, and serves the next call', async () => {
@@ -134,7 +134,7 @@ describe.skipIf(!python)(
         path: fixture('trivial'),
         parameters: { x: 5 },
       });
-      expect(again.result.outputs).toEqual(['6']);
+      expect(again.result.outputs).toEqual([6]);
       expect(again.pid).not.toBe(ping.pid);
     });
 
@@ -156,7 +156,7 @@ describe.skipIf(!python)(
         path: fixture('trivial'),
         parameters: { x: 1 },
       });
-      expect(run).toMatchObject({ outputs: ['2'], cold: false });
+      expect(run).toMatchObject({ outputs: [2], cold: false });
       expect(warmPids).toContain(run.kernelPid);
       // One kernel, one run: the used one goes, a new one takes its place.
       await waitFor('the used kernel to go', () => !isAlive(run.kernelPid));
@@ -210,7 +210,7 @@ describe.skipIf(!python)(
         parameters: { x: 1 },
       });
       expect(next.coldStart).toBe(true);
-      expect(next.result).toMatchObject({ outputs: ['2'], cold: true });
+      expect(next.result).toMatchObject({ outputs: [2], cold: true });
     });
 
     it('stops for good leaving no kernel and no folder behind', async () => {
@@ -235,14 +235,15 @@ describe.skipIf(!python)(
         path: fixture('memory'),
         parameters: { megabytes: 10 },
       });
-      expect(small.outputs).toEqual(['10']);
+      expect(small.outputs).toEqual([10]);
       const err = await worker
         .call('run_notebook', { path: fixture('memory'), parameters: { megabytes: 4096 } })
         .catch((e: unknown) => e);
       expect(err).toMatchObject({
         type: 'NotebookFailed',
-        message: 'cell 1 raised MemoryError',
-        details: { ename: 'MemoryError' },
+        message:
+          'cell [2] (2nd cell, “block = bytearray(megabytes * 1024 * 1024)”) raised MemoryError',
+        details: { ename: 'MemoryError', cell: 2, executionCount: 2 },
       });
     });
 

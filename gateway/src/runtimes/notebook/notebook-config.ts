@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseRuntimeConfig } from '../runtime-config.js';
+import { requirementsSchema } from '../requirements-config.js';
 
 const schema = z.object({
   maxConcurrency: z.number().int().min(1).max(64).default(4),
@@ -13,6 +14,11 @@ const schema = z.object({
     .default(600),
   /** Address-space limit of each of this notebook's kernels, in MiB; default the gateway's. */
   memoryMb: z.number().int().min(128).max(1_048_576).optional(),
+  /**
+   * Extra packages for this notebook's kernels (a list, or requirements.txt text): installed once
+   * at publish, instead of a `%pip install` cell running on every call. Python kernels only.
+   */
+  requirements: requirementsSchema,
 });
 
 /** A notebook deployment's options, from the publish `config` field. */

@@ -7,7 +7,21 @@ import {
   UnusableArtifactError,
   WorkerCrashedError,
 } from '../../errors.js';
+import type { NotebookCellRef } from '../../protocol/errors.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
+
+/**
+ * The failed cell the worker named (`cell`: its 1-based position, `executionCount`,
+ * `firstLine`), or null when it named none.
+ */
+function cellOf(details: Record<string, unknown>): NotebookCellRef | null {
+  if (typeof details.cell !== 'number') return null;
+  return {
+    position: details.cell,
+    executionCount: typeof details.executionCount === 'number' ? details.executionCount : null,
+    firstLine: typeof details.firstLine === 'string' ? details.firstLine : '',
+  };
+}
 
 /**
  * Maps what the Python worker reported to the gateway's typed errors. Messages of notebook
@@ -20,12 +34,12 @@ export function mapWorkerError(err: unknown, during: 'load' | 'run', memoryMb: n
   const details = err.details;
   switch (err.type) {
     case 'NotebookFailed': {
-      const cell = typeof details.cell === 'number' ? details.cell : null;
+      const cell = cellOf(details);
       const ename = typeof details.ename === 'string' ? details.ename : 'Error';
       // numpy raises a subclass of MemoryError (_ArrayMemoryError).
       if (/MemoryError$/.test(ename))
         return new PredictionFailedError(
-          `${cell === null ? 'the notebook' : `cell ${cell}`} ran out of memory (${ename}): each of its kernels is limited to ${memoryMb} MiB; raise config.memoryMb or SLIPWAY_KERNEL_MEMORY_MB`,
+          `${typeof details.label === 'string' ? details.label : 'the notebook'} ran out of memory (${ename}): each of its kernels is limited to ${memoryMb} MiB; raise config.memoryMb or SLIPWAY_KERNEL_MEMORY_MB`,
           'out_of_memory',
         );
       if (ename === 'DeadKernelError')

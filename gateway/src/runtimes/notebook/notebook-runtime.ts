@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InvalidInputError, NotReadyError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
 import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
+import { deploymentPython, type DeploymentPythonOptions } from '../../workers/deployment-python.js';
 import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import type {
   CallOptions,
@@ -28,6 +30,11 @@ export interface NotebookRuntimeDeps {
    * set its own (`config.memoryMb`). Default `DEFAULT_KERNEL_MEMORY_MB`.
    */
   memoryMb?: number;
+  /**
+   * Where a notebook with `config.requirements` gets its kernels' interpreter: a venv layered on
+   * the worker's, as a pickle deployment gets its worker's. Without it such a notebook is refused.
+   */
+  python?: DeploymentPythonOptions;
 }
 
 /** A kernel's address-space limit when neither the gateway nor the deployment sets one. */
@@ -38,6 +45,8 @@ interface NotebookInfo {
   hasParametersCell: boolean;
   parameters: NotebookParameter[];
   kernelName: string;
+  /** The installed kernel spec's language (`python` for ipykernel), not the notebook's say-so. */
+  kernelLanguage: string;
 }
 
 interface RunReply {
@@ -68,6 +77,8 @@ export class PapermillRuntime implements NotebookRuntime {
   private readonly limit: ConcurrencyLimit;
   /** Names this runtime's registration on the worker's kernel pool. */
   private readonly key: string;
+  /** The interpreter of this notebook's kernels when it has requirements (a venv of its own). */
+  private kernelPython: string | undefined;
 
   constructor(
     private readonly spec: RuntimeSpec,
@@ -79,7 +90,10 @@ export class PapermillRuntime implements NotebookRuntime {
     this.key = `${spec.name}@${spec.version}:${randomUUID()}`;
   }
 
-  /** Reads the parameters through the worker and starts warming kernels; idempotent. */
+  /**
+   * Reads the parameters through the worker, installs `config.requirements` (a venv made once
+   * per set; pip failing is a 422) and starts warming kernels; idempotent.
+   */
   async load(signal?: AbortSignal): Promise<void> {
     if (this.sig) return;
     this.loading ??= this.inspect(signal).finally(() => (this.loading = undefined));
@@ -147,6 +161,15 @@ export class PapermillRuntime implements NotebookRuntime {
     } catch (err) {
       throw mapWorkerError(err, 'load', this.memoryMb);
     }
+    if (this.config.requirements.length > 0) {
+      // Checked before pip runs: a venv for a kernel that would never use it is wasted minutes.
+      if (info.kernelLanguage.toLowerCase() !== 'python')
+        throw new InvalidInputError(
+          `config.requirements: the notebook's kernel "${info.kernelName}" runs ${info.kernelLanguage}, not Python; requirements are installed for Python kernels only`,
+          'config.requirements',
+        );
+      this.kernelPython = await this.python(this.config.requirements);
+    }
     this.sig = notebookSignature(info.parameters);
     this.notes = info.hasParametersCell
       ? []
@@ -160,6 +183,22 @@ export class PapermillRuntime implements NotebookRuntime {
     await this.prepareKernels().catch(() => {
       // Not fatal: without warm kernels each call starts its own (and says it was cold).
     });
+  }
+
+  private async python(requirements: string[]): Promise<string> {
+    const deps = this.deps.python;
+    if (!deps)
+      throw new NotReadyError('this gateway cannot install config.requirements for notebooks');
+    try {
+      return await deploymentPython(requirements, deps);
+    } catch (err) {
+      deps.log?.(`[notebook ${this.spec.name}] ${(err as Error).message}`);
+      // pip's own words (and the data dir's paths) stay in the log.
+      throw new UnusableArtifactError(
+        `config.requirements could not be installed (${requirements.join(', ')}): pip failed; see the gateway log`,
+        'requirements_failed',
+      );
+    }
   }
 
   private async prepareKernels(): Promise<void> {
@@ -181,6 +220,8 @@ export class PapermillRuntime implements NotebookRuntime {
       warm: this.config.warmKernels,
       idleSeconds: this.config.idleSeconds,
       memoryMb: this.memoryMb,
+      // Sent with every call, as the rest: a restarted worker learns it from the next one.
+      ...(this.kernelPython !== undefined && { python: this.kernelPython }),
     };
   }
 }

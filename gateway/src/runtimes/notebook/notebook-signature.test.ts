@@ -112,4 +112,16 @@ describe('parseNotebookConfig', () => {
     expect(err).toBeInstanceOf(InvalidInputError);
     expect(err).toMatchObject({ status: 400, field: 'config.warmKernels' });
   });
+
+  it('takes requirements as the pickle runtime does: a list or requirements.txt text', () => {
+    expect(parseNotebookConfig({}).requirements).toEqual([]);
+    expect(
+      parseNotebookConfig({ requirements: '# for the report\nhumanize>=4\n\n' }),
+    ).toMatchObject({
+      requirements: ['humanize>=4'],
+    });
+    const err = catching(() => parseNotebookConfig({ requirements: ['-r other.txt'] }));
+    expect(err).toMatchObject({ status: 400, field: 'config.requirements.0' });
+    expect((err as Error).message).toContain('not a pip option');
+  });
 });

@@ -7,7 +7,6 @@ export {
   type PickleRuntimeDeps,
 } from './pickle-runtime.js';
 export { parsePickleConfig, type PickleConfig } from './pickle-config.js';
-export { modelPython, type ModelPythonOptions } from './model-python.js';
 
 const EXTENSIONS = ['.pkl', '.pickle', '.joblib', '.ubj'];
 

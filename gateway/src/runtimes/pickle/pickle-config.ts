@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { VALUE_TYPES } from '../../protocol/signature.js';
 import { parseRuntimeConfig } from '../runtime-config.js';
+import { requirementsSchema } from '../requirements-config.js';
 import { InvalidInputError } from '../../errors.js';
 
 const valueType = z.enum(VALUE_TYPES);
@@ -15,27 +16,13 @@ export const fieldSchema = z.object({
   help: z.string().optional(),
 });
 
-/** A requirement specifier; pip options (`-r`, `--index-url`, `-e`) are not taken. */
-const requirement = z
-  .string()
-  .trim()
-  .min(1)
-  .regex(
-    /^[A-Za-z0-9][^\n]*$/,
-    'expected a requirement such as "xgboost==2.1.3", not a pip option',
-  );
-
 const schema = z.object({
   /** Python source defining `preprocess(records)`, which returns the model's input. */
   preprocess: z.string().optional(),
   /** Python source defining `predict(model, data)`, which returns one answer per record. */
   predict: z.string().optional(),
   /** Extra packages for this deployment (a list, or requirements.txt text). */
-  requirements: z
-    .union([z.array(requirement), z.string().transform((s) => s.split('\n'))])
-    .transform((lines) => lines.map((l) => l.replace(/#.*/, '').trim()).filter(Boolean))
-    .pipe(z.array(requirement))
-    .default([]),
+  requirements: requirementsSchema,
   signature: z
     .object({
       inputs: z.array(fieldSchema).min(1).optional(),

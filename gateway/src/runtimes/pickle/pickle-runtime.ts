@@ -3,12 +3,12 @@ import { z } from 'zod';
 import { DeadlineError, NotReadyError, SlipwayError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
+import { deploymentPython, type DeploymentPythonOptions } from '../../workers/deployment-python.js';
 import { PYTHON_WORKER_DIR } from '../../workers/python-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
 import { WorkerSupervisor, type WorkerSupervisorOptions } from '../../workers/worker-supervisor.js';
 import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
-import { modelPython, type ModelPythonOptions } from './model-python.js';
 import { fieldSchema, parsePickleConfig, type PickleConfig } from './pickle-config.js';
 import { mapWorkerError } from './pickle-errors.js';
 
@@ -16,7 +16,7 @@ import { mapWorkerError } from './pickle-errors.js';
 export const DEFAULT_MODEL_MEMORY_MB = 2048;
 
 /** What the pickle runtime needs from the gateway. */
-export interface PickleRuntimeDeps extends ModelPythonOptions {
+export interface PickleRuntimeDeps extends DeploymentPythonOptions {
   /** RLIMIT_AS of each model worker, in MiB (`SLIPWAY_MODEL_MEMORY_MB`); a deployment may set its own. */
   memoryMb?: number;
   /** Supervision timings (tests shorten them). */
@@ -130,7 +130,7 @@ export class PickleRuntime implements ModelRuntime {
 
   private async python(config: PickleConfig): Promise<string> {
     try {
-      return await modelPython(config.requirements, this.deps);
+      return await deploymentPython(config.requirements, this.deps);
     } catch (err) {
       this.deps.log?.(`[pickle ${this.spec.name}] ${(err as Error).message}`);
       if (config.requirements.length === 0)

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeadlineError, NotebookFailedError, UnusableArtifactError } from '../../errors.js';
+import type { NotebookCellRef } from '../../protocol/errors.js';
 import type { RecordValue } from '../../protocol/signature.js';
 import type { NotebookRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
 import { detects } from './contract.js';
@@ -20,7 +21,13 @@ export interface NotebookContractCase {
   /** A run that takes a minute or more, to cut short by a timeout or the caller. */
   slow: { artifact: string; parameters: RecordValue };
   /** A run that raises in a cell. */
-  failing: { artifact: string; parameters: RecordValue; cell: number; ename: string };
+  failing: {
+    artifact: string;
+    parameters: RecordValue;
+    /** The failed cell as the error names it (`error.cell`, matched in part). */
+    cell: Partial<NotebookCellRef>;
+    ename: string;
+  };
   /** A file of another format, which `detect` must not claim. */
   foreignFile: string;
   /** Frees what the case started (a worker), after the suite. */

@@ -74,7 +74,11 @@ class ToyNotebookRuntime implements NotebookRuntime {
       }
     }
     if (values['fail'] === true)
-      throw new NotebookFailedError('cell 2 raised ValueError: told to fail', 2, 'ValueError');
+      throw new NotebookFailedError(
+        'cell 2 raised ValueError: told to fail',
+        { position: 2, executionCount: 2, firstLine: 'if fail: raise ValueError("told to fail")' },
+        'ValueError',
+      );
     return { outputs: [values], durationMs: performance.now() - started, cold: false };
   }
 

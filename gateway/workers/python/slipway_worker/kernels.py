@@ -23,9 +23,10 @@ from collections.abc import Callable
 from typing import Any
 
 from jupyter_client.asynchronous.client import AsyncKernelClient
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from .kernel_values import install_code
 from .protocol import JsonObject, WorkerError
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,28 @@ def memory_limiter(megabytes: int | None) -> Callable[[], None] | None:
     return functools.partial(resource.setrlimit, resource.RLIMIT_AS, (limit, hard))
 
 
+class InterpreterSpecs(KernelSpecManager):
+    """The kernel specs of `specs`, with Python kernels started by `python` instead: a notebook
+    published with requirements has them in a venv of its own (layered on the worker's, so
+    ipykernel is there too), and its kernels run on that venv's interpreter."""
+
+    def __init__(self, specs: KernelSpecManager, python: str) -> None:
+        super().__init__()
+        self.specs = specs
+        self.python = python
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        spec = self.specs.get_kernel_spec(kernel_name)
+        if spec.language.lower() != "python":
+            raise WorkerError(
+                "InvalidArguments",
+                f"kernel {kernel_name!r} runs {spec.language}, not Python: only a Python kernel can be "
+                "given an interpreter of its own",
+            )
+        # A copy: the specs' own stays as it is for the notebooks without requirements.
+        return KernelSpec(resource_dir=spec.resource_dir, **{**spec.to_dict(), "argv": [self.python, *spec.argv[1:]]})
+
+
 class Kernel:
     """One started kernel with its client and working directory."""
 
@@ -71,12 +94,15 @@ class Kernel:
         language_info: JsonObject | None,
         announce: Announce,
         memory_mb: int | None = None,
+        json_values: bool = False,
     ) -> None:
         self.km = km
         self.kc = kc
         self.cwd = cwd
         self.language_info = language_info
         self.memory_mb = memory_mb
+        # Whether the kernel answers results as JSON values (see kernel_values): Python kernels.
+        self.json_values = json_values
         self.pid: int | None = getattr(km.provisioner, "pid", None)
         self.pgid: int | None = getattr(km.provisioner, "pgid", None)
         self._announce = announce
@@ -148,11 +174,28 @@ async def start_kernel(
         # for them here, silently: no output, no history, no execution count, no variables.
         for _ in range(WARMUP_EXECUTIONS):
             await kc.execute("None", silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS)
+        language_info = reply["content"].get("language_info")
+        json_values = await _install_json_values(kc, language_info)
     except BaseException:
         # Also when cancelled half-way (the worker stopping): the process may already exist.
         await asyncio.shield(_discard(km, kc, cwd, announce))
         raise
-    return Kernel(km, kc, cwd, reply["content"].get("language_info"), announce, memory_mb)
+    return Kernel(km, kc, cwd, language_info, announce, memory_mb, json_values)
+
+
+async def _install_json_values(kc: AsyncKernelClient, language_info: JsonObject | None) -> bool:
+    """Gives a Python kernel the formatter that answers results as JSON values; False for other
+    languages, or an IPython that refuses it (its results then stay text, as before)."""
+    if (language_info or {}).get("name") != "python":
+        return False
+    reply = await kc.execute(
+        install_code(), silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS
+    )
+    content = reply["content"]
+    if content.get("status") != "ok":
+        log.warning("results stay text: the kernel refused the JSON formatter (%s)", content.get("ename"))
+        return False
+    return True
 
 
 async def _discard(km: AsyncKernelManager, kc: AsyncKernelClient | None, cwd: str, announce: Announce) -> None:
@@ -179,8 +222,11 @@ class KernelPool:
         track_start: Track,
         track_kill: Track,
         announce: Announce,
+        python: str | None = None,
     ) -> None:
         self.kernel_name = kernel_name
+        # The interpreter of this notebook's kernels; None: what its kernel spec says.
+        self.python = python
         self._spec_manager = spec_manager
         self._scratch = scratch
         self._announce = announce
@@ -323,15 +369,18 @@ class Kernels:
     def _track_kill(self, task: asyncio.Future[Any]) -> None:
         self._track(self._kills, task)
 
-    def _new_pool(self, kernel_name: str) -> KernelPool:
-        return KernelPool(
-            kernel_name, self.spec_manager, self.scratch, self._track_start, self._track_kill, self.announce
-        )
+    def _new_pool(self, kernel_name: str, python: str | None = None) -> KernelPool:
+        specs = self.spec_manager if python is None else InterpreterSpecs(self.spec_manager, python)
+        return KernelPool(kernel_name, specs, self.scratch, self._track_start, self._track_kill, self.announce, python)
 
-    def check(self, kernel_name: str) -> None:
-        """Fails with NoSuchKernel when the notebook's kernel is not installed here."""
+    def check(self, kernel_name: str, python: str | None = None) -> KernelSpec:
+        """The notebook's kernel spec (started by `python`, when given); fails with NoSuchKernel
+        when the kernel is not installed here, InvalidArguments when `python` is given for a
+        kernel that is not Python's."""
         try:
-            self.spec_manager.get_kernel_spec(kernel_name)
+            if python is not None:
+                return InterpreterSpecs(self.spec_manager, python).get_kernel_spec(kernel_name)
+            return self.spec_manager.get_kernel_spec(kernel_name)
         except NoSuchKernel:
             names = ", ".join(sorted(self.spec_manager.find_kernel_specs())) or "none"
             raise WorkerError(
@@ -340,21 +389,22 @@ class Kernels:
                 f"Python environment (installed: {names})",
             ) from None
 
-    def pool(self, key: str, kernel_name: str) -> KernelPool:
-        """The pool of notebook `key` (made on first use); a new kernel name replaces it."""
+    def pool(self, key: str, kernel_name: str, python: str | None = None) -> KernelPool:
+        """The pool of notebook `key` (made on first use), its kernels started by `python` when
+        given; a new kernel name or interpreter replaces it."""
         pool = self.pools.get(key)
-        if pool is not None and pool.kernel_name != kernel_name:
+        if pool is not None and (pool.kernel_name != kernel_name or pool.python != python):
             self._track_kill(asyncio.ensure_future(pool.close()))
             pool = None
         if pool is None:
-            self.check(kernel_name)
-            pool = self.pools[key] = self._new_pool(kernel_name)
+            self.check(kernel_name, python)
+            pool = self.pools[key] = self._new_pool(kernel_name, python)
         return pool
 
-    def one_off(self, kernel_name: str) -> KernelPool:
+    def one_off(self, kernel_name: str, python: str | None = None) -> KernelPool:
         """A pool of nothing, for a run that names no notebook key: it starts its own kernel."""
-        self.check(kernel_name)
-        return self._new_pool(kernel_name)
+        self.check(kernel_name, python)
+        return self._new_pool(kernel_name, python)
 
     async def release(self, key: str) -> None:
         pool = self.pools.pop(key, None)

@@ -16,8 +16,9 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, DeadKernelError
 from papermill.parameterize import parameterize_notebook
 
-from .kernels import Kernel
-from .outputs import collect_outputs
+from .kernel_values import switch_code
+from .kernels import START_TIMEOUT_SECONDS, Kernel
+from .outputs import collect_outputs, output_cell_indexes
 from .parameters import infer_parameters
 from .protocol import JsonObject, WorkerError
 
@@ -168,6 +169,7 @@ class Execution:
         )
         client.kc = self.kernel.kc
         client.kc.allow_stdin = False
+        answered = set(output_cell_indexes(self.nb)) if self.kernel.json_values else set()
         # The cells one by one instead of client.async_execute(): that one sets up and tears
         # down the kernel itself and takes over the process's SIGINT/SIGTERM handlers.
         for index, cell in enumerate(self.nb.cells):
@@ -176,7 +178,13 @@ class Execution:
             meta.update({"status": "running", "start_time": _now()})
             began = time.monotonic()
             try:
+                if index in answered:
+                    await self._json_values(True)
+                # Numbered as papermill numbers them (the injected cell counts); a failure names
+                # a cell by the number "Run All" gives it in JupyterLab (see `describe_cell`).
                 await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+                if index in answered:
+                    await self._json_values(False)
             except BaseException:
                 meta.update(
                     {"status": "failed", "exception": True, "end_time": _now(), "duration": time.monotonic() - began}
@@ -186,28 +194,29 @@ class Execution:
             meta.update({"status": "completed", "end_time": _now(), "duration": time.monotonic() - began})
         self.cell_index = None
 
+    async def _json_values(self, on: bool) -> None:
+        """Turns the kernel's JSON form of results (kernel_values) on or off."""
+        await self.kernel.kc.execute(
+            switch_code(on), silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS
+        )
+
     def failure(self, exc: BaseException) -> WorkerError:
-        """The WorkerError for a failed cell: its index in the notebook as published (the
-        injected cell not counted), the exception's name and message."""
-        index = self.published_index(self.cell_index)
+        """The WorkerError for a failed cell, named as its user sees it (see `describe_cell`),
+        with the exception's name and message."""
+        where = describe_cell(self.nb, self.cell_index)
+        label = where.get("label", "a cell")
         if isinstance(exc, DeadKernelError):
             return WorkerError(
                 "NotebookFailed",
-                f"cell {index}: the kernel died while running it (out of memory, or the code ended the process)",
-                cell=index,
+                f"{label}: the kernel died while running it (out of memory, or the code ended the process)",
                 ename="DeadKernelError",
                 evalue=str(exc),
+                **where,
             )
         ename = getattr(exc, "ename", type(exc).__name__)
         evalue = getattr(exc, "evalue", str(exc))
         said = f"{ename}: {evalue}" if evalue else ename
-        return WorkerError("NotebookFailed", f"cell {index} raised {said}", cell=index, ename=ename, evalue=evalue)
-
-    def published_index(self, index: int | None) -> int | None:
-        if index is None:
-            return None
-        injected = sum(1 for c in self.nb.cells[:index] if "injected-parameters" in _tags(c))
-        return index - injected
+        return WorkerError("NotebookFailed", f"{label} raised {said}", ename=ename, evalue=evalue, **where)
 
     def finish(self, exception: bool = False) -> None:
         meta = self.nb.metadata.papermill
@@ -217,6 +226,41 @@ class Execution:
 
     def outputs(self) -> list[Any]:
         return collect_outputs(self.nb)
+
+
+_FIRST_LINE_CHARS = 60
+
+
+def describe_cell(nb: nbformat.NotebookNode, index: int | None) -> JsonObject:
+    """Cell `index` as its user sees it in JupyterLab: `cell`, its 1-based position in the
+    notebook as published (the injected cell not counted); `executionCount`, the number
+    JupyterLab shows beside it after Run All of that notebook (None if it never started); `firstLine`, its
+    first non-blank line; and `label`, all three in words: `cell [3] (3rd cell, “x = 1”)`.
+    Empty for no cell."""
+    if index is None:
+        return {}
+    cell = nb.cells[index]
+    injected = [c for c in nb.cells[:index] if "injected-parameters" in _tags(c)]
+    position = index + 1 - len(injected)
+    # The executed notebook numbers the cells as papermill does, the injected cell included;
+    # JupyterLab's Run All of the notebook as published has no injected cell.
+    count = cell.get("execution_count")
+    if isinstance(count, int):
+        count -= sum(1 for c in injected if isinstance(c.get("execution_count"), int))
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    if len(first) > _FIRST_LINE_CHARS:
+        first = first[: _FIRST_LINE_CHARS - 1] + "…"
+    quoted = f"“{first}”" if first else ""
+    if isinstance(count, int):
+        label = f"cell [{count}] ({_ordinal(position)} cell{', ' + quoted if quoted else ''})"
+    else:
+        label = f"the {_ordinal(position)} cell" + (f" ({quoted})" if quoted else "")
+    return {"cell": position, "executionCount": count, "firstLine": first, "label": label}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def is_cell_failure(exc: BaseException) -> bool:

@@ -9,6 +9,8 @@ from typing import Any
 
 import nbformat
 
+from .kernel_values import VALUE_MIME
+
 OUTPUT_TAG = "output"
 _IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
@@ -19,15 +21,19 @@ def _text(value: str | list[str]) -> str:
 
 
 def value_of(output: Mapping[str, Any]) -> Any:
-    """One output as a JSON value, or None when it carries nothing for a caller:
-    application/json as the JSON itself, images as data URLs, else the text/plain text.
-    stdout is text too (what `print` shows); stderr (warnings, logs) is not an output."""
+    """One output as a JSON value, or None when it carries nothing for a caller: a result's
+    JSON form (see kernel_values), application/json as the JSON itself, images as data URLs,
+    else the text/plain text. stdout is text too (what `print` shows); stderr (warnings, logs)
+    is not an output."""
     kind = output.get("output_type")
     if kind == "stream":
         return _text(output.get("text", "")) if output.get("name") == "stdout" else None
     if kind not in ("execute_result", "display_data"):
         return None
     data = output.get("data", {})
+    if VALUE_MIME in data:
+        # Any JSON value, a bare string included: never decoded again.
+        return data[VALUE_MIME]
     for mime, value in data.items():
         # application/json, and vendor types built on it (application/vnd.foo+json).
         if mime == "application/json" or (mime.startswith("application/") and mime.endswith("+json")):
@@ -47,14 +53,19 @@ def value_of(output: Mapping[str, Any]) -> Any:
     return None
 
 
+def output_cell_indexes(nb: nbformat.NotebookNode) -> list[int]:
+    """Indexes of the cells whose outputs a run answers: those tagged `output`; when no cell is
+    tagged, the last code cell (what a reader of the notebook sees as its result)."""
+    code = [i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
+    tagged = [i for i in code if OUTPUT_TAG in (nb.cells[i].get("metadata", {}).get("tags") or [])]
+    return tagged or code[-1:]
+
+
 def collect_outputs(nb: nbformat.NotebookNode) -> list[Any]:
-    """Values of the outputs of the cells tagged `output`, in order; when no cell is tagged,
-    those of the last code cell (what a reader of the notebook sees as its result)."""
-    code = [c for c in nb.cells if c.get("cell_type") == "code"]
-    tagged = [c for c in code if OUTPUT_TAG in (c.get("metadata", {}).get("tags") or [])]
+    """Values of the outputs of the cells `output_cell_indexes` names, in order."""
     values = []
-    for cell in tagged or code[-1:]:
-        for output in cell.get("outputs", []):
+    for index in output_cell_indexes(nb):
+        for output in nb.cells[index].get("outputs", []):
             value = value_of(output)
             if value is not None:
                 values.append(value)

@@ -68,13 +68,14 @@ class Worker:
 
     async def inspect_notebook(self, args: JsonObject) -> JsonObject:
         info = notebooks.inspect(args["path"])
-        self.kernels.check(info["kernelName"])
+        # The gateway installs requirements for Python kernels only: it needs the language.
+        info["kernelLanguage"] = self.kernels.check(info["kernelName"]).language
         return info
 
     async def prepare_kernels(self, args: JsonObject) -> JsonObject:
         """Gives notebook `key` its pool: `warm` kernels wait for its calls while it is in use."""
         nb = notebooks.read_notebook(args["path"])
-        pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb))
+        pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb), _python(args))
         pool.configure(args.get("warm", 1), args.get("idleSeconds", 600), _memory_mb(args))
         return {"kernelName": pool.kernel_name}
 
@@ -91,10 +92,10 @@ class Worker:
         nb = notebooks.parameterize(args["path"], args.get("parameters") or {})
         key = args.get("key")
         if key is None:
-            pool = self.kernels.one_off(notebooks.kernel_name_of(nb))
+            pool = self.kernels.one_off(notebooks.kernel_name_of(nb), _python(args))
             pool.memory_mb = _memory_mb(args)
         else:
-            pool = self.kernels.pool(key, notebooks.kernel_name_of(nb))
+            pool = self.kernels.pool(key, notebooks.kernel_name_of(nb), _python(args))
             # The gateway sends its settings with every run: a restarted worker learns them here.
             if "warm" in args:
                 pool.configure(args["warm"], args.get("idleSeconds", 600), _memory_mb(args))
@@ -113,14 +114,16 @@ class Worker:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             execution = state.execution
+            cell: JsonObject = {}
             if execution is None:
                 where = "while waiting for a kernel"
             else:
                 execution.finish(exception=True)
-                cell = execution.published_index(execution.cell_index)
-                where = f"{'' if cell is None else f'in cell {cell}'}; its kernel was stopped".lstrip()
+                cell = notebooks.describe_cell(nb, execution.cell_index)
+                label = cell.get("label")
+                where = f"{'' if label is None else f'in {label}'}; its kernel was stopped".lstrip()
             notebooks.save(nb, output_path)
-            raise WorkerError("Timeout", f"the run passed its timeout of {timeout:g} s {where}")
+            raise WorkerError("Timeout", f"the run passed its timeout of {timeout:g} s {where}", **cell)
         execution = state.execution
         try:
             task.result()
@@ -199,6 +202,17 @@ def _memory_mb(args: JsonObject) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise WorkerError("InvalidArguments", f"memoryMb must be a positive number of MiB, not {value!r}")
     return int(value)
+
+
+def _python(args: JsonObject) -> str | None:
+    """The interpreter of the notebook's kernels a call names (a venv with the notebook's
+    requirements); None when it names none."""
+    value = args.get("python")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not os.path.isabs(value):
+        raise WorkerError("InvalidArguments", f"python must be the absolute path of an interpreter, not {value!r}")
+    return value
 
 
 class _RunState:

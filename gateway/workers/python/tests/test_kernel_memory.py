@@ -96,7 +96,7 @@ def test_each_kernel_runs_under_its_notebooks_limit_and_survives_a_memory_error(
         taken, cold = await pool.take()
         assert taken is kernel
         assert cold is False
-        assert await run_probe(kernel, probe, 16) == ["768"]
+        assert await run_probe(kernel, probe, 16) == [768]
 
         # Past the limit: a MemoryError in the cell, reported as the notebook's failure; the
         # kernel itself is still there (Python raised, nothing was killed).
@@ -127,7 +127,7 @@ def test_a_new_limit_replaces_the_idle_kernels_started_under_the_old_one(scratch
         assert new is not old
         assert not await old.km.is_alive()
         taken, _ = await pool.take()
-        assert await run_probe(taken, probe, 0) == ["896"]
+        assert await run_probe(taken, probe, 0) == [896]
         kernels.finish(taken)
         await kernels.settled()
 

@@ -112,7 +112,7 @@ def test_warm_kernels_are_prepared_handed_out_refilled_and_released(
         assert cold is False
         assert kernel is warm[0]
         assert pool.starting == 1, "a take starts the kernel that replaces it"
-        assert await run_trivial(kernel, trivial, 41) == ["42"]
+        assert await run_trivial(kernel, trivial, 41) == [42]
 
         kernels.finish(kernel)
         await kernels.settled()
@@ -144,8 +144,8 @@ def test_a_run_waits_for_a_kernel_to_start_when_none_is_warm(scratch: str, noteb
         assert second_cold is True
         assert first is not second
         # Each run its own kernel, neither sees what the other did.
-        assert await run_trivial(first, trivial, 1) == ["2"]
-        assert await run_trivial(second, trivial, 2) == ["3"]
+        assert await run_trivial(first, trivial, 1) == [2]
+        assert await run_trivial(second, trivial, 2) == [3]
         assert not pool.idle
         for kernel in (first, second):
             kernels.finish(kernel)

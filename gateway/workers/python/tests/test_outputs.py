@@ -9,6 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
+from slipway_worker.kernel_values import VALUE_MIME
 from slipway_worker.outputs import collect_outputs, value_of
 
 
@@ -104,3 +105,10 @@ def test_a_failed_cells_traceback_is_not_among_its_outputs() -> None:
         tags=("output",),
     )
     assert collect_outputs(notebook(failed)) == ["before\n"]
+
+
+def test_a_results_json_value_comes_first_and_is_never_decoded_again() -> None:
+    # What a kernel's value formatter (kernel_values) adds beside the repr.
+    assert value_of(display({"text/plain": "'a \"b\"'", VALUE_MIME: 'a "b"'})) == 'a "b"'
+    assert value_of(display({"application/json": {"other": 1}, VALUE_MIME: [1, None]})) == [1, None]
+    assert value_of(display({"text/plain": "0", VALUE_MIME: 0})) == 0

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { formBody, formFields } from './call-form.js';
+import { callSnippets, pythonLiteral } from './call-snippets.js';
+import type { Signature } from './signature.js';
+
+const signature: Signature = {
+  inputs: [
+    { name: 'X', type: 'float32', shape: [4] },
+    { name: 'plan', type: 'string', shape: [], values: ['basic', 'pro'], default: 'pro' },
+    { name: 'age', type: 'float64', shape: [] },
+    { name: 'visits', type: 'int64', shape: [], required: false },
+    { name: 'vip', type: 'bool', shape: [], default: true },
+    { name: 'note', type: 'string', shape: [], default: 'hi', help: 'free text' },
+    { name: 'grid', type: 'float32', shape: [2, 2] },
+    { name: 'level', type: 'int32', shape: [], values: [1, 2, 3] },
+  ],
+  outputs: [],
+};
+
+describe('formFields', () => {
+  it('types each input: lists, choices with the default, numbers, checkboxes, text, JSON', () => {
+    const fields = formFields(signature);
+    expect(fields.map((f) => [f.name, f.kind, f.required, f.initial])).toEqual([
+      ['X', 'list', true, ''],
+      ['plan', 'choice', false, 'pro'],
+      ['age', 'number', true, ''],
+      ['visits', 'integer', false, ''],
+      ['vip', 'boolean', false, true],
+      ['note', 'text', false, 'hi'],
+      ['grid', 'json', true, ''],
+      ['level', 'choice', true, '1'],
+    ]);
+    expect(fields[0]!.length).toBe(4);
+    expect(fields[1]!.choices).toEqual([
+      { value: 'basic', label: 'basic' },
+      { value: 'pro', label: 'pro' },
+    ]);
+    expect(fields[5]!.help).toBe('free text');
+  });
+});
+
+describe('formBody', () => {
+  const fields = formFields(signature);
+
+  it('makes the record, typed as the signature says, leaving out empty optional fields', () => {
+    const result = formBody(fields, {
+      X: '5.1, 3.5,1.4 , 0.2',
+      age: '42',
+      vip: false,
+      grid: '[[1, 2], [3, 4]]',
+      level: '2',
+    });
+    expect(result).toEqual({
+      ok: true,
+      body: {
+        X: [5.1, 3.5, 1.4, 0.2],
+        plan: 'pro',
+        age: 42,
+        vip: false,
+        note: 'hi',
+        grid: [
+          [1, 2],
+          [3, 4],
+        ],
+        level: 2,
+      },
+    });
+  });
+
+  it('names every field that is wrong and what it expected', () => {
+    const result = formBody(fields, {
+      X: '1, 2, x, 4',
+      plan: 'gold',
+      age: '',
+      visits: '2.5',
+      grid: '[1,',
+      level: '7',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual([
+      { field: 'X', message: 'X: value 3: expected a number, got "x"' },
+      { field: 'plan', message: 'plan: expected one of basic, pro' },
+      { field: 'age', message: 'age: required' },
+      { field: 'visits', message: 'visits: expected a whole number, got "2.5"' },
+      { field: 'grid', message: 'grid: expected JSON, e.g. [1, 2] or {"a": 1}' },
+      { field: 'level', message: 'level: expected one of 1, 2, 3' },
+    ]);
+  });
+
+  it('refuses a list of the wrong length', () => {
+    const result = formBody(fields, { X: '1, 2', age: '1', grid: '[]', level: '1' });
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ field: 'X', message: 'X: expected 4 comma-separated values, got 2' }],
+    });
+  });
+});
+
+describe('call snippets', () => {
+  it('quote the URL and body for bash and read the key from the variable', () => {
+    const s = callSnippets({
+      url: 'http://h/fn/m',
+      body: { name: "O'Brien", ok: true, n: null },
+      keyVariable: 'SLIPWAY_KEY',
+    });
+    expect(s.curl).toBe(
+      `curl -X POST 'http://h/fn/m' \\\n  -H "Authorization: Bearer $SLIPWAY_KEY" \\\n` +
+        `  -H 'Content-Type: application/json' \\\n  -d '{"name":"O'\\''Brien","ok":true,"n":null}'`,
+    );
+    expect(s.python).toContain('os.environ["SLIPWAY_KEY"]');
+    expect(s.python).toContain(`json={"name": "O'Brien", "ok": True, "n": None},`);
+    expect(s.javascript).toContain('Authorization: `Bearer ${process.env.SLIPWAY_KEY}`');
+  });
+
+  it('send no key for a public deployment', () => {
+    const s = callSnippets({ url: 'http://h/fn/m', body: {}, keyVariable: null });
+    for (const text of Object.values(s)) expect(text).not.toMatch(/Authorization|os\.environ/);
+  });
+
+  it('write JSON as Python literals', () => {
+    expect(pythonLiteral([1.5, 'a\n"b"', false, { k: [null] }])).toBe(
+      '[1.5, "a\\n\\"b\\"", False, {"k": [None]}]',
+    );
+  });
+});

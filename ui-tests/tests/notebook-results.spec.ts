@@ -1,0 +1,142 @@
+// What a published notebook answers (issue 14, B.5 and B.6), in a real JupyterLab against a
+// real gateway: a cell whose result is a dict comes back as a JSON object, and a failing
+// notebook's error names the cell as JupyterLab shows it after Run All, with the links to
+// the run and to its executed notebook, whose traceback is there to read.
+import { expect, test } from '@jupyterlab/galata';
+import type { Page } from '@playwright/test';
+import { screenshots } from '../iris.js';
+
+test.describe.configure({ mode: 'serial' });
+
+/** A notebook's JSON with these code cells (source, tags). */
+function notebook(cells: [string, string[]][]): string {
+  return JSON.stringify({
+    cells: cells.map(([source, tags], i) => ({
+      cell_type: 'code',
+      execution_count: null,
+      id: `cell-${i}`,
+      metadata: tags.length ? { tags } : {},
+      outputs: [],
+      source,
+    })),
+    metadata: {
+      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
+      language_info: { name: 'python' },
+    },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+/** Opens the notebook's publish dialog, publishes it as `name`, and reads URL and key. */
+async function publish(page: Page, name: string) {
+  await page.locator('.jp-NotebookPanel-toolbar [data-command="slipway:publish-notebook"]').click();
+  const form = page.locator('.jp-Dialog .jp-SlipwayPublishForm');
+  await expect(form).toBeVisible();
+  await form.getByLabel('Deployment name').fill(name);
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
+  const result = page.locator('.jp-Dialog .jp-SlipwayPublishResult.jp-mod-done');
+  await expect(result).toBeVisible({ timeout: 180_000 });
+  const url = (await result.locator('.jp-SlipwayPublishResult-url').textContent())!;
+  const key = (await result.locator('.jp-SlipwayPublishResult-key').textContent())!;
+  await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
+  return { url, key };
+}
+
+test('a cell whose result is a dict answers a JSON object, not its repr', async ({
+  page,
+  tmpPath,
+  request,
+}) => {
+  await page.contents.uploadContent(
+    notebook([
+      ["label = 'demo'  # a name", ['parameters']],
+      ['import numpy as np\nscores = np.array([0.25, 0.75])', []],
+      ["{'label': label, 'n': 3, 'scores': scores, 'best': scores.max()}", ['output']],
+    ]),
+    'text',
+    `${tmpPath}/dict-result.ipynb`,
+  );
+  await page.notebook.openByPath(`${tmpPath}/dict-result.ipynb`);
+  await page.notebook.activate('dict-result.ipynb');
+  // In JupyterLab the result is the dict's repr...
+  await page.notebook.run();
+  await expect(
+    page.locator('.jp-Notebook .jp-Cell').nth(2).locator('.jp-OutputArea'),
+  ).toContainText("{'label': 'demo'");
+
+  const { url, key } = await publish(page, 'dict-result');
+  const res = await request.post(url, {
+    headers: { Authorization: `Bearer ${key}` },
+    data: { label: 'from a caller' },
+  });
+  const body = await res.json();
+  expect(res.status(), JSON.stringify(body)).toBe(200);
+  // ...and a caller gets the object itself, numpy values included.
+  expect(body.outputs).toEqual([
+    { label: 'from a caller', n: 3, scores: [0.25, 0.75], best: 0.75 },
+  ]);
+});
+
+test('a failing notebook names the cell as JupyterLab shows it, and links the run and its traceback', async ({
+  page,
+  tmpPath,
+  request,
+}) => {
+  await page.contents.uploadContent(
+    notebook([
+      ['divisor = 0  # what to divide by', ['parameters']],
+      ['a = 1', []],
+      ['value = 10 / divisor', []],
+      ['value', ['output']],
+    ]),
+    'text',
+    `${tmpPath}/failing-result.ipynb`,
+  );
+  await page.notebook.openByPath(`${tmpPath}/failing-result.ipynb`);
+  await page.notebook.activate('failing-result.ipynb');
+  // Run All stops at the failing cell (page.notebook.run() would wait for the cells after it);
+  // its prompt is what the user knows it by.
+  await page.menu.clickMenuItem('Run>Run All Cells');
+  const failing = page.locator('.jp-Notebook .jp-Cell').nth(2);
+  await expect(failing.locator('.jp-OutputArea')).toContainText('ZeroDivisionError', {
+    timeout: 120_000,
+  });
+  const prompt = ((await failing.locator('.jp-InputPrompt').textContent()) ?? '').trim();
+  expect(prompt).toBe('[3]:');
+
+  const { url, key } = await publish(page, 'failing-result');
+  await page.screenshot({ path: `${screenshots}notebook-results-failing.png` });
+  const res = await request.post(url, { headers: { Authorization: `Bearer ${key}` }, data: {} });
+  expect(res.status()).toBe(500);
+  const { error } = await res.json();
+  expect(error).toMatchObject({
+    code: 'notebook_failed',
+    message:
+      'cell [3] (3rd cell, “value = 10 / divisor”) raised ZeroDivisionError: division by zero',
+    cell: { position: 3, executionCount: 3, firstLine: 'value = 10 / divisor' },
+  });
+  expect(error.message).toContain(`cell ${prompt.replace(/:$/, '')}`);
+  const runId = res.headers()['x-request-id'];
+  expect(error.runId).toBe(runId);
+  expect(error.statusUrl).toBe(`${url}/runs/${runId}`);
+  expect(error.notebookUrl).toBe(`${url}/runs/${runId}/notebook`);
+
+  // The links answer with the same invoke key: the failed run, and the executed notebook with
+  // the traceback, numbered as papermill numbers it (the injected parameters cell takes [2]).
+  const auth = { headers: { Authorization: `Bearer ${key}` } };
+  const run = await (await request.get(error.statusUrl, auth)).json();
+  expect(run).toMatchObject({ id: runId, status: 'failed', error: { code: 'notebook_failed' } });
+  const executed = await request.get(error.notebookUrl, auth);
+  expect(executed.status()).toBe(200);
+  const nb = (await executed.json()) as {
+    cells: {
+      execution_count: number | null;
+      outputs?: { output_type: string; traceback?: string[] }[];
+    }[];
+  };
+  const failed = nb.cells.find((c) => c.outputs?.some((o) => o.output_type === 'error'))!;
+  expect(failed.execution_count).toBe(4);
+  const traceback = failed.outputs!.find((o) => o.output_type === 'error')!.traceback!.join('\n');
+  expect(traceback).toContain('ZeroDivisionError');
+});
