@@ -96,3 +96,29 @@ describe('a check and a publish of the same bytes at once', () => {
     }
   });
 });
+
+describe('a failed publish and a publish of the same bytes at once', () => {
+  it('leave the file to the one that succeeds', async () => {
+    const toys = gatedToys();
+    const gw = await startTestGateway({ runtimes: () => [toys.factory] });
+    try {
+      const post = (name: string, file = toyModel()) =>
+        gw.admin('/api/deployments', { method: 'POST', body: publishForm({ name }, file) });
+      toys.load(0).go.resolve();
+      expect((await post('m', toyModel({ inputs: ['x', 'y'] }))).status).toBe(201);
+      // A new version of m that breaks its callers (a 409 after its load), and the same bytes
+      // as a new deployment n, whose load waits until m's publish has failed.
+      const refused = post('m');
+      await toys.load(1).began.promise;
+      const published = post('n');
+      await toys.load(2).began.promise;
+      toys.load(1).go.resolve();
+      expect((await refused).status).toBe(409);
+      toys.load(2).go.resolve();
+      const res = await published;
+      expect(res.status, await res.clone().text()).toBe(201);
+    } finally {
+      await gw.stop();
+    }
+  });
+});

@@ -84,6 +84,9 @@ export interface LiveChange {
 
 /** Publish, list, inspect, roll back and delete deployments. */
 export class DeploymentService {
+  /** Publishes under way, by the hash of their file. */
+  private readonly publishing = new Map<string, number>();
+
   constructor(private readonly deps: DeploymentServiceDeps) {}
 
   /**
@@ -235,6 +238,9 @@ export class DeploymentService {
           );
     }
     const { file } = input;
+    // Counted before the file is stored: a failed publish of the same bytes at the same time
+    // then leaves it for this one (see `removeUnused`).
+    if (keep) this.publishing.set(file.sha256, (this.publishing.get(file.sha256) ?? 0) + 1);
     const artifact: StoredArtifact = keep
       ? await store.adopt(file)
       : {
@@ -269,12 +275,22 @@ export class DeploymentService {
         'unusable_artifact',
         { cause: err },
       );
+    } finally {
+      if (keep) {
+        const left = this.publishing.get(file.sha256)! - 1;
+        if (left > 0) this.publishing.set(file.sha256, left);
+        else this.publishing.delete(file.sha256);
+      }
     }
   }
 
-  /** Removes a file this call stored unless a stored version uses it. */
+  /**
+   * Removes a file this call stored unless a stored version uses it, or another publish of the
+   * same bytes is under way (it found the file stored and counts on it).
+   */
   private async removeUnused(artifact: StoredArtifact): Promise<void> {
-    if (artifact.fresh && !(await this.deps.repo.artifactShas()).includes(artifact.sha256))
+    if (!artifact.fresh || (this.publishing.get(artifact.sha256) ?? 0) > 1) return;
+    if (!(await this.deps.repo.artifactShas()).includes(artifact.sha256))
       await this.deps.store.remove(artifact.sha256);
   }
 
