@@ -7,7 +7,8 @@ import { GatewayClient } from '../client/gateway-client.js';
 import { irisDeployment, irisDetail } from '../testing/deployments.js';
 import { UNTIL } from '../testing/until.js';
 import type { ISlipway } from '../tokens.js';
-import { publishWithDialog } from './publish-flow.js';
+import type { PublishOptions } from '../models/publish-options.js';
+import { publishWithDialog, type PublishSource } from './publish-flow.js';
 
 const trans = nullTranslator.load('slipway');
 
@@ -81,6 +82,16 @@ function gatewayWith(answers: (Answer | Promise<Answer>)[]) {
   return { slipway, uploads };
 }
 
+/** Opens the publish dialog of `file` as the private deployment `name` on the cpu pool. */
+function publishAs(
+  slipway: ISlipway,
+  file: PublishSource,
+  name: string,
+  more: Partial<PublishOptions> = {},
+) {
+  return publishWithDialog(slipway, trans, file, { name, pool: 'cpu', public: false, ...more });
+}
+
 const source = {
   path: 'work/iris.onnx',
   filename: 'iris.onnx',
@@ -91,11 +102,7 @@ describe('Publish under a name that exists', () => {
   it('says what exists and publishes a new version only once that is chosen', async () => {
     const v2 = irisDeployment({ version: 2, invokeKey: undefined });
     const { slipway, uploads } = gatewayWith([{ status: 201, body: v2 }]);
-    const published = publishWithDialog(slipway, trans, source, {
-      name: 'iris',
-      pool: 'cpu',
-      public: false,
-    });
+    const published = publishAs(slipway, source, 'iris');
     let dialog = await dialogTitled('Publish iris.onnx');
     const existing = await vi.waitFor(() => {
       const text = dialog.querySelector('.jp-SlipwayPublishForm-existing')?.textContent;
@@ -132,12 +139,7 @@ describe('Publish under a name that exists', () => {
       { status: 409, body: { error: { code: 'signature_changed', message: CHANGED } } },
       { status: 201, body: v2 },
     ]);
-    const published = publishWithDialog(slipway, trans, source, {
-      name: 'iris',
-      pool: 'cpu',
-      public: false,
-      newVersionOf: 'iris',
-    });
+    const published = publishAs(slipway, source, 'iris', { newVersionOf: 'iris' });
     press(await dialogTitled('Publish iris.onnx'), 'Publish');
     const result = await dialogTitled('Publishing iris');
     const anyway = await vi.waitFor(() => {
@@ -158,12 +160,7 @@ describe('Publish under a name that exists', () => {
     const { slipway, uploads } = gatewayWith([
       { status: 409, body: { error: { code: 'signature_changed', message: CHANGED } } },
     ]);
-    const published = publishWithDialog(slipway, trans, source, {
-      name: 'iris',
-      pool: 'cpu',
-      public: false,
-      newVersionOf: 'iris',
-    });
+    const published = publishAs(slipway, source, 'iris', { newVersionOf: 'iris' });
     press(await dialogTitled('Publish iris.onnx'), 'Publish');
     const result = await dialogTitled('Publishing iris');
     await vi.waitFor(
@@ -201,11 +198,7 @@ describe('The publish dialog of a model file', () => {
       size: async () => 4,
       read: async () => (reads++, new Blob(['onnx'])),
     };
-    const published = publishWithDialog(slipway, trans, small, {
-      name: 'iris',
-      pool: 'cpu',
-      public: false,
-    });
+    const published = publishAs(slipway, small, 'iris');
     const dialog = await dialogTitled('Publish iris.onnx');
     const inputs = await vi.waitFor(() => {
       const table = dialog.querySelector('table[aria-label="Model inputs"]');
@@ -258,11 +251,7 @@ describe('A publish whose result dialog is closed before it ends', () => {
   it('ends in a notification whose Show gives URL and one-time key', async () => {
     let answer!: (a: Answer) => void;
     const { slipway } = gatewayWith([new Promise<Answer>((resolve) => (answer = resolve))]);
-    const published = publishWithDialog(slipway, trans, source, {
-      name: 'fresh',
-      pool: 'cpu',
-      public: false,
-    });
+    const published = publishAs(slipway, source, 'fresh');
     press(await dialogTitled('Publish iris.onnx'), 'Publish');
     press(await dialogTitled('Publishing fresh'), 'Close');
     const going = await vi.waitFor(() => {
@@ -298,12 +287,7 @@ describe('A publish whose result dialog is closed before it ends', () => {
     const { slipway, uploads } = gatewayWith([
       new Promise<Answer>((resolve) => (answer = resolve)),
     ]);
-    const published = publishWithDialog(slipway, trans, source, {
-      name: 'iris',
-      pool: 'cpu',
-      public: false,
-      newVersionOf: 'iris',
-    });
+    const published = publishAs(slipway, source, 'iris', { newVersionOf: 'iris' });
     press(await dialogTitled('Publish iris.onnx'), 'Publish');
     press(await dialogTitled('Publishing iris'), 'Close');
     answer({ status: 409, body: { error: { code: 'signature_changed', message: CHANGED } } });
@@ -331,13 +315,17 @@ describe('The publish dialog of a notebook', () => {
     ],
   };
 
+  /** Opens the dialog of the notebook as score, on a gateway that publishes its v1. */
+  async function openScoreDialog() {
+    const v1 = irisDeployment({ name: 'score', format: 'notebook' });
+    const { slipway, uploads } = gatewayWith([{ status: 201, body: v1 }]);
+    const published = publishAs(slipway, notebook, 'score');
+    return { v1, uploads, published, dialog: await dialogTitled('Publish score.ipynb') };
+  }
+
   it('shows the signature, what a call returns and the warnings before the upload', async () => {
     const { slipway, uploads } = gatewayWith([]);
-    const published = publishWithDialog(slipway, trans, notebook, {
-      name: 'score',
-      pool: 'cpu',
-      public: false,
-    });
+    const published = publishAs(slipway, notebook, 'score');
     const dialog = await dialogTitled('Publish score.ipynb');
     const rows = [...dialog.querySelectorAll('table[aria-label="Parameters"] tbody tr')].map((r) =>
       [...r.querySelectorAll('td')].map((d) => d.textContent),
@@ -359,14 +347,7 @@ describe('The publish dialog of a notebook', () => {
   });
 
   it('takes requirements, sent as the list the gateway installs at publish', async () => {
-    const v1 = irisDeployment({ name: 'score', format: 'notebook' });
-    const { slipway, uploads } = gatewayWith([{ status: 201, body: v1 }]);
-    const published = publishWithDialog(slipway, trans, notebook, {
-      name: 'score',
-      pool: 'cpu',
-      public: false,
-    });
-    const dialog = await dialogTitled('Publish score.ipynb');
+    const { v1, uploads, published, dialog } = await openScoreDialog();
     const field = dialog.querySelector<HTMLTextAreaElement>('textarea[name="requirements"]')!;
     expect(field.getAttribute('aria-label')).toBe('Requirements');
     field.value = 'xgboost==2.1.3  # was %pip install\n\nhumanize\n';
@@ -380,14 +361,7 @@ describe('The publish dialog of a notebook', () => {
   });
 
   it('disables Publish while an option is out of range, and says why', async () => {
-    const v1 = irisDeployment({ name: 'score', format: 'notebook' });
-    const { slipway, uploads } = gatewayWith([{ status: 201, body: v1 }]);
-    const published = publishWithDialog(slipway, trans, notebook, {
-      name: 'score',
-      pool: 'cpu',
-      public: false,
-    });
-    const dialog = await dialogTitled('Publish score.ipynb');
+    const { v1, uploads, published, dialog } = await openScoreDialog();
     const publish = [
       ...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button'),
     ].find((b) => b.textContent === 'Publish')!;

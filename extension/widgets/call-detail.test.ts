@@ -21,20 +21,11 @@ import { TryItTab } from './TryItTab.js';
 
 // The call detail and the Try it tab against the real gateway app (app.request, no network).
 // jsdom has no canvas: the traffic tab's chart is a stand-in.
-vi.mock('chart.js', async (original) => ({
-  ...(await original<typeof import('chart.js')>()),
-  Chart: class {
-    static register() {}
-    data: unknown;
-    options: unknown;
-    constructor(_canvas: unknown, config: { data: unknown; options: unknown }) {
-      this.data = config.data;
-      this.options = config.options;
-    }
-    update() {}
-    destroy() {}
-  },
-}));
+vi.mock('chart.js', async (original) =>
+  (await import('../testing/chart-stand-in.js')).withChartStandIn(
+    await original<typeof import('chart.js')>(),
+  ),
+);
 
 const trans = nullTranslator.load('slipway');
 let gw: TestGateway;

@@ -22,26 +22,12 @@ const charts = vi.hoisted(
       data: { labels: unknown[]; datasets: { label: string; data: unknown[] }[] };
     }[],
 );
-vi.mock('chart.js', async (original) => ({
-  ...(await original<typeof import('chart.js')>()),
-  Chart: class {
-    static register() {}
-    data: unknown;
-    options: unknown;
-    config: unknown;
-    constructor(
-      readonly canvas: unknown,
-      config: { data: unknown; options: unknown },
-    ) {
-      this.config = config;
-      this.data = config.data;
-      this.options = config.options;
-      charts.push(this as never);
-    }
-    update() {}
-    destroy() {}
-  },
-}));
+vi.mock('chart.js', async (original) =>
+  (await import('../testing/chart-stand-in.js')).withChartStandIn(
+    await original<typeof import('chart.js')>(),
+    charts,
+  ),
+);
 
 const trans = nullTranslator.load('slipway');
 const detail: DeploymentDetail = {

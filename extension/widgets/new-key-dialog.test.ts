@@ -12,20 +12,11 @@ import { DeploymentsPanel } from './DeploymentsPanel.js';
 import { MonitorPanel } from './MonitorPanel.js';
 
 // jsdom has no canvas: the monitor's charts draw nothing.
-vi.mock('chart.js', async (original) => ({
-  ...(await original<typeof import('chart.js')>()),
-  Chart: class {
-    static register() {}
-    data: unknown;
-    options: unknown;
-    constructor(_canvas: unknown, config: { data: unknown; options: unknown }) {
-      this.data = config.data;
-      this.options = config.options;
-    }
-    update() {}
-    destroy() {}
-  },
-}));
+vi.mock('chart.js', async (original) =>
+  (await import('../testing/chart-stand-in.js')).withChartStandIn(
+    await original<typeof import('chart.js')>(),
+  ),
+);
 
 const trans = nullTranslator.load('slipway');
 const metrics = {

@@ -33,21 +33,12 @@ import { AlertsTab } from './AlertsTab.js';
 
 // jsdom has no canvas: a stand-in Chart keeps what the chart was asked to draw.
 const charts = vi.hoisted(() => [] as { data: unknown; options: unknown }[]);
-vi.mock('chart.js', async (original) => ({
-  ...(await original<typeof import('chart.js')>()),
-  Chart: class {
-    static register() {}
-    data: unknown;
-    options: unknown;
-    constructor(_canvas: unknown, config: { data: unknown; options: unknown }) {
-      this.data = config.data;
-      this.options = config.options;
-      charts.push(this);
-    }
-    update() {}
-    destroy() {}
-  },
-}));
+vi.mock('chart.js', async (original) =>
+  (await import('../testing/chart-stand-in.js')).withChartStandIn(
+    await original<typeof import('chart.js')>(),
+    charts,
+  ),
+);
 
 const translator = markingTranslator();
 const trans = translator.load('slipway');

@@ -4,41 +4,23 @@
 // the run and to its executed notebook, whose traceback is there to read.
 import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { screenshots } from '../iris.js';
+import { openNewNotebook, openPublish, publishFromDialog } from '../galata-helpers.js';
+import { admin, gateway, screenshots } from '../iris.js';
 
 test.describe.configure({ mode: 'serial' });
 
-/** A notebook's JSON with these code cells (source, tags). */
-function notebook(cells: [string, string[]][]): string {
-  return JSON.stringify({
-    cells: cells.map(([source, tags], i) => ({
-      cell_type: 'code',
-      execution_count: null,
-      id: `cell-${i}`,
-      metadata: tags.length ? { tags } : {},
-      outputs: [],
-      source,
-    })),
-    metadata: {
-      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
-      language_info: { name: 'python' },
-    },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
+// slipway.spec.ts counts the deployments of the same gateway: leave none behind.
+test.afterAll(async ({ playwright }) => {
+  const api = await playwright.request.newContext();
+  for (const name of ['dict-result', 'failing-result'])
+    await api.delete(`${gateway}/api/deployments/${name}`, { headers: admin });
+  await api.dispose();
+});
 
-/** Opens the notebook's publish dialog, publishes it as `name`, and reads URL and key. */
+/** Publishes the open notebook as `name` from its dialog, closes it, and answers URL and key. */
 async function publish(page: Page, name: string) {
-  await page.locator('.jp-NotebookPanel-toolbar [data-command="slipway:publish-notebook"]').click();
-  const form = page.locator('.jp-Dialog .jp-SlipwayPublishForm');
-  await expect(form).toBeVisible();
-  await form.getByLabel('Deployment name').fill(name);
-  await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
-  const result = page.locator('.jp-Dialog .jp-SlipwayPublishResult.jp-mod-done');
-  await expect(result).toBeVisible({ timeout: 180_000 });
-  const url = (await result.locator('.jp-SlipwayPublishResult-url').textContent())!;
-  const key = (await result.locator('.jp-SlipwayPublishResult-key').textContent())!;
+  await openPublish(page);
+  const { url, key } = await publishFromDialog(page, name);
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
   return { url, key };
 }
@@ -48,17 +30,11 @@ test('a cell whose result is a dict answers a JSON object, not its repr', async 
   tmpPath,
   request,
 }) => {
-  await page.contents.uploadContent(
-    notebook([
-      ["label = 'demo'  # a name", ['parameters']],
-      ['import numpy as np\nscores = np.array([0.25, 0.75])', []],
-      ["{'label': label, 'n': 3, 'scores': scores, 'best': scores.max()}", ['output']],
-    ]),
-    'text',
-    `${tmpPath}/dict-result.ipynb`,
-  );
-  await page.notebook.openByPath(`${tmpPath}/dict-result.ipynb`);
-  await page.notebook.activate('dict-result.ipynb');
+  await openNewNotebook(page, `${tmpPath}/dict-result.ipynb`, [
+    ["label = 'demo'  # a name", ['parameters']],
+    ['import numpy as np\nscores = np.array([0.25, 0.75])', []],
+    ["{'label': label, 'n': 3, 'scores': scores, 'best': scores.max()}", ['output']],
+  ]);
   // In JupyterLab the result is the dict's repr...
   await page.notebook.run();
   await expect(
@@ -83,18 +59,12 @@ test('a failing notebook names the cell as JupyterLab shows it, and links the ru
   tmpPath,
   request,
 }) => {
-  await page.contents.uploadContent(
-    notebook([
-      ['divisor = 0  # what to divide by', ['parameters']],
-      ['a = 1', []],
-      ['value = 10 / divisor', []],
-      ['value', ['output']],
-    ]),
-    'text',
-    `${tmpPath}/failing-result.ipynb`,
-  );
-  await page.notebook.openByPath(`${tmpPath}/failing-result.ipynb`);
-  await page.notebook.activate('failing-result.ipynb');
+  await openNewNotebook(page, `${tmpPath}/failing-result.ipynb`, [
+    ['divisor = 0  # what to divide by', ['parameters']],
+    ['a = 1', []],
+    ['value = 10 / divisor', []],
+    ['value', ['output']],
+  ]);
   // Run All stops at the failing cell (page.notebook.run() would wait for the cells after it);
   // its prompt is what the user knows it by.
   await page.menu.clickMenuItem('Run>Run All Cells');
@@ -102,6 +72,8 @@ test('a failing notebook names the cell as JupyterLab shows it, and links the ru
   await expect(failing.locator('.jp-OutputArea')).toContainText('ZeroDivisionError', {
     timeout: 120_000,
   });
+  // The prompt turns from [*] to its number just after the output shows: wait for that.
+  await expect(failing.locator('.jp-InputPrompt')).toHaveText('[3]:');
   const prompt = ((await failing.locator('.jp-InputPrompt').textContent()) ?? '').trim();
   expect(prompt).toBe('[3]:');
 

@@ -7,6 +7,7 @@ import type { Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { cellToolbarButton, openNewNotebook, openPublish } from '../galata-helpers.js';
 import { admin, fixture, gateway, publishIris, screenshots } from '../iris.js';
 
 test.describe.configure({ mode: 'serial' });
@@ -23,40 +24,6 @@ test.afterAll(async ({ playwright }) => {
   await api.dispose();
 });
 
-/** A notebook's JSON with these code cells (source, tags). */
-function notebook(cells: [string, string[]][]): string {
-  return JSON.stringify({
-    cells: cells.map(([source, tags], i) => ({
-      cell_type: 'code',
-      execution_count: null,
-      id: `cell-${i}`,
-      metadata: tags.length ? { tags } : {},
-      outputs: [],
-      source,
-    })),
-    metadata: {
-      kernelspec: { display_name: 'Python 3 (ipykernel)', language: 'python', name: 'python3' },
-      language_info: { name: 'python' },
-    },
-    nbformat: 4,
-    nbformat_minor: 5,
-  });
-}
-
-/** The button of a cell's toolbar, once the cell is selected. */
-async function cellButton(page: Page, index: number, name: string) {
-  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
-  await cell.locator('.jp-InputPrompt').click();
-  return cell.getByRole('toolbar', { name: 'Cell toolbar' }).getByRole('button', { name });
-}
-
-async function openPublish(page: Page) {
-  await page.locator('.jp-NotebookPanel-toolbar [data-command="slipway:publish-notebook"]').click();
-  const form = page.locator('.jp-Dialog .jp-SlipwayPublishForm');
-  await expect(form).toBeVisible();
-  return form;
-}
-
 /** Opens the notification center and answers it. */
 async function notificationCenter(page: Page) {
   const center = page.locator('.jp-Notification-Center');
@@ -69,17 +36,11 @@ test('shows the signature and the warnings before the upload; the tag toggles sh
   page,
   tmpPath,
 }) => {
-  await page.contents.uploadContent(
-    notebook([
-      ['%pip install tqdm', []],
-      ['x = 2  # the input\nthreshold = np.float64(0.5)', []],
-      ['x * 3', []],
-    ]),
-    'text',
-    `${tmpPath}/checks.ipynb`,
-  );
-  await page.notebook.openByPath(`${tmpPath}/checks.ipynb`);
-  await page.notebook.activate('checks.ipynb');
+  await openNewNotebook(page, `${tmpPath}/checks.ipynb`, [
+    ['%pip install tqdm', []],
+    ['x = 2  # the input\nthreshold = np.float64(0.5)', []],
+    ['x * 3', []],
+  ]);
 
   // No parameters cell, a %pip cell, no output cell: said before anything is sent.
   let form = await openPublish(page);
@@ -92,16 +53,16 @@ test('shows the signature and the warnings before the upload; the tag toggles sh
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Cancel' }).click();
 
   // The toggle is checked on the tagged cell only; tagging a second cell moves the tag.
-  const tagSecond = await cellButton(page, 1, 'Tag as Parameters');
+  const tagSecond = await cellToolbarButton(page, 1, 'Tag as Parameters');
   await tagSecond.click();
   await expect(tagSecond).toHaveAttribute('aria-pressed', 'true');
-  const tagThird = await cellButton(page, 2, 'Tag as Parameters');
+  const tagThird = await cellToolbarButton(page, 2, 'Tag as Parameters');
   await expect(tagThird).toHaveAttribute('aria-pressed', 'false');
   await tagThird.click();
   const cells = page.locator('.jp-Notebook .jp-Cell');
   await expect(cells.nth(2).getByLabel('Slipway tags')).toHaveText('parameters');
   await expect(cells.nth(1).getByLabel('Slipway tags')).toHaveCount(0);
-  const back = await cellButton(page, 1, 'Tag as Parameters');
+  const back = await cellToolbarButton(page, 1, 'Tag as Parameters');
   await expect(back).toHaveAttribute('aria-pressed', 'false');
   await back.click();
   await expect(back).toHaveAttribute('aria-pressed', 'true');
@@ -136,16 +97,10 @@ test('a publish whose dialog was closed ends in a notification that shows URL an
   tmpPath,
   request,
 }) => {
-  await page.contents.uploadContent(
-    notebook([
-      ['x = 2', ['parameters']],
-      ['x * 10', ['output']],
-    ]),
-    'text',
-    `${tmpPath}/times.ipynb`,
-  );
-  await page.notebook.openByPath(`${tmpPath}/times.ipynb`);
-  await page.notebook.activate('times.ipynb');
+  await openNewNotebook(page, `${tmpPath}/times.ipynb`, [
+    ['x = 2', ['parameters']],
+    ['x * 10', ['output']],
+  ]);
   // The upload is held until the dialog is closed: the publish is surely still running then.
   let release!: () => void;
   const closed = new Promise<void>((resolve) => (release = resolve));

@@ -1,12 +1,9 @@
 import { expect, galata, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { cellToolbarButton, openScaleNotebook, publishFromDialog } from '../galata-helpers.js';
+import { fixture, screenshots } from '../iris.js';
 import { ADMIN_TOKEN, GATEWAY_PORT } from '../stack.js';
-
-const fixture = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
-const screenshots = fileURLToPath(new URL('../screenshots/', import.meta.url));
-mkdirSync(screenshots, { recursive: true });
 
 // One gateway and one JupyterLab for the whole file; the steps build on each other.
 test.describe.configure({ mode: 'serial' });
@@ -20,30 +17,13 @@ async function cellMenu(page: Page, index: number, item: string): Promise<void> 
   await page.locator('.lm-Menu .lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) }).click();
 }
 
-/** Selects a notebook cell and presses a button of its cell toolbar. */
-async function cellToolbar(page: Page, index: number, button: string): Promise<void> {
-  const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
-  await cell.locator('.jp-InputPrompt').click();
-  await cell
-    .getByRole('toolbar', { name: 'Cell toolbar' })
-    .getByRole('button', { name: button })
-    .click();
-}
-
-/** Fills the publish dialog, presses Publish, and reads URL and key from the result. */
-async function publishFromDialog(page: Page, name: string) {
-  const form = page.locator('.jp-Dialog .jp-SlipwayPublishForm');
-  await expect(form).toBeVisible();
-  await form.getByLabel('Deployment name').fill(name);
-  await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
-  const result = page.locator('.jp-Dialog .jp-SlipwayPublishResult.jp-mod-done');
-  await expect(result).toBeVisible({ timeout: 180_000 });
-  const url = (await result.locator('.jp-SlipwayPublishResult-url').textContent())!;
-  const key = (await result.locator('.jp-SlipwayPublishResult-key').textContent())!;
-  await expect(result.locator('.jp-SlipwayPublishResult-curl')).toContainText(
-    `curl -X POST '${url}'`,
+/** Publishes from the open dialog; the result shows the curl of the URL too. */
+async function publishWithCurl(page: Page, name: string) {
+  const published = await publishFromDialog(page, name);
+  await expect(published.result.locator('.jp-SlipwayPublishResult-curl')).toContainText(
+    `curl -X POST '${published.url}'`,
   );
-  return { url, key, result };
+  return published;
 }
 
 test('tags cells, publishes the notebook and answers its URL with the posted parameters', async ({
@@ -51,12 +31,10 @@ test('tags cells, publishes the notebook and answers its URL with the posted par
   tmpPath,
   request,
 }) => {
-  await page.contents.uploadFile(fixture('fixtures/scale.ipynb'), `${tmpPath}/scale.ipynb`);
-  await page.notebook.openByPath(`${tmpPath}/scale.ipynb`);
-  await page.notebook.activate('scale.ipynb');
+  await openScaleNotebook(page, tmpPath);
 
   await cellMenu(page, 1, 'Tag as Parameters');
-  await cellToolbar(page, 3, 'Tag as Output');
+  await (await cellToolbarButton(page, 3, 'Tag as Output')).click();
   const cells = page.locator('.jp-Notebook .jp-Cell');
   await expect(cells.nth(1).getByLabel('Slipway tags')).toHaveText('parameters');
   await expect(cells.nth(3).getByLabel('Slipway tags')).toHaveText('output');
@@ -82,7 +60,7 @@ test('tags cells, publishes the notebook and answers its URL with the posted par
 
   await page.locator('.jp-NotebookPanel-toolbar [data-command="slipway:publish-notebook"]').click();
   await expect(page.locator('.jp-Dialog').getByLabel('Deployment name')).toHaveValue('scale');
-  const { url, key } = await publishFromDialog(page, 'scale');
+  const { url, key } = await publishWithCurl(page, 'scale');
   expect(url).toMatch(/\/fn\/scale$/);
   await page.screenshot({ path: `${screenshots}publish-result.png` });
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
@@ -121,7 +99,7 @@ test('publishes an ONNX model from the file browser, calls it and watches it', a
   await expect(page.locator('.jp-Dialog').getByLabel('Deployment name')).toHaveValue(
     'iris-classifier',
   );
-  const { url, key } = await publishFromDialog(page, 'iris');
+  const { url, key } = await publishWithCurl(page, 'iris');
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Close' }).click();
 
   for (const X of [
@@ -264,7 +242,7 @@ test('publishes a pickle with pre-processing and prediction snippets and calls i
   await dialog.getByLabel('Prediction snippet').fill(expected.config.predict);
   await dialog.getByLabel('Inputs (JSON)').fill(JSON.stringify(expected.config.signature.inputs));
   await page.screenshot({ path: `${screenshots}publish-pickle.png` });
-  const { url, key } = await publishFromDialog(page, 'iris-mm');
+  const { url, key } = await publishWithCurl(page, 'iris-mm');
   await dialog.getByRole('button', { name: 'Close' }).click();
 
   const res = await request.post(url, {

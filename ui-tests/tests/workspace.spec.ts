@@ -1,6 +1,7 @@
 import { expect, test, type IJupyterLabPageFixture } from '@jupyterlab/galata';
 import type { Locator, Page } from '@playwright/test';
-import { admin, fixture, gateway, publishIris, screenshots } from '../iris.js';
+import { cellToolbarButton, openScaleNotebook, publishFromDialog } from '../galata-helpers.js';
+import { admin, gateway, publishIris, screenshots } from '../iris.js';
 
 /**
  * The workspace stays usable (issue 14, D.10 to D.14): monitors share one tab area and come
@@ -119,20 +120,6 @@ function readability(node: Locator, variable: string) {
   }, variable);
 }
 
-/** Fills the publish dialog and presses Publish; answers the URL and key of the result. */
-async function publishFromDialog(page: Page, name: string) {
-  const form = page.locator('.jp-Dialog .jp-SlipwayPublishForm');
-  await expect(form).toBeVisible();
-  await form.getByLabel('Deployment name').fill(name);
-  await page.locator('.jp-Dialog').getByRole('button', { name: 'Publish' }).click();
-  const result = page.locator('.jp-Dialog .jp-SlipwayPublishResult.jp-mod-done');
-  await expect(result).toBeVisible({ timeout: 180_000 });
-  return {
-    url: (await result.locator('.jp-SlipwayPublishResult-url').textContent())!,
-    key: (await result.locator('.jp-SlipwayPublishResult-key').textContent())!,
-  };
-}
-
 async function setTheme(page: IJupyterLabPageFixture, dark: boolean) {
   if (dark) await page.theme.setDarkTheme();
   else await page.theme.setLightTheme();
@@ -147,9 +134,7 @@ test('Publish has a label, a shortcut and a menu; monitors share one tab area an
   tmpPath,
   request,
 }) => {
-  await page.contents.uploadFile(fixture('fixtures/scale.ipynb'), `${tmpPath}/scale.ipynb`);
-  await page.notebook.openByPath(`${tmpPath}/scale.ipynb`);
-  await page.notebook.activate('scale.ipynb');
+  await openScaleNotebook(page, tmpPath);
   const notebook = page.locator('.jp-NotebookPanel');
   const notebookId = await notebook.getAttribute('id');
   const fullWidth = (await notebook.boundingBox())!.width;
@@ -173,14 +158,8 @@ test('Publish has a label, a shortcut and a menu; monitors share one tab area an
   for (const [index, button] of [
     [1, 'Tag as Parameters'],
     [3, 'Tag as Output'],
-  ] as const) {
-    const cell = page.locator('.jp-Notebook .jp-Cell').nth(index);
-    await cell.locator('.jp-InputPrompt').click();
-    await cell
-      .getByRole('toolbar', { name: 'Cell toolbar' })
-      .getByRole('button', { name: button })
-      .click();
-  }
+  ] as const)
+    await (await cellToolbarButton(page, index, button)).click();
 
   // The shortcut opens the publish dialog.
   await page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-InputPrompt').click();
