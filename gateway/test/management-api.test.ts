@@ -416,3 +416,15 @@ describe('pools and docs', () => {
     expect(html).toContain('/api/openapi.json?token=');
   });
 });
+
+describe('the publish form’s bounds', () => {
+  it('takes fields it ignores up to 24 parts in all, and refuses more with 413', async () => {
+    const extras = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`extra${i}`, 'x']));
+    // The file, name, and 22 fields of the client's own: 24 parts.
+    expect((await publish({ name: 'm', ...extras(22) })).status).toBe(201);
+    const res = await publish({ name: 'm', ...extras(23) });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.message).toBe('the form has more than 24 parts');
+  });
+});

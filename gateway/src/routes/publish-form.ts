@@ -32,8 +32,8 @@ const TEXT_FIELDS = [
 
 /** The largest text field (`config` carries snippets and requirements). */
 const MAX_FIELD_BYTES = 1024 * 1024;
-/** Parts a publish form may have: the file, its seven fields, and room for a client's extras. */
-const MAX_PARTS = 16;
+/** Parts a publish form may have: the file, its seven fields, and room for 16 fields it ignores. */
+const MAX_PARTS = 24;
 /** What a form may carry besides the file: its fields and every part's headers. */
 const MAX_FORM_OVERHEAD = MAX_PARTS * (MAX_FIELD_BYTES + 16 * 1024);
 
