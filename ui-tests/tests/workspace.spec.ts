@@ -225,9 +225,13 @@ test('Publish has a label, a shortcut and a menu; monitors share one tab area an
   // In a narrow notebook the toolbar folds its last items into "…"; Publish, first, stays.
   await page.getByRole('main').getByRole('tab', { name: 'scale.ipynb' }).click();
   await page.setViewportSize({ width: 640, height: 900 });
-  await expect(
-    page.locator('.jp-NotebookPanel-toolbar .jp-Toolbar-responsive-opener'),
-  ).toBeVisible();
+  // The toolbar folds on a resize message, which a busy page may take a while to deliver:
+  // resize again until it has folded.
+  const opener = page.locator('.jp-NotebookPanel-toolbar .jp-Toolbar-responsive-opener');
+  await expect(async () => {
+    await page.evaluate(() => window.dispatchEvent(new Event('resize')));
+    await expect(opener).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 60_000 });
   await expect(publish).toBeVisible();
   await expect(publish).toHaveText('Publish');
   await expect(
