@@ -4,7 +4,7 @@
  * by its field. Pure and free of any UI library: the monitor's "Try it" tab and the end-user
  * page served by the gateway render the same fields.
  */
-import type { FieldSpec, Signature, ValueType } from './signature.js';
+import { VALUE_TYPES, type FieldSpec, type Signature, type ValueType } from './signature.js';
 
 /** How a field is entered. */
 export type FormFieldKind =
@@ -58,16 +58,7 @@ export interface FormError {
 export type FormResult =
   { ok: true; body: Record<string, unknown> } | { ok: false; errors: FormError[] };
 
-const INTEGER_TYPES = new Set<ValueType>([
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-]);
+const INTEGER_TYPES = new Set<ValueType>(VALUE_TYPES.filter((t) => /^u?int\d+$/.test(t)));
 
 /** The form's fields, one per input of the signature, in its order. */
 export function formFields(signature: Signature): FormField[] {
