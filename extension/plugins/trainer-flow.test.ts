@@ -6,27 +6,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayClient } from '../client/gateway-client.js';
 import { irisDeployment } from '../testing/deployments.js';
 import { trainer } from '../testing/retraining.js';
+import { dialogTitled, press } from '../testing/dialogs.js';
 import { UNTIL } from '../testing/until.js';
 import type { ISlipway } from '../tokens.js';
 import { publishWithDialog } from './publish-flow.js';
 
 const trans = nullTranslator.load('slipway');
-
-function dialogTitled(title: string): Promise<HTMLElement> {
-  return vi.waitFor(() => {
-    const dialog = [...document.querySelectorAll<HTMLElement>('.jp-Dialog')].find(
-      (d) => d.querySelector('.jp-Dialog-header')?.textContent === title,
-    );
-    expect(dialog, title).toBeDefined();
-    return dialog!;
-  }, UNTIL);
-}
-
-function press(dialog: HTMLElement, label: string): void {
-  [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
-    .find((b) => b.textContent === label)!
-    .click();
-}
 
 afterEach(() => {
   Dialog.flush();

@@ -16,6 +16,7 @@ import { monitoringDataPlugin } from './monitoring-data.js';
 import { publishWithDialog } from './publish-flow.js';
 import { publishPlugin } from './publish.js';
 import { tagsPlugin } from './tags.js';
+import { dialogTitled, press } from '../testing/dialogs.js';
 import { UNTIL } from '../testing/until.js';
 
 const translator = markingTranslator();
@@ -139,18 +140,6 @@ describe('the publish flow speaks through the bundle it is given', () => {
       client,
       notifyDeploymentsChanged: () => {},
     }) as unknown as ISlipway;
-  const dialogTitled = (title: string) =>
-    vi.waitFor(() => {
-      const dialog = [...document.querySelectorAll<HTMLElement>('.jp-Dialog')].find(
-        (d) => d.querySelector('.jp-Dialog-header')?.textContent === title,
-      );
-      expect(dialog, title).toBeDefined();
-      return dialog!;
-    }, UNTIL);
-  const press = (dialog: HTMLElement, label: string) =>
-    [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
-      .find((b) => b.textContent === label)!
-      .click();
 
   it('the dialog, the upload and the result', async () => {
     const client = new GatewayClient(
@@ -212,18 +201,6 @@ describe('the ground truth and reference flow speaks through the bundle it is gi
   const DATA = ['iris', 'labels.csv', 'data/labels.csv', 'onnx', 'http://gw.test'];
   const slipwayWith = (client: GatewayClient) =>
     ({ ready: Promise.resolve(), client, openMonitor: () => {} }) as unknown as ISlipway;
-  const dialogTitled = (title: string) =>
-    vi.waitFor(() => {
-      const dialog = [...document.querySelectorAll<HTMLElement>('.jp-Dialog')].find(
-        (d) => d.querySelector('.jp-Dialog-header')?.textContent === title,
-      );
-      expect(dialog, title).toBeDefined();
-      return dialog!;
-    }, UNTIL);
-  const press = (dialog: HTMLElement, label: string) =>
-    [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
-      .find((b) => b.textContent === label)!
-      .click();
   const lastNotice = (type: string) =>
     Notification.manager.notifications.filter((n) => n.type === type).at(0);
 

@@ -1,4 +1,5 @@
 /** Test support: monitoring reports as the gateway answers them, for the model and widget suites. */
+import type { Metrics } from '../../gateway/src/protocol/index.js';
 import { irisDetail } from './deployments.js';
 import type {
   Alert,
@@ -8,6 +9,21 @@ import type {
   QualityReport,
   ReferenceSummary,
 } from '../../gateway/src/protocol/monitoring.js';
+
+/** iris's /metrics over an hour without calls. */
+export const noTraffic = {
+  name: 'iris',
+  from: '2026-11-22T09:05:00.000Z',
+  to: '2026-11-22T10:05:00.000Z',
+  count: 0,
+  errors: 0,
+  serverErrors: 0,
+  errorRate: 0,
+  latencyMs: { p50: null, p95: null, p99: null, mean: null },
+  ignoredFields: [],
+  truncatedCalls: 0,
+  series: [],
+} as unknown as Metrics;
 
 /** A three-class classifier's metrics from `labelled` labels. */
 export function irisMetrics(accuracy: number, labelled: number): ClassificationMetrics {

@@ -9,7 +9,8 @@ import { GatewayClient } from '../client/gateway-client.js';
 import { LiveEvents } from '../client/live-events.js';
 import { MonitorModel } from '../models/monitor-model.js';
 import { irisDeployment, irisDetail } from '../testing/deployments.js';
-import { monitoringFetch, type SeenRequest } from '../testing/monitoring.js';
+import { monitoringFetch, noTraffic, type SeenRequest } from '../testing/monitoring.js';
+import { press } from '../testing/dialogs.js';
 import { UNTIL } from '../testing/until.js';
 import { MonitorPanel } from './MonitorPanel.js';
 
@@ -43,19 +44,7 @@ const detail: DeploymentDetail = {
     },
   ],
 };
-const metrics: Metrics = {
-  name: 'iris',
-  from: '2026-11-22T09:05:00.000Z',
-  to: '2026-11-22T10:05:00.000Z',
-  count: 0,
-  errors: 0,
-  serverErrors: 0,
-  errorRate: 0,
-  latencyMs: { p50: null, p95: null, p99: null, mean: null },
-  ignoredFields: [],
-  truncatedCalls: 0,
-  series: [],
-} as unknown as Metrics;
+const metrics = noTraffic;
 
 /** A stream the test writes events to. */
 function eventStream() {
@@ -489,10 +478,4 @@ async function openDialog(): Promise<HTMLElement> {
     expect(dialog?.querySelector('.jp-Dialog-header')?.textContent).toBeTruthy();
     return dialog!;
   }, UNTIL);
-}
-
-function press(dialog: HTMLElement, label: string): void {
-  [...dialog.querySelectorAll<HTMLButtonElement>('.jp-Dialog-footer button')]
-    .find((b) => b.textContent === label)!
-    .click();
 }

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayClient } from '../client/gateway-client.js';
 import { MonitorModel } from '../models/monitor-model.js';
 import { irisDeployment, irisDetail } from '../testing/deployments.js';
+import { noTraffic } from '../testing/monitoring.js';
 import { UNTIL } from '../testing/until.js';
 import { DeploymentsPanel } from './DeploymentsPanel.js';
 import { MonitorPanel } from './MonitorPanel.js';
@@ -19,19 +20,7 @@ vi.mock('chart.js', async (original) =>
 );
 
 const trans = nullTranslator.load('slipway');
-const metrics = {
-  name: 'iris',
-  from: '2026-11-22T09:05:00.000Z',
-  to: '2026-11-22T10:05:00.000Z',
-  count: 0,
-  errors: 0,
-  serverErrors: 0,
-  errorRate: 0,
-  latencyMs: { p50: null, p95: null, p99: null, mean: null },
-  ignoredFields: [],
-  truncatedCalls: 0,
-  series: [],
-};
+const metrics = noTraffic;
 
 /** A gateway that knows iris and issues `sk_new` (or refuses, when `refuse` is set). */
 function gateway(opts: { refuse?: boolean } = {}) {
