@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
-import datetime
 import json
 import os
-import time
 from typing import Any
 
 import nbformat
 import papermill
+from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, DeadKernelError
+from nbclient.exceptions import CellExecutionError
+from papermill.engines import NotebookExecutionManager
+from papermill.execute import (
+    ERROR_ANCHOR_MSG,
+    ERROR_MARKER_TAG,
+    ERROR_MESSAGE_TEMPLATE,
+    prepare_notebook_metadata,
+    remove_error_markers,
+)
 from papermill.parameterize import parameterize_notebook
 
-from .kernel_values import switch_code
+from .kernel_values import VALUE_MIME, switch_code
 from .kernels import START_TIMEOUT_SECONDS, Kernel
 from .outputs import collect_outputs, output_cell_indexes
 from .parameters import infer_parameters
@@ -68,7 +77,11 @@ def _load(path: str) -> nbformat.NotebookNode:
 
 
 def kernel_name_of(nb: nbformat.NotebookNode) -> str:
-    return str((nb.metadata.get("kernelspec") or {}).get("name") or "python3")
+    """The kernel the notebook runs on: its kernelspec's name, resolved as jupyter_client's
+    kernel manager resolves it (`python` is the Python kernel, `python3`); `python3` for a
+    notebook that names none, where papermill would ask for `-k` (a documented difference)."""
+    name = str((nb.metadata.get("kernelspec") or {}).get("name") or NATIVE_KERNEL_NAME)
+    return str(KernelManager(kernel_name=name).kernel_name)
 
 
 def language_of(nb: nbformat.NotebookNode) -> str:
@@ -128,71 +141,78 @@ def inspect(path: str) -> JsonObject:
     }
 
 
-def parameterize(path: str, parameters: JsonObject) -> nbformat.NotebookNode:
-    """The notebook with `parameters` injected exactly as papermill injects them: a cell
-    tagged `injected-parameters` right after the `parameters` cell (at the top if none)."""
+def parameterize(path: str, parameters: JsonObject, paths: JsonObject | None = None) -> nbformat.NotebookNode:
+    """The notebook prepared as `papermill.execute_notebook` prepares it: the parameters passed
+    (only those) in a cell tagged `injected-parameters` right after the `parameters` cell (at
+    the top if none; no cell when none are passed), `input_path` and `output_path` recorded
+    (`paths`: what stands for them here), and the error markers of an earlier run removed.
+    papermill's warnings (an unknown parameter, no parameters cell) are the gateway's to give."""
     nb = read_notebook(path)
-    injected: nbformat.NotebookNode = parameterize_notebook(
-        nb, parameters, kernel_name=kernel_name_of(nb), language=language_of(nb)
+    if parameters:
+        nb = parameterize_notebook(nb, parameters, kernel_name=kernel_name_of(nb), language=language_of(nb))
+    paths = paths or {}
+    prepared: nbformat.NotebookNode = remove_error_markers(
+        prepare_notebook_metadata(nb, paths.get("input"), paths.get("output"))
     )
-    return injected
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.timezone.utc).isoformat()
+    return prepared
 
 
 class Execution:
-    """Runs the cells of one parameterised notebook on one kernel, recording what papermill
-    records (per-cell status and times), and remembering which cell is running."""
+    """Runs the cells of one prepared notebook on one kernel as papermill's engine runs them:
+    outputs and execution counts of every code cell cleared first, cells one by one until one
+    raises (a cell tagged `raises-exception` may), the per-cell status and times papermill
+    records, written by papermill's own execution manager. Remembers which cell is running."""
 
     def __init__(self, nb: nbformat.NotebookNode, kernel: Kernel) -> None:
         self.nb = nb
         self.kernel = kernel
+        # The cell running, or the last one that started.
         self.cell_index: int | None = None
-        self.started = time.monotonic()
+        self.stopping = False
+        # No output path: the worker writes the notebook once, when the run ends (see `save`).
+        self.manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, autosave_cell_every=0)
         if kernel.language_info:
             nb.metadata["language_info"] = kernel.language_info
-        nb.metadata.papermill.update({"start_time": _now(), "exception": None})
-        for cell in nb.cells:
-            cell.metadata["papermill"] = {
-                "exception": None,
-                "start_time": None,
-                "end_time": None,
-                "duration": None,
-                "status": "pending",
-            }
+        self.answered = set(output_cell_indexes(nb)) if kernel.json_values else set()
 
     async def run(self) -> None:
+        """papermill's `papermill_execute_cells`: stops at the first cell that raises (its error
+        is then in its outputs: see `failure`); a dead kernel (DeadKernelError) ends the run."""
         client = NotebookClient(
             self.nb, km=self.kernel.km, timeout=None, allow_errors=False, kernel_name=self.kernel.km.kernel_name
         )
         client.kc = self.kernel.kc
         client.kc.allow_stdin = False
-        answered = set(output_cell_indexes(self.nb)) if self.kernel.json_values else set()
-        # The cells one by one instead of client.async_execute(): that one sets up and tears
-        # down the kernel itself and takes over the process's SIGINT/SIGTERM handlers.
-        for index, cell in enumerate(self.nb.cells):
-            self.cell_index = index
-            meta = cell.metadata["papermill"]
-            meta.update({"status": "running", "start_time": _now()})
-            began = time.monotonic()
-            try:
-                if index in answered:
-                    await self._json_values(True)
-                # Numbered as papermill numbers them (the injected cell counts); a failure names
-                # a cell by the number "Run All" gives it in JupyterLab (see `describe_cell`).
-                await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
-                if index in answered:
-                    await self._json_values(False)
-            except BaseException:
-                meta.update(
-                    {"status": "failed", "exception": True, "end_time": _now(), "duration": time.monotonic() - began}
-                )
-                self.nb.metadata.papermill["exception"] = True
-                raise
-            meta.update({"status": "completed", "end_time": _now(), "duration": time.monotonic() - began})
-        self.cell_index = None
+        manager = self.manager
+        manager.notebook_start()
+        try:
+            # The cells one by one instead of client.async_execute(): that one sets up and tears
+            # down the kernel itself and takes over the process's SIGINT/SIGTERM handlers.
+            for index, cell in enumerate(self.nb.cells):
+                if self.stopping:
+                    break
+                self.cell_index = index
+                try:
+                    manager.cell_start(cell, index)
+                    await self._execute(client, cell, index)
+                except CellExecutionError as exc:
+                    manager.cell_exception(cell, cell_index=index, exception=exc)
+                    break
+                finally:
+                    manager.cell_complete(cell, cell_index=index)
+            client.set_widgets_metadata()
+        finally:
+            manager.notebook_complete()
+
+    async def _execute(self, client: NotebookClient, cell: nbformat.NotebookNode, index: int) -> None:
+        answered = index in self.answered
+        if answered:
+            await self._json_values(True)
+        # Numbered as papermill numbers them (the injected cell counts); a failure names
+        # a cell by the number "Run All" gives it in JupyterLab (see `describe_cell`).
+        await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        if answered:
+            await self._json_values(False)
 
     async def _json_values(self, on: bool) -> None:
         """Turns the kernel's JSON form of results (kernel_values) on or off."""
@@ -200,32 +220,75 @@ class Execution:
             switch_code(on), silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS
         )
 
-    def failure(self, exc: BaseException) -> WorkerError:
-        """The WorkerError for a failed cell, named as its user sees it (see `describe_cell`),
-        with the exception's name and message."""
+    async def interrupt(self) -> None:
+        """Stops the run at its time limit as papermill's engine does when a cell passes its
+        timeout: the kernel is interrupted, so that the running cell records the interruption
+        (a KeyboardInterrupt with the line it stopped at), and no further cell starts."""
+        self.stopping = True
+        with contextlib.suppress(Exception):
+            await self.kernel.km.interrupt_kernel()
+
+    def record_kill(self, message: str) -> None:
+        """Records in the running cell that its kernel was killed (it did not stop when
+        interrupted, or the gateway cancelled the run)."""
+        if self.cell_index is None:
+            return
+        cell = self.nb.cells[self.cell_index]
+        if cell.get("cell_type") == "code":
+            cell.outputs.append(
+                nbformat.v4.new_output("error", ename="KernelKilled", evalue=message, traceback=[message])
+            )
+
+    def failure(self) -> WorkerError | None:
+        """papermill's `raise_for_execution_errors`: the first cell with an error output (a
+        SystemExit with no code or code 0 is not one: it ends a run successfully), or that
+        raised without one, as a WorkerError naming the exception it raised and the cell as its
+        user sees it; papermill's error markers are then added to the notebook. None if none."""
+        for index, cell in enumerate(self.nb.cells):
+            exited = False
+            for output in cell.get("outputs", []):
+                if output.get("output_type") != "error":
+                    continue
+                if output.get("ename") == "SystemExit" and output.get("evalue") in ("", "0"):
+                    exited = True
+                    continue
+                return self._failed(index, str(output.get("ename")), str(output.get("evalue") or ""))
+            if not exited and cell.get("metadata", {}).get("papermill", {}).get("exception") is True:
+                return self._failed(index, "CellExecutionError", "")
+        return None
+
+    def _failed(self, index: int, ename: str, evalue: str) -> WorkerError:
+        where = describe_cell(self.nb, index)
+        said = f"{ename}: {evalue}" if evalue else ename
+        _add_error_markers(self.nb, index)
+        return WorkerError("NotebookFailed", f"{where['label']} raised {said}", ename=ename, evalue=evalue, **where)
+
+    def dead_kernel(self, exc: BaseException) -> WorkerError:
+        """What a run whose kernel died answers: papermill's DeadKernelError, naming the cell."""
         where = describe_cell(self.nb, self.cell_index)
         label = where.get("label", "a cell")
-        if isinstance(exc, DeadKernelError):
-            return WorkerError(
-                "NotebookFailed",
-                f"{label}: the kernel died while running it (out of memory, or the code ended the process)",
-                ename="DeadKernelError",
-                evalue=str(exc),
-                **where,
-            )
-        ename = getattr(exc, "ename", type(exc).__name__)
-        evalue = getattr(exc, "evalue", str(exc))
-        said = f"{ename}: {evalue}" if evalue else ename
-        return WorkerError("NotebookFailed", f"{label} raised {said}", ename=ename, evalue=evalue, **where)
-
-    def finish(self, exception: bool = False) -> None:
-        meta = self.nb.metadata.papermill
-        meta.update({"end_time": _now(), "duration": time.monotonic() - self.started})
-        if exception:
-            meta["exception"] = True
+        return WorkerError(
+            "DeadKernel",
+            f"{label}: the kernel died while running it (out of memory, or the code ended the process)",
+            ename="DeadKernelError",
+            evalue=str(exc),
+            **where,
+        )
 
     def outputs(self) -> list[Any]:
         return collect_outputs(self.nb)
+
+
+def _add_error_markers(nb: nbformat.NotebookNode, index: int) -> None:
+    """papermill's markers of a failed run: a red line at the top linking to an anchor just
+    before the failed cell (`In [n]`, its execution count)."""
+    count = nb.cells[index].get("execution_count")
+    message = nbformat.v4.new_markdown_cell(ERROR_MESSAGE_TEMPLATE % str(count))
+    message.metadata["tags"] = [ERROR_MARKER_TAG]
+    anchor = nbformat.v4.new_markdown_cell(ERROR_ANCHOR_MSG)
+    anchor.metadata["tags"] = [ERROR_MARKER_TAG]
+    nb.cells.insert(index, anchor)
+    nb.cells.insert(0, message)
 
 
 _FIRST_LINE_CHARS = 60
@@ -263,14 +326,15 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def is_cell_failure(exc: BaseException) -> bool:
-    return isinstance(exc, (CellExecutionError, DeadKernelError))
-
-
 def save(nb: nbformat.NotebookNode, path: str | None) -> None:
-    """Writes the executed notebook; tracebacks of failed cells stay in their outputs."""
+    """Writes the executed notebook as papermill would have: tracebacks of failed cells stay in
+    their outputs, and the JSON form of the answered cells' results (kernel_values), which
+    papermill's has not, is left out."""
     if not path:
         return
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(VALUE_MIME, None)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = f"{path}.tmp-{os.getpid()}"
     nbformat.write(nb, tmp)

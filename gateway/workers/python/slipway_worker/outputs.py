@@ -53,20 +53,53 @@ def value_of(output: Mapping[str, Any]) -> Any:
     return None
 
 
+def _tagged(cell: Mapping[str, Any]) -> bool:
+    return OUTPUT_TAG in (cell.get("metadata", {}).get("tags") or [])
+
+
+def _blank(cell: Mapping[str, Any]) -> bool:
+    return not _text(cell.get("source", "")).strip()
+
+
 def output_cell_indexes(nb: nbformat.NotebookNode) -> list[int]:
     """Indexes of the cells whose outputs a run answers: those tagged `output`; when no cell is
-    tagged, the last code cell (what a reader of the notebook sees as its result)."""
+    tagged, the last code cell that is not blank (what a reader of the notebook sees as its
+    result; a blank cell at the end, left there to type in, is not it)."""
     code = [i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code"]
-    tagged = [i for i in code if OUTPUT_TAG in (nb.cells[i].get("metadata", {}).get("tags") or [])]
-    return tagged or code[-1:]
+    tagged = [i for i in code if _tagged(nb.cells[i])]
+    return tagged or [i for i in code if not _blank(nb.cells[i])][-1:]
+
+
+def answered_cell_indexes(nb: nbformat.NotebookNode) -> list[int]:
+    """The cells whose outputs an executed notebook answers: `output_cell_indexes`, except that
+    without a tagged cell, a run that ended early (a `sys.exit()`) answers the last cell that
+    ran, with what it produced so far."""
+    tagged = [i for i, c in enumerate(nb.cells) if c.get("cell_type") == "code" and _tagged(c)]
+    if tagged:
+        return tagged
+    ran = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.get("cell_type") == "code" and not _blank(c) and c.get("execution_count") is not None
+    ]
+    return ran[-1:]
 
 
 def collect_outputs(nb: nbformat.NotebookNode) -> list[Any]:
-    """Values of the outputs of the cells `output_cell_indexes` names, in order."""
-    values = []
-    for index in output_cell_indexes(nb):
+    """Values of the outputs of the cells `answered_cell_indexes` names, in order; what one
+    cell printed in several pieces (the kernel sends stdout as it comes) is one text."""
+    values: list[Any] = []
+    for index in answered_cell_indexes(nb):
+        printing = False
         for output in nb.cells[index].get("outputs", []):
             value = value_of(output)
-            if value is not None:
+            if value is None:
+                # stderr between two prints does not part them: it is not an output.
+                continue
+            stdout = output.get("output_type") == "stream"
+            if stdout and printing:
+                values[-1] += value
+            else:
                 values.append(value)
+            printing = stdout
     return values

@@ -9,6 +9,7 @@ of one Python process (with papermill loaded) per concurrent run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
@@ -19,12 +20,17 @@ from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar, Protocol
 
 import nbformat
+from nbclient.exceptions import DeadKernelError
 
 from . import notebooks
 from .kernels import Announce, KernelPool, Kernels, scratch_dir
 from .protocol import Channel, JsonObject, RequestId, WorkerError, claim_stdout, read_requests
 
 log = logging.getLogger(__name__)
+
+# How long a run past its time limit has to stop once interrupted before its kernel is killed;
+# the gateway waits 5 s past the limit before it cancels the call.
+INTERRUPT_GRACE_SECONDS = 3.0
 
 Method = Callable[[JsonObject], Awaitable[Any]]
 """A method of the protocol: its args in, its result (any JSON value) out."""
@@ -85,11 +91,17 @@ class Worker:
         return {}
 
     async def run_notebook(self, args: JsonObject) -> JsonObject:
-        """Runs a notebook once with `parameters` on a kernel limited to `memoryMb` MiB; kills
-        its kernel at `timeoutSeconds`."""
+        """Runs a notebook once with `parameters` on a kernel limited to `memoryMb` MiB, as
+        papermill runs it (see notebooks.py); at `timeoutSeconds` its kernel is interrupted, then
+        killed. The executed notebook goes to `outputPath`, its papermill metadata naming
+        `inputLabel` and `outputLabel` as the input and output paths."""
         timeout = args.get("timeoutSeconds")
         output_path = args.get("outputPath")
-        nb = notebooks.parameterize(args["path"], args.get("parameters") or {})
+        nb = notebooks.parameterize(
+            args["path"],
+            args.get("parameters") or {},
+            {"input": args.get("inputLabel"), "output": args.get("outputLabel", output_path)},
+        )
         key = args.get("key")
         if key is None:
             pool = self.kernels.one_off(notebooks.kernel_name_of(nb), _python(args))
@@ -108,40 +120,68 @@ class Worker:
             # Cancelled by the gateway (its deadline passed): the kernel dies before we answer.
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+            if state.execution is not None:
+                state.execution.record_kill("the run was cancelled by the gateway; its kernel was killed")
             notebooks.save(nb, output_path)
             raise
         if not done:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-            execution = state.execution
-            cell: JsonObject = {}
-            if execution is None:
-                where = "while waiting for a kernel"
-            else:
-                execution.finish(exception=True)
-                cell = notebooks.describe_cell(nb, execution.cell_index)
-                label = cell.get("label")
-                where = f"{'' if label is None else f'in {label}'}; its kernel was stopped".lstrip()
-            notebooks.save(nb, output_path)
-            raise WorkerError("Timeout", f"the run passed its timeout of {timeout:g} s {where}", **cell)
+            raise await self._time_out(task, state, nb, timeout or 0, output_path)
         execution = state.execution
         try:
             task.result()
-        except Exception as exc:
-            if execution is None or not notebooks.is_cell_failure(exc):
-                raise
-            execution.finish(exception=True)
+        except DeadKernelError as exc:
+            assert execution is not None  # a kernel can only die once the run has one
             notebooks.save(nb, output_path)
-            raise execution.failure(exc) from None
-        assert execution is not None  # set before the run can succeed
-        execution.finish()
+            raise execution.dead_kernel(exc) from None
+        except BaseException:
+            notebooks.save(nb, output_path)
+            raise
+        assert execution is not None  # set before the run can end
+        failure = execution.failure()
+        outputs = execution.outputs() if failure is None else []
         notebooks.save(nb, output_path)
+        if failure is not None:
+            raise failure
         return {
-            "outputs": execution.outputs(),
+            "outputs": outputs,
             "durationMs": (time.monotonic() - started) * 1000,
             "cold": state.cold,
             "kernelPid": execution.kernel.pid,
         }
+
+    async def _time_out(
+        self,
+        task: asyncio.Future[None],
+        state: _RunState,
+        nb: nbformat.NotebookNode,
+        timeout: float,
+        output_path: str | None,
+    ) -> WorkerError:
+        """Stops a run past its time limit: the running cell is interrupted so that it records
+        where it stopped, as under papermill's execution timeout, and killed if it has not
+        stopped within INTERRUPT_GRACE_SECONDS; the Timeout to answer, naming the cell."""
+        execution = state.execution
+        if execution is not None:
+            await execution.interrupt()
+            await asyncio.wait({task}, timeout=INTERRUPT_GRACE_SECONDS)
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            if execution is not None:
+                execution.record_kill(f"the run passed its timeout of {timeout:g} s and did not stop when interrupted")
+        else:
+            # The interruption (or the cell's end, just then) is in the notebook; a failure is not.
+            with contextlib.suppress(BaseException):
+                task.result()
+        cell: JsonObject = {}
+        if execution is None:
+            where = "while waiting for a kernel"
+        else:
+            cell = notebooks.describe_cell(nb, execution.cell_index)
+            label = cell.get("label")
+            where = f"{'' if label is None else f'in {label}'}; its kernel was stopped".lstrip()
+        notebooks.save(nb, output_path)
+        return WorkerError("Timeout", f"the run passed its timeout of {timeout:g} s {where}", **cell)
 
     async def _run(self, pool: KernelPool, nb: nbformat.NotebookNode, state: _RunState, ephemeral: bool) -> None:
         async with self.runs:

@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from nbclient.exceptions import DeadKernelError
 
-from slipway_worker.kernels import scratch_dir
+from slipway_worker import notebooks
+from slipway_worker.kernels import Kernel, scratch_dir
 
 NOTEBOOKS = Path(__file__).resolve().parents[3] / "test" / "fixtures" / "notebooks"
 
@@ -43,3 +45,18 @@ def scratch(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     root = scratch_dir()
     yield root
     shutil.rmtree(root, ignore_errors=True)
+
+
+async def execute(path: str, parameters: dict[str, object], kernel: Kernel) -> notebooks.Execution:
+    """Runs the notebook at `path` with `parameters` on `kernel` as a run does; raises its
+    failure (a cell that raised, a dead kernel) as the WorkerError the worker answers."""
+    nb = notebooks.parameterize(path, parameters)
+    execution = notebooks.Execution(nb, kernel)
+    try:
+        await execution.run()
+    except DeadKernelError as exc:
+        raise execution.dead_kernel(exc) from None
+    failure = execution.failure()
+    if failure is not None:
+        raise failure
+    return execution

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import execute
 from jupyter_client.kernelspec import KernelSpecManager
 
-from slipway_worker import notebooks
 from slipway_worker.kernels import InterpreterSpecs, Kernels
 from slipway_worker.protocol import WorkerError
 
@@ -47,9 +47,7 @@ async def prefix_of_a_run(kernels: Kernels, key: str, path: str, python: str | N
     pool = kernels.pool(key, "python3", python)
     kernel, _ = await pool.take()
     try:
-        execution = notebooks.Execution(notebooks.parameterize(path, {}), kernel)
-        await execution.run()
-        return execution.outputs()[0]
+        return (await execute(path, {}, kernel)).outputs()[0]
     finally:
         kernels.finish(kernel)
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import nbformat
 import pytest
+from conftest import execute
 from nbformat.v4 import new_code_cell, new_notebook
 
-from slipway_worker import notebooks, server
+from slipway_worker import server
 from slipway_worker.kernels import Kernel, Kernels, memory_limiter
 from slipway_worker.protocol import WorkerError
 
@@ -47,14 +48,7 @@ def probe(tmp_path: Path) -> str:
 
 
 async def run_probe(kernel: Kernel, path: str, megabytes: int) -> list[object]:
-    execution = notebooks.Execution(notebooks.parameterize(path, {"megabytes": megabytes}), kernel)
-    try:
-        await execution.run()
-    except Exception as exc:
-        if notebooks.is_cell_failure(exc):
-            raise execution.failure(exc) from None
-        raise
-    return execution.outputs()
+    return (await execute(path, {"megabytes": megabytes}, kernel)).outputs()
 
 
 def run(kernels: Kernels, scenario: Coroutine[Any, Any, None]) -> None:

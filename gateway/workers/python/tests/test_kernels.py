@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from conftest import execute
 from jupyter_client.kernelspec import KernelSpecManager
 
-from slipway_worker import notebooks
 from slipway_worker.kernels import Kernel, KernelPool, Kernels
 from slipway_worker.protocol import WorkerError
 
@@ -84,9 +84,7 @@ def run(worker: Worker, scenario: Callable[[], Awaitable[None]]) -> None:
 
 async def run_trivial(kernel: Kernel, path: str, x: int) -> list[object]:
     """Runs trivial.ipynb (at `path`; its output is x + 1) on `kernel`."""
-    execution = notebooks.Execution(notebooks.parameterize(path, {"x": x}), kernel)
-    await execution.run()
-    return execution.outputs()
+    return (await execute(path, {"x": x}, kernel)).outputs()
 
 
 def test_warm_kernels_are_prepared_handed_out_refilled_and_released(

@@ -10,7 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from slipway_worker.kernel_values import VALUE_MIME
-from slipway_worker.outputs import collect_outputs, value_of
+from slipway_worker.outputs import collect_outputs, output_cell_indexes, value_of
 
 
 def display(data: dict[str, Any]) -> dict[str, Any]:
@@ -66,8 +66,11 @@ def notebook(*cells: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def code(*outputs: nbformat.NotebookNode, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
-    cell: nbformat.NotebookNode = new_code_cell("...", outputs=list(outputs))
+def code(
+    *outputs: nbformat.NotebookNode, tags: tuple[str, ...] = (), source: str = "...", ran: bool = True
+) -> nbformat.NotebookNode:
+    """A code cell with these outputs; `ran`: it has an execution count."""
+    cell: nbformat.NotebookNode = new_code_cell(source, outputs=list(outputs), execution_count=1 if ran else None)
     if tags:
         cell.metadata["tags"] = list(tags)
     return cell
@@ -96,6 +99,29 @@ def test_without_a_tagged_cell_the_outputs_of_the_last_code_cell() -> None:
     nb = notebook(code(text("early")), code(text("last")), nbformat.v4.new_markdown_cell("the end"))
     assert collect_outputs(nb) == ["last"]
     assert collect_outputs(notebook()) == []
+
+
+def test_a_blank_last_cell_is_not_the_last_code_cell() -> None:
+    nb = notebook(code(text("last")), code(source="  \n", ran=False), code(source="", ran=False))
+    assert output_cell_indexes(nb) == [0]
+    assert collect_outputs(nb) == ["last"]
+
+
+def test_a_run_that_ended_early_answers_the_last_cell_that_ran() -> None:
+    # sys.exit() in the second cell: the third never ran.
+    nb = notebook(code(text("first")), code(new_output("stream", name="stdout", text="so far\n")), code(ran=False))
+    assert output_cell_indexes(nb) == [2]
+    assert collect_outputs(nb) == ["so far\n"]
+    # A tagged cell is answered whether it ran or not.
+    nb = notebook(code(text("first")), code(ran=False, tags=("output",)))
+    assert collect_outputs(nb) == []
+
+
+def test_what_a_cell_printed_in_pieces_is_one_text() -> None:
+    stdout = [new_output("stream", name="stdout", text=f"line {i}\n") for i in range(3)]
+    stderr = new_output("stream", name="stderr", text="a warning\n")
+    nb = notebook(code(stdout[0], stderr, stdout[1], text("a value"), stdout[2], tags=("output",)))
+    assert collect_outputs(nb) == ["line 0\nline 1\n", "a value", "line 2\n"]
 
 
 def test_a_failed_cells_traceback_is_not_among_its_outputs() -> None:

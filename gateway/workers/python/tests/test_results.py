@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import nbformat
+from nbclient.exceptions import DeadKernelError
 
 from slipway_worker import notebooks
 from slipway_worker.kernel_values import VALUE_MIME
@@ -31,10 +32,10 @@ def execute(scratch: str, path: str, parameters: dict[str, Any]) -> tuple[notebo
             failure = None
             try:
                 await asyncio.wait_for(execution.run(), BOUND_SECONDS)
-            except Exception as exc:
-                if not notebooks.is_cell_failure(exc):
-                    raise
-                failure = execution.failure(exc)
+            except DeadKernelError as exc:
+                failure = execution.dead_kernel(exc)
+            else:
+                failure = execution.failure()
             kernels.finish(kernel)
             await pool.close()
             return execution, failure
@@ -93,15 +94,21 @@ def test_a_failed_cell_is_named_by_its_run_all_number_position_and_first_line(
     }
     # The executed notebook numbers the cells as papermill does (the injected parameters take
     # [2], the failed cell [4]); the message gives the number Run All shows in JupyterLab.
-    counts = [(c.metadata.get("tags"), c.get("execution_count")) for c in execution.nb.cells]
+    cells = execution.nb.cells
+    counts = [(c.metadata.get("tags"), c.get("execution_count")) for c in cells if c.cell_type == "code"]
     assert counts == [(["parameters"], 1), (["injected-parameters"], 2), ([], 3), ([], 4), (["output"], None)]
-    failed = execution.nb.cells[3]
+    # papermill's markers: a link at the top to an anchor just before the failed cell.
+    assert [c.cell_type for c in cells] == ["markdown", "code", "code", "code", "markdown", "code", "code"]
+    assert cells[0].metadata.tags == cells[4].metadata.tags == ["papermill-error-cell-tag"]
+    assert "In [4]" in cells[0].source
+    assert 'id="papermill-error-cell"' in cells[4].source
+    failed = cells[5]
     assert failed.metadata.papermill.status == "failed"
     assert failed.outputs[-1].output_type == "error"
 
 
 def test_a_cell_that_never_started_is_named_by_position_and_first_line(notebook_path: Callable[[str], str]) -> None:
-    nb = notebooks.parameterize(notebook_path("typed"), {})
+    nb = notebooks.parameterize(notebook_path("typed"), {"count": 1})
     # The markdown cell counts as a position; the injected cell does not.
     assert notebooks.describe_cell(nb, 3) == {
         "cell": 3,
