@@ -175,13 +175,24 @@ export class NotebookFailedError extends SlipwayError {
     message: string,
     readonly cell: NotebookCellRef | null,
     readonly ename: string,
+    code = 'notebook_failed',
   ) {
-    super(500, 'notebook_failed', message);
+    super(500, code, message);
   }
 
   override toBody(): ErrorBody {
     const body = super.toBody();
     if (this.cell) body.error.cell = this.cell;
     return body;
+  }
+}
+
+/**
+ * 500 `kernel_died`: the notebook's kernel died while running a cell (papermill's
+ * DeadKernelError): killed for memory, or the code ended the process; the body names the cell.
+ */
+export class KernelDiedError extends NotebookFailedError {
+  constructor(message: string, cell: NotebookCellRef | null) {
+    super(message, cell, 'DeadKernelError', 'kernel_died');
   }
 }

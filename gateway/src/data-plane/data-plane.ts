@@ -19,7 +19,7 @@ import type { RecordValue } from '../protocol/signature.js';
 import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
 import { NotebookRunError, runLinks, runUrls, type NotebookRuns } from './notebook-runs.js';
-import { notebookParameters } from './parameters.js';
+import { runParameters } from './parameters.js';
 import { ShadowCalls } from './shadow-calls.js';
 import { pickVersion } from './traffic.js';
 import type {
@@ -330,33 +330,38 @@ export class DataPlane {
     const id = req.requestId;
     const input = await req.parameters();
     notes.input = input;
-    const parameters = notebookParameters(input, served.signature);
-    notes.input = parameters;
-    const validated = served.validate([parameters]);
-    notes.ignored = validated.ignored;
+    const taken = runParameters(input, served.signature, served.validate, runtime);
+    notes.input = taken.given;
+    notes.ignored = taken.ignored;
     if (req.callbackUrl !== undefined) checkCallbackUrl(req.callbackUrl, this.deps.callbackOrigins);
     const { runs } = this.deps;
     await runs.start({
       id,
       name: record.name,
       version: served.version,
-      parameters,
+      parameters: taken.given,
+      warnings: taken.warnings,
       callbackUrl: req.callbackUrl,
     });
-    const base = { id, version: served.version, ignoredFields: validated.ignored };
+    const base = {
+      id,
+      version: served.version,
+      ignoredFields: taken.ignored,
+      warnings: taken.warnings,
+    };
 
     const execute = async (signal?: AbortSignal) => {
       const release = this.deps.host.hold(served);
       try {
         const run = await runtime.run(
-          validated.records[0]!,
+          taken.passed,
           this.callOptions(served, { requestId: id, signal }),
         );
         notes.output = run.outputs;
-        if (served.monitor.view.task !== null)
+        if (served.monitor.view.task !== null && taken.monitored)
           notes.monitored = observeCall(
             [id],
-            validated.records,
+            [taken.monitored],
             [run.outputs],
             served.monitor.features,
             served.monitor.view,

@@ -65,6 +65,7 @@ export function presentRun(row: RunRow, publicUrl: string) {
     version: row.version,
     status: row.status,
     parameters: row.parameters,
+    warnings: row.warnings ?? [],
     outputs: row.outputs ?? null,
     error: row.error ? { ...row.error, ...runLinks(publicUrl, row.deploymentName, row.id) } : null,
     durationMs: row.durationMs ?? null,
@@ -91,6 +92,7 @@ export class NotebookRuns {
     name: string;
     version: number;
     parameters: unknown;
+    warnings: readonly string[];
     callbackUrl?: string;
   }): Promise<void> {
     return this.deps.runs.start({
@@ -98,6 +100,7 @@ export class NotebookRuns {
       deploymentName: run.name,
       version: run.version,
       parameters: run.parameters,
+      warnings: [...run.warnings],
       callbackUrl: run.callbackUrl,
     });
   }

@@ -83,6 +83,8 @@ export type RunResult =
       durationMs: number;
       cold: boolean;
       ignoredFields: readonly string[];
+      /** What papermill would have warned of (`config.parameters: "papermill"`). */
+      warnings: readonly string[];
     }
   | {
       status: 'running';
@@ -91,6 +93,7 @@ export type RunResult =
       /** Where the run's status and outputs can be read. */
       statusUrl: string;
       ignoredFields: readonly string[];
+      warnings: readonly string[];
     };
 
 /** What `/fn/:name` produced: predictions of a model, or a notebook run. */

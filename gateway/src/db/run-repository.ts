@@ -13,6 +13,7 @@ export class RunRepository {
     deploymentName: string;
     version: number;
     parameters: unknown;
+    warnings?: string[];
     callbackUrl?: string;
   }): Promise<void> {
     await this.db

@@ -146,6 +146,8 @@ export const runs = pgTable(
     version: integer('version').notNull(),
     status: text('status').notNull().$type<'running' | 'succeeded' | 'failed'>(),
     parameters: jsonb('parameters').notNull(),
+    /** What papermill would have warned of when the run was prepared (papermill mode). */
+    warnings: jsonb('warnings').$type<string[]>(),
     outputs: jsonb('outputs'),
     error: jsonb('error').$type<{ code: string; message: string } | null>(),
     cold: boolean('cold'),

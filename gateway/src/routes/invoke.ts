@@ -47,7 +47,7 @@ export function invokeRoutes({
     });
     c.header('X-Slipway-Version', String(result.version));
     setIgnoredFields(c, result.ignoredFields);
-    if (result.kind === 'predictions') setWarnings(c, result.warnings);
+    setWarnings(c, result.warnings);
     if (result.kind === 'predictions')
       return c.json(encodeRecordsResponse({ ...result, single: result.meta.single }));
     if (result.status === 'running') {

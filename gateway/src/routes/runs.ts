@@ -52,6 +52,10 @@ const RunSchema = z
     version: z.number().int(),
     status: z.enum(['running', 'succeeded', 'failed']),
     parameters: z.unknown(),
+    warnings: z.array(z.string()).openapi({
+      description:
+        'What papermill would have warned of when the run was prepared (`config.parameters: "papermill"`): an unknown parameter, no parameters cell.',
+    }),
     outputs: z.array(z.unknown()).nullable(),
     error: z
       .object({

@@ -75,12 +75,23 @@ export interface NotebookRun {
 }
 
 /**
+ * How a notebook takes the parameters of a call (its `config.parameters`): `typed` checks each
+ * against the parameters cell (an unknown name or a wrong type is a 400); `papermill` takes
+ * them as papermill's CLI does (unknown names injected, with papermill's warning; no check).
+ */
+export type ParameterMode = 'typed' | 'papermill';
+
+/**
  * A parameterised notebook: one set of parameters in, one run out, its executed notebook kept
- * under the run's id (`options.requestId`). Parameters reaching `run` have been validated
- * against `signature()`, whose inputs are the notebook's parameters.
+ * under the run's id (`options.requestId`). Parameters reaching `run` are the ones the caller
+ * passed (only those: the notebook's own defaults stay in its cell); in `typed` mode they have
+ * been validated against `signature()`, whose inputs are the notebook's parameters.
  */
 export interface NotebookRuntime extends RuntimeLifecycle {
   readonly kind: 'notebook';
+  readonly parameterMode: ParameterMode;
+  /** What papermill warns of when a run is passed these parameters (an unknown name, say). */
+  parameterWarnings(names: readonly string[]): string[];
   run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun>;
 }
 

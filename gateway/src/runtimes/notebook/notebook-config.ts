@@ -19,6 +19,12 @@ const schema = z.object({
    * at publish, instead of a `%pip install` cell running on every call. Python kernels only.
    */
   requirements: requirementsSchema,
+  /**
+   * `typed` (default): a call's parameters are checked against the parameters cell, by name and
+   * type. `papermill`: taken as papermill's CLI takes them, unknown names injected with its
+   * warning, so that any notebook that runs under papermill runs the same way here.
+   */
+  parameters: z.enum(['typed', 'papermill']).default('typed'),
 });
 
 /** A notebook deployment's options, from the publish `config` field. */

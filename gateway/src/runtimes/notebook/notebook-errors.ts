@@ -1,5 +1,6 @@
 import {
   DeadlineError,
+  KernelDiedError,
   NotebookFailedError,
   NotReadyError,
   PredictionFailedError,
@@ -42,14 +43,13 @@ export function mapWorkerError(err: unknown, during: 'load' | 'run', memoryMb: n
           `${typeof details.label === 'string' ? details.label : 'the notebook'} ran out of memory (${ename}): each of its kernels is limited to ${memoryMb} MiB; raise config.memoryMb or SLIPWAY_KERNEL_MEMORY_MB`,
           'out_of_memory',
         );
-      if (ename === 'DeadKernelError')
-        return new NotebookFailedError(
-          `${err.message}; its memory limit is ${memoryMb} MiB (config.memoryMb)`,
-          cell,
-          ename,
-        );
       return new NotebookFailedError(err.message, cell, ename);
     }
+    case 'DeadKernel':
+      return new KernelDiedError(
+        `${err.message}; its memory limit is ${memoryMb} MiB (config.memoryMb)`,
+        cellOf(details),
+      );
     case 'Timeout':
     case 'Cancelled':
       return new DeadlineError(err.message);

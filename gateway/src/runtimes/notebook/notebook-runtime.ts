@@ -12,6 +12,7 @@ import type {
   CallOptions,
   NotebookRun,
   NotebookRuntime,
+  ParameterMode,
   RuntimeFactory,
   RuntimeSpec,
 } from '../types.js';
@@ -71,6 +72,7 @@ export class PapermillRuntime implements NotebookRuntime {
   readonly format = 'notebook' as const;
   private sig: Signature | undefined;
   private notes: string[] = [];
+  private hasParametersCell = true;
   private loading: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly config: NotebookConfig;
@@ -109,6 +111,20 @@ export class PapermillRuntime implements NotebookRuntime {
     return this.notes;
   }
 
+  get parameterMode(): ParameterMode {
+    return this.config.parameters;
+  }
+
+  /** papermill's own words: for each name its parameters cell does not assign, and for a notebook without one. */
+  parameterWarnings(names: readonly string[]): string[] {
+    if (names.length === 0) return [];
+    const known = new Set(this.signature().inputs.map((f) => f.name));
+    const warnings = names.filter((n) => !known.has(n)).map((n) => `Passed unknown parameter: ${n}`);
+    if (!this.hasParametersCell)
+      warnings.push("Input notebook does not contain a cell with tag 'parameters'");
+    return warnings;
+  }
+
   /** Runs the notebook once with these parameters; the executed notebook is kept under the run id. */
   async run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
@@ -126,6 +142,9 @@ export class PapermillRuntime implements NotebookRuntime {
           // timeout, a little later, is the backstop for a worker that does not.
           timeoutSeconds: timeoutMs / 1000,
           outputPath: join(this.deps.runsDir, `${options.requestId}.ipynb`),
+          // What the executed notebook's metadata names as papermill's input and output paths.
+          inputLabel: `/api/deployments/${this.spec.name}/versions/${this.spec.version}`,
+          outputLabel: `/fn/${this.spec.name}/runs/${options.requestId}/notebook`,
         },
         { timeoutMs: timeoutMs + WORKER_GRACE_MS, signal: options.signal },
       );
@@ -171,6 +190,7 @@ export class PapermillRuntime implements NotebookRuntime {
       this.kernelPython = await this.python(this.config.requirements);
     }
     this.sig = notebookSignature(info.parameters);
+    this.hasParametersCell = info.hasParametersCell;
     this.notes = info.hasParametersCell
       ? []
       : [

@@ -8,6 +8,7 @@ import type {
   CallOptions,
   NotebookRun,
   NotebookRuntime,
+  ParameterMode,
   RuntimeFactory,
   RuntimeSpec,
 } from '../types.js';
@@ -26,12 +27,20 @@ const TYPES = { number: 'float64', string: 'string', boolean: 'bool' } as const;
 
 class ToyNotebookRuntime implements NotebookRuntime {
   readonly kind = 'notebook' as const;
+  readonly parameterMode: ParameterMode;
   private notebook: ToyNotebook | undefined;
 
   constructor(
     readonly format: Format,
     private readonly spec: RuntimeSpec,
-  ) {}
+  ) {
+    this.parameterMode = spec.config.parameters === 'papermill' ? 'papermill' : 'typed';
+  }
+
+  parameterWarnings(names: readonly string[]): string[] {
+    const known = this.notebook?.parameters ?? {};
+    return names.filter((n) => !(n in known)).map((n) => `Passed unknown parameter: ${n}`);
+  }
 
   async load(): Promise<void> {
     this.notebook ??= await readToyArtifact(
