@@ -25,6 +25,7 @@ export const SLOW_TEST_FILES = [
   'test/pickle-ecosystem.test.ts',
   'src/monitoring/quality/oracle.test.ts',
   'test/notebooks.test.ts',
+  'test/papermill-conformance.test.ts',
   'test/notebook-requirements.test.ts',
   'test/pickle-serving.test.ts',
   'test/pickle-workers.test.ts',

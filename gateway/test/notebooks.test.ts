@@ -242,7 +242,8 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
 
   it('answers 500 notebook_failed naming the cell as JupyterLab shows it, with where to read the run', async () => {
     await publish('failing', 'failing');
-    const res = await call('failing', {});
+    // Passed, the divisor is injected in a cell of its own, as papermill injects it.
+    const res = await call('failing', { divisor: 0 });
     expect(res.status).toBe(500);
     const id = res.headers.get('x-request-id')!;
     const { error } = await res.json();
@@ -275,14 +276,26 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     );
     expect(errorOutput.traceback.join('\n')).toContain('ZeroDivisionError');
     // The executed notebook is numbered as papermill numbers it: the injected parameters
-    // take [2], so the cell the message calls [3] is [4] there.
-    expect(nb.cells.map((c: { execution_count: number | null }) => c.execution_count)).toEqual([
+    // take [2], so the cell the message calls [3] is [4] there. papermill's markers say so:
+    // a red line at the top, linking to an anchor just before the failed cell.
+    const cells = nb.cells as {
+      cell_type: string;
+      source: string[];
+      execution_count?: number | null;
+    }[];
+    expect(cells.map((c) => (c.cell_type === 'code' ? c.execution_count : c.cell_type))).toEqual([
+      'markdown',
       1,
       2,
       3,
+      'markdown',
       4,
       null,
     ]);
+    expect(cells[0]!.source.join('')).toContain(
+      'An Exception was encountered at \'<a href="#papermill-error-cell">In [4]</a>\'',
+    );
+    expect(cells[4]!.source.join('')).toContain('id="papermill-error-cell"');
   });
 
   it('answers results as JSON: dicts, strings, numbers, numpy and pandas values; the rest as text', async () => {

@@ -420,6 +420,7 @@ export class DataPlane {
   private callOptions(served: Served, caller: Pick<Caller, 'requestId' | 'signal'>): CallOptions {
     return {
       requestId: caller.requestId,
+      version: served.version,
       timeoutMs: served.options.timeoutMs,
       signal: caller.signal,
     };

@@ -16,9 +16,7 @@ export function notebookParameters(
   signature: Signature,
   asPapermill = false,
 ): Record<string, unknown> {
-  const types = asPapermill
-    ? new Map()
-    : new Map(signature.inputs.map((f) => [f.name, f.type]));
+  const types = asPapermill ? new Map() : new Map(signature.inputs.map((f) => [f.name, f.type]));
   const params: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(input.text))
     putField(params, k, fromCliString(v, types.get(k)));

@@ -25,6 +25,8 @@ export interface RuntimeSpec {
 export interface CallOptions {
   /** The call's id: the prediction id, and the run id of a notebook run. */
   requestId: string;
+  /** The version answering the call (a runtime made at publish is given no number). */
+  version?: number;
   /**
    * How long the work may take once it starts, from the deployment's `config.timeoutSeconds`;
    * past it the call gives up with a `DeadlineError` (504). A wait for a free slot or for a

@@ -119,7 +119,9 @@ export class PapermillRuntime implements NotebookRuntime {
   parameterWarnings(names: readonly string[]): string[] {
     if (names.length === 0) return [];
     const known = new Set(this.signature().inputs.map((f) => f.name));
-    const warnings = names.filter((n) => !known.has(n)).map((n) => `Passed unknown parameter: ${n}`);
+    const warnings = names
+      .filter((n) => !known.has(n))
+      .map((n) => `Passed unknown parameter: ${n}`);
     if (!this.hasParametersCell)
       warnings.push("Input notebook does not contain a cell with tag 'parameters'");
     return warnings;
@@ -143,7 +145,7 @@ export class PapermillRuntime implements NotebookRuntime {
           timeoutSeconds: timeoutMs / 1000,
           outputPath: join(this.deps.runsDir, `${options.requestId}.ipynb`),
           // What the executed notebook's metadata names as papermill's input and output paths.
-          inputLabel: `/api/deployments/${this.spec.name}/versions/${this.spec.version}`,
+          inputLabel: `/api/deployments/${this.spec.name}/versions/${options.version ?? this.spec.version}`,
           outputLabel: `/fn/${this.spec.name}/runs/${options.requestId}/notebook`,
         },
         { timeoutMs: timeoutMs + WORKER_GRACE_MS, signal: options.signal },
