@@ -95,7 +95,8 @@ test('a failing notebook names the cell as JupyterLab shows it, and links the ru
   expect(error.notebookUrl).toBe(`${url}/runs/${runId}/notebook`);
 
   // The links answer with the same invoke key: the failed run, and the executed notebook with
-  // the traceback, numbered as papermill numbers it (the injected parameters cell takes [2]).
+  // the traceback, numbered as papermill numbers it (no parameters passed, so no injected
+  // cell: [3] as in JupyterLab), papermill's marker at the top pointing at it.
   const auth = { headers: { Authorization: `Bearer ${key}` } };
   const run = await (await request.get(error.statusUrl, auth)).json();
   expect(run).toMatchObject({ id: runId, status: 'failed', error: { code: 'notebook_failed' } });
@@ -103,12 +104,14 @@ test('a failing notebook names the cell as JupyterLab shows it, and links the ru
   expect(executed.status()).toBe(200);
   const nb = (await executed.json()) as {
     cells: {
+      source: string | string[];
       execution_count: number | null;
       outputs?: { output_type: string; traceback?: string[] }[];
     }[];
   };
   const failed = nb.cells.find((c) => c.outputs?.some((o) => o.output_type === 'error'))!;
-  expect(failed.execution_count).toBe(4);
+  expect(failed.execution_count).toBe(3);
+  expect([nb.cells[0]!.source].flat().join('')).toContain('An Exception was encountered at');
   const traceback = failed.outputs!.find((o) => o.output_type === 'error')!.traceback!.join('\n');
   expect(traceback).toContain('ZeroDivisionError');
 });

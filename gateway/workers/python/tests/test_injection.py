@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import nbformat
 import pytest
 
 from slipway_worker import notebooks
@@ -108,3 +109,25 @@ def test_a_replaced_file_is_read_again(tmp_path: Path, notebook_path: Callable[[
     assert notebooks.inspect(str(path))["parameters"][0]["name"] == "x"
     path.write_text(Path(notebook_path("memory")).read_text())
     assert notebooks.inspect(str(path))["parameters"][0]["name"] == "megabytes"
+
+
+def test_the_kernel_name_python_is_the_python_kernel_as_jupyter_resolves_it(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python", "display_name": "Python"}})
+    assert notebooks.kernel_name_of(nb) == "python3"
+    # A notebook that names none runs on python3 (papermill would ask for -k).
+    assert notebooks.kernel_name_of(nbformat.v4.new_notebook()) == "python3"
+    path = tmp_path / "alias.ipynb"
+    nbformat.write(nb, str(path))
+    assert notebooks.inspect(str(path))["kernelName"] == "python3"
+
+
+def test_the_metadata_names_the_run_as_papermill_does_and_stale_markers_go(tmp_path: Path) -> None:
+    marker = nbformat.v4.new_markdown_cell("An Exception was encountered at 'In [2]'")
+    marker.metadata["tags"] = ["papermill-error-cell-tag"]
+    nb = nbformat.v4.new_notebook(cells=[marker, nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]})])
+    path = tmp_path / "marked.ipynb"
+    nbformat.write(nb, str(path))
+    prepared = notebooks.parameterize(str(path), {"x": 2}, {"input": "/in", "output": "/out"})
+    assert [c.cell_type for c in prepared.cells] == ["code", "code"]
+    assert prepared.metadata.papermill["parameters"] == {"x": 2}
+    assert (prepared.metadata.papermill["input_path"], prepared.metadata.papermill["output_path"]) == ("/in", "/out")
