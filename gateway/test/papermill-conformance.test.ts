@@ -22,6 +22,8 @@ interface Case {
   name: string;
   notebook: string;
   parameters?: Record<string, unknown>;
+  /** Text values: `-p name value` to papermill, the query string to the gateway. */
+  text?: Record<string, string>;
   config?: Record<string, unknown>;
   timeoutSeconds?: number;
   outputs?: unknown[];
@@ -113,6 +115,7 @@ async function viaPapermill(c: Case): Promise<{ outcome: Outcome; nb: Notebook }
     const args = ['-m', 'papermill', '--no-progress-bar', '--log-level', 'ERROR'];
     args.push(join(folder, `${c.notebook}.ipynb`), out);
     if (c.parameters) args.push('-y', JSON.stringify(c.parameters));
+    for (const [k, v] of Object.entries(c.text ?? {})) args.push('-p', k, v);
     // papermill's timeout is per cell, Slipway's per run: the slow cell is the only slow one.
     if (c.timeoutSeconds) args.push('--execution-timeout', String(c.timeoutSeconds));
     // papermill needs -k for a notebook that names no kernel; Slipway runs it on python3.
@@ -159,7 +162,8 @@ describe.skipIf(!python)('notebooks run as papermill runs them (conformance)', (
   async function viaGateway(c: Case) {
     const name = await deployment(c);
     const auth = { authorization: `Bearer ${keys.get(name)}` };
-    const res = await gw.app.request(`/fn/${name}`, {
+    const query = c.text ? `?${new URLSearchParams(c.text)}` : '';
+    const res = await gw.app.request(`/fn/${name}${query}`, {
       method: 'POST',
       body: JSON.stringify(c.parameters ?? {}),
       headers: { ...auth, 'content-type': 'application/json' },

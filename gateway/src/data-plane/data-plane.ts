@@ -356,6 +356,7 @@ export class DataPlane {
         const run = await runtime.run(
           taken.passed,
           this.callOptions(served, { requestId: id, signal }),
+          taken.text,
         );
         notes.output = run.outputs;
         if (served.monitor.view.task !== null && taken.monitored)

@@ -40,12 +40,22 @@ describe('runParameters', () => {
     }
   });
 
-  it('typed: form values are converted by the declared type; papermill: as `papermill -p` converts them', () => {
+  it('typed: form values are converted by the declared type; papermill: left to the worker', () => {
     const text = { label: '12', count: '4' };
     const typed = runParameters({ text }, signature, validate, runtime('typed'));
     expect(typed.passed).toEqual({ label: '12', count: 4 });
+    // papermill: as text, for the worker to convert with papermill's own rules.
     const papermill = runParameters({ text }, signature, validate, runtime('papermill'));
-    expect(papermill.passed).toEqual({ label: 12, count: 4 });
+    expect(papermill.passed).toEqual({});
+    expect(papermill.text).toEqual(text);
+    expect(papermill.given).toEqual(text);
+    const both = runParameters(
+      { json: { count: 1 }, text },
+      signature,
+      validate,
+      runtime('papermill'),
+    );
+    expect([both.passed, both.text]).toEqual([{ count: 1 }, { label: '12' }]);
   });
 
   it("papermill: anything goes to the notebook unchecked, with papermill's warnings", () => {

@@ -94,7 +94,15 @@ export interface NotebookRuntime extends RuntimeLifecycle {
   readonly parameterMode: ParameterMode;
   /** What papermill warns of when a run is passed these parameters (an unknown name, say). */
   parameterWarnings(names: readonly string[]): string[];
-  run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun>;
+  /**
+   * Runs the notebook once. `text`: more parameters as text (papermill mode's query string and
+   * form values), converted as papermill's `-p` converts them; `parameters` win over them.
+   */
+  run(
+    parameters: RecordValue,
+    options: CallOptions,
+    text?: Readonly<Record<string, string>>,
+  ): Promise<NotebookRun>;
 }
 
 /** Any runtime; `kind` tells what it can do. */

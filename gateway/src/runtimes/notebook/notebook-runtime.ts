@@ -128,7 +128,11 @@ export class PapermillRuntime implements NotebookRuntime {
   }
 
   /** Runs the notebook once with these parameters; the executed notebook is kept under the run id. */
-  async run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun> {
+  async run(
+    parameters: RecordValue,
+    options: CallOptions,
+    text: Readonly<Record<string, string>> = {},
+  ): Promise<NotebookRun> {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     await this.load();
     await this.limit.acquire(options.signal);
@@ -140,6 +144,7 @@ export class PapermillRuntime implements NotebookRuntime {
           ...this.poolArgs(),
           path: this.spec.artifact.path,
           parameters,
+          cliParameters: text,
           // The worker kills the kernel at this time and answers Timeout; the gateway's own
           // timeout, a little later, is the backstop for a worker that does not.
           timeoutSeconds: timeoutMs / 1000,

@@ -66,10 +66,14 @@ class ToyNotebookRuntime implements NotebookRuntime {
     return { inputs, outputs: [{ name: 'outputs', type: 'json' }] };
   }
 
-  async run(parameters: RecordValue, options: CallOptions): Promise<NotebookRun> {
+  async run(
+    parameters: RecordValue,
+    options: CallOptions,
+    text: Readonly<Record<string, string>> = {},
+  ): Promise<NotebookRun> {
     await this.load();
     const started = performance.now();
-    const values = { ...this.notebook!.parameters, ...parameters };
+    const values = { ...this.notebook!.parameters, ...text, ...parameters };
     const ms = Number(values['seconds']) * 1000;
     if (ms > 0) {
       const timeout = AbortSignal.timeout(callTimeout(options));

@@ -15,6 +15,7 @@ from jupyter_client.kernelspec import NATIVE_KERNEL_NAME
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from papermill.cli import _resolve_type as resolve_cli_value
 from papermill.engines import NotebookExecutionManager
 from papermill.execute import (
     ERROR_ANCHOR_MSG,
@@ -139,6 +140,12 @@ def inspect(path: str) -> JsonObject:
         "kernelName": kernel_name,
         "language": language,
     }
+
+
+def cli_parameters(text: dict[str, str], parameters: JsonObject) -> JsonObject:
+    """`text` values converted as papermill's CLI converts `-p name value` (True, False, None,
+    an int, a float, else the text), with `parameters` over them."""
+    return {**{name: resolve_cli_value(value) for name, value in text.items()}, **parameters}
 
 
 def parameterize(path: str, parameters: JsonObject, paths: JsonObject | None = None) -> nbformat.NotebookNode:

@@ -99,7 +99,7 @@ class Worker:
         output_path = args.get("outputPath")
         nb = notebooks.parameterize(
             args["path"],
-            args.get("parameters") or {},
+            notebooks.cli_parameters(args.get("cliParameters") or {}, args.get("parameters") or {}),
             {"input": args.get("inputLabel"), "output": args.get("outputLabel", output_path)},
         )
         key = args.get("key")

@@ -131,3 +131,11 @@ def test_the_metadata_names_the_run_as_papermill_does_and_stale_markers_go(tmp_p
     assert [c.cell_type for c in prepared.cells] == ["code", "code"]
     assert prepared.metadata.papermill["parameters"] == {"x": 2}
     assert (prepared.metadata.papermill["input_path"], prepared.metadata.papermill["output_path"]) == ("/in", "/out")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("True", True), ("true", "true"), ("None", None), ("1_000", 1000), (" 7 ", 7), ("2.5e3", 2500.0), ("0x1", "0x1")],
+)
+def test_text_parameters_are_converted_as_papermills_p_converts_them(text: str, value: object) -> None:
+    assert notebooks.cli_parameters({"v": text, "w": "1"}, {"w": "json wins"}) == {"v": value, "w": "json wins"}
