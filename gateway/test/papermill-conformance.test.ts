@@ -135,6 +135,32 @@ async function viaPapermill(c: Case): Promise<{ outcome: Outcome; nb: Notebook }
   }
 }
 
+/**
+ * The documented difference of a run stopped at its time limit: papermill's record says the
+ * interrupted cell and the ones after it completed (its timeout escapes the record); Slipway's
+ * says the interrupted cell failed and the ones after it are pending.
+ */
+function recordedAsSlipwayDoes(cells: ReturnType<typeof normalize>) {
+  const stopped = cells.findIndex((c) =>
+    c.outputs?.some((o) => o.output_type === 'error' && o.ename === 'KeyboardInterrupt'),
+  );
+  expect(stopped).toBeGreaterThanOrEqual(0);
+  return cells.map((c, i) =>
+    i < stopped ? c : { ...c, status: i === stopped ? 'failed' : 'pending' },
+  );
+}
+
+/**
+ * Where a kernel died, whether the cell that killed it got its number depends on whether the
+ * kernel's announcement of the execution reached the client first: a race in papermill too
+ * (both outcomes were seen from the CLI). That one count is left out of the comparison.
+ */
+function withoutDyingCount(cells: ReturnType<typeof normalize>, firstLine: string) {
+  return cells.map((c) =>
+    c.type === 'code' && c.source.trim().split('\n')[0] === firstLine ? { ...c, count: null } : c,
+  );
+}
+
 describe.skipIf(!python)('notebooks run as papermill runs them (conformance)', () => {
   let gw: TestGateway;
   const keys = new Map<string, string>();
@@ -195,30 +221,18 @@ describe.skipIf(!python)('notebooks run as papermill runs them (conformance)', (
     await gw?.stop();
   });
 
-  /**
-   * The documented difference of a run stopped at its time limit: papermill's record says the
-   * interrupted cell and the ones after it completed (its timeout escapes the record); Slipway's
-   * says the interrupted cell failed and the ones after it are pending.
-   */
-  function recordedAsSlipwayDoes(cells: ReturnType<typeof normalize>) {
-    const stopped = cells.findIndex((c) =>
-      c.outputs?.some((o) => o.output_type === 'error' && o.ename === 'KeyboardInterrupt'),
-    );
-    expect(stopped).toBeGreaterThanOrEqual(0);
-    return cells.map((c, i) =>
-      i < stopped ? c : { ...c, status: i === stopped ? 'failed' : 'pending' },
-    );
-  }
-
   it.each(cases)(
     '$name',
     async (c) => {
       const [papermill, slipway] = await Promise.all([viaPapermill(c), viaGateway(c)]);
       expect(slipway.outcome).toBe(papermill.outcome);
-      const expected = normalize(papermill.nb);
-      expect(normalize(slipway.nb)).toEqual(
-        c.differences?.includes('timeout-per-run') ? recordedAsSlipwayDoes(expected) : expected,
-      );
+      let [expected, actual] = [normalize(papermill.nb), normalize(slipway.nb)];
+      if (c.differences?.includes('timeout-per-run')) expected = recordedAsSlipwayDoes(expected);
+      if (slipway.outcome === 'kernel died') {
+        const { firstLine } = slipway.body.error.cell;
+        [expected, actual] = [expected, actual].map((cells) => withoutDyingCount(cells, firstLine));
+      }
+      expect(actual).toEqual(expected);
       const [pm, sw] = [papermill.nb.metadata.papermill!, slipway.nb.metadata.papermill!];
       expect(sw.parameters).toEqual(pm.parameters);
       expect(sw.input_path).toMatch(/^\/api\/deployments\/.+\/versions\/1$/);
