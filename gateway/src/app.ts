@@ -15,7 +15,6 @@ import { adminAuth } from './middleware/admin-auth.js';
 import { allowedMethods } from './middleware/allowed-methods.js';
 import { callId } from './middleware/call-id.js';
 import type { InvocationLog } from './monitoring/invocation-log.js';
-import type { PoolName } from './protocol/deployments.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { trafficRoutes } from './routes/traffic.js';
 import { keyRoutes } from './routes/keys.js';
@@ -41,7 +40,6 @@ export interface AppDeps {
   adminToken: string;
   publicUrl: string;
   limits: { maxUploadBytes: number; maxBodyBytes: number; maxBatch: number };
-  pools: PoolName[];
   deployments: DeploymentService;
   /** Traffic splits between versions, and shadow versions. */
   traffic: TrafficService;
@@ -141,17 +139,7 @@ export function createApp(deps: AppDeps) {
       maxUploadBytes: limits.maxUploadBytes,
     }),
   );
-  app.route(
-    '/api/pools',
-    poolRoutes({
-      pools: deps.pools,
-      deploymentsIn: async () => {
-        const counts = new Map<PoolName, number>();
-        for (const d of await deps.repo.list()) counts.set(d.pool, (counts.get(d.pool) ?? 0) + 1);
-        return counts;
-      },
-    }),
-  );
+  app.route('/api/pools', poolRoutes({ usage: () => deps.deployments.poolUsage() }));
   app.route(
     '/fn',
     invokeRoutes({

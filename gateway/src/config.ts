@@ -1,6 +1,13 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
+import { detectMachine, readPoolsFile } from './pools/machine.js';
+import {
+  defaultPool,
+  parsePoolsFile,
+  type MachineResources,
+  type PoolSpec,
+} from './pools/pool-spec.js';
 import type { OnnxIsolation } from './runtimes/onnx/onnx-config.js';
 import { pickWorkerEnv, type InheritedWorkerEnv } from './workers/worker-env.js';
 
@@ -60,6 +67,7 @@ const envSchema = z.object({
       }
       return names as PoolName[];
     }),
+  SLIPWAY_POOLS_FILE: z.string().min(1).optional(),
   SLIPWAY_PYTHON: z.string().min(1).optional(),
   SLIPWAY_MODEL_MEMORY_MB: z.coerce.number().int().min(128).optional(),
   SLIPWAY_JAVA: z.string().min(1).optional(),
@@ -111,7 +119,11 @@ export interface Config {
   maxUploadBytes: number;
   maxBodyBytes: number;
   maxBatch: number;
-  pools: PoolName[];
+  /**
+   * The pools deployments are placed on: `SLIPWAY_POOLS_FILE` (YAML or JSON), else the pools
+   * `SLIPWAY_POOLS` names with the defaults for this machine.
+   */
+  pools: PoolSpec[];
   /** `SLIPWAY_PYTHON`: the worker's interpreter; unset, a venv is made on first need. */
   python?: string;
   /** `SLIPWAY_MODEL_MEMORY_MB`: address-space limit of each pickle model's worker (default 2048). */
@@ -200,14 +212,21 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-/** Reads the `SLIPWAY_*` and `DATABASE_URL` variables. The only reader of `process.env`. */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+/**
+ * Reads the `SLIPWAY_*` and `DATABASE_URL` variables (and the pools file one names). The only
+ * reader of `process.env`.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  machine: MachineResources = detectMachine(),
+): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  const pools = loadPools(e.SLIPWAY_POOLS_FILE, e.SLIPWAY_POOLS, machine);
   return {
     host: e.SLIPWAY_HOST,
     port: e.SLIPWAY_PORT,
@@ -222,7 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxUploadBytes: e.SLIPWAY_MAX_UPLOAD_BYTES,
     maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,
     maxBatch: e.SLIPWAY_MAX_BATCH,
-    pools: e.SLIPWAY_POOLS,
+    pools,
     python: e.SLIPWAY_PYTHON,
     modelMemoryMb: e.SLIPWAY_MODEL_MEMORY_MB,
     java: e.SLIPWAY_JAVA,
@@ -264,4 +283,28 @@ export function inheritedWorkerEnv(
     .map((n) => n.trim())
     .filter(Boolean);
   return pickWorkerEnv(env, extra);
+}
+
+/** The pools of `file` if given, else those `names` lists with this machine's defaults. */
+function loadPools(
+  file: string | undefined,
+  names: PoolName[],
+  machine: MachineResources,
+): PoolSpec[] {
+  if (file === undefined) return names.map((name) => defaultPool(name, machine));
+  let text: string;
+  try {
+    text = readPoolsFile(file);
+  } catch (err) {
+    throw new ConfigError(
+      `invalid configuration:\n  SLIPWAY_POOLS_FILE: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  try {
+    return parsePoolsFile(text, machine);
+  } catch (err) {
+    throw new ConfigError(
+      `invalid configuration:\n  SLIPWAY_POOLS_FILE (${file}): ${(err as Error).message}`,
+    );
+  }
 }

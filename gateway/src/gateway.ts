@@ -404,7 +404,6 @@ export function createGateway(opts: {
       maxBodyBytes: config.maxBodyBytes,
       maxBatch: config.maxBatch,
     },
-    pools: config.pools,
     corsOrigins: config.corsOrigins ?? ['*'],
     deployments,
     traffic,

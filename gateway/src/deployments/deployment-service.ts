@@ -32,6 +32,14 @@ import { breakingSignatureChanges } from '../retraining/signature-changes.js';
 import { servingOptions } from '../serving/serving-options.js';
 import type { ModelHost } from '../serving/model-host.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
+import {
+  checkRoom,
+  reservationOf,
+  usageOf,
+  type PoolUsage,
+  type Reservation,
+} from '../pools/pool-capacity.js';
+import type { PoolSpec } from '../pools/pool-spec.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
 import { routedVersions } from './traffic-service.js';
 
@@ -62,8 +70,8 @@ export interface DeploymentServiceDeps {
   publicUrl: string;
   /** Where notebook runs leave their executed notebooks. */
   runsDir: string;
-  /** Pools this gateway has; publishing elsewhere is a 422. */
-  pools: PoolName[];
+  /** Pools this gateway has; publishing elsewhere is a 422, to a full one a 409. */
+  pools: PoolSpec[];
   /** Told of every change, once it is stored (live events, metrics). */
   onChange?: (name: string, change: 'published' | 'deleted' | 'rolled_back') => void;
   /**
@@ -130,6 +138,7 @@ export class DeploymentService {
   async check(form: PublishForm): Promise<PublishCheck> {
     try {
       const input = this.parseForm(form);
+      await this.checkPlacement(input);
       const previous = await this.deps.repo.get(input.name);
       const { result, runtime } = await this.loadFile(
         input,
@@ -162,6 +171,7 @@ export class DeploymentService {
     form: PublishForm,
   ): Promise<{ deployment: Deployment; created: boolean; previous: number | null }> {
     const input = this.parseForm(form);
+    await this.checkPlacement(input);
     const { repo, host, catalog } = this.deps;
     const previous = await repo.get(input.name);
     const { result } = await this.loadFile(
@@ -383,6 +393,36 @@ export class DeploymentService {
     });
   }
 
+  /** Each pool with what its deployments hold and what is left (`GET /api/pools`). */
+  async poolUsage(): Promise<PoolUsage[]> {
+    const held = await this.reservations();
+    return this.deps.pools.map((pool) => usageOf(pool, held));
+  }
+
+  /** What every deployment holds of its pool (but `except`); those on pools now gone are left out. */
+  private async reservations(except?: string): Promise<Reservation[]> {
+    const pools = new Map(this.deps.pools.map((p) => [p.name, p]));
+    const held: Reservation[] = [];
+    for (const d of await this.deps.repo.list()) {
+      const on = pools.get(d.pool);
+      if (on && d.name !== except) held.push(reservationOf(d.name, on, d.live.config));
+    }
+    return held;
+  }
+
+  /**
+   * Checks that the deployment fits its pool beside the others (a new version replaces what
+   * its deployment holds): 422 when the pool can never hold it, 409 when it is full for now.
+   */
+  private async checkPlacement(input: ReturnType<DeploymentService['parseForm']>): Promise<void> {
+    const pool = this.deps.pools.find((p) => p.name === input.pool)!;
+    checkRoom(
+      pool,
+      await this.reservations(input.name),
+      reservationOf(input.name, pool, input.config),
+    );
+  }
+
   private parseForm(form: PublishForm) {
     if (!form.file)
       throw new InvalidInputError(
@@ -407,9 +447,9 @@ export class DeploymentService {
     const pool = (form.pool || 'cpu') as PoolName;
     if (!POOL_NAMES.includes(pool))
       throw new InvalidInputError(`pool: expected one of ${POOL_NAMES.join(', ')}`, 'pool');
-    if (!this.deps.pools.includes(pool)) {
+    if (!this.deps.pools.some((p) => p.name === pool)) {
       throw new UnusableArtifactError(
-        `pool: this gateway has no ${pool} pool (it has ${this.deps.pools.join(', ')}); configure it with SLIPWAY_POOLS`,
+        `pool: this gateway has no ${pool} pool (it has ${this.deps.pools.map((p) => p.name).join(', ')}); configure it with SLIPWAY_POOLS or SLIPWAY_POOLS_FILE`,
         'pool_unavailable',
       );
     }

@@ -11,10 +11,30 @@ export interface Health {
   version: string;
 }
 
+/** Replicas, memory (MiB) and GPU devices of a pool: in all, held, or left. */
+export interface PoolAmounts {
+  replicas: number;
+  memoryMb: number;
+  gpus: number;
+}
+
 /** One pool as `GET /api/pools` lists it. */
 export interface PoolInfo {
   name: 'cpu' | 'gpu' | 'highmem';
-  backend: 'local';
-  /** Deployments placed on the pool. */
-  deployments: number;
+  backend: 'local' | 'kubernetes';
+  /** What the pool has: replicas in all, memory in all, GPU devices it owns. */
+  capacity: PoolAmounts & {
+    /** Memory each replica gets unless its deployment asks for its own. */
+    memoryMbPerReplica: number;
+    /** GPU devices each replica gets. */
+    gpusPerReplica: number;
+    /** Relative CPU weight of each replica (1024: a normal process). */
+    cpuShares: number;
+  };
+  /** What its deployments hold. */
+  used: PoolAmounts;
+  /** What is left for more. */
+  free: PoolAmounts;
+  /** The deployments placed on the pool, by name. */
+  deployments: string[];
 }

@@ -1,19 +1,33 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { PoolName } from '../protocol/deployments.js';
+import type { PoolUsage } from '../pools/pool-capacity.js';
+import type { PoolInfo } from '../protocol/service.js';
 import { errorResponses } from './schemas.js';
+
+const Amounts = z.object({
+  replicas: z.number().int(),
+  memoryMb: z.number(),
+  gpus: z.number().int(),
+});
 
 const PoolSchema = z
   .object({
     name: z.enum(['cpu', 'gpu', 'highmem']),
-    backend: z.literal('local'),
-    deployments: z.number().int(),
+    backend: z.enum(['local', 'kubernetes']),
+    capacity: Amounts.extend({
+      memoryMbPerReplica: z.number().int(),
+      gpusPerReplica: z.number().int(),
+      cpuShares: z.number().int(),
+    }),
+    used: Amounts,
+    free: Amounts,
+    deployments: z.array(z.string()),
   })
   .openapi('Pool');
 
 const list = createRoute({
   method: 'get',
   path: '/',
-  summary: 'The pools this gateway has',
+  summary: 'The pools this gateway has: capacity, what is used and free, the deployments on each',
   security: [{ bearer: [] }],
   responses: {
     200: {
@@ -24,25 +38,28 @@ const list = createRoute({
   },
 });
 
-/** `/api/pools`. Placement and capacity come with the worker pools; this lists what is configured. */
-export function poolRoutes({
-  pools,
-  deploymentsIn,
-}: {
-  pools: PoolName[];
-  deploymentsIn: () => Promise<Map<PoolName, number>>;
-}) {
-  return new OpenAPIHono().openapi(list, async (c) => {
-    const counts = await deploymentsIn();
-    return c.json(
-      {
-        pools: pools.map((name) => ({
-          name,
-          backend: 'local' as const,
-          deployments: counts.get(name) ?? 0,
-        })),
-      },
-      200,
-    );
-  });
+/** A pool's usage on the wire. */
+export function presentPool({ pool, used, free, deployments }: PoolUsage): PoolInfo {
+  return {
+    name: pool.name,
+    backend: pool.backend,
+    capacity: {
+      replicas: pool.maxReplicas,
+      memoryMb: pool.memoryMb,
+      gpus: pool.devices.length,
+      memoryMbPerReplica: pool.memoryMbPerReplica,
+      gpusPerReplica: pool.gpusPerReplica,
+      cpuShares: pool.cpuShares,
+    },
+    used,
+    free,
+    deployments,
+  };
+}
+
+/** `/api/pools`: each pool's capacity and use. */
+export function poolRoutes({ usage }: { usage: () => Promise<PoolUsage[]> }) {
+  return new OpenAPIHono().openapi(list, async (c) =>
+    c.json({ pools: (await usage()).map(presentPool) }, 200),
+  );
 }

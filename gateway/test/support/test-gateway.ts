@@ -7,6 +7,7 @@ import type { RuntimeFactory } from '../../src/runtimes/types.js';
 import { defaultRuntimes, type RuntimeServices } from '../../src/runtimes/default-runtimes.js';
 import { toyNotebookRuntimeFactory } from '../../src/runtimes/testing/toy-notebook-runtime.js';
 import { toyRuntimeFactory } from '../../src/runtimes/testing/toy-runtime.js';
+import { defaultPool } from '../../src/pools/pool-spec.js';
 import { openTestDatabase, primaryTestDatabaseKind, type TestDatabase } from './databases.js';
 
 export const ADMIN_TOKEN = 'sa_test-admin-token-0123456789';
@@ -52,7 +53,7 @@ export async function startTestGateway(
     maxUploadBytes: 8 * 1024 * 1024,
     maxBodyBytes: 1024 * 1024,
     maxBatch: 1000,
-    pools: ['cpu'],
+    pools: [defaultPool('cpu', { memoryMb: 64 * 1024, gpus: [] })],
     python: process.env.SLIPWAY_TEST_PYTHON,
     log: {
       flushMs: 20,

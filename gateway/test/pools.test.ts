@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultPool, type PoolSpec } from '../src/pools/pool-spec.js';
+import {
+  publishForm,
+  startTestGateway,
+  toyModel,
+  type TestGateway,
+} from './support/test-gateway.js';
+
+/** Pools through the management API: capacity, use, and what a publish that does not fit gets. */
+const machine = { memoryMb: 8192, gpus: [] };
+const cpu: PoolSpec = { ...defaultPool('cpu', machine), maxReplicas: 3, memoryMb: 6144 };
+// No GPU here: the placement logic runs on configured fake device ids.
+const gpu: PoolSpec = { ...defaultPool('gpu', machine), devices: ['fake-0', 'fake-1'] };
+
+describe('pools', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw?.stop();
+  });
+
+  const publish = (name: string, pool: string, config: object = {}) =>
+    gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name, pool, config: JSON.stringify(config) }, toyModel()),
+    });
+
+  it('GET /api/pools: capacity, what is used and free, and the deployments on each', async () => {
+    gw = await startTestGateway({ config: { pools: [cpu, gpu] } });
+    expect((await publish('small', 'cpu', { memoryMb: 1024 })).status).toBe(201);
+    expect((await publish('default', 'cpu')).status).toBe(201);
+    expect((await publish('on-gpu', 'gpu')).status).toBe(201);
+    const { pools } = await (await gw.admin('/api/pools')).json();
+    expect(pools).toEqual([
+      {
+        name: 'cpu',
+        backend: 'local',
+        capacity: {
+          replicas: 3,
+          memoryMb: 6144,
+          gpus: 0,
+          memoryMbPerReplica: 2048,
+          gpusPerReplica: 0,
+          cpuShares: 1024,
+        },
+        used: { replicas: 2, memoryMb: 3072, gpus: 0 },
+        free: { replicas: 1, memoryMb: 3072, gpus: 0 },
+        deployments: ['default', 'small'],
+      },
+      expect.objectContaining({
+        name: 'gpu',
+        used: { replicas: 1, memoryMb: 2048, gpus: 1 },
+        free: { replicas: 255, memoryMb: 6144, gpus: 1 },
+        deployments: ['on-gpu'],
+      }),
+    ]);
+  });
+
+  it('a publish the pool cannot hold now is a 409 naming the pool and what is free', async () => {
+    gw = await startTestGateway({ config: { pools: [cpu, gpu] } });
+    expect((await publish('a', 'cpu', { memoryMb: 4096 })).status).toBe(201);
+    const res = await publish('b', 'cpu', { memoryMb: 3000 });
+    expect(res.status).toBe(409);
+    const { error } = await res.json();
+    expect(error.code).toBe('pool_full');
+    expect(error.message).toContain('cpu pool');
+    expect(error.message).toContain('3000 MiB wanted, 2048 MiB free');
+    // Nothing was made of it.
+    expect((await gw.admin('/api/deployments/b')).status).toBe(404);
+    // A new version of a deployment replaces what the old one held.
+    expect((await publish('a', 'cpu', { memoryMb: 6000 })).status).toBe(201);
+    // The devices run out as replicas take them.
+    expect((await publish('g1', 'gpu')).status).toBe(201);
+    expect((await publish('g2', 'gpu')).status).toBe(201);
+    const full = await publish('g3', 'gpu');
+    expect(full.status).toBe(409);
+    expect((await full.json()).error.message).toContain('1 GPU device(s) wanted, 0 free');
+    // A dry run says the same before anything is sent for good.
+    const dry = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name: 'g3', pool: 'gpu', dryRun: 'true' }, toyModel()),
+    });
+    expect(dry.status).toBe(409);
+  });
+
+  it('a gpu pool with no GPU on this machine is a 422 at publish, never a silent CPU', async () => {
+    gw = await startTestGateway({ config: { pools: [cpu, defaultPool('gpu', machine)] } });
+    const res = await publish('x', 'gpu');
+    expect(res.status).toBe(422);
+    const { error } = await res.json();
+    expect(error).toMatchObject({ code: 'pool_unavailable' });
+    expect(error.message).toContain('gpu pool has no GPU devices');
+    // A pool the gateway does not have at all: 422 naming it.
+    const none = await publish('y', 'highmem');
+    expect(none.status).toBe(422);
+    expect((await none.json()).error.message).toContain('no highmem pool');
+  });
+});
