@@ -10,6 +10,7 @@ import { UNTIL } from '../testing/until.js';
 import type { ISlipway } from '../tokens.js';
 import type { PublishOptions } from '../models/publish-options.js';
 import { publishWithDialog, type PublishSource } from './publish-flow.js';
+import { cpuPool } from '../testing/pools.js';
 
 const trans = nullTranslator.load('slipway');
 
@@ -43,10 +44,7 @@ function gatewayWith(answers: (Answer | Promise<Answer>)[]) {
       trans,
       fetch: async (input) => {
         const path = new URL(String(input)).pathname;
-        if (path === '/api/pools')
-          return new Response(
-            JSON.stringify({ pools: [{ name: 'cpu', backend: 'local', deployments: 1 }] }),
-          );
+        if (path === '/api/pools') return new Response(JSON.stringify({ pools: [cpuPool()] }));
         if (path === '/api/deployments/iris') return new Response(JSON.stringify(IRIS));
         return new Response(JSON.stringify({ error: { code: 'not_found', message: 'no' } }), {
           status: 404,

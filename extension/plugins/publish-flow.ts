@@ -17,6 +17,7 @@ import {
   type PublishOptions,
 } from '../models/publish-options.js';
 import { PublishForm } from '../widgets/PublishForm.js';
+import { poolFreeText } from '../widgets/pool-choice.js';
 import { PublishResult } from '../widgets/PublishResult.js';
 import type { ISlipway } from '../tokens.js';
 
@@ -43,10 +44,20 @@ export interface PublishSource {
 export type Published =
   { kind: 'function'; deployment: Deployment } | { kind: 'trainer'; trainer: TrainerInfo };
 
-/** Pools offered in the dialog: the gateway's, or null once the error it gave is shown. */
-async function poolNames(slipway: ISlipway, trans: TranslationBundle): Promise<string[] | null> {
+/**
+ * Pools offered in the dialog, with what each has free: the gateway's, or null once the error
+ * it gave is shown.
+ */
+async function poolChoices(
+  slipway: ISlipway,
+  trans: TranslationBundle,
+): Promise<{ names: string[]; free: Record<string, string> } | null> {
   try {
-    return (await slipway.client.pools()).map((p) => p.name);
+    const pools = await slipway.client.pools();
+    return {
+      names: pools.map((p) => p.name),
+      free: Object.fromEntries(pools.map((p) => [p.name, poolFreeText(p, trans)])),
+    };
   } catch (err) {
     await showErrorMessage(trans.__('Slipway gateway'), userMessage(err));
     return null;
@@ -154,7 +165,7 @@ export async function publishWithDialog(
   let reading: Promise<Blob> | undefined;
   const read = () => (reading ??= source.read());
   const [pools, deployments, checkFile] = await Promise.all([
-    poolNames(slipway, trans),
+    poolChoices(slipway, trans),
     retrainable(slipway, source),
     fileCheck(slipway, source, read, initial.name),
   ]);
@@ -167,7 +178,8 @@ export async function publishWithDialog(
       body: new PublishForm({
         path: source.path,
         format: source.format,
-        pools,
+        pools: pools.names,
+        poolFree: pools.free,
         deployments,
         initial: options,
         problems,

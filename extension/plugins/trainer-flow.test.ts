@@ -10,6 +10,7 @@ import { dialogTitled, press } from '../testing/dialogs.js';
 import { UNTIL } from '../testing/until.js';
 import type { ISlipway } from '../tokens.js';
 import { publishWithDialog } from './publish-flow.js';
+import { cpuPool } from '../testing/pools.js';
 
 const trans = nullTranslator.load('slipway');
 
@@ -33,7 +34,7 @@ describe('Publish of a notebook: use as the trainer of…', () => {
             });
           const body =
             path === '/api/pools'
-              ? { pools: [{ name: 'cpu', backend: 'local', deployments: 2 }] }
+              ? { pools: [cpuPool()] }
               : {
                   deployments: [
                     irisDeployment(),

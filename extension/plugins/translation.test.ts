@@ -18,6 +18,7 @@ import { publishPlugin } from './publish.js';
 import { tagsPlugin } from './tags.js';
 import { dialogTitled, press } from '../testing/dialogs.js';
 import { UNTIL } from '../testing/until.js';
+import { cpuPool } from '../testing/pools.js';
 
 const translator = markingTranslator();
 const trans = translator.load('slipway');
@@ -152,9 +153,7 @@ describe('the publish flow speaks through the bundle it is given', () => {
             ? new Response(JSON.stringify({ error: { code: 'not_found', message: 'no' } }), {
                 status: 404,
               })
-            : new Response(
-                JSON.stringify({ pools: [{ name: 'cpu', backend: 'local', deployments: 0 }] }),
-              ),
+            : new Response(JSON.stringify({ pools: [cpuPool()] })),
         upload: async () => ({ status: 201, body: JSON.stringify(deployment) }),
       },
     );

@@ -24,6 +24,8 @@ export interface PublishFormProps {
   /** The format, when it is a saved model (pickles get snippet editors). */
   format?: string;
   pools: string[];
+  /** What each pool has free, in words (see `poolFreeText`), shown beside its name. */
+  poolFree?: Record<string, string>;
   /**
    * Deployments a notebook can be the trainer of; given and not empty, the form offers
    * "Use as the trainer of…" beside publishing the notebook as a function.
@@ -106,7 +108,11 @@ export class PublishForm extends Widget implements Dialog.IBodyWidget<PublishOpt
     this.pool = el(
       'select',
       { name: 'pool', 'aria-label': trans.__('Pool') },
-      props.pools.map((p) => el('option', { value: p, selected: p === initial.pool }, [p])),
+      props.pools.map((p) => {
+        const free = props.poolFree?.[p];
+        const label = free ? `${p} (${free})` : p;
+        return el('option', { value: p, selected: p === initial.pool }, [label]);
+      }),
     );
     this.isPublic = el('input', {
       type: 'checkbox',

@@ -1,0 +1,19 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { PoolInfo } from '../../gateway/src/protocol/index.js';
+
+/** GiB with one decimal, as the dialog shows memory. */
+const gib = (mb: number) => (mb / 1024).toFixed(1);
+
+/**
+ * What a pool has free, in words for its entry in the publish dialog: memory, GPU devices on a
+ * pool that has some, or that it is full (no replica, or not one replica's memory, left).
+ */
+export function poolFreeText(pool: PoolInfo, trans: TranslationBundle): string {
+  const { free, capacity } = pool;
+  if (free.replicas === 0 || free.memoryMb < capacity.memoryMbPerReplica) return trans.__('full');
+  if (capacity.gpusPerReplica > 0) {
+    if (free.gpus < capacity.gpusPerReplica) return trans.__('full: no GPU free');
+    return trans.__('%1 GiB and %2 of %3 GPUs free', gib(free.memoryMb), free.gpus, capacity.gpus);
+  }
+  return trans.__('%1 GiB free', gib(free.memoryMb));
+}
