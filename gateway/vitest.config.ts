@@ -26,6 +26,7 @@ export const SLOW_TEST_FILES = [
   'src/monitoring/quality/oracle.test.ts',
   'test/notebooks.test.ts',
   'test/papermill-conformance.test.ts',
+  'test/pools.test.ts',
   'test/notebook-requirements.test.ts',
   'test/pickle-serving.test.ts',
   'test/pickle-workers.test.ts',

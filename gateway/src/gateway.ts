@@ -38,6 +38,7 @@ import { InvocationLog } from './monitoring/invocation-log.js';
 import { RunRepository } from './db/run-repository.js';
 import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtimes.js';
 import { RuntimeRegistry } from './runtimes/registry.js';
+import { LocalPlacement } from './pools/placement.js';
 import type { RuntimeFactory } from './runtimes/types.js';
 import { MojoWorker } from './runtimes/mojo/mojo-worker.js';
 import { OnnxWorkers } from './runtimes/onnx/onnx-workers.js';
@@ -185,6 +186,8 @@ export function createGateway(opts: {
         log: (line) => console.log(line),
       },
     }),
+    // Every runtime is a replica placed on its pool: its devices, memory and environment.
+    { pools: config.pools, placement: new LocalPlacement() },
   );
   const host = new ModelHost(registry, store);
   const now = opts.now ?? Date.now;

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testPython } from './support/python.js';
 import { defaultPool, type PoolSpec } from '../src/pools/pool-spec.js';
 import {
   publishForm,
@@ -94,5 +96,84 @@ describe('pools', () => {
     const none = await publish('y', 'highmem');
     expect(none.status).toBe(422);
     expect((await none.json()).error.message).toContain('no highmem pool');
+  });
+});
+
+const python = await testPython();
+
+/** A notebook whose one output is what its kernel sees in CUDA_VISIBLE_DEVICES. */
+const devicesNotebook = JSON.stringify({
+  nbformat: 4,
+  nbformat_minor: 5,
+  metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+  cells: [
+    {
+      cell_type: 'code',
+      id: 'devices',
+      metadata: { tags: ['output'] },
+      source: "import os\nos.environ.get('CUDA_VISIBLE_DEVICES', 'not set')",
+      execution_count: null,
+      outputs: [],
+    },
+  ],
+});
+
+describe.skipIf(!python)('placement on the local backend (needs the worker venv)', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw?.stop();
+  });
+
+  const publish = async (
+    name: string,
+    pool: string,
+    file: { bytes: Uint8Array | string; filename: string },
+    config: object = {},
+  ) => {
+    const res = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name, pool, config: JSON.stringify(config) }, file),
+    });
+    const body = await res.json();
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    return body.invokeKey as string;
+  };
+  const call = async (name: string, key: string, body: unknown) => {
+    const res = await gw.app.request(`/fn/${name}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    });
+    const answer = await res.json();
+    expect(res.status, JSON.stringify(answer)).toBe(200);
+    return answer;
+  };
+
+  it('a notebook’s kernels see the GPU devices of their replica and only those', async () => {
+    gw = await startTestGateway({ config: { python, pools: [cpu, gpu] } });
+    const nb = { bytes: devicesNotebook, filename: 'devices.ipynb' };
+    const keys = {
+      a: await publish('a', 'gpu', nb),
+      b: await publish('b', 'gpu', nb),
+      c: await publish('c', 'cpu', nb),
+    };
+    expect((await call('a', keys.a, {})).outputs).toEqual(['fake-0']);
+    expect((await call('b', keys.b, {})).outputs).toEqual(['fake-1']);
+    // A replica on a pool without GPUs sees none at all.
+    expect((await call('c', keys.c, {})).outputs).toEqual(['']);
+    // The devices come back when the replica stops: a deployment deleted, another placed.
+    expect((await gw.admin('/api/deployments/a', { method: 'DELETE' })).status).toBe(204);
+    const d = await publish('d', 'gpu', nb);
+    expect((await call('d', d, {})).outputs).toEqual(['fake-0']);
+  });
+
+  it('a pickle’s worker sees the GPU devices of its replica', async () => {
+    gw = await startTestGateway({ config: { python, pools: [cpu, gpu] } });
+    const bytes = await readFile(new URL('./fixtures/pickle/decision_tree.pkl', import.meta.url));
+    const predict =
+      "import os\ndef predict(model, data):\n    return [os.environ.get('CUDA_VISIBLE_DEVICES', 'not set')] * len(data)";
+    const key = await publish('tree', 'gpu', { bytes, filename: 'model.pkl' }, { predict });
+    const record = { age: 40, income: 20000, city: 'nice', plan: 'basic' };
+    expect((await call('tree', key, record)).prediction).toBe('fake-0');
   });
 });

@@ -1,5 +1,6 @@
 import type { Format, PoolName } from '../protocol/deployments.js';
 import type { RecordValue, Signature } from '../protocol/signature.js';
+import type { ReplicaPlacement } from '../pools/placement.js';
 
 /** The artifact a runtime is created from: bytes on disk, content-addressed. */
 export interface ArtifactRef {
@@ -19,6 +20,11 @@ export interface RuntimeSpec {
   pool: PoolName;
   /** Format options from the publish `config` field, already parsed as JSON. */
   config: Record<string, unknown>;
+  /**
+   * Where the replica runs and what it may take (devices, memory, CPU weight, the environment
+   * of its processes); set by the registry when the gateway has the pool.
+   */
+  placement?: ReplicaPlacement;
 }
 
 /** Per-call options. */

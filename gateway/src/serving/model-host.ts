@@ -178,7 +178,13 @@ export class ModelHost {
       pool,
       config: v.config,
     });
-    await runtime.load();
+    try {
+      await runtime.load();
+    } catch (err) {
+      // What it started (a worker, its place on the pool) goes with it.
+      await runtime.unload().catch(() => {});
+      throw err;
+    }
     return toServed(v, runtime);
   }
 }

@@ -237,8 +237,14 @@ export class PapermillRuntime implements NotebookRuntime {
     );
   }
 
+  /** The deployment's own limit, else the gateway's, else its pool's per replica. */
   private get memoryMb(): number {
-    return this.config.memoryMb ?? this.deps.memoryMb ?? DEFAULT_KERNEL_MEMORY_MB;
+    return (
+      this.config.memoryMb ??
+      this.deps.memoryMb ??
+      this.spec.placement?.memoryMb ??
+      DEFAULT_KERNEL_MEMORY_MB
+    );
   }
 
   private poolArgs() {
@@ -247,6 +253,8 @@ export class PapermillRuntime implements NotebookRuntime {
       warm: this.config.warmKernels,
       idleSeconds: this.config.idleSeconds,
       memoryMb: this.memoryMb,
+      // Its pool's placement: the kernels see the GPU devices it was given, and only those.
+      env: this.spec.placement?.env ?? {},
       // Sent with every call, as the rest: a restarted worker learns it from the next one.
       ...(this.kernelPython !== undefined && { python: this.kernelPython }),
     };

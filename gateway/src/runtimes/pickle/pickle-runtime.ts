@@ -108,7 +108,12 @@ export class PickleRuntime implements ModelRuntime {
   }
 
   private get memoryMb(): number {
-    return this.config?.memoryMb ?? this.deps.memoryMb ?? DEFAULT_MODEL_MEMORY_MB;
+    return (
+      this.config?.memoryMb ??
+      this.deps.memoryMb ??
+      this.spec.placement?.memoryMb ??
+      DEFAULT_MODEL_MEMORY_MB
+    );
   }
 
   private async open(signal?: AbortSignal): Promise<void> {
@@ -161,6 +166,8 @@ export class PickleRuntime implements ModelRuntime {
           // Each thread's malloc arena reserves 64 MiB of address space: under RLIMIT_AS those
           // reservations, not the model, would use up the limit on a machine with many cores.
           MALLOC_ARENA_MAX: '2',
+          // Its pool's placement: the GPU devices it was given, and only those.
+          ...this.spec.placement?.env,
         },
       }),
     });

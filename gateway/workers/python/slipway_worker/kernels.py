@@ -95,12 +95,14 @@ class Kernel:
         announce: Announce,
         memory_mb: int | None = None,
         json_values: bool = False,
+        env: dict[str, str] | None = None,
     ) -> None:
         self.km = km
         self.kc = kc
         self.cwd = cwd
         self.language_info = language_info
         self.memory_mb = memory_mb
+        self.env = env or {}
         # Whether the kernel answers results as JSON values (see kernel_values): Python kernels.
         self.json_values = json_values
         self.pid: int | None = getattr(km.provisioner, "pid", None)
@@ -140,9 +142,11 @@ async def start_kernel(
     scratch: str,
     announce: Announce,
     memory_mb: int | None = None,
+    env: dict[str, str] | None = None,
 ) -> Kernel:
     """Starts a kernel in a new empty directory, its address space capped at `memory_mb` MiB
-    (None: the worker's own limit, if any), and waits until it answers."""
+    (None: the worker's own limit, if any), with `env` over the worker's environment (its
+    pool's placement: CUDA_VISIBLE_DEVICES), and waits until it answers."""
     cwd = tempfile.mkdtemp(prefix="kernel-", dir=scratch)
     km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=spec_manager)
     # Unix sockets in the worker's private folder instead of TCP ports on localhost: no other
@@ -163,6 +167,7 @@ async def start_kernel(
             cwd=cwd,
             extra_arguments=["--HistoryManager.hist_file=:memory:"],
             **({"preexec_fn": limit} if limit else {}),
+            **({"env": {**os.environ, **env}} if env else {}),
         )
         _announce_group(announce, getattr(km.provisioner, "pgid", None), alive=True)
         kc = km.client()
@@ -180,7 +185,7 @@ async def start_kernel(
         # Also when cancelled half-way (the worker stopping): the process may already exist.
         await asyncio.shield(_discard(km, kc, cwd, announce))
         raise
-    return Kernel(km, kc, cwd, language_info, announce, memory_mb, json_values)
+    return Kernel(km, kc, cwd, language_info, announce, memory_mb, json_values, env)
 
 
 async def _install_json_values(kc: AsyncKernelClient, language_info: JsonObject | None) -> bool:
@@ -239,19 +244,25 @@ class KernelPool:
         self.warm = 0
         self.idle_seconds = 600.0
         self.memory_mb: int | None = None
+        # What its kernels' environment has over the worker's (their placement on a pool).
+        self.env: dict[str, str] = {}
         self.last_used = time.monotonic()
         self.closed = False
 
-    def configure(self, warm: float, idle_seconds: float, memory_mb: int | None = None) -> None:
+    def configure(
+        self, warm: float, idle_seconds: float, memory_mb: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
         """Keeps `warm` kernels ready while the notebook was used within `idle_seconds`, each
-        limited to `memory_mb` MiB of address space (None: the worker's own limit)."""
+        limited to `memory_mb` MiB of address space (None: the worker's own limit) and with
+        `env` over the worker's environment."""
         self.warm = max(0, int(warm))
         self.idle_seconds = float(idle_seconds)
         self.last_used = time.monotonic()
-        if memory_mb != self.memory_mb:
-            self.memory_mb = memory_mb
-            # Idle kernels started under another limit are replaced.
-            stale = [k for k in self.idle if k.memory_mb != memory_mb]
+        env = env or {}
+        if memory_mb != self.memory_mb or env != self.env:
+            self.memory_mb, self.env = memory_mb, env
+            # Idle kernels started under another limit or environment are replaced.
+            stale = [k for k in self.idle if k.memory_mb != memory_mb or k.env != env]
             for kernel in stale:
                 self.idle.remove(kernel)
                 self._track_kill(kernel.shutdown())
@@ -276,7 +287,7 @@ class KernelPool:
     async def _start(self) -> None:
         try:
             kernel = await start_kernel(
-                self.kernel_name, self._spec_manager, self._scratch, self._announce, self.memory_mb
+                self.kernel_name, self._spec_manager, self._scratch, self._announce, self.memory_mb, self.env
             )
         except Exception as exc:  # noqa: BLE001 - reported to a waiting run, else logged
             self.starting -= 1

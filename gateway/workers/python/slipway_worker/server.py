@@ -82,7 +82,7 @@ class Worker:
         """Gives notebook `key` its pool: `warm` kernels wait for its calls while it is in use."""
         nb = notebooks.read_notebook(args["path"])
         pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb), _python(args))
-        pool.configure(args.get("warm", 1), args.get("idleSeconds", 600), _memory_mb(args))
+        pool.configure(args.get("warm", 1), args.get("idleSeconds", 600), _memory_mb(args), _env(args))
         return {"kernelName": pool.kernel_name}
 
     async def release_kernels(self, args: JsonObject) -> JsonObject:
@@ -105,12 +105,12 @@ class Worker:
         key = args.get("key")
         if key is None:
             pool = self.kernels.one_off(notebooks.kernel_name_of(nb), _python(args))
-            pool.memory_mb = _memory_mb(args)
+            pool.memory_mb, pool.env = _memory_mb(args), _env(args)
         else:
             pool = self.kernels.pool(key, notebooks.kernel_name_of(nb), _python(args))
             # The gateway sends its settings with every run: a restarted worker learns them here.
             if "warm" in args:
-                pool.configure(args["warm"], args.get("idleSeconds", 600), _memory_mb(args))
+                pool.configure(args["warm"], args.get("idleSeconds", 600), _memory_mb(args), _env(args))
         started = time.monotonic()
         state = _RunState()
         task = asyncio.ensure_future(self._run(pool, nb, state, ephemeral=key is None))
@@ -242,6 +242,14 @@ def _memory_mb(args: JsonObject) -> int | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise WorkerError("InvalidArguments", f"memoryMb must be a positive number of MiB, not {value!r}")
     return int(value)
+
+
+def _env(args: JsonObject) -> dict[str, str]:
+    """What a call's kernels have over the worker's environment (their placement on a pool)."""
+    value = args.get("env") or {}
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise WorkerError("InvalidArguments", f"env must be an object of strings, not {value!r}")
+    return value
 
 
 def _python(args: JsonObject) -> str | None:
