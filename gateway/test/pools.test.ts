@@ -101,7 +101,7 @@ describe('pools', () => {
 
 const python = await testPython();
 
-/** A notebook whose one output is what its kernel sees in CUDA_VISIBLE_DEVICES. */
+/** A notebook that prints what its kernel sees in CUDA_VISIBLE_DEVICES, and its nice value. */
 const devicesNotebook = JSON.stringify({
   nbformat: 4,
   nbformat_minor: 5,
@@ -111,7 +111,7 @@ const devicesNotebook = JSON.stringify({
       cell_type: 'code',
       id: 'devices',
       metadata: { tags: ['output'] },
-      source: "import os\nos.environ.get('CUDA_VISIBLE_DEVICES', 'not set')",
+      source: "import os\nprint(os.environ.get('CUDA_VISIBLE_DEVICES', 'not set'), os.nice(0))",
       execution_count: null,
       outputs: [],
     },
@@ -149,31 +149,32 @@ describe.skipIf(!python)('placement on the local backend (needs the worker venv)
     return answer;
   };
 
-  it('a notebook’s kernels see the GPU devices of their replica and only those', async () => {
-    gw = await startTestGateway({ config: { python, pools: [cpu, gpu] } });
+  it('a notebook’s kernels see the GPU devices of their replica and only those, at its CPU weight', async () => {
+    // A CPU weight of 335 is nice 5 (the kernel's weight table).
+    gw = await startTestGateway({ config: { python, pools: [{ ...cpu, cpuShares: 335 }, gpu] } });
     const nb = { bytes: devicesNotebook, filename: 'devices.ipynb' };
     const keys = {
       a: await publish('a', 'gpu', nb),
       b: await publish('b', 'gpu', nb),
       c: await publish('c', 'cpu', nb),
     };
-    expect((await call('a', keys.a, {})).outputs).toEqual(['fake-0']);
-    expect((await call('b', keys.b, {})).outputs).toEqual(['fake-1']);
+    expect((await call('a', keys.a, {})).outputs).toEqual(['fake-0 0\n']);
+    expect((await call('b', keys.b, {})).outputs).toEqual(['fake-1 0\n']);
     // A replica on a pool without GPUs sees none at all.
-    expect((await call('c', keys.c, {})).outputs).toEqual(['']);
+    expect((await call('c', keys.c, {})).outputs).toEqual([' 5\n']);
     // The devices come back when the replica stops: a deployment deleted, another placed.
     expect((await gw.admin('/api/deployments/a', { method: 'DELETE' })).status).toBe(204);
     const d = await publish('d', 'gpu', nb);
-    expect((await call('d', d, {})).outputs).toEqual(['fake-0']);
+    expect((await call('d', d, {})).outputs).toEqual(['fake-0 0\n']);
   });
 
-  it('a pickle’s worker sees the GPU devices of its replica', async () => {
-    gw = await startTestGateway({ config: { python, pools: [cpu, gpu] } });
+  it('a pickle’s worker sees the GPU devices of its replica, at its CPU weight', async () => {
+    gw = await startTestGateway({ config: { python, pools: [cpu, { ...gpu, cpuShares: 335 }] } });
     const bytes = await readFile(new URL('./fixtures/pickle/decision_tree.pkl', import.meta.url));
     const predict =
-      "import os\ndef predict(model, data):\n    return [os.environ.get('CUDA_VISIBLE_DEVICES', 'not set')] * len(data)";
+      "import os\ndef predict(model, data):\n    return [f\"{os.environ.get('CUDA_VISIBLE_DEVICES', 'not set')} {os.nice(0)}\"] * len(data)";
     const key = await publish('tree', 'gpu', { bytes, filename: 'model.pkl' }, { predict });
     const record = { age: 40, income: 20000, city: 'nice', plan: 'basic' };
-    expect((await call('tree', key, record)).prediction).toBe('fake-0');
+    expect((await call('tree', key, record)).prediction).toBe('fake-0 5');
   });
 });

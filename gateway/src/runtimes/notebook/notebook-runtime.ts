@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { InvalidInputError, NotReadyError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
+import { niceFor } from '../../pools/placement.js';
 import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
 import { deploymentPython, type DeploymentPythonOptions } from '../../workers/deployment-python.js';
 import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
@@ -255,6 +256,8 @@ export class PapermillRuntime implements NotebookRuntime {
       memoryMb: this.memoryMb,
       // Its pool's placement: the kernels see the GPU devices it was given, and only those.
       env: this.spec.placement?.env ?? {},
+      // Its pool's CPU weight, as the kernels' nice value.
+      nice: this.spec.placement ? niceFor(this.spec.placement.cpuShares) : 0,
       // Sent with every call, as the rest: a restarted worker learns it from the next one.
       ...(this.kernelPython !== undefined && { python: this.kernelPython }),
     };

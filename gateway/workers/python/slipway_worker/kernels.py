@@ -143,10 +143,12 @@ async def start_kernel(
     announce: Announce,
     memory_mb: int | None = None,
     env: dict[str, str] | None = None,
+    nice: int = 0,
 ) -> Kernel:
     """Starts a kernel in a new empty directory, its address space capped at `memory_mb` MiB
     (None: the worker's own limit, if any), with `env` over the worker's environment (its
-    pool's placement: CUDA_VISIBLE_DEVICES), and waits until it answers."""
+    pool's placement: CUDA_VISIBLE_DEVICES) and `nice` as its nice value (its pool's CPU
+    weight), and waits until it answers."""
     cwd = tempfile.mkdtemp(prefix="kernel-", dir=scratch)
     km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=spec_manager)
     # Unix sockets in the worker's private folder instead of TCP ports on localhost: no other
@@ -170,6 +172,7 @@ async def start_kernel(
             **({"env": {**os.environ, **env}} if env else {}),
         )
         _announce_group(announce, getattr(km.provisioner, "pgid", None), alive=True)
+        _lower_priority(getattr(km.provisioner, "pid", None), nice)
         kc = km.client()
         kc.start_channels()
         await kc.wait_for_ready(timeout=START_TIMEOUT_SECONDS)
@@ -186,6 +189,14 @@ async def start_kernel(
         await asyncio.shield(_discard(km, kc, cwd, announce))
         raise
     return Kernel(km, kc, cwd, language_info, announce, memory_mb, json_values, env)
+
+
+def _lower_priority(pid: int | None, nice: int) -> None:
+    """Gives the kernel its pool's CPU weight; a value that cannot be set is left alone (raising
+    priority needs privileges the worker may not have)."""
+    if pid and nice:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, pid, nice)
 
 
 async def _install_json_values(kc: AsyncKernelClient, language_info: JsonObject | None) -> bool:
@@ -246,6 +257,7 @@ class KernelPool:
         self.memory_mb: int | None = None
         # What its kernels' environment has over the worker's (their placement on a pool).
         self.env: dict[str, str] = {}
+        self.nice = 0
         self.last_used = time.monotonic()
         self.closed = False
 
@@ -287,7 +299,13 @@ class KernelPool:
     async def _start(self) -> None:
         try:
             kernel = await start_kernel(
-                self.kernel_name, self._spec_manager, self._scratch, self._announce, self.memory_mb, self.env
+                self.kernel_name,
+                self._spec_manager,
+                self._scratch,
+                self._announce,
+                self.memory_mb,
+                self.env,
+                self.nice,
             )
         except Exception as exc:  # noqa: BLE001 - reported to a waiting run, else logged
             self.starting -= 1

@@ -82,6 +82,7 @@ class Worker:
         """Gives notebook `key` its pool: `warm` kernels wait for its calls while it is in use."""
         nb = notebooks.read_notebook(args["path"])
         pool = self.kernels.pool(args["key"], notebooks.kernel_name_of(nb), _python(args))
+        pool.nice = _nice(args)
         pool.configure(args.get("warm", 1), args.get("idleSeconds", 600), _memory_mb(args), _env(args))
         return {"kernelName": pool.kernel_name}
 
@@ -105,10 +106,11 @@ class Worker:
         key = args.get("key")
         if key is None:
             pool = self.kernels.one_off(notebooks.kernel_name_of(nb), _python(args))
-            pool.memory_mb, pool.env = _memory_mb(args), _env(args)
+            pool.memory_mb, pool.env, pool.nice = _memory_mb(args), _env(args), _nice(args)
         else:
             pool = self.kernels.pool(key, notebooks.kernel_name_of(nb), _python(args))
             # The gateway sends its settings with every run: a restarted worker learns them here.
+            pool.nice = _nice(args)
             if "warm" in args:
                 pool.configure(args["warm"], args.get("idleSeconds", 600), _memory_mb(args), _env(args))
         started = time.monotonic()
@@ -249,6 +251,14 @@ def _env(args: JsonObject) -> dict[str, str]:
     value = args.get("env") or {}
     if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         raise WorkerError("InvalidArguments", f"env must be an object of strings, not {value!r}")
+    return value
+
+
+def _nice(args: JsonObject) -> int:
+    """The nice value of a call's kernels (their pool's CPU weight)."""
+    value = args.get("nice", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or not -20 <= value <= 19:
+        raise WorkerError("InvalidArguments", f"nice must be an integer from -20 to 19, not {value!r}")
     return value
 
 
