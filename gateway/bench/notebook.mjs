@@ -4,12 +4,12 @@
 // folder, built), the same sequential calls also go to that build, in alternating rounds: what
 // a change costs per call.
 // Usage: npm run bench:notebook --workspace gateway [-- --baseline <dir>]   (needs the worker venv)
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor, writeSection } from './report.mjs';
+import { BENCH_TOKEN, startGatewayProcess, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const notebook = join(gatewayDir, 'test/fixtures/notebooks/trivial.ipynb');
@@ -47,23 +47,16 @@ for (let i = 0; i < CLI_RUNS; i++) {
 }
 
 // 2. Slipway: a gateway process with warm kernels (this build, and the baseline's if given).
-const token = 'sa_bench-admin-token-000000000';
+const token = BENCH_TOKEN;
 async function startGateway(dir) {
-  const port = 19100 + Math.floor(Math.random() * 800);
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-nbbench-gw-'));
-  const child = spawn(process.execPath, ['dist/index.js'], {
+  const { child, base } = await startGatewayProcess({
     cwd: dir,
-    env: {
-      ...process.env,
-      SLIPWAY_DATA_DIR: dataDir,
-      SLIPWAY_PORT: String(port),
-      SLIPWAY_ADMIN_TOKEN: token,
-      SLIPWAY_PYTHON: python,
-    },
-    stdio: 'ignore',
+    args: ['dist/index.js'],
+    dataDir,
+    python,
+    portBase: 19100,
   });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/api/health`);
   const form = new FormData();
   form.set('name', 'trivial');
   form.set('config', JSON.stringify({ warmKernels: PARALLEL, maxConcurrency: PARALLEL }));

@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { keepAlivePoster } from './http-post.mjs';
-import { waitFor, writeSection } from './report.mjs';
+import { BENCH_TOKEN, startGatewayProcess, waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const MODEL = 'gbm_classifier';
@@ -110,21 +110,14 @@ await waitFor(`http://127.0.0.1:${pyPort}/`);
 
 // 2. Slipway: the gateway process (run from source with tsx) and the deployment's worker.
 const tmp = await mkdtemp(join(tmpdir(), 'slipway-picklebench-'));
-const port = 19600 + Math.floor(Math.random() * 200);
-const token = 'sa_bench-admin-token-000000000';
-const gateway = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+const token = BENCH_TOKEN;
+const { child: gateway, base } = await startGatewayProcess({
   cwd: gatewayDir,
-  env: {
-    ...process.env,
-    SLIPWAY_DATA_DIR: tmp,
-    SLIPWAY_PORT: String(port),
-    SLIPWAY_ADMIN_TOKEN: token,
-    SLIPWAY_PYTHON: python,
-  },
-  stdio: 'ignore',
+  args: ['--import', 'tsx', 'src/index.ts'],
+  dataDir: tmp,
+  python,
+  portBase: 19600,
 });
-const base = `http://127.0.0.1:${port}`;
-await waitFor(`${base}/api/health`);
 const form = new FormData();
 form.set('name', 'pipeline');
 form.set('file', new Blob([await readFile(modelFile)]), `${MODEL}.pkl`);

@@ -1,4 +1,5 @@
 // Keeps bench/RESULTS.md as one file with a section per benchmark, each rewritten by its own run.
+import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
@@ -37,4 +38,29 @@ export async function waitFor(url) {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${url} did not answer`);
+}
+
+/** The admin token of the gateways the benchmarks start. */
+export const BENCH_TOKEN = 'sa_bench-admin-token-000000000';
+
+/**
+ * Starts a gateway process (`args` run by node in `cwd`) on a free-ish port with its data in
+ * `dataDir` and its worker on `python`, and waits until it answers; `base` is its URL.
+ */
+export async function startGatewayProcess({ cwd, args, dataDir, python, portBase }) {
+  const port = portBase + Math.floor(Math.random() * 800);
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: {
+      ...process.env,
+      SLIPWAY_DATA_DIR: dataDir,
+      SLIPWAY_PORT: String(port),
+      SLIPWAY_ADMIN_TOKEN: BENCH_TOKEN,
+      SLIPWAY_PYTHON: python,
+    },
+    stdio: 'ignore',
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/api/health`);
+  return { child, base };
 }
