@@ -99,6 +99,53 @@ describe('pools', () => {
   });
 });
 
+describe('per-format defaults of a pool', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw?.stop();
+  });
+
+  it('are a deployment’s config where its own says nothing, stored with the version', async () => {
+    const strict = { ...cpu, formats: { pmml: { unknownFields: 'reject' } } };
+    gw = await startTestGateway({ config: { pools: [strict] } });
+    const pmml = await readFile(
+      new URL('./fixtures/pmml/hand_anomaly_cluster.pmml', import.meta.url),
+    );
+    const file = { bytes: pmml, filename: 'cluster.pmml' };
+    const keys: Record<string, string> = {};
+    for (const [name, config] of [
+      ['strict', {}],
+      ['own', { unknownFields: 'ignore' }],
+    ] as const) {
+      const res = await gw.admin('/api/deployments', {
+        method: 'POST',
+        body: publishForm({ name, pool: 'cpu', config: JSON.stringify(config) }, file),
+      });
+      expect(res.status).toBe(201);
+      keys[name] = (await res.json()).invokeKey;
+    }
+    const record = {
+      sepal_length: 5.1,
+      sepal_width: 3.5,
+      petal_length: 1.4,
+      petal_width: 0.2,
+      extra: 1,
+    };
+    const call = (name: string) =>
+      gw.app.request(`/fn/${name}`, {
+        method: 'POST',
+        body: JSON.stringify(record),
+        headers: { authorization: `Bearer ${keys[name]}`, 'content-type': 'application/json' },
+      });
+    // Models ignore unknown fields by default; this pool's default for PMML refuses them.
+    const refused = await call('strict');
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).error.message).toContain('extra');
+    // The deployment's own config wins over the pool's.
+    expect((await call('own')).status).toBe(200);
+  });
+});
+
 const python = await testPython();
 
 /** A notebook that prints what its kernel sees in CUDA_VISIBLE_DEVICES, and its nice value. */

@@ -247,6 +247,9 @@ export class DeploymentService {
             'unknown_format',
           );
     }
+    // The pool's defaults for the format, under the deployment's own: stored with the version.
+    const defaults = this.deps.pools.find((p) => p.name === input.pool)?.formats[factory.format];
+    if (defaults) input.config = { ...defaults, ...input.config };
     const { file } = input;
     // Counted before the file is stored: a failed publish of the same bytes at the same time
     // then leaves it for this one (see `removeUnused`).
