@@ -27,6 +27,7 @@ export const SLOW_TEST_FILES = [
   'test/notebooks.test.ts',
   'test/papermill-conformance.test.ts',
   'test/pools.test.ts',
+  'test/redeploy-drain.test.ts',
   'test/notebook-requirements.test.ts',
   'test/pickle-serving.test.ts',
   'test/pickle-workers.test.ts',
