@@ -99,6 +99,41 @@ describe('pools', () => {
   });
 });
 
+describe('cold starts', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw?.stop();
+  });
+
+  it('a call that waits for its version to load says so, and is counted and timed in /metrics', async () => {
+    gw = await startTestGateway({ config: { pools: [cpu] } });
+    const res = await publish('sum', 'cpu');
+    const key = (await res.json()).invokeKey;
+    const call = () =>
+      gw.app.request('/fn/sum', {
+        method: 'POST',
+        body: JSON.stringify({ a: 1, b: 2 }),
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      });
+    // Published, the version is loaded: warm.
+    expect((await call()).headers.get('x-slipway-cold-start')).toBe('false');
+    // Unloaded (as an idle version will be), the next call waits for the load.
+    await gw.host.unload('sum');
+    expect((await call()).headers.get('x-slipway-cold-start')).toBe('true');
+    expect((await call()).headers.get('x-slipway-cold-start')).toBe('false');
+    const text = await (await gw.admin('/metrics')).text();
+    expect(text).toMatch(/slipway_cold_starts_total\{deployment="sum",version="1"\} 1/);
+    expect(text).toMatch(/slipway_cold_start_seconds_count\{deployment="sum",version="1"\} 1/);
+  });
+
+  async function publish(name: string, pool: string) {
+    return gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name, pool }, toyModel()),
+    });
+  }
+});
+
 describe('per-format defaults of a pool', () => {
   let gw: TestGateway;
   afterEach(async () => {

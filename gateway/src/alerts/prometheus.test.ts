@@ -36,6 +36,30 @@ describe('GatewayMetrics', () => {
     ]);
   });
 
+  it('counts cold starts, and times the loads a call waited for', async () => {
+    const m = new GatewayMetrics();
+    m.observeCall({
+      deployment: 'iris',
+      version: 1,
+      status: 200,
+      latencyMs: 900,
+      cold: true,
+      coldStartMs: 850,
+    });
+    // A notebook run that waited for a kernel: counted, its wait not known to the gateway.
+    m.observeCall({ deployment: 'iris', version: 1, status: 200, latencyMs: 2000, cold: true });
+    m.observeCall({ deployment: 'iris', version: 1, status: 200, latencyMs: 3 });
+    expect(await samples(m, 'slipway_cold_starts_total')).toEqual([
+      'slipway_cold_starts_total{deployment="iris",version="1"} 2',
+    ]);
+    expect(await samples(m, 'slipway_cold_start_seconds_count')).toEqual([
+      'slipway_cold_start_seconds_count{deployment="iris",version="1"} 1',
+    ]);
+    expect(await samples(m, 'slipway_cold_start_seconds_sum')).toEqual([
+      'slipway_cold_start_seconds_sum{deployment="iris",version="1"} 0.85',
+    ]);
+  });
+
   it('sets quality, drift and alert gauges', async () => {
     const m = new GatewayMetrics();
     m.setQuality({ deployment: 'iris', version: 1, metric: 'accuracy', value: 0.93 });

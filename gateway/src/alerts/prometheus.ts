@@ -12,6 +12,9 @@ export interface CallObservation {
   /** The HTTP status answered (499: the caller went away). */
   status: number;
   latencyMs: number;
+  /** It waited for a start (a load, a kernel, a worker); `coldStartMs`: for how long, when known. */
+  cold?: boolean;
+  coldStartMs?: number;
 }
 
 export interface QualityObservation {
@@ -66,6 +69,8 @@ export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'deployment' | 'version' | 'status'>;
   private readonly duration: Histogram<'deployment' | 'version'>;
+  private readonly coldStarts: Counter<'deployment' | 'version'>;
+  private readonly coldStartDuration: Histogram<'deployment' | 'version'>;
   private readonly quality: Gauge<'deployment' | 'version' | 'metric'>;
   private readonly drift: Gauge<'deployment' | 'feature' | 'method'>;
   private readonly driftDetected: Gauge<'deployment' | 'feature'>;
@@ -94,6 +99,19 @@ export class GatewayMetrics {
     this.duration = new Histogram({
       name: 'slipway_request_duration_seconds',
       help: 'Time from a call’s arrival to its answer',
+      labelNames: ['deployment', 'version'],
+      buckets,
+      registers,
+    });
+    this.coldStarts = new Counter({
+      name: 'slipway_cold_starts_total',
+      help: 'Calls that waited for a start: their version to load, or a notebook kernel or worker',
+      labelNames: ['deployment', 'version'],
+      registers,
+    });
+    this.coldStartDuration = new Histogram({
+      name: 'slipway_cold_start_seconds',
+      help: 'How long a call waited for its version to load',
       labelNames: ['deployment', 'version'],
       buckets,
       registers,
@@ -141,13 +159,23 @@ export class GatewayMetrics {
   }
 
   /** One answered call. */
-  observeCall({ deployment, version, status, latencyMs }: CallObservation): void {
+  observeCall({
+    deployment,
+    version,
+    status,
+    latencyMs,
+    cold,
+    coldStartMs,
+  }: CallObservation): void {
     const d = label(deployment);
     const v = String(version);
     const counted = { deployment: d, version: v, status: statusLabel(status) };
     if (this.track(this.requests, d, counted)) this.requests.inc(counted);
     const timed = { deployment: d, version: v };
     if (this.track(this.duration, d, timed)) this.duration.observe(timed, latencyMs / 1000);
+    if (cold && this.track(this.coldStarts, d, timed)) this.coldStarts.inc(timed);
+    if (coldStartMs !== undefined && this.track(this.coldStartDuration, d, timed))
+      this.coldStartDuration.observe(timed, coldStartMs / 1000);
   }
 
   setQuality({ deployment, version, metric, value }: QualityObservation): void {

@@ -45,7 +45,7 @@ export interface DataPlaneDeps {
   /** When false, inputs and outputs are not kept in the invocation log. */
   recordInputs: boolean;
   /** Told of every call once it is in the log (metrics, live events). */
-  onCall?: (call: { name: string; version: number; status: number; latencyMs: number }) => void;
+  onCall?: (call: CallObserved) => void;
   /** Origins an asynchronous notebook call's callback may name; `*` for any. */
   callbackOrigins: string[];
   /** Draws a traffic split's version for a call without a sticky value; uniform in [0, 1). */
@@ -67,6 +67,19 @@ const MAX_VERSION = 2_147_483_647;
 interface Target {
   record: DeploymentRecord;
   served: Served;
+  /** Set when the call had to wait for the version to load: how long it waited, ms. */
+  coldStartMs?: number;
+}
+
+/** A logged call, as metrics and live events see it. */
+export interface CallObserved {
+  name: string;
+  version: number;
+  status: number;
+  latencyMs: number;
+  /** It waited for a start (a load, a kernel, a worker); `coldStartMs`: for how long, when known. */
+  cold: boolean;
+  coldStartMs?: number;
 }
 
 /** What one call leaves in the invocation log; filled in as the call goes. */
@@ -82,6 +95,12 @@ interface CallNotes {
   monitored?: MonitoredCall;
   /** Set by work that logs the call itself, later (an asynchronous run). */
   held: boolean;
+  /**
+   * Whether the call waited for a start: its version's load, or a notebook's kernel or worker.
+   * `coldStartMs`: how long it waited for the load, when the gateway saw it.
+   */
+  cold: boolean;
+  coldStartMs?: number;
 }
 
 /** What a deployment is, for metadata answers (Open Inference Protocol's model metadata). */
@@ -213,6 +232,7 @@ export class DataPlane {
       output: null,
       ignored: [],
       held: false,
+      cold: false,
     };
     let record: DeploymentRecord | undefined;
     let result: T;
@@ -230,6 +250,10 @@ export class DataPlane {
         notes.version = version;
       }
       const target = await this.target(admitted, version);
+      if (target.coldStartMs !== undefined) {
+        notes.cold = true;
+        notes.coldStartMs = target.coldStartMs;
+      }
       notes.version = target.served.version;
       notes.protocol = protocolOf(target.served.runtime.format);
       result = await work(target, notes);
@@ -283,6 +307,7 @@ export class DataPlane {
       meta,
       ignoredFields: validated.ignored,
       warnings,
+      cold: notes.cold,
     };
   }
 
@@ -359,6 +384,7 @@ export class DataPlane {
           taken.text,
         );
         notes.output = run.outputs;
+        notes.cold ||= run.cold;
         if (served.monitor.view.task !== null && taken.monitored)
           notes.monitored = observeCall(
             [id],
@@ -411,10 +437,12 @@ export class DataPlane {
     const v = version ?? record.liveVersion;
     const warm = this.deps.host.peek(record.name, v);
     if (warm) return { record, served: warm };
+    const waited = performance.now();
     const versionRecord =
       v === record.liveVersion ? record.live : await this.deps.repo.version(record.name, v);
     if (!versionRecord) throw new NotFoundError(`version ${v} of deployment ${record.name}`);
-    return { record, served: await this.deps.host.acquire(versionRecord, record.pool) };
+    const served = await this.deps.host.acquire(versionRecord, record.pool);
+    return { record, served, coldStartMs: performance.now() - waited };
   }
 
   /** The runtime's options for one call: its id, the version's timeout, the caller's signal. */
@@ -467,6 +495,8 @@ export class DataPlane {
       version: notes.version,
       status: outcome.status,
       latencyMs,
+      cold: notes.cold,
+      coldStartMs: notes.coldStartMs,
     });
   }
 }

@@ -51,6 +51,8 @@ export interface InferResult<Meta> {
   ignoredFields: readonly string[];
   /** What the runtime said of the answer (e.g. an unseen level scored as missing). */
   warnings: readonly string[];
+  /** The call waited for its version to load (`X-Slipway-Cold-Start`). */
+  cold: boolean;
 }
 
 /** Notebook parameters as a caller sent them: typed JSON, and text from a form or query. */

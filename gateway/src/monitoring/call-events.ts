@@ -1,4 +1,5 @@
 import type { GatewayMetrics } from '../alerts/prometheus.js';
+import type { CallObserved } from '../data-plane/data-plane.js';
 import type { EventBus } from '../events/event-bus.js';
 
 /** Calls per deployment are announced on the bus at most this often. */
@@ -18,12 +19,14 @@ export class CallEvents {
     private readonly metrics: GatewayMetrics,
   ) {}
 
-  observe(call: { name: string; version: number; status: number; latencyMs: number }): void {
+  observe(call: CallObserved): void {
     this.metrics.observeCall({
       deployment: call.name,
       version: call.version,
       status: call.status,
       latencyMs: call.latencyMs,
+      cold: call.cold,
+      coldStartMs: call.coldStartMs,
     });
     this.pending.set(call.name, (this.pending.get(call.name) ?? 0) + 1);
     if (!this.timer) {

@@ -48,8 +48,10 @@ export function invokeRoutes({
     c.header('X-Slipway-Version', String(result.version));
     setIgnoredFields(c, result.ignoredFields);
     setWarnings(c, result.warnings);
-    if (result.kind === 'predictions')
+    if (result.kind === 'predictions') {
+      c.header('X-Slipway-Cold-Start', String(result.cold));
       return c.json(encodeRecordsResponse({ ...result, single: result.meta.single }));
+    }
     if (result.status === 'running') {
       c.header('Location', result.statusUrl);
       const { id, version, status, statusUrl } = result;
