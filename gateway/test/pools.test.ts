@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testPython } from './support/python.js';
@@ -132,6 +133,39 @@ describe('cold starts', () => {
       body: publishForm({ name, pool }, toyModel()),
     });
   }
+});
+
+describe('an ONNX deployment’s own worker process', () => {
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw?.stop();
+  });
+
+  it('runs at its pool’s CPU weight', async () => {
+    gw = await startTestGateway({ config: { pools: [{ ...cpu, cpuShares: 335 }] } });
+    const bytes = await readFile(new URL('./fixtures/onnx/regressor_gbr.onnx', import.meta.url));
+    const res = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name: 'reg' }, { bytes, filename: 'reg.onnx' }),
+    });
+    expect(res.status).toBe(201);
+    const key = (await res.json()).invokeKey;
+    const call = await gw.app.request('/fn/reg', {
+      method: 'POST',
+      body: JSON.stringify({ X: [-1.86, -1.91, -0.6, -1.12, 0.85, 1.49] }),
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    });
+    expect(call.status).toBe(200);
+    // This test file's process (vitest forks one per file) is the worker's parent.
+    const workers = execFileSync('ps', ['-o', 'ni=,args=', '--ppid', String(process.pid)], {
+      encoding: 'utf8',
+    })
+      .split('\n')
+      .filter((line) => line.includes('onnx-worker'));
+    expect(workers.length).toBeGreaterThan(0);
+    // A CPU weight of 335 is nice 5.
+    for (const line of workers) expect(line.trim().split(/\s+/)[0]).toBe('5');
+  });
 });
 
 describe('per-format defaults of a pool', () => {

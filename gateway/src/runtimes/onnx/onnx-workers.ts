@@ -9,6 +9,8 @@ import {
 } from '../../workers/worker-supervisor.js';
 import type { RuntimeSpec } from '../types.js';
 import type { OnnxConfig, OnnxIsolation } from './onnx-config.js';
+import type { ReplicaPlacement } from '../../pools/placement.js';
+import { applyCpuWeight } from '../../pools/process-priority.js';
 
 export interface OnnxWorkersOptions {
   /** Isolation of the deployments whose config names none. Default `deployment`. */
@@ -70,7 +72,7 @@ export class OnnxWorkers {
   lease(spec: RuntimeSpec, config: OnnxConfig): OnnxWorkerLease {
     if (this.closed) throw new NotReadyError('the ONNX workers are stopped');
     if ((config.isolation ?? this.defaultIsolation) === 'pool') return this.poolLease(spec.pool);
-    const worker = this.supervisor(`onnx ${spec.name}`, config.idleSeconds * 1000);
+    const worker = this.supervisor(`onnx ${spec.name}`, config.idleSeconds * 1000, spec.placement);
     this.own.add(worker);
     return {
       worker,
@@ -115,15 +117,25 @@ export class OnnxWorkers {
     };
   }
 
-  private supervisor(name: string, idleStopMs: number): WorkerSupervisor {
-    return new WorkerSupervisor({
+  /**
+   * A worker process; with a `placement` (a deployment's own worker), with its replica's
+   * environment (CUDA_VISIBLE_DEVICES) and CPU weight. A pool's shared worker has neither.
+   */
+  private supervisor(
+    name: string,
+    idleStopMs: number,
+    placement?: ReplicaPlacement,
+  ): WorkerSupervisor {
+    const worker = new WorkerSupervisor({
       name,
-      command: onnxWorkerCommand,
+      command: () => ({ ...onnxWorkerCommand(), env: placement?.env }),
       log: this.opts.log,
       idleStopMs,
       stopGraceMs: this.graceMs,
       ...this.opts.supervision,
     });
+    if (placement) worker.onStart((event) => applyCpuWeight(event.pid, placement));
+    return worker;
   }
 }
 

@@ -1,4 +1,3 @@
-import { setPriority } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DeadlineError, NotReadyError, SlipwayError, UnusableArtifactError } from '../../errors.js';
@@ -12,7 +11,7 @@ import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { fieldSchema, parsePickleConfig, type PickleConfig } from './pickle-config.js';
 import { mapWorkerError } from './pickle-errors.js';
-import { niceFor } from '../../pools/placement.js';
+import { applyCpuWeight } from '../../pools/process-priority.js';
 
 /** Address-space limit of a model worker when neither the gateway nor the deployment sets one. */
 export const DEFAULT_MODEL_MEMORY_MB = 2048;
@@ -175,7 +174,7 @@ export class PickleRuntime implements ModelRuntime {
     });
     // A crashed worker comes back without the model: load it before the next call needs it.
     worker.onStart((event) => {
-      if (this.spec.placement) lowerPriority(event.pid, niceFor(this.spec.placement.cpuShares));
+      applyCpuWeight(event.pid, this.spec.placement);
       if (event.reason === 'restart') void this.reload(worker).catch(() => {});
     });
     return worker;
@@ -266,14 +265,4 @@ async function killAndWait(worker: WorkerSupervisor): Promise<void> {
   worker.kill();
   const end = Date.now() + 2_000;
   while (worker.pid === pid && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-}
-
-/** Gives process `pid` its pool's CPU weight (a nice value); one that cannot be set is left as it is. */
-function lowerPriority(pid: number, nice: number): void {
-  if (nice === 0) return;
-  try {
-    setPriority(pid, nice);
-  } catch {
-    // Raising priority (a negative nice) needs privileges the gateway may not have.
-  }
 }
