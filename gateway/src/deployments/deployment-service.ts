@@ -341,6 +341,77 @@ export class DeploymentService {
   }
 
   /**
+   * Changes a deployment's settings after publish: `changes` over the live version's config (a
+   * `null` removes a setting) make a new version of the same file, checked, placed and loaded
+   * as a publish is, and made live; the version it replaces drains. A change that alters the
+   * signature is refused unless `allowSignatureChange`.
+   */
+  async reconfigure(
+    name: string,
+    changes: Record<string, unknown>,
+    allowSignatureChange = false,
+  ): Promise<DeploymentDetail> {
+    const { repo, host, catalog, store, registry } = this.deps;
+    const previous = await this.require(name);
+    const config: Record<string, unknown> = { ...previous.live.config };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete config[key];
+      else config[key] = value;
+    }
+    const pool = this.deps.pools.find((p) => p.name === previous.pool);
+    if (pool) checkRoom(pool, await this.reservations(name), reservationOf(name, pool, config));
+    const { live } = previous;
+    const factory = registry.get(live.format);
+    if (!factory)
+      throw new UnusableArtifactError(`format ${live.format} is not served by this gateway`);
+    let runtime: Runtime | undefined;
+    try {
+      runtime = factory.create({
+        name,
+        version: 0,
+        artifact: store.ref(live.artifactSha256, live.artifactSize, live.filename ?? undefined),
+        pool: previous.pool,
+        config,
+      });
+      servingOptions(config, runtime.kind);
+      await runtime.load();
+      const signature = runtime.signature();
+      if (!allowSignatureChange) {
+        const conflict = signatureConflict(previous, { format: live.format, signature });
+        if (conflict) throw conflict;
+      }
+      const { record } = await repo.publish({
+        name,
+        pool: previous.pool,
+        public: previous.public,
+        format: live.format,
+        artifactSha256: live.artifactSha256,
+        artifactSize: live.artifactSize,
+        filename: live.filename,
+        config,
+        signature,
+        // The deployment exists: no key is made.
+        invokeKeyHash: hashToken(newToken('sk')),
+        invokeKeyId: randomUUID(),
+      });
+      catalog.invalidate(name);
+      host.adopt(record.live, runtime);
+      this.retireRouted(previous, record.liveVersion);
+      await this.deps.onLiveChange?.({
+        name,
+        change: 'published',
+        version: record.liveVersion,
+        previous: previous.liveVersion,
+      });
+      this.deps.onChange?.(name, 'published');
+      return await this.get(name);
+    } catch (err) {
+      await runtime?.unload().catch(() => {});
+      throw err;
+    }
+  }
+
+  /**
    * Makes an existing version live (a rollback, a promotion): stores it, makes this gateway
    * see it at once, loads it and retires what the previous routing sent calls to. Returns the
    * version live before. Tells no one: the caller records and announces the change.

@@ -83,6 +83,34 @@ const remove = createRoute({
   responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 404, 503) },
 });
 
+const reconfigure = createRoute({
+  method: 'patch',
+  path: '/{name}',
+  summary: 'Change settings after publish: a new version of the same file, made live',
+  security,
+  request: {
+    params: NameParam,
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({
+            config: z.record(z.string(), z.unknown()).openapi({
+              description:
+                'Settings over the live version’s config (timeoutSeconds, memoryMb, maxConcurrency, …); null removes one.',
+            }),
+            allowSignatureChange: z.boolean().optional(),
+          }),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: {
+    200: json(DeploymentDetailSchema, 'The deployment, at its new version'),
+    ...errorResponses(400, 401, 404, 409, 415, 422, 503),
+  },
+});
+
 const rollback = createRoute({
   method: 'post',
   path: '/{name}/rollback',
@@ -210,6 +238,12 @@ export function deploymentRoutes({
   app.openapi(remove, async (c) => {
     await deployments.delete(c.req.valid('param').name);
     return c.body(null, 204);
+  });
+
+  app.openapi(reconfigure, async (c) => {
+    const { name } = c.req.valid('param');
+    const { config, allowSignatureChange } = c.req.valid('json');
+    return c.json(await deployments.reconfigure(name, config, allowSignatureChange), 200);
   });
 
   app.openapi(rollback, async (c) => {
