@@ -46,14 +46,14 @@ describe('pools', () => {
           gpusPerReplica: 0,
           cpuShares: 1024,
         },
-        used: { replicas: 2, memoryMb: 3072, gpus: 0 },
-        free: { replicas: 1, memoryMb: 3072, gpus: 0 },
+        used: { replicas: 2, memoryMb: 1024, gpus: 0 },
+        free: { replicas: 1, memoryMb: 5120, gpus: 0 },
         deployments: ['default', 'small'],
       },
       expect.objectContaining({
         name: 'gpu',
-        used: { replicas: 1, memoryMb: 2048, gpus: 1 },
-        free: { replicas: 255, memoryMb: 6144, gpus: 1 },
+        used: { replicas: 1, memoryMb: 0, gpus: 1 },
+        free: { replicas: 9999, memoryMb: 8192, gpus: 1 },
         deployments: ['on-gpu'],
       }),
     ]);

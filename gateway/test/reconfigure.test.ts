@@ -39,7 +39,7 @@ describe('changing a deployment’s settings after publish', () => {
   };
 
   it('makes a new version of the same file live, with the settings over the old ones', async () => {
-    expect(await held()).toBe(2048);
+    expect(await held()).toBe(0);
     const res = await patch({ config: { memoryMb: 512 } });
     expect(res.status).toBe(200);
     const detail = await res.json();
@@ -53,9 +53,9 @@ describe('changing a deployment’s settings after publish', () => {
     const answer = await call();
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-slipway-version')).toBe('2');
-    // null removes a setting: back to the pool's memory per replica.
+    // null removes a setting: back to asking for none.
     expect((await patch({ config: { memoryMb: null } })).status).toBe(200);
-    expect(await held()).toBe(2048);
+    expect(await held()).toBe(0);
   });
 
   it('refuses a bad setting with 400 naming it, and a pool that cannot hold it, making nothing', async () => {

@@ -8,12 +8,12 @@ const cpu = { ...defaultPool('cpu', machine), maxReplicas: 3 };
 const gpu = { ...defaultPool('gpu', machine), devices: ['fake-0', 'fake-1'] };
 
 describe('pool capacity', () => {
-  it('a deployment holds one replica of its memory (config.memoryMb, else the pool’s) and GPUs', () => {
+  it('a deployment holds one replica, the memory it asks for (none: best effort) and its GPUs', () => {
     expect(reservationOf('a', cpu, {})).toEqual({
       deployment: 'a',
       pool: 'cpu',
       replicas: 1,
-      memoryMb: 2048,
+      memoryMb: 0,
       gpus: 0,
     });
     expect(reservationOf('b', gpu, { memoryMb: 512 })).toMatchObject({ memoryMb: 512, gpus: 1 });
@@ -23,15 +23,18 @@ describe('pool capacity', () => {
     const held = [reservationOf('b', cpu, {}), reservationOf('a', cpu, { memoryMb: 1024 })];
     held.push(reservationOf('g', gpu, {}));
     expect(usageOf(cpu, held)).toMatchObject({
-      used: { replicas: 2, memoryMb: 3072, gpus: 0 },
-      free: { replicas: 1, memoryMb: 5120, gpus: 0 },
+      used: { replicas: 2, memoryMb: 1024, gpus: 0 },
+      free: { replicas: 1, memoryMb: 7168, gpus: 0 },
       deployments: ['a', 'b'],
     });
     expect(usageOf(gpu, held).free.gpus).toBe(1);
   });
 
   it('a full pool is a 409 naming what is free', () => {
-    const held = [reservationOf('a', cpu, { memoryMb: 4096 }), reservationOf('b', cpu, {})];
+    const held = [
+      reservationOf('a', cpu, { memoryMb: 4096 }),
+      reservationOf('b', cpu, { memoryMb: 2048 }),
+    ];
     const fits = reservationOf('c', cpu, { memoryMb: 2048 });
     expect(() => checkRoom(cpu, held, fits)).not.toThrow();
     const tooBig = reservationOf('c', cpu, { memoryMb: 3000 });

@@ -30,18 +30,17 @@ export interface PoolUsage {
 }
 
 /**
- * What a deployment with `config` holds of `pool`: one replica (until deployments scale), with
- * `config.memoryMb` or the pool's memory per replica, and the pool's GPUs per replica.
+ * What a deployment with `config` holds of `pool`: one replica (until deployments scale) with
+ * the pool's GPUs per replica, and the memory it asks for (`config.memoryMb`). One that asks
+ * for none reserves none: like a Kubernetes pod without a memory request, it runs at the
+ * pool's per-replica limit, best effort, so that many small models fit on a default pool.
  */
 export function reservationOf(
   deployment: string,
   pool: PoolSpec,
   config: Record<string, unknown>,
 ): Reservation {
-  const memoryMb =
-    typeof config.memoryMb === 'number' && config.memoryMb > 0
-      ? config.memoryMb
-      : pool.memoryMbPerReplica;
+  const memoryMb = typeof config.memoryMb === 'number' && config.memoryMb > 0 ? config.memoryMb : 0;
   return { deployment, pool: pool.name, replicas: 1, memoryMb, gpus: pool.gpusPerReplica };
 }
 

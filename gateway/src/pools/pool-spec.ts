@@ -60,7 +60,7 @@ export function defaultPool(name: PoolName, machine: MachineResources): PoolSpec
   return {
     name,
     backend: 'local',
-    maxReplicas: 256,
+    maxReplicas: 10_000,
     cpuShares: 1024,
     memoryMbPerReplica: name === 'highmem' ? 16 * 1024 : 2048,
     memoryMb: machine.memoryMb,
