@@ -22,11 +22,11 @@ describe('what a pool has free, in the publish dialog', () => {
     expect(poolFreeText(gpuPool, trans)).toBe('6.0 GiB and 1 of 2 GPUs free');
   });
 
-  it('full: no replica left, not one replica’s memory, or no GPU', () => {
+  it('full: no replica left, or no GPU; little memory left still fits one asking for none', () => {
     const full = (free: { replicas: number; memoryMb: number; gpus: number }) =>
       poolFreeText({ ...gpuPool, free }, trans);
     expect(full({ replicas: 0, memoryMb: 6144, gpus: 1 })).toBe('full');
-    expect(full({ replicas: 3, memoryMb: 1024, gpus: 1 })).toBe('full');
+    expect(full({ replicas: 3, memoryMb: 1024, gpus: 1 })).toBe('1.0 GiB and 1 of 2 GPUs free');
     expect(full({ replicas: 3, memoryMb: 6144, gpus: 0 })).toBe('full: no GPU free');
   });
 

@@ -6,11 +6,12 @@ const gib = (mb: number) => (mb / 1024).toFixed(1);
 
 /**
  * What a pool has free, in words for its entry in the publish dialog: memory, GPU devices on a
- * pool that has some, or that it is full (no replica, or not one replica's memory, left).
+ * pool that has some, or that it is full (no replica left). Memory is what deployments have not
+ * reserved; one that reserves none still fits.
  */
 export function poolFreeText(pool: PoolInfo, trans: TranslationBundle): string {
   const { free, capacity } = pool;
-  if (free.replicas === 0 || free.memoryMb < capacity.memoryMbPerReplica) return trans.__('full');
+  if (free.replicas === 0) return trans.__('full');
   if (capacity.gpusPerReplica > 0) {
     if (free.gpus < capacity.gpusPerReplica) return trans.__('full: no GPU free');
     return trans.__('%1 GiB and %2 of %3 GPUs free', gib(free.memoryMb), free.gpus, capacity.gpus);
