@@ -30,7 +30,7 @@ describe('methods a route does not take', () => {
     // (TRACE, which schemathesis sends too, is one no fetch Request can carry.)
     ['PUT', '/api/health', 'GET, HEAD'],
     ['PUT', '/api/deployments', 'POST, GET, HEAD'],
-    ['PATCH', '/api/deployments/sum', 'GET, DELETE, HEAD'],
+    ['PUT', '/api/deployments/sum', 'GET, PATCH, DELETE, HEAD'],
     ['GET', '/api/deployments/sum/rollback', 'POST'],
     ['DELETE', '/fn/sum', 'POST'],
     ['PUT', '/v2/models/sum', 'GET, HEAD'],
