@@ -358,8 +358,7 @@ export class DeploymentService {
       if (value === null) delete config[key];
       else config[key] = value;
     }
-    const pool = this.deps.pools.find((p) => p.name === previous.pool);
-    if (pool) checkRoom(pool, await this.reservations(name), reservationOf(name, pool, config));
+    await this.checkPlacement({ name, pool: previous.pool, config });
     const { live } = previous;
     const factory = registry.get(live.format);
     if (!factory)
@@ -488,8 +487,14 @@ export class DeploymentService {
    * Checks that the deployment fits its pool beside the others (a new version replaces what
    * its deployment holds): 422 when the pool can never hold it, 409 when it is full for now.
    */
-  private async checkPlacement(input: ReturnType<DeploymentService['parseForm']>): Promise<void> {
-    const pool = this.deps.pools.find((p) => p.name === input.pool)!;
+  private async checkPlacement(input: {
+    name: string;
+    pool: PoolName;
+    config: Record<string, unknown>;
+  }): Promise<void> {
+    // A pool no longer configured holds nothing to check (its versions keep running).
+    const pool = this.deps.pools.find((p) => p.name === input.pool);
+    if (!pool) return;
     checkRoom(
       pool,
       await this.reservations(input.name),

@@ -1,6 +1,6 @@
 import { ConflictError } from '../errors.js';
 import type { PoolName } from '../protocol/deployments.js';
-import type { PoolSpec } from './pool-spec.js';
+import { askedMemoryMb, type PoolSpec } from './pool-spec.js';
 
 /** Where one replica runs and what it may take: what its worker processes are started with. */
 export interface ReplicaPlacement {
@@ -88,10 +88,7 @@ export class LocalPlacement implements Placement {
     return {
       pool: pool.name,
       devices: [...entry.devices],
-      memoryMb:
-        typeof config.memoryMb === 'number' && config.memoryMb > 0
-          ? config.memoryMb
-          : pool.memoryMbPerReplica,
+      memoryMb: askedMemoryMb(config) ?? pool.memoryMbPerReplica,
       cpuShares: pool.cpuShares,
       env: { CUDA_VISIBLE_DEVICES: entry.devices.join(',') },
       release: () => {

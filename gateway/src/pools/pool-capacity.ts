@@ -1,6 +1,6 @@
 import { ConflictError, UnusableArtifactError } from '../errors.js';
 import type { PoolName } from '../protocol/deployments.js';
-import type { PoolSpec } from './pool-spec.js';
+import { askedMemoryMb, type PoolSpec } from './pool-spec.js';
 
 /** What one deployment holds of its pool: its replicas, each with memory and GPU devices. */
 export interface Reservation {
@@ -40,7 +40,7 @@ export function reservationOf(
   pool: PoolSpec,
   config: Record<string, unknown>,
 ): Reservation {
-  const memoryMb = typeof config.memoryMb === 'number' && config.memoryMb > 0 ? config.memoryMb : 0;
+  const memoryMb = askedMemoryMb(config) ?? 0;
   return { deployment, pool: pool.name, replicas: 1, memoryMb, gpus: pool.gpusPerReplica };
 }
 

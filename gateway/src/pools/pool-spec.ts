@@ -46,6 +46,12 @@ const fileSchema = z.strictObject({
     .refine((p) => Object.keys(p).length > 0, 'expected at least one pool'),
 });
 
+/** The memory a deployment's config asks for (`config.memoryMb`, MiB), or undefined. */
+export function askedMemoryMb(config: Record<string, unknown>): number | undefined {
+  const mb = config.memoryMb;
+  return typeof mb === 'number' && mb > 0 ? mb : undefined;
+}
+
 /** What this machine has, for the defaults. */
 export interface MachineResources {
   /** Total memory, MiB. */
