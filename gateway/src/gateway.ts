@@ -110,8 +110,11 @@ export interface Gateway {
    * what the last run left in the invocation journal to the database; call before serving.
    */
   init(): Promise<void>;
-  /** Flushes the log and unloads every model; the caller closes the database. */
-  close(): Promise<void>;
+  /**
+   * Flushes the log and unloads every model; the caller closes the database. `drainMs`: how
+   * long calls still under way (asynchronous notebook runs included) may take to finish first.
+   */
+  close(opts?: { drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -470,7 +473,9 @@ export function createGateway(opts: {
         retention.unref();
       }
     },
-    async close() {
+    async close({ drainMs = 0 } = {}) {
+      // Calls under way (asynchronous notebook runs included) finish first, up to the deadline.
+      await host.drain(drainMs);
       clearInterval(evaluation);
       versions.stop();
       clearInterval(schedules);

@@ -57,8 +57,10 @@ async function main(): Promise<void> {
     }, config.drainSeconds * 1000).unref();
     const drained = new Promise<void>((done) => server.close(() => done()));
     if ('closeIdleConnections' in server) server.closeIdleConnections();
+    const deadline = performance.now() + config.drainSeconds * 1000;
     await drained;
-    await gateway.close();
+    // Calls that outlive their request (asynchronous notebook runs) get what is left.
+    await gateway.close({ drainMs: Math.max(0, deadline - performance.now()) });
     await database.close();
     process.exit(0);
   };

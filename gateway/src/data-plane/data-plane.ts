@@ -282,7 +282,7 @@ export class DataPlane {
     const warnings: string[] = [];
     const predictions = await runtime
       .predict(validated.records, {
-        ...this.callOptions(served, caller),
+        ...this.callOptions(served, caller, notes),
         warn: (message) => warnings.push(message),
       })
       .finally(release);
@@ -380,7 +380,7 @@ export class DataPlane {
       try {
         const run = await runtime.run(
           taken.passed,
-          this.callOptions(served, { requestId: id, signal }),
+          this.callOptions(served, { requestId: id, signal }, notes),
           taken.text,
         );
         notes.output = run.outputs;
@@ -445,13 +445,24 @@ export class DataPlane {
     return { record, served, coldStartMs: performance.now() - waited };
   }
 
-  /** The runtime's options for one call: its id, the version's timeout, the caller's signal. */
-  private callOptions(served: Served, caller: Pick<Caller, 'requestId' | 'signal'>): CallOptions {
+  /**
+   * The runtime's options for one call: its id, the version's timeout, the caller's signal,
+   * and where a wait for a replica that started for it is noted as a cold start.
+   */
+  private callOptions(
+    served: Served,
+    caller: Pick<Caller, 'requestId' | 'signal'>,
+    notes: CallNotes,
+  ): CallOptions {
     return {
       requestId: caller.requestId,
       version: served.version,
       timeoutMs: served.options.timeoutMs,
       signal: caller.signal,
+      coldStart: (waitedMs) => {
+        notes.cold = true;
+        notes.coldStartMs = (notes.coldStartMs ?? 0) + waitedMs;
+      },
     };
   }
 

@@ -21,6 +21,7 @@ import {
   type Deployment,
   type DeploymentDetail,
   type PublishCheck,
+  type ReplicasView,
   type Format,
   type PoolName,
 } from '../protocol/deployments.js';
@@ -40,6 +41,7 @@ import {
   type Reservation,
 } from '../pools/pool-capacity.js';
 import type { PoolSpec } from '../pools/pool-spec.js';
+import { lifecycleSettings } from '../pools/lifecycle-settings.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
 import { routedVersions } from './traffic-service.js';
 
@@ -315,10 +317,34 @@ export class DeploymentService {
   async get(name: string): Promise<DeploymentDetail> {
     const record = await this.require(name);
     const versions = await this.deps.repo.versions(name);
+    const health = this.deps.host.health(name, record.liveVersion);
     return presentDetail(record, versions, {
       publicUrl: this.deps.publicUrl,
-      status: this.deps.host.status(name, record.liveVersion),
+      status: health.status,
+      statusReason: health.reason,
     });
+  }
+
+  /** The replicas of each version in memory, and the lifecycle settings they follow. */
+  async replicas(name: string): Promise<ReplicasView> {
+    const record = await this.require(name);
+    const health = this.deps.host.health(name, record.liveVersion);
+    const pool = this.deps.pools.find((p) => p.name === record.pool);
+    return {
+      name,
+      pool: record.pool,
+      status: health.status,
+      statusReason: health.reason,
+      lifecycle: lifecycleSettings(record.live.config, record.live.format, pool, record.pool),
+      versions: this.deps.host
+        .replicas(name)
+        .sort((a, b) => b.version - a.version)
+        .map((v) => ({
+          ...v,
+          live: v.version === record.liveVersion,
+          replicas: v.replicas.map((r) => ({ ...r, pool: r.pool ?? null })),
+        })),
+    };
   }
 
   async rollback(name: string, version: unknown): Promise<DeploymentDetail> {
@@ -434,7 +460,8 @@ export class DeploymentService {
     if (!deleted) throw new NotFoundError(`deployment ${name}`);
     this.deps.catalog.invalidate(name);
     this.deps.onChange?.(name, 'deleted');
-    await this.deps.host.unload(name);
+    // Calls under way finish on their version; new ones find no deployment.
+    await this.deps.host.retireAll(name);
     await Promise.all(orphanArtifacts.map((sha) => this.deps.store.remove(sha)));
     await Promise.all(
       runIds.map((id) => rm(join(this.deps.runsDir, `${id}.ipynb`), { force: true })),
@@ -460,9 +487,11 @@ export class DeploymentService {
   }
 
   private present(r: DeploymentRecord): Deployment {
+    const health = this.deps.host.health(r.name, r.liveVersion);
     return presentDeployment(r, {
       publicUrl: this.deps.publicUrl,
-      status: this.deps.host.status(r.name, r.liveVersion),
+      status: health.status,
+      statusReason: health.reason,
     });
   }
 

@@ -1,11 +1,18 @@
 import type { DeploymentRecord, TrafficShare, VersionRecord } from '../db/deployment-repository.js';
 import type { Deployment, DeploymentDetail, DeploymentStatus } from '../protocol/deployments.js';
-import type { FieldSpec, Signature } from '../protocol/signature.js';
+import type { Signature } from '../protocol/signature.js';
+import { exampleRecord } from '../validation/example-record.js';
 
 /** The wire form of a deployment. */
 export function presentDeployment(
   record: DeploymentRecord,
-  opts: { publicUrl: string; status: DeploymentStatus; invokeKey?: string; warnings?: string[] },
+  opts: {
+    publicUrl: string;
+    status: DeploymentStatus;
+    statusReason?: string | null;
+    invokeKey?: string;
+    warnings?: string[];
+  },
 ): Deployment {
   const invokeUrl = `${opts.publicUrl}/fn/${record.name}`;
   const d: Deployment = {
@@ -27,13 +34,14 @@ export function presentDeployment(
   };
   if (opts.invokeKey) d.invokeKey = opts.invokeKey;
   if (opts.warnings?.length) d.warnings = opts.warnings;
+  if (opts.statusReason) d.statusReason = opts.statusReason;
   return d;
 }
 
 export function presentDetail(
   record: DeploymentRecord,
   versions: VersionRecord[],
-  opts: { publicUrl: string; status: DeploymentStatus },
+  opts: { publicUrl: string; status: DeploymentStatus; statusReason?: string | null },
 ): DeploymentDetail {
   return {
     ...presentDeployment(record, opts),
@@ -59,28 +67,10 @@ export function presentSplit(shares: TrafficShare[]): Record<string, number> {
 
 /** A curl command a user can paste: one example record built from the signature. */
 export function curlCommand(invokeUrl: string, signature: Signature, key?: string): string {
-  const example: Record<string, unknown> = {};
-  for (const f of signature.inputs) example[f.name] = exampleValue(f);
+  const example = exampleRecord(signature);
   // Double quotes: the shell substitutes the placeholder `$SLIPWAY_KEY` (a key itself is
   // letters, digits, '_' and '-', nothing a shell reads inside them).
   const auth = key ? ` \\\n  -H "Authorization: Bearer ${key}"` : '';
   const body = JSON.stringify(example).replace(/'/g, `'\\''`);
   return `curl -X POST '${invokeUrl}'${auth} \\\n  -H 'Content-Type: application/json' \\\n  -d '${body}'`;
-}
-
-function exampleValue(f: FieldSpec): unknown {
-  if (f.default !== undefined) return f.default;
-  const scalar = f.values?.[0] ?? scalarOf(f.type);
-  const dims = (f.shape ?? []).filter((d, _i, all) => !(all.length === 1 && d === 1));
-  return dims.reduceRight<unknown>(
-    (inner, d) => Array.from({ length: d ?? 1 }, () => inner),
-    scalar,
-  );
-}
-
-function scalarOf(type: FieldSpec['type']): unknown {
-  if (type === 'string') return 'text';
-  if (type === 'bool') return false;
-  if (type === 'json') return null;
-  return 0;
 }

@@ -18,6 +18,12 @@ export interface ReplicaPlacement {
   env: Record<string, string>;
 }
 
+/** Whose replica it is: a version of a deployment. */
+export interface ReplicaOwner {
+  deployment: string;
+  version: number;
+}
+
 /** A placed replica; `release` gives its devices back (idempotent). */
 export interface ReplicaLease extends ReplicaPlacement {
   release(): void;
@@ -36,18 +42,18 @@ export interface PlacementState {
  */
 export interface Placement {
   /**
-   * A replica of deployment `owner` with `config` on `pool`; a 409 when the pool has no room.
-   * While one of the owner's replicas is placed (an old version still draining), a new one that
-   * finds no room shares its devices instead: versions of one deployment hand over, they do
-   * not compete.
+   * A replica of `owner` with `config` on `pool`; a 409 when the pool has no room. While a
+   * replica of another version of the same deployment is placed (an old version draining), a
+   * new one that finds no room shares its devices instead: versions of one deployment hand
+   * over, they do not compete. Replicas of one version never share: scaling out needs room.
    */
-  place(pool: PoolSpec, config: Record<string, unknown>, owner: string): ReplicaLease;
+  place(pool: PoolSpec, config: Record<string, unknown>, owner: ReplicaOwner): ReplicaLease;
   /** What `pool` has handed out. */
   state(pool: PoolName): PlacementState;
 }
 
 interface Held {
-  owner: string;
+  owner: ReplicaOwner;
   devices: string[];
   /** False for a replica sharing another's devices during a handover. */
   own: boolean;
@@ -60,13 +66,15 @@ interface Held {
 export class LocalPlacement implements Placement {
   private readonly held = new Map<PoolName, Held[]>();
 
-  place(pool: PoolSpec, config: Record<string, unknown>, owner: string): ReplicaLease {
+  place(pool: PoolSpec, config: Record<string, unknown>, owner: ReplicaOwner): ReplicaLease {
     const held = this.held.get(pool.name) ?? [];
     this.held.set(pool.name, held);
     const inUse = new Set(held.flatMap((h) => (h.own ? h.devices : [])));
     const free = pool.devices.filter((d) => !inUse.has(d));
     const replicas = held.filter((h) => h.own).length;
-    const sibling = held.find((h) => h.owner === owner && h.own);
+    const sibling = held.find(
+      (h) => h.own && h.owner.deployment === owner.deployment && h.owner.version !== owner.version,
+    );
     let entry: Held;
     if (replicas < pool.maxReplicas && free.length >= pool.gpusPerReplica) {
       entry = { owner, devices: free.slice(0, pool.gpusPerReplica), own: true };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConflictError, UnusableArtifactError } from '../errors.js';
+import { ConflictError, InvalidInputError, UnusableArtifactError } from '../errors.js';
 import { checkRoom, reservationOf, usageOf } from './pool-capacity.js';
 import { defaultPool } from './pool-spec.js';
 
@@ -50,12 +50,12 @@ describe('pool capacity', () => {
     );
   });
 
-  it('a pool that can never hold it is a 422: no GPU here, or a replica bigger than the pool', () => {
+  it('a pool that can never hold it is a 422 (no GPU here); a replica bigger than the pool a 400', () => {
     const bare = defaultPool('gpu', machine);
     expect(() => checkRoom(bare, [], reservationOf('a', bare, {}))).toThrow(UnusableArtifactError);
     expect(() => checkRoom(bare, [], reservationOf('a', bare, {}))).toThrow('no GPU devices');
     expect(() => checkRoom(cpu, [], reservationOf('a', cpu, { memoryMb: 9000 }))).toThrow(
-      UnusableArtifactError,
+      InvalidInputError,
     );
   });
 });

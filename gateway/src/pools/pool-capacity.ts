@@ -1,4 +1,4 @@
-import { ConflictError, UnusableArtifactError } from '../errors.js';
+import { ConflictError, InvalidInputError, UnusableArtifactError } from '../errors.js';
 import type { PoolName } from '../protocol/deployments.js';
 import { askedMemoryMb, type PoolSpec } from './pool-spec.js';
 
@@ -30,7 +30,7 @@ export interface PoolUsage {
 }
 
 /**
- * What a deployment with `config` holds of `pool`: one replica (until deployments scale) with
+ * What a deployment with `config` holds of `pool`: the replicas it keeps (at least one), each with
  * the pool's GPUs per replica, and the memory it asks for (`config.memoryMb`). One that asks
  * for none reserves none: like a Kubernetes pod without a memory request, it runs at the
  * pool's per-replica limit, best effort, so that many small models fit on a default pool.
@@ -41,7 +41,10 @@ export function reservationOf(
   config: Record<string, unknown>,
 ): Reservation {
   const memoryMb = askedMemoryMb(config) ?? 0;
-  return { deployment, pool: pool.name, replicas: 1, memoryMb, gpus: pool.gpusPerReplica };
+  // The replicas it keeps however idle (`config.minReplicas`), at least the one it starts with.
+  const min = typeof config.minReplicas === 'number' ? config.minReplicas : 0;
+  const replicas = Math.max(1, min);
+  return { deployment, pool: pool.name, replicas, memoryMb, gpus: pool.gpusPerReplica };
 }
 
 /** `pool`'s usage by `reservations` (those of other pools are ignored). */
@@ -68,9 +71,9 @@ const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /**
  * Checks that `wanted` fits in `pool` beside `others` (every reservation but the one it
- * replaces). A pool that can never hold it (a GPU pool without devices, a replica bigger than
- * the pool allows) is a 422 naming the pool; one that is full for now is a 409 naming what is
- * free.
+ * replaces). A pool that can never hold it (a GPU pool without devices) is a 422 naming the
+ * pool, a replica asking for more memory than the pool has a 400 naming `config.memoryMb`, and
+ * a pool that is full for now a 409 naming what is free.
  */
 export function checkRoom(
   pool: PoolSpec,
@@ -87,10 +90,21 @@ export function checkRoom(
       `pool: a replica on the ${pool.name} pool takes ${wanted.gpus} GPU devices and the pool has ${pool.devices.length}`,
       'pool_unavailable',
     );
+  // Settings outside what the pool allows: the field's fault, not the pool's.
+  if (wanted.replicas > pool.maxReplicas)
+    throw new InvalidInputError(
+      `config.minReplicas: the ${pool.name} pool runs at most ${pool.maxReplicas} replicas, and ${wanted.replicas} were asked to be kept`,
+      'config.minReplicas',
+    );
+  if (wanted.replicas * wanted.gpus > pool.devices.length)
+    throw new InvalidInputError(
+      `config.minReplicas: ${wanted.replicas} replicas take ${wanted.replicas * wanted.gpus} GPU devices and the ${pool.name} pool has ${pool.devices.length}`,
+      'config.minReplicas',
+    );
   if (wanted.memoryMb > pool.memoryMb)
-    throw new UnusableArtifactError(
-      `pool: a replica of ${wanted.memoryMb} MiB is more than the ${pool.name} pool's memory (${pool.memoryMb} MiB)`,
-      'pool_unavailable',
+    throw new InvalidInputError(
+      `config.memoryMb: a replica on the ${pool.name} pool may have at most ${pool.memoryMb} MiB, and ${wanted.memoryMb} were asked for`,
+      'config.memoryMb',
     );
   const { free } = usageOf(pool, others);
   const short: string[] = [];

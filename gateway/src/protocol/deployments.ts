@@ -25,6 +25,8 @@ export interface Deployment {
   format: Format;
   pool: PoolName;
   status: DeploymentStatus;
+  /** Why it is `failed` (its load failed, or no replica can start on its pool); absent otherwise. */
+  statusReason?: string;
   public: boolean;
   invokeUrl: string;
   /** Shown once, in the answer to the publish that created the deployment. */
@@ -138,4 +140,45 @@ export interface MetricsPoint {
   p50: number | null;
   p95: number | null;
   p99: number | null;
+}
+
+/** One replica of a deployment version: where it runs and what it does now. */
+export interface ReplicaView {
+  id: number;
+  state: 'starting' | 'ready' | 'stopping';
+  /** Calls it is answering now. */
+  calls: number;
+  /** Its pool, and the GPU devices it was given there. */
+  pool: string | null;
+  devices: string[];
+  startedAt: string;
+  lastCallAt: string | null;
+}
+
+/** How a deployment's replicas come and go (its `config` with defaults by format and pool). */
+export interface LifecycleView {
+  minReplicas: number;
+  maxReplicas: number;
+  concurrency: number;
+  idleSeconds: number;
+  queueSize: number;
+  queueSeconds: number;
+}
+
+/** A deployment's replicas (`/api/deployments/:name/replicas`): by version in memory. */
+export interface ReplicasView {
+  name: string;
+  pool: PoolName;
+  status: DeploymentStatus;
+  statusReason: string | null;
+  lifecycle: LifecycleView;
+  /** Versions in memory: the live one, others called by number, retiring ones draining. */
+  versions: {
+    version: number;
+    live: boolean;
+    retiring: boolean;
+    /** Calls under way on it. */
+    calls: number;
+    replicas: ReplicaView[];
+  }[];
 }

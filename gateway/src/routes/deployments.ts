@@ -22,6 +22,7 @@ import {
   NameParam,
   PublishCheckSchema,
   PublishFormSchema,
+  ReplicasSchema,
   VersionNumber,
 } from './schemas.js';
 
@@ -108,6 +109,18 @@ const reconfigure = createRoute({
   responses: {
     200: json(DeploymentDetailSchema, 'The deployment, at its new version'),
     ...errorResponses(400, 401, 404, 409, 415, 422, 503),
+  },
+});
+
+const replicas = createRoute({
+  method: 'get',
+  path: '/{name}/replicas',
+  summary: 'The replicas of each version in memory: state, calls, pool and devices',
+  security,
+  request: { params: NameParam },
+  responses: {
+    200: json(ReplicasSchema, 'The replicas and the lifecycle settings they follow'),
+    ...errorResponses(400, 401, 404, 503),
   },
 });
 
@@ -245,6 +258,10 @@ export function deploymentRoutes({
     const { config, allowSignatureChange } = c.req.valid('json');
     return c.json(await deployments.reconfigure(name, config, allowSignatureChange), 200);
   });
+
+  app.openapi(replicas, async (c) =>
+    c.json(await deployments.replicas(c.req.valid('param').name), 200),
+  );
 
   app.openapi(rollback, async (c) => {
     const { name } = c.req.valid('param');

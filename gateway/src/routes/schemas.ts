@@ -79,6 +79,10 @@ export const DeploymentSchema = z
     format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']),
     pool: z.enum(['cpu', 'gpu', 'highmem']),
     status: z.enum(['ready', 'loading', 'failed']),
+    statusReason: z
+      .string()
+      .optional()
+      .openapi({ description: 'Why it failed: its load, or no replica can start on its pool.' }),
     public: z.boolean(),
     invokeUrl: z.string().openapi({ example: 'http://127.0.0.1:8787/fn/iris' }),
     invokeKey: z
@@ -92,6 +96,42 @@ export const DeploymentSchema = z
     updatedAt: z.string(),
   })
   .openapi('Deployment');
+
+export const ReplicasSchema = z
+  .object({
+    name: z.string(),
+    pool: z.enum(['cpu', 'gpu', 'highmem']),
+    status: z.enum(['ready', 'loading', 'failed']),
+    statusReason: z.string().nullable(),
+    lifecycle: z.object({
+      minReplicas: z.number().int(),
+      maxReplicas: z.number().int(),
+      concurrency: z.number().int(),
+      idleSeconds: z.number(),
+      queueSize: z.number().int(),
+      queueSeconds: z.number(),
+    }),
+    versions: z.array(
+      z.object({
+        version: z.number().int(),
+        live: z.boolean(),
+        retiring: z.boolean(),
+        calls: z.number().int(),
+        replicas: z.array(
+          z.object({
+            id: z.number().int(),
+            state: z.enum(['starting', 'ready', 'stopping']),
+            calls: z.number().int(),
+            pool: z.string().nullable(),
+            devices: z.array(z.string()),
+            startedAt: z.string(),
+            lastCallAt: z.string().nullable(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi('Replicas');
 
 export const DeploymentDetailSchema = DeploymentSchema.extend({
   versions: z.array(

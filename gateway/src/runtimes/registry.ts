@@ -1,6 +1,7 @@
 import type { Placement } from '../pools/placement.js';
 import type { PoolSpec } from '../pools/pool-spec.js';
 import type { Format, PoolName } from '../protocol/deployments.js';
+import { replicatedRuntime } from '../pools/replicated-runtime.js';
 import type { Runtime, RuntimeFactory } from './types.js';
 
 /** Where the registry's runtimes are placed: the gateway's pools and its placement backend. */
@@ -10,8 +11,10 @@ export interface RegistryPlacement {
 }
 
 /**
- * The formats this gateway can serve, in detection order. With a placement, every runtime a
- * factory makes is a replica placed on its pool (`spec.placement`), released when it unloads.
+ * The formats this gateway can serve, in detection order. Every runtime a factory makes is a
+ * deployment version served by replicas under one lifecycle (scaling, readiness, idle stop);
+ * with a placement, each replica is placed on its pool (`spec.placement`) and released when it
+ * stops.
  */
 export class RuntimeRegistry {
   private readonly byFormat = new Map<Format, RuntimeFactory>();
@@ -19,7 +22,7 @@ export class RuntimeRegistry {
   constructor(factories: RuntimeFactory[], placed?: RegistryPlacement) {
     const pools = new Map<PoolName, PoolSpec>(placed?.pools.map((p) => [p.name, p]));
     for (const f of factories)
-      this.byFormat.set(f.format, placed ? placedFactory(f, pools, placed.placement) : f);
+      this.byFormat.set(f.format, replicatedFactory(f, pools, placed?.placement));
   }
 
   get(format: Format): RuntimeFactory | undefined {
@@ -37,37 +40,19 @@ export class RuntimeRegistry {
   }
 }
 
-/** `factory` whose runtimes are placed replicas: placed as made, released once unloaded. */
-function placedFactory<R extends Runtime>(
+/**
+ * `factory` whose runtimes are served by replicas under the shared lifecycle, each placed on
+ * its pool (when the gateway has the pool and a placement backend).
+ */
+function replicatedFactory<R extends Runtime>(
   factory: RuntimeFactory<R>,
   pools: ReadonlyMap<PoolName, PoolSpec>,
-  placement: Placement,
+  placement: Placement | undefined,
 ): RuntimeFactory<R> {
   return {
     format: factory.format,
     kind: factory.kind,
     detect: (file) => factory.detect(file),
-    create: (spec) => {
-      const pool = pools.get(spec.pool);
-      // A pool no longer configured (a version published before the pools file changed).
-      if (!pool) return factory.create(spec);
-      const lease = placement.place(pool, spec.config, spec.name);
-      let runtime: R;
-      try {
-        runtime = factory.create({ ...spec, placement: lease });
-      } catch (err) {
-        lease.release();
-        throw err;
-      }
-      const unload = runtime.unload.bind(runtime);
-      runtime.unload = async () => {
-        try {
-          await unload();
-        } finally {
-          lease.release();
-        }
-      };
-      return runtime;
-    },
+    create: (spec) => replicatedRuntime(factory, spec, { pool: pools.get(spec.pool), placement }),
   };
 }

@@ -1,6 +1,8 @@
 import type { Format, PoolName } from '../protocol/deployments.js';
 import type { RecordValue, Signature } from '../protocol/signature.js';
+import type { SlipwayError } from '../errors.js';
 import type { ReplicaPlacement } from '../pools/placement.js';
+import type { ReplicaInfo } from '../pools/replica-set.js';
 
 /** The artifact a runtime is created from: bytes on disk, content-addressed. */
 export interface ArtifactRef {
@@ -25,6 +27,11 @@ export interface RuntimeSpec {
    * of its processes); set by the registry when the gateway has the pool.
    */
   placement?: ReplicaPlacement;
+  /**
+   * True for a replica of the shared lifecycle (`pools/replica-set.ts`): it decides when the
+   * replica stops, so the runtime stops nothing of its own for being idle.
+   */
+  managed?: boolean;
 }
 
 /** Per-call options. */
@@ -46,6 +53,8 @@ export interface CallOptions {
    * categorical level the model never saw, scored as missing); the transport shows it.
    */
   warn?: (message: string) => void;
+  /** Told how long the call waited for a replica that started for it (a cold start). */
+  coldStart?: (waitedMs: number) => void;
 }
 
 /** One prediction per record, JSON-serialisable. */
@@ -61,6 +70,10 @@ interface RuntimeLifecycle {
   unload(): Promise<void>;
   /** Things the publisher should know (e.g. "no parameters cell"); only valid after `load`. */
   warnings?(): string[];
+  /** Its replicas now, when it is served by the shared lifecycle. */
+  replicas?(): ReplicaInfo[];
+  /** Why its replicas could not start lately (the deployment's status shows it). */
+  failure?(): SlipwayError | undefined;
 }
 
 /**

@@ -22,7 +22,11 @@ function gatedModels() {
       format: 'gated' as Format,
       load: async () => {},
       signature: () => ({ inputs: [], outputs: [{ name: 'v', type: 'int64' }] }),
-      predict: () => new Promise((done) => gates.push(() => done([{ v: spec.version }]))),
+      // A replica's warm-up answers at once; calls wait for their gate.
+      predict: (_records, options) =>
+        options.requestId.startsWith('warmup')
+          ? Promise.resolve([{ v: spec.version }])
+          : new Promise((done) => gates.push(() => done([{ v: spec.version }]))),
       unload: async () => void unloaded.push(spec.version),
     }),
   };

@@ -6,6 +6,7 @@ import type { DeploymentStatus, Format, PoolName } from '../protocol/deployments
 import type { Signature } from '../protocol/signature.js';
 import type { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { ReplicaInfo } from '../pools/replica-set.js';
 import type { Runtime, RuntimeKind } from '../runtimes/types.js';
 import { compileValidator, type RecordValidator } from '../validation/validate-records.js';
 import { servingOptions, type ServingOptions } from './serving-options.js';
@@ -42,6 +43,8 @@ export class ModelHost {
   private readonly holds = new Map<Served, number>();
   /** Retired versions waiting for their calls to end, with what unloads them. */
   private readonly retiring = new Map<Served, () => void>();
+  /** Called when the last call under way ends, while the gateway drains. */
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly registry: RuntimeRegistry,
@@ -96,9 +99,41 @@ export class ModelHost {
   }
 
   status(name: string, version: number): DeploymentStatus {
+    return this.health(name, version).status;
+  }
+
+  /**
+   * A version's status with the reason when it failed: its load failed, or it is loaded but
+   * no replica is up and the last one could not start (its pool is full, its worker cannot
+   * start there).
+   */
+  health(name: string, version: number): { status: DeploymentStatus; reason: string | null } {
     const slot = this.slots.get(key(name, version));
-    if (!slot) return 'ready';
-    return slot.state;
+    if (!slot) return { status: 'ready', reason: null };
+    if (slot.state === 'failed')
+      return { status: 'failed', reason: (slot.error as Error | undefined)?.message ?? null };
+    const runtime = slot.served?.runtime;
+    const failure = runtime?.failure?.();
+    if (failure && !runtime?.replicas?.().some((r) => r.state === 'ready'))
+      return { status: 'failed', reason: failure.message };
+    return { status: slot.state, reason: null };
+  }
+
+  /** The versions of `name` in memory, retiring ones included, with their replicas. */
+  replicas(name: string): {
+    version: number;
+    retiring: boolean;
+    calls: number;
+    replicas: ReplicaInfo[];
+  }[] {
+    return this.inMemory()
+      .filter((s) => s.name === name)
+      .map((s) => ({
+        version: s.version,
+        retiring: this.retiring.has(s),
+        calls: this.holds.get(s) ?? 0,
+        replicas: s.runtime.replicas?.() ?? [],
+      }));
   }
 
   /**
@@ -114,6 +149,7 @@ export class ModelHost {
       const left = (this.holds.get(served) ?? 1) - 1;
       if (left > 0) return void this.holds.set(served, left);
       this.holds.delete(served);
+      if (this.holds.size === 0) this.onIdle?.();
       const retired = this.retiring.get(served);
       if (retired) {
         this.retiring.delete(served);
@@ -140,16 +176,54 @@ export class ModelHost {
     await served.runtime.unload();
   }
 
+  /**
+   * Retires every version of `name` (its deletion): idle ones are unloaded before this
+   * resolves; ones with calls under way finish those calls first, in the background.
+   */
+  async retireAll(name: string): Promise<void> {
+    const versions = [...this.slots.keys()]
+      .filter((k) => k.startsWith(`${name}@`))
+      .map((k) => Number(k.slice(name.length + 1)));
+    await Promise.all(
+      versions.map((v) => {
+        const served = this.peek(name, v);
+        const retired = this.retire(name, v);
+        if (served && this.holds.has(served)) return void retired.catch(() => {});
+        return retired;
+      }),
+    );
+  }
+
+  /**
+   * Resolves once no call uses any version, or after `deadlineMs`: a gateway stopping lets the
+   * calls under way (asynchronous notebook runs included) finish first.
+   */
+  async drain(deadlineMs: number): Promise<void> {
+    if (this.holds.size === 0 || deadlineMs <= 0) return;
+    await new Promise<void>((done) => {
+      const timer = setTimeout(done, deadlineMs);
+      timer.unref?.();
+      this.onIdle = () => {
+        clearTimeout(timer);
+        done();
+      };
+    });
+    this.onIdle = undefined;
+  }
+
   /** The versions in memory, retiring ones included, with the calls using each. */
   loaded(): { name: string; version: number; calls: number; retiring: boolean }[] {
-    const live = [...this.slots.values()].flatMap((s) => (s.served ? [s.served] : []));
-    const retiring = [...this.retiring.keys()];
-    return [...live, ...retiring].map((s) => ({
+    return this.inMemory().map((s) => ({
       name: s.name,
       version: s.version,
       calls: this.holds.get(s) ?? 0,
       retiring: this.retiring.has(s),
     }));
+  }
+
+  private inMemory(): Served[] {
+    const live = [...this.slots.values()].flatMap((s) => (s.served ? [s.served] : []));
+    return [...live, ...this.retiring.keys()];
   }
 
   /** Frees one version, or every version of a deployment. */

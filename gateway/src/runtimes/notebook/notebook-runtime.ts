@@ -74,6 +74,8 @@ export class PapermillRuntime implements NotebookRuntime {
   private sig: Signature | undefined;
   private notes: string[] = [];
   private hasParametersCell = true;
+  /** The parameters cell's names, kept after `unload`: papermill's warnings need only them. */
+  private known = new Set<string>();
   private loading: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
   private readonly config: NotebookConfig;
@@ -119,9 +121,8 @@ export class PapermillRuntime implements NotebookRuntime {
   /** papermill's own words: for each name its parameters cell does not assign, and for a notebook without one. */
   parameterWarnings(names: readonly string[]): string[] {
     if (names.length === 0) return [];
-    const known = new Set(this.signature().inputs.map((f) => f.name));
     const warnings = names
-      .filter((n) => !known.has(n))
+      .filter((n) => !this.known.has(n))
       .map((n) => `Passed unknown parameter: ${n}`);
     if (!this.hasParametersCell)
       warnings.push("Input notebook does not contain a cell with tag 'parameters'");
@@ -199,6 +200,7 @@ export class PapermillRuntime implements NotebookRuntime {
     }
     this.sig = notebookSignature(info.parameters);
     this.hasParametersCell = info.hasParametersCell;
+    this.known = new Set(this.sig.inputs.map((f) => f.name));
     this.notes = info.hasParametersCell
       ? []
       : [

@@ -72,7 +72,9 @@ export class OnnxWorkers {
   lease(spec: RuntimeSpec, config: OnnxConfig): OnnxWorkerLease {
     if (this.closed) throw new NotReadyError('the ONNX workers are stopped');
     if ((config.isolation ?? this.defaultIsolation) === 'pool') return this.poolLease(spec.pool);
-    const worker = this.supervisor(`onnx ${spec.name}`, config.idleSeconds * 1000, spec.placement);
+    // A replica of the shared lifecycle is stopped by it, not by its worker's idle timer.
+    const idleStopMs = spec.managed ? 0 : config.idleSeconds * 1000;
+    const worker = this.supervisor(`onnx ${spec.name}`, idleStopMs, spec.placement);
     this.own.add(worker);
     return {
       worker,

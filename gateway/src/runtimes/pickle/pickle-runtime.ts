@@ -155,7 +155,8 @@ export class PickleRuntime implements ModelRuntime {
     const worker = new WorkerSupervisor({
       name: `model ${this.spec.name}`,
       log: this.deps.log,
-      idleStopMs: config.idleSeconds * 1000,
+      // A replica of the shared lifecycle is stopped by it, not by its own idle timer.
+      idleStopMs: this.spec.managed ? 0 : config.idleSeconds * 1000,
       ...this.deps.supervision,
       command: () => ({
         command: python,

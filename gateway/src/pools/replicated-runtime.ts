@@ -1,0 +1,206 @@
+import { NotReadyError, SlipwayError, UnusableArtifactError } from '../errors.js';
+import type { RecordValue, Signature } from '../protocol/signature.js';
+import type {
+  CallOptions,
+  ModelRuntime,
+  NotebookRun,
+  NotebookRuntime,
+  Prediction,
+  Runtime,
+  RuntimeFactory,
+  RuntimeSpec,
+} from '../runtimes/types.js';
+import { exampleRecord } from '../validation/example-record.js';
+import { compileValidator } from '../validation/validate-records.js';
+import { lifecycleSettings, type LifecycleSettings } from './lifecycle-settings.js';
+import type { Placement } from './placement.js';
+import type { PoolSpec } from './pool-spec.js';
+import { ReplicaSet, type ReplicaInfo, type StartedReplica } from './replica-set.js';
+
+/** How long a warm-up prediction may take: a model that cannot answer one record in it is not ready. */
+const WARMUP_TIMEOUT_MS = 60_000;
+
+/** Where replicas are placed: the deployment's pool (when the gateway has it) and the backend. */
+export interface ReplicaPlacing {
+  pool: PoolSpec | undefined;
+  placement: Placement | undefined;
+}
+
+/**
+ * A deployment version served by replicas of `factory`'s runtime, each placed on its pool and
+ * started through the shared lifecycle (`ReplicaSet`): it is itself a runtime of the same kind,
+ * so that serving, draining and rollback treat every format and every scale alike.
+ */
+export function replicatedRuntime<R extends Runtime>(
+  factory: RuntimeFactory<R>,
+  spec: RuntimeSpec,
+  placing: ReplicaPlacing,
+): R {
+  // A setting the pool cannot honour is a 400 now, before anything loads.
+  const settings = lifecycleSettings(spec.config, factory.format, placing.pool, spec.pool);
+  return new Replicated(factory, spec, placing, settings) as unknown as R;
+}
+
+class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
+  readonly format: Runtime['format'];
+  readonly kind: 'model';
+  private set: ReplicaSet<Runtime>;
+  /** The first replica: what every replica shares (signature, warnings, notebook metadata). */
+  private first: Runtime | undefined;
+  private sig: Signature | undefined;
+
+  constructor(
+    private readonly factory: RuntimeFactory,
+    private readonly spec: RuntimeSpec,
+    private readonly placing: ReplicaPlacing,
+    private readonly settings: LifecycleSettings,
+  ) {
+    this.format = factory.format;
+    // The wrapper takes the kind of what it wraps; `model` here only satisfies the compiler.
+    this.kind = factory.kind as 'model';
+    this.set = this.newSet();
+  }
+
+  async load(): Promise<void> {
+    if (this.sig) return;
+    const first = await this.set.open();
+    this.first ??= first;
+    this.sig = first.signature();
+  }
+
+  signature(): Signature {
+    if (!this.sig) throw new NotReadyError(`${this.spec.name} is not loaded`);
+    return this.sig;
+  }
+
+  warnings(): string[] {
+    return this.first?.warnings?.() ?? [];
+  }
+
+  /** Stops every replica; a later call starts one again (a cold start). */
+  async unload(): Promise<void> {
+    const set = this.set;
+    this.set = this.newSet();
+    await set.close();
+  }
+
+  replicas(): ReplicaInfo[] {
+    return this.set.info();
+  }
+
+  /** Why no replica could start lately, for the deployment's status. */
+  failure(): SlipwayError | undefined {
+    return this.set.failure();
+  }
+
+  async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
+    return this.use(options, (r) => (r as ModelRuntime).predict(records, options));
+  }
+
+  get parameterMode(): NotebookRuntime['parameterMode'] {
+    return this.notebook().parameterMode;
+  }
+
+  parameterWarnings(names: readonly string[]): string[] {
+    return this.notebook().parameterWarnings(names);
+  }
+
+  async run(
+    parameters: RecordValue,
+    options: CallOptions,
+    text?: Readonly<Record<string, string>>,
+  ): Promise<NotebookRun> {
+    let cold = false;
+    const run = await this.use(
+      {
+        ...options,
+        coldStart: (ms) => {
+          cold = true;
+          options.coldStart?.(ms);
+        },
+      },
+      (r) => (r as NotebookRuntime).run(parameters, options, text),
+    );
+    return cold ? { ...run, cold } : run;
+  }
+
+  private notebook(): NotebookRuntime {
+    if (this.first?.kind !== 'notebook') throw new NotReadyError(`${this.spec.name} is not loaded`);
+    return this.first;
+  }
+
+  private async use<T>(options: CallOptions, call: (runtime: Runtime) => Promise<T>): Promise<T> {
+    const lent = await this.set.acquire(options.signal);
+    try {
+      if (lent.coldStartMs !== undefined) options.coldStart?.(lent.coldStartMs);
+      return await call(lent.runtime);
+    } finally {
+      lent.release();
+    }
+  }
+
+  private newSet(): ReplicaSet<Runtime> {
+    return new ReplicaSet<Runtime>(this.settings, () => this.startReplica());
+  }
+
+  /** One replica: placed, made, loaded and warmed up; what it took is given back if it fails. */
+  private async startReplica(): Promise<StartedReplica<Runtime>> {
+    const { pool, placement } = this.placing;
+    const lease =
+      pool && placement
+        ? placement.place(pool, this.spec.config, {
+            deployment: this.spec.name,
+            version: this.spec.version,
+          })
+        : undefined;
+    let runtime: Runtime | undefined;
+    const stop = async () => {
+      try {
+        await runtime?.unload();
+      } finally {
+        lease?.release();
+      }
+    };
+    try {
+      runtime = this.factory.create({
+        ...this.spec,
+        // The lifecycle decides how many calls a replica takes, and when it stops.
+        config: { ...this.spec.config, maxConcurrency: Math.min(this.settings.concurrency, 64) },
+        placement: lease,
+        managed: true,
+      });
+      await runtime.load();
+      if (runtime.kind === 'model') await this.warmUp(runtime);
+    } catch (err) {
+      await stop().catch(() => {});
+      throw err;
+    }
+    return { runtime, pool: lease?.pool, devices: lease?.devices, stop };
+  }
+
+  /**
+   * Readiness: one prediction of an example record built from the signature (or the one in
+   * `config.warmup`) must answer before the replica takes a call.
+   */
+  private async warmUp(runtime: ModelRuntime): Promise<void> {
+    const signature = runtime.signature();
+    const given = this.spec.config.warmup;
+    const record =
+      given && typeof given === 'object' && !Array.isArray(given)
+        ? (given as Record<string, unknown>)
+        : exampleRecord(signature);
+    try {
+      const { records } = compileValidator(signature, { unknownFields: 'ignore' })([record]);
+      await runtime.predict(records, {
+        requestId: `warmup-${this.spec.name}`,
+        timeoutMs: WARMUP_TIMEOUT_MS,
+      });
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      throw new UnusableArtifactError(
+        `the warm-up prediction failed (${why}); set config.warmup to a record the model answers`,
+        'warmup_failed',
+      );
+    }
+  }
+}
