@@ -8,6 +8,7 @@ import type {
   Metrics,
   PoolInfo,
   PublishCheck,
+  ReplicasView,
 } from '../../gateway/src/protocol/index.js';
 import type {
   Alert,
@@ -157,6 +158,11 @@ export class GatewayClient {
 
   deployment(name: string): Promise<DeploymentDetail> {
     return this.request('GET', `/api/deployments/${encodeURIComponent(name)}`);
+  }
+
+  /** The replicas of each version in memory, and the lifecycle settings they follow. */
+  replicas(name: string): Promise<ReplicasView> {
+    return this.request('GET', `/api/deployments/${encodeURIComponent(name)}/replicas`);
   }
 
   async deleteDeployment(name: string): Promise<void> {

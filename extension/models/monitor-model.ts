@@ -1,6 +1,11 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
-import type { DeploymentDetail, Invocation, Metrics } from '../../gateway/src/protocol/index.js';
+import type {
+  DeploymentDetail,
+  Invocation,
+  Metrics,
+  ReplicasView,
+} from '../../gateway/src/protocol/index.js';
 import type { GatewayClient } from '../client/gateway-client.js';
 import { userMessage } from '../client/errors.js';
 import { routedVersions, type RoutedVersion } from './routed-versions.js';
@@ -13,6 +18,8 @@ export interface MonitorSnapshot {
   /** The same window per routed version: live, the split's others, the shadow. */
   perVersion: VersionMetrics[];
   invocations: Invocation[];
+  /** Its replicas and lifecycle; null from a gateway that does not say (before lifecycles). */
+  replicas: ReplicasView | null;
   at: Date;
 }
 
@@ -55,7 +62,7 @@ export class MonitorModel {
     // One window for every figure, so a version's calls are a share of the deployment's.
     const window = { minutes: this.opts.minutes ?? 60, now: new Date() };
     try {
-      const [{ deployment, perVersion }, metrics, invocations] = await Promise.all([
+      const [{ deployment, perVersion }, metrics, invocations, replicas] = await Promise.all([
         // Which versions to ask for is in the detail: their figures follow it.
         this.client.deployment(this.name).then(async (deployment) => ({
           deployment,
@@ -71,8 +78,10 @@ export class MonitorModel {
         })),
         this.client.metrics(this.name, window),
         this.client.invocations(this.name, this.opts.recentCalls ?? 20),
+        // A figure beside the others: a gateway without it still shows the rest.
+        this.client.replicas(this.name).catch(() => null),
       ]);
-      this._snapshot = { deployment, metrics, perVersion, invocations, at: new Date() };
+      this._snapshot = { deployment, metrics, perVersion, invocations, replicas, at: new Date() };
       this._error = null;
     } catch (err) {
       this._error = userMessage(err);

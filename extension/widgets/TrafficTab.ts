@@ -10,6 +10,12 @@ import {
   type MonitorModel,
   type VersionTrafficRow,
 } from '../models/monitor-model.js';
+import {
+  lifecycleText,
+  noReplicasText,
+  replicaRows,
+  type ReplicaRow,
+} from '../models/replicas-model.js';
 import { routedVersionLabel } from '../models/routed-versions.js';
 import { CallDetail, type OpenCallNotebook } from './CallDetail.js';
 import { el } from './dom.js';
@@ -36,6 +42,10 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
   private readonly perVersion = el('tbody');
   private readonly calls = el('tbody');
   private readonly versions = el('tbody');
+  /** The lifecycle settings, and why there is no replica when there is none. */
+  private readonly lifecycle = el('p', { class: 'jp-SlipwayMonitor-lifecycle' });
+  private readonly replicas = el('tbody');
+  private readonly replicasSection = el('section', { class: 'jp-SlipwayReplicas', hidden: true });
   /** The call opened from the recent calls; hidden until a row is clicked. */
   readonly callDetail: CallDetail;
 
@@ -84,6 +94,7 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
         this.calls,
       ),
       this.callDetail.node,
+      this.replicasSection,
       el('h3', {}, [trans.__('Versions')]),
       monitorTable(
         trans.__('Versions'),
@@ -98,8 +109,71 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
     );
   }
 
+  /** The replicas section's parts, once: filled by `renderReplicas`. */
+  private buildReplicas(): void {
+    const trans = this.trans;
+    this.replicasSection.setAttribute('aria-label', trans.__('Replicas'));
+    this.replicasSection.append(
+      el('h3', {}, [trans.__('Replicas')]),
+      this.lifecycle,
+      monitorTable(
+        trans.__('Replicas'),
+        [
+          trans._p('column', 'version'),
+          trans._p('column', 'replica'),
+          trans._p('column', 'state'),
+          trans._p('column', 'calls'),
+          trans._p('column', 'where'),
+          trans._p('column', 'started'),
+          trans._p('column', 'last call'),
+        ],
+        this.replicas,
+      ),
+    );
+  }
+
+  private renderReplicas(): void {
+    const view = this.model.snapshot?.replicas;
+    this.replicasSection.hidden = !view;
+    if (!view) return;
+    if (!this.replicasSection.firstChild) this.buildReplicas();
+    const rows = replicaRows(view);
+    this.lifecycle.textContent = lifecycleText(view.lifecycle, this.trans);
+    this.replicas.replaceChildren(
+      ...(rows.length
+        ? rows.map((r) => this.replicaRow(r))
+        : [el('tr', {}, [el('td', { colspan: '7' }, [noReplicasText(view, this.trans)])])]),
+    );
+  }
+
+  private replicaRow(r: ReplicaRow): HTMLTableRowElement {
+    const trans = this.trans;
+    const version =
+      r.role === 'retiring'
+        ? trans.__('v%1 (draining)', r.version)
+        : r.role === 'live'
+          ? trans.__('v%1 (live)', r.version)
+          : trans.__('v%1', r.version);
+    const state = {
+      starting: trans._p('replica state', 'starting'),
+      ready: trans._p('replica state', 'ready'),
+      stopping: trans._p('replica state', 'stopping'),
+    }[r.state];
+    const when = (iso: string | null) => (iso ? new Date(iso).toLocaleTimeString() : '—');
+    return el('tr', { class: `jp-mod-${r.state}` }, [
+      el('td', {}, [version]),
+      el('td', {}, [String(r.id)]),
+      el('td', {}, [state]),
+      el('td', {}, [String(r.calls)]),
+      el('td', {}, [r.where]),
+      el('td', {}, [when(r.startedAt)]),
+      el('td', {}, [when(r.lastCallAt)]),
+    ]);
+  }
+
   protected render(): void {
     const trans = this.trans;
+    this.renderReplicas();
     this.renderError();
     const snapshot = this.model.snapshot;
     if (!snapshot) return;

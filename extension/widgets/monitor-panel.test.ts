@@ -4,7 +4,7 @@ import { Dialog } from '@jupyterlab/apputils';
 import { nullTranslator } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DeploymentDetail, Metrics } from '../../gateway/src/protocol/index.js';
+import type { DeploymentDetail, Metrics, ReplicasView } from '../../gateway/src/protocol/index.js';
 import { GatewayClient } from '../client/gateway-client.js';
 import { LiveEvents } from '../client/live-events.js';
 import { MonitorModel } from '../models/monitor-model.js';
@@ -81,10 +81,13 @@ const routedMetrics: Record<string, Metrics> = {
   '1': callsOf(30, 3, 12, 60),
 };
 
-function setup(opts: { live?: boolean; noReference?: boolean; routed?: boolean } = {}) {
+function setup(
+  opts: { live?: boolean; noReference?: boolean; routed?: boolean; replicas?: ReplicasView } = {},
+) {
   const seen: SeenRequest[] = [];
   const gateway = monitoringFetch(seen, (path, query) => {
     if (path === '/api/deployments/iris') return opts.routed ? routed : detail;
+    if (path === '/api/deployments/iris/replicas' && opts.replicas) return opts.replicas;
     if (path === '/api/deployments/iris/metrics')
       return opts.routed ? routedMetrics[query.get('version') ?? 'all'] : metrics;
     if (path === '/api/deployments/iris/invocations') return { invocations: [] };
@@ -134,6 +137,126 @@ const shown = (panel: MonitorPanel) =>
 afterEach(() => {
   Dialog.flush();
   document.body.replaceChildren();
+});
+
+/** v2 live on two GPU replicas, one busy; v1 draining its last call on the CPU. */
+const replicas: ReplicasView = {
+  name: 'iris',
+  pool: 'gpu',
+  status: 'ready',
+  statusReason: null,
+  lifecycle: {
+    minReplicas: 0,
+    maxReplicas: 4,
+    concurrency: 8,
+    idleSeconds: 900,
+    queueSize: 64,
+    queueSeconds: 30,
+  },
+  versions: [
+    {
+      version: 2,
+      live: true,
+      retiring: false,
+      calls: 1,
+      replicas: [
+        {
+          id: 1,
+          state: 'ready',
+          calls: 1,
+          pool: 'gpu',
+          devices: ['0'],
+          startedAt: '2026-11-22T10:05:00.000Z',
+          lastCallAt: null,
+        },
+        {
+          id: 2,
+          state: 'starting',
+          calls: 0,
+          pool: 'gpu',
+          devices: ['1'],
+          startedAt: '2026-11-22T10:06:00.000Z',
+          lastCallAt: null,
+        },
+      ],
+    },
+    {
+      version: 1,
+      live: false,
+      retiring: true,
+      calls: 1,
+      replicas: [
+        {
+          id: 1,
+          state: 'ready',
+          calls: 1,
+          pool: 'cpu',
+          devices: [],
+          startedAt: '2026-11-22T09:00:00.000Z',
+          lastCallAt: null,
+        },
+      ],
+    },
+  ],
+};
+
+describe('the monitor panel: replicas', () => {
+  const table = (panel: MonitorPanel) =>
+    vi.waitFor(() => {
+      const t = panel.node.querySelector<HTMLTableElement>('table[aria-label="Replicas"]');
+      expect(t?.querySelector('tbody tr')).toBeTruthy();
+      return t!;
+    }, UNTIL);
+  const cells = (t: HTMLTableElement) =>
+    [...t.querySelectorAll('tbody tr')].map((r) =>
+      [...r.children].slice(0, 5).map((c) => c.textContent),
+    );
+
+  it('Traffic lists each replica: its version, state, calls and where it runs', async () => {
+    const { panel } = setup({ replicas });
+    expect(cells(await table(panel))).toEqual([
+      ['v2 (live)', '1', 'ready', '1', 'gpu (0)'],
+      ['v2 (live)', '2', 'starting', '0', 'gpu (1)'],
+      ['v1 (draining)', '1', 'ready', '1', 'cpu'],
+    ]);
+    expect(panel.node.querySelector('.jp-SlipwayMonitor-lifecycle')?.textContent).toBe(
+      '0–4 replicas, 8 calls each, 64 more may wait; a replica above 0 stops after 15 min idle',
+    );
+    panel.dispose();
+  });
+
+  it('none up: scaled to zero, or the reason none can start', async () => {
+    const zero = { ...replicas, versions: [{ ...replicas.versions[0]!, replicas: [] }] };
+    const first = setup({ replicas: zero });
+    expect(cells(await table(first.panel))).toEqual([
+      ['Scaled to zero: the next call starts a replica (a cold start).'],
+    ]);
+    first.panel.dispose();
+    const failed = setup({
+      replicas: {
+        ...zero,
+        status: 'failed',
+        statusReason: 'pool: the gpu pool has 0 GPU device(s) free',
+      },
+    });
+    expect(cells(await table(failed.panel))).toEqual([
+      ['No replica can start: pool: the gpu pool has 0 GPU device(s) free'],
+    ]);
+    failed.panel.dispose();
+  });
+
+  it('a gateway that does not list replicas: the section stays hidden, the rest shows', async () => {
+    const { panel } = setup();
+    await vi.waitFor(
+      () =>
+        expect(panel.node.querySelector('.jp-SlipwayMonitor-stats')?.textContent).toContain(
+          'requests',
+        ),
+      UNTIL,
+    );
+    expect(panel.node.querySelector<HTMLElement>('.jp-SlipwayReplicas')!.hidden).toBe(true);
+    panel.dispose();
+  });
 });
 
 describe('the monitor panel, in tabs', () => {

@@ -79,17 +79,36 @@ describe('one lifecycle for every runtime', () => {
     expect(text).toMatch(/slipway_cold_starts_total\{deployment="z",version="1"\} 1/);
   });
 
-  it('readiness: a replica whose warm-up prediction fails never takes calls; config.warmup names one that works', async () => {
+  it('readiness: a replica whose warm-up prediction fails never takes calls', async () => {
     gw = await startTestGateway({ config: { pools: [cpu, gpu] } });
-    // The toy refuses a = 0, which is what the example record built from its signature sends.
-    const refused = await publish('w', 'cpu', {}, toyModel({ failWhen: 0 }));
+    // config.warmup names the record: the toy refuses a = 0, so no replica is ever ready.
+    const refused = await publish(
+      'w',
+      'cpu',
+      { warmup: { a: 0, b: 1 } },
+      toyModel({ failWhen: 0 }),
+    );
     expect(refused.status).toBe(422);
     const { error } = await refused.json();
     expect(error.code).toBe('warmup_failed');
     expect(error.message).toContain('toy model refuses a=0');
-    expect(error.message).toContain('config.warmup');
+    expect((await gw.admin('/api/deployments/w')).status).toBe(404);
     const ok = await publish('w', 'cpu', { warmup: { a: 1, b: 1 } }, toyModel({ failWhen: 0 }));
     expect(ok.status).toBe(201);
+    expect((await ok.json()).warnings ?? []).toEqual([]);
+  });
+
+  it('readiness without config.warmup: a model that refuses the made-up record has answered, and the publisher is told', async () => {
+    gw = await startTestGateway({ config: { pools: [cpu, gpu] } });
+    // The record built from the signature sends a = 0, which this toy refuses.
+    const res = await publish('e', 'cpu', {}, toyModel({ failWhen: 0 }));
+    expect(res.status).toBe(201);
+    const body = await res.json();
+    expect(body.warnings).toEqual([
+      expect.stringContaining('set config.warmup to a record it answers'),
+    ]);
+    expect(body.warnings[0]).toContain('toy model refuses a=0');
+    expect((await call('e', body.invokeKey)).status).toBe(200);
   });
 
   it('settings outside the pool’s limits are a 400 naming the field', async () => {

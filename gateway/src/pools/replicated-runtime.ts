@@ -48,6 +48,8 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   /** The first replica: what every replica shares (signature, warnings, notebook metadata). */
   private first: Runtime | undefined;
   private sig: Signature | undefined;
+  /** What the lifecycle itself has to tell the publisher (about the warm-up). */
+  private notes: string[] = [];
 
   constructor(
     private readonly factory: RuntimeFactory,
@@ -74,7 +76,7 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   }
 
   warnings(): string[] {
-    return this.first?.warnings?.() ?? [];
+    return [...(this.first?.warnings?.() ?? []), ...this.notes];
   }
 
   /** Stops every replica; a later call starts one again (a cold start). */
@@ -179,16 +181,17 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   }
 
   /**
-   * Readiness: one prediction of an example record built from the signature (or the one in
-   * `config.warmup`) must answer before the replica takes a call.
+   * Readiness: one prediction must make the round trip through the replica (its model, its
+   * worker) before it takes a call. With `config.warmup` (a record the publisher knows it
+   * answers) any failure keeps the replica out. Without it the record is built from the
+   * signature, and a model that refuses those made-up values (an unknown category, say) has
+   * still answered: the replica is ready, and the publisher is told to name a record.
    */
   private async warmUp(runtime: ModelRuntime): Promise<void> {
     const signature = runtime.signature();
     const given = this.spec.config.warmup;
-    const record =
-      given && typeof given === 'object' && !Array.isArray(given)
-        ? (given as Record<string, unknown>)
-        : exampleRecord(signature);
+    const named = given !== null && typeof given === 'object' && !Array.isArray(given);
+    const record = named ? (given as Record<string, unknown>) : exampleRecord(signature);
     try {
       const { records } = compileValidator(signature, { unknownFields: 'ignore' })([record]);
       await runtime.predict(records, {
@@ -197,10 +200,21 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
       });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
+      if (!named && refusedByModel(err)) {
+        this.notes = [
+          `the warm-up prediction of an example record was refused by the model (${why}); set config.warmup to a record it answers, so that a replica is ready only once it answers one`,
+        ];
+        return;
+      }
       throw new UnusableArtifactError(
-        `the warm-up prediction failed (${why}); set config.warmup to a record the model answers`,
+        `the warm-up prediction failed (${why})${named ? '' : '; set config.warmup to a record the model answers'}`,
         'warmup_failed',
       );
     }
   }
+}
+
+/** The model ran and refused the record (a 400, or its own error), as opposed to not running. */
+function refusedByModel(err: unknown): boolean {
+  return err instanceof SlipwayError && (err.status === 400 || err.code === 'prediction_failed');
 }

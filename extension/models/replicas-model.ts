@@ -1,0 +1,55 @@
+import type { TranslationBundle } from '@jupyterlab/translation';
+import type { LifecycleView, ReplicasView } from '../../gateway/src/protocol/index.js';
+
+/** One replica as the Traffic tab lists it. */
+export interface ReplicaRow {
+  version: number;
+  /** `live`, `retiring` (draining its calls), or neither (a version called by number). */
+  role: 'live' | 'retiring' | 'other';
+  id: number;
+  state: 'starting' | 'ready' | 'stopping';
+  calls: number;
+  /** Where it runs: its pool, and its GPU devices when it has any. */
+  where: string;
+  startedAt: string;
+  lastCallAt: string | null;
+}
+
+/** Every replica of every version in memory, newest version first. */
+export function replicaRows(view: ReplicasView): ReplicaRow[] {
+  return view.versions.flatMap((v) =>
+    v.replicas.map((r) => ({
+      version: v.version,
+      role: v.retiring ? 'retiring' : v.live ? 'live' : 'other',
+      id: r.id,
+      state: r.state,
+      calls: r.calls,
+      where: r.devices.length ? `${r.pool ?? '?'} (${r.devices.join(', ')})` : (r.pool ?? '—'),
+      startedAt: r.startedAt,
+      lastCallAt: r.lastCallAt,
+    })),
+  );
+}
+
+/** The lifecycle settings in a line: "0–4 replicas, 4 calls each, idle stop after 15 min". */
+export function lifecycleText(l: LifecycleView, trans: TranslationBundle): string {
+  const idle =
+    l.idleSeconds >= 60
+      ? trans.__('%1 min', Math.round(l.idleSeconds / 60))
+      : trans.__('%1 s', l.idleSeconds);
+  return trans.__(
+    '%1–%2 replicas, %3 calls each, %4 more may wait; a replica above %1 stops after %5 idle',
+    l.minReplicas,
+    l.maxReplicas,
+    l.concurrency,
+    l.queueSize,
+    idle,
+  );
+}
+
+/** No replica up: scaled to zero (the next call starts one), or failing with a reason. */
+export function noReplicasText(view: ReplicasView, trans: TranslationBundle): string {
+  if (view.status === 'failed' && view.statusReason)
+    return trans.__('No replica can start: %1', view.statusReason);
+  return trans.__('Scaled to zero: the next call starts a replica (a cold start).');
+}
