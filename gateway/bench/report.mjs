@@ -45,9 +45,10 @@ export const BENCH_TOKEN = 'sa_bench-admin-token-000000000';
 
 /**
  * Starts a gateway process (`args` run by node in `cwd`) on a free-ish port with its data in
- * `dataDir` and its worker on `python`, and waits until it answers; `base` is its URL.
+ * `dataDir` and its worker on `python` (and `env` besides), and waits until it answers; `base`
+ * is its URL.
  */
-export async function startGatewayProcess({ cwd, args, dataDir, python, portBase }) {
+export async function startGatewayProcess({ cwd, args, dataDir, python, portBase, env = {} }) {
   const port = portBase + Math.floor(Math.random() * 800);
   const child = spawn(process.execPath, args, {
     cwd,
@@ -57,6 +58,7 @@ export async function startGatewayProcess({ cwd, args, dataDir, python, portBase
       SLIPWAY_PORT: String(port),
       SLIPWAY_ADMIN_TOKEN: BENCH_TOKEN,
       SLIPWAY_PYTHON: python,
+      ...env,
     },
     stdio: 'ignore',
   });

@@ -70,6 +70,7 @@ const envSchema = z.object({
   SLIPWAY_POOLS_FILE: z.string().min(1).optional(),
   SLIPWAY_PYTHON: z.string().min(1).optional(),
   SLIPWAY_MODEL_MEMORY_MB: z.coerce.number().int().min(128).optional(),
+  SLIPWAY_REPLICA_MEMORY_MB: z.coerce.number().int().min(64).optional(),
   SLIPWAY_JAVA: z.string().min(1).optional(),
   SLIPWAY_JVM_HEAP_MB: z.coerce.number().int().min(64).max(1_048_576).default(1024),
   SLIPWAY_KERNEL_MEMORY_MB: z.coerce.number().int().min(128).max(1_048_576).optional(),
@@ -128,6 +129,11 @@ export interface Config {
   python?: string;
   /** `SLIPWAY_MODEL_MEMORY_MB`: address-space limit of each pickle model's worker (default 2048). */
   modelMemoryMb?: number;
+  /**
+   * `SLIPWAY_REPLICA_MEMORY_MB`: the estimated memory every loaded replica may take together;
+   * past it, idle ones stop least recently used first. Default: half this machine's memory.
+   */
+  replicaMemoryMb?: number;
   /** `SLIPWAY_JAVA`: the `java` that runs the MOJO worker (11+); unset, `java` on the PATH. */
   java?: string;
   /** `SLIPWAY_JVM_HEAP_MB`: the MOJO worker's heap limit (`-Xmx`), shared by every MOJO. */
@@ -244,6 +250,7 @@ export function loadConfig(
     pools,
     python: e.SLIPWAY_PYTHON,
     modelMemoryMb: e.SLIPWAY_MODEL_MEMORY_MB,
+    replicaMemoryMb: e.SLIPWAY_REPLICA_MEMORY_MB ?? Math.floor(machine.memoryMb / 2),
     java: e.SLIPWAY_JAVA,
     jvmHeapMb: e.SLIPWAY_JVM_HEAP_MB,
     kernelMemoryMb: e.SLIPWAY_KERNEL_MEMORY_MB,

@@ -39,6 +39,7 @@ import { RunRepository } from './db/run-repository.js';
 import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtimes.js';
 import { RuntimeRegistry } from './runtimes/registry.js';
 import { LocalPlacement } from './pools/placement.js';
+import { ReplicaBudget } from './pools/replica-budget.js';
 import type { RuntimeFactory } from './runtimes/types.js';
 import { MojoWorker } from './runtimes/mojo/mojo-worker.js';
 import { OnnxWorkers } from './runtimes/onnx/onnx-workers.js';
@@ -63,6 +64,7 @@ export type GatewayConfig = Pick<
   | 'log'
   | 'python'
   | 'modelMemoryMb'
+  | 'replicaMemoryMb'
 > &
   Partial<
     Pick<
@@ -190,7 +192,11 @@ export function createGateway(opts: {
       },
     }),
     // Every runtime is a replica placed on its pool: its devices, memory and environment.
-    { pools: config.pools, placement: new LocalPlacement() },
+    {
+      pools: config.pools,
+      placement: new LocalPlacement(),
+      budget: new ReplicaBudget(config.replicaMemoryMb ?? Infinity),
+    },
   );
   const host = new ModelHost(registry, store);
   const now = opts.now ?? Date.now;

@@ -1,5 +1,6 @@
 import { NotReadyError, OverloadedError, SlipwayError } from '../errors.js';
 import type { LifecycleSettings } from './lifecycle-settings.js';
+import type { ReplicaBudget } from './replica-budget.js';
 
 /** Where a replica is in its life. */
 export type ReplicaState = 'starting' | 'ready' | 'stopping';
@@ -33,7 +34,11 @@ interface Replica<R> {
   startedAt: Date;
   readyAt?: number;
   lastCallAt?: Date;
+  /** When it last took or finished a call (or became ready): the budget's LRU order. */
+  lastUsed: number;
   idle?: ReturnType<typeof setTimeout>;
+  /** Takes it out of the gateway's memory budget. */
+  unbudget?: () => void;
 }
 
 interface Waiter<R> {
@@ -71,6 +76,8 @@ export class ReplicaSet<R> {
     private readonly settings: LifecycleSettings,
     private readonly start: () => Promise<StartedReplica<R>>,
     private readonly now: () => number = performance.now.bind(performance),
+    /** The gateway's memory budget, and what one replica of this set counts in it (MiB). */
+    private readonly budget?: { ledger: ReplicaBudget; memoryMb: number },
   ) {}
 
   /**
@@ -187,6 +194,7 @@ export class ReplicaSet<R> {
 
   private lend(replica: Replica<R>): Lent<R> {
     replica.calls++;
+    replica.lastUsed = this.now();
     clearTimeout(replica.idle);
     replica.idle = undefined;
     let released = false;
@@ -197,6 +205,7 @@ export class ReplicaSet<R> {
         released = true;
         replica.calls--;
         replica.lastCallAt = new Date();
+        replica.lastUsed = this.now();
         this.dispatch();
         if (replica.calls === 0) this.idleLater(replica);
       },
@@ -227,6 +236,7 @@ export class ReplicaSet<R> {
       state: 'starting',
       calls: 0,
       startedAt: new Date(),
+      lastUsed: this.now(),
     };
     this.replicas.push(replica);
     this.changed();
@@ -252,7 +262,14 @@ export class ReplicaSet<R> {
     }
     this.lastFailure = undefined;
     replica.state = 'ready';
-    replica.readyAt = this.now();
+    replica.readyAt = replica.lastUsed = this.now();
+    // Counted in the gateway's budget; idle replicas elsewhere may stop to make room for it.
+    replica.unbudget = this.budget?.ledger.add({
+      memoryMb: this.budget.memoryMb,
+      busy: () => replica.calls > 0,
+      lastUsed: () => replica.lastUsed,
+      evict: () => void this.stop(replica),
+    });
     this.changed();
     this.dispatch();
     if (replica.calls === 0) this.idleLater(replica);
@@ -289,6 +306,7 @@ export class ReplicaSet<R> {
   }
 
   private remove(replica: Replica<R>): void {
+    replica.unbudget?.();
     const i = this.replicas.indexOf(replica);
     if (i < 0) return;
     this.replicas.splice(i, 1);

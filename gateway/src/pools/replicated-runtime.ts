@@ -14,7 +14,8 @@ import { exampleRecord } from '../validation/example-record.js';
 import { compileValidator } from '../validation/validate-records.js';
 import { lifecycleSettings, type LifecycleSettings } from './lifecycle-settings.js';
 import type { Placement } from './placement.js';
-import type { PoolSpec } from './pool-spec.js';
+import { askedMemoryMb, type PoolSpec } from './pool-spec.js';
+import { estimatedMemoryMb, type ReplicaBudget } from './replica-budget.js';
 import { ReplicaSet, type ReplicaInfo, type StartedReplica } from './replica-set.js';
 
 /** How long a warm-up prediction may take: a model that cannot answer one record in it is not ready. */
@@ -24,6 +25,8 @@ const WARMUP_TIMEOUT_MS = 60_000;
 export interface ReplicaPlacing {
   pool: PoolSpec | undefined;
   placement: Placement | undefined;
+  /** The gateway's memory budget for loaded replicas; absent: none. */
+  budget?: ReplicaBudget;
 }
 
 /**
@@ -142,7 +145,16 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   }
 
   private newSet(): ReplicaSet<Runtime> {
-    return new ReplicaSet<Runtime>(this.settings, () => this.startReplica());
+    const { budget } = this.placing;
+    const memoryMb =
+      askedMemoryMb(this.spec.config) ??
+      estimatedMemoryMb(this.factory.format, this.spec.artifact.size);
+    return new ReplicaSet<Runtime>(
+      this.settings,
+      () => this.startReplica(),
+      undefined,
+      budget && { ledger: budget, memoryMb },
+    );
   }
 
   /** One replica: placed, made, loaded and warmed up; what it took is given back if it fails. */

@@ -16,7 +16,8 @@ export interface RuntimeServices {
 /** The runtimes a gateway serves by default, in detection order. */
 export function defaultRuntimes(services: RuntimeServices): RuntimeFactory[] {
   return [
-    onnxRuntimeFactory(services.onnx),
+    // The python engine's workers are Python workers as a pickle's are.
+    onnxRuntimeFactory({ python: services.pickles, ...services.onnx }),
     pmmlRuntimeFactory,
     notebookRuntimeFactory(services.notebooks),
     mojoRuntimeFactory(services.mojo),

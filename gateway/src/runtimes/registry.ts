@@ -1,4 +1,5 @@
 import type { Placement } from '../pools/placement.js';
+import type { ReplicaBudget } from '../pools/replica-budget.js';
 import type { PoolSpec } from '../pools/pool-spec.js';
 import type { Format, PoolName } from '../protocol/deployments.js';
 import { replicatedRuntime } from '../pools/replicated-runtime.js';
@@ -8,6 +9,8 @@ import type { Runtime, RuntimeFactory } from './types.js';
 export interface RegistryPlacement {
   pools: readonly PoolSpec[];
   placement: Placement;
+  /** The memory every loaded replica may take together (`SLIPWAY_REPLICA_MEMORY_MB`). */
+  budget?: ReplicaBudget;
 }
 
 /**
@@ -21,8 +24,7 @@ export class RuntimeRegistry {
 
   constructor(factories: RuntimeFactory[], placed?: RegistryPlacement) {
     const pools = new Map<PoolName, PoolSpec>(placed?.pools.map((p) => [p.name, p]));
-    for (const f of factories)
-      this.byFormat.set(f.format, replicatedFactory(f, pools, placed?.placement));
+    for (const f of factories) this.byFormat.set(f.format, replicatedFactory(f, pools, placed));
   }
 
   get(format: Format): RuntimeFactory | undefined {
@@ -47,12 +49,17 @@ export class RuntimeRegistry {
 function replicatedFactory<R extends Runtime>(
   factory: RuntimeFactory<R>,
   pools: ReadonlyMap<PoolName, PoolSpec>,
-  placement: Placement | undefined,
+  placed: RegistryPlacement | undefined,
 ): RuntimeFactory<R> {
   return {
     format: factory.format,
     kind: factory.kind,
     detect: (file) => factory.detect(file),
-    create: (spec) => replicatedRuntime(factory, spec, { pool: pools.get(spec.pool), placement }),
+    create: (spec) =>
+      replicatedRuntime(factory, spec, {
+        pool: pools.get(spec.pool),
+        placement: placed?.placement,
+        budget: placed?.budget,
+      }),
   };
 }

@@ -1,7 +1,10 @@
-import type { ModelRuntime, RuntimeFactory } from '../types.js';
+import { UnusableArtifactError } from '../../errors.js';
+import type { ModelRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
+import { parseOnnxConfig } from './onnx-config.js';
 import { looksLikeOnnx } from './onnx-header.js';
 import { OnnxRuntime } from './onnx-runtime.js';
 import { OnnxWorkers } from './onnx-workers.js';
+import { hasGpus, PythonOnnxRuntime, type PythonOnnxDeps } from './python-onnx-runtime.js';
 
 /** What the ONNX runtime needs from the gateway. */
 export interface OnnxRuntimeDeps {
@@ -10,6 +13,8 @@ export interface OnnxRuntimeDeps {
    * factory's own, one per deployment, each stopped when its model is unloaded.
    */
   workers?: OnnxWorkers;
+  /** What the python engine's workers need (a pickle worker's needs); absent: no python engine. */
+  python?: PythonOnnxDeps;
 }
 
 /**
@@ -23,8 +28,21 @@ export function onnxRuntimeFactory(deps: OnnxRuntimeDeps = {}): RuntimeFactory<M
     kind: 'model',
     detect: ({ head, filename }) =>
       (filename?.toLowerCase().endsWith('.onnx') ?? false) || looksLikeOnnx(head),
-    create: (spec) => new OnnxRuntime(spec, workers),
+    create: (spec) => {
+      if (engineOf(spec) === 'node') return new OnnxRuntime(spec, workers);
+      if (!deps.python)
+        throw new UnusableArtifactError(
+          'config.engine: this gateway has no Python worker for the python engine',
+          'unsupported_engine',
+        );
+      return new PythonOnnxRuntime(spec, deps.python);
+    },
   };
+}
+
+/** `config.engine`, else python where the replica gets GPUs (the CUDA provider is there only). */
+function engineOf(spec: RuntimeSpec): 'node' | 'python' {
+  return parseOnnxConfig(spec.config).engine ?? (hasGpus(spec) ? 'python' : 'node');
 }
 
 export { OnnxRuntime } from './onnx-runtime.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { requirementsSchema } from '../requirements-config.js';
 import { parseRuntimeConfig } from '../runtime-config.js';
 
 /**
@@ -14,6 +15,14 @@ export type OnnxIsolation = (typeof ONNX_ISOLATIONS)[number];
 const schema = z.object({
   /** Default: the gateway's (`SLIPWAY_ONNX_ISOLATION`, else `deployment`). */
   isolation: z.enum(ONNX_ISOLATIONS).optional(),
+  /**
+   * Who runs the session: `node` (onnxruntime-node in an ONNX worker process, the CPU path) or
+   * `python` (onnxruntime's Python package in a Python worker: its CUDA provider on a pool with
+   * GPUs). Default: `python` on a pool whose replicas get GPUs, `node` elsewhere.
+   */
+  engine: z.enum(['node', 'python']).optional(),
+  /** Extra packages for the python engine's worker (onnxruntime-gpu for the gpu pool). */
+  requirements: requirementsSchema,
   /** onnxruntime's intra-op threads for one run of this model; default one per core. */
   threads: z.number().int().min(1).max(256).optional(),
   /**

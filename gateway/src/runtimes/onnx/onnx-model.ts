@@ -1,10 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import { InvalidInputError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
+import {
+  InvalidInputError,
+  PredictionFailedError,
+  SlipwayError,
+  UnusableArtifactError,
+} from '../../errors.js';
 import type { RecordValue } from '../../protocol/signature.js';
 import type { Prediction } from '../types.js';
 import { planModel, type ModelPlan } from './onnx-signature.js';
 import { prepareModel } from './prepare-model.js';
+import { nodeSession, type OnnxSession, type SessionRunOptions } from './onnx-session.js';
 import { RaggedBatch, readOutput, stackInput } from './tensors.js';
 
 /** Session options a deployment may set. */
@@ -23,9 +29,22 @@ export interface SessionSettings {
  */
 export class OnnxModel {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: OnnxSession,
     readonly plan: ModelPlan,
   ) {}
+
+  /** A model over a session opened elsewhere (a Python worker's), planned as any other. */
+  static async fromSession(
+    session: OnnxSession,
+    labels: Parameters<typeof planModel>[1],
+  ): Promise<OnnxModel> {
+    try {
+      return new OnnxModel(session, planModel(session, labels));
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  }
 
   /**
    * Reads the file, unzips ZipMap outputs and creates the session. A file onnxruntime refuses
@@ -57,26 +76,21 @@ export class OnnxModel {
         { cause: err },
       );
     }
-    try {
-      return new OnnxModel(session, planModel(session, prepared.labels));
-    } catch (err) {
-      await session.release();
-      throw err;
-    }
+    return OnnxModel.fromSession(nodeSession(session), prepared.labels);
   }
 
   /** One `{output: value}` object per record, in order. */
-  async predict(records: RecordValue[]): Promise<Prediction[]> {
+  async predict(records: RecordValue[], options?: SessionRunOptions): Promise<Prediction[]> {
     if (records.length === 0) return [];
     const b = this.plan.fixedBatch;
-    if (b === undefined) return this.runStacked(records);
+    if (b === undefined) return this.runStacked(records, options);
     const out: Prediction[] = [];
     for (let i = 0; i < records.length; i += b) {
       const chunk = records.slice(i, i + b);
       const short = b - chunk.length;
       // A model with a fixed batch of b takes exactly b rows: repeat the last to fill it.
       for (let k = 0; k < short; k++) chunk.push(chunk[chunk.length - 1]!);
-      const got = await this.runStacked(chunk);
+      const got = await this.runStacked(chunk, options);
       out.push(...(short ? got.slice(0, b - short) : got));
     }
     return out;
@@ -86,7 +100,10 @@ export class OnnxModel {
     await this.session.release();
   }
 
-  private async runStacked(records: RecordValue[]): Promise<Prediction[]> {
+  private async runStacked(
+    records: RecordValue[],
+    options?: SessionRunOptions,
+  ): Promise<Prediction[]> {
     const { plan } = this;
     const feeds: Record<string, ort.Tensor> = {};
     try {
@@ -97,19 +114,21 @@ export class OnnxModel {
       if (records.length === 1) throw new InvalidInputError(err.message, err.field);
       // Records that disagree on a free dimension cannot share a tensor: one run each.
       const out: Prediction[] = [];
-      for (const r of records) out.push(...(await this.runStacked([r])));
+      for (const r of records) out.push(...(await this.runStacked([r], options)));
       return out;
     }
     const predictions: Record<string, unknown>[] = new Array(records.length);
     for (let r = 0; r < records.length; r++) predictions[r] = {};
-    let results: ort.InferenceSession.ReturnType;
+    let results: Record<string, ort.Tensor>;
     try {
-      results = await this.session.run(feeds, plan.fetches);
+      results = await this.session.run(feeds, plan.fetches, options);
     } catch (err) {
+      // A typed error (a deadline, a worker's own report) is the session's; the rest onnxruntime's.
+      if (err instanceof SlipwayError) throw err;
       throw new PredictionFailedError(`onnxruntime failed: ${plainReason(err)}`);
     }
     try {
-      for (const out of plan.outputs) readOutput(out, results[out.name] as ort.Tensor, predictions);
+      for (const out of plan.outputs) readOutput(out, results[out.name]!, predictions);
     } catch (err) {
       throw new PredictionFailedError(
         `the model's answer cannot be served: ${(err as Error).message}`,

@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="slipway_worker")
     parser.add_argument("--max-runs", type=int, default=8, help="notebook runs at once; more wait")
     parser.add_argument("--memory-mb", type=int, default=0, help="address-space limit per process (0: none)")
-    parser.add_argument("--serve", choices=("notebooks", "models"), default="notebooks", help="what this worker runs")
+    parser.add_argument(
+        "--serve", choices=("notebooks", "models", "onnx"), default="notebooks", help="what this worker runs"
+    )
     parser.add_argument(
         "--log-level",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),

@@ -284,7 +284,8 @@ class _RunState:
 
 async def serve(max_runs: int, role: str = "notebooks") -> None:
     """Serves requests until stdin closes or SIGTERM/SIGINT; then leaves no kernel behind.
-    `role` "models" serves one pickled model instead of notebooks (see models.py)."""
+    `role` "models" serves one pickled model instead of notebooks (see models.py), and "onnx"
+    onnxruntime sessions (see onnx_sessions.py)."""
     channel = Channel(claim_stdout())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -295,6 +296,10 @@ async def serve(max_runs: int, role: str = "notebooks") -> None:
         from .models import ModelWorker
 
         worker = ModelWorker()
+    elif role == "onnx":
+        from .onnx_sessions import OnnxWorker
+
+        worker = OnnxWorker()
     else:
 
         def announce(pgid: int, alive: bool) -> None:
