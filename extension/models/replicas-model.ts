@@ -47,6 +47,22 @@ export function lifecycleText(l: LifecycleView, trans: TranslationBundle): strin
   );
 }
 
+/** Cold starts in a line: how many since the gateway started, and how long they waited. */
+export function coldStartText(
+  c: ReplicasView['coldStarts'] | undefined,
+  trans: TranslationBundle,
+): string {
+  if (!c || c.count === 0) return trans.__('No cold start since the gateway started.');
+  const s = (ms: number | null) => (ms === null ? '—' : trans.__('%1 s', (ms / 1000).toFixed(2)));
+  return trans._n(
+    '%1 cold start since the gateway started (wait p50 %2, p95 %3)',
+    '%1 cold starts since the gateway started (wait p50 %2, p95 %3)',
+    c.count,
+    s(c.p50Ms),
+    s(c.p95Ms),
+  );
+}
+
 /** No replica up: scaled to zero (the next call starts one), or failing with a reason. */
 export function noReplicasText(view: ReplicasView, trans: TranslationBundle): string {
   if (view.status === 'failed' && view.statusReason)

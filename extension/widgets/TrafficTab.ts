@@ -11,6 +11,7 @@ import {
   type VersionTrafficRow,
 } from '../models/monitor-model.js';
 import {
+  coldStartText,
   lifecycleText,
   noReplicasText,
   replicaRows,
@@ -44,6 +45,7 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
   private readonly versions = el('tbody');
   /** The lifecycle settings, and why there is no replica when there is none. */
   private readonly lifecycle = el('p', { class: 'jp-SlipwayMonitor-lifecycle' });
+  private readonly coldStarts = el('p', { class: 'jp-SlipwayMonitor-coldStarts' });
   private readonly replicas = el('tbody');
   private readonly replicasSection = el('section', { class: 'jp-SlipwayReplicas', hidden: true });
   /** The call opened from the recent calls; hidden until a row is clicked. */
@@ -116,6 +118,7 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
     this.replicasSection.append(
       el('h3', {}, [trans.__('Replicas')]),
       this.lifecycle,
+      this.coldStarts,
       monitorTable(
         trans.__('Replicas'),
         [
@@ -139,6 +142,7 @@ export class TrafficTab extends MonitorPage<MonitorModel> {
     if (!this.replicasSection.firstChild) this.buildReplicas();
     const rows = replicaRows(view);
     this.lifecycle.textContent = lifecycleText(view.lifecycle, this.trans);
+    this.coldStarts.textContent = coldStartText(view.coldStarts, this.trans);
     this.replicas.replaceChildren(
       ...(rows.length
         ? rows.map((r) => this.replicaRow(r))

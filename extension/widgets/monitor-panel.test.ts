@@ -153,6 +153,7 @@ const replicas: ReplicasView = {
     queueSize: 64,
     queueSeconds: 30,
   },
+  coldStarts: { count: 3, p50Ms: 1200, p95Ms: 3100, lastAt: '2026-11-22T10:06:00.000Z' },
   versions: [
     {
       version: 2,
@@ -221,6 +222,9 @@ describe('the monitor panel: replicas', () => {
     ]);
     expect(panel.node.querySelector('.jp-SlipwayMonitor-lifecycle')?.textContent).toBe(
       '0–4 replicas, 8 calls each, 64 more may wait; a replica above 0 stops after 15 min idle',
+    );
+    expect(panel.node.querySelector('.jp-SlipwayMonitor-coldStarts')?.textContent).toBe(
+      '3 cold starts since the gateway started (wait p50 1.20 s, p95 3.10 s)',
     );
     panel.dispose();
   });

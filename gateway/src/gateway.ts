@@ -40,6 +40,7 @@ import { defaultRuntimes, type RuntimeServices } from './runtimes/default-runtim
 import { RuntimeRegistry } from './runtimes/registry.js';
 import { LocalPlacement } from './pools/placement.js';
 import { ReplicaBudget } from './pools/replica-budget.js';
+import { ColdStartTally } from './pools/cold-starts.js';
 import type { RuntimeFactory } from './runtimes/types.js';
 import { MojoWorker } from './runtimes/mojo/mojo-worker.js';
 import { OnnxWorkers } from './runtimes/onnx/onnx-workers.js';
@@ -319,7 +320,8 @@ export function createGateway(opts: {
     reportError: opts.reportError,
     onRetrain: (rule, alert) => retraining.onAlert(rule, alert),
   });
-  const calls = new CallEvents(bus, metrics);
+  const coldStarts = new ColdStartTally(now);
+  const calls = new CallEvents(bus, metrics, coldStarts);
   let evaluation: NodeJS.Timeout | undefined;
   let retention: NodeJS.Timeout | undefined;
 
@@ -332,9 +334,11 @@ export function createGateway(opts: {
     publicUrl: config.publicUrl,
     runsDir,
     pools: config.pools,
+    coldStarts,
     onChange: (name, change) => {
       if (change === 'deleted') {
         metrics.removeDeployment(name);
+        coldStarts.forget(name);
         dataPlane.shadows.forget(name);
       }
       bus.publish({ type: 'deployment', deployment: name, change });

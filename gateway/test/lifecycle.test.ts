@@ -77,6 +77,10 @@ describe('one lifecycle for every runtime', () => {
     expect(cold.headers.get('x-slipway-cold-start')).toBe('true');
     const text = await (await gw.admin('/metrics')).text();
     expect(text).toMatch(/slipway_cold_starts_total\{deployment="z",version="1"\} 1/);
+    // And in what the monitor reads.
+    const { coldStarts } = await replicas('z');
+    expect(coldStarts).toMatchObject({ count: 1 });
+    expect(coldStarts.p50Ms).toBeGreaterThan(0);
   });
 
   it('readiness: a replica whose warm-up prediction fails never takes calls', async () => {

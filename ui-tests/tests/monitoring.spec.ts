@@ -98,6 +98,11 @@ test('labels sent from the file browser show as accuracy in the Quality tab', as
   await notified(page, new RegExp(`Ground truth for ${NAME}: 4 accepted, 0 rejected`));
 
   await openMonitor(page);
+  // The Traffic tab lists the replica that answered: live, ready, on the cpu pool.
+  const replicas = monitor(page).getByRole('table', { name: 'Replicas' });
+  await expect(replicas.getByRole('row', { name: /v1 \(live\) 1 ready/ })).toContainText('cpu', {
+    timeout: 60_000,
+  });
   await monitor(page).getByRole('tab', { name: 'Quality' }).click();
   const figures = monitor(page).getByRole('table', { name: 'Quality figures' });
   await expect(figures.getByRole('row', { name: /^accuracy/ })).toContainText('0.75', {

@@ -42,6 +42,7 @@ import {
 } from '../pools/pool-capacity.js';
 import type { PoolSpec } from '../pools/pool-spec.js';
 import { lifecycleSettings } from '../pools/lifecycle-settings.js';
+import { ColdStartTally } from '../pools/cold-starts.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
 import { routedVersions } from './traffic-service.js';
 
@@ -74,6 +75,8 @@ export interface DeploymentServiceDeps {
   runsDir: string;
   /** Pools this gateway has; publishing elsewhere is a 422, to a full one a 409. */
   pools: PoolSpec[];
+  /** Cold starts per deployment since the gateway started, for `replicas`. */
+  coldStarts?: ColdStartTally;
   /** Told of every change, once it is stored (live events, metrics). */
   onChange?: (name: string, change: 'published' | 'deleted' | 'rolled_back') => void;
   /**
@@ -336,6 +339,7 @@ export class DeploymentService {
       status: health.status,
       statusReason: health.reason,
       lifecycle: lifecycleSettings(record.live.config, record.live.format, pool, record.pool),
+      coldStarts: this.deps.coldStarts?.of(name) ?? new ColdStartTally().of(name),
       versions: this.deps.host
         .replicas(name)
         .sort((a, b) => b.version - a.version)

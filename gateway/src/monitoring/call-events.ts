@@ -1,6 +1,7 @@
 import type { GatewayMetrics } from '../alerts/prometheus.js';
 import type { CallObserved } from '../data-plane/data-plane.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { ColdStartTally } from '../pools/cold-starts.js';
 
 /** Calls per deployment are announced on the bus at most this often. */
 const ANNOUNCE_MS = 1000;
@@ -17,6 +18,8 @@ export class CallEvents {
   constructor(
     private readonly bus: EventBus,
     private readonly metrics: GatewayMetrics,
+    /** Cold starts per deployment, for the monitor. */
+    private readonly coldStarts?: ColdStartTally,
   ) {}
 
   observe(call: CallObserved): void {
@@ -28,6 +31,7 @@ export class CallEvents {
       cold: call.cold,
       coldStartMs: call.coldStartMs,
     });
+    if (call.cold) this.coldStarts?.record(call.name, call.coldStartMs);
     this.pending.set(call.name, (this.pending.get(call.name) ?? 0) + 1);
     if (!this.timer) {
       this.timer = setTimeout(() => this.announce(), ANNOUNCE_MS);

@@ -68,12 +68,14 @@ export function estimatedMemoryMb(format: string, artifactBytes: number): number
     // Compiled in the gateway: the document's tree and closures, several times the XML.
     case 'pmml':
       return 1 + 8 * mb;
-    // A worker process of its own (onnxruntime-node), and the session's copy of the weights.
+    // A worker process of its own (onnxruntime-node), and the session's copy of the weights;
+    // measured at about 100 MiB for a small model (bench/many-deployments.mjs).
     case 'onnx':
-      return 60 + 3 * mb;
-    // A Python process with numpy and scikit-learn imported, and the unpickled model.
+      return 100 + 3 * mb;
+    // A Python process with numpy, pandas and scikit-learn imported, and the unpickled model
+    // (about 130 MiB for a small one).
     case 'pickle':
-      return 90 + 4 * mb;
+      return 130 + 4 * mb;
     // A model in the shared JVM.
     case 'mojo':
       return 10 + 4 * mb;

@@ -172,6 +172,11 @@ export interface ReplicasView {
   status: DeploymentStatus;
   statusReason: string | null;
   lifecycle: LifecycleView;
+  /**
+   * Calls that waited for a start (a version's load, a replica's start) since the gateway
+   * started, with the wait's percentiles over the last 100 of them.
+   */
+  coldStarts: { count: number; p50Ms: number | null; p95Ms: number | null; lastAt: string | null };
   /** Versions in memory: the live one, others called by number, retiring ones draining. */
   versions: {
     version: number;

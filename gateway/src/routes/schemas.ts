@@ -111,6 +111,12 @@ export const ReplicasSchema = z
       queueSize: z.number().int(),
       queueSeconds: z.number(),
     }),
+    coldStarts: z.object({
+      count: z.number().int(),
+      p50Ms: z.number().nullable(),
+      p95Ms: z.number().nullable(),
+      lastAt: z.string().nullable(),
+    }),
     versions: z.array(
       z.object({
         version: z.number().int(),

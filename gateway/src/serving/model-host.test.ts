@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ArtifactStore } from '../artifacts/artifact-store.js';
 import type { VersionRecord } from '../db/deployment-repository.js';
+import { NotReadyError, UnusableArtifactError } from '../errors.js';
 import type { Format } from '../protocol/deployments.js';
 import { RuntimeRegistry } from '../runtimes/registry.js';
 import type { ModelRuntime, RuntimeFactory } from '../runtimes/types.js';
@@ -89,5 +90,74 @@ describe('ModelHost: retiring a version', () => {
     await host.retire('m', 1);
     expect(unloaded).toEqual([1]);
     expect((await host.acquire(version(1), 'cpu')).version).toBe(1);
+  });
+
+  it('a stopping gateway drains: close waits for calls under way, up to its deadline', async () => {
+    const { factory, unloaded, gates } = gatedModels();
+    const host = new ModelHost(new RuntimeRegistry([factory]), new ArtifactStore(dir));
+    const v1 = await host.acquire(version(1), 'cpu');
+    const release = host.hold(v1);
+    const call = (v1.runtime as ModelRuntime).predict([{}], { requestId: 'r' });
+    let drained = false;
+    const draining = host.drain(60_000).then(() => (drained = true));
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    gates.shift()!();
+    expect(await call).toEqual([{ v: 1 }]);
+    release();
+    await draining;
+    expect(drained).toBe(true);
+    await host.close();
+    expect(unloaded).toEqual([1]);
+    // A call that never ends does not hold the gateway past the deadline.
+    const v2 = await host.acquire(version(2), 'cpu');
+    host.hold(v2);
+    await host.drain(1);
+  });
+
+  it('deleting a deployment retires its versions: an idle one now, a busy one once its call ends', async () => {
+    const { factory, unloaded, gates } = gatedModels();
+    const host = new ModelHost(new RuntimeRegistry([factory]), new ArtifactStore(dir));
+    await host.acquire(version(1), 'cpu');
+    const v2 = await host.acquire(version(2), 'cpu');
+    const release = host.hold(v2);
+    const call = (v2.runtime as ModelRuntime).predict([{}], { requestId: 'r' });
+    await host.retireAll('m');
+    expect(unloaded).toEqual([1]);
+    gates.shift()!();
+    expect(await call).toEqual([{ v: 2 }]);
+    release();
+    await vi.waitFor(() => expect(unloaded).toEqual([1, 2]));
+  });
+
+  it('a version whose replicas cannot start again is failed, with the reason', async () => {
+    const { factory } = gatedModels();
+    let starts = 0;
+    const failing: RuntimeFactory<ModelRuntime> = {
+      ...factory,
+      create: (spec) => {
+        const runtime = factory.create(spec);
+        return {
+          ...runtime,
+          load: async () => {
+            if (++starts > 1) throw new UnusableArtifactError('CUDA is not available here');
+          },
+        };
+      },
+    };
+    const host = new ModelHost(new RuntimeRegistry([failing]), new ArtifactStore(dir));
+    const served = await host.acquire({ ...version(1), config: { idleSeconds: 0.01 } }, 'cpu');
+    expect(host.health('m', 1)).toEqual({ status: 'ready', reason: null });
+    // Scaled to zero once idle; the next call cannot start a replica.
+    await vi.waitFor(() => expect(host.replicas('m')[0]!.replicas).toEqual([]));
+    const err = await (served.runtime as ModelRuntime)
+      .predict([{}], { requestId: 'r' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotReadyError);
+    expect((err as Error).message).toContain('CUDA is not available here');
+    expect(host.health('m', 1)).toEqual({
+      status: 'failed',
+      reason: 'CUDA is not available here',
+    });
   });
 });

@@ -1,6 +1,5 @@
 import { UnusableArtifactError } from '../../errors.js';
 import type { ModelRuntime, RuntimeFactory, RuntimeSpec } from '../types.js';
-import { parseOnnxConfig } from './onnx-config.js';
 import { looksLikeOnnx } from './onnx-header.js';
 import { OnnxRuntime } from './onnx-runtime.js';
 import { OnnxWorkers } from './onnx-workers.js';
@@ -40,9 +39,14 @@ export function onnxRuntimeFactory(deps: OnnxRuntimeDeps = {}): RuntimeFactory<M
   };
 }
 
-/** `config.engine`, else python where the replica gets GPUs (the CUDA provider is there only). */
+/**
+ * `config.engine`, else python where the replica gets GPUs (the CUDA provider is there only).
+ * Read, not parsed: a bad value is refused with the rest of the config by the runtime's load.
+ */
 function engineOf(spec: RuntimeSpec): 'node' | 'python' {
-  return parseOnnxConfig(spec.config).engine ?? (hasGpus(spec) ? 'python' : 'node');
+  const { engine } = spec.config;
+  if (engine === 'node' || engine === 'python') return engine;
+  return engine === undefined && hasGpus(spec) ? 'python' : 'node';
 }
 
 export { OnnxRuntime } from './onnx-runtime.js';
