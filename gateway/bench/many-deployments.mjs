@@ -4,7 +4,7 @@
 // before publishing, after publishing, after calling each deployment once, and after they have
 // been idle; then each is called again and the cold starts are timed.
 // Usage: npm run build --workspace gateway && node bench/many-deployments.mjs
-//        [-- --count 1000 --budget 1024 --idle 20 --skip-unbudgeted]
+//        [-- --count 1000 --budget 1024 --idle 20 --unbudgeted-count 60]
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -20,6 +20,8 @@ const arg = (name, fallback) => {
 const COUNT = Number(arg('count', '1000'));
 const BUDGET_MB = Number(arg('budget', '1024'));
 const IDLE_SECONDS = Number(arg('idle', '20'));
+/** Without a budget every replica stays warm: this many deployments fit the machine. */
+const UNBUDGETED_COUNT = Number(arg('unbudgeted-count', '60'));
 const PARALLEL = 4;
 const python = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/ensure-python.ts'], {
   cwd: gatewayDir,
@@ -83,7 +85,7 @@ const percentile = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-async function scenario(label, budgetMb) {
+async function scenario(label, budgetMb, count) {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-many-'));
   const { child, base } = await startGatewayProcess({
     cwd: gatewayDir,
@@ -100,7 +102,7 @@ async function scenario(label, budgetMb) {
   try {
     await measure('before');
     const started = performance.now();
-    await each(COUNT, async (i) => {
+    await each(count, async (i) => {
       const m = MODELS[i % MODELS.length];
       const form = new FormData();
       form.set('name', `m${i}`);
@@ -131,19 +133,19 @@ async function scenario(label, budgetMb) {
         cold: res.headers.get('x-slipway-cold-start') === 'true',
       };
     };
-    await each(COUNT, call);
+    await each(count, call);
     await measure('called once');
     // Idle: past idleSeconds every replica above minReplicas has stopped.
     await new Promise((r) => setTimeout(r, (IDLE_SECONDS + 5) * 1000));
     await measure('idle');
     const cold = [];
     const warm = [];
-    await each(COUNT, async (i) => {
+    await each(count, async (i) => {
       const r = await call(i);
       (r.cold ? cold : warm).push(r.ms);
     });
     await measure('called again');
-    return { label, budgetMb, rows, publishSeconds, cold, warm };
+    return { label, budgetMb, count, rows, publishSeconds, cold, warm };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -151,9 +153,9 @@ async function scenario(label, budgetMb) {
   }
 }
 
-const results = [await scenario('with budget', BUDGET_MB)];
-if (!process.argv.includes('--skip-unbudgeted'))
-  results.push(await scenario('no budget', undefined));
+const results = [await scenario('with budget', BUDGET_MB, COUNT)];
+if (UNBUDGETED_COUNT > 0)
+  results.push(await scenario('no budget', undefined, UNBUDGETED_COUNT));
 
 const f = (x) => (x === undefined ? '—' : x.toFixed(0));
 const ms = (xs) =>
@@ -162,20 +164,25 @@ const table = results
   .flatMap((r) =>
     Object.entries(r.rows).map(
       ([when, m]) =>
-        `| ${r.label}${r.budgetMb ? ` (${r.budgetMb} MiB)` : ''} | ${when} | ${f(m.gateway)} | ${f(m.total)} | ${m.processes} |`,
+        `| ${r.label}${r.budgetMb ? ` (${r.budgetMb} MiB)` : ''}, ${r.count} deployments | ${when} | ${f(m.gateway)} | ${f(m.total)} | ${m.processes} |`,
     ),
   )
   .join('\n');
 const calls = results
   .map(
     (r) =>
-      `| ${r.label} | ${r.publishSeconds.toFixed(0)} s | ${r.cold.length} | ${ms(r.cold)} | ${ms(r.warm)} |`,
+      `| ${r.label}, ${r.count} deployments | ${r.publishSeconds.toFixed(0)} s | ${r.cold.length} | ${ms(r.cold)} | ${ms(r.warm)} |`,
   )
   .join('\n');
 const [budgeted, unbudgeted] = results;
-const ratio = unbudgeted
-  ? `\n\nAfter idle, the gateway with its workers holds **${(budgeted.rows.idle.total / unbudgeted.rows.idle.total).toFixed(2)}×** the memory it holds without a budget.`
-  : '';
+// Without a budget, what each deployment keeps once idle (its workers), scaled to COUNT.
+const perDeployment = unbudgeted
+  ? (unbudgeted.rows.idle.total - unbudgeted.rows.before.total) / unbudgeted.count
+  : undefined;
+const ratio =
+  perDeployment === undefined
+    ? ''
+    : `\n\nWithout a budget each deployment keeps about ${perDeployment.toFixed(1)} MiB once idle (its ONNX worker; pickles scale to zero), so ${COUNT} would keep about ${f(budgeted.rows.before.total + perDeployment * COUNT)} MiB${budgeted.rows.before.total + perDeployment * COUNT > totalmem() / 2 ** 20 ? ', more than this machine has' : ''}. With the budget, ${COUNT} idle deployments hold **${f(budgeted.rows.idle.total)} MiB**: **${((budgeted.rows.before.total + perDeployment * COUNT) / budgeted.rows.idle.total).toFixed(1)}×** less.`;
 await writeSection(
   'many-deployments',
   `## Memory at scale: ${COUNT} deployments on one gateway

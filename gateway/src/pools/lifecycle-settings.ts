@@ -1,24 +1,11 @@
 import { z } from 'zod';
 import { InvalidInputError } from '../errors.js';
-import type { Format } from '../protocol/deployments.js';
+import type { Format, LifecycleView } from '../protocol/deployments.js';
 import { parseRuntimeConfig } from '../runtimes/runtime-config.js';
 import type { PoolSpec } from './pool-spec.js';
 
 /** How a deployment's replicas come and go, from its `config` with defaults by format and pool. */
-export interface LifecycleSettings {
-  /** Replicas kept however idle (0: scale to zero). */
-  minReplicas: number;
-  /** The most replicas it scales out to (also bounded by its pool's room). */
-  maxReplicas: number;
-  /** Calls one replica takes at once. */
-  concurrency: number;
-  /** A replica above `minReplicas` stops after this long without calls. */
-  idleSeconds: number;
-  /** Calls that may wait for a replica when every one is busy; more are a 429. */
-  queueSize: number;
-  /** The longest a call waits in that queue before it is a 429. */
-  queueSeconds: number;
-}
+export type LifecycleSettings = LifecycleView;
 
 const count = (max: number) => z.number().int().min(0).max(max);
 

@@ -157,11 +157,17 @@ export interface ReplicaView {
 
 /** How a deployment's replicas come and go (its `config` with defaults by format and pool). */
 export interface LifecycleView {
+  /** Replicas kept however idle (0: scale to zero). */
   minReplicas: number;
+  /** The most replicas it scales out to (also bounded by its pool's room). */
   maxReplicas: number;
+  /** Calls one replica takes at once. */
   concurrency: number;
+  /** A replica above `minReplicas` stops after this long without calls. */
   idleSeconds: number;
+  /** Calls that may wait for a replica when every one is busy; more are a 429. */
   queueSize: number;
+  /** The longest a call waits in that queue before it is a 429. */
   queueSeconds: number;
 }
 

@@ -3,11 +3,10 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { DeadlineError, NotReadyError, SlipwayError, UnusableArtifactError } from '../../errors.js';
+import { DeadlineError, NotReadyError, SlipwayError } from '../../errors.js';
 import { applyCpuWeight } from '../../pools/process-priority.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import { deploymentPython } from '../../workers/deployment-python.js';
-import { PYTHON_WORKER_DIR } from '../../workers/python-worker.js';
+import { deploymentInterpreter, pythonRoleWorker } from '../../workers/python-role-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
 import { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import { callTimeout } from '../call-timeout.js';
@@ -128,7 +127,12 @@ export class PythonOnnxRuntime implements ModelRuntime {
       await chmod(path, 0o644);
     }
     try {
-      const worker = (this.worker ??= this.startWorker(await this.python(config), config));
+      const python = await deploymentInterpreter(
+        config.requirements,
+        this.deps,
+        `onnx ${this.spec.name}`,
+      );
+      const worker = (this.worker ??= this.startWorker(python, config));
       const info = await this.openIn(worker, path, signal);
       // A worker that restarted (a crash, a run past its time) or woke from idle has no session.
       const reopen = () => this.openIn(worker, path).then(() => undefined);
@@ -160,47 +164,17 @@ export class PythonOnnxRuntime implements ModelRuntime {
     }
   }
 
-  private async python(config: OnnxConfig): Promise<string> {
-    try {
-      return await deploymentPython(config.requirements, this.deps);
-    } catch (err) {
-      this.deps.log?.(`[onnx ${this.spec.name}] ${(err as Error).message}`);
-      throw new UnusableArtifactError(
-        config.requirements.length === 0
-          ? 'the Python worker environment could not be made; see the gateway log'
-          : `config.requirements could not be installed (${config.requirements.join(', ')}): pip failed; see the gateway log`,
-        'requirements_failed',
-      );
-    }
-  }
-
   private startWorker(python: string, config: OnnxConfig): WorkerSupervisor {
-    const worker = new WorkerSupervisor({
+    const worker = pythonRoleWorker({
+      role: 'onnx',
       name: `onnx ${this.spec.name}`,
-      log: this.deps.log,
+      python,
+      // CUDA maps far more address space than it uses: RLIMIT_AS would stop it starting.
+      memoryMb: hasGpus(this.spec) ? 0 : this.memoryMb,
       // A replica of the shared lifecycle is stopped by it, not by its own idle timer.
       idleStopMs: this.spec.managed ? 0 : config.idleSeconds * 1000,
-      ...this.deps.supervision,
-      command: () => ({
-        command: python,
-        // CUDA maps far more address space than it uses: RLIMIT_AS would stop it starting.
-        args: [
-          '-m',
-          'slipway_worker',
-          '--serve',
-          'onnx',
-          '--memory-mb',
-          hasGpus(this.spec) ? '0' : String(this.memoryMb),
-        ],
-        cwd: PYTHON_WORKER_DIR,
-        env: {
-          PYTHONUNBUFFERED: '1',
-          PYTHONPATH: PYTHON_WORKER_DIR,
-          MALLOC_ARENA_MAX: '2',
-          // Its pool's placement: the GPU devices it was given, and only those.
-          ...this.spec.placement?.env,
-        },
-      }),
+      placement: this.spec.placement,
+      deps: this.deps,
     });
     worker.onStart((event) => applyCpuWeight(event.pid, this.spec.placement));
     return worker;

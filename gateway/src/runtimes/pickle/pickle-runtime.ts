@@ -3,10 +3,13 @@ import { z } from 'zod';
 import { DeadlineError, NotReadyError, SlipwayError, UnusableArtifactError } from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
-import { deploymentPython, type DeploymentPythonOptions } from '../../workers/deployment-python.js';
-import { PYTHON_WORKER_DIR } from '../../workers/python-worker.js';
+import {
+  deploymentInterpreter,
+  pythonRoleWorker,
+  type PythonRoleDeps,
+} from '../../workers/python-role-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
-import { WorkerSupervisor, type WorkerSupervisorOptions } from '../../workers/worker-supervisor.js';
+import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
 import { fieldSchema, parsePickleConfig, type PickleConfig } from './pickle-config.js';
@@ -17,14 +20,9 @@ import { applyCpuWeight } from '../../pools/process-priority.js';
 export const DEFAULT_MODEL_MEMORY_MB = 2048;
 
 /** What the pickle runtime needs from the gateway. */
-export interface PickleRuntimeDeps extends DeploymentPythonOptions {
+export interface PickleRuntimeDeps extends PythonRoleDeps {
   /** RLIMIT_AS of each model worker, in MiB (`SLIPWAY_MODEL_MEMORY_MB`); a deployment may set its own. */
   memoryMb?: number;
-  /** Supervision timings (tests shorten them). */
-  supervision?: Pick<
-    WorkerSupervisorOptions,
-    'startupTimeoutMs' | 'healthIntervalMs' | 'healthTimeoutMs' | 'restartDelayMs' | 'spawn'
-  >;
 }
 
 /** Time a model gets to unpickle (and run its snippets' top level) once its worker runs. */
@@ -134,44 +132,20 @@ export class PickleRuntime implements ModelRuntime {
     }
   }
 
-  private async python(config: PickleConfig): Promise<string> {
-    try {
-      return await deploymentPython(config.requirements, this.deps);
-    } catch (err) {
-      this.deps.log?.(`[pickle ${this.spec.name}] ${(err as Error).message}`);
-      if (config.requirements.length === 0)
-        throw new NotReadyError(
-          'the Python worker environment could not be made; see the gateway log',
-        );
-      // pip's own words (and the data dir's paths) stay in the log.
-      throw new UnusableArtifactError(
-        `config.requirements could not be installed (${config.requirements.join(', ')}): pip failed; see the gateway log`,
-        'requirements_failed',
-      );
-    }
+  private python(config: PickleConfig): Promise<string> {
+    return deploymentInterpreter(config.requirements, this.deps, `pickle ${this.spec.name}`);
   }
 
   private startWorker(python: string, config: PickleConfig): WorkerSupervisor {
-    const worker = new WorkerSupervisor({
+    const worker = pythonRoleWorker({
+      role: 'models',
       name: `model ${this.spec.name}`,
-      log: this.deps.log,
+      python,
+      memoryMb: this.memoryMb,
       // A replica of the shared lifecycle is stopped by it, not by its own idle timer.
       idleStopMs: this.spec.managed ? 0 : config.idleSeconds * 1000,
-      ...this.deps.supervision,
-      command: () => ({
-        command: python,
-        args: ['-m', 'slipway_worker', '--serve', 'models', '--memory-mb', String(this.memoryMb)],
-        cwd: PYTHON_WORKER_DIR,
-        env: {
-          PYTHONUNBUFFERED: '1',
-          PYTHONPATH: PYTHON_WORKER_DIR,
-          // Each thread's malloc arena reserves 64 MiB of address space: under RLIMIT_AS those
-          // reservations, not the model, would use up the limit on a machine with many cores.
-          MALLOC_ARENA_MAX: '2',
-          // Its pool's placement: the GPU devices it was given, and only those.
-          ...this.spec.placement?.env,
-        },
-      }),
+      placement: this.spec.placement,
+      deps: this.deps,
     });
     // A crashed worker comes back without the model: load it before the next call needs it.
     worker.onStart((event) => {
