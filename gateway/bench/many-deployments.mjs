@@ -154,8 +154,7 @@ async function scenario(label, budgetMb, count) {
 }
 
 const results = [await scenario('with budget', BUDGET_MB, COUNT)];
-if (UNBUDGETED_COUNT > 0)
-  results.push(await scenario('no budget', undefined, UNBUDGETED_COUNT));
+if (UNBUDGETED_COUNT > 0) results.push(await scenario('no budget', undefined, UNBUDGETED_COUNT));
 
 const f = (x) => (x === undefined ? '—' : x.toFixed(0));
 const ms = (xs) =>
