@@ -4,6 +4,7 @@ import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { abortReason } from '../../workers/worker-process.js';
 import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
+import type { XmlLimits } from '../pmml/xml.js';
 import { parseOnnxConfig } from './onnx-config.js';
 import type { OnnxWorkers } from './onnx-workers.js';
 import { RemoteModel } from './remote-model.js';
@@ -17,14 +18,21 @@ import { RemoteModel } from './remote-model.js';
  */
 export class OnnxRuntime implements ModelRuntime {
   readonly kind = 'model' as const;
-  readonly format = 'onnx' as const;
+  readonly format: 'onnx' | 'pmml';
   private loaded: RemoteModel | undefined;
   private loading: Promise<RemoteModel> | undefined;
 
   constructor(
     private readonly spec: RuntimeSpec,
     private readonly workers: OnnxWorkers,
-  ) {}
+    /**
+     * A PMML document instead (its parse limits): scored by the gateway's evaluator in a
+     * thread of a worker process of its own, the way a pool other than `cpu` runs it.
+     */
+    private readonly pmml?: { limits: XmlLimits },
+  ) {
+    this.format = pmml ? 'pmml' : 'onnx';
+  }
 
   /**
    * Starts the worker and creates the session there. A bad config is a 400; a file
@@ -72,12 +80,19 @@ export class OnnxRuntime implements ModelRuntime {
 
   private async open(signal?: AbortSignal): Promise<RemoteModel> {
     signal?.throwIfAborted();
-    const config = parseOnnxConfig(this.spec.config);
-    const model = new RemoteModel(this.workers.lease(this.spec, config), {
-      key: `${this.spec.name}@${this.spec.version}:${randomUUID()}`,
-      path: this.spec.artifact.path,
-      threads: config.threads,
-    });
+    const key = `${this.spec.name}@${this.spec.version}:${randomUUID()}`;
+    const path = this.spec.artifact.path;
+    // A PMML document takes the ONNX options' defaults: a worker of its own, idle stop.
+    const config = parseOnnxConfig(this.pmml ? {} : this.spec.config);
+    const model = new RemoteModel(
+      this.workers.lease(this.spec, {
+        ...config,
+        isolation: this.pmml ? 'deployment' : config.isolation,
+      }),
+      this.pmml
+        ? { key, path, kind: 'pmml', limits: this.pmml.limits }
+        : { key, path, threads: config.threads },
+    );
     try {
       await untilAborted(model.load(), signal);
       return model;

@@ -130,7 +130,7 @@ export class OnnxWorkers {
   ): WorkerSupervisor {
     const worker = new WorkerSupervisor({
       name,
-      command: () => ({ ...onnxWorkerCommand(), env: placement?.env }),
+      command: () => ({ ...onnxWorkerCommand(placement?.memoryMb), env: placement?.env }),
       log: this.opts.log,
       idleStopMs,
       stopGraceMs: this.graceMs,
@@ -143,14 +143,20 @@ export class OnnxWorkers {
 
 /**
  * `node worker/onnx-worker.js`; from the TypeScript sources (tests, `npm run dev`), the `.ts`
- * file through tsx.
+ * file through tsx; with `heapMb`, its JavaScript heap limit.
  */
-function onnxWorkerCommand(): WorkerCommand {
+function onnxWorkerCommand(heapMb?: number): WorkerCommand {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(`./worker/onnx-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
   const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return {
     command: process.execPath,
-    args: [...(fromSource ? ['--import', tsx()] : []), fileURLToPath(entry)],
+    args: [
+      // A placed replica's memory bounds the JavaScript heap, where a PMML document's model
+      // lives (onnxruntime's own allocations are native, outside it).
+      ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
+      ...(fromSource ? ['--import', tsx()] : []),
+      fileURLToPath(entry),
+    ],
   };
 }

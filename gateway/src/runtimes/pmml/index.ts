@@ -1,4 +1,7 @@
 import type { ModelRuntime, RuntimeFactory } from '../types.js';
+import { OnnxRuntime } from '../onnx/onnx-runtime.js';
+import type { OnnxWorkers } from '../onnx/onnx-workers.js';
+import { limitsFrom } from './pmml-config.js';
 import { PmmlRuntime } from './pmml-runtime.js';
 
 export { compilePmml, type PmmlModel } from './document.js';
@@ -26,3 +29,22 @@ export const pmmlRuntimeFactory: RuntimeFactory<ModelRuntime> = {
   },
   create: (spec) => new PmmlRuntime(spec),
 };
+
+/**
+ * The same, placed by pool: on `cpu` a document is scored in the gateway process (microseconds
+ * a record, on the event loop); on `gpu` and `highmem` in a worker process of the pool (a thread
+ * of an ONNX worker process of its own), under that replica's memory limit and CPU weight.
+ */
+export function pmmlPoolRuntimeFactory(deps: {
+  workers: OnnxWorkers;
+}): RuntimeFactory<ModelRuntime> {
+  return {
+    ...pmmlRuntimeFactory,
+    create: (spec) => {
+      if (spec.pool === 'cpu') return new PmmlRuntime(spec);
+      const limits = limitsFrom(spec.config);
+      if (spec.artifact.size > limits.maxBytes) return new PmmlRuntime(spec); // its load refuses the size, naming config.maxBytes
+      return new OnnxRuntime(spec, deps.workers, { limits });
+    },
+  };
+}

@@ -1,5 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { RecordValue } from '../../../protocol/signature.js';
+import { readFileSync } from 'node:fs';
+import { UnusableArtifactError } from '../../../errors.js';
+import { compileDocument } from '../../pmml/document.js';
+import { DEFAULT_LIMITS, parseXml } from '../../pmml/xml.js';
+import type { Prediction } from '../../types.js';
 import { OnnxModel } from '../onnx-model.js';
 import { toWireError, type LoadArgs, type LoadReply } from './wire.js';
 
@@ -27,7 +32,7 @@ export interface ThreadReply {
  * answer pings and other models' calls.
  */
 export function serveModelThread(port: MessagePort): void {
-  let model: OnnxModel | undefined;
+  let model: ThreadModel | undefined;
   let queue = Promise.resolve();
   const reply = (id: number, body: object, ending = false) => {
     const message: ThreadReply = { id, line: JSON.stringify({ id, ...body }), ending };
@@ -39,13 +44,8 @@ export function serveModelThread(port: MessagePort): void {
     try {
       const { args } = JSON.parse(line) as { args: Record<string, unknown> };
       if (method === 'load') {
-        const { path, threads } = args as unknown as LoadArgs;
-        model ??= await OnnxModel.open(path, { threads });
-        const result: LoadReply = {
-          signature: model.plan.signature,
-          warnings: model.plan.warnings,
-        };
-        return reply(id, { result });
+        model ??= await openModel(args as unknown as LoadArgs);
+        return reply(id, { result: model.info });
       }
       if (method === 'unload') {
         await model?.release();
@@ -64,4 +64,40 @@ export function serveModelThread(port: MessagePort): void {
   port.on('message', (request: ThreadRequest) => {
     queue = queue.then(() => handle(request));
   });
+}
+
+/** A model a thread serves: what it says of itself, its answers, and what frees it. */
+interface ThreadModel {
+  info: LoadReply;
+  predict(records: RecordValue[]): Promise<Prediction[]>;
+  release(): Promise<void>;
+}
+
+async function openModel({ path, threads, kind, limits }: LoadArgs): Promise<ThreadModel> {
+  if (kind === 'pmml') {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      throw new UnusableArtifactError(
+        `cannot read the artifact file (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
+    }
+    // This thread is the model's own: parsing and compiling here holds nothing else.
+    const pmml = compileDocument(
+      parseXml(bytes, limits ?? DEFAULT_LIMITS),
+      limits ?? DEFAULT_LIMITS,
+    );
+    return {
+      info: { signature: pmml.signature, warnings: [...pmml.warnings] },
+      predict: async (records) => records.map((r) => pmml.score(r)),
+      release: async () => {},
+    };
+  }
+  const onnx = await OnnxModel.open(path, { threads });
+  return {
+    info: { signature: onnx.plan.signature, warnings: onnx.plan.warnings },
+    predict: (records) => onnx.predict(records),
+    release: () => onnx.release(),
+  };
 }

@@ -5,6 +5,7 @@ import {
   UnusableArtifactError,
 } from '../../../errors.js';
 import type { Signature } from '../../../protocol/signature.js';
+import type { XmlLimits } from '../../pmml/xml.js';
 import type { WorkerCallError, WorkerErrorBody } from '../../../workers/worker-protocol.js';
 
 /**
@@ -24,6 +25,13 @@ export interface LoadArgs {
   path: string;
   /** onnxruntime's intra-op threads; undefined: its default. */
   threads?: number;
+  /**
+   * What the file is: an ONNX model (default), or a PMML document scored by the gateway's own
+   * evaluator — in a worker process of its pool instead of the gateway's (gpu and highmem).
+   */
+  kind?: 'onnx' | 'pmml';
+  /** A PMML document's parse limits (its `config.maxBytes`/`maxDepth`). */
+  limits?: XmlLimits;
 }
 
 export interface LoadReply {
