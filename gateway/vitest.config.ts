@@ -28,6 +28,7 @@ export const SLOW_TEST_FILES = [
   'test/papermill-conformance.test.ts',
   'test/pools.test.ts',
   'test/redeploy-drain.test.ts',
+  'test/onnx-python-engine.test.ts',
   'test/notebook-requirements.test.ts',
   'test/pickle-serving.test.ts',
   'test/pickle-workers.test.ts',
@@ -52,6 +53,8 @@ export const SLOW_TEST_FILES = [
   'test/shown-commands.test.ts',
   'test/call-snippets.test.ts',
   'test/onnx-workers.test.ts',
+  // ONNX worker processes started for placed replicas
+  'test/pmml-pools.test.ts',
   'test/publish-check.test.ts',
   'test/resilience/crash-log.test.ts',
   'test/resilience/large-upload.test.ts',
