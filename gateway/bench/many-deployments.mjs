@@ -182,6 +182,13 @@ const ratio =
   perDeployment === undefined
     ? ''
     : `\n\nWithout a budget each deployment keeps about ${perDeployment.toFixed(1)} MiB once idle (its ONNX worker; pickles scale to zero), so ${COUNT} would keep about ${f(budgeted.rows.before.total + perDeployment * COUNT)} MiB${budgeted.rows.before.total + perDeployment * COUNT > totalmem() / 2 ** 20 ? ', more than this machine has' : ''}. With the budget, ${COUNT} idle deployments hold **${f(budgeted.rows.idle.total)} MiB**: **${((budgeted.rows.before.total + perDeployment * COUNT) / budgeted.rows.idle.total).toFixed(1)}×** less.`;
+// What the loaded replicas really took, beside the budget their estimates were held to.
+const busy = budgeted.rows['called once'];
+const overshoot =
+  `Loaded replicas while the 1000 were called took ${f(busy.total - busy.gateway)} MiB of RSS for a budget of ${BUDGET_MB} MiB of estimates: the estimates are per format, not measured per replica.`.replace(
+    '1000',
+    String(COUNT),
+  );
 await writeSection(
   'many-deployments',
   `## Memory at scale: ${COUNT} deployments on one gateway
@@ -200,6 +207,8 @@ ${table}
 | gateway | publishing | cold starts after idle | cold ms p50 / p95 | warm ms p50 / p95 |
 | --- | --- | ---: | ---: | ---: |
 ${calls}${ratio}
+
+${overshoot}
 
 The bound: with a budget of B MiB, replicas kept loaded are stopped least recently used first
 once their estimated memory passes B (estimates per format in \`src/pools/replica-budget.ts\`),
