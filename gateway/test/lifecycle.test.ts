@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultPool, type PoolSpec } from '../src/pools/pool-spec.js';
+import type { Format } from '../src/protocol/deployments.js';
+import { defaultRuntimes } from '../src/runtimes/default-runtimes.js';
+import { toyRuntimeFactory } from '../src/runtimes/testing/toy-runtime.js';
+import type { ModelRuntime, RuntimeFactory } from '../src/runtimes/types.js';
 import type { ReplicasView } from '../src/protocol/deployments.js';
 import {
   publishForm,
@@ -149,31 +153,57 @@ describe('one lifecycle for every runtime', () => {
   });
 
   it('delete drains: a call under way finishes on its version, then its replicas stop', async () => {
-    gw = await startTestGateway({ config: { pools: [cpu, gpu] } });
-    const res = await publish(
-      'slow',
-      'gpu',
-      { warmup: { a: 1, b: 1 } },
-      toyModel({ delayMs: 1500 }),
-    );
+    // A model whose calls end when the test opens the gate: "under way" by order, not by clock.
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const gated: RuntimeFactory<ModelRuntime> = {
+      format: 'gated' as Format,
+      kind: 'model',
+      detect: ({ filename }) => filename?.endsWith('.gated') ?? false,
+      create: () => ({
+        kind: 'model',
+        format: 'gated' as Format,
+        load: async () => {},
+        signature: () => ({
+          inputs: [{ name: 'a', type: 'float64', shape: [] }],
+          outputs: [{ name: 'v', type: 'float64', shape: [] }],
+        }),
+        predict: async (records, options) => {
+          if (!options.requestId.startsWith('warmup')) await gate;
+          return records.map(() => ({ v: 1 }));
+        },
+        unload: async () => {},
+      }),
+    };
+    gw = await startTestGateway({
+      config: { pools: [cpu, gpu] },
+      runtimes: (services) => [...defaultRuntimes(services), toyRuntimeFactory(), gated],
+    });
+    const res = await publish('slow', 'gpu', {}, { bytes: '{}', filename: 'm.gated' });
     const key = (await res.json()).invokeKey;
-    const inFlight = call('slow', key);
+    const inFlight = call('slow', key, { a: 1 });
     await vi.waitFor(async () => expect((await replicas('slow')).versions[0]!.calls).toBe(1), {
       timeout: 30_000,
       interval: 10,
     });
     expect((await gw.admin('/api/deployments/slow', { method: 'DELETE' })).status).toBe(204);
+    // Its replica, and so its device, is still held while the call runs.
+    expect((await publish('next', 'gpu')).status).toBe(201);
+    const devices = async (name: string) =>
+      (await replicas(name)).versions[0]?.replicas.map((r) => r.devices);
+    expect(await devices('next')).toEqual([['fake-1']]);
+    open();
     const answered = await inFlight;
     expect(answered.status).toBe(200);
-    expect(await answered.json()).toMatchObject({ prediction: 3 });
+    expect(await answered.json()).toMatchObject({ prediction: 1 });
     // Then its device is free again.
     await vi.waitFor(
       async () => {
-        const pools = await (await gw.admin('/api/pools')).json();
-        expect(pools.pools.find((p: { name: string }) => p.name === 'gpu').used.gpus).toBe(0);
-        expect((await publish('next', 'gpu', { minReplicas: 2 })).status).toBe(201);
+        const res = await publish('other', 'gpu');
+        expect(res.status).toBe(201);
       },
       { timeout: 30_000, interval: 20 },
     );
+    expect(await devices('other')).toEqual([['fake-0']]);
   });
 });

@@ -221,4 +221,28 @@ describe('ReplicaSet', () => {
     expect(r.stopped).toEqual([1]);
     await expect(set.acquire()).rejects.toBeInstanceOf(NotReadyError);
   });
+
+  it('keeps trying to start the replicas minReplicas keeps, waiting longer each time', async () => {
+    vi.useFakeTimers();
+    const r = replicas();
+    const set = new ReplicaSet(settings({ minReplicas: 2 }), r.start);
+    const opening = set.open();
+    await r.finish();
+    expect(await opening).toBe(1);
+    r.pending.shift()!.reject(new ConflictError('pool: full now', 'pool_full'));
+    await settle();
+    expect(set.info()).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(r.made()).toBe(3);
+    r.pending.shift()!.reject(new ConflictError('pool: full now', 'pool_full'));
+    await settle();
+    // The second try waits twice as long.
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(r.made()).toBe(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(r.made()).toBe(4);
+    await r.finish();
+    expect(set.info().map((i) => i.state)).toEqual(['ready', 'ready']);
+    await set.close();
+  });
 });

@@ -2,6 +2,10 @@ import { NotReadyError, OverloadedError, SlipwayError } from '../errors.js';
 import type { LifecycleSettings } from './lifecycle-settings.js';
 import type { ReplicaBudget } from './replica-budget.js';
 
+/** The first and the longest wait before starting a `minReplicas` replica again. */
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 30_000;
+
 /** Where a replica is in its life. */
 export type ReplicaState = 'starting' | 'ready' | 'stopping';
 
@@ -71,6 +75,9 @@ export class ReplicaSet<R> {
   /** Why the last start failed, until one succeeds: the deployment's status shows it. */
   private lastFailure: SlipwayError | undefined;
   private readonly changeListeners = new Set<() => void>();
+  /** The next try to bring the replicas back up to `minReplicas` after a start failed. */
+  private retry: ReturnType<typeof setTimeout> | undefined;
+  private retryDelayMs = FIRST_RETRY_MS;
 
   constructor(
     private readonly settings: LifecycleSettings,
@@ -172,6 +179,7 @@ export class ReplicaSet<R> {
   /** Stops every replica (calls still waiting get a 503); the set takes no more calls. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.retry);
     for (const w of [...this.waiting]) w.fail(new NotReadyError('this version was stopped'));
     await Promise.allSettled(this.replicas.map((r) => this.stop(r)));
   }
@@ -253,6 +261,7 @@ export class ReplicaSet<R> {
       if (this.live().length === 0)
         for (const w of [...this.waiting])
           w.fail(new NotReadyError(`no replica could start: ${this.lastFailure.message}`));
+      this.keepMinimum();
       return undefined;
     }
     if (this.closed || replica.state === 'stopping') {
@@ -261,6 +270,7 @@ export class ReplicaSet<R> {
       return undefined;
     }
     this.lastFailure = undefined;
+    this.retryDelayMs = FIRST_RETRY_MS;
     replica.state = 'ready';
     replica.readyAt = replica.lastUsed = this.now();
     // Counted in the gateway's budget; idle replicas elsewhere may stop to make room for it.
@@ -276,6 +286,22 @@ export class ReplicaSet<R> {
     // Calls still waiting beyond what it took may want another.
     if (this.waiting.length > 0) this.scale();
     return replica;
+  }
+
+  /**
+   * Tries again, after a delay doubling up to 30 s, to start the replicas `minReplicas` keeps
+   * when one failed to start (its pool full while another deployment drains, a worker that
+   * could not start yet).
+   */
+  private keepMinimum(): void {
+    if (this.closed || this.retry || this.live().length >= this.settings.minReplicas) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      if (this.closed) return;
+      for (let n = this.live().length; n < this.settings.minReplicas; n++) void this.startOne();
+    }, this.retryDelayMs);
+    this.retry.unref?.();
+    this.retryDelayMs = Math.min(LAST_RETRY_MS, this.retryDelayMs * 2);
   }
 
   /** Stops `replica` after `idleSeconds` without calls, unless that leaves fewer than `minReplicas`. */
