@@ -169,7 +169,7 @@ describe('one lifecycle for every runtime', () => {
           outputs: [{ name: 'v', type: 'float64', shape: [] }],
         }),
         predict: async (records, options) => {
-          if (!options.requestId.startsWith('warmup')) await gate;
+          if (!options.warmup) await gate;
           return records.map(() => ({ v: 1 }));
         },
         unload: async () => {},

@@ -33,17 +33,19 @@ describe('PMML on a pool other than cpu', () => {
     await gw?.stop();
   });
 
-  const publish = async (name: string, pool: string) => {
-    const res = await gw.admin('/api/deployments', {
+  const send = async (name: string, pool: string, config: object = {}) =>
+    gw.admin('/api/deployments', {
       method: 'POST',
       body: publishForm(
-        { name, pool },
+        { name, pool, config: JSON.stringify(config) },
         {
           bytes: await readFile(fixture('nyoka_decision_tree.pmml')),
           filename: 'nyoka_decision_tree.pmml',
         },
       ),
     });
+  const publish = async (name: string, pool: string) => {
+    const res = await send(name, pool);
     expect(res.status, await res.clone().text()).toBe(201);
     return (await res.json()) as { invokeKey: string };
   };
@@ -80,4 +82,12 @@ describe('PMML on a pool other than cpu', () => {
     );
     await expect.poll(() => processesWith(heapFlag), { timeout: 30_000 }).toEqual([]);
   }, 120_000);
+
+  it('in the worker too, a document past config.maxBytes is refused naming it', async () => {
+    const res = await send('too-big', 'highmem', { maxBytes: 100 });
+    expect(res.status).toBe(422);
+    expect((await res.json()).error.message).toContain(
+      'more than the limit of 100 (config.maxBytes)',
+    );
+  }, 60_000);
 });

@@ -54,7 +54,7 @@ function gatedRuntimeFactory(gate: Gate): RuntimeFactory<ModelRuntime> {
       signature: () => signature,
       async predict(records, options) {
         // A replica's warm-up (its readiness) answers at once; calls wait for the gate.
-        if (options.requestId.startsWith('warmup')) return records.map(() => ({ sum: 0 }));
+        if (options.warmup) return records.map(() => ({ sum: 0 }));
         gate.started++;
         await gate.wait();
         return records.map((r) => ({ sum: (r['a'] as number) + (r['b'] as number) + 1000 }));

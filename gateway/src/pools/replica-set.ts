@@ -46,7 +46,6 @@ interface Replica<R> {
 }
 
 interface Waiter<R> {
-  since: number;
   grant(replica: Replica<R>): void;
   fail(err: unknown): void;
 }
@@ -125,7 +124,6 @@ export class ReplicaSet<R> {
         if (i >= 0) this.waiting.splice(i, 1);
       };
       const waiter: Waiter<R> = {
-        since,
         grant: (replica) => {
           leave();
           const cold = replica.readyAt !== undefined && replica.readyAt >= since;

@@ -208,6 +208,7 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
       const { records } = compileValidator(signature, { unknownFields: 'ignore' })([record]);
       await runtime.predict(records, {
         requestId: `warmup-${this.spec.name}`,
+        warmup: true,
         timeoutMs: WARMUP_TIMEOUT_MS,
       });
     } catch (err) {

@@ -53,6 +53,8 @@ export interface CallOptions {
    * categorical level the model never saw, scored as missing); the transport shows it.
    */
   warn?: (message: string) => void;
+  /** True for a replica's warm-up prediction (its readiness), which no caller made. */
+  warmup?: boolean;
   /** Told how long the call waited for a replica that started for it (a cold start). */
   coldStart?: (waitedMs: number) => void;
 }

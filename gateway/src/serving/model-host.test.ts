@@ -25,7 +25,7 @@ function gatedModels() {
       signature: () => ({ inputs: [], outputs: [{ name: 'v', type: 'int64' }] }),
       // A replica's warm-up answers at once; calls wait for their gate.
       predict: (_records, options) =>
-        options.requestId.startsWith('warmup')
+        options.warmup
           ? Promise.resolve([{ v: spec.version }])
           : new Promise((done) => gates.push(() => done([{ v: spec.version }]))),
       unload: async () => void unloaded.push(spec.version),

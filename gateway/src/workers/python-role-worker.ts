@@ -1,4 +1,6 @@
 import type { ReplicaPlacement } from '../pools/placement.js';
+import { askedMemoryMb } from '../pools/pool-spec.js';
+import type { RuntimeSpec } from '../runtimes/types.js';
 import { NotReadyError, UnusableArtifactError } from '../errors.js';
 import { deploymentPython, type DeploymentPythonOptions } from './deployment-python.js';
 import { PYTHON_WORKER_DIR } from './python-worker.js';
@@ -11,6 +13,18 @@ export interface PythonRoleDeps extends DeploymentPythonOptions {
     WorkerSupervisorOptions,
     'startupTimeoutMs' | 'healthIntervalMs' | 'healthTimeoutMs' | 'restartDelayMs' | 'spawn'
   >;
+}
+
+/**
+ * The memory limit of a deployment's worker, MiB: its `config.memoryMb`, else the gateway's
+ * (`SLIPWAY_MODEL_MEMORY_MB`), else its replica's on the pool, else `fallbackMb`.
+ */
+export function workerMemoryMb(
+  spec: RuntimeSpec,
+  gatewayMb: number | undefined,
+  fallbackMb: number,
+): number {
+  return askedMemoryMb(spec.config) ?? gatewayMb ?? spec.placement?.memoryMb ?? fallbackMb;
 }
 
 /**

@@ -6,7 +6,11 @@ import type * as ort from 'onnxruntime-node';
 import { DeadlineError, NotReadyError, SlipwayError } from '../../errors.js';
 import { applyCpuWeight } from '../../pools/process-priority.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
-import { deploymentInterpreter, pythonRoleWorker } from '../../workers/python-role-worker.js';
+import {
+  deploymentInterpreter,
+  pythonRoleWorker,
+  workerMemoryMb,
+} from '../../workers/python-role-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
 import { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import { callTimeout } from '../call-timeout.js';
@@ -110,10 +114,7 @@ export class PythonOnnxRuntime implements ModelRuntime {
   }
 
   private get memoryMb(): number {
-    const asked = this.spec.config.memoryMb;
-    return typeof asked === 'number'
-      ? asked
-      : (this.deps.memoryMb ?? this.spec.placement?.memoryMb ?? DEFAULT_MODEL_MEMORY_MB);
+    return workerMemoryMb(this.spec, this.deps.memoryMb, DEFAULT_MODEL_MEMORY_MB);
   }
 
   private async open(signal?: AbortSignal): Promise<OnnxModel> {
@@ -133,9 +134,10 @@ export class PythonOnnxRuntime implements ModelRuntime {
         `onnx ${this.spec.name}`,
       );
       const worker = (this.worker ??= this.startWorker(python, config));
-      const info = await this.openIn(worker, path, signal);
+      const open = { path, threads: config.threads };
+      const info = await this.openIn(worker, open, signal);
       // A worker that restarted (a crash, a run past its time) or woke from idle has no session.
-      const reopen = () => this.openIn(worker, path).then(() => undefined);
+      const reopen = () => this.openIn(worker, open).then(() => undefined);
       return OnnxModel.fromSession(
         new WorkerSession(worker, this.key, info, reopen),
         prepared.labels,
@@ -149,14 +151,13 @@ export class PythonOnnxRuntime implements ModelRuntime {
 
   private async openIn(
     worker: WorkerSupervisor,
-    path: string,
+    { path, threads }: { path: string; threads?: number },
     signal?: AbortSignal,
   ): Promise<SessionInfo> {
-    const config = parseOnnxConfig(this.spec.config);
     try {
       return await worker.call<SessionInfo>(
         'open_session',
-        { key: this.key, path, providers: providersFor(this.spec), threads: config.threads },
+        { key: this.key, path, providers: providersFor(this.spec), threads },
         { timeoutMs: OPEN_TIMEOUT_MS, signal },
       );
     } catch (err) {

@@ -6,6 +6,7 @@ import { ConcurrencyLimit } from '../../workers/concurrency-limit.js';
 import {
   deploymentInterpreter,
   pythonRoleWorker,
+  workerMemoryMb,
   type PythonRoleDeps,
 } from '../../workers/python-role-worker.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
@@ -107,12 +108,7 @@ export class PickleRuntime implements ModelRuntime {
   }
 
   private get memoryMb(): number {
-    return (
-      this.config?.memoryMb ??
-      this.deps.memoryMb ??
-      this.spec.placement?.memoryMb ??
-      DEFAULT_MODEL_MEMORY_MB
-    );
+    return workerMemoryMb(this.spec, this.deps.memoryMb, DEFAULT_MODEL_MEMORY_MB);
   }
 
   private async open(signal?: AbortSignal): Promise<void> {

@@ -42,9 +42,8 @@ export function pmmlPoolRuntimeFactory(deps: {
     ...pmmlRuntimeFactory,
     create: (spec) => {
       if (spec.pool === 'cpu') return new PmmlRuntime(spec);
-      const limits = limitsFrom(spec.config);
-      if (spec.artifact.size > limits.maxBytes) return new PmmlRuntime(spec); // its load refuses the size, naming config.maxBytes
-      return new OnnxRuntime(spec, deps.workers, { limits });
+      // The worker's parse refuses a document past `config.maxBytes`, as the gateway's does.
+      return new OnnxRuntime(spec, deps.workers, { limits: limitsFrom(spec.config) });
     },
   };
 }
