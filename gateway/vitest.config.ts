@@ -76,7 +76,8 @@ export default defineConfig(({ mode }) => {
     test: {
       // scripts/ (npm start's set-up) has no test project of its own.
       include: ['src/**/*.test.ts', 'test/**/*.test.ts', '../scripts/**/*.test.ts'],
-      exclude: fast ? [...configDefaults.exclude, ...SLOW_TEST_FILES] : configDefaults.exclude,
+      // test/kubernetes/ needs a control plane: `npm run test:kubernetes` (its own config) runs it.
+      exclude: [...configDefaults.exclude, 'test/kubernetes/**', ...(fast ? SLOW_TEST_FILES : [])],
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',

@@ -65,6 +65,14 @@ const FULL: Suite[] = [
   },
   { name: 'java', command: npmScript('gateway', 'test:java'), script: ['gateway', 'test:java'] },
   {
+    // Builds the control plane's binaries when they are not cached yet (about 13 min), then
+    // runs the Kubernetes backend's tests against it.
+    name: 'kubernetes',
+    command: npmScript('gateway', 'test:kubernetes'),
+    script: ['gateway', 'test:kubernetes'],
+    report: 'gateway/test-results.kubernetes.json',
+  },
+  {
     name: 'ui',
     command: ['npm', 'test', '--workspace', 'ui-tests'],
     report: 'ui-tests/test-results.json',

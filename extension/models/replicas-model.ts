@@ -63,9 +63,11 @@ export function coldStartText(
   );
 }
 
-/** No replica up: scaled to zero (the next call starts one), or failing with a reason. */
+/** No replica up: scaled to zero (the next call starts one), waiting for its pool, or failing with a reason. */
 export function noReplicasText(view: ReplicasView, trans: TranslationBundle): string {
   if (view.status === 'failed' && view.statusReason)
     return trans.__('No replica can start: %1', view.statusReason);
+  if (view.status === 'pending' && view.statusReason)
+    return trans.__('A replica waits for its pool: %1', view.statusReason);
   return trans.__('Scaled to zero: the next call starts a replica (a cold start).');
 }

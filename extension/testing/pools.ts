@@ -17,6 +17,7 @@ export function cpuPool(over: Partial<PoolInfo> = {}): PoolInfo {
     used: { replicas: 1, memoryMb: 2048, gpus: 0 },
     free: { replicas: 255, memoryMb: 6144, gpus: 0 },
     deployments: ['iris'],
+    status: 'available',
     ...over,
   };
 }

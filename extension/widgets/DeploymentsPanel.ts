@@ -95,6 +95,10 @@ export class DeploymentsPanel extends Widget {
         statusBadge(d.status, trans),
       ]),
       el('div', { class: 'jp-SlipwayDeployments-meta' }, [meta]),
+      // Why it failed, or why its pool cannot place it yet (the scheduler's words).
+      ...(d.statusReason
+        ? [el('div', { class: 'jp-SlipwayDeployments-reason', role: 'status' }, [d.statusReason])]
+        : []),
       el('code', { class: 'jp-SlipwayDeployments-url' }, [d.invokeUrl]),
       el('div', { class: 'jp-SlipwayDeployments-actions' }, [
         button(trans.__('Monitor'), trans.__('Monitor %1', d.name), () => this.openMonitor(d.name)),

@@ -17,6 +17,16 @@ const gpuPool = cpuPool({
 });
 
 describe('what a pool has free, in the publish dialog', () => {
+  it('a pool on a cluster: the scheduler decides, or why the gateway cannot use it', () => {
+    expect(poolFreeText(cpuPool({ backend: 'kubernetes' }), trans)).toBe('on a Kubernetes cluster');
+    const down = cpuPool({
+      backend: 'kubernetes',
+      status: 'unavailable',
+      statusReason: 'connect ECONNREFUSED 127.0.0.1:1',
+    });
+    expect(poolFreeText(down, trans)).toBe('unavailable: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
   it('memory, and GPUs on a pool that hands them out', () => {
     expect(poolFreeText(cpuPool(), trans)).toBe('6.0 GiB free');
     expect(poolFreeText(gpuPool, trans)).toBe('6.0 GiB and 1 of 2 GPUs free');

@@ -7,6 +7,7 @@ export function statusBadge(status: DeploymentStatus, trans: TranslationBundle):
   const words: Record<DeploymentStatus, string> = {
     ready: trans._p('deployment status', 'ready'),
     loading: trans._p('deployment status', 'loading'),
+    pending: trans._p('deployment status', 'pending'),
     failed: trans._p('deployment status', 'failed'),
   };
   // A state a newer gateway added is still shown, as it came.

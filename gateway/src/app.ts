@@ -12,6 +12,7 @@ import { databaseUnavailable } from './db/unavailable.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
 import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
 import { adminAuth } from './middleware/admin-auth.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { allowedMethods } from './middleware/allowed-methods.js';
 import { callId } from './middleware/call-id.js';
 import type { InvocationLog } from './monitoring/invocation-log.js';
@@ -38,6 +39,10 @@ export interface AppDeps {
   version: string;
   databaseKind: DatabaseKind;
   adminToken: string;
+  /** The token runners on a cluster read artifacts with. */
+  runnerToken?: string;
+  /** Stored artifacts, for runners on a cluster (`/api/artifacts`). */
+  artifacts?: Parameters<typeof artifactRoutes>[0];
   publicUrl: string;
   limits: { maxUploadBytes: number; maxBodyBytes: number; maxBatch: number };
   deployments: DeploymentService;
@@ -100,6 +105,10 @@ export function createApp(deps: AppDeps) {
   app.use('/api/deployments/*', admin);
   app.use('/api/deployments', admin);
   app.use('/api/pools', admin);
+  app.use(
+    '/api/artifacts/*',
+    adminAuth({ token: deps.adminToken, orRunnerToken: deps.runnerToken }),
+  );
   app.use('/metrics', admin);
   // EventSource cannot send a header: the token may come in the query (compared in constant time).
   app.use('/api/events', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
@@ -140,6 +149,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api/pools', poolRoutes({ usage: () => deps.deployments.poolUsage() }));
+  if (deps.artifacts) app.route('/api/artifacts', artifactRoutes(deps.artifacts));
   app.route(
     '/fn',
     invokeRoutes({

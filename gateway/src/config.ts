@@ -28,6 +28,7 @@ const envSchema = z.object({
   SLIPWAY_HOST: z.string().min(1).default('127.0.0.1'),
   SLIPWAY_PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   SLIPWAY_DATA_DIR: z.string().min(1).default('.slipway'),
+  SLIPWAY_ARTIFACTS_DIR: z.string().min(1).optional(),
   SLIPWAY_PUBLIC_URL: z.url().optional(),
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   DATABASE_URL: z
@@ -112,6 +113,11 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /**
+   * The artifact store (`<dataDir>/artifacts` by default): several gateways on one Postgres
+   * share one folder (a ReadWriteMany volume), so every one serves every artifact.
+   */
+  artifactsDir?: string;
   publicUrl: string;
   /** Undefined: generated on first start into `<dataDir>/admin-token`. */
   adminToken?: string;
@@ -176,8 +182,9 @@ export interface Config {
    */
   drainSeconds: number;
   /**
-   * `SLIPWAY_CATALOG_TTL_MS`: how long the invoke path trusts the deployments and keys it read;
-   * gateways sharing one Postgres see each other's changes within this time.
+   * `SLIPWAY_CATALOG_TTL_MS`: how long the invoke path trusts the deployments and keys it read.
+   * Gateways sharing one Postgres tell each other of changes at once (LISTEN/NOTIFY); this
+   * bounds how long a change whose notice could not be sent goes unseen.
    */
   catalogTtlMs: number;
   /**
@@ -238,6 +245,7 @@ export function loadConfig(
     port: e.SLIPWAY_PORT,
     // Absolute: worker processes run in other folders and get artifact paths from it.
     dataDir: resolve(e.SLIPWAY_DATA_DIR),
+    artifactsDir: e.SLIPWAY_ARTIFACTS_DIR && resolve(e.SLIPWAY_ARTIFACTS_DIR),
     publicUrl: (e.SLIPWAY_PUBLIC_URL ?? `http://${e.SLIPWAY_HOST}:${e.SLIPWAY_PORT}`).replace(
       /\/+$/,
       '',

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createApp, type App } from './app.js';
 import { ArtifactStore } from './artifacts/artifact-store.js';
 import { collectOrphanArtifacts } from './artifacts/collect-orphans.js';
-import { inheritedWorkerEnv, type Config } from './config.js';
+import type { Config } from './config.js';
 import type { Database } from './db/client.js';
 import { DeploymentRepository } from './db/deployment-repository.js';
 import { InvocationRepository } from './db/invocation-repository.js';
@@ -42,13 +42,14 @@ import { LocalPlacement } from './pools/placement.js';
 import { ReplicaBudget } from './pools/replica-budget.js';
 import { ColdStartTally } from './pools/cold-starts.js';
 import type { RuntimeFactory } from './runtimes/types.js';
-import { MojoWorker } from './runtimes/mojo/mojo-worker.js';
-import { OnnxWorkers } from './runtimes/onnx/onnx-workers.js';
-import { DEFAULT_JVM_HEAP_MB, mojoZipLimits } from './runtimes/mojo/mojo-zip.js';
-import { pythonWorker } from './workers/python-worker.js';
-import { WorkerSandbox } from './workers/worker-sandbox.js';
+import type { MojoWorker } from './runtimes/mojo/mojo-worker.js';
+import { runtimeWorkers } from './runtimes/runtime-workers.js';
+import { KubernetesBackend, type EndpointResolver } from './kubernetes/kubernetes-backend.js';
+import { deriveRunnerToken } from './auth/tokens.js';
+import type { WorkerSandbox } from './workers/worker-sandbox.js';
 import type { WorkerSupervisor } from './workers/worker-supervisor.js';
 import { DeploymentCatalog } from './serving/deployment-catalog.js';
+import { followCatalogNotices } from './serving/follow-catalog.js';
 import { KeyRepository } from './db/key-repository.js';
 import { KeyService } from './deployments/key-service.js';
 import { KeyUsage } from './auth/key-usage.js';
@@ -70,6 +71,7 @@ export type GatewayConfig = Pick<
   Partial<
     Pick<
       Config,
+      | 'artifactsDir'
       | 'corsOrigins'
       | 'callbackOrigins'
       | 'java'
@@ -136,67 +138,31 @@ export function createGateway(opts: {
   /** The clock invoke-key expiries and the catalog use; `Date.now` unless a test passes another. */
   now?: () => number;
   reportError?: (err: unknown) => void;
+  /**
+   * Where the gateway reaches a ready pod of a pool on a cluster; by default its address. The
+   * Kubernetes tests point it at runner processes standing in for pods (kwok's never run).
+   */
+  resolveEndpoint?: EndpointResolver;
 }): Gateway {
   const { config, database } = opts;
   const repo = new DeploymentRepository(database.db);
   const invocations = new InvocationRepository(database.db);
-  const store = new ArtifactStore(join(config.dataDir, 'artifacts'));
+  const store = new ArtifactStore(config.artifactsDir ?? join(config.dataDir, 'artifacts'));
   const runsDir = join(config.dataDir, 'runs');
   const runs = new RunRepository(database.db);
-  // Every worker and kernel: an allow-listed environment, and as root another user.
-  const sandbox = new WorkerSandbox({
-    env: config.workerEnv ?? inheritedWorkerEnv(),
-    user: config.workerUser,
-    log: (line) => console.log(line),
-  });
-  const python = pythonWorker({
-    configured: config.python,
-    venvRoot: join(config.dataDir, 'python'),
-    spawn: sandbox.spawn,
-    log: (line) => console.log(line),
-  });
-  const jvmHeapMb = config.jvmHeapMb ?? DEFAULT_JVM_HEAP_MB;
-  const jvm = new MojoWorker({
-    java: config.java,
-    javaOptions: [`-Xmx${jvmHeapMb}m`],
-    spawn: sandbox.spawn,
-    log: (line) => console.log(line),
-  });
-  const onnx = new OnnxWorkers({
-    isolation: config.onnxIsolation,
-    supervision: { spawn: sandbox.spawn },
-    log: (line) => console.log(line),
-  });
+  const workers = runtimeWorkers(config);
+  const { python, jvm, sandbox } = workers;
+  // Pools on a cluster: their pods and the gateway share the runner token.
+  const runnerToken = deriveRunnerToken(opts.adminToken);
+  const kubernetes = new KubernetesBackend(config.pools, runnerToken, opts.resolveEndpoint);
   const registry = new RuntimeRegistry(
-    (opts.runtimes ?? defaultRuntimes)({
-      notebooks: {
-        worker: python,
-        runsDir,
-        memoryMb: config.kernelMemoryMb,
-        python: {
-          configured: config.python,
-          venvRoot: join(config.dataDir, 'python'),
-          pipSandbox: () => sandbox.pipSandbox(),
-          log: (line) => console.log(line),
-        },
-      },
-      // A MOJO's inflated size is bounded by the heap it will be read into.
-      mojo: { worker: jvm, zipLimits: mojoZipLimits(jvmHeapMb) },
-      onnx: { workers: onnx },
-      pickles: {
-        configured: config.python,
-        venvRoot: join(config.dataDir, 'python'),
-        memoryMb: config.modelMemoryMb,
-        supervision: { spawn: sandbox.spawn },
-        pipSandbox: () => sandbox.pipSandbox(),
-        log: (line) => console.log(line),
-      },
-    }),
+    (opts.runtimes ?? defaultRuntimes)(workers.services),
     // Every runtime is a replica placed on its pool: its devices, memory and environment.
     {
       pools: config.pools,
       placement: new LocalPlacement(),
       budget: new ReplicaBudget(config.replicaMemoryMb ?? Infinity),
+      remote: kubernetes.active ? kubernetes : undefined,
     },
   );
   const host = new ModelHost(registry, store);
@@ -207,12 +173,15 @@ export function createGateway(opts: {
     now,
     onError: opts.reportError,
   });
-  const catalog = new DeploymentCatalog(
+  const catalog = new DeploymentCatalog({
     repo,
-    { ownerOfHash: (hash) => keyRepo.ownerOfHash(hash), used: (id) => keyUsage.used(id) },
-    config.catalogTtlMs,
+    keys: { ownerOfHash: (hash) => keyRepo.ownerOfHash(hash), used: (id) => keyUsage.used(id) },
+    ttlMs: config.catalogTtlMs,
     now,
-  );
+    notices: database.catalogNotices,
+    onError: opts.reportError,
+  });
+  let stopFollowing: (() => Promise<void>) | undefined;
   const keys = new KeyService({
     repo,
     keys: keyRepo,
@@ -335,6 +304,7 @@ export function createGateway(opts: {
     runsDir,
     pools: config.pools,
     coldStarts,
+    remote: kubernetes.active ? kubernetes : undefined,
     onChange: (name, change) => {
       if (change === 'deleted') {
         metrics.removeDeployment(name);
@@ -414,6 +384,11 @@ export function createGateway(opts: {
     version: opts.version,
     databaseKind: database.kind,
     adminToken: opts.adminToken,
+    runnerToken,
+    artifacts: {
+      path: (sha256) => store.path(sha256),
+      inUse: async (sha256) => (await repo.artifactShas()).includes(sha256),
+    },
     publicUrl: config.publicUrl,
     limits: {
       maxUploadBytes: config.maxUploadBytes,
@@ -456,10 +431,19 @@ export function createGateway(opts: {
       if (orphans.length > 0)
         console.log(`[slipway] removed ${orphans.length} artifact file(s) no version refers to`);
       await mkdir(runsDir, { recursive: true });
+      // Pools on a cluster are checked (an unreachable one is unavailable, the rest serve).
+      await kubernetes.init();
       // What a crash left in the journal goes to the database before anything is served.
       await log.replay();
       // Last: it closes what the steps above made (the journal) to the workers' user.
       await sandbox.init(config.dataDir);
+      // What other gateways on the database change is forgotten here as they announce it.
+      stopFollowing = await followCatalogNotices({
+        notices: database.catalogNotices,
+        catalog,
+        host,
+        onError: opts.reportError,
+      });
       // Alert rules are evaluated at least once a minute (and whenever labels arrive).
       evaluation = setInterval(() => void alerts.evaluate(), config.alertIntervalMs ?? 60_000);
       evaluation.unref();
@@ -486,6 +470,7 @@ export function createGateway(opts: {
     async close({ drainMs = 0 } = {}) {
       // Calls under way (asynchronous notebook runs included) finish first, up to the deadline.
       await host.drain(drainMs);
+      await stopFollowing?.();
       clearInterval(evaluation);
       versions.stop();
       clearInterval(schedules);
@@ -497,11 +482,10 @@ export function createGateway(opts: {
       // Shadow calls under way are logged before the log closes (each ends by its deadline).
       await dataPlane.shadows.settled();
       await log.close();
+      // What runs on a cluster keeps running for the gateways still up (or the next one).
+      kubernetes.detach();
       await host.close();
-      await onnx.close();
-      await python.stop();
-      await jvm.stop();
-      await sandbox.close();
+      await workers.close();
     },
   };
 }

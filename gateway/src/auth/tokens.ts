@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A new secret: a recognisable prefix and 32 random bytes, base64url. */
 export function newToken(prefix: 'sk' | 'sa'): string {
@@ -22,4 +22,13 @@ export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1];
+}
+
+/**
+ * The token runners (pods of a pool on a cluster) and the gateway share: derived from the admin
+ * token, so every gateway on one database has the same one and none is stored. It reads
+ * artifacts and calls runners, nothing else.
+ */
+export function deriveRunnerToken(adminToken: string): string {
+  return `sr_${createHmac('sha256', adminToken).update('slipway runner token v1').digest('base64url')}`;
 }

@@ -8,6 +8,11 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
 import * as schema from './schema.js';
+import {
+  noCatalogNotices,
+  postgresCatalogNotices,
+  type CatalogNotices,
+} from './catalog-notices.js';
 
 /** Either driver's drizzle database; repositories are written once against this. */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -18,6 +23,8 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   db: Db;
   kind: DatabaseKind;
+  /** How the gateways sharing this database tell each other of catalog changes. */
+  catalogNotices: CatalogNotices;
   close(): Promise<void>;
 }
 
@@ -40,13 +47,23 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
     });
     const db = drizzlePostgres(sql, { schema });
     await migratePostgres(db, { migrationsFolder });
-    return { db: db as unknown as Db, kind: 'postgres', close: () => sql.end({ timeout: 5 }) };
+    return {
+      db: db as unknown as Db,
+      kind: 'postgres',
+      catalogNotices: postgresCatalogNotices(sql),
+      close: () => sql.end({ timeout: 5 }),
+    };
   }
   if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
   const client = new PGlite(opts.dataDir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as Db, kind: 'pglite', close: () => client.close() };
+  return {
+    db: db as unknown as Db,
+    kind: 'pglite',
+    catalogNotices: noCatalogNotices,
+    close: () => client.close(),
+  };
 }
 
 /** What `execute` answered, as rows, from either driver. */

@@ -41,6 +41,7 @@ import {
   type Reservation,
 } from '../pools/pool-capacity.js';
 import type { PoolSpec } from '../pools/pool-spec.js';
+import type { RemoteReplicas } from '../pools/remote-replicas.js';
 import { lifecycleSettings } from '../pools/lifecycle-settings.js';
 import { ColdStartTally } from '../pools/cold-starts.js';
 import { presentDeployment, presentDetail } from './present-deployment.js';
@@ -77,6 +78,8 @@ export interface DeploymentServiceDeps {
   pools: PoolSpec[];
   /** Cold starts per deployment since the gateway started, for `replicas`. */
   coldStarts?: ColdStartTally;
+  /** The backend of pools on a cluster: whether one can be used, and deletion of what it made. */
+  remote?: Pick<RemoteReplicas, 'unavailable' | 'removeDeployment'>;
   /** Told of every change, once it is stored (live events, metrics). */
   onChange?: (name: string, change: 'published' | 'deleted' | 'rolled_back') => void;
   /**
@@ -200,10 +203,10 @@ export class DeploymentService {
           invokeKeyHash: hashToken(invokeKey),
           invokeKeyId: randomUUID(),
         });
-        catalog.invalidate(input.name);
         host.adopt(record.live, runtime);
         // The versions it replaces (live, split and shadow) stop once their calls are done.
         if (previous) this.retireRouted(previous, record.liveVersion);
+        await catalog.changed(input.name);
         const warnings = runtime.warnings?.() ?? [];
         return {
           deployment: presentDeployment(record, {
@@ -423,9 +426,9 @@ export class DeploymentService {
         invokeKeyHash: hashToken(newToken('sk')),
         invokeKeyId: randomUUID(),
       });
-      catalog.invalidate(name);
       host.adopt(record.live, runtime);
       this.retireRouted(previous, record.liveVersion);
+      await catalog.changed(name);
       await this.deps.onLiveChange?.({
         name,
         change: 'published',
@@ -450,7 +453,7 @@ export class DeploymentService {
     const before = previous.liveVersion;
     if (!(await this.deps.repo.setLive(name, version)))
       throw new NotFoundError(`version ${version} of deployment ${name}`);
-    this.deps.catalog.invalidate(name);
+    await this.deps.catalog.changed(name);
     // Load it now so the first call after the change is warm; errors surface on invoke.
     const record = await this.require(name);
     void this.deps.host.acquire(record.live, record.pool).catch(() => {});
@@ -462,10 +465,14 @@ export class DeploymentService {
   async delete(name: string): Promise<void> {
     const { deleted, orphanArtifacts, runIds } = await this.deps.repo.delete(name);
     if (!deleted) throw new NotFoundError(`deployment ${name}`);
-    this.deps.catalog.invalidate(name);
+    await this.deps.catalog.changed(name);
     this.deps.onChange?.(name, 'deleted');
     // Calls under way finish on their version; new ones find no deployment.
     await this.deps.host.retireAll(name);
+    // On a cluster, everything made for it goes (by label), versions not loaded here included.
+    await this.deps.remote?.removeDeployment(name).catch((err: unknown) => {
+      console.error(`[slipway] deleting ${name}'s objects on its cluster failed:`, err);
+    });
     await Promise.all(orphanArtifacts.map((sha) => this.deps.store.remove(sha)));
     await Promise.all(
       runIds.map((id) => rm(join(this.deps.runsDir, `${id}.ipynb`), { force: true })),
@@ -502,7 +509,11 @@ export class DeploymentService {
   /** Each pool with what its deployments hold and what is left (`GET /api/pools`). */
   async poolUsage(): Promise<PoolUsage[]> {
     const held = await this.reservations();
-    return this.deps.pools.map((pool) => usageOf(pool, held));
+    return this.deps.pools.map((pool) => {
+      const unavailable =
+        pool.backend === 'kubernetes' ? this.deps.remote?.unavailable(pool.name) : undefined;
+      return { ...usageOf(pool, held), ...(unavailable ? { unavailable } : {}) };
+    });
   }
 
   /** What every deployment holds of its pool (but `except`); those on pools now gone are left out. */
@@ -528,6 +539,20 @@ export class DeploymentService {
     // A pool no longer configured holds nothing to check (its versions keep running).
     const pool = this.deps.pools.find((p) => p.name === input.pool);
     if (!pool) return;
+    if (pool.backend === 'kubernetes') {
+      const why = this.deps.remote
+        ? this.deps.remote.unavailable(pool.name)
+        : 'this gateway has no cluster backend';
+      if (why)
+        throw new SlipwayError(
+          503,
+          'pool_unavailable',
+          `pool: the ${pool.name} pool is unavailable: ${why}`,
+          'pool',
+        );
+      // The cluster's scheduler decides where replicas fit: one it cannot place is `pending`.
+      return;
+    }
     checkRoom(
       pool,
       await this.reservations(input.name),

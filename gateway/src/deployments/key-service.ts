@@ -51,7 +51,7 @@ export class KeyService {
           ? null
           : new Date(now.getTime() + revokeOthersAfterSeconds * 1000),
     });
-    this.deps.catalog.invalidate(name);
+    await this.deps.catalog.changed(name);
     return { id: row.id, key, createdAt: row.createdAt.toISOString() };
   }
 
@@ -70,7 +70,7 @@ export class KeyService {
       );
     if (!(await this.deps.keys.revoke(name, id)))
       throw new NotFoundError(`key ${id} of deployment ${name}`);
-    this.deps.catalog.invalidate(name);
+    await this.deps.catalog.changed(name);
     this.deps.onRevoke?.(id);
   }
 

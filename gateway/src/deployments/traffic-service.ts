@@ -108,7 +108,7 @@ export class TrafficService {
   ): Promise<DeploymentRecord> {
     const { name } = before;
     if (!(await change())) throw new NotFoundError(`deployment ${name}`);
-    this.deps.catalog.invalidate(name);
+    await this.deps.catalog.changed(name);
     const after = await this.require(name);
     const routed = routedVersions(after);
     for (const version of routed) {

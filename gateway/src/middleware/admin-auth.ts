@@ -10,15 +10,22 @@ import { UnauthorizedError } from '../errors.js';
 export function adminAuth({
   token,
   allowQueryToken = false,
+  orRunnerToken,
 }: {
   token: string;
   allowQueryToken?: boolean;
+  /** Also lets the runner token through (what runners on a cluster read artifacts with). */
+  orRunnerToken?: string;
 }): MiddlewareHandler {
   return async function adminAuth(c, next) {
     const given =
       bearerToken(c.req.header('authorization')) ??
       (allowQueryToken ? c.req.query('token') : undefined);
-    if (!given || !sameSecret(given, token)) {
+    const valid =
+      given !== undefined &&
+      (sameSecret(given, token) ||
+        (orRunnerToken !== undefined && sameSecret(given, orRunnerToken)));
+    if (!valid) {
       throw new UnauthorizedError(
         'the management API needs the admin token: send "Authorization: Bearer <admin token>"',
       );

@@ -27,6 +27,8 @@ export interface PoolUsage {
   free: Amounts;
   /** The deployments on it, by name. */
   deployments: string[];
+  /** Why it cannot be used now (a pool on a cluster that cannot be reached); absent when it can. */
+  unavailable?: string;
 }
 
 /**

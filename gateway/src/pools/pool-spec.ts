@@ -1,5 +1,9 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  kubernetesPoolSchema,
+  type KubernetesPoolSettings,
+} from '../kubernetes/kubernetes-pool.js';
 import { FORMATS, POOL_NAMES, type Format, type PoolName } from '../protocol/deployments.js';
 
 /** Where a pool's replicas run: processes on this machine, or pods of a Kubernetes cluster. */
@@ -23,6 +27,8 @@ export interface PoolSpec {
   devices: string[];
   /** Per-format defaults of a deployment's `config` (its own config wins). */
   formats: Partial<Record<Format, Record<string, unknown>>>;
+  /** Where and how its pods run, for `backend: kubernetes`. */
+  kubernetes?: KubernetesPoolSettings;
 }
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -38,6 +44,7 @@ const poolSchema = z.strictObject({
   formats: z
     .partialRecord(z.enum(FORMATS as [Format, ...Format[]]), z.record(z.string(), z.unknown()))
     .optional(),
+  kubernetes: kubernetesPoolSchema.optional(),
 });
 
 const fileSchema = z.strictObject({
@@ -114,6 +121,12 @@ export function parsePoolsFile(text: string, machine: MachineResources): PoolSpe
     if (pool.memoryMbPerReplica > pool.memoryMb)
       throw new PoolsFileError(
         `pools.${name}.memoryMbPerReplica: ${pool.memoryMbPerReplica} MiB is more than the pool's memoryMb (${pool.memoryMb})`,
+      );
+    if ((pool.backend === 'kubernetes') !== (pool.kubernetes !== undefined))
+      throw new PoolsFileError(
+        pool.backend === 'kubernetes'
+          ? `pools.${name}.kubernetes: expected the cluster's settings (kubeconfig or inCluster, namespace, image) for backend: kubernetes`
+          : `pools.${name}.kubernetes: only a pool with backend: kubernetes takes these settings`,
       );
     if (new Set(pool.devices).size !== pool.devices.length)
       throw new PoolsFileError(`pools.${name}.devices: a device is listed twice`);

@@ -18,6 +18,8 @@ export interface ReplicaInfo {
   /** Where it runs: its pool and the GPU devices it was given. */
   pool?: string;
   devices: string[];
+  /** The pod it is, on a pool of a cluster. */
+  pod?: string;
   startedAt: string;
   lastCallAt: string | null;
 }
@@ -27,6 +29,8 @@ export interface StartedReplica<R> {
   runtime: R;
   pool?: string;
   devices?: string[];
+  /** The pod it is, on a pool of a cluster. */
+  pod?: string;
   stop(): Promise<void>;
 }
 
@@ -158,6 +162,7 @@ export class ReplicaSet<R> {
       calls: r.calls,
       pool: r.started?.pool,
       devices: r.started?.devices ?? [],
+      ...(r.started?.pod ? { pod: r.started.pod } : {}),
       startedAt: r.startedAt.toISOString(),
       lastCallAt: r.lastCallAt?.toISOString() ?? null,
     }));

@@ -14,6 +14,7 @@ import { exampleRecord } from '../validation/example-record.js';
 import { compileValidator } from '../validation/validate-records.js';
 import { lifecycleSettings, type LifecycleSettings } from './lifecycle-settings.js';
 import type { Placement } from './placement.js';
+import type { RemoteReplicas, RemoteVersion } from './remote-replicas.js';
 import { askedMemoryMb, type PoolSpec } from './pool-spec.js';
 import { estimatedMemoryMb, type ReplicaBudget } from './replica-budget.js';
 import { ReplicaSet, type ReplicaInfo, type StartedReplica } from './replica-set.js';
@@ -27,6 +28,8 @@ export interface ReplicaPlacing {
   placement: Placement | undefined;
   /** The gateway's memory budget for loaded replicas; absent: none. */
   budget?: ReplicaBudget;
+  /** Where replicas of pools on a cluster run (the Kubernetes backend). */
+  remote?: RemoteReplicas;
 }
 
 /**
@@ -53,6 +56,10 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   private sig: Signature | undefined;
   /** What the lifecycle itself has to tell the publisher (about the warm-up). */
   private notes: string[] = [];
+  /** The backend its replicas run on when its pool is on a cluster; else they are processes here. */
+  private readonly remote: RemoteReplicas | undefined;
+  /** True once the remote backend made what its replicas run from. */
+  private prepared = false;
 
   constructor(
     private readonly factory: RuntimeFactory,
@@ -63,11 +70,13 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
     this.format = factory.format;
     // The wrapper takes the kind of what it wraps; `model` here only satisfies the compiler.
     this.kind = factory.kind as 'model';
+    this.remote = placing.remote?.handles(spec.pool) ? placing.remote : undefined;
     this.set = this.newSet();
   }
 
   async load(): Promise<void> {
     if (this.sig) return;
+    if (this.remote) return this.loadRemote(this.remote);
     const first = await this.set.open();
     this.first ??= first;
     this.sig = first.signature();
@@ -82,20 +91,61 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
     return [...(this.first?.warnings?.() ?? []), ...this.notes];
   }
 
-  /** Stops every replica; a later call starts one again (a cold start). */
+  /**
+   * A version on a cluster: the artifact is checked here as on a local pool (it loads once, for
+   * its signature and warnings, and is unloaded), then the backend makes what its replicas run
+   * from; the replicas `minReplicas` keeps start in the background, and the version's status
+   * tells how that goes (a pod the scheduler cannot place is `pending`, with its reason).
+   */
+  private async loadRemote(remote: RemoteReplicas): Promise<void> {
+    // Checked as on the cpu pool: the gateway has no GPU to give it (its pods do), and the
+    // format's signature and warnings do not depend on where it runs.
+    const check = this.factory.create({ ...this.spec, pool: 'cpu', managed: true });
+    try {
+      await check.load();
+      this.first = check;
+      this.sig = check.signature();
+    } finally {
+      await check.unload().catch(() => {});
+    }
+    await remote.prepare(this.remoteVersion());
+    this.prepared = true;
+    if (this.settings.minReplicas > 0) void this.set.open().catch(() => {});
+  }
+
+  private remoteVersion(): RemoteVersion {
+    return { spec: this.spec, format: this.format, kind: this.factory.kind };
+  }
+
+  /**
+   * Stops every replica; a later call starts one again (a cold start). On a cluster, what the
+   * replicas ran from goes too (once no loaded version shares it), and a later load makes it
+   * again.
+   */
   async unload(): Promise<void> {
     const set = this.set;
     this.set = this.newSet();
     await set.close();
+    if (this.remote && this.prepared) {
+      this.prepared = false;
+      this.sig = undefined;
+      await this.remote.remove(this.remoteVersion());
+    }
   }
 
   replicas(): ReplicaInfo[] {
     return this.set.info();
   }
 
-  /** Why no replica could start lately, for the deployment's status. */
+  /**
+   * Why no replica could start lately, for the deployment's status; on a cluster, while a
+   * replica waits for its pod, why the pod waits (a `replica_pending` 503).
+   */
   failure(): SlipwayError | undefined {
-    return this.set.failure();
+    const failed = this.set.failure();
+    if (failed || !this.remote) return failed;
+    const waiting = this.remote.waiting(this.remoteVersion());
+    return waiting ? new SlipwayError(503, 'replica_pending', waiting) : undefined;
   }
 
   async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
@@ -159,6 +209,16 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
 
   /** One replica: placed, made, loaded and warmed up; what it took is given back if it fails. */
   private async startReplica(): Promise<StartedReplica<Runtime>> {
+    if (this.remote) {
+      const started = await this.remote.start(this.remoteVersion());
+      try {
+        if (started.runtime.kind === 'model') await this.warmUp(started.runtime);
+      } catch (err) {
+        await started.stop().catch(() => {});
+        throw err;
+      }
+      return started;
+    }
     const { pool, placement } = this.placing;
     const lease =
       pool && placement

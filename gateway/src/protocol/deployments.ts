@@ -6,7 +6,11 @@ export const FORMATS: readonly Format[] = ['onnx', 'pmml', 'pickle', 'mojo', 'no
 export type PoolName = 'cpu' | 'gpu' | 'highmem';
 export const POOL_NAMES: readonly PoolName[] = ['cpu', 'gpu', 'highmem'];
 
-export type DeploymentStatus = 'ready' | 'loading' | 'failed';
+/**
+ * `pending`: on a pool of a cluster, no replica is up and the newest waits for its pod (the
+ * scheduler cannot place it yet); `statusReason` says why.
+ */
+export type DeploymentStatus = 'ready' | 'loading' | 'pending' | 'failed';
 
 /** One published version of a deployment. */
 export interface VersionInfo {
@@ -25,7 +29,10 @@ export interface Deployment {
   format: Format;
   pool: PoolName;
   status: DeploymentStatus;
-  /** Why it is `failed` (its load failed, or no replica can start on its pool); absent otherwise. */
+  /**
+   * Why it is `failed` (its load failed, or no replica can start on its pool) or `pending` (the
+   * scheduler's reason); absent otherwise.
+   */
   statusReason?: string;
   public: boolean;
   invokeUrl: string;

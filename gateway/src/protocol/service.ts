@@ -37,4 +37,8 @@ export interface PoolInfo {
   free: PoolAmounts;
   /** The deployments placed on the pool, by name. */
   deployments: string[];
+  /** `unavailable`: a pool on a cluster the gateway cannot use now; `statusReason` says why. */
+  status: 'available' | 'unavailable';
+  /** The API server's message (or the transport's) when it is unavailable. */
+  statusReason?: string;
 }

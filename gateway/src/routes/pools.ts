@@ -21,6 +21,8 @@ const PoolSchema = z
     used: Amounts,
     free: Amounts,
     deployments: z.array(z.string()),
+    status: z.enum(['available', 'unavailable']),
+    statusReason: z.string().optional(),
   })
   .openapi('Pool');
 
@@ -39,7 +41,7 @@ const list = createRoute({
 });
 
 /** A pool's usage on the wire. */
-export function presentPool({ pool, used, free, deployments }: PoolUsage): PoolInfo {
+export function presentPool({ pool, used, free, deployments, unavailable }: PoolUsage): PoolInfo {
   return {
     name: pool.name,
     backend: pool.backend,
@@ -54,6 +56,8 @@ export function presentPool({ pool, used, free, deployments }: PoolUsage): PoolI
     used,
     free,
     deployments,
+    status: unavailable ? 'unavailable' : 'available',
+    ...(unavailable ? { statusReason: unavailable } : {}),
   };
 }
 

@@ -78,7 +78,7 @@ export const DeploymentSchema = z
     version: z.number().int(),
     format: z.enum(['onnx', 'pmml', 'pickle', 'mojo', 'notebook']),
     pool: z.enum(['cpu', 'gpu', 'highmem']),
-    status: z.enum(['ready', 'loading', 'failed']),
+    status: z.enum(['ready', 'loading', 'pending', 'failed']),
     statusReason: z
       .string()
       .optional()
@@ -101,7 +101,7 @@ export const ReplicasSchema = z
   .object({
     name: z.string(),
     pool: z.enum(['cpu', 'gpu', 'highmem']),
-    status: z.enum(['ready', 'loading', 'failed']),
+    status: z.enum(['ready', 'loading', 'pending', 'failed']),
     statusReason: z.string().nullable(),
     lifecycle: z.object({
       minReplicas: z.number().int(),

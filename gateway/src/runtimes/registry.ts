@@ -1,4 +1,5 @@
 import type { Placement } from '../pools/placement.js';
+import type { RemoteReplicas } from '../pools/remote-replicas.js';
 import type { ReplicaBudget } from '../pools/replica-budget.js';
 import type { PoolSpec } from '../pools/pool-spec.js';
 import type { Format, PoolName } from '../protocol/deployments.js';
@@ -11,6 +12,8 @@ export interface RegistryPlacement {
   placement: Placement;
   /** The memory every loaded replica may take together (`SLIPWAY_REPLICA_MEMORY_MB`). */
   budget?: ReplicaBudget;
+  /** Where the replicas of pools on a cluster run. */
+  remote?: RemoteReplicas;
 }
 
 /**
@@ -60,6 +63,7 @@ function replicatedFactory<R extends Runtime>(
         pool: pools.get(spec.pool),
         placement: placed?.placement,
         budget: placed?.budget,
+        remote: placed?.remote,
       }),
   };
 }

@@ -2,6 +2,7 @@ import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-re
 import type { KeyOwner } from '../db/key-repository.js';
 import { hashToken } from '../auth/tokens.js';
 import { databaseUnavailable } from '../db/unavailable.js';
+import { noCatalogNotices, type CatalogNotices } from '../db/catalog-notices.js';
 
 interface Cached<T> {
   value: T;
@@ -12,7 +13,8 @@ interface Cached<T> {
  * Values by key, read through `load` and then served from memory: an expired value is still
  * answered at once while it is read again in the background (one read per key at a time), so
  * the invoke path waits on the database only for what it has never seen. A value `load`
- * answers as undefined is not kept.
+ * answers as undefined is not kept, nor is one whose read was under way when its key was
+ * invalidated (it may predate the change).
  */
 class ReadThrough<T> {
   private readonly entries = new Map<string, Cached<T>>();
@@ -32,20 +34,39 @@ class ReadThrough<T> {
     return hit.value;
   }
 
+  /** What is held for `key`, expired or not, without reading. */
+  peek(key: string): T | undefined {
+    return this.entries.get(key)?.value;
+  }
+
+  values(): T[] {
+    return [...this.entries.values()].map((e) => e.value);
+  }
+
   delete(key: string): void {
     this.entries.delete(key);
+    this.reads.delete(key);
   }
 
   deleteWhere(test: (value: T) => boolean): void {
     for (const [k, e] of this.entries) if (test(e.value)) this.entries.delete(k);
+    // Which deployment a read under way belongs to is not known yet.
+    this.reads.clear();
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.reads.clear();
   }
 
   private read(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    let reading = this.reads.get(key);
-    if (reading) return reading;
-    reading = load()
+    const under = this.reads.get(key);
+    if (under) return under;
+    const reading: Promise<T | undefined> = load()
       .then(
         (value) => {
+          // Invalidated meanwhile: answered to those who asked, not kept.
+          if (this.reads.get(key) !== reading) return value;
           if (value === undefined) this.entries.delete(key);
           else {
             if (this.entries.size >= this.maxEntries) this.entries.clear();
@@ -57,7 +78,9 @@ class ReadThrough<T> {
           throw databaseUnavailable(err);
         },
       )
-      .finally(() => this.reads.delete(key));
+      .finally(() => {
+        if (this.reads.get(key) === reading) this.reads.delete(key);
+      });
     this.reads.set(key, reading);
     return reading;
   }
@@ -72,27 +95,60 @@ export interface CatalogKeys {
 
 /**
  * Deployment records and invoke-key owners kept in memory for the invoke path, so a call
- * does not wait on the database. Changes made through this gateway invalidate at once; other
- * gateways sharing one Postgres converge within the TTL. While the database is away, what is
- * known is served as it was last read (the models are in memory and the log journals to
- * disk), and only what was never read answers 503.
+ * does not wait on the database. A change made through this gateway is forgotten here at once
+ * (`changed`) and announced to every gateway sharing the database, whose catalogs forget it as
+ * the notice arrives (`followCatalogNotices`). The TTL is left as the bound for a change whose
+ * notice could not be sent. While the database is away, what is known is served as it was last
+ * read (the models are in memory and the log journals to disk), and only what was never read
+ * answers 503.
  */
 export class DeploymentCatalog {
   private readonly records: ReadThrough<DeploymentRecord>;
   private readonly keyOwners: ReadThrough<KeyOwner>;
+  private readonly repo: Pick<DeploymentRepository, 'get'>;
+  private readonly keys: CatalogKeys;
+  private readonly notices: CatalogNotices;
+  private readonly now: () => number;
+  private readonly onError: (err: unknown) => void;
 
-  constructor(
-    private readonly repo: DeploymentRepository,
-    private readonly keys: CatalogKeys,
+  constructor({
+    repo,
+    keys,
     ttlMs = 5_000,
-    private readonly now: () => number = Date.now,
-  ) {
+    now = Date.now,
+    notices = noCatalogNotices,
+    onError = () => {},
+  }: {
+    repo: Pick<DeploymentRepository, 'get'>;
+    keys: CatalogKeys;
+    ttlMs?: number;
+    now?: () => number;
+    /** Where changes are announced to the other gateways; none by default (one process). */
+    notices?: CatalogNotices;
+    /** Told when an announcement fails (the change itself is made). */
+    onError?: (err: unknown) => void;
+  }) {
+    this.repo = repo;
+    this.keys = keys;
+    this.notices = notices;
+    this.now = now;
+    this.onError = onError;
     this.records = new ReadThrough(ttlMs, now);
     this.keyOwners = new ReadThrough(ttlMs, now);
   }
 
   get(name: string): Promise<DeploymentRecord | undefined> {
     return this.records.get(name, () => this.repo.get(name));
+  }
+
+  /** The record held for `name`, however old, without reading; undefined when none is. */
+  peek(name: string): DeploymentRecord | undefined {
+    return this.records.peek(name);
+  }
+
+  /** Every record held, however old. */
+  peekAll(): DeploymentRecord[] {
+    return this.records.values();
   }
 
   /**
@@ -109,8 +165,32 @@ export class DeploymentCatalog {
     return owner.deploymentName;
   }
 
+  /**
+   * This gateway changed deployment `name` (its record, versions, routing or keys) in the
+   * database: forgets it here at once, then tells the other gateways. Call once the change is
+   * committed. A failed announcement is reported, not thrown: the change is made, and the
+   * others see it within the TTL.
+   */
+  async changed(name: string): Promise<void> {
+    this.invalidate(name);
+    await this.notices
+      .announce(name)
+      .catch((err: unknown) =>
+        this.onError(
+          new Error(`catalog: other gateways were not told that ${name} changed`, { cause: err }),
+        ),
+      );
+  }
+
+  /** Forgets deployment `name` and its keys here only; the next call reads them again. */
   invalidate(name: string): void {
     this.records.delete(name);
     this.keyOwners.deleteWhere((owner) => owner.deploymentName === name);
+  }
+
+  /** Forgets every deployment and key (notices may have been missed). */
+  invalidateAll(): void {
+    this.records.clear();
+    this.keyOwners.clear();
   }
 }

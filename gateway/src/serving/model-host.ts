@@ -115,7 +115,11 @@ export class ModelHost {
     const runtime = slot.served?.runtime;
     const failure = runtime?.failure?.();
     if (failure && !runtime?.replicas?.().some((r) => r.state === 'ready'))
-      return { status: 'failed', reason: failure.message };
+      return {
+        // A pod the cluster cannot place yet may be placed later (a node joins): it waits.
+        status: failure.code === 'replica_pending' ? 'pending' : 'failed',
+        reason: failure.message,
+      };
     return { status: slot.state, reason: null };
   }
 

@@ -6,6 +6,7 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { noCatalogNotices } from '../../src/db/catalog-notices.js';
 import { openDatabase, type Database, type DatabaseKind, type Db } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
 
@@ -28,6 +29,7 @@ async function openPglite(): Promise<TestDatabase> {
   return {
     db: drizzle(client, { schema }) as unknown as Db,
     kind: 'pglite',
+    catalogNotices: noCatalogNotices,
     close: () => client.close(),
   };
 }

@@ -8,6 +8,7 @@ import { defaultRuntimes, type RuntimeServices } from '../../src/runtimes/defaul
 import { toyNotebookRuntimeFactory } from '../../src/runtimes/testing/toy-notebook-runtime.js';
 import { toyRuntimeFactory } from '../../src/runtimes/testing/toy-runtime.js';
 import { defaultPool } from '../../src/pools/pool-spec.js';
+import type { EndpointResolver } from '../../src/kubernetes/kubernetes-backend.js';
 import { openTestDatabase, primaryTestDatabaseKind, type TestDatabase } from './databases.js';
 
 export const ADMIN_TOKEN = 'sa_test-admin-token-0123456789';
@@ -39,6 +40,8 @@ export async function startTestGateway(
     random?: () => number;
     /** The clock of invoke-key expiries and the catalog; default `Date.now`. */
     now?: () => number;
+    /** Where pods of pools on a cluster are reached (the Kubernetes tests' stand-in runners). */
+    resolveEndpoint?: EndpointResolver;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
@@ -79,6 +82,7 @@ export async function startTestGateway(
     version: opts.version ?? '0.0.0-test',
     random: opts.random,
     now: opts.now,
+    resolveEndpoint: opts.resolveEndpoint,
     reportError: () => {},
   });
   await gateway.init();

@@ -1,0 +1,272 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { NotReadyError } from '../errors.js';
+import type { PoolName } from '../protocol/deployments.js';
+import type { PoolSpec } from '../pools/pool-spec.js';
+import type { RemoteReplicas, RemoteVersion } from '../pools/remote-replicas.js';
+import type { StartedReplica } from '../pools/replica-set.js';
+import { RunnerClient } from '../runner/runner-client.js';
+import type { Runtime } from '../runtimes/types.js';
+import {
+  Cluster,
+  apiMessage,
+  clusterUnavailable,
+  kubeConfigFor,
+  podWait,
+  type ReadyEndpoint,
+} from './cluster.js';
+import type { KubernetesPoolSettings } from './kubernetes-pool.js';
+import {
+  deploymentSelector,
+  objectName,
+  revisionOf,
+  revisionSelector,
+  runnerDeployment,
+  runnerSecret,
+  runnerService,
+  type RunnerSpec,
+} from './manifests.js';
+
+/** How often a start looks for a ready endpoint (and why pods wait) while it waits. */
+const POLL_MS = 150;
+
+/** Where the gateway reaches a ready endpoint; by default its address and port, directly. */
+export type EndpointResolver = (endpoint: ReadyEndpoint) => Promise<string>;
+
+/** One pool on a cluster: its namespace's client, its settings, and whether it can be used. */
+interface ClusterPool {
+  pool: PoolName;
+  settings: KubernetesPoolSettings;
+  cluster: Cluster;
+  /** Why it cannot be used (the API server's message), once checked; undefined when it can. */
+  unavailable?: string;
+}
+
+/** The objects and pods of one revision, and the pods this gateway's replicas hold. */
+interface Revision {
+  name: string;
+  selector: string;
+  pool: ClusterPool;
+  /** Runtimes (versions) that loaded it: its objects go when the last one unloads. */
+  users: number;
+  /** Replicas this gateway wants: the Deployment is scaled to this. */
+  wanted: number;
+  /** Pods held by a replica of this gateway. */
+  held: Set<string>;
+  /** Scale requests in order, each writing the `wanted` of its time. */
+  scaling: Promise<void>;
+  /** Why its newest pod waits (the scheduler's reason), while a start waits for it. */
+  waiting?: string;
+}
+
+/**
+ * Pools whose replicas are pods of a Kubernetes cluster. A version's replicas run the runner
+ * image from one Deployment per revision with a Service in front; the gateway is the
+ * activator and the autoscaler: a replica the lifecycle starts is one more replica of the
+ * Deployment (through the scale subresource) and a ready endpoint of the Service to forward
+ * to; one it stops is one fewer (that very pod goes first). No Knative, no controller.
+ */
+export class KubernetesBackend implements RemoteReplicas {
+  private readonly pools = new Map<PoolName, ClusterPool>();
+  private readonly revisions = new Map<string, Revision>();
+  /** Set when the gateway stops: what runs in the cluster stays as it is. */
+  private detached = false;
+
+  constructor(
+    pools: readonly PoolSpec[],
+    private readonly runnerToken: string,
+    private readonly resolve: EndpointResolver = async (e) => `http://${e.address}:${e.port}`,
+    makeCluster: (settings: KubernetesPoolSettings) => Cluster = (s) =>
+      new Cluster(kubeConfigFor(s), s.namespace),
+  ) {
+    for (const p of pools) {
+      if (p.backend !== 'kubernetes' || !p.kubernetes) continue;
+      let cluster: Cluster;
+      try {
+        cluster = makeCluster(p.kubernetes);
+      } catch (err) {
+        // A kubeconfig that cannot be read: the pool is unavailable, the gateway still starts.
+        this.pools.set(p.name, {
+          pool: p.name,
+          settings: p.kubernetes,
+          cluster: undefined as unknown as Cluster,
+          unavailable: apiMessage(err),
+        });
+        continue;
+      }
+      this.pools.set(p.name, { pool: p.name, settings: p.kubernetes, cluster });
+    }
+  }
+
+  /** True when the gateway has a pool on a cluster. */
+  get active(): boolean {
+    return this.pools.size > 0;
+  }
+
+  /**
+   * Checks each pool's cluster (reachable, permitted) and puts the runner token where its pods
+   * read it; a pool that fails is unavailable with the API server's message, and the others
+   * (and every local pool) keep working.
+   */
+  async init(): Promise<void> {
+    await Promise.all(
+      [...this.pools.values()].map(async (p) => {
+        if (!p.cluster) return;
+        try {
+          await p.cluster.check();
+          await p.cluster.apply(runnerSecret(p.settings.namespace, this.runnerToken));
+          p.unavailable = undefined;
+        } catch (err) {
+          p.unavailable = apiMessage(err);
+        }
+      }),
+    );
+  }
+
+  /** Why `pool` cannot be used now, or undefined when it can (or is not on a cluster). */
+  unavailable(pool: PoolName): string | undefined {
+    return this.pools.get(pool)?.unavailable;
+  }
+
+  handles(pool: PoolName): boolean {
+    return this.pools.has(pool);
+  }
+
+  async prepare(v: RemoteVersion): Promise<void> {
+    const rev = this.revision(v);
+    rev.users++;
+    try {
+      const { cluster, settings } = rev.pool;
+      const runner = runnerSpec(v);
+      await cluster.apply(runnerService(runner, settings));
+      // What runs now stays: a gateway that restarts finds its pods where they were.
+      const replicas = (await cluster.replicas(rev.name)) ?? 0;
+      await cluster.apply(runnerDeployment(runner, settings, replicas));
+    } catch (err) {
+      rev.users--;
+      if (rev.users === 0) this.revisions.delete(rev.name);
+      throw clusterUnavailable(v.spec.pool, err);
+    }
+  }
+
+  async start(v: RemoteVersion): Promise<StartedReplica<Runtime>> {
+    const rev = this.revision(v);
+    const { cluster, settings } = rev.pool;
+    rev.wanted++;
+    let endpoint: ReadyEndpoint | undefined;
+    try {
+      await this.scale(rev);
+      const deadline = Date.now() + settings.startSeconds * 1000;
+      for (;;) {
+        endpoint = (await cluster.readyEndpoints(rev.name)).find((e) => !rev.held.has(e.pod));
+        if (endpoint) break;
+        const wait = (await cluster.pods(rev.selector)).map(podWait).find((w) => w);
+        rev.waiting = wait && `pod ${wait.pod} waits: ${wait.reason}`;
+        if (Date.now() > deadline)
+          throw new NotReadyError(
+            `no pod of ${rev.name} became ready within ${settings.startSeconds} s${rev.waiting ? ` (${rev.waiting})` : ''}`,
+          );
+        await sleep(POLL_MS);
+      }
+    } catch (err) {
+      rev.wanted--;
+      await this.scale(rev).catch(() => {});
+      throw clusterUnavailable(v.spec.pool, err);
+    }
+    rev.held.add(endpoint.pod);
+    rev.waiting = undefined;
+    const release = async () => {
+      if (!rev.held.delete(endpoint.pod) || this.detached) return;
+      rev.wanted--;
+      // That very pod goes when the Deployment scales down.
+      await cluster.preferRemoving(endpoint.pod);
+      await this.scale(rev);
+    };
+    const runtime = new RunnerClient(
+      v.format,
+      v.kind,
+      await this.resolve(endpoint),
+      this.runnerToken,
+    );
+    try {
+      await runtime.load();
+    } catch (err) {
+      await release().catch(() => {});
+      throw err;
+    }
+    return { runtime, pool: v.spec.pool, devices: [], pod: endpoint.pod, stop: release };
+  }
+
+  waiting(v: RemoteVersion): string | undefined {
+    return this.revisions.get(this.nameOf(v))?.waiting;
+  }
+
+  async remove(v: RemoteVersion): Promise<void> {
+    const rev = this.revisions.get(this.nameOf(v));
+    if (!rev || --rev.users > 0 || this.detached) return;
+    this.revisions.delete(rev.name);
+    await rev.pool.cluster.deleteAll(`${deploymentSelector(v.spec.name)},${rev.selector}`);
+  }
+
+  /** Deletes every object Slipway made for deployment `name`, in every pool's namespace. */
+  async removeDeployment(name: string): Promise<void> {
+    const namespaces = new Map<string, Cluster>();
+    for (const p of this.pools.values())
+      if (p.cluster && !p.unavailable) namespaces.set(p.settings.namespace, p.cluster);
+    await Promise.all([...namespaces.values()].map((c) => c.deleteAll(deploymentSelector(name))));
+  }
+
+  /** The gateway stops: replicas stopping from now on leave their pods to the next gateway. */
+  detach(): void {
+    this.detached = true;
+  }
+
+  private nameOf(v: RemoteVersion): string {
+    return objectName(v.spec.name, revisionOf(runnerSpec(v)));
+  }
+
+  private revision(v: RemoteVersion): Revision {
+    const pool = this.pools.get(v.spec.pool);
+    if (!pool) throw new NotReadyError(`the ${v.spec.pool} pool is not on a cluster`);
+    if (pool.unavailable)
+      throw new NotReadyError(`pool: the ${v.spec.pool} pool is unavailable: ${pool.unavailable}`);
+    const name = this.nameOf(v);
+    let rev = this.revisions.get(name);
+    if (!rev) {
+      const revision = revisionOf(runnerSpec(v));
+      rev = {
+        name,
+        selector: revisionSelector(v.spec.name, revision),
+        pool,
+        users: 0,
+        wanted: 0,
+        held: new Set(),
+        scaling: Promise.resolve(),
+      };
+      this.revisions.set(name, rev);
+    }
+    return rev;
+  }
+
+  /** Scales the revision's Deployment to what is wanted when this request's turn comes. */
+  private scale(rev: Revision): Promise<void> {
+    const next = rev.scaling.then(() => rev.pool.cluster.scale(rev.name, Math.max(0, rev.wanted)));
+    rev.scaling = next.catch(() => {});
+    return next;
+  }
+}
+
+/** What a runner of `v` is told to run. */
+function runnerSpec({ spec, format }: RemoteVersion): RunnerSpec {
+  return {
+    name: spec.name,
+    version: spec.version,
+    format,
+    pool: spec.pool,
+    config: spec.config,
+    artifact: {
+      sha256: spec.artifact.sha256,
+      size: spec.artifact.size,
+      filename: spec.artifact.filename,
+    },
+  };
+}
