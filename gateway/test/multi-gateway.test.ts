@@ -1,9 +1,9 @@
 import { readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogNotices } from '../src/db/catalog-notices.js';
 import { openDatabase, type Database } from '../src/db/client.js';
 import { openTestDatabase, type TestDatabase } from './support/databases.js';
+import { observed } from './support/observed-notices.js';
 import {
   ADMIN_TOKEN,
   publishForm,
@@ -18,23 +18,6 @@ import {
 const url = process.env.SLIPWAY_TEST_DATABASE_URL;
 const fixtures = new URL('./fixtures/pmml/', import.meta.url);
 const TEN_MINUTES = 600_000;
-
-/** `database` whose notices also say when this gateway has dealt with one (`handled`). */
-function observed(database: Database) {
-  const waiting = new Map<string, () => void>();
-  const catalogNotices: CatalogNotices = {
-    announce: (name) => database.catalogNotices.announce(name),
-    subscribe: (onChange) =>
-      database.catalogNotices.subscribe(async (name) => {
-        await onChange(name);
-        if (name !== undefined) waiting.get(name)?.();
-      }),
-  };
-  return {
-    database: { ...database, catalogNotices } satisfies Database,
-    handled: (name: string) => new Promise<void>((done) => waiting.set(name, done)),
-  };
-}
 
 describe.skipIf(!url)('two gateways on one Postgres', () => {
   let database: TestDatabase;

@@ -43,7 +43,7 @@ TIMEOUT="${CP_TIMEOUT:-120}"
 HOST=127.0.0.1
 # The controllers the tests need (the recipe's list): the controller-manager starts in ~5 s
 # instead of ~9 s with all of them.
-CM_CONTROLLERS="deployment-controller,replicaset-controller,endpointslice-controller,endpointslice-mirroring-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,namespace-controller,node-lifecycle-controller,pod-garbage-collector-controller,job-controller,disruption-controller,root-ca-certificate-publisher-controller,taint-eviction-controller,horizontal-pod-autoscaler-controller,clusterrole-aggregation-controller,resourcequota-controller,ttl-after-finished-controller"
+CM_CONTROLLERS="deployment-controller,persistentvolume-binder-controller,replicaset-controller,endpointslice-controller,endpointslice-mirroring-controller,serviceaccount-controller,serviceaccount-token-controller,garbage-collector-controller,namespace-controller,node-lifecycle-controller,pod-garbage-collector-controller,job-controller,disruption-controller,root-ca-certificate-publisher-controller,taint-eviction-controller,horizontal-pod-autoscaler-controller,clusterrole-aggregation-controller,resourcequota-controller,ttl-after-finished-controller"
 SERVER="https://$HOST:$APISERVER_PORT"
 PKI="$CP_RUN/pki"
 LOGS="$CP_RUN/logs"

@@ -189,6 +189,9 @@ export class DeploymentService {
           const conflict = signatureConflict(previous, { format: factory.format, signature });
           if (conflict) throw conflict;
         }
+        // A rollout: the new version takes calls only once a replica of it is ready (on a
+        // cluster, its first pod); until then, and if it never is, the live version serves.
+        if (previous) await runtime.ready?.();
         const invokeKey = newToken('sk');
         const { record, created } = await repo.publish({
           name: input.name,
@@ -412,6 +415,7 @@ export class DeploymentService {
         const conflict = signatureConflict(previous, { format: live.format, signature });
         if (conflict) throw conflict;
       }
+      await runtime.ready?.();
       const { record } = await repo.publish({
         name,
         pool: previous.pool,

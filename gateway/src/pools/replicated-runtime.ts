@@ -113,6 +113,10 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
     if (this.settings.minReplicas > 0) void this.set.open().catch(() => {});
   }
 
+  async ready(): Promise<void> {
+    await this.set.open();
+  }
+
   private remoteVersion(): RemoteVersion {
     return { spec: this.spec, format: this.format, kind: this.factory.kind };
   }

@@ -76,6 +76,12 @@ interface RuntimeLifecycle {
   replicas?(): ReplicaInfo[];
   /** Why its replicas could not start lately (the deployment's status shows it). */
   failure?(): SlipwayError | undefined;
+  /**
+   * Resolves once a replica can take calls (rejects with why none can): a new version of a live
+   * deployment is made live only then, so its calls never wait on its start. A runtime that
+   * `load` already made ready has nothing to wait for.
+   */
+  ready?(): Promise<void>;
 }
 
 /**

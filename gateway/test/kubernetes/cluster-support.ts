@@ -184,7 +184,12 @@ export interface ClusterGateway {
 export async function startClusterGateway(
   kubeconfig: string,
   namespace: string,
-  opts: { file?: (text: string) => string } = {},
+  opts: {
+    /** Changes the pools file before it is read. */
+    file?: (text: string) => string;
+    /** More of the test gateway's options (a shared database, say). */
+    gateway?: Omit<Parameters<typeof startTestGateway>[0] & object, 'resolveEndpoint'>;
+  } = {},
 ): Promise<ClusterGateway> {
   const { core } = clients(kubeconfig);
   const port = await freePort();
@@ -192,7 +197,11 @@ export async function startClusterGateway(
   const text = (opts.file ?? ((t) => t))(poolsFile(kubeconfig, namespace, url));
   const pools = parsePoolsFile(text, { memoryMb: 64 * 1024, gpus: [] });
   const runners = new StandInRunners(core, namespace);
-  const gw = await startTestGateway({ config: { pools }, resolveEndpoint: runners.resolve });
+  const gw = await startTestGateway({
+    ...opts.gateway,
+    config: { ...opts.gateway?.config, pools },
+    resolveEndpoint: runners.resolve,
+  });
   const server = serve({ fetch: gw.app.fetch, hostname: '127.0.0.1', port }) as Server;
   return {
     gw,
