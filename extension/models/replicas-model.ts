@@ -9,10 +9,16 @@ export interface ReplicaRow {
   id: number;
   state: 'starting' | 'ready' | 'stopping';
   calls: number;
-  /** Where it runs: its pool, and its GPU devices when it has any. */
+  /** Where it runs: its pool, and its GPU devices or its pod when it has any. */
   where: string;
   startedAt: string;
   lastCallAt: string | null;
+}
+
+/** A replica's pool, with its GPU devices (on this machine) or its pod (on a cluster). */
+function whereText(r: ReplicasView['versions'][number]['replicas'][number]): string {
+  const detail = r.pod ?? (r.devices.length ? r.devices.join(', ') : undefined);
+  return detail ? `${r.pool ?? '?'} (${detail})` : (r.pool ?? '—');
 }
 
 /** Every replica of every version in memory, newest version first. */
@@ -24,7 +30,7 @@ export function replicaRows(view: ReplicasView): ReplicaRow[] {
       id: r.id,
       state: r.state,
       calls: r.calls,
-      where: r.devices.length ? `${r.pool ?? '?'} (${r.devices.join(', ')})` : (r.pool ?? '—'),
+      where: whereText(r),
       startedAt: r.startedAt,
       lastCallAt: r.lastCallAt,
     })),

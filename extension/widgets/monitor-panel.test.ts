@@ -247,6 +247,37 @@ describe('the monitor panel: replicas', () => {
       ['No replica can start: pool: the gpu pool has 0 GPU device(s) free'],
     ]);
     failed.panel.dispose();
+    const reason =
+      'pod slw-x waits: Unschedulable: 0/3 nodes are available: 1 Insufficient nvidia.com/gpu';
+    const pending = setup({ replicas: { ...zero, status: 'pending', statusReason: reason } });
+    expect(cells(await table(pending.panel))).toEqual([
+      [`A replica waits for its pool: ${reason}`],
+    ]);
+    pending.panel.dispose();
+  });
+
+  it('a replica on a cluster: where it runs names its pod', async () => {
+    const onCluster = {
+      ...replicas,
+      versions: [
+        {
+          ...replicas.versions[0]!,
+          replicas: [
+            {
+              ...replicas.versions[0]!.replicas[0]!,
+              pool: 'cpu',
+              devices: [],
+              pod: 'slw-iris-1a2b-xyz',
+            },
+          ],
+        },
+      ],
+    };
+    const { panel } = setup({ replicas: onCluster });
+    expect(cells(await table(panel))).toEqual([
+      ['v2 (live)', '1', 'ready', '1', 'cpu (slw-iris-1a2b-xyz)'],
+    ]);
+    panel.dispose();
   });
 
   it('a gateway that does not list replicas: the section stays hidden, the rest shows', async () => {

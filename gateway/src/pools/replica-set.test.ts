@@ -141,6 +141,26 @@ describe('ReplicaSet', () => {
     expect(((await late) as Error).message).toMatch(/within 5 s/);
   });
 
+  it('a wait past queueSeconds while no replica is up yet is a 503 saying why, not a 429', async () => {
+    vi.useFakeTimers();
+    const r = replicas();
+    const set = new ReplicaSet(
+      settings({ minReplicas: 0, queueSeconds: 5 }),
+      r.start,
+      undefined,
+      undefined,
+      () => 'pod p waits: Unschedulable: 0/3 nodes are available',
+    );
+    const late = set.acquire().catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const err = (await late) as NotReadyError;
+    expect(err).toBeInstanceOf(NotReadyError);
+    expect(err.retryAfterSeconds).toBeGreaterThan(0);
+    expect(err.message).toBe(
+      'no replica became ready within 5 s (pod p waits: Unschedulable: 0/3 nodes are available); try again later',
+    );
+  });
+
   it('a replica above minReplicas stops after idleSeconds without calls; minReplicas stay', async () => {
     vi.useFakeTimers();
     const r = replicas();

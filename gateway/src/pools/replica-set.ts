@@ -88,6 +88,8 @@ export class ReplicaSet<R> {
     private readonly now: () => number = performance.now.bind(performance),
     /** The gateway's memory budget, and what one replica of this set counts in it (MiB). */
     private readonly budget?: { ledger: ReplicaBudget; memoryMb: number },
+    /** Why a starting replica is not up yet (a pod the scheduler cannot place), if known. */
+    private readonly startingBecause: () => string | undefined = () => undefined,
   ) {}
 
   /**
@@ -143,7 +145,10 @@ export class ReplicaSet<R> {
       const timer = setTimeout(
         () =>
           waiter.fail(
-            this.overloaded(`no replica was free within ${this.settings.queueSeconds} s`),
+            // None up at all: not busy, still starting (a 503 saying why, not a 429).
+            this.replicas.some((r) => r.state === 'ready')
+              ? this.overloaded(`no replica was free within ${this.settings.queueSeconds} s`)
+              : this.notUpYet(),
           ),
         this.settings.queueSeconds * 1000,
       );
@@ -340,6 +345,15 @@ export class ReplicaSet<R> {
     if (i < 0) return;
     this.replicas.splice(i, 1);
     this.changed();
+  }
+
+  private notUpYet(): NotReadyError {
+    const why = this.startingBecause();
+    const err = new NotReadyError(
+      `no replica became ready within ${this.settings.queueSeconds} s${why ? ` (${why})` : ''}; try again later`,
+    );
+    err.retryAfterSeconds = 1;
+    return err;
   }
 
   private overloaded(why: string): OverloadedError {

@@ -208,6 +208,7 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
       () => this.startReplica(),
       undefined,
       budget && { ledger: budget, memoryMb },
+      () => this.remote?.waiting(this.remoteVersion()),
     );
   }
 

@@ -158,6 +158,8 @@ export interface ReplicaView {
   /** Its pool, and the GPU devices it was given there. */
   pool: string | null;
   devices: string[];
+  /** The pod it is, on a pool of a cluster. */
+  pod?: string;
   startedAt: string;
   lastCallAt: string | null;
 }

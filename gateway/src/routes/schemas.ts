@@ -130,6 +130,7 @@ export const ReplicasSchema = z
             calls: z.number().int(),
             pool: z.string().nullable(),
             devices: z.array(z.string()),
+            pod: z.string().optional(),
             startedAt: z.string(),
             lastCallAt: z.string().nullable(),
           }),

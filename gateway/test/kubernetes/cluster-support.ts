@@ -50,32 +50,36 @@ export function poolsFile(kubeconfig: string, namespace: string, gatewayUrl: str
     artifacts: { from: 'gateway', gatewayUrl },
     startSeconds: 60,
   };
-  return stringify({
-    pools: {
-      cpu: {
-        backend: 'kubernetes',
-        kubernetes: { ...common, resources: { requests: { cpu: '500m', memory: '512Mi' } } },
-      },
-      highmem: {
-        backend: 'kubernetes',
-        kubernetes: {
-          ...common,
-          nodeSelector: { 'node-type': 'highmem' },
-          tolerations: [{ key: 'dedicated', value: 'highmem', effect: 'NoSchedule' }],
-          resources: { requests: { memory: '64Gi' } },
+  // Written out in full (no YAML anchors for the parts the pools share), as a person would.
+  return stringify(
+    {
+      pools: {
+        cpu: {
+          backend: 'kubernetes',
+          kubernetes: { ...common, resources: { requests: { cpu: '500m', memory: '512Mi' } } },
         },
-      },
-      gpu: {
-        backend: 'kubernetes',
-        kubernetes: {
-          ...common,
-          nodeSelector: { accelerator: 'nvidia' },
-          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-          resources: { limits: { 'nvidia.com/gpu': 1 } },
+        highmem: {
+          backend: 'kubernetes',
+          kubernetes: {
+            ...common,
+            nodeSelector: { 'node-type': 'highmem' },
+            tolerations: [{ key: 'dedicated', value: 'highmem', effect: 'NoSchedule' }],
+            resources: { requests: { memory: '64Gi' } },
+          },
+        },
+        gpu: {
+          backend: 'kubernetes',
+          kubernetes: {
+            ...common,
+            nodeSelector: { accelerator: 'nvidia' },
+            tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
+            resources: { limits: { 'nvidia.com/gpu': 1 } },
+          },
         },
       },
     },
-  });
+    { aliasDuplicateObjects: false },
+  );
 }
 
 /** A runner process standing in for one pod: started from the pod's own command and environment. */
@@ -97,7 +101,21 @@ export class StandInRunners {
   constructor(
     private readonly core: CoreV1Api,
     private readonly namespace: string,
+    /** Host folders standing in for PersistentVolumeClaims, by claim name (a pod's mounts). */
+    private readonly claims: Record<string, string> = {},
   ) {}
+
+  /** `value` with a path under one of the pod's claim mounts moved to the claim's host folder. */
+  private mounted(pod: V1Pod, value: string): string {
+    const container = pod.spec!.containers[0]!;
+    for (const m of container.volumeMounts ?? []) {
+      const claim = pod.spec!.volumes?.find((v) => v.name === m.name)?.persistentVolumeClaim;
+      const host = claim && this.claims[claim.claimName];
+      if (host && (value === m.mountPath || value.startsWith(`${m.mountPath}/`)))
+        return host + value.slice(m.mountPath.length);
+    }
+    return value;
+  }
 
   resolve = async (endpoint: ReadyEndpoint): Promise<string> => {
     const pod = await this.core.readNamespacedPod({
@@ -109,7 +127,7 @@ export class StandInRunners {
       throw new Error(`pod ${endpoint.pod} runs ${container.command}, not the runner`);
     const env: Record<string, string> = {};
     for (const e of container.env ?? []) {
-      if (e.value !== undefined) env[e.name] = e.value;
+      if (e.value !== undefined) env[e.name] = this.mounted(pod, e.value);
       const ref = e.valueFrom?.secretKeyRef;
       if (ref) {
         const secret = await this.core.readNamespacedSecret({
@@ -189,6 +207,8 @@ export async function startClusterGateway(
     file?: (text: string) => string;
     /** More of the test gateway's options (a shared database, say). */
     gateway?: Omit<Parameters<typeof startTestGateway>[0] & object, 'resolveEndpoint'>;
+    /** Host folders standing in for PersistentVolumeClaims the pods mount, by claim name. */
+    claims?: (gatewayDataDir: string) => Record<string, string>;
   } = {},
 ): Promise<ClusterGateway> {
   const { core } = clients(kubeconfig);
@@ -196,12 +216,19 @@ export async function startClusterGateway(
   const url = `http://127.0.0.1:${port}`;
   const text = (opts.file ?? ((t) => t))(poolsFile(kubeconfig, namespace, url));
   const pools = parsePoolsFile(text, { memoryMb: 64 * 1024, gpus: [] });
-  const runners = new StandInRunners(core, namespace);
+  // The gateway's data folder is known once it started; the resolver reads the claims then.
+  let claims: Record<string, string> = {};
+  const runners = new StandInRunners(
+    core,
+    namespace,
+    new Proxy({}, { get: (_, k) => claims[k as string] }),
+  );
   const gw = await startTestGateway({
     ...opts.gateway,
     config: { ...opts.gateway?.config, pools },
     resolveEndpoint: runners.resolve,
   });
+  claims = opts.claims?.(gw.dataDir) ?? {};
   const server = serve({ fetch: gw.app.fetch, hostname: '127.0.0.1', port }) as Server;
   return {
     gw,

@@ -275,3 +275,60 @@ describe('the gateway’s own manifests (deploy/kubernetes/gateway.yaml)', () =>
     );
   });
 });
+
+describe('artifacts from a shared volume', () => {
+  let cg: ClusterGateway | undefined;
+  afterAll(() => cg?.stop());
+
+  it('a runner reads its artifact from the claim it mounts, checked against its sha256', async () => {
+    const namespace = await newNamespace(core);
+    // The claim, bound to a volume of its own (the cluster's storage, here a host path).
+    await core.createPersistentVolume({
+      body: {
+        metadata: { name: `artifacts-${namespace}` },
+        spec: {
+          capacity: { storage: '1Gi' },
+          accessModes: ['ReadWriteMany'],
+          hostPath: { path: '/var/lib/slipway-artifacts' },
+          claimRef: { namespace, name: 'slipway-artifacts' },
+        },
+      },
+    });
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: 'slipway-artifacts' },
+        spec: {
+          accessModes: ['ReadWriteMany'],
+          resources: { requests: { storage: '1Gi' } },
+          volumeName: `artifacts-${namespace}`,
+        },
+      },
+    });
+    cg = await startClusterGateway(kubeconfig, namespace, {
+      file: (text) =>
+        text.replaceAll(
+          /artifacts:\n(\s+)from: gateway\n\s+gatewayUrl: .*/g,
+          (_, indent: string) =>
+            `artifacts:\n${indent}from: volume\n${indent}claimName: slipway-artifacts`,
+        ),
+      // The claim is the gateway's own artifact store, as the manifests' shared volume is.
+      claims: (dataDir) => ({ 'slipway-artifacts': join(dataDir, 'artifacts') }),
+    });
+    const res = await publishTo(cg.gw, 'from-volume', 'cpu');
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { invokeKey } = (await res.json()) as { invokeKey: string };
+    const answer = await cg.gw.app.request('/fn/from-volume', {
+      method: 'POST',
+      body: JSON.stringify(record),
+      headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' },
+    });
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    const [standIn] = cg.runners.started;
+    const env = standIn!.pod.spec!.containers[0]!.env!;
+    expect(env.find((e) => e.name === 'SLIPWAY_RUNNER_ARTIFACT_DIR')?.value).toBe(
+      '/var/lib/slipway/artifacts',
+    );
+    expect(env.find((e) => e.name === 'SLIPWAY_RUNNER_ARTIFACT_URL')).toBeUndefined();
+  });
+});

@@ -213,7 +213,8 @@ describe('a GPU deployment beyond the cluster’s GPUs', () => {
   it('waits as pending with the scheduler’s reason, and runs once a GPU is free', async () => {
     // The node has 2 GPUs and each replica takes one: on-gpu holds one, gpu-a the other.
     for (const name of ['gpu-a', 'gpu-b']) {
-      const res = await publish(name, 'gpu', { minReplicas: 1, engine: 'node' });
+      // Calls wait a second at most for a replica that is not up.
+      const res = await publish(name, 'gpu', { minReplicas: 1, engine: 'node', queueSeconds: 1 });
       expect(res.status, await res.clone().text()).toBe(201);
       keys[name] = ((await res.json()) as { invokeKey: string }).invokeKey;
     }
@@ -229,6 +230,13 @@ describe('a GPU deployment beyond the cluster’s GPUs', () => {
     );
     expect(pending.statusReason).toMatch(/Insufficient nvidia\.com\/gpu/);
     expect((await pods('gpu-b')).map((p) => p.status!.phase)).toEqual(['Pending']);
+    // A call meanwhile: a 503 that says why, not a 429 blaming busy replicas.
+    const waited = await call('gpu-b', expected.records[0]);
+    expect(waited.status).toBe(503);
+    expect(waited.headers.get('retry-after')).toBeTruthy();
+    expect(((await waited.json()) as { error: { message: string } }).error.message).toMatch(
+      /no replica became ready within 1 s \(pod .* waits: Unschedulable: .*Insufficient nvidia\.com\/gpu/,
+    );
     const listed = (await (await cg.gw.admin('/api/deployments')).json()) as {
       deployments: { name: string; status: string; statusReason?: string }[];
     };
@@ -244,6 +252,15 @@ describe('a GPU deployment beyond the cluster’s GPUs', () => {
       (d) => d.status === 'ready',
       'gpu-b to be ready',
       90_000,
+    );
+    // Its replica up (the runner loaded and warmed up), a call answers.
+    await until(
+      async () =>
+        (await (await cg.gw.admin('/api/deployments/gpu-b/replicas')).json()) as {
+          versions: { replicas: { state: string }[] }[];
+        },
+      (v) => v.versions.some((x) => x.replicas.some((r) => r.state === 'ready')),
+      'a ready replica of gpu-b',
     );
     expect((await call('gpu-b', expected.records[0])).status).toBe(200);
     expect((await pods('gpu-b')).map((p) => p.spec!.nodeName)).toEqual(['kwok-gpu']);
