@@ -14,6 +14,11 @@ import { ConflictError, NotReadyError, SlipwayError } from '../errors.js';
 import type { KubernetesPoolSettings } from './kubernetes-pool.js';
 import { FIELD_MANAGER, LABELS, MANAGER } from './manifests.js';
 
+/** Annotations on a Deployment holding each gateway's wanted replicas (`<n>@<epoch ms>`). */
+const WANTED = 'slipway.dev/wanted.';
+/** A gateway's wanted replicas not refreshed for this long are a gateway gone: ignored, removed. */
+export const WANTED_STALE_MS = 180_000;
+
 /** A ready endpoint of a Service: the pod behind it and where it listens. */
 export interface ReadyEndpoint {
   pod: string;
@@ -123,12 +128,62 @@ export class Cluster {
     }
   }
 
-  /** Sets a Deployment's replicas through its scale subresource. */
-  async scale(name: string, replicas: number): Promise<void> {
-    await this.apps.patchNamespacedDeploymentScale(
-      { name, namespace: this.namespace, body: { spec: { replicas } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+  /**
+   * Scales a Deployment that several gateways may serve from: each gateway writes the replicas
+   * it wants in an annotation of its own, and the Deployment gets the most any live gateway
+   * wants (they share its pods), set through the scale subresource. Both writes carry the
+   * resourceVersion they were computed from, so that gateways scaling at once never undo each
+   * other: a conflict reads again and retries. `beforeScale` runs between the two, told what
+   * the other gateways want. Answers the replicas set.
+   */
+  async scaleShared(
+    name: string,
+    gateway: string,
+    wanted: number,
+    beforeScale: (othersWant: number) => Promise<void> = async () => {},
+    now = Date.now(),
+  ): Promise<number> {
+    const key = `${WANTED}${gateway}`;
+    const namespace = this.namespace;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const d = await this.apps.readNamespacedDeployment({ name, namespace });
+        const annotations: Record<string, string | null> = {
+          [key]: wanted > 0 ? `${wanted}@${now}` : null,
+        };
+        let others = 0;
+        for (const [k, v] of Object.entries(d.metadata?.annotations ?? {})) {
+          if (!k.startsWith(WANTED) || k === key) continue;
+          const [n, at] = v.split('@');
+          // A gateway gone without a word (a crash) wants nothing any more.
+          if (!(now - Number(at) <= WANTED_STALE_MS)) annotations[k] = null;
+          else others = Math.max(others, Number(n) || 0);
+        }
+        const marked = await this.apps.patchNamespacedDeployment(
+          {
+            name,
+            namespace,
+            body: { metadata: { resourceVersion: d.metadata!.resourceVersion, annotations } },
+          },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
+        await beforeScale(others);
+        const replicas = Math.max(wanted, others);
+        await this.apps.replaceNamespacedDeploymentScale({
+          name,
+          namespace,
+          body: {
+            apiVersion: 'autoscaling/v1',
+            kind: 'Scale',
+            metadata: { name, namespace, resourceVersion: marked.metadata!.resourceVersion },
+            spec: { replicas },
+          },
+        });
+        return replicas;
+      } catch (err) {
+        if (status(err) !== 409 || attempt >= 20) throw err;
+      }
+    }
   }
 
   /** A Deployment's replicas as its scale subresource says, or undefined when it is gone. */

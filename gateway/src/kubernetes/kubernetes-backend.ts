@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NotReadyError } from '../errors.js';
 import type { PoolName } from '../protocol/deployments.js';
@@ -8,6 +9,7 @@ import { RunnerClient } from '../runner/runner-client.js';
 import type { Runtime } from '../runtimes/types.js';
 import {
   Cluster,
+  WANTED_STALE_MS,
   apiMessage,
   clusterUnavailable,
   kubeConfigFor,
@@ -70,6 +72,10 @@ export class KubernetesBackend implements RemoteReplicas {
   private readonly revisions = new Map<string, Revision>();
   /** Set when the gateway stops: what runs in the cluster stays as it is. */
   private detached = false;
+  /** This gateway, among the gateways that scale the same Deployments. */
+  private readonly gatewayId = randomBytes(6).toString('hex');
+  /** Says again, well within the staleness bound, what this gateway wants of each Deployment. */
+  private refresh: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     pools: readonly PoolSpec[],
@@ -108,6 +114,13 @@ export class KubernetesBackend implements RemoteReplicas {
    * (and every local pool) keep working.
    */
   async init(): Promise<void> {
+    if (this.pools.size > 0 && !this.refresh) {
+      this.refresh = setInterval(() => {
+        for (const rev of this.revisions.values())
+          if (rev.wanted > 0) void this.scale(rev).catch(() => {});
+      }, WANTED_STALE_MS / 3);
+      this.refresh.unref();
+    }
     await Promise.all(
       [...this.pools.values()].map(async (p) => {
         if (!p.cluster) return;
@@ -177,9 +190,11 @@ export class KubernetesBackend implements RemoteReplicas {
     const release = async () => {
       if (!rev.held.delete(endpoint.pod) || this.detached) return;
       rev.wanted--;
-      // That very pod goes when the Deployment scales down.
-      await cluster.preferRemoving(endpoint.pod);
-      await this.scale(rev);
+      // That very pod goes when the Deployment scales down, unless other gateways still want
+      // as many pods (they may be using it).
+      await this.scale(rev, async (othersWant) => {
+        if (othersWant <= rev.wanted) await cluster.preferRemoving(endpoint.pod);
+      });
     };
     const runtime = new RunnerClient(
       v.format,
@@ -218,6 +233,7 @@ export class KubernetesBackend implements RemoteReplicas {
   /** The gateway stops: replicas stopping from now on leave their pods to the next gateway. */
   detach(): void {
     this.detached = true;
+    clearInterval(this.refresh);
   }
 
   private nameOf(v: RemoteVersion): string {
@@ -247,9 +263,19 @@ export class KubernetesBackend implements RemoteReplicas {
     return rev;
   }
 
-  /** Scales the revision's Deployment to what is wanted when this request's turn comes. */
-  private scale(rev: Revision): Promise<void> {
-    const next = rev.scaling.then(() => rev.pool.cluster.scale(rev.name, Math.max(0, rev.wanted)));
+  /**
+   * Says what this gateway wants of the revision's Deployment (`wanted` when this request's turn
+   * comes), which scales to the most any gateway wants.
+   */
+  private scale(rev: Revision, beforeScale?: (othersWant: number) => Promise<void>): Promise<void> {
+    const next = rev.scaling.then(async () => {
+      await rev.pool.cluster.scaleShared(
+        rev.name,
+        this.gatewayId,
+        Math.max(0, rev.wanted),
+        beforeScale,
+      );
+    });
     rev.scaling = next.catch(() => {});
     return next;
   }

@@ -141,6 +141,23 @@ describe('ReplicaSet', () => {
     expect(((await late) as Error).message).toMatch(/within 5 s/);
   });
 
+  it('a replica given back as dead stops and takes no more calls; the next call starts another', async () => {
+    const r = replicas();
+    const set = new ReplicaSet(settings({ minReplicas: 1 }), r.start);
+    const opening = set.open();
+    await r.finish();
+    await opening;
+    const lent = await set.acquire();
+    lent.discard();
+    await settle();
+    expect(r.stopped).toEqual([1]);
+    // minReplicas brings one back; calls meanwhile wait for it.
+    const next = set.acquire();
+    await states(set, ['starting']);
+    await r.finish();
+    expect((await next).runtime).toBe(2);
+  });
+
   it('a wait past queueSeconds while no replica is up yet is a 503 saying why, not a 429', async () => {
     vi.useFakeTimers();
     const r = replicas();

@@ -60,6 +60,8 @@ export interface Lent<R> {
   /** How long the call waited for a replica that started for it; undefined when one was up. */
   coldStartMs?: number;
   release(): void;
+  /** Gives it back as dead (its process or pod is gone): it stops, and takes no more calls. */
+  discard(): void;
 }
 
 /**
@@ -214,16 +216,22 @@ export class ReplicaSet<R> {
     clearTimeout(replica.idle);
     replica.idle = undefined;
     let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      replica.calls--;
+      replica.lastCallAt = new Date();
+      replica.lastUsed = this.now();
+      this.dispatch();
+      if (replica.calls === 0) this.idleLater(replica);
+    };
     return {
       runtime: replica.started!.runtime,
-      release: () => {
-        if (released) return;
-        released = true;
-        replica.calls--;
-        replica.lastCallAt = new Date();
-        replica.lastUsed = this.now();
-        this.dispatch();
-        if (replica.calls === 0) this.idleLater(replica);
+      release,
+      discard: () => {
+        // Out of the ready ones first, so no waiting call is handed to it.
+        if (replica.state === 'ready') void this.stop(replica).then(() => this.keepMinimum());
+        release();
       },
     };
   }

@@ -190,11 +190,18 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
 
   private async use<T>(options: CallOptions, call: (runtime: Runtime) => Promise<T>): Promise<T> {
     const lent = await this.set.acquire(options.signal);
+    let gone = false;
     try {
       if (lent.coldStartMs !== undefined) options.coldStart?.(lent.coldStartMs);
       return await call(lent.runtime);
+    } catch (err) {
+      // A replica that cannot be reached any more (its pod went) is dropped: the next call
+      // goes to another, or starts one.
+      gone = err instanceof SlipwayError && err.code === 'replica_gone';
+      throw err;
     } finally {
-      lent.release();
+      if (gone) lent.discard();
+      else lent.release();
     }
   }
 

@@ -116,7 +116,10 @@ export class RunnerClient implements ModelRuntime, Omit<NotebookRuntime, 'kind'>
       if (bound?.aborted)
         throw new DeadlineError(`the runner did not answer within ${options.timeoutMs} ms`);
       if (options.signal?.aborted) throw options.signal.reason;
-      throw new NotReadyError(
+      // Its pod is gone (scaled down by another gateway, evicted): the replica goes with it.
+      throw new SlipwayError(
+        503,
+        'replica_gone',
         `the runner at ${this.url} cannot be reached: ${(err as Error).message}`,
       );
     }

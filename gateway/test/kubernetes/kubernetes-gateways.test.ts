@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
+import { Cluster, WANTED_STALE_MS } from '../../src/kubernetes/cluster.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { observed } from '../support/observed-notices.js';
 import { publishForm } from '../support/test-gateway.js';
@@ -113,5 +114,58 @@ describe.skipIf(!url)('two gateways, one Postgres, one cluster', () => {
     // Both gateways forward to that Deployment's pods: one Deployment, not one per gateway.
     expect(v2!.metadata!.labels!['slipway.dev/deployment']).toBe('shared');
     expect(b.gw.host.peek('shared', 1)).toBeUndefined();
+  });
+});
+
+describe('gateways scaling one Deployment', () => {
+  it('it gets the most any live gateway wants; none undoes another, a gone one is forgotten', async () => {
+    const namespace = await newNamespace(core);
+    const cluster = new Cluster(clients(kubeconfig).kc, namespace);
+    await apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        metadata: { name: 'shared-pods' },
+        spec: {
+          replicas: 0,
+          selector: { matchLabels: { app: 'shared-pods' } },
+          template: {
+            metadata: { labels: { app: 'shared-pods' } },
+            spec: { containers: [{ name: 'c', image: 'runner' }] },
+          },
+        },
+      },
+    });
+    const replicas = async () =>
+      (await apps.readNamespacedDeploymentScale({ name: 'shared-pods', namespace })).spec!
+        .replicas ?? 0;
+
+    // Ten gateways at once, each wanting its own count: no write is lost.
+    const wants = [3, 1, 0, 2, 5, 1, 4, 0, 2, 1];
+    await Promise.all(wants.map((n, i) => cluster.scaleShared('shared-pods', `gw${i}`, n)));
+    expect(await replicas()).toBe(5);
+    const annotations = (await apps.readNamespacedDeployment({ name: 'shared-pods', namespace }))
+      .metadata!.annotations!;
+    expect(
+      Object.keys(annotations)
+        .filter((k) => k.startsWith('slipway.dev/wanted.'))
+        .sort(),
+    ).toEqual(
+      ['gw0', 'gw1', 'gw3', 'gw4', 'gw5', 'gw6', 'gw8', 'gw9'].map(
+        (g) => `slipway.dev/wanted.${g}`,
+      ),
+    );
+
+    // The one wanting most lets go: the next most stays; the pod it used is told of who else wants.
+    let told = -1;
+    await cluster.scaleShared('shared-pods', 'gw4', 0, async (others) => void (told = others));
+    expect(told).toBe(4);
+    expect(await replicas()).toBe(4);
+
+    // A gateway that stopped refreshing (crashed) is forgotten: only the fresh ones count.
+    const later = Date.now() + WANTED_STALE_MS + 1;
+    await cluster.scaleShared('shared-pods', 'gw1', 1, undefined, later);
+    expect(await replicas()).toBe(1);
+    await cluster.scaleShared('shared-pods', 'gw1', 0, undefined, later);
+    expect(await replicas()).toBe(0);
   });
 });

@@ -13,17 +13,16 @@ lifecycleContract('kubernetes', () => ({
     const cg = await startClusterGateway(kubeconfig, namespace);
     return { gw: cg.gw, stop: () => cg.stop() };
   },
-  // A revision's Deployment each (its Service and pods go with it).
+  // The revisions with a Deployment or a Service left (both go when a version goes).
   async held(name) {
     const selector = `app.kubernetes.io/managed-by=slipway,slipway.dev/deployment=${name}`;
     const [deployments, services] = await Promise.all([
       apps.listNamespacedDeployment({ namespace, labelSelector: selector }),
       core.listNamespacedService({ namespace, labelSelector: selector }),
     ]);
-    if (deployments.items.length !== services.items.length)
-      throw new Error(
-        `${deployments.items.length} Deployments but ${services.items.length} Services`,
-      );
-    return deployments.items.length;
+    const revisions = [...deployments.items, ...services.items].map(
+      (o) => o.metadata!.labels!['slipway.dev/revision'],
+    );
+    return new Set(revisions).size;
   },
 }));
