@@ -73,6 +73,12 @@ const FULL: Suite[] = [
     report: 'gateway/test-results.kubernetes.json',
   },
   {
+    // The runner image (deploy/runner/Dockerfile, target node) built with buildah, and a runner
+    // started from it answering a fixture.
+    name: 'image',
+    command: ['bash', 'scripts/image/test-image.sh'],
+  },
+  {
     name: 'ui',
     command: ['npm', 'test', '--workspace', 'ui-tests'],
     report: 'ui-tests/test-results.json',

@@ -49,6 +49,7 @@ describe('pools', () => {
         used: { replicas: 2, memoryMb: 1024, gpus: 0 },
         free: { replicas: 1, memoryMb: 5120, gpus: 0 },
         deployments: ['default', 'small'],
+        status: 'available',
       },
       expect.objectContaining({
         name: 'gpu',

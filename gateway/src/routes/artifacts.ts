@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { NotFoundError } from '../errors.js';
 import { errorResponses } from './schemas.js';
+import { validationHook } from './validation-hook.js';
 
 const download = createRoute({
   method: 'get',
@@ -36,7 +37,7 @@ export function artifactRoutes({
   /** True when a stored version refers to it. */
   inUse: (sha256: string) => Promise<boolean>;
 }) {
-  return new OpenAPIHono().openapi(download, async (c) => {
+  return new OpenAPIHono({ defaultHook: validationHook }).openapi(download, async (c) => {
     const { sha256 } = c.req.valid('param');
     const file = path(sha256);
     const size = await stat(file).then(
