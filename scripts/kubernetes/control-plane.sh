@@ -166,9 +166,9 @@ extendedKeyUsage=clientAuth"
     chmod 600 ./*.key tokens.csv admin.token )
 }
 
-write_kubeconfig() { # file user certbase
-  local ca crt key
-  ca="$(base64 -w0 < "$PKI/ca.crt")"; crt="$(base64 -w0 < "$PKI/$3.crt")"; key="$(base64 -w0 < "$PKI/$3.key")"
+# write_kubeconfig FILE USER CREDENTIALS: CREDENTIALS are the user's fields, indented 4 spaces.
+write_kubeconfig() {
+  local ca; ca="$(base64 -w0 < "$PKI/ca.crt")"
   cat > "$1" <<EOF
 apiVersion: v1
 kind: Config
@@ -180,8 +180,7 @@ clusters:
 users:
 - name: $2
   user:
-    client-certificate-data: $crt
-    client-key-data: $key
+$3
 contexts:
 - name: test
   context:
@@ -192,28 +191,9 @@ EOF
   chmod 600 "$1"
 }
 
-write_token_kubeconfig() {
-  local ca; ca="$(base64 -w0 < "$PKI/ca.crt")"
-  cat > "$CP_RUN/token.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster:
-    server: $SERVER
-    certificate-authority-data: $ca
-users:
-- name: token-admin
-  user:
-    token: $(cat "$PKI/admin.token")
-contexts:
-- name: test
-  context:
-    cluster: test
-    user: token-admin
-current-context: test
-EOF
-  chmod 600 "$CP_RUN/token.kubeconfig"
+cert_user() { # certbase: a client certificate's credentials
+  printf '    client-certificate-data: %s\n    client-key-data: %s' \
+    "$(base64 -w0 < "$PKI/$1.crt")" "$(base64 -w0 < "$PKI/$1.key")"
 }
 
 # ---------------------------------------------------------------- process helpers
@@ -270,10 +250,10 @@ cmd_start() {
   mkdir -p "$CP_RUN" "$LOGS" "$PIDS"
   T0=$(date +%s%N)
   gen_pki
-  write_kubeconfig "$CP_RUN/admin.kubeconfig" kubernetes-admin admin
-  write_kubeconfig "$CP_RUN/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
-  write_kubeconfig "$CP_RUN/scheduler.kubeconfig" system:kube-scheduler scheduler
-  write_token_kubeconfig
+  write_kubeconfig "$CP_RUN/admin.kubeconfig" kubernetes-admin "$(cert_user admin)"
+  write_kubeconfig "$CP_RUN/controller-manager.kubeconfig" system:kube-controller-manager "$(cert_user controller-manager)"
+  write_kubeconfig "$CP_RUN/scheduler.kubeconfig" system:kube-scheduler "$(cert_user scheduler)"
+  write_kubeconfig "$CP_RUN/token.kubeconfig" token-admin "    token: $(cat "$PKI/admin.token")"
 
   spawn etcd "$CP_BIN/etcd" --name=cp --data-dir="$CP_RUN/etcd-data" \
     --listen-client-urls="http://$HOST:$ETCD_PORT" --advertise-client-urls="http://$HOST:$ETCD_PORT" \

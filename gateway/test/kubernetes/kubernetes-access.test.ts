@@ -40,6 +40,18 @@ const publishTo = (gw: TestGateway, name: string, pool: string) =>
     body: publishForm({ name, pool }, { bytes: model, filename: 'regressor_gbr.onnx' }),
   });
 
+/** Publishes the fixture as `name` on `pool`, and calls it once: the call's answer. */
+async function publishAndCall(gw: TestGateway, name: string, pool: string): Promise<Response> {
+  const res = await publishTo(gw, name, pool);
+  expect(res.status, await res.clone().text()).toBe(201);
+  const { invokeKey } = (await res.json()) as { invokeKey: string };
+  return gw.app.request(`/fn/${name}`, {
+    method: 'POST',
+    body: JSON.stringify(record),
+    headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' },
+  });
+}
+
 /** A kubeconfig for the test's API server with `token` as its credentials. */
 async function tokenKubeconfig(token: string): Promise<string> {
   const cluster = kc.getCurrentCluster()!;
@@ -141,15 +153,7 @@ describe('a cluster the gateway cannot use', () => {
         expect(body.error).toMatchObject({ code: 'pool_unavailable', field: 'pool' });
         expect(body.error.message).toMatch(/the gpu pool is unavailable/);
 
-        const local = await publishTo(gw, 'on-cpu', 'cpu');
-        expect(local.status, await local.clone().text()).toBe(201);
-        const { invokeKey } = (await local.json()) as { invokeKey: string };
-        const answer = await gw.app.request('/fn/on-cpu', {
-          method: 'POST',
-          body: JSON.stringify(record),
-          headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' },
-        });
-        expect(answer.status).toBe(200);
+        expect((await publishAndCall(gw, 'on-cpu', 'cpu')).status).toBe(200);
       } finally {
         await gw.stop();
       }
@@ -250,14 +254,7 @@ describe('the gateway’s own manifests (deploy/kubernetes/gateway.yaml)', () =>
       'available',
       'available',
     ]);
-    const res = await publishTo(cg.gw, 'by-the-book', 'cpu');
-    expect(res.status, await res.clone().text()).toBe(201);
-    const { invokeKey } = (await res.json()) as { invokeKey: string };
-    const answer = await cg.gw.app.request('/fn/by-the-book', {
-      method: 'POST',
-      body: JSON.stringify(record),
-      headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' },
-    });
+    const answer = await publishAndCall(cg.gw, 'by-the-book', 'cpu');
     expect(answer.status, await answer.clone().text()).toBe(200);
     expect((await cg.gw.admin('/api/deployments/by-the-book', { method: 'DELETE' })).status).toBe(
       204,
@@ -315,14 +312,7 @@ describe('artifacts from a shared volume', () => {
       // The claim is the gateway's own artifact store, as the manifests' shared volume is.
       claims: (dataDir) => ({ 'slipway-artifacts': join(dataDir, 'artifacts') }),
     });
-    const res = await publishTo(cg.gw, 'from-volume', 'cpu');
-    expect(res.status, await res.clone().text()).toBe(201);
-    const { invokeKey } = (await res.json()) as { invokeKey: string };
-    const answer = await cg.gw.app.request('/fn/from-volume', {
-      method: 'POST',
-      body: JSON.stringify(record),
-      headers: { authorization: `Bearer ${invokeKey}`, 'content-type': 'application/json' },
-    });
+    const answer = await publishAndCall(cg.gw, 'from-volume', 'cpu');
     expect(answer.status, await answer.clone().text()).toBe(200);
     const [standIn] = cg.runners.started;
     const env = standIn!.pod.spec!.containers[0]!.env!;
