@@ -133,6 +133,46 @@ describe('a Kubernetes pool', () => {
     },
   );
 
+  it('answers OIP v2 and MLflow calls through the same data plane', async () => {
+    const headers = {
+      authorization: `Bearer ${keys['on-cpu']}`,
+      'content-type': 'application/json',
+    };
+    const record = expected.records[1] as { X: number[] };
+    const want = Object.values(expected.predictions[1]!)[0];
+    const meta = (await (await cg.gw.app.request('/v2/models/on-cpu', { headers })).json()) as {
+      inputs: { name: string; datatype: string }[];
+    };
+    const oip = await cg.gw.app.request('/v2/models/on-cpu/infer', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        inputs: [
+          {
+            name: meta.inputs[0]!.name,
+            datatype: meta.inputs[0]!.datatype,
+            shape: [1, 6],
+            data: record.X,
+          },
+        ],
+      }),
+    });
+    expect(oip.status, await oip.clone().text()).toBe(200);
+    const { outputs } = (await oip.json()) as { outputs: { data: number[] }[] };
+    expectClose(outputs[0]!.data[0], want, expected.tolerance);
+    const mlflow = await cg.gw.app.request('/fn/on-cpu/invocations', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ dataframe_records: [record] }),
+    });
+    expect(mlflow.status, await mlflow.clone().text()).toBe(200);
+    expectClose(
+      ((await mlflow.json()) as { predictions: unknown[] }).predictions[0],
+      want,
+      expected.tolerance,
+    );
+  });
+
   it('shows the pod behind each replica', async () => {
     const view = (await (await cg.gw.admin('/api/deployments/on-cpu/replicas')).json()) as {
       versions: { replicas: { pod?: string; state: string }[] }[];
