@@ -38,7 +38,8 @@ export type EndpointResolver = (endpoint: ReadyEndpoint) => Promise<string>;
 interface ClusterPool {
   pool: PoolName;
   settings: KubernetesPoolSettings;
-  cluster: Cluster;
+  /** Its namespace's client; absent when its kubeconfig could not even be read. */
+  cluster?: Cluster;
   /** Why it cannot be used (the API server's message), once checked; undefined when it can. */
   unavailable?: string;
 }
@@ -47,7 +48,8 @@ interface ClusterPool {
 interface Revision {
   name: string;
   selector: string;
-  pool: ClusterPool;
+  cluster: Cluster;
+  settings: KubernetesPoolSettings;
   /** Runtimes (versions) that loaded it: its objects go when the last one unloads. */
   users: number;
   /** Replicas this gateway wants: the Deployment is scaled to this. */
@@ -70,6 +72,8 @@ interface Revision {
 export class KubernetesBackend implements RemoteReplicas {
   private readonly pools = new Map<PoolName, ClusterPool>();
   private readonly revisions = new Map<string, Revision>();
+  /** Each version's revision and object name, by the version object its runtime keeps. */
+  private readonly named = new WeakMap<RemoteVersion, { revision: string; name: string }>();
   /** Set when the gateway stops: what runs in the cluster stays as it is. */
   private detached = false;
   /** This gateway, among the gateways that scale the same Deployments. */
@@ -94,7 +98,6 @@ export class KubernetesBackend implements RemoteReplicas {
         this.pools.set(p.name, {
           pool: p.name,
           settings: p.kubernetes,
-          cluster: undefined as unknown as Cluster,
           unavailable: apiMessage(err),
         });
         continue;
@@ -148,7 +151,7 @@ export class KubernetesBackend implements RemoteReplicas {
     const rev = this.revision(v);
     rev.users++;
     try {
-      const { cluster, settings } = rev.pool;
+      const { cluster, settings } = rev;
       const runner = runnerSpec(v);
       await cluster.apply(runnerService(runner, settings));
       // What runs now stays: a gateway that restarts finds its pods where they were.
@@ -163,7 +166,7 @@ export class KubernetesBackend implements RemoteReplicas {
 
   async start(v: RemoteVersion): Promise<StartedReplica<Runtime>> {
     const rev = this.revision(v);
-    const { cluster, settings } = rev.pool;
+    const { cluster, settings } = rev;
     rev.wanted++;
     let endpoint: ReadyEndpoint | undefined;
     try {
@@ -219,7 +222,7 @@ export class KubernetesBackend implements RemoteReplicas {
     const rev = this.revisions.get(this.nameOf(v));
     if (!rev || --rev.users > 0 || this.detached) return;
     this.revisions.delete(rev.name);
-    await rev.pool.cluster.deleteAll(`${deploymentSelector(v.spec.name)},${rev.selector}`);
+    await rev.cluster.deleteAll(`${deploymentSelector(v.spec.name)},${rev.selector}`);
   }
 
   /** Deletes every object Slipway made for deployment `name`, in every pool's namespace. */
@@ -236,23 +239,37 @@ export class KubernetesBackend implements RemoteReplicas {
     clearInterval(this.refresh);
   }
 
+  /**
+   * The revision `v` runs from: hashed once per version (its status is read on every listing),
+   * kept as long as the version object lives.
+   */
+  private revisionNames(v: RemoteVersion): { revision: string; name: string } {
+    let known = this.named.get(v);
+    if (!known) {
+      const revision = revisionOf(runnerSpec(v));
+      known = { revision, name: objectName(v.spec.name, revision) };
+      this.named.set(v, known);
+    }
+    return known;
+  }
+
   private nameOf(v: RemoteVersion): string {
-    return objectName(v.spec.name, revisionOf(runnerSpec(v)));
+    return this.revisionNames(v).name;
   }
 
   private revision(v: RemoteVersion): Revision {
     const pool = this.pools.get(v.spec.pool);
     if (!pool) throw new NotReadyError(`the ${v.spec.pool} pool is not on a cluster`);
-    if (pool.unavailable)
+    if (pool.unavailable || !pool.cluster)
       throw new NotReadyError(`pool: the ${v.spec.pool} pool is unavailable: ${pool.unavailable}`);
-    const name = this.nameOf(v);
+    const { revision, name } = this.revisionNames(v);
     let rev = this.revisions.get(name);
     if (!rev) {
-      const revision = revisionOf(runnerSpec(v));
       rev = {
         name,
         selector: revisionSelector(v.spec.name, revision),
-        pool,
+        cluster: pool.cluster,
+        settings: pool.settings,
         users: 0,
         wanted: 0,
         held: new Set(),
@@ -269,7 +286,7 @@ export class KubernetesBackend implements RemoteReplicas {
    */
   private scale(rev: Revision, beforeScale?: (othersWant: number) => Promise<void>): Promise<void> {
     const next = rev.scaling.then(async () => {
-      await rev.pool.cluster.scaleShared(
+      await rev.cluster.scaleShared(
         rev.name,
         this.gatewayId,
         Math.max(0, rev.wanted),

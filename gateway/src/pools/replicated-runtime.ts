@@ -60,6 +60,8 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   private readonly remote: RemoteReplicas | undefined;
   /** True once the remote backend made what its replicas run from. */
   private prepared = false;
+  /** What the remote backend is told this version is (one object: the backend keys on it). */
+  private readonly remoteVersion: RemoteVersion;
 
   constructor(
     private readonly factory: RuntimeFactory,
@@ -71,6 +73,7 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
     // The wrapper takes the kind of what it wraps; `model` here only satisfies the compiler.
     this.kind = factory.kind as 'model';
     this.remote = placing.remote?.handles(spec.pool) ? placing.remote : undefined;
+    this.remoteVersion = { spec, format: factory.format, kind: factory.kind };
     this.set = this.newSet();
   }
 
@@ -108,17 +111,13 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
     } finally {
       await check.unload().catch(() => {});
     }
-    await remote.prepare(this.remoteVersion());
+    await remote.prepare(this.remoteVersion);
     this.prepared = true;
     if (this.settings.minReplicas > 0) void this.set.open().catch(() => {});
   }
 
   async ready(): Promise<void> {
     await this.set.open();
-  }
-
-  private remoteVersion(): RemoteVersion {
-    return { spec: this.spec, format: this.format, kind: this.factory.kind };
   }
 
   /**
@@ -133,7 +132,7 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
     if (this.remote && this.prepared) {
       this.prepared = false;
       this.sig = undefined;
-      await this.remote.remove(this.remoteVersion());
+      await this.remote.remove(this.remoteVersion);
     }
   }
 
@@ -148,7 +147,7 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
   failure(): SlipwayError | undefined {
     const failed = this.set.failure();
     if (failed || !this.remote) return failed;
-    const waiting = this.remote.waiting(this.remoteVersion());
+    const waiting = this.remote.waiting(this.remoteVersion);
     return waiting ? new SlipwayError(503, 'replica_pending', waiting) : undefined;
   }
 
@@ -215,14 +214,14 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
       () => this.startReplica(),
       undefined,
       budget && { ledger: budget, memoryMb },
-      () => this.remote?.waiting(this.remoteVersion()),
+      () => this.remote?.waiting(this.remoteVersion),
     );
   }
 
   /** One replica: placed, made, loaded and warmed up; what it took is given back if it fails. */
   private async startReplica(): Promise<StartedReplica<Runtime>> {
     if (this.remote) {
-      const started = await this.remote.start(this.remoteVersion());
+      const started = await this.remote.start(this.remoteVersion);
       try {
         if (started.runtime.kind === 'model') await this.warmUp(started.runtime);
       } catch (err) {

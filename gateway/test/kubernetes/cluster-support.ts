@@ -242,19 +242,5 @@ export async function startClusterGateway(
   };
 }
 
-/** Polls `read` until `done` holds (the cluster's state is read, not waited for by time). */
-export async function until<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  what: string,
-  boundMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + boundMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Cluster state is read until it holds, not waited for by time. */
+export { until } from '../../src/workers/testing/processes.js';

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectClose } from '../../src/runtimes/testing/contract.js';
+import { until } from '../../src/workers/testing/processes.js';
 import { publishForm, type TestGateway } from './test-gateway.js';
 
 /** What a backend's run of the contract starts, and what it can tell of a deployment's objects. */
@@ -20,18 +21,6 @@ const fixture = new URL('../fixtures/onnx/regressor_gbr', import.meta.url).pathn
 interface ReplicasView {
   versions: { version: number; retiring: boolean; replicas: { state: string }[] }[];
   coldStarts: { count: number };
-}
-
-/** Polls until `done` holds; the state is read, never waited for by time alone. */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = await read();
-    if (done(v)) return v;
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

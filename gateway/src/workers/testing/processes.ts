@@ -46,3 +46,22 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * `waitFor` for a state read from somewhere (a cluster, an API): polls `read` until `done` holds
+ * and answers that value; past `timeoutMs`, the error shows the last value read.
+ */
+export async function until<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  let last: T | undefined;
+  try {
+    await waitFor(what, async () => done((last = await read())), timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(last)}`);
+  }
+  return last as T;
+}
