@@ -286,12 +286,7 @@ export class KubernetesBackend implements RemoteReplicas {
    */
   private scale(rev: Revision, beforeScale?: (othersWant: number) => Promise<void>): Promise<void> {
     const next = rev.scaling.then(async () => {
-      await rev.cluster.scaleShared(
-        rev.name,
-        this.gatewayId,
-        Math.max(0, rev.wanted),
-        beforeScale,
-      );
+      await rev.cluster.scaleShared(rev.name, this.gatewayId, Math.max(0, rev.wanted), beforeScale);
     });
     rev.scaling = next.catch(() => {});
     return next;
