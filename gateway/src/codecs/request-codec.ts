@@ -1,7 +1,8 @@
 import type { Signature } from '../protocol/signature.js';
 
 /** How a call reached the data plane; recorded with every invocation. */
-export type Protocol = 'records' | 'mlflow' | 'oip-v2' | 'notebook';
+/** How a call came: an HTTP protocol, or a batch job's chunk or a stream's messages (`score`). */
+export type Protocol = 'records' | 'mlflow' | 'oip-v2' | 'notebook' | 'batch' | 'stream';
 
 /** The protocols that carry records to a model, each with its codec. */
 export type ModelProtocol = Exclude<Protocol, 'notebook'>;

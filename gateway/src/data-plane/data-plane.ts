@@ -10,7 +10,12 @@ import {
 } from '../errors.js';
 import type { InvocationLog } from '../monitoring/invocation-log.js';
 import type { Signature } from '../protocol/signature.js';
-import type { CallOptions, ModelRuntime, NotebookRuntime } from '../runtimes/types.js';
+import type {
+  CallOptions,
+  ModelRuntime,
+  NotebookRuntime,
+  Prediction,
+} from '../runtimes/types.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import type { ModelHost, Served } from '../serving/model-host.js';
 import { RawJson } from '../monitoring/loggable-row.js';
@@ -29,7 +34,10 @@ import type {
   InferRequest,
   InferResult,
   RequestBody,
+  RejectedRecord,
   RunResult,
+  ScoreRequest,
+  ScoreResult,
 } from './types.js';
 
 export interface DataPlaneDeps {
@@ -168,6 +176,86 @@ export class DataPlane {
       }
       return { kind: 'run', ...(await this.run(req, target, runtime, notes)) };
     });
+  }
+
+  /**
+   * A batch job's chunk or a stream's messages: each record is validated on its own, those
+   * that pass are scored in one call of the model, and the refused ones are answered with
+   * their reasons instead of failing the rest. The call is logged once (protocol `batch` or
+   * `stream`), with the scored records; their prediction ids are `<requestId>:<index>`. A
+   * notebook deployment is a 400: a job runs it through `invoke`, a row at a time.
+   */
+  score(req: ScoreRequest): Promise<ScoreResult> {
+    return this.serve(
+      req,
+      () => req.via,
+      async (target, notes) => {
+        const { served } = target;
+        const runtime = served.runtime;
+        if (runtime.kind !== 'model')
+          throw new InvalidInputError(
+            `deployment ${req.name} is a notebook: it takes parameters, not records to score`,
+            undefined,
+            'not_a_model',
+          );
+        const n = req.records.length;
+        const rejected: RejectedRecord[] = [];
+        const passed: RecordValue[] = [];
+        const indexes: number[] = [];
+        const ignored = new Set<string>();
+        for (let i = 0; i < n; i++) {
+          try {
+            const one = served.validate([req.records[i]]);
+            passed.push(one.records[0]!);
+            indexes.push(i);
+            for (const name of one.ignored) ignored.add(name);
+          } catch (err) {
+            if (!(err instanceof InvalidInputError)) throw err;
+            rejected.push({
+              index: i,
+              message: err.message,
+              ...(err.field !== undefined && { field: err.field }),
+            });
+          }
+        }
+        notes.input = passed;
+        notes.ignored = [...ignored].sort();
+        const predictions: (Prediction | undefined)[] = new Array<Prediction | undefined>(n);
+        const ids: (string | undefined)[] = new Array<string | undefined>(n);
+        const warnings: string[] = [];
+        if (passed.length > 0) {
+          const release = this.deps.host.hold(served);
+          const scored = await runtime
+            .predict(passed, {
+              ...this.callOptions(served, req, notes),
+              warn: (message) => warnings.push(message),
+            })
+            .finally(release);
+          notes.output = scored;
+          const scoredIds = indexes.map((i) => `${req.requestId}:${i}`);
+          indexes.forEach((i, k) => {
+            predictions[i] = scored[k];
+            ids[i] = scoredIds[k];
+          });
+          notes.monitored = observeCall(
+            scoredIds,
+            passed,
+            scored,
+            served.monitor.features,
+            served.monitor.view,
+            this.deps.recordInputs,
+          );
+        }
+        return {
+          version: served.version,
+          signature: served.signature,
+          predictions,
+          ids,
+          rejected,
+          warnings,
+        };
+      },
+    );
   }
 
   /** The deployment (or one version of it) as callers may see it; loads it when needed. */

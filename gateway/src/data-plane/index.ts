@@ -16,5 +16,8 @@ export type {
   InferResult,
   ParameterInput,
   RequestBody,
+  RejectedRecord,
   RunResult,
+  ScoreRequest,
+  ScoreResult,
 } from './types.js';

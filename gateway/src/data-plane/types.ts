@@ -101,3 +101,35 @@ export type RunResult =
 /** What `/fn/:name` produced: predictions of a model, or a notebook run. */
 export type FunctionResult =
   ({ kind: 'predictions' } & InferResult<{ single: boolean }>) | ({ kind: 'run' } & RunResult);
+
+/** Records scored by a batch job or a stream (`DataPlane.score`): no transport, no codec. */
+export interface ScoreRequest extends Caller {
+  /** Logged under this protocol. */
+  via: 'batch' | 'stream';
+  /** One record per row or message; each is validated on its own. */
+  records: readonly unknown[];
+}
+
+/** A record `score` refused: its index in the request and why (400's message and field). */
+export interface RejectedRecord {
+  index: number;
+  message: string;
+  field?: string;
+}
+
+/**
+ * What `score` answered: a prediction for each record that passed validation, under the
+ * prediction id `<requestId>:<index>` (the index in the request, so a row keeps its id
+ * whichever other rows were refused), and the refused ones with their reasons.
+ */
+export interface ScoreResult {
+  version: number;
+  signature: Signature;
+  /** Aligned with the request's records: undefined where the record was refused. */
+  predictions: (Prediction | undefined)[];
+  /** Aligned with the request's records: undefined where the record was refused. */
+  ids: (string | undefined)[];
+  rejected: RejectedRecord[];
+  /** What the runtime said of the answers (e.g. an unseen level scored as missing). */
+  warnings: readonly string[];
+}

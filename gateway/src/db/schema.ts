@@ -393,3 +393,71 @@ export const canaries = pgTable('canaries', {
   startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }).notNull(),
   endedAt: timestamp('ended_at', { withTimezone: true, mode: 'date' }),
 });
+
+/**
+ * A batch scoring job: its input file, its options, and how far it has got. The progress
+ * columns are its checkpoint: a chunk's output is written, then its row here moves on, so a
+ * job taken over after a crash truncates its files to `output_bytes` / `errors_bytes` and
+ * goes on from row `rows_done`. `owner` holds it until `lease_until`.
+ */
+export const batchJobs = pgTable(
+  'batch_jobs',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    /** The version that scores every row: the live one when the job was created. */
+    version: integer('version').notNull(),
+    state: text('state').notNull(),
+    inputKind: text('input_kind').notNull(),
+    inputName: text('input_name').notNull(),
+    /** The file read: in the job's folder (upload, download) or under the input root. */
+    inputPath: text('input_path').notNull(),
+    inputFormat: text('input_format').notNull(),
+    options: jsonb('options').notNull(),
+    /** The output's header, fixed by the first chunk scored. */
+    outputColumns: jsonb('output_columns').$type<string[] | null>(),
+    rowsDone: bigint('rows_done', { mode: 'number' }).notNull().default(0),
+    rowsTotal: bigint('rows_total', { mode: 'number' }),
+    errors: bigint('errors', { mode: 'number' }).notNull().default(0),
+    bytesDone: bigint('bytes_done', { mode: 'number' }).notNull().default(0),
+    bytesTotal: bigint('bytes_total', { mode: 'number' }),
+    outputBytes: bigint('output_bytes', { mode: 'number' }).notNull().default(0),
+    errorsBytes: bigint('errors_bytes', { mode: 'number' }).notNull().default(0),
+    owner: text('owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true, mode: 'date' }),
+    error: jsonb('error').$type<{ code: string; message: string } | null>(),
+    scheduleId: uuid('schedule_id'),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    /** When the current holder took it, and the rows done then: its pace is measured from there. */
+    resumedAt: timestamp('resumed_at', { withTimezone: true, mode: 'date' }),
+    resumedRows: bigint('resumed_rows', { mode: 'number' }).notNull().default(0),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    index('batch_jobs_deployment_idx').on(t.deploymentName, t.createdAt),
+    index('batch_jobs_state_idx').on(t.state),
+  ],
+);
+
+/** A job started on a cron schedule, on the newest file matching a pattern under the input root. */
+export const batchSchedules = pgTable(
+  'batch_schedules',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    cron: text('cron').notNull(),
+    timeZone: text('time_zone').notNull(),
+    inputPattern: text('input_pattern').notNull(),
+    outputDir: text('output_dir').notNull(),
+    options: jsonb('options').notNull(),
+    createdAt: createdAt(),
+    /** The firing last claimed (a gateway that marks it starts the job); null: none yet. */
+    lastFiredAt: timestamp('last_fired_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('batch_schedules_deployment_idx').on(t.deploymentName)],
+);
