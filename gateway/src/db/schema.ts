@@ -461,3 +461,34 @@ export const batchSchedules = pgTable(
   },
   (t) => [index('batch_schedules_deployment_idx').on(t.deploymentName)],
 );
+
+/**
+ * A deployment's Kafka stream binding: every gateway runs a consumer of `inputTopic` in
+ * `groupId` (the group shares the partitions out) and scores each message. The counters are
+ * the sums of what every gateway has flushed; `paused` is the operator's pause.
+ */
+export const streamBindings = pgTable(
+  'stream_bindings',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    brokers: jsonb('brokers').$type<string[]>().notNull(),
+    inputTopic: text('input_topic').notNull(),
+    outputTopic: text('output_topic').notNull(),
+    deadLetterTopic: text('dead_letter_topic'),
+    groupId: text('group_id').notNull(),
+    format: text('format').notNull(),
+    paused: boolean('paused').notNull().default(false),
+    consumed: bigint('consumed', { mode: 'number' }).notNull().default(0),
+    produced: bigint('produced', { mode: 'number' }).notNull().default(0),
+    deadLettered: bigint('dead_lettered', { mode: 'number' }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('stream_bindings_deployment').on(t.deploymentName),
+    // Two bindings in one group on one topic would split its messages between two deployments.
+    uniqueIndex('stream_bindings_group_topic').on(t.groupId, t.inputTopic),
+  ],
+);

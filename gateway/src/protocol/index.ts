@@ -8,3 +8,4 @@ export { FORMATS, POOL_NAMES } from './deployments.js';
 export { VALUE_TYPES } from './signature.js';
 export { DRIFT_METHODS, QUALITY_METRIC_NAMES } from './monitoring.js';
 export { lowerIsBetter, metricNamesFor, metricValue } from './quality-figures.js';
+export type * from './streams.js';
