@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
 import { detectMachine, readPoolsFile } from './pools/machine.js';
@@ -106,6 +106,16 @@ const envSchema = z.object({
   SLIPWAY_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
   SLIPWAY_SHADOW_MAX_IN_FLIGHT: z.coerce.number().int().min(0).max(10_000).default(8),
   SLIPWAY_SHADOW_TIMEOUT_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  SLIPWAY_JOBS_DIR: z.string().min(1).optional(),
+  SLIPWAY_BATCH_INPUT_ROOT: z.string().min(1).optional(),
+  SLIPWAY_BATCH_OUTPUT_ROOT: z.string().min(1).optional(),
+  SLIPWAY_BATCH_MAX_INPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(64 * 2 ** 30),
+  SLIPWAY_JOBS_AT_ONCE: z.coerce.number().int().min(0).max(64).default(2),
+  SLIPWAY_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
 });
 
 /** The gateway's configuration, parsed and validated once. */
@@ -210,6 +220,23 @@ export interface Config {
    * `SLIPWAY_SHADOW_TIMEOUT_MS`.
    */
   shadow: { maxInFlight: number; timeoutMs: number };
+  /**
+   * Batch jobs: their files in `jobsDir` (`SLIPWAY_JOBS_DIR`, `<dataDir>/jobs` by default;
+   * gateways on one Postgres share it, so any one can take over a job); inputs named by path
+   * under `inputRoot` (`SLIPWAY_BATCH_INPUT_ROOT`; unset, none), schedules' outputs under
+   * `outputRoot` (`SLIPWAY_BATCH_OUTPUT_ROOT`, the input root by default); an input of at most
+   * `maxInputBytes`; `atOnce` jobs run at once by this gateway (0: it runs none); a job's
+   * holder renews its lease every checkpoint, and another gateway takes it over `leaseMs`
+   * after it stopped.
+   */
+  batch: {
+    jobsDir: string;
+    inputRoot?: string;
+    outputRoot?: string;
+    maxInputBytes: number;
+    atOnce: number;
+    leaseMs: number;
+  };
   log: {
     flushMs: number;
     batchSize: number;
@@ -274,6 +301,16 @@ export function loadConfig(
     scheduleIntervalMs: e.SLIPWAY_SCHEDULE_INTERVAL_SECONDS * 1000,
     retentionDays: e.SLIPWAY_LOG_RETENTION_DAYS,
     shadow: { maxInFlight: e.SLIPWAY_SHADOW_MAX_IN_FLIGHT, timeoutMs: e.SLIPWAY_SHADOW_TIMEOUT_MS },
+    batch: {
+      jobsDir: resolve(e.SLIPWAY_JOBS_DIR ?? join(e.SLIPWAY_DATA_DIR, 'jobs')),
+      inputRoot: e.SLIPWAY_BATCH_INPUT_ROOT && resolve(e.SLIPWAY_BATCH_INPUT_ROOT),
+      outputRoot:
+        (e.SLIPWAY_BATCH_OUTPUT_ROOT && resolve(e.SLIPWAY_BATCH_OUTPUT_ROOT)) ||
+        (e.SLIPWAY_BATCH_INPUT_ROOT && resolve(e.SLIPWAY_BATCH_INPUT_ROOT)),
+      maxInputBytes: e.SLIPWAY_BATCH_MAX_INPUT_BYTES,
+      atOnce: e.SLIPWAY_JOBS_AT_ONCE,
+      leaseMs: e.SLIPWAY_JOB_LEASE_SECONDS * 1000,
+    },
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,
       batchSize: e.SLIPWAY_LOG_BATCH,

@@ -8,8 +8,11 @@ import { InvalidInputError } from '../../errors.js';
  * - `label`: a class or a regression's value as the file has it (number, string or boolean),
  *   kept as it is. A CSV cell is text, so a CSV label stays text ("1" stays "1"): only the
  *   caller, which knows the model's classes, can tell whether "1" means 1 or "1".
+ * - `any`: whatever the file holds, never refused: a CSV cell's text, a JSON value (lists and
+ *   objects too), a Parquet value (an INT64 as a number when one holds it exactly, else as
+ *   text; a date as ISO text). The caller types it (a batch job, by the model's signature).
  */
-export type ColumnType = 'number' | 'string' | 'bool' | 'label';
+export type ColumnType = 'number' | 'string' | 'bool' | 'label' | 'any';
 
 /** One column the caller wants from an uploaded table. */
 export interface ColumnSpec {
@@ -22,7 +25,10 @@ export interface ColumnSpec {
 }
 
 /** A cell once read: what its column's type allows, or null for an empty cell. */
-export type Cell = number | string | boolean | null;
+export type Cell = number | string | boolean | null | AnyValue;
+
+/** What an `any` column holds besides text, numbers and booleans: JSON lists and objects. */
+export type AnyValue = readonly unknown[] | { readonly [key: string]: unknown };
 
 /** One row: exactly the spec's columns, in its order, whatever else the file has. */
 export type Row = Record<string, Cell>;
@@ -49,6 +55,7 @@ const EXPECTED: Record<ColumnType, string> = {
   string: 'text',
   bool: 'true or false',
   label: 'a number, text or true/false',
+  any: 'a value',
 };
 
 /** A decimal number as people and pandas write it; no hex, no `Infinity`, no `NaN`. */
@@ -88,6 +95,7 @@ export function csvCell(text: string, column: ColumnSpec): Cell | CellMismatch {
     }
     case 'string':
     case 'label':
+    case 'any':
       return text === '' ? empty(column, 'an empty cell') : text;
   }
 }
@@ -106,6 +114,7 @@ function describe(value: unknown): string {
 /** A cell already typed (a JSON value, a Parquet value), checked against its column. */
 function typedCell(value: unknown, column: ColumnSpec): Cell | CellMismatch {
   if (value === null || value === undefined) return empty(column, 'null');
+  if (column.type === 'any') return anyCell(value);
   const t = typeof value;
   const fits =
     column.type === 'number'
@@ -118,6 +127,21 @@ function typedCell(value: unknown, column: ColumnSpec): Cell | CellMismatch {
   if (!fits) return new CellMismatch(EXPECTED[column.type], describe(value));
   if (t === 'number' && !Number.isFinite(value))
     return new CellMismatch('a finite number', String(value));
+  return value as Cell;
+}
+
+/** A value as an `any` column keeps it: plain data that crosses threads and writes as JSON. */
+function anyCell(value: unknown): Cell {
+  if (typeof value === 'bigint') {
+    const n = Number(value);
+    return Number.isSafeInteger(n) ? n : value.toString();
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView))
+    return Array.from(value as unknown as ArrayLike<unknown>, anyCell);
+  if (Array.isArray(value)) return value.map(anyCell);
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, anyCell(v)]));
   return value as Cell;
 }
 
@@ -135,6 +159,7 @@ export function jsonCell(value: unknown, column: ColumnSpec): Cell | CellMismatc
  * refused (no column type holds them); null is an empty cell.
  */
 export function parquetCell(value: unknown, column: ColumnSpec): Cell | CellMismatch {
+  if (column.type === 'any') return value === null || value === undefined ? null : anyCell(value);
   if (typeof value === 'bigint' && (column.type === 'number' || column.type === 'label')) {
     const n = Number(value);
     return Number.isSafeInteger(n)

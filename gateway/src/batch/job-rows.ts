@@ -1,0 +1,87 @@
+import type { ColumnSpec, Row, TableFormat } from '../monitoring/tables/index.js';
+import type { FieldSpec, RecordValue, Signature } from '../protocol/signature.js';
+import { takesScalar } from '../validation/validate-records.js';
+
+/**
+ * The columns a job reads: the model's inputs (a column the signature requires must be in
+ * the file, before any row is read) and the pass-through ones, each as the file holds it.
+ * The data plane's validation types and checks the values, row by row.
+ */
+export function jobColumns(signature: Signature, passThrough: readonly string[]): ColumnSpec[] {
+  const inputs = new Set(signature.inputs.map((f) => f.name));
+  return [
+    ...signature.inputs.map((f) => ({ name: f.name, type: 'any' as const, required: needed(f) })),
+    ...passThrough
+      .filter((name) => !inputs.has(name))
+      .map((name) => ({ name, type: 'any' as const, required: true })),
+  ];
+}
+
+const needed = (f: FieldSpec) => f.required !== false && f.default === undefined;
+
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const NUMERIC = new Set([
+  'float32',
+  'float64',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+]);
+
+/** One CSV cell's text as the field's type reads it; what does not read stays text. */
+type CsvReader = (text: string) => unknown;
+
+function csvReader(f: FieldSpec): CsvReader {
+  if (f.type === 'json' || (f.shape !== undefined && !takesScalar(f.shape)))
+    return (text) => {
+      const t = text.trim();
+      if (!t.startsWith('[') && !t.startsWith('{')) return text;
+      try {
+        return JSON.parse(t) as unknown;
+      } catch {
+        return text;
+      }
+    };
+  if (NUMERIC.has(f.type))
+    return (text) => {
+      const t = text.trim();
+      return DECIMAL.test(t) ? Number(t) : text;
+    };
+  if (f.type === 'bool')
+    return (text) => {
+      const t = text.trim().toLowerCase();
+      return t === 'true' || t === '1' ? true : t === 'false' || t === '0' ? false : text;
+    };
+  return (text) => text;
+}
+
+/**
+ * Turns the rows a job reads into records for the model: an empty cell of a field that may be
+ * left out is left out (its default applies), and a CSV cell's text is read as its field's
+ * type (a number, true/false, a JSON list). A value that does not read stays as it came, for
+ * the data plane's validation to refuse with its usual message.
+ */
+export function recordMaker(signature: Signature, format: TableFormat): (row: Row) => RecordValue {
+  const fields = signature.inputs.map((f) => ({
+    name: f.name,
+    optional: !needed(f),
+    read: format === 'csv' ? csvReader(f) : undefined,
+  }));
+  return (row) => {
+    const record: RecordValue = {};
+    for (const { name, optional, read } of fields) {
+      const value = row[name];
+      if (value === null || value === undefined) {
+        if (!optional) record[name] = null;
+        continue;
+      }
+      record[name] = read && typeof value === 'string' ? read(value) : value;
+    }
+    return record;
+  };
+}

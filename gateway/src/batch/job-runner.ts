@@ -1,0 +1,375 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { presentPrediction } from '../codecs/records.js';
+import type { BatchJobRow, BatchRepository, JobCheckpoint } from '../db/batch-repository.js';
+import type { DataPlane } from '../data-plane/index.js';
+import { SlipwayError, describeFailure } from '../errors.js';
+import { NotebookRunError } from '../data-plane/notebook-runs.js';
+import { readTable, type Row, type TableFormat } from '../monitoring/tables/index.js';
+import type { RecordValue, Signature } from '../protocol/signature.js';
+import type { RuntimeKind } from '../runtimes/types.js';
+import { downloadInput } from './job-input.js';
+import type { JobOptions } from './job-options.js';
+import {
+  AppendFile,
+  csvHeader,
+  formatRows,
+  outputColumns,
+  outputRow,
+  predictionFields,
+} from './job-output.js';
+import { jobColumns, recordMaker } from './job-rows.js';
+import { jobFiles } from './job-files.js';
+
+export interface JobRunnerDeps {
+  repo: BatchRepository;
+  dataPlane: DataPlane;
+  adminToken: string;
+  /** This gateway, as the holder of the jobs it runs. */
+  owner: string;
+  leaseMs: number;
+  jobsDir: string;
+  maxInputBytes: number;
+  kindOf: (format: string) => RuntimeKind | undefined;
+  /** Calls a deployment takes at once (replicas × concurrency): a notebook job runs as many rows. */
+  parallelism: (name: string) => Promise<number>;
+}
+
+/** Chunks of a model job being scored at once, ahead of the one being written. */
+const CHUNKS_IN_FLIGHT = 4;
+/** The longest between two checkpoints of a job that moves. */
+const CHECKPOINT_EVERY_MS = 500;
+/** Calls refused for want of room (429, 503) are tried again, this many times in all. */
+const ATTEMPTS = 6;
+
+/** How one job run ended, for its holder. */
+export type RunEnd = 'succeeded' | 'failed' | 'lost';
+
+/** One row's outcome: its output fields and id, or why it was refused. */
+type RowOutcome =
+  | { ok: true; fields: Record<string, unknown>; id: string }
+  | { ok: false; message: string; field?: string };
+
+/** A chunk read: its first row's number (1-based) and its rows. */
+interface Chunk {
+  first: number;
+  rows: Row[];
+}
+
+/** The job's failure as it is stored: a code and a message. */
+class JobFailure extends SlipwayError {
+  constructor(code: string, message: string) {
+    super(400, code, message);
+  }
+}
+
+/**
+ * Runs one claimed job to its end, from its last checkpoint: reads the input a chunk at a
+ * time (on a thread; never whole), scores each chunk through the data plane (a model: one
+ * `score` call per chunk, validated row by row; a notebook: one run per row, as many at once
+ * as the deployment takes), and appends the results in input order: an output row per scored
+ * row, an errors-file line per refused one. After a chunk's rows are written, the checkpoint
+ * moves on (at most every half second): a job taken over after a crash cuts its files back
+ * to the checkpoint and goes on from there, so the output holds every row exactly once.
+ */
+export class JobRunner {
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  async run(job: BatchJobRow, signal: AbortSignal): Promise<RunEnd> {
+    const { repo, owner } = this.deps;
+    const lost = new AbortController();
+    const stop = AbortSignal.any([signal, lost.signal]);
+    // The lease is renewed while a slow chunk (a notebook run) takes its time.
+    const renew = setInterval(
+      () =>
+        void repo
+          .renew(job.id, owner, this.deps.leaseMs)
+          .then((held) => held || lost.abort(new Error('the job is no longer held')))
+          .catch(() => {}),
+      Math.max(1000, this.deps.leaseMs / 3),
+    );
+    renew.unref();
+    try {
+      const end = await this.execute(job, stop, lost.signal);
+      return end;
+    } catch (err) {
+      if (stop.aborted || err instanceof LostJob) return 'lost';
+      const { error } = describeFailure(err);
+      const failure =
+        err instanceof SlipwayError ? error : { code: 'job_failed', message: error.message };
+      return (await repo.finish(job.id, owner, { state: 'failed', error: failure }))
+        ? 'failed'
+        : 'lost';
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async execute(job: BatchJobRow, stop: AbortSignal, lost: AbortSignal): Promise<RunEnd> {
+    const { repo, dataPlane, adminToken, owner } = this.deps;
+    const options = job.options as JobOptions;
+    const files = jobFiles(this.deps.jobsDir, job.id, options.outputFormat);
+    await mkdir(files.dir, { recursive: true });
+    if (job.inputKind === 'url' && !(await exists(job.inputPath)))
+      await downloadInput(job.inputName, job.inputPath, {
+        maxBytes: this.deps.maxInputBytes,
+        signal: stop,
+      });
+    const view = await dataPlane.describe({
+      name: job.deploymentName,
+      token: adminToken,
+      version: job.version,
+    });
+    const kind = this.deps.kindOf(view.format);
+    const notebook = kind === 'notebook';
+
+    let at: JobCheckpoint = {
+      rowsDone: job.rowsDone,
+      errors: job.errors,
+      bytesDone: job.bytesDone,
+      outputBytes: job.outputBytes,
+      errorsBytes: job.errorsBytes,
+      outputColumns: job.outputColumns,
+    };
+    let output = await AppendFile.open(files.output, at.outputBytes);
+    let errors = output && (await AppendFile.open(files.errors, at.errorsBytes));
+    if (!output || !errors) {
+      // A file lost what its checkpoint counted (a crash of the machine): start over.
+      await output?.close();
+      at = {
+        rowsDone: 0,
+        errors: 0,
+        bytesDone: 0,
+        outputBytes: 0,
+        errorsBytes: 0,
+        outputColumns: null,
+      };
+      output = (await AppendFile.open(files.output, 0))!;
+      errors = (await AppendFile.open(files.errors, 0))!;
+    }
+    const { size } = await stat(job.inputPath);
+    const parallel = notebook ? Math.max(1, await this.deps.parallelism(job.deploymentName)) : 1;
+    const reader = readTable(job.inputPath, {
+      format: job.inputFormat as TableFormat,
+      columns: jobColumns(view.signature, options.passThrough),
+      batchRows: notebook ? Math.min(options.chunkSize, parallel) : options.chunkSize,
+      maxBytes: this.deps.maxInputBytes,
+      maxRows: Number.MAX_SAFE_INTEGER,
+      signal: stop,
+    });
+    const toRecord = recordMaker(view.signature, job.inputFormat as TableFormat);
+    const score = (chunk: Chunk) =>
+      notebook
+        ? this.runNotebook(job, chunk, toRecord, parallel, stop)
+        : this.scoreModel(job, chunk, toRecord, view.signature, stop);
+
+    let columns = at.outputColumns;
+    let lastCheckpoint = performance.now();
+    const write = async (chunk: Chunk, outcomes: RowOutcome[]) => {
+      let rows: Record<string, unknown>[] = [];
+      let refused = '';
+      outcomes.forEach((o, i) => {
+        if (!o.ok) {
+          refused += `${JSON.stringify({ row: chunk.first + i, error: o.message, ...(o.field !== undefined && { field: o.field }) })}\n`;
+          return;
+        }
+        if (!columns) columns = outputColumns(options.passThrough, o.fields);
+        rows.push(outputRow(options.passThrough, chunk.rows[i]!, o.fields, o.id));
+      });
+      if (columns && output.bytes === 0 && options.outputFormat === 'csv')
+        await output.append(csvHeader(columns));
+      if (columns) await output.append(formatRows(options.outputFormat, columns, rows));
+      rows = [];
+      await errors.append(refused);
+      at = {
+        rowsDone: at.rowsDone + chunk.rows.length,
+        errors: at.errors + outcomes.filter((o) => !o.ok).length,
+        bytesDone: reader.progress.bytesRead,
+        outputBytes: output.bytes,
+        errorsBytes: errors.bytes,
+        outputColumns: columns,
+      };
+      if (at.errors > options.maxErrorRate * at.rowsDone)
+        throw new JobFailure(
+          'too_many_errors',
+          `${at.errors} of ${at.rowsDone} rows were refused (${percent(at.errors / at.rowsDone)}), more than maxErrorRate (${percent(options.maxErrorRate)}); the errors file names each row and why`,
+        );
+      if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS) {
+        await this.checkpoint(job, at, output, errors, size);
+        lastCheckpoint = performance.now();
+      }
+    };
+
+    try {
+      let skip = at.rowsDone;
+      let next = 1;
+      const pending: { chunk: Chunk; outcomes: Promise<RowOutcome[]> }[] = [];
+      for await (let rows of reader) {
+        const first = next;
+        next += rows.length;
+        if (skip >= rows.length) {
+          skip -= rows.length;
+          continue;
+        }
+        if (skip > 0) rows = rows.slice(skip);
+        const chunk = { first: first + skip, rows };
+        skip = 0;
+        const outcomes = score(chunk);
+        outcomes.catch(() => {});
+        pending.push({ chunk, outcomes });
+        if (pending.length >= (notebook ? 1 : CHUNKS_IN_FLIGHT)) {
+          const head = pending.shift()!;
+          await write(head.chunk, await head.outcomes);
+        }
+      }
+      for (const head of pending.splice(0)) await write(head.chunk, await head.outcomes);
+      if (lost.aborted) return 'lost';
+      at.bytesDone = size;
+      await Promise.all([output.sync(), errors.sync()]);
+    } finally {
+      await output.close();
+      await errors.close();
+    }
+    const finished = await repo.finish(job.id, owner, {
+      state: 'succeeded',
+      ...at,
+      rowsTotal: at.rowsDone,
+      bytesTotal: size,
+    });
+    return finished ? 'succeeded' : 'lost';
+  }
+
+  private async checkpoint(
+    job: BatchJobRow,
+    at: JobCheckpoint,
+    output: AppendFile,
+    errors: AppendFile,
+    size: number,
+  ): Promise<void> {
+    await Promise.all([output.sync(), errors.sync()]);
+    const held = await this.deps.repo.checkpoint(
+      job.id,
+      this.deps.owner,
+      { ...at, bytesTotal: size },
+      this.deps.leaseMs,
+    );
+    if (!held) throw new LostJob();
+  }
+
+  /** One `score` call for a chunk of a model job: each row's fields, or why it was refused. */
+  private async scoreModel(
+    job: BatchJobRow,
+    chunk: Chunk,
+    toRecord: (row: Row) => RecordValue,
+    signature: Signature,
+    signal: AbortSignal,
+  ): Promise<RowOutcome[]> {
+    const records = chunk.rows.map(toRecord);
+    const result = await retrying(signal, () =>
+      this.deps.dataPlane.score({
+        name: job.deploymentName,
+        token: this.deps.adminToken,
+        version: job.version,
+        requestId: randomUUID(),
+        via: 'batch',
+        records,
+        signal,
+      }),
+    );
+    const refused = new Map(result.rejected.map((r) => [r.index, r]));
+    return records.map((_, i): RowOutcome => {
+      const r = refused.get(i);
+      if (r)
+        return { ok: false, message: r.message, ...(r.field !== undefined && { field: r.field }) };
+      return {
+        ok: true,
+        fields: predictionFields(presentPrediction(result.predictions[i], signature)),
+        id: result.ids[i]!,
+      };
+    });
+  }
+
+  /** One run per row of a notebook job, `parallel` at once: each run's outputs, or its error. */
+  private async runNotebook(
+    job: BatchJobRow,
+    chunk: Chunk,
+    toRecord: (row: Row) => RecordValue,
+    parallel: number,
+    signal: AbortSignal,
+  ): Promise<RowOutcome[]> {
+    const outcomes: RowOutcome[] = new Array<RowOutcome>(chunk.rows.length);
+    let next = 0;
+    const lane = async () => {
+      for (let i = next++; i < chunk.rows.length; i = next++) {
+        const parameters = toRecord(chunk.rows[i]!);
+        try {
+          const result = await retrying(signal, () =>
+            this.deps.dataPlane.invoke({
+              name: job.deploymentName,
+              token: this.deps.adminToken,
+              version: job.version,
+              requestId: randomUUID(),
+              signal,
+              records: () => Promise.resolve({ json: parameters }),
+              parameters: () => Promise.resolve({ json: parameters, text: {} }),
+            }),
+          );
+          if (result.kind !== 'run' || result.status !== 'succeeded')
+            throw new Error('the notebook run did not finish');
+          outcomes[i] = { ok: true, fields: { outputs: result.outputs }, id: result.id };
+        } catch (err) {
+          if (signal.aborted || !isRowFailure(err)) throw err;
+          outcomes[i] = {
+            ok: false,
+            message: err.message,
+            ...(err.field !== undefined && { field: err.field }),
+          };
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, chunk.rows.length) }, lane));
+    return outcomes;
+  }
+}
+
+/** The job was cancelled or taken over: its holder stops without ending it. */
+class LostJob extends Error {
+  constructor() {
+    super('the job is no longer held by this gateway');
+  }
+}
+
+/**
+ * A row's own failure: its parameters refused (4xx), or its run failed (a cell raised, it ran
+ * out of time). What says the deployment cannot run at all (5xx) fails the job.
+ */
+function isRowFailure(err: unknown): err is SlipwayError {
+  if (!(err instanceof SlipwayError)) return false;
+  if (err.status < 500) return err.status !== 401 && err.status !== 404;
+  return err instanceof NotebookRunError && err.code !== 'unavailable' && err.status !== 503;
+}
+
+/** Tries a call again while it is refused for want of room (429, 503), with growing waits. */
+async function retrying<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const busy = err instanceof SlipwayError && (err.status === 429 || err.status === 503);
+      if (!busy || attempt >= ATTEMPTS || signal.aborted) throw err;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 250 * 2 ** attempt);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+}
+
+const percent = (x: number) => `${Math.round(x * 10_000) / 100} %`;
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,94 @@
+import type { BatchRepository } from '../db/batch-repository.js';
+import type { JobRunner, RunEnd } from './job-runner.js';
+
+export interface JobWorkerDeps {
+  repo: BatchRepository;
+  runner: JobRunner;
+  /** This gateway, as the holder of the jobs it runs. */
+  owner: string;
+  /** Jobs this gateway runs at once; 0 runs none (another gateway does). */
+  atOnce: number;
+  leaseMs: number;
+  /** How often it looks for a job to take (also when a job is created here: `poke`). */
+  pollMs?: number;
+  /** A job this gateway ran has ended (its webhook, its copy to a schedule's folder). */
+  onEnd?: (id: string, end: RunEnd) => Promise<void>;
+  reportError?: (err: unknown) => void;
+}
+
+/**
+ * Takes jobs from the queue and runs them, `atOnce` at a time: the jobs waiting, and those a
+ * stopped gateway held whose lease ran out. Closing stops the runs under way and hands their
+ * jobs back to the queue, where they go on from their last checkpoint.
+ */
+export class JobWorker {
+  private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | undefined;
+  private filling: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+
+  constructor(private readonly deps: JobWorkerDeps) {}
+
+  start(): void {
+    if (this.deps.atOnce === 0) return;
+    this.timer = setInterval(() => this.poke(), this.deps.pollMs ?? 1000);
+    this.timer.unref();
+    this.poke();
+  }
+
+  /** Looks for jobs to take now. */
+  poke(): void {
+    if (this.closed || this.deps.atOnce === 0) return;
+    if (this.filling) {
+      this.again = true;
+      return;
+    }
+    this.filling = this.fill()
+      .catch((err: unknown) => this.deps.reportError?.(err))
+      .finally(() => {
+        this.filling = undefined;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  /** Stops the job's run here, if this gateway runs it (it was cancelled). */
+  stop(id: string): void {
+    this.running.get(id)?.stop.abort(new Error('the job was cancelled'));
+  }
+
+  /** Resolves once no job runs here (tests wait for it). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0 || this.filling)
+      await Promise.all([...this.running.values()].map((r) => r.done).concat(this.filling ?? []));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.filling;
+    for (const { stop } of this.running.values()) stop.abort(new Error('the gateway is closing'));
+    await Promise.all([...this.running.values()].map((r) => r.done));
+    await this.deps.repo.release(this.deps.owner);
+  }
+
+  private async fill(): Promise<void> {
+    while (!this.closed && this.running.size < this.deps.atOnce) {
+      const job = await this.deps.repo.claim(this.deps.owner, this.deps.leaseMs);
+      if (!job) return;
+      const stop = new AbortController();
+      const done = this.deps.runner
+        .run(job, stop.signal)
+        .then((end) => (stop.signal.aborted ? undefined : this.deps.onEnd?.(job.id, end)))
+        .catch((err: unknown) => this.deps.reportError?.(err))
+        .finally(() => {
+          this.running.delete(job.id);
+          this.poke();
+        });
+      this.running.set(job.id, { stop, done });
+    }
+  }
+}
