@@ -76,8 +76,14 @@ export default defineConfig(({ mode }) => {
     test: {
       // scripts/ (npm start's set-up) has no test project of its own.
       include: ['src/**/*.test.ts', 'test/**/*.test.ts', '../scripts/**/*.test.ts'],
-      // test/kubernetes/ needs a control plane: `npm run test:kubernetes` (its own config) runs it.
-      exclude: [...configDefaults.exclude, 'test/kubernetes/**', ...(fast ? SLOW_TEST_FILES : [])],
+      // test/kubernetes/ needs a control plane: `npm run test:kubernetes` (its own config) runs it;
+      // test/streams/ a Kafka broker: `npm run test:streams`.
+      exclude: [
+        ...configDefaults.exclude,
+        'test/kubernetes/**',
+        'test/streams/**',
+        ...(fast ? SLOW_TEST_FILES : []),
+      ],
       testTimeout: 30_000,
       hookTimeout: 60_000,
       pool: 'forks',

@@ -33,6 +33,8 @@ import { eventRoutes, registerMonitoringStreams } from './routes/events.js';
 import { prometheusRoutes } from './routes/prometheus.js';
 import type { EventBus } from './events/event-bus.js';
 import type { GatewayMetrics } from './alerts/prometheus.js';
+import { streamRoutes } from './routes/streams.js';
+import type { StreamService } from './streams/stream-service.js';
 
 /** Everything the HTTP layer needs; built by `createGateway`, or by tests. */
 export interface AppDeps {
@@ -57,6 +59,8 @@ export interface AppDeps {
   invocations: InvocationRepository;
   log: InvocationLog;
   dataPlane: DataPlane;
+  /** Kafka stream bindings. */
+  streams: StreamService;
   runs: Omit<RunRoutesDeps, 'auth'>;
   /** Ground truth, quality, drift and alerts. */
   monitoring: Omit<MonitoringRoutesDeps, 'deployments' | 'maxUploadBytes'>;
@@ -105,6 +109,7 @@ export function createApp(deps: AppDeps) {
   app.use('/api/deployments/*', admin);
   app.use('/api/deployments', admin);
   app.use('/api/pools', admin);
+  app.use('/api/streams/*', admin);
   app.use(
     '/api/artifacts/*',
     adminAuth({ token: deps.adminToken, orRunnerToken: deps.runnerToken }),
@@ -148,6 +153,7 @@ export function createApp(deps: AppDeps) {
       maxUploadBytes: limits.maxUploadBytes,
     }),
   );
+  app.route('/api', streamRoutes({ streams: deps.streams }));
   app.route('/api/pools', poolRoutes({ usage: () => deps.deployments.poolUsage() }));
   if (deps.artifacts) app.route('/api/artifacts', artifactRoutes(deps.artifacts));
   app.route(

@@ -17,6 +17,7 @@ import { QUALITY_METRIC_NAMES, type QualityMetricName } from './protocol/monitor
 import { CallWriter } from './db/call-writer.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostname } from 'node:os';
 import { createApp, type App } from './app.js';
 import { ArtifactStore } from './artifacts/artifact-store.js';
 import { collectOrphanArtifacts } from './artifacts/collect-orphans.js';
@@ -54,6 +55,8 @@ import { KeyRepository } from './db/key-repository.js';
 import { KeyService } from './deployments/key-service.js';
 import { KeyUsage } from './auth/key-usage.js';
 import { ModelHost } from './serving/model-host.js';
+import { StreamRepository } from './db/stream-repository.js';
+import { StreamService } from './streams/stream-service.js';
 
 export type GatewayConfig = Pick<
   Config,
@@ -94,6 +97,8 @@ export interface Gateway {
   app: App;
   /** Every call of a deployment, without HTTP (batch jobs, streams and tests call it too). */
   dataPlane: DataPlane;
+  /** Kafka stream bindings and this gateway's consumers of them. */
+  streams: StreamService;
   deployments: DeploymentService;
   /** The version lifecycle; retraining hands it each gated candidate (`candidateGated`). */
   versions: VersionService;
@@ -143,6 +148,8 @@ export function createGateway(opts: {
    * Kubernetes tests point it at runner processes standing in for pods (kwok's never run).
    */
   resolveEndpoint?: EndpointResolver;
+  /** Streams: how often bindings are re-read, and the retry backoff (tests shorten them). */
+  streams?: { syncMs?: number; backoff?: { initialMs: number; maxMs: number } };
 }): Gateway {
   const { config, database } = opts;
   const repo = new DeploymentRepository(database.db);
@@ -333,6 +340,21 @@ export function createGateway(opts: {
     reportError: opts.reportError,
     onCall: (call) => calls.observe(call),
   });
+  const streams = new StreamService({
+    repo: new StreamRepository(database.db),
+    kindOf: async (name) => {
+      const record = await repo.get(name);
+      return record && registry.get(record.live.format)?.kind;
+    },
+    score: ({ name, requestId, records, signal }) =>
+      dataPlane.score({ name, token: opts.adminToken, requestId, via: 'stream', records, signal }),
+    clientId: `slipway-${hostname()}-${process.pid}`,
+    maxBatch: config.maxBatch,
+    syncMs: opts.streams?.syncMs,
+    backoff: opts.streams?.backoff,
+    registry: metrics.registry,
+    reportError: opts.reportError,
+  });
   const traffic = new TrafficService({
     repo,
     catalog,
@@ -405,6 +427,7 @@ export function createGateway(opts: {
     invocations,
     log,
     dataPlane,
+    streams,
     runs: { runs, runsDir, publicUrl: config.publicUrl },
     monitoring: { monitoring, feedback, quality, drift, references, alerts, store },
     bus,
@@ -414,6 +437,7 @@ export function createGateway(opts: {
   return {
     app,
     dataPlane,
+    streams,
     deployments,
     versions,
     retraining,
@@ -466,8 +490,12 @@ export function createGateway(opts: {
         retention = setInterval(() => void expire(), 3_600_000);
         retention.unref();
       }
+      // Last: consumers score through everything above.
+      await streams.start();
     },
     async close({ drainMs = 0 } = {}) {
+      // Consumers stop first: a batch under way is left uncommitted, read again by the next.
+      await streams.close();
       // Calls under way (asynchronous notebook runs included) finish first, up to the deadline.
       await host.drain(drainMs);
       await stopFollowing?.();

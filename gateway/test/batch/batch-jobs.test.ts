@@ -1,70 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
-import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../../src/workers/testing/processes.js';
 import { testDatabaseKinds } from '../support/databases.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-
-const fixtures = new URL('../fixtures/onnx/', import.meta.url);
-
-/** The churn model: age, income, city, plan → output_label, output_probability. */
-async function churnModel() {
-  return {
-    bytes: await readFile(new URL('mixed_columns.onnx', fixtures)),
-    filename: 'churn.onnx',
-  };
-}
-
-interface Customer {
-  id: string;
-  age: number;
-  income: number;
-  city: string;
-  plan: string;
-}
-
-function customers(n: number): Customer[] {
-  const cities = ['lyon', 'paris', 'nice'];
-  const plans = ['basic', 'pro'];
-  return Array.from({ length: n }, (_, i) => ({
-    id: `c${i + 1}`,
-    age: 18 + (i % 60),
-    income: 20_000 + ((i * 7919) % 80_000),
-    city: cities[i % 3]!,
-    plan: plans[i % 2]!,
-  }));
-}
-
-const csvOf = (rows: Record<string, unknown>[], columns: string[]) =>
-  `${columns.join(',')}\n${rows.map((r) => columns.map((c) => r[c]).join(',')).join('\n')}\n`;
-
-async function uploadJob(
-  gw: TestGateway,
-  name: string,
-  file: { text: string | Uint8Array; filename: string },
-  options: object = {},
-) {
-  const form = new FormData();
-  form.set('file', new Blob([file.text as BlobPart]), file.filename);
-  form.set('options', JSON.stringify(options));
-  return gw.admin(`/api/deployments/${name}/jobs`, { method: 'POST', body: form });
-}
-
-/** Waits until the job has ended (succeeded, failed or cancelled) and answers it. */
-async function ended(gw: TestGateway, id: string) {
-  let job: { state: string } & Record<string, unknown> = { state: 'queued' };
-  await waitFor(
-    `job ${id} to end`,
-    async () => {
-      job = await (await gw.admin(`/api/jobs/${id}`)).json();
-      return !['queued', 'running'].includes(job.state);
-    },
-    120_000,
-  );
-  return job as Record<string, any>;
-}
+import { churnModel, csvOf, customers, ended, uploadJob, type Customer } from './batch-support.js';
 
 describe.each(testDatabaseKinds)('batch jobs on %s', (kind) => {
   let gw: TestGateway | undefined;

@@ -42,6 +42,8 @@ export async function startTestGateway(
     now?: () => number;
     /** Where pods of pools on a cluster are reached (the Kubernetes tests' stand-in runners). */
     resolveEndpoint?: EndpointResolver;
+    /** Streams: how often bindings are re-read, and the retry backoff. */
+    streams?: { syncMs?: number; backoff?: { initialMs: number; maxMs: number } };
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
@@ -83,6 +85,7 @@ export async function startTestGateway(
     random: opts.random,
     now: opts.now,
     resolveEndpoint: opts.resolveEndpoint,
+    streams: opts.streams,
     reportError: () => {},
   });
   await gateway.init();
