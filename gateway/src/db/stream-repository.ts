@@ -40,8 +40,9 @@ export class StreamRepository {
   /** Every binding, or a deployment's; oldest first. */
   async list(deployment?: string): Promise<StreamBindingRecord[]> {
     const q = this.db.select().from(streamBindings);
-    return (deployment === undefined ? q : q.where(eq(streamBindings.deploymentName, deployment)))
-      .orderBy(asc(streamBindings.createdAt), asc(streamBindings.id));
+    return (
+      deployment === undefined ? q : q.where(eq(streamBindings.deploymentName, deployment))
+    ).orderBy(asc(streamBindings.createdAt), asc(streamBindings.id));
   }
 
   async setPaused(id: string, paused: boolean): Promise<StreamBindingRecord | undefined> {

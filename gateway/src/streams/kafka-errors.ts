@@ -19,7 +19,8 @@ function causes(err: unknown): Error[] {
   return Array.isArray(inner) ? inner.filter((e): e is Error => e instanceof Error) : [];
 }
 
-const UNREACHABLE = /cannot connect|connection .* failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timed out/i;
+const UNREACHABLE =
+  /cannot connect|connection .* failed|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|timed out/i;
 
 /**
  * What a stream's state reason says of a failure: which brokers could not be reached, which

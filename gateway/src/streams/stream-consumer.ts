@@ -1,10 +1,4 @@
-import {
-  Admin,
-  Consumer,
-  ProduceAcks,
-  Producer,
-  type MessagesStream,
-} from '@platformatic/kafka';
+import { Admin, Consumer, ProduceAcks, Producer, type MessagesStream } from '@platformatic/kafka';
 import { presentPrediction } from '../codecs/records.js';
 import type { ScoreResult } from '../data-plane/index.js';
 import type { StreamCounts } from '../db/stream-repository.js';
@@ -154,7 +148,10 @@ export class StreamConsumer {
         failures++;
         const waitMs = Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** (failures - 1));
         const why = describeStreamFailure(err, this.binding.brokers);
-        this.setState('retrying', `${why} (attempt ${failures}; next in ${Math.ceil(waitMs / 1000)} s)`);
+        this.setState(
+          'retrying',
+          `${why} (attempt ${failures}; next in ${Math.ceil(waitMs / 1000)} s)`,
+        );
         await this.sleep(waitMs);
       } finally {
         this.stream = undefined;
@@ -206,7 +203,11 @@ export class StreamConsumer {
     }
   }
 
-  private async pump(stream: BytesStream, consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, producer: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+  private async pump(
+    stream: BytesStream,
+    consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+    producer: Producer<Buffer, Buffer, Buffer, Buffer>,
+  ): Promise<void> {
     const buffer: InputMessage[] = [];
     let failure: unknown;
     this.stream = stream;
@@ -232,7 +233,10 @@ export class StreamConsumer {
       while (!this.stopped) {
         if (failure !== undefined) throw failure;
         this.flow(buffer.length);
-        this.setState(this.paused ? 'paused' : 'running', this.paused ? 'paused through the API' : null);
+        this.setState(
+          this.paused ? 'paused' : 'running',
+          this.paused ? 'paused through the API' : null,
+        );
         if (this.paused || buffer.length === 0) {
           await new Promise<void>((resolve) => (this.poke = resolve));
           continue;
@@ -257,7 +261,10 @@ export class StreamConsumer {
    * One batch: each partition's messages scored in one data-plane call, the outputs and dead
    * letters produced and acknowledged (acks=all), then each partition's offset committed.
    */
-  private async process(batch: InputMessage[], producer: Producer<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+  private async process(
+    batch: InputMessage[],
+    producer: Producer<Buffer, Buffer, Buffer, Buffer>,
+  ): Promise<void> {
     const b = this.binding;
     const byPartition = new Map<number, InputMessage[]>();
     for (const m of batch) {
@@ -338,7 +345,9 @@ export class StreamConsumer {
           this.held = `held back: deployment ${this.binding.deploymentName} answered ${err.status} (${err.message}); fetching resumes when it has room`;
           this.flow();
           this.setState('running', this.held);
-          await this.sleep(Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(attempt, 10)) / 4);
+          await this.sleep(
+            Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** Math.min(attempt, 10)) / 4,
+          );
           if (this.stopped) throw err;
           continue;
         }
@@ -411,4 +420,3 @@ async function partitionCount(admin: Admin, topic: string): Promise<number | und
     throw err;
   }
 }
-

@@ -26,7 +26,9 @@ export type OutputMessage = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
  * One JSON record from a message value, or why it is not one (`format: json`). Anything
  * else than one JSON object is refused here; the data plane then validates the record.
  */
-export function parseRecord(value: Buffer | undefined): { record: unknown } | { error: MessageError } {
+export function parseRecord(
+  value: Buffer | undefined,
+): { record: unknown } | { error: MessageError } {
   if (value === undefined || value.length === 0)
     return {
       error: {

@@ -10,7 +10,10 @@ export function registerStreamMetrics(
   consumers: () => Iterable<StreamConsumer>,
 ): void {
   const labelNames = ['stream', 'deployment'] as const;
-  const labels = (c: StreamConsumer) => ({ stream: c.binding.id, deployment: c.binding.deploymentName });
+  const labels = (c: StreamConsumer) => ({
+    stream: c.binding.id,
+    deployment: c.binding.deploymentName,
+  });
   new Counter({
     name: 'slipway_stream_messages_total',
     help: 'Messages a stream consumer of this gateway handled, by outcome (consumed, produced: a prediction out, dead_lettered)',

@@ -8,7 +8,10 @@ const BROKER = /^(\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):([0-9]{1,5})$/;
 const topic = (what: string) =>
   z
     .string()
-    .regex(TOPIC, `expected a Kafka topic name for ${what}: 1-249 letters, digits, '.', '_' or '-'`);
+    .regex(
+      TOPIC,
+      `expected a Kafka topic name for ${what}: 1-249 letters, digits, '.', '_' or '-'`,
+    );
 
 /** The body of `POST /api/deployments/:name/streams` (`NewStream`). */
 export const NewStreamSchema = z
@@ -39,12 +42,10 @@ export const NewStreamSchema = z
       .max(249)
       .optional()
       .openapi({ description: 'The consumer group; default `slipway-<deployment>`.' }),
-    deadLetterTopic: topic('the dead-letter topic')
-      .optional()
-      .openapi({
-        description:
-          'Where bad messages go (their payload unchanged, the error in headers); default `<inputTopic>.dead-letter`; created when missing.',
-      }),
+    deadLetterTopic: topic('the dead-letter topic').optional().openapi({
+      description:
+        'Where bad messages go (their payload unchanged, the error in headers); default `<inputTopic>.dead-letter`; created when missing.',
+    }),
     format: z
       .enum(['json'])
       .optional()
@@ -52,7 +53,8 @@ export const NewStreamSchema = z
   })
   .strict()
   .refine((s) => s.outputTopic !== s.inputTopic, {
-    message: 'expected an output topic other than the input topic (the stream would read its own predictions)',
+    message:
+      'expected an output topic other than the input topic (the stream would read its own predictions)',
     path: ['outputTopic'],
   })
   .refine((s) => s.deadLetterTopic === undefined || s.deadLetterTopic !== s.inputTopic, {

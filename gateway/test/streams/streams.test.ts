@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until, waitFor } from '../../src/workers/testing/processes.js';
 import type { Stream } from '../../src/protocol/streams.js';
 import { freePort } from '../support/gateway-process.js';
-import { publishForm, startTestGateway, toyModel, type TestGateway } from '../support/test-gateway.js';
+import {
+  publishForm,
+  startTestGateway,
+  toyModel,
+  type TestGateway,
+} from '../support/test-gateway.js';
 import { broker, createTopic, produce, readTopic, unique } from './kafka-support.js';
 
 let gw: TestGateway;
@@ -45,8 +50,18 @@ async function boundTopics(deployment: string, extra: object = {}) {
   const input = unique('in');
   const output = unique('out');
   await createTopic(input);
-  const s = await bind(deployment, { brokers: [broker()], inputTopic: input, outputTopic: output, group: unique('g'), ...extra });
-  await until(() => stream(s.id), (x) => x.state === 'running', 'the stream to run');
+  const s = await bind(deployment, {
+    brokers: [broker()],
+    inputTopic: input,
+    outputTopic: output,
+    group: unique('g'),
+    ...extra,
+  });
+  await until(
+    () => stream(s.id),
+    (x) => x.state === 'running',
+    'the stream to run',
+  );
   return { input, output, stream: s };
 }
 
@@ -88,9 +103,13 @@ describe('a stream binding', () => {
     // The prediction ids are the data plane's: the invocation log has the calls under `stream`.
     const metrics = await (await gw.admin('/metrics')).text();
     expect(metrics).toMatch(
-      new RegExp(`slipway_stream_messages_total\\{stream="${s.id}",deployment="sum",outcome="produced"\\} ${n}`),
+      new RegExp(
+        `slipway_stream_messages_total\\{stream="${s.id}",deployment="sum",outcome="produced"\\} ${n}`,
+      ),
     );
-    expect(metrics).toMatch(new RegExp(`slipway_stream_lag\\{stream="${s.id}",deployment="sum"\\} 0`));
+    expect(metrics).toMatch(
+      new RegExp(`slipway_stream_lag\\{stream="${s.id}",deployment="sum"\\} 0`),
+    );
   });
 
   it('sends bad messages to the dead-letter topic unchanged, the error in headers, and goes on', async () => {
@@ -128,8 +147,12 @@ describe('a stream binding', () => {
         { key: 'fails', value: { a: 13, b: 0 } },
         { key: 'after', value: { a: 3, b: 3 } },
       ]);
-      await waitFor('the failed call dead-lettered', () => dead.messages.some((m) => m.key === 'fails'));
-      await waitFor('the message after it scored', () => out.messages.some((m) => m.key === 'after'));
+      await waitFor('the failed call dead-lettered', () =>
+        dead.messages.some((m) => m.key === 'fails'),
+      );
+      await waitFor('the message after it scored', () =>
+        out.messages.some((m) => m.key === 'after'),
+      );
       expect(dead.messages.find((m) => m.key === 'fails')!.headers['slipway-error-code']).toBe(
         'prediction_failed',
       );
@@ -148,9 +171,20 @@ describe('a stream binding', () => {
     const { input, output, stream: s } = await boundTopics('sum');
     const paused = await gw.send('POST', `/api/streams/${s.id}/pause`);
     expect(paused.status).toBe(200);
-    await until(() => stream(s.id), (x) => x.state === 'paused', 'the pause');
-    await produce(input, [1, 2, 3].map((i) => ({ key: `k${i}`, value: { a: i, b: 0 } })));
-    const waiting = await until(() => stream(s.id), (x) => x.lag === 3, 'a lag of 3');
+    await until(
+      () => stream(s.id),
+      (x) => x.state === 'paused',
+      'the pause',
+    );
+    await produce(
+      input,
+      [1, 2, 3].map((i) => ({ key: `k${i}`, value: { a: i, b: 0 } })),
+    );
+    const waiting = await until(
+      () => stream(s.id),
+      (x) => x.lag === 3,
+      'a lag of 3',
+    );
     expect(waiting).toMatchObject({ state: 'paused', consumed: 0 });
     expect((await gw.send('POST', `/api/streams/${s.id}/resume`)).status).toBe(200);
     const out = await readTopic(output);
@@ -159,7 +193,11 @@ describe('a stream binding', () => {
     } finally {
       await out.close();
     }
-    await until(() => stream(s.id), (x) => x.lag === 0 && x.state === 'running', 'lag 0');
+    await until(
+      () => stream(s.id),
+      (x) => x.lag === 0 && x.state === 'running',
+      'lag 0',
+    );
     const list = (await (await gw.admin('/api/deployments/sum/streams')).json()) as {
       streams: Stream[];
     };
@@ -174,23 +212,46 @@ describe('bad input', () => {
   it('says when the brokers are not reachable, naming them, and keeps retrying', async () => {
     const away = `127.0.0.1:${await freePort()}`;
     const s = await bind('sum', { brokers: [away], inputTopic: unique('in'), outputTopic: 'o' });
-    const seen = await until(() => stream(s.id), (x) => x.state === 'retrying', 'retrying');
+    const seen = await until(
+      () => stream(s.id),
+      (x) => x.state === 'retrying',
+      'retrying',
+    );
     expect(seen.stateReason).toContain(away);
-    expect(seen.stateReason).toMatch(/not reachable.*check the addresses and that Kafka is running/);
+    expect(seen.stateReason).toMatch(
+      /not reachable.*check the addresses and that Kafka is running/,
+    );
     // It goes on trying (the attempt count grows) rather than giving up.
-    await until(() => stream(s.id), (x) => /attempt [3-9]/.test(x.stateReason ?? ''), 'a third attempt');
+    await until(
+      () => stream(s.id),
+      (x) => /attempt [3-9]/.test(x.stateReason ?? ''),
+      'a third attempt',
+    );
     await gw.send('DELETE', `/api/streams/${s.id}`);
   });
 
   it('says the input topic does not exist and how to create it, never creates it, and starts once it exists', async () => {
     const input = unique('missing');
     const output = unique('out');
-    const s = await bind('sum', { brokers: [broker()], inputTopic: input, outputTopic: output, group: unique('g') });
-    const seen = await until(() => stream(s.id), (x) => x.state === 'retrying', 'retrying');
+    const s = await bind('sum', {
+      brokers: [broker()],
+      inputTopic: input,
+      outputTopic: output,
+      group: unique('g'),
+    });
+    const seen = await until(
+      () => stream(s.id),
+      (x) => x.state === 'retrying',
+      'retrying',
+    );
     expect(seen.stateReason).toContain(`input topic "${input}" does not exist on ${broker()}`);
     expect(seen.stateReason).toContain(`--create --topic ${input}`);
     await createTopic(input);
-    await until(() => stream(s.id), (x) => x.state === 'running', 'running once the topic exists');
+    await until(
+      () => stream(s.id),
+      (x) => x.state === 'running',
+      'running once the topic exists',
+    );
     await produce(input, [{ key: 'k', value: { a: 1, b: 1 } }]);
     const out = await readTopic(output);
     try {
@@ -204,20 +265,44 @@ describe('bad input', () => {
     const body = { brokers: [broker()], inputTopic: 'in', outputTopic: 'out' };
     const nb = await gw.send('POST', '/api/deployments/nb/streams', body);
     expect(nb.status).toBe(400);
-    expect(await nb.json()).toMatchObject({ error: { code: 'not_a_model', message: expect.stringMatching(/notebook.*bind a model deployment/) } });
+    expect(await nb.json()).toMatchObject({
+      error: {
+        code: 'not_a_model',
+        message: expect.stringMatching(/notebook.*bind a model deployment/),
+      },
+    });
     expect((await gw.send('POST', '/api/deployments/nope/streams', body)).status).toBe(404);
-    const badBroker = await gw.send('POST', '/api/deployments/sum/streams', { ...body, brokers: ['localhost'] });
+    const badBroker = await gw.send('POST', '/api/deployments/sum/streams', {
+      ...body,
+      brokers: ['localhost'],
+    });
     expect(badBroker.status).toBe(400);
-    expect(await badBroker.json()).toMatchObject({ error: { field: 'brokers.0', message: expect.stringContaining('host:port') } });
-    const same = await gw.send('POST', '/api/deployments/sum/streams', { ...body, outputTopic: 'in' });
+    expect(await badBroker.json()).toMatchObject({
+      error: { field: 'brokers.0', message: expect.stringContaining('host:port') },
+    });
+    const same = await gw.send('POST', '/api/deployments/sum/streams', {
+      ...body,
+      outputTopic: 'in',
+    });
     expect(await same.json()).toMatchObject({ error: { field: 'outputTopic' } });
-    const badTopic = await gw.send('POST', '/api/deployments/sum/streams', { ...body, inputTopic: 'a b' });
-    expect(await badTopic.json()).toMatchObject({ error: { field: 'inputTopic', message: expect.stringContaining('Kafka topic name') } });
+    const badTopic = await gw.send('POST', '/api/deployments/sum/streams', {
+      ...body,
+      inputTopic: 'a b',
+    });
+    expect(await badTopic.json()).toMatchObject({
+      error: { field: 'inputTopic', message: expect.stringContaining('Kafka topic name') },
+    });
     const group = unique('g');
     const first = await bind('sum', { ...body, inputTopic: unique('in'), group });
-    const again = await gw.send('POST', '/api/deployments/flaky/streams', { ...body, inputTopic: first.inputTopic, group });
+    const again = await gw.send('POST', '/api/deployments/flaky/streams', {
+      ...body,
+      inputTopic: first.inputTopic,
+      group,
+    });
     expect(again.status).toBe(409);
-    expect(await again.json()).toMatchObject({ error: { code: 'stream_exists', message: expect.stringContaining('another group') } });
+    expect(await again.json()).toMatchObject({
+      error: { code: 'stream_exists', message: expect.stringContaining('another group') },
+    });
     await gw.send('DELETE', `/api/streams/${first.id}`);
     expect((await gw.admin('/api/streams/not-a-uuid')).status).toBe(400);
     expect((await gw.app.request(`/api/streams/${first.id}`)).status).toBe(401);
