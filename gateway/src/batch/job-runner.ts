@@ -25,8 +25,6 @@ export interface JobRunnerDeps {
   repo: BatchRepository;
   dataPlane: DataPlane;
   adminToken: string;
-  /** This gateway, as the holder of the jobs it runs. */
-  owner: string;
   leaseMs: number;
   jobsDir: string;
   maxInputBytes: number;
@@ -75,8 +73,9 @@ class JobFailure extends SlipwayError {
 export class JobRunner {
   constructor(private readonly deps: JobRunnerDeps) {}
 
-  async run(job: BatchJobRow, signal: AbortSignal): Promise<RunEnd> {
-    const { repo, owner } = this.deps;
+  /** Runs `job`, held as `owner` (the claim's holder), until it ends or `signal` stops it. */
+  async run(job: BatchJobRow, owner: string, signal: AbortSignal): Promise<RunEnd> {
+    const { repo } = this.deps;
     const lost = new AbortController();
     const stop = AbortSignal.any([signal, lost.signal]);
     // The lease is renewed while a slow chunk (a notebook run) takes its time.
@@ -86,11 +85,11 @@ export class JobRunner {
           .renew(job.id, owner, this.deps.leaseMs)
           .then((held) => held || lost.abort(new Error('the job is no longer held')))
           .catch(() => {}),
-      Math.max(1000, this.deps.leaseMs / 3),
+      Math.max(100, this.deps.leaseMs / 3),
     );
     renew.unref();
     try {
-      const end = await this.execute(job, stop, lost.signal);
+      const end = await this.execute(job, owner, stop, lost.signal);
       return end;
     } catch (err) {
       if (stop.aborted || err instanceof LostJob) return 'lost';
@@ -105,8 +104,13 @@ export class JobRunner {
     }
   }
 
-  private async execute(job: BatchJobRow, stop: AbortSignal, lost: AbortSignal): Promise<RunEnd> {
-    const { repo, dataPlane, adminToken, owner } = this.deps;
+  private async execute(
+    job: BatchJobRow,
+    owner: string,
+    stop: AbortSignal,
+    lost: AbortSignal,
+  ): Promise<RunEnd> {
+    const { repo, dataPlane, adminToken } = this.deps;
     const options = job.options as JobOptions;
     const files = jobFiles(this.deps.jobsDir, job.id, options.outputFormat);
     await mkdir(files.dir, { recursive: true });
@@ -195,7 +199,7 @@ export class JobRunner {
           `${at.errors} of ${at.rowsDone} rows were refused (${percent(at.errors / at.rowsDone)}), more than maxErrorRate (${percent(options.maxErrorRate)}); the errors file names each row and why`,
         );
       if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS) {
-        await this.checkpoint(job, at, output, errors, size);
+        await this.checkpoint(job, owner, at, output, errors, size);
         lastCheckpoint = performance.now();
       }
     };
@@ -241,6 +245,7 @@ export class JobRunner {
 
   private async checkpoint(
     job: BatchJobRow,
+    owner: string,
     at: JobCheckpoint,
     output: AppendFile,
     errors: AppendFile,
@@ -249,7 +254,7 @@ export class JobRunner {
     await Promise.all([output.sync(), errors.sync()]);
     const held = await this.deps.repo.checkpoint(
       job.id,
-      this.deps.owner,
+      owner,
       { ...at, bytesTotal: size },
       this.deps.leaseMs,
     );

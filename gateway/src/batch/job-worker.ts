@@ -4,7 +4,7 @@ import type { JobRunner, RunEnd } from './job-runner.js';
 export interface JobWorkerDeps {
   repo: BatchRepository;
   runner: JobRunner;
-  /** This gateway, as the holder of the jobs it runs. */
+  /** This gateway, as the holder of the jobs it runs (each claim holds as `<owner>/<n>`). */
   owner: string;
   /** Jobs this gateway runs at once; 0 runs none (another gateway does). */
   atOnce: number;
@@ -22,7 +22,11 @@ export interface JobWorkerDeps {
  * jobs back to the queue, where they go on from their last checkpoint.
  */
 export class JobWorker {
-  private readonly running = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  private readonly running = new Map<
+    string,
+    { stop: AbortController; done: Promise<void>; holder: string }
+  >();
+  private claims = 0;
   private timer: NodeJS.Timeout | undefined;
   private filling: Promise<void> | undefined;
   private again = false;
@@ -70,25 +74,29 @@ export class JobWorker {
     this.closed = true;
     clearInterval(this.timer);
     await this.filling;
-    for (const { stop } of this.running.values()) stop.abort(new Error('the gateway is closing'));
-    await Promise.all([...this.running.values()].map((r) => r.done));
-    await this.deps.repo.release(this.deps.owner);
+    const held = [...this.running.entries()];
+    for (const [, { stop }] of held) stop.abort(new Error('the gateway is closing'));
+    await Promise.all(held.map(([, r]) => r.done));
+    for (const [id, { holder }] of held) await this.deps.repo.release(id, holder);
   }
 
   private async fill(): Promise<void> {
     while (!this.closed && this.running.size < this.deps.atOnce) {
-      const job = await this.deps.repo.claim(this.deps.owner, this.deps.leaseMs);
+      // Each claim holds the job under a name of its own: a run that lost its lease (it was
+      // late to renew, and another run took the job) cannot move the job's checkpoint on.
+      const holder = `${this.deps.owner}/${++this.claims}`;
+      const job = await this.deps.repo.claim(holder, this.deps.leaseMs, [...this.running.keys()]);
       if (!job) return;
       const stop = new AbortController();
       const done = this.deps.runner
-        .run(job, stop.signal)
+        .run(job, holder, stop.signal)
         .then((end) => (stop.signal.aborted ? undefined : this.deps.onEnd?.(job.id, end)))
         .catch((err: unknown) => this.deps.reportError?.(err))
         .finally(() => {
           this.running.delete(job.id);
           this.poke();
         });
-      this.running.set(job.id, { stop, done });
+      this.running.set(job.id, { stop, done, holder });
     }
   }
 }

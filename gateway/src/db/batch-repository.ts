@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { batchJobs, batchSchedules } from './schema.js';
 
@@ -53,16 +53,24 @@ export class BatchRepository {
 
   /**
    * Takes the oldest job that waits, or whose holder's lease ran out, for `owner`, until
-   * `leaseMs` from now; undefined when there is none.
+   * `leaseMs` from now; undefined when there is none. `skip`: jobs the caller runs already
+   * (a lease it was late to renew is not a job to start again).
    */
-  async claim(owner: string, leaseMs: number): Promise<BatchJobRow | undefined> {
+  async claim(
+    owner: string,
+    leaseMs: number,
+    skip: readonly string[] = [],
+  ): Promise<BatchJobRow | undefined> {
     const next = this.db
       .select({ id: batchJobs.id })
       .from(batchJobs)
       .where(
-        or(
-          eq(batchJobs.state, 'queued'),
-          and(eq(batchJobs.state, 'running'), lt(batchJobs.leaseUntil, sql`now()`)),
+        and(
+          or(
+            eq(batchJobs.state, 'queued'),
+            and(eq(batchJobs.state, 'running'), lt(batchJobs.leaseUntil, sql`now()`)),
+          ),
+          skip.length > 0 ? notInArray(batchJobs.id, [...skip]) : undefined,
         ),
       )
       .orderBy(batchJobs.createdAt)
@@ -145,12 +153,12 @@ export class BatchRepository {
     return deleted.length === 1;
   }
 
-  /** Lets go of every job `owner` holds (a gateway closing): they wait for the next taker. */
-  async release(owner: string): Promise<void> {
+  /** Lets go of a job `owner` holds (a gateway closing): it waits for the next taker. */
+  async release(id: string, owner: string): Promise<void> {
     await this.db
       .update(batchJobs)
       .set({ state: 'queued', owner: null, leaseUntil: null })
-      .where(and(eq(batchJobs.owner, owner), eq(batchJobs.state, 'running')));
+      .where(this.held(id, owner));
   }
 
   /**

@@ -12,13 +12,13 @@ export async function churnModel() {
   };
 }
 
-export interface Customer {
+export type Customer = {
   id: string;
   age: number;
   income: number;
   city: string;
   plan: string;
-}
+};
 
 /** `n` customers, the same every time. */
 export function customers(n: number, from = 1): Customer[] {
