@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Admin, Consumer, ProduceAcks, Producer, type MessagesStream } from '@platformatic/kafka';
 import { presentPrediction } from '../codecs/records.js';
 import type { ScoreResult } from '../data-plane/index.js';
@@ -168,7 +169,15 @@ export class StreamConsumer {
       // Never create a topic by asking for it: the input topic is the operator's.
       autocreateTopics: false,
     };
-    const consumer = new Consumer({ ...base, groupId: this.binding.groupId });
+    const consumer = new Consumer({
+      ...base,
+      groupId: this.binding.groupId,
+      // A gateway that dies (kill -9) holds its partitions until its session times out: 10 s
+      // rather than the client's minute, so the group's other gateways take them over soon.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 30_000,
+      heartbeatInterval: 1000,
+    });
     const producer = new Producer({ ...base, acks: ProduceAcks.ALL });
     clients.push(
       { close: () => new Promise<void>((done) => consumer.close(true, () => done())) },
@@ -277,7 +286,7 @@ export class StreamConsumer {
     const deadLetter = (m: InputMessage, e: MessageError) =>
       dead.push(deadLetterMessage(b.deadLetterTopic, m, e));
     await Promise.all(
-      [...byPartition].map(async ([partition, messages]) => {
+      [...byPartition.values()].map(async (messages) => {
         const scorable: { message: InputMessage; record: unknown }[] = [];
         for (const message of messages) {
           const parsed = parseRecord(message.value);
@@ -285,7 +294,8 @@ export class StreamConsumer {
           else scorable.push({ message, record: parsed.record });
         }
         if (scorable.length === 0) return;
-        const requestId = `${b.id}-${partition}-${scorable[0]!.message.offset}`;
+        // The invocation log keys a call by a UUID; the prediction ids are `<requestId>:<i>`.
+        const requestId = randomUUID();
         const scored = await this.scoreHeld(
           requestId,
           scorable.map((s) => s.record),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvocationRepository } from '../../src/db/invocation-repository.js';
 import { until, waitFor } from '../../src/workers/testing/processes.js';
 import type { Stream } from '../../src/protocol/streams.js';
 import { freePort } from '../support/gateway-process.js';
@@ -81,6 +82,7 @@ describe('a stream binding', () => {
       Array.from({ length: n }, (_, i) => ({ key: `id-${i}`, value: { a: i, b: 1 } })),
     );
     const out = await readTopic(output);
+    const predictionIds: string[] = [];
     try {
       await waitFor(`${n} predictions on ${output}`, () => out.messages.length >= n);
       const byKey = new Map(out.messages.map((m) => [m.key, JSON.parse(m.value)]));
@@ -88,7 +90,8 @@ describe('a stream binding', () => {
       for (let i = 0; i < n; i++) {
         const v = byKey.get(`id-${i}`);
         expect(v).toMatchObject({ prediction: i + 1, version: 1 });
-        expect(v.predictionId).toMatch(new RegExp(`^${s.id}-[01]-\\d+:\\d+$`));
+        expect(v.predictionId).toMatch(/^[0-9a-f-]{36}:\d+$/);
+        predictionIds.push(v.predictionId);
       }
     } finally {
       await out.close();
@@ -100,7 +103,14 @@ describe('a stream binding', () => {
     );
     expect(done).toMatchObject({ produced: n, deadLettered: 0, state: 'running' });
     expect(done.messagesPerSecond).toBeGreaterThan(0);
-    // The prediction ids are the data plane's: the invocation log has the calls under `stream`.
+    // Scored through the data plane: the invocation log has the calls, under protocol `stream`,
+    // by the ids the predictions carry.
+    await gw.log.flush();
+    const calls = (await new InvocationRepository(gw.database.db).recent('sum', { limit: 100 }))
+      .filter((c) => c.protocol === 'stream')
+      .map((c) => c.id);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const p of predictionIds) expect(calls).toContain(p.split(':')[0]);
     const metrics = await (await gw.admin('/metrics')).text();
     expect(metrics).toMatch(
       new RegExp(
