@@ -3,6 +3,7 @@ import { corePlugin } from './plugins/core.js';
 import { deploymentsPlugin } from './plugins/deployments.js';
 import { monitoringDataPlugin } from './plugins/monitoring-data.js';
 import { publishPlugin } from './plugins/publish.js';
+import { scoreFilePlugin } from './plugins/score-file.js';
 import { tagsPlugin } from './plugins/tags.js';
 
 export { ISlipway } from './tokens.js';
@@ -14,5 +15,6 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   publishPlugin,
   deploymentsPlugin,
   monitoringDataPlugin,
+  scoreFilePlugin,
 ];
 export default plugins;

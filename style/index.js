@@ -2,3 +2,4 @@ import './base.css';
 import './workspace.css';
 import './publish.css';
 import './call-detail.css';
+import './jobs.css';

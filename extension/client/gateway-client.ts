@@ -33,6 +33,7 @@ import {
   GatewayUnreachableError,
   IncompatibleGatewayError,
 } from './errors.js';
+import { JobsClient } from './jobs-client.js';
 import { RetrainingClient } from './retraining-client.js';
 import { fetchUploader, type Uploader } from './upload.js';
 
@@ -107,6 +108,8 @@ export interface GatewayClientOptions {
 export class GatewayClient {
   /** The retraining loop: versions, canaries, shadows, retraining runs and trainers. */
   readonly retraining: RetrainingClient = new RetrainingClient(this);
+  /** Batch scoring jobs and Kafka stream bindings. */
+  readonly jobs: JobsClient = new JobsClient(this);
   private readonly fetchImpl: typeof fetch;
   private readonly upload: Uploader;
   private readonly trans: TranslationBundle;
@@ -379,6 +382,22 @@ export class GatewayClient {
   /** Revokes one invoke key now (409 `last_key` when callers would have no other). */
   async revokeInvokeKey(name: string, id: string): Promise<void> {
     await this.request('DELETE', `${this.deploymentPath(name)}/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** A file the gateway serves (a job's output), with the token: its bytes. */
+  async download(path: string): Promise<Blob> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method: 'GET',
+        headers: this.authHeaders(),
+      });
+    } catch (err) {
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { cause: err });
+    }
+    // Not a file: the gateway's typed error, as for any other call.
+    if (!res.ok) return this.parse<never>(res.status, await res.text());
+    return res.blob();
   }
 
   private deploymentPath(name: string): string {

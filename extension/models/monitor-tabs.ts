@@ -8,6 +8,7 @@ export const MONITOR_TABS = [
   'alerts',
   'versions',
   'retraining',
+  'jobs',
   'tryit',
 ] as const;
 export type MonitorTab = (typeof MONITOR_TABS)[number];
@@ -61,7 +62,8 @@ export function shouldPoll(
   state: { live: boolean; refreshedAt: Date | null; now: Date },
   plan: PollPlan,
 ): boolean {
-  if (tab === 'traffic') return true;
+  // Jobs and streams move on the gateway without events: polled while shown, as traffic is.
+  if (tab === 'traffic' || tab === 'jobs') return true;
   // The Try it form changes only with the signature: a new version's event says so.
   if (tab === 'tryit') return state.refreshedAt === null;
   if (state.live) return false;

@@ -18,7 +18,7 @@ export interface DataSource {
 }
 
 /** The deployments to pick from, or null once the reason there are none is shown. */
-async function deploymentsToPick(
+export async function deploymentsToPick(
   slipway: ISlipway,
   trans: TranslationBundle,
 ): Promise<Deployment[] | null> {

@@ -6,6 +6,7 @@ import type { MonitoringEvent } from '../../gateway/src/protocol/monitoring.js';
 import type { LiveEvents, LiveState } from '../client/live-events.js';
 import { AlertsModel } from '../models/alert-rules.js';
 import { DriftModel, driftRows } from '../models/drift-model.js';
+import { JobsModel } from '../models/jobs-model.js';
 import type { MonitorModel } from '../models/monitor-model.js';
 import {
   eventDeployment,
@@ -20,6 +21,7 @@ import { TryItModel } from '../models/try-it-model.js';
 import { VersionsModel } from '../models/versions-model.js';
 import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
+import { JobsTab } from './JobsTab.js';
 import { issueNewInvokeKey } from './NewKeyDialog.js';
 import { DriftTab } from './DriftTab.js';
 import { QualityTab } from './QualityTab.js';
@@ -45,6 +47,7 @@ export interface MonitorPanelOptions {
   alerts?: AlertsModel;
   versions?: VersionsModel;
   retraining?: RetrainingModel;
+  jobs?: JobsModel;
   /** Opens a retraining run's executed notebook; absent: runs offer no Open notebook. */
   openRunNotebook?: OpenRunNotebook;
   /** The gateway's event stream for this deployment; the panel starts it and disposes it. */
@@ -55,8 +58,8 @@ export interface MonitorPanelOptions {
 type Page = Widget & { refresh(): Promise<void> };
 
 /**
- * One deployment's monitoring in tabs: Traffic, Quality, Drift, Alerts, Versions and
- * Retraining. Refreshes the shown tab when an event about it arrives, and polls while the
+ * One deployment's monitoring in tabs: Traffic, Quality, Drift, Alerts, Versions, Retraining,
+ * Jobs and Try it. Refreshes the shown tab when an event about it arrives, and polls while the
  * event stream is down (Traffic polls always, as it did before the stream existed). Nothing
  * is fetched while hidden.
  */
@@ -104,6 +107,7 @@ export class MonitorPanel extends Widget {
     const alerts = options.alerts ?? new AlertsModel(model.name, model.client);
     const versions = options.versions ?? new VersionsModel(model.name, model.client);
     const retraining = options.retraining ?? new RetrainingModel(model.name, model.client);
+    const jobs = options.jobs ?? new JobsModel(model.name, model.client);
     const tryIt = new TryItModel(model.name, model.client);
     this.pages = {
       traffic: new TrafficTab(model, trans, { openNotebook: options.openRunNotebook }),
@@ -120,6 +124,7 @@ export class MonitorPanel extends Widget {
         trans,
         openNotebook: options.openRunNotebook,
       }),
+      jobs: new JobsTab({ model: jobs, trans }),
       tryit: new TryItTab(tryIt, trans),
     };
     this.loaded = {
@@ -129,6 +134,7 @@ export class MonitorPanel extends Widget {
       alerts: () => alerts.refreshedAt !== null,
       versions: () => versions.refreshedAt !== null,
       retraining: () => retraining.refreshedAt !== null,
+      jobs: () => jobs.refreshedAt !== null,
       tryit: () => tryIt.refreshedAt !== null,
     };
     this.reportRefreshedAt = (tab) =>
@@ -139,6 +145,7 @@ export class MonitorPanel extends Widget {
         alerts: alerts.refreshedAt,
         versions: versions.refreshedAt,
         retraining: retraining.refreshedAt,
+        jobs: jobs.refreshedAt,
         tryit: tryIt.refreshedAt,
       })[tab];
 

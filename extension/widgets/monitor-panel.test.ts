@@ -304,6 +304,7 @@ describe('the monitor panel, in tabs', () => {
       'Alerts',
       'Versions',
       'Retraining',
+      'Jobs',
       'Try it',
     ]);
     expect(shown(panel)).toEqual(['traffic']);
