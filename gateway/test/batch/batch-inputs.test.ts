@@ -93,8 +93,8 @@ describe('batch job inputs', () => {
     });
     const failed = await ended(gw, (await gone.json()).id);
     expect(failed.state).toBe('failed');
-    expect(failed.error.code).toBe('input_unreachable');
-    expect(failed.error.message).toContain('answered 404');
+    expect(failed.error!.code).toBe('input_unreachable');
+    expect(failed.error!.message).toContain('answered 404');
 
     const port = await freePort();
     const closed = await gw.send('POST', '/api/deployments/churn/jobs', {
@@ -102,7 +102,7 @@ describe('batch job inputs', () => {
     });
     const refused = await ended(gw, (await closed.json()).id);
     expect(refused.error).toMatchObject({ code: 'input_unreachable' });
-    expect(refused.error.message).toMatch(/did not answer \(ECONNREFUSED\)/);
+    expect(refused.error!.message).toMatch(/did not answer \(ECONNREFUSED\)/);
 
     const ftp = await gw.send('POST', '/api/deployments/churn/jobs', {
       input: { url: 'ftp://example.com/x.csv' },
@@ -177,8 +177,8 @@ describe('batch job inputs', () => {
     );
     const job = await ended(gw, (await res.json()).id);
     expect(job.state).toBe('failed');
-    expect(job.error.code).toBe('too_many_errors');
-    expect(job.error.message).toMatch(/more than maxErrorRate \(5 %\)/);
+    expect(job.error!.code).toBe('too_many_errors');
+    expect(job.error!.message).toMatch(/more than maxErrorRate \(5 %\)/);
     const output = await gw.admin(`/api/jobs/${job.id}/output`);
     expect(await error(output)).toMatchObject({ status: 409, code: 'job_not_done' });
     const errors = await (await gw.admin(`/api/jobs/${job.id}/errors`)).text();

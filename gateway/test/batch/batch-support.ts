@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { waitFor } from '../../src/workers/testing/processes.js';
+import type { Job } from '../../src/protocol/batch.js';
 import type { TestGateway } from '../support/test-gateway.js';
 
 const fixtures = new URL('../fixtures/onnx/', import.meta.url);
@@ -56,19 +57,15 @@ export async function uploadJob(
 }
 
 /** Waits until the job has ended (succeeded, failed or cancelled) and answers it. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function ended(
-  gw: Pick<TestGateway, 'admin'>,
-  id: string,
-): Promise<Record<string, any>> {
-  let job: Record<string, unknown> = {};
+export async function ended(gw: Pick<TestGateway, 'admin'>, id: string): Promise<Job> {
+  let job: Partial<Job> = {};
   await waitFor(
     `job ${id} to end`,
     async () => {
-      job = await (await gw.admin(`/api/jobs/${id}`)).json();
-      return typeof job.state === 'string' && !['queued', 'running'].includes(job.state);
+      job = (await (await gw.admin(`/api/jobs/${id}`)).json()) as Job;
+      return job.state !== undefined && !['queued', 'running'].includes(job.state);
     },
     300_000,
   );
-  return job;
+  return job as Job;
 }
