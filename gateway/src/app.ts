@@ -34,6 +34,7 @@ import { prometheusRoutes } from './routes/prometheus.js';
 import type { EventBus } from './events/event-bus.js';
 import type { GatewayMetrics } from './alerts/prometheus.js';
 import { streamRoutes } from './routes/streams.js';
+import { jobRoutes, type JobRoutesDeps } from './routes/jobs.js';
 import type { StreamService } from './streams/stream-service.js';
 
 /** Everything the HTTP layer needs; built by `createGateway`, or by tests. */
@@ -61,6 +62,8 @@ export interface AppDeps {
   dataPlane: DataPlane;
   /** Kafka stream bindings. */
   streams: StreamService;
+  /** Batch scoring jobs and their schedules. */
+  batch: Omit<JobRoutesDeps, 'sink'>;
   runs: Omit<RunRoutesDeps, 'auth'>;
   /** Ground truth, quality, drift and alerts. */
   monitoring: Omit<MonitoringRoutesDeps, 'deployments' | 'maxUploadBytes'>;
@@ -110,6 +113,9 @@ export function createApp(deps: AppDeps) {
   app.use('/api/deployments', admin);
   app.use('/api/pools', admin);
   app.use('/api/streams/*', admin);
+  app.use('/api/jobs', admin);
+  app.use('/api/jobs/*', admin);
+  app.use('/api/schedules/*', admin);
   app.use(
     '/api/artifacts/*',
     adminAuth({ token: deps.adminToken, orRunnerToken: deps.runnerToken }),
@@ -154,6 +160,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api', streamRoutes({ streams: deps.streams }));
+  app.route('/api', jobRoutes({ ...deps.batch, sink: deps.deployments }));
   app.route('/api/pools', poolRoutes({ usage: () => deps.deployments.poolUsage() }));
   if (deps.artifacts) app.route('/api/artifacts', artifactRoutes(deps.artifacts));
   app.route(

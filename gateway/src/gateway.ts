@@ -56,6 +56,10 @@ import { KeyService } from './deployments/key-service.js';
 import { KeyUsage } from './auth/key-usage.js';
 import { ModelHost } from './serving/model-host.js';
 import { StreamRepository } from './db/stream-repository.js';
+import { BatchRepository } from './db/batch-repository.js';
+import { BatchService } from './batch/batch-service.js';
+import { JobRunner } from './batch/job-runner.js';
+import { JobWorker } from './batch/job-worker.js';
 import { StreamService } from './streams/stream-service.js';
 
 export type GatewayConfig = Pick<
@@ -90,7 +94,10 @@ export type GatewayConfig = Pick<
       | 'retentionDays'
       | 'shadow'
     >
-  >;
+  > & {
+    /** Batch jobs; what is left out has the defaults `loadConfig` gives. */
+    batch?: Partial<Config['batch']>;
+  };
 
 /** A composed gateway: the app plus what has to be started and stopped around it. */
 export interface Gateway {
@@ -99,6 +106,10 @@ export interface Gateway {
   dataPlane: DataPlane;
   /** Kafka stream bindings and this gateway's consumers of them. */
   streams: StreamService;
+  /** Batch jobs, their schedules, and this gateway's runs of them. */
+  batch: BatchService;
+  /** Takes queued jobs and runs them (`idle` resolves once none runs here). */
+  jobs: JobWorker;
   deployments: DeploymentService;
   /** The version lifecycle; retraining hands it each gated candidate (`candidateGated`). */
   versions: VersionService;
@@ -355,6 +366,53 @@ export function createGateway(opts: {
     registry: metrics.registry,
     reportError: opts.reportError,
   });
+  const batchConfig = {
+    jobsDir: join(config.dataDir, 'jobs'),
+    maxInputBytes: 64 * 2 ** 30,
+    atOnce: 2,
+    leaseMs: 30_000,
+    ...config.batch,
+  };
+  const batchRepo = new BatchRepository(database.db);
+  const kindOfFormat = (format: string) => registry.get(format as Format)?.kind;
+  // This gateway, as the holder of the jobs it runs: a restarted one is another holder.
+  const jobOwner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const jobs: JobWorker = new JobWorker({
+    repo: batchRepo,
+    owner: jobOwner,
+    atOnce: batchConfig.atOnce,
+    leaseMs: batchConfig.leaseMs,
+    runner: new JobRunner({
+      repo: batchRepo,
+      dataPlane,
+      adminToken: opts.adminToken,
+      leaseMs: batchConfig.leaseMs,
+      jobsDir: batchConfig.jobsDir,
+      maxInputBytes: batchConfig.maxInputBytes,
+      kindOf: kindOfFormat,
+      parallelism: async (name) => {
+        const { lifecycle } = await deployments.replicas(name);
+        return lifecycle.concurrency * Math.max(1, lifecycle.maxReplicas);
+      },
+    }),
+    onEnd: (id, end) => batch.ended(id, end),
+    reportError: opts.reportError,
+  });
+  const batch: BatchService = new BatchService({
+    repo: batchRepo,
+    dataPlane,
+    liveVersion: async (name) => (await deployments.require(name)).liveVersion,
+    kindOf: kindOfFormat,
+    worker: jobs,
+    webhooks,
+    adminToken: opts.adminToken,
+    publicUrl: config.publicUrl,
+    maxBatch: config.maxBatch,
+    jobsDir: batchConfig.jobsDir,
+    inputRoot: batchConfig.inputRoot,
+    outputRoot: batchConfig.outputRoot,
+    reportError: opts.reportError,
+  });
   const traffic = new TrafficService({
     repo,
     catalog,
@@ -402,6 +460,7 @@ export function createGateway(opts: {
     onError: opts.reportError,
   });
   let schedules: NodeJS.Timeout | undefined;
+  let batchSchedules: NodeJS.Timeout | undefined;
   const app = createApp({
     version: opts.version,
     databaseKind: database.kind,
@@ -428,6 +487,7 @@ export function createGateway(opts: {
     log,
     dataPlane,
     streams,
+    batch: { batch, maxInputBytes: batchConfig.maxInputBytes },
     runs: { runs, runsDir, publicUrl: config.publicUrl },
     monitoring: { monitoring, feedback, quality, drift, references, alerts, store },
     bus,
@@ -438,6 +498,8 @@ export function createGateway(opts: {
     app,
     dataPlane,
     streams,
+    batch,
+    jobs,
     deployments,
     versions,
     retraining,
@@ -490,12 +552,24 @@ export function createGateway(opts: {
         retention = setInterval(() => void expire(), 3_600_000);
         retention.unref();
       }
-      // Last: consumers score through everything above.
+      // Last: consumers and jobs score through everything above. Jobs a stopped gateway held
+      // are taken over once their lease runs out; on the embedded database no other gateway
+      // can hold one, so they are taken over at once.
       await streams.start();
+      if (database.kind === 'pglite') await batchRepo.expireLeases();
+      jobs.start();
+      batchSchedules = setInterval(
+        () => void batch.tick().catch((err: unknown) => opts.reportError?.(err)),
+        config.scheduleIntervalMs ?? 30_000,
+      );
+      batchSchedules.unref();
     },
     async close({ drainMs = 0 } = {}) {
       // Consumers stop first: a batch under way is left uncommitted, read again by the next.
       await streams.close();
+      // Jobs under way stop at their last checkpoint and wait for the next gateway.
+      clearInterval(batchSchedules);
+      await jobs.close();
       // Calls under way (asynchronous notebook runs included) finish first, up to the deadline.
       await host.drain(drainMs);
       await stopFollowing?.();
