@@ -73,6 +73,14 @@ const FULL: Suite[] = [
     report: 'gateway/test-results.kubernetes.json',
   },
   {
+    // Fetches the Kafka broker's jars when they are not cached yet (Maven Central), then runs the
+    // stream bindings' tests against a broker started for the run.
+    name: 'streams',
+    command: npmScript('gateway', 'test:streams'),
+    script: ['gateway', 'test:streams'],
+    report: 'gateway/test-results.streams.json',
+  },
+  {
     // The runner image (deploy/runner/Dockerfile, target node) built with buildah, and a runner
     // started from it answering a fixture.
     name: 'image',

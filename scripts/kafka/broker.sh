@@ -7,6 +7,7 @@
 #   broker.sh start PORT CPORT DIR       format DIR, start the broker there, wait until it listens;
 #                                        prints its pid (also in DIR/pid); its log is DIR/broker.log
 #   broker.sh stop DIR                   stop the broker started in DIR (by its pid) and remove DIR
+#   broker.sh tool CLASS [ARGS...]       run one of Kafka's tools (org.apache.kafka.tools.CLASS)
 #
 # Environment: KAFKA_VERSION (default 4.4.0), KAFKA_HOME (default ~/.cache/slipway/kafka/<version>),
 # KAFKA_HEAP (default 256m), KAFKA_TIMEOUT seconds to wait for the port (default 60).
@@ -21,13 +22,27 @@ log() { printf '[kafka %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 fetch() {
-  if [ -f "$KAFKA_HOME/lib/.complete" ]; then return; fi
+  # The marker names the pom's hash: a changed pom fetches again.
+  local marker
+  marker="$KAFKA_HOME/lib/.complete-$(sha256sum "$HERE/pom.xml" | cut -c1-16)"
+  if [ -f "$marker" ]; then return; fi
   command -v mvn >/dev/null || die "Maven (mvn) is needed to fetch the Kafka jars: apt-get install maven"
   log "fetching Apache Kafka $KAFKA_VERSION from Maven Central into $KAFKA_HOME/lib"
   mkdir -p "$KAFKA_HOME/lib"
   mvn -q -B -ntp -f "$HERE/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     dependency:copy-dependencies -DoutputDirectory="$KAFKA_HOME/lib"
-  touch "$KAFKA_HOME/lib/.complete"
+  touch "$marker"
+}
+
+# Kafka's own command-line tools on the same jars, e.g.
+#   broker.sh tool TopicCommand --bootstrap-server 127.0.0.1:9092 --create --topic t --partitions 3
+#   broker.sh tool ConsoleProducer --bootstrap-server 127.0.0.1:9092 --topic t
+#   broker.sh tool consumer.ConsoleConsumer --bootstrap-server 127.0.0.1:9092 --topic t --from-beginning
+tool() {
+  fetch
+  local name="$1"
+  shift
+  exec java -cp "$CP" "org.apache.kafka.tools.$name" "$@"
 }
 
 start() {
@@ -88,5 +103,6 @@ case "${1:-}" in
   fetch) fetch ;;
   start) [ $# -eq 4 ] || die "usage: broker.sh start PORT CONTROLLER_PORT DIR"; start "$2" "$3" "$4" ;;
   stop) [ $# -eq 2 ] || die "usage: broker.sh stop DIR"; stop "$2" ;;
-  *) die "usage: broker.sh fetch | start PORT CONTROLLER_PORT DIR | stop DIR" ;;
+  tool) [ $# -ge 2 ] || die "usage: broker.sh tool CLASS [ARGS...] (a class of org.apache.kafka.tools)"; shift; tool "$@" ;;
+  *) die "usage: broker.sh fetch | start PORT CONTROLLER_PORT DIR | stop DIR | tool CLASS [ARGS...]" ;;
 esac

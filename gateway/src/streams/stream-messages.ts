@@ -43,7 +43,7 @@ export function parseRecord(
     return {
       error: {
         code: 'not_json',
-        message: `the message value is not JSON (${(err as Error).message}); send one JSON record (an object) per message, e.g. {"sepal_length": 5.1}`,
+        message: `the message value is not JSON (${(err as Error).message}); send one JSON record (an object with the deployment's inputs) per message`,
       },
     };
   }
