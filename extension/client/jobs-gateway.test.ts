@@ -83,13 +83,32 @@ describe('batch jobs against the real gateway app', () => {
     expect(run.error).toMatch(/nope/);
   });
 
-  it('lists the deployment’s stream bindings (none yet)', async () => {
+  it('lists, pauses and resumes a stream binding (to a broker that does not answer)', async () => {
     expect(await c.jobs.streams('iris')).toEqual([]);
+    // Port 1: nothing listens; the binding exists and retries, which is all the monitor needs.
+    const created = await c.request<{ id: string }>('POST', '/api/deployments/iris/streams', {
+      json: { brokers: ['127.0.0.1:1'], inputTopic: 'flowers', outputTopic: 'scores' },
+    });
+    try {
+      const [listed] = await c.jobs.streams('iris');
+      expect(listed).toMatchObject({
+        id: created.id,
+        inputTopic: 'flowers',
+        outputTopic: 'scores',
+      });
+      // The answers are the binding. Its state is not asserted: a consumer still connecting
+      // answers `connecting` after a pause (the gateway shows `paused` only once connected).
+      const paused = await c.jobs.pauseStream(created.id);
+      expect(paused.id).toBe(created.id);
+      expect((await c.jobs.resumeStream(created.id)).id).toBe(created.id);
+    } finally {
+      await c.request('DELETE', `/api/streams/${created.id}`);
+    }
   });
 
   it('a job that does not exist is the gateway’s 404', async () => {
-    await expect(c.jobs.job('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(
-      GatewayRequestError,
-    );
+    const missing = c.jobs.job('00000000-0000-4000-8000-000000000000');
+    await expect(missing).rejects.toBeInstanceOf(GatewayRequestError);
+    await expect(missing).rejects.toMatchObject({ status: 404 });
   });
 });

@@ -50,16 +50,19 @@ export function jupyterFiles(
         size += value.length;
       }
       void reader.cancel().catch(() => undefined);
-      const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '')?.[1];
-      const complete = res.status === 206 ? total !== undefined && Number(total) <= size : ended;
       const bytes = new Uint8Array(size);
       let at = 0;
       for (const p of parts) {
         bytes.set(p, at);
         at += p.length;
       }
-      // A character cut at the end is dropped, not shown as a replacement mark.
-      return { text: new TextDecoder().decode(bytes, { stream: !complete }), complete };
+      const kept = bytes.subarray(0, HEAD_BYTES);
+      const total = /\/(\d+)$/.exec(res.headers.get('Content-Range') ?? '')?.[1];
+      const complete =
+        res.status === 206
+          ? total !== undefined && Number(total) <= kept.length
+          : ended && size <= HEAD_BYTES;
+      return { text: new TextDecoder().decode(kept, { stream: !complete }), complete };
     },
 
     async namesBeside(path) {

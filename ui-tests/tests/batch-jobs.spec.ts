@@ -112,3 +112,43 @@ test('Score with… writes the predictions next to the CSV, and the job shows in
   ).toBeVisible();
   await page.screenshot({ path: `${screenshots}monitor-jobs.png` });
 });
+
+test('a stream binding shows in the monitor with its topics, state and reason', async ({
+  page,
+  request,
+}) => {
+  // Run alone (--grep), the first test has not published the deployment.
+  const existing = await request.get(`${gateway}/api/deployments/${NAME}`, { headers: admin });
+  if (existing.status() === 404) await publishIris(request, NAME);
+  // Port 1: no broker listens there; the binding exists and says why it cannot consume.
+  const created = await request.post(`${gateway}/api/deployments/${NAME}/streams`, {
+    headers: admin,
+    data: { brokers: ['127.0.0.1:1'], inputTopic: 'flowers', outputTopic: 'scores' },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  try {
+    await page.evaluate(
+      (name) =>
+        (
+          window as unknown as {
+            jupyterapp: { commands: { execute(id: string, args: unknown): Promise<unknown> } };
+          }
+        ).jupyterapp.commands.execute('slipway:open-monitor', { name }),
+      NAME,
+    );
+    await monitor(page).getByRole('tab', { name: 'Jobs' }).click();
+    const streams = monitor(page).getByRole('table', { name: 'Streams' });
+    const row = streams.getByRole('row', { name: /flowers → scores/ });
+    await expect(row).toContainText('(dead letters: flowers.dead-letter)');
+    await expect(row.getByRole('button', { name: 'Pause the stream from flowers' })).toBeVisible();
+    // The tab polls while shown: the consumer's failure to reach the broker shows with its reason.
+    await expect(row.locator('.jp-SlipwayStreamState')).toHaveText(/retrying|failed/, {
+      timeout: 120_000,
+    });
+    await expect(row.locator('.jp-SlipwayJob-message')).not.toBeEmpty();
+    await page.screenshot({ path: `${screenshots}monitor-streams.png` });
+  } finally {
+    await request.delete(`${gateway}/api/streams/${id}`, { headers: admin });
+  }
+});
