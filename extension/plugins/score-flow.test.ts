@@ -168,6 +168,26 @@ describe('Score with…', () => {
     expect(await done).toBeNull();
   });
 
+  it('Enter on a wrong field sends nothing and says why', async () => {
+    const { flow, seen } = setup({ 'a.csv': 'id\n1\n' });
+    const done = flow('a.csv');
+    const dialog = await dialogTitled('Score a.csv with…');
+    dialog.querySelector<HTMLInputElement>('[aria-label="Maximum error rate (%)"]')!.value = '120';
+    dialog.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', keyCode: 13, bubbles: true }),
+    );
+    const error = await vi.waitFor(() => {
+      const found = [...document.querySelectorAll<HTMLElement>('.jp-Dialog')].find((d) =>
+        /percentage from 0 to 100/.test(d.querySelector('.jp-Dialog-body')?.textContent ?? ''),
+      );
+      expect(found).toBeDefined();
+      return found!;
+    }, UNTIL);
+    error.querySelector<HTMLButtonElement>('.jp-Dialog-footer button')!.click();
+    expect(await done).toBeNull();
+    expect(seen.filter((s) => s.method === 'POST')).toEqual([]);
+  });
+
   it('Parquet: the columns are typed, the file’s head is not read', async () => {
     const { flow, heads, seen } = setup(
       { 'e.parquet': 'PAR1' },

@@ -1,4 +1,4 @@
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Dialog, Notification, showDialog, showErrorMessage } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { jobOptionsOf, scoreProblems } from '../models/score-options.js';
@@ -63,7 +63,11 @@ export async function scoreFileWithDialog(
   if (!answer.button.accept || !answer.value) return null;
   const draft = answer.value;
   // The form keeps Score disabled while a field is wrong; Enter still reaches here.
-  if (Object.keys(scoreProblems(draft, trans)).length) return null;
+  const problems = Object.values(scoreProblems(draft, trans));
+  if (problems.length) {
+    await showErrorMessage(trans.__('Score %1 with…', filename), problems.join(' '));
+    return null;
+  }
 
   const run = new ScoreRun(
     { deployment: draft.deployment, inputPath: path, options: jobOptionsOf(draft, format) },
