@@ -17,6 +17,15 @@ beforeAll(async () => {
   gw = await startTestGateway({
     streams: { syncMs: 200, backoff: { initialMs: 100, maxMs: 1000 } },
   });
+  const slow = await gw.admin('/api/deployments', {
+    method: 'POST',
+    // One call at a time and no queue: a second call while one runs is a 429.
+    body: publishForm(
+      { name: 'slow', config: JSON.stringify({ maxReplicas: 1, concurrency: 1, queueSize: 0 }) },
+      toyModel({ delayMs: 3000 }),
+    ),
+  });
+  expect(slow.status, await slow.clone().text()).toBe(201);
   for (const [name, file] of [
     ['sum', toyModel()],
     ['flaky', toyModel({ failWhen: 13 })],
@@ -215,6 +224,45 @@ describe('a stream binding', () => {
     expect((await gw.send('DELETE', `/api/streams/${s.id}`)).status).toBe(204);
     expect((await gw.admin(`/api/streams/${s.id}`)).status).toBe(404);
     expect((await gw.send('POST', `/api/streams/${s.id}/resume`)).status).toBe(404);
+  });
+});
+
+describe('backpressure', () => {
+  it('stops fetching while the deployment is full (429) and scores the held batch once it has room, dead-lettering nothing', async () => {
+    const { input, output, stream: s } = await boundTopics('slow');
+    // An HTTP call takes the one replica's one slot for 3 s …
+    const busy = gw.send('POST', '/fn/slow', { a: 1, b: 1 });
+    await until(
+      async () =>
+        (await (await gw.admin('/api/deployments/slow/replicas')).json()) as {
+          versions: { replicas: { calls: number }[] }[];
+        },
+      // A replica's `calls` are those it answers now.
+      (d) => d.versions.some((v) => v.replicas.some((r) => r.calls === 1)),
+      'the HTTP call under way',
+    );
+    // … so the stream's call of the same deployment is refused (429): the consumer holds.
+    await produce(input, [{ key: 'held', value: { a: 2, b: 2 } }]);
+    const held = await until(
+      () => stream(s.id),
+      (x) => /held back/.test(x.stateReason ?? ''),
+      'the consumer held back',
+    );
+    expect(held.stateReason).toMatch(/deployment slow answered 429.*resumes when it has room/);
+    expect((await busy).status).toBe(200);
+    const out = await readTopic(output);
+    try {
+      await waitFor('the held message scored', () => out.messages.length === 1);
+      expect(JSON.parse(out.messages[0]!.value)).toMatchObject({ prediction: 4 });
+    } finally {
+      await out.close();
+    }
+    const after = await until(
+      () => stream(s.id),
+      (x) => x.consumed === 1,
+      'the count',
+    );
+    expect(after).toMatchObject({ deadLettered: 0, produced: 1, stateReason: null });
   });
 });
 
