@@ -63,7 +63,7 @@ export interface AppDeps {
   /** Kafka stream bindings. */
   streams: StreamService;
   /** Batch scoring jobs and their schedules. */
-  batch: Omit<JobRoutesDeps, 'sink'>;
+  batch: Omit<JobRoutesDeps, 'sink' | 'maxBodyBytes'>;
   runs: Omit<RunRoutesDeps, 'auth'>;
   /** Ground truth, quality, drift and alerts. */
   monitoring: Omit<MonitoringRoutesDeps, 'deployments' | 'maxUploadBytes'>;
@@ -160,7 +160,10 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api', streamRoutes({ streams: deps.streams }));
-  app.route('/api', jobRoutes({ ...deps.batch, sink: deps.deployments }));
+  app.route(
+    '/api',
+    jobRoutes({ ...deps.batch, sink: deps.deployments, maxBodyBytes: limits.maxBodyBytes }),
+  );
   app.route('/api/pools', poolRoutes({ usage: () => deps.deployments.poolUsage() }));
   if (deps.artifacts) app.route('/api/artifacts', artifactRoutes(deps.artifacts));
   app.route(

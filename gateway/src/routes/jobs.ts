@@ -7,6 +7,7 @@ import type { BatchService, JobInput } from '../batch/batch-service.js';
 import { jobOptionsSchema, parseJobOptionsText } from '../batch/job-options.js';
 import { InvalidInputError, UnsupportedMediaTypeError } from '../errors.js';
 import { readUploadForm, type UploadSink } from './publish-form.js';
+import { readJsonBody } from './read-json-body.js';
 import { errorResponses, json, NameParam, security } from './schemas.js';
 import { validationHook } from './validation-hook.js';
 
@@ -15,6 +16,8 @@ export interface JobRoutesDeps {
   /** Where an uploaded input is received (the artifact store's temporary files). */
   sink: UploadSink;
   maxInputBytes: number;
+  /** The largest JSON request. */
+  maxBodyBytes: number;
 }
 
 const JobSchema = z
@@ -205,14 +208,14 @@ const deleteSchedule = createRoute({
 });
 
 /** `/api/…/jobs` and `/api/…/schedules`: batch scoring jobs and their schedules. */
-export function jobRoutes({ batch, sink, maxInputBytes }: JobRoutesDeps) {
+export function jobRoutes({ batch, sink, maxInputBytes, maxBodyBytes }: JobRoutesDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
   // The body is a form or JSON: read here rather than by the route's validator.
   app.openAPIRegistry.registerPath(createJob);
   app.post('/deployments/:name/jobs', async (c) => {
-    const name = NameParam.parse({ name: c.req.param('name') }).name;
-    const { input, options } = await readJobRequest(c, sink, maxInputBytes);
+    const name = c.req.param('name');
+    const { input, options } = await readJobRequest(c, sink, maxInputBytes, maxBodyBytes);
     try {
       return c.json(await batch.create(name, input, options), 202);
     } finally {
@@ -259,6 +262,7 @@ async function readJobRequest(
   c: Context,
   sink: UploadSink,
   maxInputBytes: number,
+  maxBodyBytes: number,
 ): Promise<{ input: JobInput; options: unknown }> {
   const type = (c.req.header('content-type') ?? '').toLowerCase();
   if (type.startsWith('multipart/form-data')) {
@@ -287,14 +291,7 @@ async function readJobRequest(
     throw new UnsupportedMediaTypeError(
       `expected a multipart/form-data body with the file, or JSON naming input.path or input.url (got ${type.split(';')[0] || 'no Content-Type'})`,
     );
-  let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new InvalidInputError(
-      'expected a JSON object: {"input": {"path": …} or {"url": …}, …options}',
-    );
-  }
+  const body = await readJsonBody(c, maxBodyBytes);
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     throw new InvalidInputError(
       'expected a JSON object: {"input": {"path": …} or {"url": …}, …options}',
