@@ -10,12 +10,7 @@ import {
 } from '../errors.js';
 import type { InvocationLog } from '../monitoring/invocation-log.js';
 import type { Signature } from '../protocol/signature.js';
-import type {
-  CallOptions,
-  ModelRuntime,
-  NotebookRuntime,
-  Prediction,
-} from '../runtimes/types.js';
+import type { CallOptions, ModelRuntime, NotebookRuntime, Prediction } from '../runtimes/types.js';
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import type { ModelHost, Served } from '../serving/model-host.js';
 import { RawJson } from '../monitoring/loggable-row.js';
