@@ -15,6 +15,7 @@ import {
   type OutputMessage,
 } from './stream-messages.js';
 import { RateWindow } from './rate-window.js';
+import { isBroker } from './stream-spec.js';
 
 /** The part of a binding its consumer runs on. */
 export interface ConsumerBinding {
@@ -127,6 +128,16 @@ export class StreamConsumer {
   }
 
   private async run(): Promise<void> {
+    // Refused at creation; a row written otherwise must not reach the client, which throws
+    // outside any promise on an address it cannot read (and the gateway would stop).
+    const bad = this.binding.brokers.filter((b) => !isBroker(b));
+    if (bad.length > 0) {
+      this.setState(
+        'failed',
+        `brokers ${bad.join(', ')} are not host:port addresses; delete this stream and create it with valid ones`,
+      );
+      return;
+    }
     let failures = 0;
     while (!this.stopped) {
       const clients: { close: () => Promise<unknown> }[] = [];

@@ -8,6 +8,12 @@ const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
  */
 const BROKER = /^[a-zA-Z0-9.-]+:([0-9]{1,5})$/;
 
+/** True for a `host:port` the Kafka client can connect to (see `BROKER`; a port from 1 to 65535). */
+export function isBroker(address: string): boolean {
+  const port = BROKER.exec(address)?.[1];
+  return port !== undefined && Number(port) >= 1 && Number(port) <= 65535;
+}
+
 const topic = (what: string) =>
   z
     .string()
@@ -24,13 +30,7 @@ export const NewStreamSchema = z
         z
           .string()
           .regex(BROKER, 'expected a broker as host:port, e.g. 127.0.0.1:9092')
-          .refine(
-            (b) => {
-              const port = Number(b.slice(b.lastIndexOf(':') + 1));
-              return port >= 1 && port <= 65535;
-            },
-            { message: 'expected a port from 1 to 65535' },
-          ),
+          .refine(isBroker, { message: 'expected a port from 1 to 65535' }),
       )
       .min(1, 'expected at least one broker (host:port) of the Kafka cluster')
       .max(32)
@@ -47,6 +47,7 @@ export const NewStreamSchema = z
       .string()
       .min(1, 'expected a consumer group name')
       .max(249)
+      .regex(/^[^\p{C}]+$/u, 'expected a consumer group name without control characters')
       .optional()
       .openapi({ description: 'The consumer group; default `slipway-<deployment>`.' }),
     deadLetterTopic: topic('the dead-letter topic').optional().openapi({

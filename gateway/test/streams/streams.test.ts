@@ -335,6 +335,16 @@ describe('bad input', () => {
       brokers: ['localhost'],
     });
     expect(badBroker.status).toBe(400);
+    // Addresses the Kafka client cannot read (it would throw out of a socket callback).
+    for (const brokers of [['[::1]:9092'], ['[:]:066'], ['h:0'], ['h:77529']]) {
+      const res = await gw.send('POST', '/api/deployments/sum/streams', { ...body, brokers });
+      expect(res.status, brokers[0]).toBe(400);
+    }
+    const badGroup = await gw.send('POST', '/api/deployments/sum/streams', {
+      ...body,
+      group: '\ud9c3\udca0\u0019',
+    });
+    expect(await badGroup.json()).toMatchObject({ error: { field: 'group' } });
     expect(await badBroker.json()).toMatchObject({
       error: { field: 'brokers.0', message: expect.stringContaining('host:port') },
     });
