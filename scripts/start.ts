@@ -153,6 +153,8 @@ start('gateway', process.execPath, [join(root, 'gateway/dist/index.js')], {
   SLIPWAY_HOST: host,
   SLIPWAY_PORT: String(port),
   SLIPWAY_PYTHON: env.SLIPWAY_PYTHON ?? python,
+  // Batch jobs may name files of the JupyterLab workspace by path (and schedules read there).
+  ...(notebooks && !env.SLIPWAY_BATCH_INPUT_ROOT && { SLIPWAY_BATCH_INPUT_ROOT: notebooks }),
 });
 /** Waits until `url` answers 200; false when it did not within `seconds` or we are stopping. */
 async function answers(url: string, seconds: number): Promise<boolean> {
