@@ -141,6 +141,16 @@ describe('batch job inputs', () => {
     });
     expect(await error(notParquet)).toMatchObject({ status: 400, code: 'invalid_parquet' });
 
+    const declared = await uploadJob(
+      gw,
+      'churn',
+      { text: 'age,income,city,plan\n30,1000,lyon,pro\n', filename: 'c.csv' },
+      { format: 'jsonl' },
+    );
+    const notJsonl = await error(declared);
+    expect(notJsonl.status).toBe(400);
+    expect(notJsonl.message).toMatch(/JSON/);
+
     const png = await uploadJob(gw, 'churn', {
       text: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 1, 2]),
       filename: 'picture.png',
