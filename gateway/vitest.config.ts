@@ -53,6 +53,7 @@ export const SLOW_TEST_FILES = [
   'test/shown-commands.test.ts',
   'test/call-snippets.test.ts',
   'test/onnx-workers.test.ts',
+  'test/batch/batch-resume.test.ts',
   // ONNX worker processes started for placed replicas
   'test/pmml-pools.test.ts',
   'test/publish-check.test.ts',
