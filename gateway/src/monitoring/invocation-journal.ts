@@ -1,4 +1,13 @@
-import { mkdir, open, readdir, readFile, rm, stat, type FileHandle } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** A closed journal segment: its rows are durable, and written to the database later. */
@@ -32,6 +41,9 @@ export class JournalFullError extends Error {
  * `rotate()` closes the current segment for the database writer; segments that reached the
  * database are removed, and whatever a crash left behind is read back at the next start.
  */
+/** Where rows the database refuses whatever they hold are kept (see `setAside`). */
+export const REFUSED_FILE = 'refused.jsonl';
+
 export class InvocationJournal {
   private handle: FileHandle | undefined;
   private current: { seq: number; path: string; lines: string[]; bytes: number } | undefined;
@@ -113,6 +125,14 @@ export class InvocationJournal {
     // The part after the last newline is '' for a whole file, or a line a crash cut short.
     lines.pop();
     return lines.filter((l) => l !== '');
+  }
+
+  /**
+   * Keeps a line the database will never take (it refuses the row even without its values) in
+   * `refused.jsonl` beside the segments, where an operator can read it; it is not read back.
+   */
+  async setAside(line: string): Promise<void> {
+    await appendFile(join(this.dir, REFUSED_FILE), `${line}\n`);
   }
 
   /** Removes a segment whose rows are in the database. */

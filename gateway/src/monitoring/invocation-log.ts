@@ -1,4 +1,4 @@
-import { InvocationJournal, type Segment } from './invocation-journal.js';
+import { InvocationJournal, REFUSED_FILE, type Segment } from './invocation-journal.js';
 import { journalLine, rowFromLine, withNote, type LoggedCall } from './loggable-row.js';
 
 /** Where journalled rows end up. */
@@ -157,8 +157,11 @@ export class InvocationLog {
 
   /**
    * Inserts a batch; when the database refuses it, finds the rows it refuses one by one and
-   * stores each with its values replaced by a note. A refusal of the note too means the
-   * database itself is away: that error goes up and the rows are written later.
+   * stores each with its values replaced by a note. A refusal of the note too is the database
+   * away (that error goes up and the rows are written later) unless the database says the row
+   * itself is wrong (a data or constraint error, such as an id that is not a UUID): that row is
+   * set aside in the journal's `refused.jsonl`, reported, and the others go on, so that one bad
+   * row can never stop the log, nor a gateway from starting.
    */
   private async insertIsolating(rows: LoggedCall[]): Promise<void> {
     try {
@@ -166,8 +169,19 @@ export class InvocationLog {
       return;
     } catch (err) {
       if (rows.length === 1) {
-        const [row] = rows;
-        await this.sink.insertMany([withNote(row!, describe(err))]);
+        const row = rows[0]!;
+        try {
+          await this.sink.insertMany([withNote(row, describe(err))]);
+        } catch (again) {
+          if (!refusesTheRow(again)) throw again;
+          await this.journal.setAside(journalLine(row, this.maxValueBytes));
+          this.onError(
+            new Error(
+              `invocation log: the database refuses call ${row.id} whatever it holds; kept in the journal's ${REFUSED_FILE}`,
+              { cause: again },
+            ),
+          );
+        }
         return;
       }
     }
@@ -175,6 +189,19 @@ export class InvocationLog {
     await this.insertIsolating(rows.slice(0, half));
     await this.insertIsolating(rows.slice(half));
   }
+}
+
+/**
+ * Whether the database refused a row for what it holds: SQLSTATE class 22 (data exception) or
+ * 23 (integrity constraint violation), on the error or its cause (drizzle wraps the driver's).
+ */
+function refusesTheRow(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
+    e = e.cause;
+  }
+  return false;
 }
 
 function describe(err: unknown): string {
