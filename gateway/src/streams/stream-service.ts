@@ -194,7 +194,9 @@ export class StreamService {
       deadLetterTopic: r.deadLetterTopic,
       group: r.groupId,
       format: 'json',
-      state: c ? c.state : r.paused ? 'paused' : 'connecting',
+      // Paused through the API is what the binding is, whatever its consumer is doing (it may
+      // still be connecting, or retrying: the reason says so).
+      state: r.paused ? 'paused' : c ? c.state : 'connecting',
       stateReason: c ? c.stateReason : null,
       consumed: r.consumed + (pending?.consumed ?? 0),
       produced: r.produced + (pending?.produced ?? 0),

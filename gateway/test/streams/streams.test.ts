@@ -285,6 +285,10 @@ describe('bad input', () => {
       (x) => /attempt [3-9]/.test(x.stateReason ?? ''),
       'a third attempt',
     );
+    // Paused while it cannot connect: it says paused at once (the reason still says why).
+    const paused = await gw.send('POST', `/api/streams/${s.id}/pause`);
+    expect(await paused.json()).toMatchObject({ state: 'paused' });
+    expect((await stream(s.id)).state).toBe('paused');
     await gw.send('DELETE', `/api/streams/${s.id}`);
   });
 
