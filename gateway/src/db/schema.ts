@@ -492,3 +492,25 @@ export const streamBindings = pgTable(
     uniqueIndex('stream_bindings_group_topic').on(t.groupId, t.inputTopic),
   ],
 );
+
+/**
+ * Share links of the end-user page: a form token scoped to one deployment and to invoking it,
+ * stored only as its hash. Revoked or past `expiresAt`, it is refused.
+ */
+export const shareLinks = pgTable(
+  'share_links',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    hash: text('hash').notNull().unique(),
+    label: text('label'),
+    /** Form posts a minute this link may make (per gateway). */
+    ratePerMinute: integer('rate_per_minute').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('share_links_deployment_idx').on(t.deploymentName)],
+);
