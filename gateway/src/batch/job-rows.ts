@@ -1,5 +1,10 @@
 import type { ColumnSpec, Row, TableFormat } from '../monitoring/tables/index.js';
-import type { FieldSpec, RecordValue, Signature } from '../protocol/signature.js';
+import {
+  VALUE_TYPES,
+  type FieldSpec,
+  type RecordValue,
+  type Signature,
+} from '../protocol/signature.js';
 import { takesScalar } from '../validation/validate-records.js';
 
 /**
@@ -20,18 +25,10 @@ export function jobColumns(signature: Signature, passThrough: readonly string[])
 const needed = (f: FieldSpec) => f.required !== false && f.default === undefined;
 
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-const NUMERIC = new Set([
-  'float32',
-  'float64',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-]);
+/** The numeric value types: every one but text, booleans and JSON. */
+const NUMERIC = new Set<string>(
+  VALUE_TYPES.filter((t) => t !== 'string' && t !== 'bool' && t !== 'json'),
+);
 
 /** One CSV cell's text as the field's type reads it; what does not read stays text. */
 type CsvReader = (text: string) => unknown;

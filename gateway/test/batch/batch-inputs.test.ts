@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/gateway-process.js';
-import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { churnModel, csvOf, customers, ended, uploadJob } from './batch-support.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { csvOf, customers, ended, publishChurn, uploadJob } from './batch-support.js';
 
 let gw: TestGateway;
 let root: string;
@@ -24,11 +24,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     config: { batch: { inputRoot: join(root, 'incoming'), outputRoot: join(root, 'out') } },
   });
-  const published = await gw.admin('/api/deployments', {
-    method: 'POST',
-    body: publishForm({ name: 'churn' }, await churnModel()),
-  });
-  expect(published.status).toBe(201);
+  await publishChurn(gw);
   // A file server for URL inputs: /customers.csv answers, everything else is a 404.
   const csv = csvOf(customers(40), ['id', 'age', 'income', 'city', 'plan']);
   files = createServer((req, res) => {
@@ -256,10 +252,7 @@ describe('cancelling and removing jobs', () => {
   it('cancels a job that waits, then removes it with its files', async () => {
     const idle = await startTestGateway({ config: { batch: { atOnce: 0 } } });
     try {
-      await idle.admin('/api/deployments', {
-        method: 'POST',
-        body: publishForm({ name: 'churn' }, await churnModel()),
-      });
+      await publishChurn(idle);
       const res = await uploadJob(idle, 'churn', {
         text: csvOf(customers(5), ['id', 'age', 'income', 'city', 'plan']),
         filename: 'c.csv',

@@ -1,8 +1,15 @@
 import { parse } from 'csv-parse/sync';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../support/databases.js';
-import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
-import { churnModel, csvOf, customers, ended, uploadJob, type Customer } from './batch-support.js';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import {
+  csvOf,
+  customers,
+  ended,
+  publishChurn,
+  uploadJob,
+  type Customer,
+} from './batch-support.js';
 
 describe.each(testDatabaseKinds)('batch jobs on %s', (kind) => {
   let gw: TestGateway | undefined;
@@ -13,14 +20,7 @@ describe.each(testDatabaseKinds)('batch jobs on %s', (kind) => {
 
   it('scores an uploaded CSV in chunks through the data plane, with pass-through columns, prediction ids and an errors file', async () => {
     gw = await startTestGateway({ kind });
-    expect(
-      (
-        await gw.admin('/api/deployments', {
-          method: 'POST',
-          body: publishForm({ name: 'churn' }, await churnModel()),
-        })
-      ).status,
-    ).toBe(201);
+    await publishChurn(gw);
     const rows: Record<string, unknown>[] = customers(2500);
     rows[6] = { ...rows[6], age: 'old' };
     rows[1499] = { ...rows[1499], income: 'n/a' };

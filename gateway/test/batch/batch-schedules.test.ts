@@ -8,7 +8,7 @@ import { waitFor } from '../../src/workers/testing/processes.js';
 import { freePort } from '../support/gateway-process.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import {
-  churnModel,
+  publishChurn,
   csvOf,
   customers,
   CUSTOMER_COLUMNS,
@@ -44,14 +44,7 @@ beforeAll(async () => {
   gw = await startTestGateway({
     config: { batch: { inputRoot: join(root, 'in'), outputRoot: join(root, 'out') } },
   });
-  expect(
-    (
-      await gw.admin('/api/deployments', {
-        method: 'POST',
-        body: publishForm({ name: 'churn' }, await churnModel()),
-      })
-    ).status,
-  ).toBe(201);
+  await publishChurn(gw);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { waitFor } from '../../src/workers/testing/processes.js';
 import type { Job } from '../../src/protocol/batch.js';
-import type { TestGateway } from '../support/test-gateway.js';
+import { publishForm, type TestGateway } from '../support/test-gateway.js';
 
 const fixtures = new URL('../fixtures/onnx/', import.meta.url);
 
@@ -11,6 +11,15 @@ export async function churnModel() {
     bytes: await readFile(new URL('mixed_columns.onnx', fixtures)),
     filename: 'churn.onnx',
   };
+}
+
+/** Publishes the churn model as `churn` on a test gateway. */
+export async function publishChurn(gw: Pick<TestGateway, 'admin'>): Promise<void> {
+  const res = await gw.admin('/api/deployments', {
+    method: 'POST',
+    body: publishForm({ name: 'churn' }, await churnModel()),
+  });
+  if (res.status !== 201) throw new Error(`publishing churn: ${res.status} ${await res.text()}`);
 }
 
 export type Customer = {
