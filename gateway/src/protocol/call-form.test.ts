@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formBody, formFields } from './call-form.js';
+import { fieldHint, formBody, formFields } from './call-form.js';
 import { callSnippets, pythonLiteral } from './call-snippets.js';
 import type { Signature } from './signature.js';
 
@@ -122,5 +122,20 @@ describe('call snippets', () => {
     expect(pythonLiteral([1.5, 'a\n"b"', false, { k: [null] }])).toBe(
       '[1.5, "a\\n\\"b\\"", False, {"k": [None]}]',
     );
+  });
+});
+
+describe('fieldHint', () => {
+  it('says in a few words what each kind of field takes', () => {
+    expect(formFields(signature).map(fieldHint)).toEqual([
+      '4 comma-separated numbers',
+      null,
+      'a number',
+      'a whole number',
+      null,
+      'text',
+      'JSON, e.g. [1, 2] or {"a": 1}',
+      null,
+    ]);
   });
 });

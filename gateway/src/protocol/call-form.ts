@@ -181,3 +181,28 @@ function parseBool(text: string): boolean {
   if (text === 'false') return false;
   throw new Error(`expected true or false, got "${text}"`);
 }
+
+/**
+ * What a field takes, in a few words for a placeholder or hint ("a whole number",
+ * "4 comma-separated numbers"); null for a checkbox or a picker, whose control says it.
+ */
+export function fieldHint(field: FormField): string | null {
+  switch (field.kind) {
+    case 'number':
+      return 'a number';
+    case 'integer':
+      return 'a whole number';
+    case 'text':
+      return 'text';
+    case 'list': {
+      const what = field.type === 'bool' ? 'true/false values' : 'numbers';
+      return field.length === null
+        ? `comma-separated ${what}`
+        : `${field.length} comma-separated ${what}`;
+    }
+    case 'json':
+      return 'JSON, e.g. [1, 2] or {"a": 1}';
+    default:
+      return null;
+  }
+}

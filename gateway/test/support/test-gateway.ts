@@ -42,6 +42,8 @@ export async function startTestGateway(
     now?: () => number;
     /** Where pods of pools on a cluster are reached (the Kubernetes tests' stand-in runners). */
     resolveEndpoint?: EndpointResolver;
+    /** Told of unexpected errors (the gateway log); default: nothing. */
+    reportError?: (err: unknown) => void;
     /** Streams: how often bindings are re-read, and the retry backoff. */
     streams?: { syncMs?: number; backoff?: { initialMs: number; maxMs: number } };
   } = {},
@@ -86,7 +88,7 @@ export async function startTestGateway(
     now: opts.now,
     resolveEndpoint: opts.resolveEndpoint,
     streams: opts.streams,
-    reportError: () => {},
+    reportError: opts.reportError ?? (() => {}),
   });
   await gateway.init();
   const test: TestGateway = {
