@@ -14,6 +14,11 @@ export function irisDeployment(over: Partial<Deployment> = {}): Deployment {
     invokeKey: 'sk_secret',
     signature: { inputs: [], outputs: [] },
     curl: "curl -X POST 'http://gw.test/fn/iris'",
+    snippets: {
+      curl: "curl -X POST 'http://gw.test/fn/iris'",
+      python: 'import requests',
+      javascript: 'await fetch("http://gw.test/fn/iris")',
+    },
     createdAt: '2026-11-22T10:00:00.000Z',
     updatedAt: '2026-11-22T10:00:00.000Z',
     ...over,

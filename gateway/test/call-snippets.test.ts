@@ -111,4 +111,65 @@ describe('the Try it snippets', () => {
     expect(outcome(open.javascript)).toBe('stay');
     if (python) expect(outcome(open.python!)).toBe('stay');
   });
+
+  it('the deployment answer’s snippets (publish answer and detail) work when pasted', async () => {
+    const env = await processes.env();
+    const proc = await processes.start(env);
+    const admin = (await readFile(join(env.SLIPWAY_DATA_DIR!, 'admin-token'), 'utf8')).trim();
+    const publish = async (fields: Record<string, string>, fixture: string, filename: string) => {
+      const res = await fetch(`${proc.url}/api/deployments`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+        body: publishForm(fields, {
+          bytes: await readFile(new URL(`./fixtures/${fixture}`, import.meta.url)),
+          filename,
+        }),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as Deployment;
+    };
+    const detail = async (name: string) =>
+      (await (
+        await fetch(`${proc.url}/api/deployments/${name}`, {
+          headers: { authorization: `Bearer ${admin}` },
+        })
+      ).json()) as Deployment;
+    // Each answer is the records API's to one record: {id, version, prediction}.
+    const answered = (text: string) =>
+      /['"]?id['"]?:\s*['"][0-9a-f-]{36}['"]/.test(text) && /prediction/.test(text);
+
+    const iris = await publish({ name: 'iris' }, 'onnx/classifier_zipmap.onnx', 'iris.onnx');
+    for (const d of [iris, await detail('iris')]) {
+      expect(d.snippets.curl).toContain('$SLIPWAY_KEY');
+      const out = await runAll(d.snippets, { SLIPWAY_KEY: iris.invokeKey! });
+      expect(answered(out.curl), out.curl).toBe(true);
+      expect(answered(out.javascript), out.javascript).toBe(true);
+      if (python) expect(answered(out.python!), out.python!).toBe(true);
+    }
+    // The key does come from the variable: a wrong one is refused by each.
+    await expect(
+      run(process.execPath, ['--input-type=module', '-e', iris.snippets.javascript], {
+        SLIPWAY_KEY: 'sk_wrong',
+      }),
+    ).rejects.toThrow(/HTTP 401/);
+    if (python) {
+      await writeFile(join(dir, 'wrong.py'), iris.snippets.python);
+      await expect(
+        run(python, [join(dir, 'wrong.py')], { SLIPWAY_KEY: 'sk_wrong' }),
+      ).rejects.toThrow(/401/);
+    }
+
+    const churn = await publish(
+      { name: 'churn', public: 'true' },
+      'pmml/s2p_logistic.pmml',
+      'churn.pmml',
+    );
+    const open = (await detail('churn')).snippets;
+    expect(open.curl).not.toContain('Authorization');
+    const out = await runAll(open, {});
+    expect(answered(out.curl), out.curl).toBe(true);
+    expect(answered(out.javascript), out.javascript).toBe(true);
+    if (python) expect(answered(out.python!), out.python!).toBe(true);
+    expect(churn.snippets).toEqual(open);
+  });
 });

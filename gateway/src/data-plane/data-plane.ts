@@ -159,6 +159,11 @@ export class DataPlane {
     );
   }
 
+  /** Whether a format's runtime is a model (records) or a notebook (parameters); none: unknown. */
+  kindOf(format: string): 'model' | 'notebook' | undefined {
+    return this.deps.host.kindOf(format);
+  }
+
   /** `/fn/:name`: records for a model, parameters for a notebook, told apart by the runtime. */
   invoke(req: FunctionRequest): Promise<FunctionResult> {
     const protocolOf = (format: string) =>

@@ -1,5 +1,6 @@
 import type { DeploymentRecord, TrafficShare, VersionRecord } from '../db/deployment-repository.js';
 import type { Deployment, DeploymentDetail, DeploymentStatus } from '../protocol/deployments.js';
+import { callSnippets } from '../protocol/call-snippets.js';
 import type { Signature } from '../protocol/signature.js';
 import { exampleRecord } from '../validation/example-record.js';
 
@@ -29,6 +30,11 @@ export function presentDeployment(
       record.live.signature,
       record.public ? undefined : (opts.invokeKey ?? '$SLIPWAY_KEY'),
     ),
+    snippets: callSnippets({
+      url: invokeUrl,
+      body: exampleRecord(record.live.signature),
+      keyVariable: record.public ? null : 'SLIPWAY_KEY',
+    }),
     createdAt: record.createdAt.toISOString(),
     updatedAt: record.updatedAt.toISOString(),
   };

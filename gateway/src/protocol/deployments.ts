@@ -1,3 +1,4 @@
+import type { CallSnippets } from './call-snippets.js';
 import type { Signature } from './signature.js';
 
 export type Format = 'onnx' | 'pmml' | 'pickle' | 'mojo' | 'notebook';
@@ -42,6 +43,11 @@ export interface Deployment {
   /** What the publisher should know, e.g. that a notebook has no parameters cell. */
   warnings?: string[];
   curl: string;
+  /**
+   * The same example call as curl, Python `requests` and JavaScript `fetch`, each working when
+   * pasted; they read the invoke key from `$SLIPWAY_KEY` (none for a public deployment).
+   */
+  snippets: CallSnippets;
   createdAt: string;
   updatedAt: string;
 }

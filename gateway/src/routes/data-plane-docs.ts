@@ -175,6 +175,21 @@ export function registerDataPlaneDocs(registry: Registry): void {
     },
   });
   registry.registerPath({
+    method: 'get',
+    path: '/fn/{name}/openapi.json',
+    summary:
+      'The deployment’s own OpenAPI 3 document: its signature as the request and response schemas',
+    security,
+    request: { params: nameParam },
+    responses: {
+      200: json(
+        z.record(z.string(), z.unknown()).openapi('DeploymentOpenApi'),
+        'An OpenAPI 3.0 document for openapi-generator or openapi-typescript',
+      ),
+      ...errorResponses(401, 404, 500, 503),
+    },
+  });
+  registry.registerPath({
     method: 'post',
     path: '/fn/{name}/invocations',
     summary:

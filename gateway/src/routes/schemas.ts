@@ -92,6 +92,10 @@ export const DeploymentSchema = z
     signature: SignatureSchema,
     warnings: z.array(z.string()).optional(),
     curl: z.string(),
+    snippets: z.object({ curl: z.string(), python: z.string(), javascript: z.string() }).openapi({
+      description:
+        'The example call as curl, Python requests and JavaScript fetch; the key from $SLIPWAY_KEY.',
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
