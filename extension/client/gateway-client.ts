@@ -26,6 +26,7 @@ import type {
   NewInvokeKey,
   NewInvokeKeyRequest,
 } from '../../gateway/src/protocol/keys.js';
+import type { NewShareLink, NewShareLinkRequest } from '../../gateway/src/protocol/share-links.js';
 import { isCompatibleGateway, SUPPORTED_GATEWAY } from './compatibility.js';
 import {
   GatewayAuthError,
@@ -382,6 +383,11 @@ export class GatewayClient {
   /** Revokes one invoke key now (409 `last_key` when callers would have no other). */
   async revokeInvokeKey(name: string, id: string): Promise<void> {
     await this.request('DELETE', `${this.deploymentPath(name)}/keys/${encodeURIComponent(id)}`);
+  }
+
+  /** Creates a share link of the deployment's end-user page (its URL is in this answer only). */
+  createShareLink(name: string, req: NewShareLinkRequest = {}): Promise<NewShareLink> {
+    return this.request('POST', `${this.deploymentPath(name)}/share-links`, { json: req });
   }
 
   /** A file the gateway serves (a job's output), with the token: its bytes. */

@@ -23,6 +23,7 @@ import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
 import { JobsTab } from './JobsTab.js';
 import { issueNewInvokeKey } from './NewKeyDialog.js';
+import { shareDeploymentPage } from './ShareLinkDialog.js';
 import { DriftTab } from './DriftTab.js';
 import { QualityTab } from './QualityTab.js';
 import { RetrainingTab, type OpenRunNotebook } from './RetrainingTab.js';
@@ -78,6 +79,7 @@ export class MonitorPanel extends Widget {
   private readonly header = el('div', { class: 'jp-SlipwayMonitor-header' });
   private readonly live = el('span', { class: 'jp-SlipwayMonitor-live', role: 'status' });
   private readonly newKey: HTMLButtonElement;
+  private readonly share: HTMLButtonElement;
 
   constructor(options: MonitorPanelOptions) {
     super();
@@ -100,6 +102,16 @@ export class MonitorPanel extends Widget {
         onClick: () => void issueNewInvokeKey({ client: model.client, name: model.name, trans }),
       },
       [trans.__('New invoke key…')],
+    );
+    this.share = el(
+      'button',
+      {
+        class: 'jp-mod-styled jp-SlipwayMonitor-share',
+        type: 'button',
+        'aria-label': trans.__('Share the page of %1', model.name),
+        onClick: () => void shareDeploymentPage({ client: model.client, name: model.name, trans }),
+      },
+      [trans.__('Share page…')],
     );
 
     const quality = options.quality ?? new QualityModel(model.name, model.client);
@@ -299,6 +311,7 @@ export class MonitorPanel extends Widget {
       el('code', {}, [d.invokeUrl]),
       this.live,
       this.newKey,
+      this.share,
     );
   }
 }
