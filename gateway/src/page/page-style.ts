@@ -10,7 +10,7 @@ export const PAGE_CSS = `
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:46rem;margin:0 auto;padding:1rem}
-h1{font-size:1.6rem;margin:.5rem 0 0}h2{font-size:1.2rem;margin:1.5rem 0 .5rem}
+h1{font-size:1.6rem;margin:.5rem 0 0}h2{font-size:1.2rem;margin:0 0 .75rem}
 .meta,.help{color:var(--muted);font-size:.9rem;margin:.1rem 0}
 section,form{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:1rem;margin:1rem 0}
 .field{margin:0 0 1rem}
