@@ -54,6 +54,8 @@ export const SLOW_TEST_FILES = [
   'test/call-snippets.test.ts',
   'test/onnx-workers.test.ts',
   'test/batch/batch-resume.test.ts',
+  // Export bundles: the gateway built with tsc, each bundle's run.sh started (npm, Python, Java)
+  'test/export-bundle.test.ts',
   // ONNX worker processes started for placed replicas
   'test/pmml-pools.test.ts',
   'test/publish-check.test.ts',

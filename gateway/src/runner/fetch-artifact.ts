@@ -34,15 +34,17 @@ async function copyHashing(
 
 /**
  * The artifact `want` names, as a file under `dir`: downloaded from the gateway with the
- * runner token (`url`), or read from a shared volume (`volumeDir/<sha256>`), and in both cases
- * hashed on the way: bytes that are not the ones named are refused, never loaded.
+ * runner token (`url`), read from a shared volume (`volumeDir/<sha256>`) or from a file (an
+ * export bundle's `file`), and in every case hashed on the way: bytes that are not the ones
+ * named are refused, never loaded.
  */
 export async function fetchArtifact(opts: {
   want: { sha256: string; size: number };
   dir: string;
   url?: string;
   volumeDir?: string;
-  token: string;
+  file?: string;
+  token?: string;
 }): Promise<string> {
   const { want, dir } = opts;
   if (!/^[0-9a-f]{64}$/.test(want.sha256))
@@ -52,13 +54,15 @@ export async function fetchArtifact(opts: {
   const partial = `${target}.partial`;
   let source: Readable;
   if (opts.url) {
-    const res = await fetch(opts.url, { headers: { authorization: `Bearer ${opts.token}` } });
+    const res = await fetch(opts.url, { headers: { authorization: `Bearer ${opts.token ?? ''}` } });
     if (!res.ok || !res.body)
       throw new ArtifactFetchError(`GET ${opts.url} answered ${res.status}: ${await res.text()}`);
     source = Readable.fromWeb(res.body as WebStream<Uint8Array>);
   } else if (opts.volumeDir) {
     source = createReadStream(join(opts.volumeDir, want.sha256));
-  } else throw new ArtifactFetchError('expected SLIPWAY_RUNNER_ARTIFACT_URL or _DIR');
+  } else if (opts.file) {
+    source = createReadStream(opts.file);
+  } else throw new ArtifactFetchError('expected SLIPWAY_RUNNER_ARTIFACT_URL, _DIR or _FILE');
   try {
     const got = await copyHashing(source, partial);
     if (got.sha256 !== want.sha256 || got.size !== want.size)

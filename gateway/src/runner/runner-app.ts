@@ -1,7 +1,14 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { bearerToken, sameSecret } from '../auth/tokens.js';
-import { InvalidInputError, SlipwayError, UnauthorizedError } from '../errors.js';
-import type { ErrorStatus } from '../errors.js';
+import {
+  InvalidInputError,
+  NotFoundError,
+  SlipwayError,
+  toErrorResponse,
+  UnauthorizedError,
+} from '../errors.js';
+import { callId } from '../middleware/call-id.js';
 import type { ModelRuntime, NotebookRuntime, Runtime } from '../runtimes/types.js';
 import type {
   RunnerDescription,
@@ -9,27 +16,51 @@ import type {
   RunnerPredictResponse,
   RunnerRunRequest,
 } from './runner-protocol.js';
+import { runnerInvokeRoutes, type RunnerInvokeDeps } from './invoke-routes.js';
 
 /**
  * A runner's HTTP face: `/healthz` (ready once `runtime()` answers a loaded runtime, the
- * readiness probe), and behind the runner token `/v1/describe`, `/v1/predict` and `/v1/run`.
- * Validation, logging and prediction ids are the gateway's: the runner only scores.
+ * readiness probe), and behind the runner token `/v1/describe`, `/v1/predict` and `/v1/run`:
+ * there validation, logging and prediction ids are the gateway's, and the runner only scores.
+ * With `invoke` (a runner that stands alone: an export bundle), also the gateway's public
+ * `POST /fn/:name`; without a token, no `/v1` routes.
  */
-export function runnerApp(opts: { token: string; runtime: () => Runtime | undefined }) {
+export function runnerApp(opts: {
+  token?: string;
+  runtime: () => Runtime | undefined;
+  invoke?: RunnerInvokeDeps;
+}) {
   const app = new Hono();
   app.onError((err, c) => {
+    // The gateway's mapping (app.ts), so that a bundle's errors read as the gateway's.
+    if (err instanceof HTTPException && !(err instanceof SlipwayError)) {
+      const code = err.status === 413 ? 'too_large' : 'http_error';
+      return c.json({ error: { code, message: err.message || 'request failed' } }, err.status);
+    }
+    if (!(err instanceof SlipwayError)) console.error('[slipway-runner]', err);
+    // The gateway, its only caller on /v1, reports what failed in its own log.
     const known =
-      err instanceof SlipwayError
-        ? err
-        : new SlipwayError(500, 'internal', `the runner failed: ${err.message}`);
-    return c.json(known.toBody(), known.status as ErrorStatus);
+      !(err instanceof SlipwayError) && c.req.path.startsWith('/v1/')
+        ? new SlipwayError(500, 'internal', `the runner failed: ${err.message}`)
+        : err;
+    const { status, body } = toErrorResponse(known);
+    return c.json(body, status);
   });
+  app.notFound((c) =>
+    c.json(new NotFoundError(`route ${c.req.method} ${c.req.path}`).toBody(), 404),
+  );
   app.get('/healthz', (c) =>
     opts.runtime() ? c.json({ ready: true }) : c.json({ ready: false }, 503),
   );
+  if (opts.invoke) {
+    app.use('/fn/*', callId());
+    app.route('/fn', runnerInvokeRoutes(opts.invoke));
+  }
+  const { token } = opts;
+  if (token === undefined) return app;
   app.use('/v1/*', async (c, next) => {
     const given = bearerToken(c.req.header('authorization'));
-    if (!given || !sameSecret(given, opts.token)) throw new UnauthorizedError();
+    if (!given || !sameSecret(given, token)) throw new UnauthorizedError();
     await next();
   });
   const loaded = (): Runtime => {

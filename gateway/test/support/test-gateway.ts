@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, type Gateway, type GatewayConfig } from '../../src/gateway.js';
+import type { GatewayBuild } from '../../src/export/runner-files.js';
 import type { DatabaseKind } from '../../src/db/client.js';
 import type { RuntimeFactory } from '../../src/runtimes/types.js';
 import { defaultRuntimes, type RuntimeServices } from '../../src/runtimes/default-runtimes.js';
@@ -46,6 +47,8 @@ export async function startTestGateway(
     reportError?: (err: unknown) => void;
     /** Streams: how often bindings are re-read, and the retry backoff. */
     streams?: { syncMs?: number; backoff?: { initialMs: number; maxMs: number } };
+    /** The built gateway export bundles take their runner from. */
+    runnerBuild?: GatewayBuild;
   } = {},
 ): Promise<TestGateway> {
   const dataDir = opts.reuse?.dataDir ?? (await mkdtemp(join(tmpdir(), 'slipway-test-')));
@@ -88,6 +91,7 @@ export async function startTestGateway(
     now: opts.now,
     resolveEndpoint: opts.resolveEndpoint,
     streams: opts.streams,
+    runnerBuild: opts.runnerBuild,
     reportError: opts.reportError ?? (() => {}),
   });
   await gateway.init();
