@@ -68,6 +68,10 @@ describe('changing a deployment’s settings after publish', () => {
     expect((await tooBig.json()).error.field).toBe('config.memoryMb');
     const notAnObject = await patch({ config: 'fast' });
     expect(notAnObject.status).toBe(400);
+    // What the database cannot store (found by schemathesis: a 500 before).
+    const unstorable = await patch({ config: { note: 'a\ud800b' } });
+    expect(unstorable.status).toBe(400);
+    expect((await unstorable.json()).error.field).toBe('config.note');
     expect((await (await gw.admin('/api/deployments/sum')).json()).version).toBe(before);
     expect((await patch({ config: {} }, 'nope')).status).toBe(404);
   });

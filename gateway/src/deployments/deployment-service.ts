@@ -1,3 +1,4 @@
+import { checkStorableJson } from '../validation/storable-json.js';
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -388,6 +389,7 @@ export class DeploymentService {
     allowSignatureChange = false,
   ): Promise<DeploymentDetail> {
     const { repo, host, catalog, store, registry } = this.deps;
+    checkStorableJson(changes, 'config');
     const previous = await this.require(name);
     const config: Record<string, unknown> = { ...previous.live.config };
     for (const [key, value] of Object.entries(changes)) {
@@ -604,6 +606,7 @@ export class DeploymentService {
       }
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
         throw new InvalidInputError('config: expected a JSON object', 'config');
+      checkStorableJson(parsed, 'config');
       config = parsed as Record<string, unknown>;
     }
     const pub = form.public ?? 'false';
