@@ -56,6 +56,8 @@ export const SLOW_TEST_FILES = [
   'test/batch/batch-resume.test.ts',
   // Export bundles: the gateway built with tsc, each bundle's run.sh started (npm, Python, Java)
   'test/export-bundle.test.ts',
+  // buildah builds of a bundle's image (the image suite sets SLIPWAY_TEST_BUNDLE_IMAGE=1)
+  'test/export-bundle-image.test.ts',
   // ONNX worker processes started for placed replicas
   'test/pmml-pools.test.ts',
   'test/publish-check.test.ts',

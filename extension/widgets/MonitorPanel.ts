@@ -23,6 +23,7 @@ import { AlertsTab } from './AlertsTab.js';
 import { el } from './dom.js';
 import { JobsTab } from './JobsTab.js';
 import { issueNewInvokeKey } from './NewKeyDialog.js';
+import { exportDeploymentBundle } from './export-bundle.js';
 import { shareDeploymentPage } from './ShareLinkDialog.js';
 import { DriftTab } from './DriftTab.js';
 import { QualityTab } from './QualityTab.js';
@@ -80,6 +81,7 @@ export class MonitorPanel extends Widget {
   private readonly live = el('span', { class: 'jp-SlipwayMonitor-live', role: 'status' });
   private readonly newKey: HTMLButtonElement;
   private readonly share: HTMLButtonElement;
+  private readonly exportBundle: HTMLButtonElement;
 
   constructor(options: MonitorPanelOptions) {
     super();
@@ -112,6 +114,20 @@ export class MonitorPanel extends Widget {
         onClick: () => void shareDeploymentPage({ client: model.client, name: model.name, trans }),
       },
       [trans.__('Share page…')],
+    );
+    this.exportBundle = el(
+      'button',
+      {
+        class: 'jp-mod-styled jp-SlipwayMonitor-export',
+        type: 'button',
+        'aria-label': trans.__('Export %1 as a bundle that runs without the gateway', model.name),
+        title: trans.__(
+          'Download the live version with its runner, run.sh, Dockerfile and Kubernetes manifest',
+        ),
+        onClick: () =>
+          void exportDeploymentBundle({ client: model.client, name: model.name, trans }),
+      },
+      [trans.__('Export')],
     );
 
     const quality = options.quality ?? new QualityModel(model.name, model.client);
@@ -312,6 +328,7 @@ export class MonitorPanel extends Widget {
       this.live,
       this.newKey,
       this.share,
+      this.exportBundle,
     );
   }
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`'s "image" suite: builds the runner image's `node` target from deploy/runner/Dockerfile
-# with buildah and runs a runner from it on a fixture (build-runner-image.sh --smoke). Where
+# with buildah and runs a runner from it on a fixture (build-runner-image.sh --smoke), then an
+# export bundle's image from the bundle's own Dockerfile (build-bundle-image.sh --smoke). Where
 # buildah or debootstrap is missing, or not as root, the suite is skipped, saying why (written to
 # SLIPWAY_TEST_SKIPPED_FILE for npm test's summary), except in CI, where that is a failure.
 set -euo pipefail
@@ -18,4 +19,8 @@ if [[ -n $why ]]; then
   if [[ -n ${SLIPWAY_TEST_SKIPPED_FILE:-} ]]; then echo "$why" >"$SLIPWAY_TEST_SKIPPED_FILE"; fi
   exit 0
 fi
-exec bash "$(dirname "$0")/build-runner-image.sh" node --smoke
+bash "$(dirname "$0")/build-runner-image.sh" node --smoke
+# An export bundle's own Dockerfile (PMML), built on the same base and run: the bundle inside
+# answers as the gateway did (gateway/test/export-bundle-image.test.ts, build-bundle-image.sh).
+cd "$(dirname "$0")/../../gateway"
+SLIPWAY_TEST_BUNDLE_IMAGE=1 exec npx vitest run test/export-bundle-image.test.ts
