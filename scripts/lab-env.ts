@@ -4,12 +4,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ensurePythonEnv } from '../gateway/src/workers/python-env.js';
 import { PYTHON_REQUIREMENTS_FILE } from '../gateway/src/workers/python-worker.js';
+import { ensureLabClient } from './lab-client.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const venvRoot = `${root}.venv-lab`;
 
 /**
- * Makes (or reuses) the venv and returns its interpreter. `SLIPWAY_LAB_PYTHON` names an
+ * Makes (or reuses) the venv, with the Python client (clients/python) installed editable, and
+ * returns its interpreter. `SLIPWAY_LAB_PYTHON` names an
  * existing interpreter to use instead (it must have JupyterLab and the worker's packages).
  * `log` gets a line per step, `output` what venv and pip print (default `log`).
  */
@@ -24,13 +26,16 @@ export async function ensureLabEnv(
     combined,
     `${readFileSync(`${root}scripts/lab-requirements.txt`, 'utf8')}\n${readFileSync(PYTHON_REQUIREMENTS_FILE, 'utf8')}`,
   );
-  return ensurePythonEnv({
+  const python = await ensurePythonEnv({
     configured: process.env.SLIPWAY_LAB_PYTHON,
     venvRoot,
     requirementsFile: combined,
     log,
     output,
   });
+  // A notebook publishes from code with the Python client; an interpreter of one's own is left as it is.
+  if (!process.env.SLIPWAY_LAB_PYTHON) await ensureLabClient(python, log, output);
+  return python;
 }
 
 // `tsx scripts/lab-env.ts` prints the interpreter (for CI and the UI tests).

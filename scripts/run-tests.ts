@@ -63,6 +63,17 @@ const FULL: Suite[] = [
     command: npmScript('gateway', 'lint:python'),
     script: ['gateway', 'lint:python'],
   },
+  {
+    // The Python client (clients/python): pytest against a real gateway process, and its lint.
+    name: 'python-client',
+    command: ['npm', 'run', 'test:python-client'],
+    script: ['.', 'test:python-client'],
+  },
+  {
+    name: 'python-client-lint',
+    command: ['npm', 'run', 'lint:python-client'],
+    script: ['.', 'lint:python-client'],
+  },
   { name: 'java', command: npmScript('gateway', 'test:java'), script: ['gateway', 'test:java'] },
   {
     // Builds the control plane's binaries when they are not cached yet (about 13 min), then

@@ -195,7 +195,12 @@ start(
   'JupyterLab',
   python,
   labArgs,
-  { JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':') },
+  {
+    JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':'),
+    // The Python client's defaults: `Client()` in a notebook reaches this gateway as admin.
+    SLIPWAY_URL: gatewayUrl,
+    ...(admin.file && { SLIPWAY_TOKEN_FILE: admin.file }),
+  },
   { file: labLog, toConsole: jupyterConsoleFilter() },
 );
 
