@@ -26,6 +26,9 @@ import { versionRoutes } from './routes/versions.js';
 import { mountDocs } from './routes/docs.js';
 import { healthRoutes } from './routes/health.js';
 import { invokeRoutes } from './routes/invoke.js';
+import { exportRoutes } from './routes/export.js';
+import type { ExportBundleDeps } from './export/export-bundle.js';
+import { deploymentOpenApiRoutes } from './routes/deployment-openapi.js';
 import { oipRoutes } from './routes/oip-v2.js';
 import { poolRoutes } from './routes/pools.js';
 import { monitoringRoutes, type MonitoringRoutesDeps } from './routes/monitoring.js';
@@ -36,6 +39,11 @@ import type { GatewayMetrics } from './alerts/prometheus.js';
 import { streamRoutes } from './routes/streams.js';
 import { jobRoutes, type JobRoutesDeps } from './routes/jobs.js';
 import type { StreamService } from './streams/stream-service.js';
+import { pageRoutes } from './routes/page.js';
+import { shareLinkRoutes } from './routes/share-links.js';
+import type { ShareLinkService } from './share/share-link-service.js';
+import { PageSession } from './share/page-session.js';
+import { ShareRateLimit } from './share/rate-limit.js';
 
 /** Everything the HTTP layer needs; built by `createGateway`, or by tests. */
 export interface AppDeps {
@@ -44,6 +52,8 @@ export interface AppDeps {
   adminToken: string;
   /** The token runners on a cluster read artifacts with. */
   runnerToken?: string;
+  /** Export bundles (`/api/deployments/:name/export`); absent: no such route. */
+  exportBundles?: ExportBundleDeps;
   /** Stored artifacts, for runners on a cluster (`/api/artifacts`). */
   artifacts?: Parameters<typeof artifactRoutes>[0];
   publicUrl: string;
@@ -62,6 +72,8 @@ export interface AppDeps {
   dataPlane: DataPlane;
   /** Kafka stream bindings. */
   streams: StreamService;
+  /** Share links of the end-user page. */
+  shareLinks: ShareLinkService;
   /** Batch scoring jobs and their schedules. */
   batch: Omit<JobRoutesDeps, 'sink' | 'maxBodyBytes'>;
   runs: Omit<RunRoutesDeps, 'auth'>;
@@ -141,7 +153,9 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));
   app.route('/api/deployments', keyRoutes({ keys: deps.keys }));
+  app.route('/api/deployments', shareLinkRoutes({ shareLinks: deps.shareLinks }));
   app.route('/api/deployments', versionRoutes({ versions: deps.versions }));
+  if (deps.exportBundles) app.route('/api/deployments', exportRoutes(deps.exportBundles));
   app.route(
     '/api/deployments',
     retrainingRoutes({
@@ -166,6 +180,30 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/api/pools', poolRoutes({ usage: () => deps.deployments.poolUsage() }));
   if (deps.artifacts) app.route('/api/artifacts', artifactRoutes(deps.artifacts));
+  app.route(
+    '/fn',
+    deploymentOpenApiRoutes({
+      dataPlane: deps.dataPlane,
+      publicUrl: deps.publicUrl,
+      maxBatch: limits.maxBatch,
+    }),
+  );
+  app.route(
+    '/fn',
+    pageRoutes({
+      dataPlane: deps.dataPlane,
+      shareLinks: deps.shareLinks,
+      session: new PageSession(deps.adminToken, deps.publicUrl.startsWith('https:')),
+      rate: new ShareRateLimit(),
+      adminToken: deps.adminToken,
+      publicUrl: deps.publicUrl,
+      maxBodyBytes: limits.maxBodyBytes,
+      maxUploadBytes: limits.maxUploadBytes,
+      maxBatch: limits.maxBatch,
+      reportError,
+      isNotebook: (format) => deps.dataPlane.kindOf(format) === 'notebook',
+    }),
+  );
   app.route(
     '/fn',
     invokeRoutes({

@@ -53,6 +53,9 @@ import { DeploymentCatalog } from './serving/deployment-catalog.js';
 import { followCatalogNotices } from './serving/follow-catalog.js';
 import { KeyRepository } from './db/key-repository.js';
 import { KeyService } from './deployments/key-service.js';
+import { thisGatewayBuild, type GatewayBuild } from './export/runner-files.js';
+import { ShareLinkRepository } from './db/share-link-repository.js';
+import { ShareLinkService } from './share/share-link-service.js';
 import { KeyUsage } from './auth/key-usage.js';
 import { ModelHost } from './serving/model-host.js';
 import { StreamRepository } from './db/stream-repository.js';
@@ -161,6 +164,8 @@ export function createGateway(opts: {
   resolveEndpoint?: EndpointResolver;
   /** Streams: how often bindings are re-read, and the retry backoff (tests shorten them). */
   streams?: { syncMs?: number; backoff?: { initialMs: number; maxMs: number } };
+  /** The built gateway export bundles take their runner from; default: this one's. */
+  runnerBuild?: GatewayBuild;
 }): Gateway {
   const { config, database } = opts;
   const repo = new DeploymentRepository(database.db);
@@ -466,6 +471,13 @@ export function createGateway(opts: {
     databaseKind: database.kind,
     adminToken: opts.adminToken,
     runnerToken,
+    exportBundles: {
+      repo,
+      artifactPath: (sha256) => store.path(sha256),
+      pools: config.pools,
+      build: opts.runnerBuild ?? thisGatewayBuild(),
+      gatewayVersion: opts.version,
+    },
     artifacts: {
       path: (sha256) => store.path(sha256),
       inUse: async (sha256) => (await repo.artifactShas()).includes(sha256),
@@ -480,6 +492,12 @@ export function createGateway(opts: {
     deployments,
     traffic,
     keys,
+    shareLinks: new ShareLinkService({
+      repo,
+      links: new ShareLinkRepository(database.db),
+      publicUrl: config.publicUrl,
+      now,
+    }),
     versions,
     retraining,
     repo,

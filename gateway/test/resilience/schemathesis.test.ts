@@ -42,7 +42,9 @@ const python = await testPython();
  *   of the deployment's signature and of its predictions' ids, and its size is configuration;
  *   the JSON feedback's ids are those of predictions the deployment answered;
  * - 400 and 422 from publish: the file must be a model its format's runtime can load, and
- *   `config` the options that format has — a generated file is not a model;
+ *   `config` the options that format has — a generated file is not a model; 400 from a
+ *   reconfiguration too: its `config` holds that format's settings, text the database can store
+ *   (no NUL, no lone surrogate, in keys too, which a pattern cannot say of a map's keys);
  * - 400 and 413 from a training notebook's upload: the file must be a notebook whose parameters
  *   cell defines what a run passes;
  * - 400 from a retraining policy: a cron expression and an IANA time zone must be ones that
@@ -170,6 +172,10 @@ checks.negative_data_rejection.expected-statuses = ${refused(413)}
 
 [[operations]]
 include-name = "POST /api/deployments"
+checks.positive_data_acceptance.expected-statuses = ${accepted(400, 422)}
+
+[[operations]]
+include-name = "PATCH /api/deployments/{name}"
 checks.positive_data_acceptance.expected-statuses = ${accepted(400, 422)}
 
 [[operations]]
