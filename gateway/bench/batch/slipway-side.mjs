@@ -1,0 +1,186 @@
+// Slipway's side of the batch benchmark: a real built gateway process (PGlite, the invocation
+// log on, as it ships) scoring a CSV by path through POST /api/deployments/:name/jobs, timed
+// from the job's creation to `succeeded`, with the memory of the gateway and its workers.
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, rm, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { BENCH_TOKEN, startGatewayProcess } from '../report.mjs';
+import { treeCpuMs } from '../process-cpu.mjs';
+
+const gatewayDir = fileURLToPath(new URL('../../', import.meta.url));
+const admin = { authorization: `Bearer ${BENCH_TOKEN}` };
+const SAMPLE_MS = 200;
+
+/** Resident memory (MB) of `pid` now and at its peak (VmRSS, VmHWM); undefined once it is gone. */
+async function memoryOf(pid) {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined);
+  if (!status) return undefined;
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+/** The ids of `pid`'s descendants (its worker processes). */
+async function descendants(pid) {
+  const parents = new Map();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    if (stat)
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+  }
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [child, parent] of parents)
+      if (!tree.has(child) && tree.has(parent)) grew = tree.add(child) && true;
+  }
+  tree.delete(pid);
+  return [...tree];
+}
+
+/**
+ * Samples the gateway's and its workers' resident memory every SAMPLE_MS until stopped: the
+ * gateway's before the job and at its highest during it, the kernel's peak over the gateway's
+ * whole life (VmHWM: start-up included), and the workers' and the whole tree's highest.
+ */
+function memorySampler(pid) {
+  let running = true;
+  const peak = { before: 0, during: 0, lifetime: 0, workers: 0, tree: 0 };
+  const loop = (async () => {
+    let workers = await descendants(pid);
+    for (let tick = 0; running; tick++) {
+      if (tick % 10 === 9) workers = await descendants(pid);
+      const own = await memoryOf(pid);
+      if (!own) break;
+      let theirs = 0;
+      for (const w of workers) theirs += (await memoryOf(w))?.rss ?? 0;
+      if (tick === 0) peak.before = own.rss;
+      peak.during = Math.max(peak.during, own.rss);
+      peak.lifetime = Math.max(peak.lifetime, own.hwm);
+      peak.workers = Math.max(peak.workers, theirs);
+      peak.tree = Math.max(peak.tree, own.rss + theirs);
+      await new Promise((r) => setTimeout(r, SAMPLE_MS));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      const own = await memoryOf(pid);
+      if (own) peak.lifetime = Math.max(peak.lifetime, own.hwm);
+      return peak;
+    },
+  };
+}
+
+async function call(base, path, init = {}) {
+  const res = await fetch(`${base}${path}`, { ...init, headers: { ...admin, ...init.headers } });
+  if (!res.ok)
+    throw new Error(`${init.method ?? 'GET'} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** The first `n` data rows of the job's output (the rest of the download is dropped). */
+async function outputHead(base, id, n) {
+  const res = await call(base, `/api/jobs/${id}/output`);
+  let text = '';
+  for await (const part of res.body.pipeThrough(new TextDecoderStream())) {
+    text += part;
+    if (text.split('\n').length > n + 2) break;
+  }
+  await res.body.cancel().catch(() => {});
+  const lines = text.split('\n').slice(0, n + 1);
+  return parse(lines.join('\n'), { columns: true });
+}
+
+/**
+ * Starts a gateway with `input`'s folder as its input root, deploys `model`, and scores `input`
+ * as one job with `id` passed through. Answers the job's rows/s (creation to `succeeded`), its
+ * state, the memory peaks, CPU seconds of the gateway tree, and the output's first rows.
+ */
+export async function timeSlipway(
+  model,
+  input,
+  { python, chunkSize = 1000, sampleRows = 20, env = {}, nodeArgs = [] },
+) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-batch-'));
+  const { child, base } = await startGatewayProcess({
+    cwd: gatewayDir,
+    args: [...nodeArgs, 'dist/index.js'],
+    dataDir,
+    python,
+    portBase: 19500,
+    env: { SLIPWAY_BATCH_INPUT_ROOT: dirname(input), ...env },
+  });
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    const form = new FormData();
+    form.set('name', 'bench');
+    form.set('file', new Blob([await readFile(model.artifact)]), model.filename);
+    await call(base, '/api/deployments', { method: 'POST', body: form });
+    const cpu0 = await treeCpuMs(child.pid);
+    const memory = memorySampler(child.pid);
+    const start = performance.now();
+    const created = await call(base, '/api/deployments/bench/jobs', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        input: { path: basename(input) },
+        passThrough: ['id'],
+        chunkSize,
+      }),
+    });
+    const { id } = await created.json();
+    let job;
+    for (;;) {
+      job = await (await call(base, `/api/jobs/${id}`)).json();
+      if (!['queued', 'running'].includes(job.state)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const peak = await memory.stop();
+    const cpuSeconds = ((await treeCpuMs(child.pid)) - cpu0) / 1000;
+    if (job.state !== 'succeeded')
+      throw new Error(`the job ended ${job.state}: ${JSON.stringify(job.error)}`);
+    const head = await outputHead(base, id, sampleRows);
+    return {
+      rows: job.rows.done,
+      errors: job.rows.errors,
+      seconds,
+      cpuSeconds,
+      peak,
+      head,
+      pid: child.pid,
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The resident memory (MB) of a bare Node process that has opened an empty PGlite database in
+ * a temporary folder and run one query: the embedded database's own share of a gateway.
+ */
+export function pgliteRss() {
+  const script = `
+    import { PGlite } from '@electric-sql/pglite';
+    import { mkdtempSync, rmSync } from 'node:fs';
+    import { tmpdir } from 'node:os';
+    import { join } from 'node:path';
+    const dir = mkdtempSync(join(tmpdir(), 'slipway-bench-pglite-'));
+    const db = await PGlite.create(dir);
+    await db.query('select 1');
+    console.log(process.memoryUsage().rss / 2 ** 20);
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: gatewayDir,
+    encoding: 'utf8',
+  });
+  return Number(out.trim());
+}
