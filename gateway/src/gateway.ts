@@ -475,7 +475,7 @@ export function createGateway(opts: {
       repo,
       artifactPath: (sha256) => store.path(sha256),
       pools: config.pools,
-      build: opts.runnerBuild ?? thisGatewayBuild(),
+      build: opts.runnerBuild ?? thisGatewayBuild(join(config.dataDir, 'runner-build')),
       gatewayVersion: opts.version,
     },
     artifacts: {

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { ReadableStream as WebStream } from 'node:stream/web';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { runnerFiles, type GatewayBuild } from '../src/export/runner-files.js';
+import { FORMATS } from '../src/protocol/deployments.js';
 import { javaForTests } from '../src/runtimes/mojo/testing/java.js';
 import { buildGateway, extractTarball, runBundle, type RunningBundle } from './support/bundle.js';
 import { testPython } from './support/python.js';
@@ -44,7 +47,7 @@ const fromFixture = async (format: string, file: string, over: Partial<Case> = {
 };
 
 const CASES: Case[] = [
-  await fromFixture('onnx', 'onnx/regressor_gbr.onnx'),
+  await fromFixture('onnx', 'onnx/classifier_zipmap.onnx'),
   await fromFixture('pmml', 'pmml/s2p_logistic.pmml', { install: true }),
   await fromFixture('pickle', 'pickle/linear_regression.pkl', {
     skip: python ? undefined : 'no Python with the worker requirements',
@@ -62,13 +65,15 @@ const CASES: Case[] = [
 
 let gw: TestGateway;
 let work: string;
+let build: GatewayBuild;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'slipway-export-'));
   // As root, workers run as nobody: the bundles' data dirs must be reachable.
   await chmod(work, 0o755);
+  build = buildGateway(join(work, 'build'));
   gw = await startTestGateway({
-    runnerBuild: buildGateway(join(work, 'build')),
+    runnerBuild: build,
     config: { python },
   });
 }, 240_000);
@@ -210,6 +215,24 @@ describe.each(CASES)('a $format bundle', (c) => {
   );
 });
 
+describe('kubernetes.yaml', () => {
+  it("is a Deployment of the bundle's image with the pool's resources, and a Service", async () => {
+    const text = await readFile(
+      join(work, 'export-pmml', 'export-pmml-v1', 'kubernetes.yaml'),
+      'utf8',
+    );
+    const [deployment, service] = parseAllDocuments(text).map((d) => d.toJS());
+    expect(deployment.kind).toBe('Deployment');
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toBe('slipway-export-pmml:v1');
+    // The test gateway's cpu pool: 2048 MiB a replica.
+    expect(container.resources.limits).toEqual({ memory: '2048Mi' });
+    expect(container.readinessProbe.httpGet.path).toBe('/healthz');
+    expect(service.kind).toBe('Service');
+    expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
+  });
+});
+
 describe('runner/package.json', () => {
   const dependencies = async (name: string) =>
     JSON.parse(await readFile(join(work, name, `${name}-v1`, 'runner', 'package.json'), 'utf8'))
@@ -221,6 +244,22 @@ describe('runner/package.json', () => {
     expect(Object.keys(pmml)).not.toContain('onnxruntime-node');
     const onnx = await dependencies('export-onnx');
     expect(onnx['onnxruntime-node']).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
+
+describe('a gateway running from its TypeScript sources (tsx)', () => {
+  it('ships the runner a built one ships: its modules transpiled from the sources', async () => {
+    const sourceDir = fileURLToPath(new URL('../src', import.meta.url));
+    for (const format of FORMATS) {
+      const spec = { format, pool: 'cpu' as const, config: {} };
+      const built = await runnerFiles(build, spec);
+      const transpiled = await runnerFiles(
+        { ...build, sourceDir, distDir: join(work, 'transpiled') },
+        spec,
+      );
+      expect(transpiled.files.map((f) => f.path)).toEqual(built.files.map((f) => f.path));
+      expect(transpiled.dependencies).toEqual(built.dependencies);
+    }
   });
 });
 

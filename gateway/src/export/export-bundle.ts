@@ -116,7 +116,7 @@ export async function exportBundle(
   };
   let runner;
   try {
-    runner = runnerFiles(deps.build, spec);
+    runner = await runnerFiles(deps.build, spec);
   } catch (err) {
     if (!(err instanceof RunnerNotBuiltError)) throw err;
     throw new NotReadyError(

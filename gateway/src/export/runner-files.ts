@@ -2,11 +2,18 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Format, PoolName } from '../protocol/deployments.js';
+import { moduleImports } from './module-imports.js';
+import { transpileRunner } from './transpile-runner.js';
 
 /** Where the built gateway is: its compiled `dist/`, its workers and its node_modules. */
 export interface GatewayBuild {
   /** The compiled gateway (`tsc -p tsconfig.build.json`): `dist/runner/main.js` and the rest. */
   distDir: string;
+  /**
+   * The gateway's TypeScript sources, when it runs from them: the runner's modules are then
+   * transpiled from there into `distDir` at each export, so that they match what runs.
+   */
+  sourceDir?: string;
   /** `workers/python` (the Python worker) and `workers/java` (the JVM worker's project). */
   workersDir: string;
   /** Where its npm packages are found: this folder's node_modules, then its parents'. */
@@ -37,11 +44,6 @@ export class RunnerNotBuiltError extends Error {
   override name = 'RunnerNotBuiltError';
 }
 
-// Static imports and re-exports, imports for effect, dynamic imports of a literal, and worker
-// entries (`new URL('./x.js', import.meta.url)`): what tsc leaves of the source's imports.
-const IMPORTS =
-  /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]|new URL\(\s*['"]([^'"]+\.js)['"]\s*,\s*import\.meta\.url/g;
-
 /** The package a bare specifier names: `@scope/pkg/sub` is `@scope/pkg`. */
 const packageOf = (specifier: string) =>
   specifier
@@ -64,8 +66,7 @@ export function moduleClosure(distDir: string, entries: string[]) {
     if (seen.has(file)) continue;
     if (!existsSync(file)) throw new RunnerNotBuiltError(`${relative(distDir, file)} is missing`);
     seen.add(file);
-    for (const m of readFileSync(file, 'utf8').matchAll(IMPORTS)) {
-      const specifier = (m[1] ?? m[2] ?? m[3] ?? m[4])!;
+    for (const specifier of moduleImports(readFileSync(file, 'utf8'))) {
       if (specifier.startsWith('.')) stack.push(resolve(dirname(file), specifier));
       else if (!specifier.startsWith('node:')) packages.add(packageOf(specifier));
     }
@@ -104,15 +105,16 @@ function filesUnder(dir: string): string[] {
  * pickles, notebooks and ONNX on the python engine, the JVM worker for MOJOs, and the npm
  * packages those modules import, at the versions installed here.
  */
-export function runnerFiles(
+export async function runnerFiles(
   build: GatewayBuild,
   spec: { format: Format; pool: PoolName; config: Record<string, unknown> },
-): RunnerFiles {
+): Promise<RunnerFiles> {
   const { format } = spec;
   const entries = ['runner/main.js', `runner/formats/${format}.js`];
   // ONNX models, and PMML documents off the cpu pool, are scored in ONNX worker processes.
   if (format === 'onnx' || (format === 'pmml' && spec.pool !== 'cpu'))
     entries.push('runtimes/onnx/worker/onnx-worker.js');
+  if (build.sourceDir) await transpileRunner(build.sourceDir, build.distDir, entries);
   const closure = moduleClosure(build.distDir, entries);
   const files: RunnerFile[] = closure.modules.map((source) => ({
     path: `dist/${relative(build.distDir, source).split(sep).join('/')}`,
@@ -148,11 +150,16 @@ export function runnerFiles(
   return { files, dependencies, hasJar, python, jvm };
 }
 
-/** The gateway this module is part of: `dist/` beside `src/`, in the gateway's package. */
-export function thisGatewayBuild(): GatewayBuild {
+/**
+ * The gateway this module is part of: its `dist/` when it runs from there (production, `npm
+ * start`); when it runs from its sources (tsx), those, transpiled into `scratchDir` on export.
+ */
+export function thisGatewayBuild(scratchDir: string): GatewayBuild {
   const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+  const fromSources = import.meta.url.endsWith('.ts');
   return {
-    distDir: join(packageDir, 'dist'),
+    distDir: fromSources ? scratchDir : join(packageDir, 'dist'),
+    ...(fromSources && { sourceDir: join(packageDir, 'src') }),
     workersDir: join(packageDir, 'workers'),
     packageDir,
   };
