@@ -1,5 +1,4 @@
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
-import { stringify } from 'csv-stringify/sync';
 import type { OutputFormat } from './job-options.js';
 
 /** The column of every output row that holds its prediction id (a notebook row: its run id). */
@@ -68,15 +67,24 @@ export function formatRows(
     }
     return text;
   }
-  return stringify(
-    rows.map((row) => columns.map((c) => csvValue(row[c]))),
-    { record_delimiter: '\n' },
-  );
+  let text = '';
+  for (const row of rows) {
+    let line = '';
+    for (let i = 0; i < columns.length; i++)
+      line += (i ? ',' : '') + csvField(csvValue(row[columns[i]!]));
+    text += `${line}\n`;
+  }
+  return text;
+}
+
+/** A CSV field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */
+function csvField(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** The CSV header line. */
 export function csvHeader(columns: readonly string[]): string {
-  return stringify([columns as string[]], { record_delimiter: '\n' });
+  return `${columns.map(csvField).join(',')}\n`;
 }
 
 function csvValue(v: unknown): string {

@@ -63,6 +63,10 @@ export const DEFAULT_SHADOW_MAX_IN_FLIGHT = 8;
 /** A shadow call's deadline, by default. */
 export const DEFAULT_SHADOW_TIMEOUT_MS = 30_000;
 
+/** What a batch job's calls keep in place of their values. */
+export const BATCH_WITHHELD =
+  "a batch job's chunk: its rows, predictions and prediction ids are in the job's output file";
+
 /** Versions are int4 in the database. */
 const MAX_VERSION = 2_147_483_647;
 
@@ -98,6 +102,11 @@ interface CallNotes {
   monitored?: MonitoredCall;
   /** Set by work that logs the call itself, later (an asynchronous run). */
   held: boolean;
+  /**
+   * Why the row keeps neither input nor output, when they are kept elsewhere (a batch job's
+   * chunk: its output file has every row with its prediction and id).
+   */
+  withheld?: string;
   /**
    * Whether the call waited for a start: its version's load, or a notebook's kernel or worker.
    * `coldStartMs`: how long it waited for the load, when the gateway saw it.
@@ -220,6 +229,8 @@ export class DataPlane {
         }
         notes.input = passed;
         notes.ignored = [...ignored].sort();
+        // A job's chunk: a thousand rows of values the job's output file holds already.
+        if (req.via === 'batch') notes.withheld = BATCH_WITHHELD;
         const predictions: (Prediction | undefined)[] = new Array<Prediction | undefined>(n);
         const ids: (string | undefined)[] = new Array<string | undefined>(n);
         const warnings: string[] = [];
@@ -574,8 +585,9 @@ export class DataPlane {
         latencyMs,
         status: outcome.status,
         protocol: notes.protocol,
-        input: keep ? notes.input : null,
-        output: keep && outcome.error === null ? notes.output : null,
+        input: keep && !notes.withheld ? notes.input : null,
+        output: keep && !notes.withheld && outcome.error === null ? notes.output : null,
+        ...(notes.withheld !== undefined && { truncated: notes.withheld }),
         error: outcome.error,
         // The monitor counts names: a hostile body's 200,000 of them would only bloat the row.
         ignoredFields: notes.ignored.length > 0 ? notes.ignored.slice(0, 100) : null,

@@ -86,6 +86,14 @@ describe.each(testDatabaseKinds)('batch jobs on %s', (kind) => {
     expect(errors[0].error).toMatch(/age/);
     expect(errors[1]).toMatchObject({ field: 'income' });
 
+    // One logged call per chunk, under protocol `batch`; the values stay in the output file.
+    const { invocations } = await (await gw.admin('/api/deployments/churn/invocations')).json();
+    const chunks = invocations.filter((i: { protocol: string }) => i.protocol === 'batch');
+    expect(chunks).toHaveLength(3);
+    expect(new Set(scored.map((r) => r.prediction_id.split(':')[0]))).toEqual(
+      new Set(chunks.map((c: { id: string }) => c.id)),
+    );
+
     // Prediction ids are the data plane's: ground truth for them is taken.
     const ids = scored.slice(0, 3).map((r) => r.prediction_id);
     expect(new Set(scored.map((r) => r.prediction_id)).size).toBe(scored.length);
