@@ -81,7 +81,9 @@ export class CallForm extends Widget {
         );
         input.addEventListener('change', () => this.opts.onChange(f.name, input.value));
         break;
+      // An image field is its JSON here; only the end-user page has the file picker so far.
       case 'json':
+      case 'image':
         input = el('textarea', { ...common, class: 'jp-mod-styled', rows: '3' });
         input.value = String(value);
         input.addEventListener('input', () => this.opts.onChange(f.name, input.value));

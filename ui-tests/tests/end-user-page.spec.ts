@@ -156,3 +156,51 @@ test('a revoked share link answers a page that says so', async ({ page, request 
   await expect(page.getByRole('heading', { name: 'Share link revoked' })).toBeVisible();
   await page.screenshot({ path: `${screenshots}page-revoked.png`, fullPage: true });
 });
+
+test('an image input takes a picked file: resized in the browser, previewed and scored', async ({
+  page,
+  request,
+}) => {
+  const onnx = readFileSync(
+    fileURLToPath(new URL('../../gateway/test/fixtures/onnx/image_grey.onnx', import.meta.url)),
+  );
+  const res = await request.post(`${gateway}/api/deployments`, {
+    headers: admin,
+    multipart: {
+      name: 'bright-page',
+      public: 'true',
+      file: { name: 'bright.onnx', mimeType: 'application/octet-stream', buffer: onnx },
+    },
+  });
+  expect(res.status()).toBe(201);
+  await page.setViewportSize({ width: 1000, height: 900 });
+  await page.goto(`${gateway}/fn/bright-page`);
+  const picker = page.getByLabel('Image file for image');
+  await expect(picker).toBeVisible();
+  // The picker is the page's first control: the keyboard reaches it.
+  await page.keyboard.press('Tab');
+  await expect(picker).toBeFocused();
+
+  // 32×32, its left quarter black: resized to the model's 8×8 grey [H, W, 1], pixels 0–1.
+  await picker.setInputFiles(
+    fileURLToPath(new URL('../fixtures/three-quarters-white.png', import.meta.url)),
+  );
+  await expect(page.locator('#picked-0')).toHaveText(
+    'three-quarters-white.png (32×32), resized to 8×8.',
+  );
+  await expect(page.getByRole('img', { name: /^What the model is sent/ })).toBeVisible();
+  const image = JSON.parse(
+    await page.getByLabel('image', { exact: true }).inputValue(),
+  ) as number[][][];
+  expect(image).toHaveLength(8);
+  expect(image.every((row) => row.length === 8 && row.every((p) => p.length === 1))).toBe(true);
+  expect(image[3]![0]).toEqual([0]);
+  expect(image[3]![7]).toEqual([1]);
+  await page.screenshot({ path: `${screenshots}page-image-picked.png`, fullPage: true });
+
+  await page.getByRole('button', { name: 'Predict' }).click();
+  const answer = page.locator('#answer');
+  await expect(answer.locator('[data-output="label"]')).toHaveText('1');
+  await expect(answer).toContainText('0.88');
+  await page.screenshot({ path: `${screenshots}page-image-answer.png`, fullPage: true });
+});

@@ -44,6 +44,7 @@ export function recordFormHtml(view: RecordFormView): string {
     required: f.required,
     choices: f.choices,
     length: f.length,
+    image: f.image,
   }));
   return `<form id="record-form" method="post" action="${esc(view.action)}#answer" novalidate>
 <h2>Score one record</h2>
@@ -86,8 +87,11 @@ function fieldHtml(
       })
       .join('');
     control = `<select id="${id}" name="${name}"${aria}>${options}</select>`;
-  } else if (f.kind === 'json') {
+  } else if (f.kind === 'json' || f.kind === 'image') {
     control = `<textarea id="${id}" name="${name}" rows="3" spellcheck="false"${aria}>${esc(value)}</textarea>`;
+    if (f.kind === 'image') control = imagePickerHtml(f, i) + control;
+  } else if (f.kind === 'date') {
+    control = `<input type="date" id="${id}" name="${name}" value="${esc(value)}" autocomplete="off"${f.required ? ' required' : ''}${aria}>`;
   } else {
     const mode =
       f.kind === 'integer'
@@ -98,6 +102,16 @@ function fieldHtml(
     control = `<input type="text" id="${id}" name="${name}" value="${esc(value)}" inputmode="${mode}" autocomplete="off"${f.required ? ' required' : ''}${aria}>`;
   }
   return `<div class="field"><label for="${id}">${label}</label>${helpHtml}${control}${errorHtml}</div>`;
+}
+
+/**
+ * An image field's file picker and preview, hidden until the page's script shows them (it turns
+ * the picked file into the field's JSON); without script the JSON field alone is there.
+ */
+function imagePickerHtml(f: FormField, i: number): string {
+  return `<div class="picker" id="pick-${i}" hidden><label for="file-${i}">Image file for ${esc(f.name)}</label>
+<input type="file" id="file-${i}" accept="image/*" aria-describedby="err-${i} picked-${i}">
+<p class="help" id="picked-${i}" aria-live="polite"></p><img class="preview" id="preview-${i}" alt="" hidden></div>`;
 }
 
 /** The CSV form: a file of records, one a row, scored at once. */

@@ -12,7 +12,7 @@ const signature: Signature = {
     { name: 'vip', type: 'bool', shape: [], default: true },
     { name: 'note', type: 'string', shape: [], default: 'hi', help: 'what the customer said' },
     { name: 'X', type: 'float32', shape: [3] },
-    { name: 'grid', type: 'float32', shape: [2, 2] },
+    { name: 'grid', type: 'float32', shape: [2, null] },
   ],
   outputs: [],
 };

@@ -1,4 +1,5 @@
 import { esc } from './html-text.js';
+import { IMAGE_SCRIPT } from './image-script.js';
 import { PAGE_SCRIPT } from './page-script.js';
 import { PAGE_CSS } from './page-style.js';
 
@@ -18,7 +19,7 @@ export function pageHtml(title: string, body: string, { script = false } = {}): 
 <main>
 ${body}
 </main>
-${script ? `<script>${PAGE_SCRIPT}</script>` : ''}
+${script ? `<script>${PAGE_SCRIPT}${IMAGE_SCRIPT}</script>` : ''}
 </body>
 </html>
 `;

@@ -20,7 +20,9 @@ export const PAGE_SCRIPT = `
       if(f.length!==null&&items.length!==f.length)return 'expected '+f.length+' comma-separated values, got '+items.length;
       for(var j=0;j<items.length;j++){var e=f.type==='bool'?(items[j]==='true'||items[j]==='false'?null:'expected true or false, got "'+items[j]+'"')
         :num(/^u?int\\d+$/.test(f.type)?'integer':'number',items[j]);if(e)return 'value '+(j+1)+': '+e}return null}
-    if(f.kind==='json'){try{JSON.parse(t)}catch(x){return 'expected JSON, e.g. [1, 2] or {"a": 1}'}}
+    if(f.kind==='date'){var d=/^\\d{4}-\\d{2}-\\d{2}$/.test(t)?new Date(t+'T00:00:00Z'):null;
+      return d&&!isNaN(d.getTime())&&d.toISOString().slice(0,10)===t?null:'expected a date as YYYY-MM-DD, got "'+t+'"'}
+    if(f.kind==='json'||f.kind==='image'){try{JSON.parse(t)}catch(x){return 'expected JSON, e.g. [1, 2] or {"a": 1}'}}
     return null}
   function show(f,msg){var input=document.getElementById('in-'+f.id),out=document.getElementById('err-'+f.id);
     if(!input||!out)return;out.textContent=msg?f.name+': '+msg:'';

@@ -8,6 +8,7 @@ export const PAGE_CSS = `
 @media (prefers-color-scheme:dark){:root{--bg:#0d1117;--fg:#e6edf3;--muted:#9da7b3;--line:#3d444d;
 --panel:#161b22;--accent:#4493f8;--accent-fg:#0d1117;--error:#ff8a80;--ok:#56d364;--bar:#4493f8}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
 main{max-width:46rem;margin:0 auto;padding:1rem}
 h1{font-size:1.6rem;margin:.5rem 0 0}h2{font-size:1.2rem;margin:0 0 .75rem}
@@ -15,10 +16,12 @@ h1{font-size:1.6rem;margin:.5rem 0 0}h2{font-size:1.2rem;margin:0 0 .75rem}
 section,form{background:var(--panel);border:1px solid var(--line);border-radius:8px;padding:1rem;margin:1rem 0}
 .field{margin:0 0 1rem}
 label{display:block;font-weight:600}
-input[type=text],input[type=file],select,textarea{width:100%;font:inherit;color:inherit;background:var(--bg);
+input[type=text],input[type=date],input[type=file],select,textarea{width:100%;font:inherit;color:inherit;background:var(--bg);
 border:1px solid var(--line);border-radius:6px;padding:.5rem;min-height:2.75rem}
 input[type=checkbox]{width:1.4rem;height:1.4rem;vertical-align:middle;margin-right:.4rem}
 .check label{display:inline}
+.picker{margin:.5rem 0;padding:.5rem;border:1px dashed var(--line);border-radius:6px}
+.preview{display:block;width:8rem;height:auto;margin-top:.5rem;image-rendering:pixelated;border:1px solid var(--line)}
 [aria-invalid=true]{border-color:var(--error);border-width:2px}
 .error{color:var(--error);font-weight:600;margin:.25rem 0 0}
 .error:empty{display:none}

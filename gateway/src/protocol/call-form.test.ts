@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { fieldHint, formBody, formFields } from './call-form.js';
+import { fieldHint, formBody, formFields, imageShape } from './call-form.js';
 import { callSnippets, pythonLiteral } from './call-snippets.js';
-import type { Signature } from './signature.js';
+import type { Signature, ValueType } from './signature.js';
 
 const signature: Signature = {
   inputs: [
@@ -11,7 +11,7 @@ const signature: Signature = {
     { name: 'visits', type: 'int64', shape: [], required: false },
     { name: 'vip', type: 'bool', shape: [], default: true },
     { name: 'note', type: 'string', shape: [], default: 'hi', help: 'free text' },
-    { name: 'grid', type: 'float32', shape: [2, 2] },
+    { name: 'grid', type: 'float32', shape: [2, null] },
     { name: 'level', type: 'int32', shape: [], values: [1, 2, 3] },
   ],
   outputs: [],
@@ -93,6 +93,96 @@ describe('formBody', () => {
     expect(result).toEqual({
       ok: false,
       errors: [{ field: 'X', message: 'X: expected 4 comma-separated values, got 2' }],
+    });
+  });
+});
+
+describe('image fields', () => {
+  const image = (type: ValueType, shape: (number | null)[]) =>
+    formFields({ inputs: [{ name: 'img', type, shape }], outputs: [] })[0]!;
+
+  it('are numeric inputs shaped like a picture: [H, W], [H, W, 1|3] or [1|3, H, W]', () => {
+    expect(image('float32', [8, 8, 1]).image).toEqual({
+      height: 8,
+      width: 8,
+      channels: 1,
+      layout: 'hwc',
+    });
+    expect(image('uint8', [3, 32, 24]).image).toEqual({
+      height: 32,
+      width: 24,
+      channels: 3,
+      layout: 'chw',
+    });
+    expect(image('float64', [28, 28]).image).toEqual({
+      height: 28,
+      width: 28,
+      channels: 1,
+      layout: 'hw',
+    });
+    expect(image('int32', [4, 6, 3]).kind).toBe('image');
+    // A channel dimension last wins over one first.
+    expect(image('float32', [3, 5, 3]).image?.layout).toBe('hwc');
+  });
+
+  it('leave anything else as it was: free or small dimensions, other channels, other types', () => {
+    for (const [type, shape] of [
+      ['float32', [8, null, 3]],
+      ['float32', [1, 8, 1]],
+      ['float32', [8, 8, 4]],
+      ['float32', [2, 8, 8, 3]],
+      ['string', [8, 8]],
+      ['bool', [8, 8]],
+      ['float32', [64]],
+    ] as [ValueType, (number | null)[]][]) {
+      expect(image(type, shape).kind, JSON.stringify([type, shape])).not.toBe('image');
+      expect(imageShape({ name: 'x', type, shape })).toBeNull();
+    }
+  });
+
+  it('take the same JSON as a JSON field, and say what a picked file becomes', () => {
+    const f = image('float32', [8, 8, 1]);
+    expect(formBody([f], { img: '[[[0.5]]]' })).toEqual({ ok: true, body: { img: [[[0.5]]] } });
+    expect(formBody([f], { img: '[[' })).toEqual({
+      ok: false,
+      errors: [{ field: 'img', message: 'img: expected JSON, e.g. [1, 2] or {"a": 1}' }],
+    });
+    expect(fieldHint(f)).toBe(
+      'a grey image, resized to 8×8 (or JSON nested arrays [8][8][1]); pixels scaled to 0–1; a model that expects other normalisation should do it itself',
+    );
+    expect(fieldHint(image('uint8', [3, 32, 24]))).toBe(
+      'a colour (RGB) image, resized to 24×32 (or JSON nested arrays [3][32][24]); pixels 0–255',
+    );
+  });
+});
+
+describe('date fields', () => {
+  const fields = formFields({
+    inputs: [
+      { name: 'run_date', type: 'string', shape: [], default: '2026-11-30' },
+      { name: 'label', type: 'string', shape: [], default: '2026-13-40' },
+    ],
+    outputs: [],
+  });
+
+  it('are text inputs whose default is an ISO date; a non-date default stays text', () => {
+    expect(fields.map((f) => [f.kind, f.initial, f.required])).toEqual([
+      ['date', '2026-11-30', false],
+      ['text', '2026-13-40', false],
+    ]);
+    expect(fieldHint(fields[0]!)).toBe('a date, YYYY-MM-DD');
+  });
+
+  it('send the date as the same text, and refuse one that is not a date', () => {
+    expect(formBody(fields, { run_date: '2027-02-28' })).toEqual({
+      ok: true,
+      body: { run_date: '2027-02-28', label: '2026-13-40' },
+    });
+    expect(formBody(fields, { run_date: '2027-02-29' })).toEqual({
+      ok: false,
+      errors: [
+        { field: 'run_date', message: 'run_date: expected a date as YYYY-MM-DD, got "2027-02-29"' },
+      ],
     });
   });
 });

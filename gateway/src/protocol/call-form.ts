@@ -20,7 +20,26 @@ export type FormFieldKind =
   /** One line of comma-separated values (a one-dimensional numeric or boolean tensor). */
   | 'list'
   /** JSON text (any other shape, or a `json` field). */
-  | 'json';
+  | 'json'
+  /**
+   * A picture (a numeric input shaped like one, see `imageShape`): JSON text of nested arrays,
+   * which the end-user page can fill from an image file.
+   */
+  | 'image'
+  /** A date, `YYYY-MM-DD` (a text input whose default is one); sent as that text. */
+  | 'date';
+
+/** Where an image's dimensions are: `[H, W]` (grey), `[H, W, C]` or `[C, H, W]`. */
+export type ImageLayout = 'hw' | 'hwc' | 'chw';
+
+/** The picture an `image` field takes. */
+export interface ImageShape {
+  height: number;
+  width: number;
+  /** 1 (grey) or 3 (RGB). */
+  channels: 1 | 3;
+  layout: ImageLayout;
+}
 
 /** One of a choice field's values, with the text the picker shows. */
 export interface FormChoice {
@@ -42,6 +61,8 @@ export interface FormField {
   initial: string | boolean;
   /** The number of values a `list` field takes; null when any number goes. */
   length: number | null;
+  /** The picture an `image` field takes; null for other kinds. */
+  image: ImageShape | null;
   help: string | null;
 }
 
@@ -59,6 +80,39 @@ export type FormResult =
   { ok: true; body: Record<string, unknown> } | { ok: false; errors: FormError[] };
 
 const INTEGER_TYPES = new Set<ValueType>(VALUE_TYPES.filter((t) => /^u?int\d+$/.test(t)));
+const NUMERIC_TYPES = new Set<ValueType>(VALUE_TYPES.filter((t) => /^(u?int|float)\d+$/.test(t)));
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Whether text is a real calendar date written `YYYY-MM-DD`. */
+export function isIsoDate(text: string): boolean {
+  if (!ISO_DATE.test(text)) return false;
+  const d = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+}
+
+/**
+ * The picture a numeric input takes when its fixed shape is one: `[H, W]` (grey), or rank 3 with
+ * 1 or 3 channels last (`[H, W, C]`) or else first (`[C, H, W]`); H and W at least 2. Null for
+ * any other input.
+ */
+export function imageShape(f: FieldSpec): ImageShape | null {
+  const shape = f.shape;
+  if (!NUMERIC_TYPES.has(f.type) || !shape || shape.some((d) => d === null)) return null;
+  const dims = shape as number[];
+  const picture = (
+    height: number,
+    width: number,
+    channels: number,
+    layout: ImageLayout,
+  ): ImageShape | null =>
+    height >= 2 && width >= 2 && (channels === 1 || channels === 3)
+      ? { height, width, channels, layout }
+      : null;
+  if (dims.length === 2) return picture(dims[0]!, dims[1]!, 1, 'hw');
+  if (dims.length !== 3) return null;
+  const [a, b, c] = dims as [number, number, number];
+  return picture(a, b, c, 'hwc') ?? picture(b, c, a, 'chw');
+}
 
 /** The form's fields, one per input of the signature, in its order. */
 export function formFields(signature: Signature): FormField[] {
@@ -73,6 +127,7 @@ function formField(f: FieldSpec): FormField {
     required: f.required !== false && f.default === undefined,
     choices: [] as FormChoice[],
     length: null as number | null,
+    image: null as ImageShape | null,
     help: f.help ?? null,
   };
   if (f.values?.length && dims.length === 0) {
@@ -80,6 +135,14 @@ function formField(f: FieldSpec): FormField {
     const initial = f.default !== undefined ? f.default : f.values[0];
     return { ...base, kind: 'choice', choices, initial: String(initial) };
   }
+  const image = f.values?.length ? null : imageShape(f);
+  if (image)
+    return {
+      ...base,
+      kind: 'image',
+      image,
+      initial: f.default === undefined ? '' : JSON.stringify(f.default),
+    };
   if (f.type === 'json' || dims.length > 1 || (f.shape === undefined && f.type !== 'string'))
     return {
       ...base,
@@ -98,6 +161,8 @@ function formField(f: FieldSpec): FormField {
     };
   if (f.type === 'bool')
     return { ...base, required: false, kind: 'boolean', initial: f.default === true };
+  if (f.type === 'string' && typeof f.default === 'string' && isIsoDate(f.default))
+    return { ...base, kind: 'date', initial: f.default };
   const kind = f.type === 'string' ? 'text' : INTEGER_TYPES.has(f.type) ? 'integer' : 'number';
   return {
     ...base,
@@ -137,6 +202,9 @@ function parseValue(field: FormField, text: string): unknown {
       return parseScalar(field.kind, text);
     case 'text':
       return text;
+    case 'date':
+      if (!isIsoDate(text)) throw new Error(`expected a date as YYYY-MM-DD, got "${text}"`);
+      return text;
     case 'choice': {
       const choice = field.choices.find((c) => String(c.value) === text);
       if (!choice)
@@ -158,6 +226,7 @@ function parseValue(field: FormField, text: string): unknown {
       });
     }
     case 'json':
+    case 'image':
       try {
         return JSON.parse(text) as unknown;
       } catch {
@@ -202,7 +271,22 @@ export function fieldHint(field: FormField): string | null {
     }
     case 'json':
       return 'JSON, e.g. [1, 2] or {"a": 1}';
+    case 'date':
+      return 'a date, YYYY-MM-DD';
+    case 'image':
+      return field.image ? imageHint(field.image, INTEGER_TYPES.has(field.type)) : null;
     default:
       return null;
   }
+}
+
+function imageHint(image: ImageShape, integer: boolean): string {
+  const { height: h, width: w, channels: c, layout } = image;
+  const colour = c === 3 ? 'colour (RGB)' : 'grey';
+  const nesting = { hw: [h, w], hwc: [h, w, c], chw: [c, h, w] }[layout];
+  const json = nesting.map((n) => `[${n}]`).join('');
+  const pixels = integer
+    ? 'pixels 0–255'
+    : 'pixels scaled to 0–1; a model that expects other normalisation should do it itself';
+  return `a ${colour} image, resized to ${w}×${h} (or JSON nested arrays ${json}); ${pixels}`;
 }

@@ -16,6 +16,8 @@ const cases: [string, () => Promise<RuntimeContractCase>][] = [
     'classifier_nozipmap',
     'regressor_gbr',
     'mixed_columns',
+    // An image input, built with onnx.helper (test/fixtures/onnx/make_image_onnx.py).
+    'image_grey',
     // Spark ML pipelines converted by onnxmltools (test/fixtures/onnx/make_spark_onnx.py).
     'spark_logistic',
     'spark_gbt_classifier',

@@ -172,3 +172,68 @@ describe('CSV upload on the page', () => {
     expect(await res.text()).toContain('Upload too large');
   });
 });
+
+describe('an image input on the page', () => {
+  beforeEach(async () => {
+    const bytes = await readFile(new URL('../fixtures/onnx/image_grey.onnx', import.meta.url));
+    const pub = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm({ name: 'bright', public: 'true' }, { bytes, filename: 'bright.onnx' }),
+    });
+    expect(pub.status).toBe(201);
+  });
+
+  it('has a labelled file picker for images (shown by the script) beside its JSON field', async () => {
+    const html = await (await browser.get('/fn/bright')).text();
+    expect(html).toContain(
+      '<div class="picker" id="pick-0" hidden><label for="file-0">Image file for image</label>',
+    );
+    expect(html).toMatch(/<input type="file" id="file-0" accept="image\/\*"/);
+    expect(html).toMatch(/<textarea id="in-0" name="in:image"/);
+    expect(html).toContain('pixels scaled to 0–1; a model that expects other normalisation');
+    expect(html).toContain('"kind":"image","type":"float32"');
+    expect(html).toContain('createImageBitmap');
+  });
+
+  it('scores the JSON the picker (or a person) fills, and shows the server’s 400 beside it', async () => {
+    const white = JSON.stringify(Array.from({ length: 8 }, () => Array(8).fill([1])));
+    const res = await browser.submit('bright', { image: white });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('data-output="label">1</p>');
+    expect(html).toContain('0.9820137619972229');
+
+    const wrong = await browser.submit('bright', { image: '[[[1]]]' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toMatch(
+      /id="in-0" [^>]*aria-invalid="true"[^>]*>.*<p class="error" id="err-0" role="alert">[^<]*image[^<]+<\/p>/s,
+    );
+    expect(reported).toEqual([]);
+  });
+});
+
+describe('a date parameter on the page', () => {
+  it('gets a date control holding the default, and is sent as the same text', async () => {
+    const pub = await gw.admin('/api/deployments', {
+      method: 'POST',
+      body: publishForm(
+        { name: 'daily', public: 'true' },
+        {
+          bytes: '{ "toyNotebook": { "parameters": { "run_date": "2026-11-30" } } }',
+          filename: 'x.toynb.json',
+        },
+      ),
+    });
+    expect(pub.status).toBe(201);
+    const page = await (await browser.get('/fn/daily')).text();
+    expect(page).toMatch(/<input type="date" id="in-0" name="in:run_date" value="2026-11-30"/);
+    const res = await browser.submit('daily', { run_date: '2027-01-15' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('&quot;run_date&quot;: &quot;2027-01-15&quot;');
+    const bad = await browser.submit('daily', { run_date: '15/01/2027' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain(
+      'run_date: expected a date as YYYY-MM-DD, got &quot;15/01/2027&quot;',
+    );
+  });
+});
