@@ -32,7 +32,8 @@ describe('methods a route does not take', () => {
     ['PUT', '/api/deployments', 'POST, GET, HEAD'],
     ['PUT', '/api/deployments/sum', 'GET, PATCH, DELETE, HEAD'],
     ['GET', '/api/deployments/sum/rollback', 'POST'],
-    ['DELETE', '/fn/sum', 'POST'],
+    // GET answers a browser the end-user page.
+    ['DELETE', '/fn/sum', 'GET, HEAD, POST'],
     ['PUT', '/v2/models/sum', 'GET, HEAD'],
     ['POST', '/fn/sum/runs/0f6c3cbb-1a5e-4c43-9b8e-6a3a2b7f9d10', 'GET, HEAD'],
   ])('%s %s is 405 naming the methods it takes', async (method, path, allow) => {
