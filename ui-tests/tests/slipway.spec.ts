@@ -122,7 +122,7 @@ test('publishes an ONNX model from the file browser, calls it and watches it', a
 
   const monitor = page
     .locator('.jp-SlipwayMonitor')
-    .filter({ has: page.getByRole('heading', { name: 'iris' }) });
+    .filter({ has: page.getByRole('heading', { name: 'iris', exact: true }) });
   await expect(monitor.getByLabel('requests')).toHaveText(/^4\s*requests$/, { timeout: 120_000 });
   await expect(monitor.getByLabel('error rate')).toContainText('25.0%');
   await expect(
@@ -195,7 +195,7 @@ test('rolls a deployment back from its monitor and deletes it from the sidebar',
   );
   const monitor = page
     .locator('.jp-SlipwayMonitor')
-    .filter({ has: page.getByRole('heading', { name: 'iris' }) });
+    .filter({ has: page.getByRole('heading', { name: 'iris', exact: true }) });
   const versions = monitor.getByRole('table', { name: 'Versions' });
   await expect(versions.locator('tbody tr')).toHaveCount(2);
   await expect(monitor.locator('.jp-SlipwayMonitor-header')).toContainText('v2');
@@ -214,7 +214,7 @@ test('rolls a deployment back from its monitor and deletes it from the sidebar',
     ).jupyterapp.commands.execute('slipway:open-deployments'),
   );
   const list = page.getByRole('list', { name: 'Deployments' });
-  await list.getByRole('button', { name: 'Delete iris' }).click();
+  await list.getByRole('button', { name: 'Delete iris', exact: true }).click();
   await page.locator('.jp-Dialog').getByRole('button', { name: 'Delete' }).click();
   await expect(list.locator('li[data-name="iris"]')).toHaveCount(0);
   await expect(list.locator('li[data-name="scale"]')).toHaveCount(1);
