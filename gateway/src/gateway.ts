@@ -111,7 +111,7 @@ export interface Gateway {
   streams: StreamService;
   /** Batch jobs, their schedules, and this gateway's runs of them. */
   batch: BatchService;
-  /** Takes queued jobs and runs them (`idle` resolves once none runs here). */
+  /** Takes queued jobs and runs them. */
   jobs: JobWorker;
   deployments: DeploymentService;
   /** The version lifecycle; retraining hands it each gated candidate (`candidateGated`). */

@@ -89,8 +89,7 @@ export class JobRunner {
     );
     renew.unref();
     try {
-      const end = await this.execute(job, owner, stop, lost.signal);
-      return end;
+      return await this.execute(job, owner, stop, lost.signal);
     } catch (err) {
       if (stop.aborted || err instanceof LostJob) return 'lost';
       const { error } = describeFailure(err);
@@ -170,7 +169,7 @@ export class JobRunner {
     let columns = at.outputColumns;
     let lastCheckpoint = performance.now();
     const write = async (chunk: Chunk, outcomes: RowOutcome[]) => {
-      let rows: Record<string, unknown>[] = [];
+      const rows: Record<string, unknown>[] = [];
       let refused = '';
       outcomes.forEach((o, i) => {
         if (!o.ok) {
@@ -183,7 +182,6 @@ export class JobRunner {
       if (columns && output.bytes === 0 && options.outputFormat === 'csv')
         await output.append(csvHeader(columns));
       if (columns) await output.append(formatRows(options.outputFormat, columns, rows));
-      rows = [];
       await errors.append(refused);
       at = {
         rowsDone: at.rowsDone + chunk.rows.length,

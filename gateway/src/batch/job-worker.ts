@@ -64,12 +64,6 @@ export class JobWorker {
     this.running.get(id)?.stop.abort(new Error('the job was cancelled'));
   }
 
-  /** Resolves once no job runs here (tests wait for it). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0 || this.filling)
-      await Promise.all([...this.running.values()].map((r) => r.done).concat(this.filling ?? []));
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
