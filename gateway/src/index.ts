@@ -12,6 +12,14 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: join(config.dataDir, 'db'),
+    onDatabaseRestart: (reason, restarted) => {
+      console.error(`[slipway] ${reason}: starting it again`);
+      restarted.then(
+        () => console.error('[slipway] the embedded database is back'),
+        (err: unknown) =>
+          console.error('[slipway] the embedded database did not start again:', err),
+      );
+    },
   });
   const admin = await resolveAdminToken(config.dataDir, config.adminToken);
   const gateway = createGateway({

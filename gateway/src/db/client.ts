@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
+import { startEmbeddedDatabase } from './embedded-database.js';
 import * as schema from './schema.js';
 import {
   noCatalogNotices,
@@ -32,19 +33,17 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 
 /**
  * Opens the database and applies the committed migrations.
- * `url` set: a real Postgres through postgres.js. Otherwise PGlite in `dataDir`
- * (`undefined` dataDir: an in-memory PGlite, for tests).
+ * `url` set: a real Postgres through postgres.js. Otherwise PGlite in `dataDir`, in a process
+ * of its own, through postgres.js too (`undefined` dataDir: an in-memory PGlite in this
+ * process, for tests).
  */
-export async function openDatabase(opts: { url?: string; dataDir?: string }): Promise<Database> {
+export async function openDatabase(opts: {
+  url?: string;
+  dataDir?: string;
+  onDatabaseRestart?: (reason: string, restarted: Promise<void>) => void;
+}): Promise<Database> {
   if (opts.url) {
-    // A server that is away fails a query in about a second (a 503 upstream): postgres.js
-    // otherwise waits up to 30 s for a connection, and backs off up to 20 s between attempts.
-    const sql = postgres(opts.url, {
-      max: 10,
-      onnotice: () => {},
-      connect_timeout: 5,
-      backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
-    });
+    const sql = postgres(opts.url, { ...CLIENT_OPTIONS, max: 10 });
     const db = drizzlePostgres(sql, { schema });
     await migratePostgres(db, { migrationsFolder });
     return {
@@ -54,8 +53,33 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
       close: () => sql.end({ timeout: 5 }),
     };
   }
-  if (opts.dataDir) await mkdir(opts.dataDir, { recursive: true });
-  const client = new PGlite(opts.dataDir);
+  if (opts.dataDir) {
+    await mkdir(opts.dataDir, { recursive: true });
+    // PGlite in a process of its own, reached as a Postgres (one session: one connection).
+    const embedded = await startEmbeddedDatabase(opts.dataDir, {
+      onRestart: opts.onDatabaseRestart,
+    });
+    const sql = postgres({ ...CLIENT_OPTIONS, path: embedded.socketPath, max: 1 });
+    const db = drizzlePostgres(sql, { schema });
+    try {
+      await migratePostgres(db, { migrationsFolder });
+    } catch (err) {
+      await sql.end({ timeout: 1 });
+      await embedded.stop();
+      throw err;
+    }
+    return {
+      db: db as unknown as Db,
+      kind: 'pglite',
+      catalogNotices: noCatalogNotices,
+      close: async () => {
+        await sql.end({ timeout: 5 });
+        await embedded.stop();
+      },
+    };
+  }
+  // In memory (tests): in this process.
+  const client = new PGlite();
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
   return {
@@ -65,6 +89,16 @@ export async function openDatabase(opts: { url?: string; dataDir?: string }): Pr
     close: () => client.close(),
   };
 }
+
+/**
+ * A server that is away fails a query in about a second (a 503 upstream): postgres.js otherwise
+ * waits up to 30 s for a connection, and backs off up to 20 s between attempts.
+ */
+const CLIENT_OPTIONS = {
+  onnotice: () => {},
+  connect_timeout: 5,
+  backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+};
 
 /** What `execute` answered, as rows, from either driver. */
 export function rowsOf<T>(result: unknown): T[] {

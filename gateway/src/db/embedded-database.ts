@@ -1,0 +1,110 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The embedded database's process could not start; `message` says why (its last words). */
+export class EmbeddedDatabaseError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EmbeddedDatabaseError';
+  }
+}
+
+/** A running embedded database: where to connect, and how to stop it. */
+export interface EmbeddedDatabase {
+  /** The Unix socket postgres.js connects to (`path`). */
+  socketPath: string;
+  /** The database process's id (a new one after a restart). */
+  readonly pid: number;
+  /** Closes the database cleanly and waits for its process to end. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts PGlite on `dataDir` in a process of its own (embedded-database-process), so that the
+ * database's memory and CPU are not the gateway's: its WebAssembly heap never shrinks, and its
+ * work (the invocation log's inserts, rollups) would otherwise run on the event loop that
+ * answers calls. The gateway talks to it as to any Postgres, over a Unix socket in a private
+ * folder. A database process that dies while the gateway runs is started again (queries fail
+ * in between, as with a Postgres that restarts).
+ */
+export async function startEmbeddedDatabase(
+  dataDir: string,
+  { onRestart }: { onRestart?: (reason: string, restarted: Promise<void>) => void } = {},
+): Promise<EmbeddedDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), 'slipway-db-'));
+  const socketPath = join(dir, '.s.PGSQL.5432');
+  let stopping = false;
+  let child = await launch(dataDir, socketPath);
+  const watch = (c: ChildProcess) =>
+    c.once('exit', (code, signal) => {
+      if (stopping) return;
+      const restarted = launch(dataDir, socketPath).then((next) => {
+        watch((child = next));
+      });
+      onRestart?.(
+        `the embedded database's process ended (${signal ?? `exit code ${code}`})`,
+        restarted,
+      );
+    });
+  watch(child);
+  return {
+    socketPath,
+    get pid() {
+      return child.pid!;
+    },
+    async stop() {
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        child.ref();
+        const exited = once(child, 'exit');
+        child.send('stop');
+        await exited;
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Forks the database process and waits for its "ready" (or its end, with what it said). */
+async function launch(dataDir: string, socketPath: string): Promise<ChildProcess> {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./embedded-database-process.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const child = fork(fileURLToPath(entry), [dataDir, socketPath], {
+    execArgv: fromSource ? ['--import', tsx()] : [],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let said = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    said = (said + chunk).slice(-4000);
+    process.stderr.write(chunk);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number | null, signal: string | null) =>
+      reject(
+        new EmbeddedDatabaseError(
+          `the embedded database in ${dataDir} did not start (${signal ?? `exit code ${code}`}): ${said.trim() || 'no message'}`,
+        ),
+      );
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      if (m === 'ready') resolve();
+      else
+        reject(
+          new EmbeddedDatabaseError(`unexpected message from the embedded database: ${String(m)}`),
+        );
+    });
+  });
+  // The gateway's own exit must not wait for the database's process or its pipes.
+  child.unref();
+  (child.stderr as Socket | null)?.unref();
+  child.channel?.unref();
+  return child;
+}
