@@ -99,6 +99,7 @@ function modelRows(name, { runs, bytes }, pandasChunks) {
       before: median(series('slipway', (x) => x.peak.before)),
       during: median(series('slipway', (x) => x.peak.during)),
       lifetime: median(series('slipway', (x) => x.peak.lifetime)),
+      database: median(series('slipway', (x) => x.peak.database ?? 0)),
       workers: median(series('slipway', (x) => x.peak.workers)),
       limit: median(series('limit', (x) => x.peakRssMb)),
       pandas: median(pandasChunks.map((c) => median(series(`pandas${c}`, (x) => x.peakRssMb)))),
@@ -204,7 +205,7 @@ export function batchSection({ results, big, settings, versions, profiles, pglit
       : verdict(vsLimit >= 0.5 && vsLimitCpu >= 0.5);
   const memoryRows = names.map((n) => {
     const m = models[n].memory;
-    return `| ${MODELS[n].label} | ${mb(m.before)} | ${mb(m.during)} | ${mb(m.lifetime)} | ${m.workers ? mb(m.workers) : '— (in the gateway)'} | ${mb(m.limit)} | ${mb(m.pandas)} |`;
+    return `| ${MODELS[n].label} | ${mb(m.before)} | ${mb(m.during)} | ${mb(m.lifetime)} | ${mb(m.database)} | ${m.workers ? mb(m.workers) : '— (in the gateway)'} | ${mb(m.limit)} | ${mb(m.pandas)} |`;
   });
   const answers = names.map((n) => {
     const a = results[n].answers;
@@ -221,7 +222,8 @@ deleted afterwards), one job, one run:
 **${f(rate(big.run))} rows/s** (${f(big.run.seconds)} s, ${f(big.bytes / 1e6 / big.run.seconds)} MB/s of input), ${f(big.run.errors)} rows refused.
 Gateway RSS: ${mb(big.run.peak.before)} before the job, at most ${mb(big.run.peak.during)} during it
 (sampled every 200 ms), ${mb(big.run.peak.lifetime)} at its peak over its life (VmHWM): the job itself
-added at most ${mb(big.run.peak.during - big.run.peak.before)} to what the gateway held before it.
+added at most ${mb(big.run.peak.during - big.run.peak.before)} to what the gateway held before it. Beside it: the
+embedded database's process at most ${mb(big.run.peak.database ?? 0)}, the workers at most ${big.run.peak.workers ? mb(big.run.peak.workers) : '— (none)'}.
 Goal, under 300 MB RSS for a 5 GB input: ${verdict(big.run.peak.lifetime < 300)}${big.bytes < 5e9 ? ` (this run had ${f(big.bytes / 1e9, 2)} GB, not 5)` : ''}.
 `
     : `
@@ -277,14 +279,15 @@ ${names.flatMap((n) => models[n].table).join('\n')}
 
 Memory, resident (MB, medians over rounds). Slipway: the gateway process before the job (the
 model published), its highest during the job (sampled every 200 ms), its peak over its whole life
-(the kernel's VmHWM, start-up included), and the ONNX worker process beside it. (a) and (b): their
-process's peak.
+(the kernel's VmHWM, start-up included), and beside it, at their highest during the job, the
+embedded database's process (PGlite, its own process since "Embedded database in a process of
+its own") and the ONNX worker process. (a) and (b): their process's peak.
 
-| model | gateway before | gateway during | gateway peak (VmHWM) | ONNX worker | (a) limit | (b) pandas |
-|---|---:|---:|---:|---:|---:|---:|
+| model | gateway before | gateway during | gateway peak (VmHWM) | embedded database | ONNX worker | (a) limit | (b) pandas |
+|---|---:|---:|---:|---:|---:|---:|---:|
 ${memoryRows.join('\n')}
 
-The gateway's floor is its embedded database: an empty PGlite opened in a bare Node process
-(bench/batch/slipway-side.mjs's \`pgliteRss\`, nothing else loaded) holds ${mb(pgliteRssMb)} resident.
+For scale: an empty PGlite opened in a bare Node process (bench/batch/slipway-side.mjs's
+\`pgliteRss\`, nothing else loaded) holds ${mb(pgliteRssMb)} resident.
 ${bigText}${profileLines(profiles)}`;
 }

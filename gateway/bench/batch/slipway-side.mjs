@@ -41,27 +41,42 @@ async function descendants(pid) {
   return [...tree];
 }
 
+/** Whether `pid` is the embedded database's process (the gateway's child that runs PGlite). */
+async function isDatabase(pid) {
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmdline.includes('embedded-database-process');
+}
+
 /**
- * Samples the gateway's and its workers' resident memory every SAMPLE_MS until stopped: the
- * gateway's before the job and at its highest during it, the kernel's peak over the gateway's
- * whole life (VmHWM: start-up included), and the workers' and the whole tree's highest.
+ * Samples the gateway's, its embedded database's and its workers' resident memory every
+ * SAMPLE_MS until stopped: the gateway's before the job and at its highest during it, the
+ * kernel's peak over the gateway's whole life (VmHWM: start-up included), the database
+ * process's and the workers' highest, and the whole tree's.
  */
 function memorySampler(pid) {
   let running = true;
-  const peak = { before: 0, during: 0, lifetime: 0, workers: 0, tree: 0 };
+  const peak = { before: 0, during: 0, lifetime: 0, database: 0, workers: 0, tree: 0 };
+  const split = async () => {
+    const all = await descendants(pid);
+    const flags = await Promise.all(all.map(isDatabase));
+    return { database: all.filter((_, i) => flags[i]), workers: all.filter((_, i) => !flags[i]) };
+  };
   const loop = (async () => {
-    let workers = await descendants(pid);
+    let { database, workers } = await split();
     for (let tick = 0; running; tick++) {
-      if (tick % 10 === 9) workers = await descendants(pid);
+      if (tick % 10 === 9) ({ database, workers } = await split());
       const own = await memoryOf(pid);
       if (!own) break;
+      let db = 0;
+      for (const d of database) db += (await memoryOf(d))?.rss ?? 0;
+      peak.database = Math.max(peak.database, db);
       let theirs = 0;
       for (const w of workers) theirs += (await memoryOf(w))?.rss ?? 0;
       if (tick === 0) peak.before = own.rss;
       peak.during = Math.max(peak.during, own.rss);
       peak.lifetime = Math.max(peak.lifetime, own.hwm);
       peak.workers = Math.max(peak.workers, theirs);
-      peak.tree = Math.max(peak.tree, own.rss + theirs);
+      peak.tree = Math.max(peak.tree, own.rss + db + theirs);
       await new Promise((r) => setTimeout(r, SAMPLE_MS));
     }
   })();

@@ -6,10 +6,9 @@ import { describe, expect, it } from 'vitest';
 import {
   AppendFile,
   csvHeader,
-  formatRows,
   outputColumns,
-  outputRow,
   predictionFields,
+  rowFormatter,
 } from './job-output.js';
 
 describe('output rows', () => {
@@ -28,23 +27,24 @@ describe('output rows', () => {
     const fields = predictionFields({ id: 7, score: 0.5 });
     const columns = outputColumns(['id'], fields);
     expect(columns).toEqual(['id', 'prediction.id', 'score', 'prediction_id']);
-    expect(outputRow(['id'], { id: 'c1' }, fields, 'x:0')).toEqual({
-      id: 'c1',
-      'prediction.id': 7,
-      score: 0.5,
-      prediction_id: 'x:0',
-    });
+    expect(rowFormatter('jsonl', ['id'], columns)({ id: 'c1' }, fields, 'x:0')).toBe(
+      '{"id":"c1","prediction.id":7,"score":0.5,"prediction_id":"x:0"}\n',
+    );
   });
 
   it('write CSV that csv-parse reads back (quotes, commas, line breaks, lists) and JSONL in column order', () => {
-    const columns = ['name', 'v', 'list', 'flag', 'none'];
-    const rows = [{ name: 'a, "b"\nc', v: 1.5, list: [1, 2], flag: true, none: null }];
-    const csv = csvHeader(columns) + formatRows('csv', columns, rows);
+    const columns = ['name', 'v', 'list', 'flag', 'none', 'prediction_id'];
+    const fields = { v: 1.5, list: [1, 2], flag: true, none: null };
+    const csv =
+      csvHeader(columns) +
+      rowFormatter('csv', ['name'], columns)({ name: 'a, "b"\nc' }, fields, 'x:0') +
+      rowFormatter('csv', ['name'], columns)({}, { v: 2 }, 'x:1');
     expect(parse(csv, { columns: true })).toEqual([
-      { name: 'a, "b"\nc', v: '1.5', list: '[1,2]', flag: 'true', none: '' },
+      { name: 'a, "b"\nc', v: '1.5', list: '[1,2]', flag: 'true', none: '', prediction_id: 'x:0' },
+      { name: '', v: '2', list: '', flag: '', none: '', prediction_id: 'x:1' },
     ]);
-    expect(formatRows('jsonl', columns, [{ v: 2, name: 'x' }])).toBe(
-      '{"name":"x","v":2,"list":null,"flag":null,"none":null}\n',
+    expect(rowFormatter('jsonl', ['name'], columns)({ name: 'x' }, { v: 2 }, 'x:2')).toBe(
+      '{"name":"x","v":2,"list":null,"flag":null,"none":null,"prediction_id":"x:2"}\n',
     );
   });
 });

@@ -16,12 +16,22 @@ const isScalar = (v: unknown) => v === null || typeof v !== 'object';
 export function predictionFields(presented: unknown): Record<string, unknown> {
   if (!isPlainObject(presented)) return { prediction: presented };
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(presented)) {
-    if (isPlainObject(value) && Object.values(value).every(isScalar))
-      for (const [sub, v] of Object.entries(value)) out[`${key}.${sub}`] = v;
+  for (const key in presented) {
+    if (!Object.prototype.hasOwnProperty.call(presented, key)) continue;
+    const value = presented[key];
+    if (isPlainObject(value) && allScalar(value))
+      for (const sub in value) {
+        if (Object.prototype.hasOwnProperty.call(value, sub)) out[`${key}.${sub}`] = value[sub];
+      }
     else out[key] = value;
   }
   return out;
+}
+
+function allScalar(o: Record<string, unknown>): boolean {
+  for (const k in o)
+    if (Object.prototype.hasOwnProperty.call(o, k) && !isScalar(o[k])) return false;
+  return true;
 }
 
 /**
@@ -37,44 +47,51 @@ export function outputColumns(
   return [...passThrough, ...fields.filter((k) => k !== PREDICTION_ID), PREDICTION_ID];
 }
 
-/** One output row's values by column, from its pass-through cells, its result and its id. */
-export function outputRow(
-  passThrough: readonly string[],
+/** One output row's line: from its pass-through cells, its result's fields and its id. */
+export type RowFormatter = (
   cells: Record<string, unknown>,
   fields: Record<string, unknown>,
   id: string,
-): Record<string, unknown> {
-  const row: Record<string, unknown> = {};
-  for (const name of passThrough) row[name] = cells[name] ?? null;
+) => string;
+
+/**
+ * How the rows of an output with `columns` are written, each ending with a line break (CSV
+ * without its header): each column's source (a pass-through cell, a result field, the id) is
+ * found once, not per row.
+ */
+export function rowFormatter(
+  format: OutputFormat,
+  passThrough: readonly string[],
+  columns: readonly string[],
+): RowFormatter {
   const taken = new Set(passThrough);
-  for (const [k, v] of Object.entries(fields)) row[taken.has(k) ? `prediction.${k}` : k] = v;
-  row[PREDICTION_ID] = id;
-  return row;
+  const sources = columns.map((c): ((cells: Row, fields: Row, id: string) => unknown) => {
+    if (c === PREDICTION_ID) return (_cells, _fields, id) => id;
+    if (taken.has(c)) return (cells) => cells[c] ?? null;
+    const field = c.startsWith('prediction.') && taken.has(c.slice(11)) ? c.slice(11) : c;
+    return (_cells, fields) => fields[field];
+  });
+  if (format === 'jsonl')
+    return (cells, fields, id) => {
+      const ordered: Row = {};
+      for (let i = 0; i < columns.length; i++)
+        ordered[columns[i]!] = sources[i]!(cells, fields, id) ?? null;
+      return `${JSON.stringify(ordered)}\n`;
+    };
+  return (cells, fields, id) => {
+    let line = '';
+    for (let i = 0; i < sources.length; i++)
+      line += (i ? ',' : '') + csvCell(sources[i]!(cells, fields, id));
+    return `${line}\n`;
+  };
 }
 
-/** Rows as the output format writes them, each ending with a line break; CSV without its header. */
-export function formatRows(
-  format: OutputFormat,
-  columns: readonly string[],
-  rows: readonly Record<string, unknown>[],
-): string {
-  if (format === 'jsonl') {
-    let text = '';
-    for (const row of rows) {
-      const ordered: Record<string, unknown> = {};
-      for (const c of columns) ordered[c] = row[c] ?? null;
-      text += `${JSON.stringify(ordered)}\n`;
-    }
-    return text;
-  }
-  let text = '';
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < columns.length; i++)
-      line += (i ? ',' : '') + csvField(csvValue(row[columns[i]!]));
-    text += `${line}\n`;
-  }
-  return text;
+type Row = Record<string, unknown>;
+
+/** A value as its CSV field: numbers and booleans as they print, the rest quoted when needed. */
+function csvCell(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return csvField(csvValue(v));
 }
 
 /** A CSV field as RFC 4180 writes it: quoted when it holds a comma, a quote or a line break. */

@@ -13,10 +13,10 @@ import type { JobOptions } from './job-options.js';
 import {
   AppendFile,
   csvHeader,
-  formatRows,
   outputColumns,
-  outputRow,
   predictionFields,
+  rowFormatter,
+  type RowFormatter,
 } from './job-output.js';
 import { jobColumns, recordMaker } from './job-rows.js';
 import { jobFiles } from './job-files.js';
@@ -167,21 +167,24 @@ export class JobRunner {
         : this.scoreModel(job, chunk, toRecord, view.signature, stop);
 
     let columns = at.outputColumns;
+    let format: RowFormatter | undefined;
     let lastCheckpoint = performance.now();
     const write = async (chunk: Chunk, outcomes: RowOutcome[]) => {
-      const rows: Record<string, unknown>[] = [];
+      let lines = '';
       let refused = '';
-      outcomes.forEach((o, i) => {
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
         if (!o.ok) {
           refused += `${JSON.stringify({ row: chunk.first + i, error: o.message, ...(o.field !== undefined && { field: o.field }) })}\n`;
-          return;
+          continue;
         }
-        if (!columns) columns = outputColumns(options.passThrough, o.fields);
-        rows.push(outputRow(options.passThrough, chunk.rows[i]!, o.fields, o.id));
-      });
+        columns ??= outputColumns(options.passThrough, o.fields);
+        format ??= rowFormatter(options.outputFormat, options.passThrough, columns);
+        lines += format(chunk.rows[i]!, o.fields, o.id);
+      }
       if (columns && output.bytes === 0 && options.outputFormat === 'csv')
         await output.append(csvHeader(columns));
-      if (columns) await output.append(formatRows(options.outputFormat, columns, rows));
+      await output.append(lines);
       await errors.append(refused);
       at = {
         rowsDone: at.rowsDone + chunk.rows.length,

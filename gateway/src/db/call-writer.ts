@@ -86,9 +86,16 @@ function rowJson(r: LoggedCall): string {
     error: r.error ?? null,
     ignored_fields: r.ignoredFields ?? null,
     truncated: r.truncated ?? null,
-    answers: r.monitored?.predictions.length ? r.monitored.predictions : null,
   });
-  return `${scalars.slice(0, -1)},"input":${valueJson(r.input)},"output":${valueJson(r.output)}}`;
+  return `${scalars.slice(0, -1)},"input":${valueJson(r.input)},"output":${valueJson(r.output)},"answers":${answersJson(r.monitored)}}`;
+}
+
+/** The monitor's copy of the predictions, as the text it was journalled as; null when it has none. */
+function answersJson(monitored: MonitoredCall | null | undefined): string {
+  const answers = monitored?.predictions;
+  if (!answers) return 'null';
+  if (answers instanceof RawJson) return answers.text === '[]' ? 'null' : answers.text;
+  return answers.length > 0 ? JSON.stringify(answers) : 'null';
 }
 
 type Monitored = LoggedCall & { monitored: MonitoredCall };

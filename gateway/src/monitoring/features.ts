@@ -1,5 +1,6 @@
 import type { FeatureKind, Label } from '../protocol/monitoring.js';
 import type { FieldSpec, RecordValue, Signature } from '../protocol/signature.js';
+import type { RawJson } from './loggable-row.js';
 import type { PredictionView } from './prediction-view.js';
 
 /** One column the monitor watches for drift: a scalar input, or one element of a short vector input. */
@@ -52,13 +53,20 @@ const flat = (v: unknown): unknown =>
   Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? flat(v[0]) : v;
 
 /** What the log keeps of one model call for the monitor. */
+/** What one prediction answered, as feedback reads it. */
+export interface Answer {
+  id: string;
+  predicted: Label | null;
+  scores: Record<string, number> | null;
+}
+
 export interface MonitoredCall {
   /**
    * What each prediction answered, by prediction id. The journal leaves them out when it keeps
    * the call's output (feedback reads them from there); they are kept when it does not (no
    * inputs logged, or an output too large to keep), so that every prediction takes feedback.
    */
-  predictions: { id: string; predicted: Label | null; scores: Record<string, number> | null }[];
+  predictions: Answer[] | RawJson;
   /**
    * Each watched feature's values in the call's records, in order (and the prediction's), as
    * columns; null when the gateway keeps no inputs (`SLIPWAY_LOG_INPUTS=false`).

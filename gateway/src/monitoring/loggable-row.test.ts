@@ -7,6 +7,13 @@ const monitored: MonitoredCall = {
   features: { x: { kind: 'numeric', values: [3] } },
 };
 
+/** The monitor's part as it reads: its predictions' text parsed. */
+const read = (m: MonitoredCall | null | undefined) =>
+  m && {
+    ...m,
+    predictions: m.predictions instanceof RawJson ? jsonValue(m.predictions) : m.predictions,
+  };
+
 function row(output: unknown): LoggedCall {
   return {
     id: 'c',
@@ -31,10 +38,14 @@ describe('the monitor’s part of a journal line', () => {
   });
 
   it('keeps its own copy of the predictions when the output is not kept', () => {
-    expect(rowFromLine(journalLine(row(null), 1024)).monitored).toEqual(monitored);
+    const back = rowFromLine(journalLine(row(null), 1024));
+    expect(back.monitored!.predictions).toBeInstanceOf(RawJson);
+    expect(read(back.monitored)).toEqual(monitored);
     const large = rowFromLine(journalLine(row([{ label: 'x'.repeat(2000) }]), 1024));
     expect(large.output).toBeNull();
-    expect(large.monitored).toEqual(monitored);
+    expect(read(large.monitored)).toEqual(monitored);
+    // Journalled again (a segment set aside, a replay), the text goes on as it is.
+    expect(read(rowFromLine(journalLine(back, 1024)).monitored)).toEqual(monitored);
   });
 
   it('drops the feature columns, then the predictions, past the size limit, saying so', () => {
@@ -43,8 +54,19 @@ describe('the monitor’s part of a journal line', () => {
       features: { x: { kind: 'numeric', values: Array.from({ length: 500 }, (_, i) => i) } },
     };
     const slim = rowFromLine(journalLine({ ...row(null), monitored: wide }, 1024));
-    expect(slim.monitored).toEqual({ predictions: monitored.predictions, features: null });
+    expect(read(slim.monitored)).toEqual({ predictions: monitored.predictions, features: null });
     expect(slim.truncated).toMatch(/monitor's copy of the inputs/);
+    const many: MonitoredCall = {
+      predictions: Array.from({ length: 100 }, (_, i) => ({
+        id: `c:${i}`,
+        predicted: 1,
+        scores: null,
+      })),
+      features: null,
+    };
+    const none = rowFromLine(journalLine({ ...row(null), monitored: many }, 1024));
+    expect(none.monitored).toBeNull();
+    expect(none.truncated).toMatch(/monitor's copy of the predictions/);
   });
 });
 
@@ -72,6 +94,19 @@ describe('the values of a journal line', () => {
     expect(back.monitored).toEqual({ ...monitored, predictions: [] });
     expect(back.time).toEqual(row(null).time);
     expect(back).not.toHaveProperty('lengths');
+  });
+
+  it("of the journal before the monitor's part came in two are read as it wrote them", () => {
+    const monitor = '{"predictions":[{"id":"c","predicted":1,"scores":null}],"features":null}';
+    const old =
+      `{"lengths":[7,4,${monitor.length}],"id":"c","deploymentName":"m","version":1,"time":"1970-01-01T00:00:00.000Z","latencyMs":1,"status":200,"protocol":"records","error":null,"ignoredFields":null,"truncated":null` +
+      `,"input":{"x":3},"output":null,"monitored":${monitor}}`;
+    const back = rowFromLine(old);
+    expect(back.input).toBeInstanceOf(RawJson);
+    expect(back.monitored).toEqual({
+      predictions: [{ id: 'c', predicted: 1, scores: null }],
+      features: null,
+    });
   });
 
   it('of an older journal, without their lengths, are read by parsing the whole line', () => {

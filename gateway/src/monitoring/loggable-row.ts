@@ -91,7 +91,7 @@ export function journalLine(row: LoggedCall, maxValueBytes: number): string {
   // The predictions are read from the logged output when feedback comes; only an output the
   // log could not keep needs the monitor's own copy of them.
   const outputKept = notes.length === noted && row.output !== null && row.output !== undefined;
-  const monitored = monitoredJson(
+  const [features, answers] = monitoredParts(
     // Not a spread: the predictions of a call are only made when read.
     row.monitored && outputKept
       ? { predictions: [], features: row.monitored.features }
@@ -108,40 +108,50 @@ export function journalLine(row: LoggedCall, maxValueBytes: number): string {
   });
   // The values' lengths lead the line and the values close it, so that the writer takes them
   // out as text, without parsing them (nor writing them again for the database).
-  const lengths = `{"lengths":[${input.length},${output.length},${monitored.length}],`;
-  return `${lengths}${rest.slice(1, -1)}${INPUT}${input}${OUTPUT}${output}${MONITORED}${monitored}}`;
+  const values = [input, output, features, answers];
+  const lengths = `{"lengths":[${values.map((v) => v.length).join(',')}],`;
+  return `${lengths}${rest.slice(1, -1)}${LAYOUT.map((marker, i) => marker + values[i]!).join('')}}`;
 }
 
-const INPUT = ',"input":';
-const OUTPUT = ',"output":';
-const MONITORED = ',"monitored":';
-const LENGTHS = /^\{"lengths":\[(\d+),(\d+),(\d+)\],/;
+/** The markers before the values that close a line, in order. */
+const LAYOUT = [',"input":', ',"output":', ',"features":', ',"answers":'];
+/** …and those of a line the journal wrote before the monitor's part came in two. */
+const OLD_LAYOUT = [',"input":', ',"output":', ',"monitored":'];
+const LENGTHS = /^\{"lengths":\[(\d+(?:,\d+)*)\],/;
 
 /**
- * The monitor's part, within the size limit: past it the feature columns go (drift does not
- * see the call), then the predictions too (no feedback for it), and `truncated` says so.
+ * The monitor's part as two values, its feature columns and its predictions (`null` for a call
+ * without one), within the size limit: past it the feature columns go (drift does not see the
+ * call), then the predictions too (no feedback for it), and `truncated` says so. Predictions
+ * read back from the journal are written as the text they came as.
  */
-function monitoredJson(
+function monitoredParts(
   monitored: MonitoredCall | null | undefined,
   maxValueBytes: number,
   notes: string[],
-): string {
-  if (!monitored) return 'null';
-  const whole = tryJson(monitored);
-  if (whole !== undefined && whole.length <= maxValueBytes) return whole;
-  const slim = tryJson({ ...monitored, features: null });
-  if (slim !== undefined && slim.length <= maxValueBytes) {
+): [features: string, answers: string] {
+  if (!monitored) return ['null', 'null'];
+  const { predictions } = monitored;
+  const answers = predictions instanceof RawJson ? predictions.text : tryJson(predictions);
+  const features = tryJson(monitored.features);
+  if (
+    answers !== undefined &&
+    features !== undefined &&
+    answers.length + features.length <= maxValueBytes
+  )
+    return [features, answers];
+  if (answers !== undefined && answers.length <= maxValueBytes) {
     notes.push(`the monitor's copy of the inputs is over the log's ${maxValueBytes} bytes`);
-    return slim;
+    return ['null', answers];
   }
   notes.push(`the monitor's copy of the predictions is over the log's ${maxValueBytes} bytes`);
-  return 'null';
+  return ['null', 'null'];
 }
 
 /**
- * A row read back from a journal line (throws on a line that is not one). Its input and output
- * come back as text (`RawJson`), as the line holds them; a line of an older journal, without
- * the values' lengths, is parsed whole.
+ * A row read back from a journal line (throws on a line that is not one). Its input, output
+ * and the monitor's predictions come back as text (`RawJson`), as the line holds them; a line
+ * of an older journal, without the values' lengths, is parsed whole.
  */
 export function rowFromLine(line: string): LoggedCall {
   const parts = valueParts(line);
@@ -155,38 +165,50 @@ export function rowFromLine(line: string): LoggedCall {
   const row = { ...parsed, time: new Date(parsed.time) };
   if (!parts) return row;
   const value = (text: string) => (text === 'null' ? null : new RawJson(text));
-  return {
-    ...row,
-    input: value(parts.input),
-    output: value(parts.output),
-    monitored: JSON.parse(parts.monitored) as LoggedCall['monitored'],
-  };
+  const [input, output, ...monitor] = parts.values as [string, string, ...string[]];
+  let monitored: MonitoredCall | null;
+  if (monitor.length === 1) monitored = JSON.parse(monitor[0]!) as MonitoredCall | null;
+  else {
+    const [features, answers] = monitor as [string, string];
+    monitored =
+      answers === 'null'
+        ? null
+        : {
+            predictions: answers === '[]' ? [] : new RawJson(answers),
+            features: JSON.parse(features) as MonitoredCall['features'],
+          };
+  }
+  return { ...row, input: value(input), output: value(output), monitored };
 }
 
-/** The parts of a line as `journalLine` writes it, or undefined for any other line. */
+/** The parts of a line as `journalLine` writes it (or wrote it), or undefined for any other line. */
 function valueParts(line: string) {
   const lengths = LENGTHS.exec(line);
   if (!lengths) return undefined;
-  const [li, lo, lm] = lengths.slice(1).map(Number) as [number, number, number];
+  const sizes = lengths[1]!.split(',').map(Number);
+  const layout =
+    sizes.length === LAYOUT.length
+      ? LAYOUT
+      : sizes.length === OLD_LAYOUT.length
+        ? OLD_LAYOUT
+        : undefined;
+  if (!layout) return undefined;
   const end = line.length - 1;
-  const m = end - lm;
-  const o = m - MONITORED.length - lo;
-  const i = o - OUTPUT.length - li;
-  const restEnd = i - INPUT.length;
-  // A line cut short, or not of this form, has its markers elsewhere: it is parsed whole (and
-  // refused there).
-  if (
-    restEnd <= lengths[0].length ||
-    line[end] !== '}' ||
-    !line.startsWith(INPUT, restEnd) ||
-    !line.startsWith(OUTPUT, o - OUTPUT.length) ||
-    !line.startsWith(MONITORED, m - MONITORED.length)
-  )
-    return undefined;
-  return {
-    rest: `{${line.slice(lengths[0].length, restEnd)}}`,
-    input: line.slice(i, o - OUTPUT.length),
-    output: line.slice(o, m - MONITORED.length),
-    monitored: line.slice(m, end),
-  };
+  if (line[end] !== '}') return undefined;
+  // From the end: each value, then its marker before it. A line cut short, or not of this form,
+  // has its markers elsewhere: it is parsed whole (and refused there).
+  const values: string[] = [];
+  let at = end;
+  for (let i = layout.length - 1; i >= 0; i--) {
+    const start = at - sizes[i]!;
+    const marker = layout[i]!;
+    if (
+      start - marker.length <= lengths[0].length ||
+      !line.startsWith(marker, start - marker.length)
+    )
+      return undefined;
+    values.unshift(line.slice(start, at));
+    at = start - marker.length;
+  }
+  return { rest: `{${line.slice(lengths[0].length, at)}}`, values };
 }
