@@ -249,7 +249,7 @@ export class DataPlane {
             ids[i] = scoredIds[k];
           });
           notes.monitored = observeCall(
-            scoredIds,
+            { call: req.requestId, index: indexes },
             passed,
             scored,
             served.monitor.features,
@@ -390,7 +390,7 @@ export class DataPlane {
     const id = caller.requestId;
     const ids = predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`);
     notes.monitored = observeCall(
-      ids,
+      { call: id, index: predictions.length === 1 ? null : predictions.map((_, i) => i) },
       validated.records,
       predictions,
       served.monitor.features,
@@ -486,7 +486,7 @@ export class DataPlane {
         notes.cold ||= run.cold;
         if (served.monitor.view.task !== null && taken.monitored)
           notes.monitored = observeCall(
-            [id],
+            { call: id, index: null },
             [taken.monitored],
             [run.outputs],
             served.monitor.features,

@@ -18,7 +18,7 @@ const idOf = (name: string) => {
 };
 
 /** A call of `n` records at `time`, with feature `x` = 0..n-1 and the predictions' ids. */
-function call(name: string, time: Date, n: number): LoggedCall {
+function call(name: string, time: Date, n: number, { list = false } = {}): LoggedCall {
   const id = idOf(name);
   return {
     id,
@@ -33,11 +33,19 @@ function call(name: string, time: Date, n: number): LoggedCall {
     error: null,
     ignoredFields: null,
     monitored: {
-      predictions: Array.from({ length: n }, (_, i) => ({
-        id: `${id}:${i}`,
-        predicted: i % 2,
-        scores: null,
-      })),
+      // As columns, as the data plane makes them; or as the list of the rows written before.
+      predictions: list
+        ? Array.from({ length: n }, (_, i) => ({
+            id: `${id}:${i}`,
+            predicted: i % 2,
+            scores: null,
+          }))
+        : {
+            index: Array.from({ length: n }, (_, i) => i),
+            predicted: Array.from({ length: n }, (_, i) => i % 2),
+            classes: null,
+            scores: null,
+          },
       features: {
         x: { kind: 'numeric', values: Array.from({ length: n }, (_, i) => i) },
         c: {
@@ -61,7 +69,7 @@ describe.each(testDatabaseKinds)('CallWriter and retention on %s', (kind) => {
     const writer = new CallWriter(database.db);
     const repo = new MonitoringRepository(database.db);
     const now = new Date();
-    await writer.insertMany([call('a', now, 3), call('b', now, 2)]);
+    await writer.insertMany([call('a', now, 3, { list: true }), call('b', now, 2)]);
     // A crash between the insert and the journal's removal: the segment is written again.
     await writer.insertMany([call('b', now, 2), call('c', now, 1)]);
     const rollups = await repo.rollups('m', {
@@ -75,7 +83,9 @@ describe.each(testDatabaseKinds)('CallWriter and retention on %s', (kind) => {
     expect(c).toEqual({ k: 'c', v: ['b', 'a'], c: [4, 2], o: 0, m: 0 });
     // The predictions ride in their call's row (no output kept here): one value per call.
     const calls = await repo.answeredCalls('m', [idOf('a'), idOf('b'), idOf('c'), idOf('d')]);
-    expect(calls.map((c) => c.answers?.length).sort()).toEqual([1, 2, 3]);
+    const count = (a: (typeof calls)[number]['answers']) =>
+      Array.isArray(a) ? a.length : a?.predicted.length;
+    expect(calls.map((c) => count(c.answers)).sort()).toEqual([1, 2, 3]);
   });
 
   it('counts every call when several writers (gateways) merge into the same hour at once', async () => {

@@ -95,7 +95,8 @@ function answersJson(monitored: MonitoredCall | null | undefined): string {
   const answers = monitored?.predictions;
   if (!answers) return 'null';
   if (answers instanceof RawJson) return answers.text === '[]' ? 'null' : answers.text;
-  return answers.length > 0 ? JSON.stringify(answers) : 'null';
+  const count = Array.isArray(answers) ? answers.length : answers.predicted.length;
+  return count > 0 ? JSON.stringify(answers) : 'null';
 }
 
 type Monitored = LoggedCall & { monitored: MonitoredCall };

@@ -90,8 +90,7 @@ export class MonitoringRepository {
       version: number;
       time: Date;
       output: unknown;
-      answers:
-        { id: string; predicted: Label | null; scores: Record<string, number> | null }[] | null;
+      answers: (typeof invocations.$inferSelect)['answers'];
     }[]
   > {
     const uuids = callIds.filter((id) => UUID.test(id));

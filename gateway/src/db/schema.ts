@@ -122,8 +122,9 @@ export const invocations = pgTable(
     /** Why the input and output are not kept as they came (too large, not storable); null if they are. */
     truncated: text('truncated'),
     /**
-     * The monitor's copy of the predictions (`[{id, predicted, scores}]`) when `output` is not
-     * kept (inputs not logged, or too large): feedback reads its predictions from here.
+     * The monitor's copy of the predictions when `output` is not kept (inputs not logged, too
+     * large, a batch job's chunk): feedback reads its predictions from here. As columns
+     * (`AnswerColumns`); rows written before them hold `[{id, predicted, scores}]`.
      */
     answers: json('answers').$type<
       | {
@@ -131,6 +132,12 @@ export const invocations = pgTable(
           predicted: string | number | boolean | null;
           scores: Record<string, number> | null;
         }[]
+      | {
+          index: number[] | null;
+          predicted: (string | number | boolean | null)[];
+          classes: string[] | null;
+          scores: (number[] | null)[] | null;
+        }
       | null
     >(),
   },

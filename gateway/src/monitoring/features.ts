@@ -52,7 +52,6 @@ const scalar = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? sc
 const flat = (v: unknown): unknown =>
   Array.isArray(v) && v.length === 1 && Array.isArray(v[0]) ? flat(v[0]) : v;
 
-/** What the log keeps of one model call for the monitor. */
 /** What one prediction answered, as feedback reads it. */
 export interface Answer {
   id: string;
@@ -60,13 +59,37 @@ export interface Answer {
   scores: Record<string, number> | null;
 }
 
+/**
+ * The monitor's copy of a call's predictions as columns (what a call of many records costs far
+ * less to write and store than an object per prediction): the n-th prediction's record index
+ * (its id is `<call id>:<index>`; `index` null: one record, whose id is the call's), predicted
+ * class or value, and probabilities in `classes` order.
+ */
+export interface AnswerColumns {
+  index: number[] | null;
+  predicted: (Label | null)[];
+  /** Null when no prediction had probabilities. */
+  classes: string[] | null;
+  scores: (number[] | null)[] | null;
+}
+
+/** The monitor's copy as the log keeps it: columns, a list (older rows), or journalled text. */
+export type Answers = AnswerColumns | Answer[] | RawJson;
+
+/** The ids of a call's predictions: its id, and each prediction's record index (null: one record, the call's id). */
+export interface PredictionIds {
+  call: string;
+  index: number[] | null;
+}
+
+/** What the log keeps of one model call for the monitor. */
 export interface MonitoredCall {
   /**
-   * What each prediction answered, by prediction id. The journal leaves them out when it keeps
-   * the call's output (feedback reads them from there); they are kept when it does not (no
-   * inputs logged, or an output too large to keep), so that every prediction takes feedback.
+   * What each prediction answered. The journal leaves them out when it keeps the call's output
+   * (feedback reads them from there); they are kept when it does not (no inputs logged, an
+   * output too large to keep, a batch job's chunk), so that every prediction takes feedback.
    */
-  predictions: Answer[] | RawJson;
+  predictions: Answers;
   /**
    * Each watched feature's values in the call's records, in order (and the prediction's), as
    * columns; null when the gateway keeps no inputs (`SLIPWAY_LOG_INPUTS=false`).
@@ -76,7 +99,7 @@ export interface MonitoredCall {
 
 /** The monitor's part of a model call's log row. */
 export function observeCall(
-  ids: readonly string[],
+  ids: PredictionIds,
   records: readonly RecordValue[],
   predictions: readonly unknown[],
   features: readonly MonitoredFeature[],
@@ -85,10 +108,10 @@ export function observeCall(
 ): MonitoredCall {
   // With inputs kept the log keeps the output too, and feedback reads the predictions there:
   // their copy (probabilities and all) is made only if the journal asks for it.
-  let copy: MonitoredCall['predictions'] | undefined;
+  let copy: AnswerColumns | undefined;
   const out: MonitoredCall = {
     get predictions() {
-      return (copy ??= predictions.map((p, i) => ({ id: ids[i]!, ...view.observe(p) })));
+      return (copy ??= answerColumns(ids, predictions, view));
     },
     features: null,
   };
@@ -103,4 +126,56 @@ export function observeCall(
     };
   out.features = columns;
   return out;
+}
+
+/** The predictions as columns; probabilities by the first prediction's classes. */
+function answerColumns(
+  ids: PredictionIds,
+  predictions: readonly unknown[],
+  view: PredictionView,
+): AnswerColumns {
+  const predicted: (Label | null)[] = [];
+  let classes: string[] | null = null;
+  let scores: (number[] | null)[] | null = null;
+  for (let n = 0; n < predictions.length; n++) {
+    const seen = view.observe(predictions[n]);
+    predicted.push(seen.predicted);
+    if (!seen.scores) {
+      scores?.push(null);
+      continue;
+    }
+    if (!classes) {
+      classes = Object.keys(seen.scores);
+      scores = new Array<number[] | null>(n).fill(null);
+    }
+    // A class the first prediction did not have would be lost: such a call's probabilities
+    // (a model whose classes change from record to record) are kept for the classes it had.
+    const row = new Array<number>(classes.length);
+    for (let j = 0; j < classes.length; j++) row[j] = seen.scores[classes[j]!] ?? NaN;
+    scores!.push(row);
+  }
+  return { index: ids.index, predicted, classes, scores };
+}
+
+/** One prediction's answer from the monitor's copy, by its id; undefined when it has none. */
+export function answerOf(
+  answers: AnswerColumns | Answer[],
+  id: string,
+  index: number | null,
+): Omit<Answer, 'id'> | undefined {
+  if (Array.isArray(answers)) return answers.find((a) => a.id === id);
+  const n =
+    answers.index === null
+      ? index === null
+        ? 0
+        : -1
+      : index === null
+        ? -1
+        : answers.index.indexOf(index);
+  if (n < 0 || n >= answers.predicted.length) return undefined;
+  const row = answers.scores?.[n];
+  const scores: Record<string, number> | null = row && answers.classes ? {} : null;
+  if (scores && row)
+    answers.classes!.forEach((c, j) => Number.isFinite(row[j]) && (scores[c] = row[j]!));
+  return { predicted: answers.predicted[n] ?? null, scores };
 }

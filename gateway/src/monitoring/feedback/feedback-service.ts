@@ -5,6 +5,7 @@ import { InvalidInputError, NotFoundError } from '../../errors.js';
 import type { FeedbackOutcome, FeedbackResult, Label } from '../../protocol/monitoring.js';
 import type { RuntimeKind } from '../../runtimes/types.js';
 import type { InvocationLog } from '../invocation-log.js';
+import { answerOf } from '../features.js';
 import { readTable, type TableFormat } from '../tables/index.js';
 import { predictionView, type PredictionView } from '../prediction-view.js';
 import { checkActual } from './actual-value.js';
@@ -202,7 +203,7 @@ export class FeedbackService {
       const call = byId.get(s.call);
       if (!call) continue;
       // The monitor's own copy, where the log did not keep the output.
-      const copy = call.answers?.find((a) => a.id === s.id);
+      const copy = call.answers ? answerOf(call.answers, s.id, s.index) : undefined;
       if (copy) {
         rows.push({
           id: s.id,
