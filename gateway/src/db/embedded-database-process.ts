@@ -12,31 +12,45 @@ import { holdDataDir } from './data-dir-lock.js';
  *
  * Usage (by `startEmbeddedDatabase` only): `embedded-database-process <dataDir> <socketPath>`.
  */
+/** The longest a clean close may take. */
+const CLOSE_DEADLINE_MS = 10_000;
+
 async function main(): Promise<void> {
   const [dataDir, socketPath] = process.argv.slice(2);
   if (!dataDir || !socketPath || !process.send)
     throw new Error('usage: <dataDir> <socketPath>, with an IPC channel');
-  process.on('SIGINT', () => {});
-  const release = await holdDataDir(dataDir);
-  const db = await PGlite.create(dataDir);
-  // A socket file left by a process killed before it could remove it (the folder is private).
-  await rm(socketPath, { force: true });
-  const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
-  await server.start();
+  let db: PGlite | undefined;
+  let server: PGLiteSocketServer | undefined;
+  let release: (() => Promise<void>) | undefined;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      await server.stop().catch(() => {});
-      await db.close().catch(() => {});
-      await release();
+      // A close that hangs must not hold the data dir from the next gateway: past the deadline
+      // the process ends as a crash would (PGlite recovers from its WAL at the next open).
+      setTimeout(() => {
+        process.stderr.write('[slipway-db] the database did not close in time: ending anyway\n');
+        process.exit(1);
+      }, CLOSE_DEADLINE_MS).unref();
+      await server?.stop().catch(() => {});
+      await db?.close().catch(() => {});
+      await release?.();
       process.exit(0);
     })());
+  // From the start: a gateway gone while this process opens the database ends it too.
   process.on('disconnect', () => void stop());
   process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => {});
   process.on('message', (m) => {
     if (m === 'stop') void stop();
   });
-  process.send('ready');
+  release = await holdDataDir(dataDir);
+  if (stopping) return;
+  db = await PGlite.create(dataDir);
+  // A socket file left by a process killed before it could remove it (the folder is private).
+  await rm(socketPath, { force: true });
+  server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
+  await server.start();
+  if (!stopping) process.send('ready');
 }
 
 main().catch((err: unknown) => {
