@@ -13,17 +13,36 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 describe('holdDataDir', () => {
-  it('holds the data dir for one process, names the holder, and lets go on release', async () => {
+  it('holds the data dir for one process, and lets go on release', async () => {
     const dataDir = join(dir, 'db');
     const release = await holdDataDir(dataDir);
     expect((await readFile(lockFileOf(dataDir), 'utf8')).trim()).toBe(String(process.pid));
-    const second = holdDataDir(dataDir, 0);
-    await expect(second).rejects.toBeInstanceOf(DataDirInUseError);
-    await expect(second).rejects.toThrow(`in use by process ${process.pid}`);
     await release();
+    await expect(readFile(lockFileOf(dataDir))).rejects.toThrow();
     await (
       await holdDataDir(dataDir, 0)
     )();
+  });
+
+  it('takes over the file of a process that runs but is not a database of this dir (a pid reused)', async () => {
+    const dataDir = join(dir, 'db');
+    const other = spawn(process.execPath, ['-e', 'process.stdin.resume()'], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    await once(other, 'spawn');
+    try {
+      await writeFile(lockFileOf(dataDir), String(other.pid));
+      await (
+        await holdDataDir(dataDir, 0)
+      )();
+      // Nor does a file naming this very process hold it (it was written before a restart).
+      await writeFile(lockFileOf(dataDir), String(process.pid));
+      await (
+        await holdDataDir(dataDir, 0)
+      )();
+    } finally {
+      other.stdin!.end();
+    }
   });
 
   it('takes over the file of a holder that is gone', async () => {
@@ -38,8 +57,9 @@ describe('holdDataDir', () => {
 
   it('waits for a holder that is still running, and takes the dir once it ends', async () => {
     const dataDir = join(dir, 'db');
-    // A holder that runs until this test lets it go (its standard input closes).
-    const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()'], {
+    // A holder that runs until this test lets it go (its standard input closes), started on
+    // the dir as the database process is.
+    const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()', dataDir], {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     await once(holder, 'spawn');
@@ -49,7 +69,9 @@ describe('holdDataDir', () => {
       taken = true;
       return release;
     });
-    await expect(holdDataDir(dataDir, 0)).rejects.toBeInstanceOf(DataDirInUseError);
+    const refused = holdDataDir(dataDir, 0);
+    await expect(refused).rejects.toBeInstanceOf(DataDirInUseError);
+    await expect(refused).rejects.toThrow(`in use by process ${holder.pid}`);
     expect(taken).toBe(false);
     holder.stdin!.end();
     await (

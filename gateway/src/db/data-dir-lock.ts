@@ -34,13 +34,24 @@ export async function holdDataDir(dataDir: string, waitMs = 30_000): Promise<() 
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(pid) || pid <= 0 || !running(pid)) {
+    if (!Number.isInteger(pid) || pid <= 0 || !(await holding(pid, dataDir))) {
       await rm(file, { force: true });
       continue;
     }
     if (Date.now() >= deadline) throw new DataDirInUseError(dataDir, pid);
     await sleep(50);
   }
+}
+
+/**
+ * Whether process `pid` still holds `dataDir`: it runs, and — where /proc tells — its command
+ * line names the dir. A pid file outlives its process; after a container's restart its number may
+ * well belong to another process, this one included.
+ */
+async function holding(pid: number, dataDir: string): Promise<boolean> {
+  if (pid === process.pid || !running(pid)) return false;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  return cmdline === undefined || cmdline.split('\0').includes(dataDir);
 }
 
 function running(pid: number): boolean {
