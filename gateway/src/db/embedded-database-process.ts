@@ -19,9 +19,8 @@ async function main(): Promise<void> {
   const [dataDir, socketPath] = process.argv.slice(2);
   if (!dataDir || !socketPath || !process.send)
     throw new Error('usage: <dataDir> <socketPath>, with an IPC channel');
-  let db: PGlite | undefined;
-  let server: PGLiteSocketServer | undefined;
-  let release: (() => Promise<void>) | undefined;
+  // What is open so far, for `stop` (the gateway may go at any moment of the start).
+  const open: { db?: PGlite; server?: PGLiteSocketServer; release?: () => Promise<void> } = {};
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -31,9 +30,9 @@ async function main(): Promise<void> {
         process.stderr.write('[slipway-db] the database did not close in time: ending anyway\n');
         process.exit(1);
       }, CLOSE_DEADLINE_MS).unref();
-      await server?.stop().catch(() => {});
-      await db?.close().catch(() => {});
-      await release?.();
+      await open.server?.stop().catch(() => {});
+      await open.db?.close().catch(() => {});
+      await open.release?.();
       process.exit(0);
     })());
   // From the start: a gateway gone while this process opens the database ends it too.
@@ -43,12 +42,16 @@ async function main(): Promise<void> {
   process.on('message', (m) => {
     if (m === 'stop') void stop();
   });
-  release = await holdDataDir(dataDir);
+  open.release = await holdDataDir(dataDir);
   if (stopping) return;
-  db = await PGlite.create(dataDir);
+  const db = (open.db = await PGlite.create(dataDir));
   // A socket file left by a process killed before it could remove it (the folder is private).
   await rm(socketPath, { force: true });
-  server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 1 });
+  const server = (open.server = new PGLiteSocketServer({
+    db,
+    path: socketPath,
+    maxConnections: 1,
+  }));
   await server.start();
   if (!stopping) process.send('ready');
 }
