@@ -1,11 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { DatabaseKind } from '../../src/db/client.js';
+import { lockFileOf } from '../../src/db/data-dir-lock.js';
+import { waitFor } from '../../src/workers/testing/processes.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
 
 const gatewayDir = fileURLToPath(new URL('../..', import.meta.url));
@@ -92,8 +94,34 @@ export async function startGatewayProcess(
     async kill() {
       child.kill('SIGKILL');
       await exited;
+      // Its embedded database's process outlives it a moment, closing its files.
+      await embeddedDatabaseGone(env.SLIPWAY_DATA_DIR);
     },
   };
+}
+
+/**
+ * Resolves once no process holds the embedded database of gateway data dir `dataDir` (its lock
+ * released, or its holder gone): only then may the dir be removed or given to another gateway
+ * by hand. At once for a gateway on Postgres (no lock).
+ */
+async function embeddedDatabaseGone(dataDir: string | undefined): Promise<void> {
+  if (!dataDir) return;
+  const lock = lockFileOf(join(dataDir, 'db'));
+  await waitFor(
+    `the embedded database of ${dataDir} to close`,
+    async () => {
+      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+      if (!pid) return true;
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    60_000,
+  );
 }
 
 /**
@@ -108,6 +136,8 @@ export function gatewayProcesses() {
     for (const p of started.splice(0)) if (p.exitCode === undefined) await p.kill();
     await database?.close();
     database = undefined;
+    // Also after a gateway that ended on its own.
+    await embeddedDatabaseGone(dataDir);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
     dataDir = undefined;
   });
