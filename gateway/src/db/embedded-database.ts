@@ -54,8 +54,6 @@ export async function startEmbeddedDatabase(
       const restarted = launch(dataDir, socketPath).then((next) => {
         watch((child = next));
       });
-      // Whoever listens hears how it went; without a listener a failure is no unhandled rejection.
-      restarted.catch(() => {});
       onRestart?.(
         `the embedded database's process ended (${signal ?? `exit code ${code}`})`,
         restarted,
