@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NotReadyError } from '../../errors.js';
 import type { PoolName } from '../../protocol/deployments.js';
 import {
@@ -5,7 +7,6 @@ import {
   type WorkerCommand,
   type WorkerSupervisorOptions,
 } from '../../workers/worker-supervisor.js';
-import { nodeEntry } from '../../workers/node-entry.js';
 import type { RuntimeSpec } from '../types.js';
 import type { OnnxConfig, OnnxIsolation } from './onnx-config.js';
 import type { ReplicaPlacement } from '../../pools/placement.js';
@@ -145,15 +146,17 @@ export class OnnxWorkers {
  * file through tsx; with `heapMb`, its JavaScript heap limit.
  */
 function onnxWorkerCommand(heapMb?: number): WorkerCommand {
-  const { script, execArgv } = nodeEntry(new URL('./worker/onnx-worker.js', import.meta.url));
+  const fromSource = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./worker/onnx-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
+  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   return {
     command: process.execPath,
     args: [
       // A placed replica's memory bounds the JavaScript heap, where a PMML document's model
       // lives (onnxruntime's own allocations are native, outside it).
       ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
-      ...execArgv,
-      script,
+      ...(fromSource ? ['--import', tsx()] : []),
+      fileURLToPath(entry),
     ],
   };
 }
