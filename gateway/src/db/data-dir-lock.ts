@@ -33,14 +33,21 @@ export async function holdDataDir(dataDir: string, waitMs = 30_000): Promise<() 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-    if (!Number.isInteger(pid) || pid <= 0 || !(await holding(pid, dataDir))) {
+    const pid = await dataDirHolder(dataDir);
+    if (pid === undefined) {
+      // A stale file: its holder is gone.
       await rm(file, { force: true });
       continue;
     }
     if (Date.now() >= deadline) throw new DataDirInUseError(dataDir, pid);
     await sleep(50);
   }
+}
+
+/** The process that holds `dataDir` now; undefined when none does (no lock, or a stale one). */
+export async function dataDirHolder(dataDir: string): Promise<number | undefined> {
+  const pid = Number((await readFile(lockFileOf(dataDir), 'utf8').catch(() => '')).trim());
+  return Number.isInteger(pid) && pid > 0 && (await holding(pid, dataDir)) ? pid : undefined;
 }
 
 /**

@@ -2,10 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import type { Socket } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { nodeEntry } from '../workers/node-entry.js';
 
 /** The embedded database's process could not start; `message` says why (its last words). */
 export class EmbeddedDatabaseError extends Error {
@@ -85,11 +84,9 @@ async function end(child: ChildProcess): Promise<void> {
 
 /** Forks the database process and waits for its "ready" (or its end, with what it said). */
 async function launch(dataDir: string, socketPath: string): Promise<ChildProcess> {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./embedded-database-process.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  const child = fork(fileURLToPath(entry), [dataDir, socketPath], {
-    execArgv: fromSource ? ['--import', tsx()] : [],
+  const { script, execArgv } = nodeEntry(import.meta.url, './embedded-database-process');
+  const child = fork(script, [dataDir, socketPath], {
+    execArgv,
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });
   let said = '';

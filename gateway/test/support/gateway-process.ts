@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach } from 'vitest';
 import type { DatabaseKind } from '../../src/db/client.js';
-import { lockFileOf } from '../../src/db/data-dir-lock.js';
+import { dataDirHolder } from '../../src/db/data-dir-lock.js';
 import { waitFor } from '../../src/workers/testing/processes.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
 
@@ -107,19 +107,10 @@ export async function startGatewayProcess(
  */
 async function embeddedDatabaseGone(dataDir: string | undefined): Promise<void> {
   if (!dataDir) return;
-  const lock = lockFileOf(join(dataDir, 'db'));
+  const db = join(dataDir, 'db');
   await waitFor(
     `the embedded database of ${dataDir} to close`,
-    async () => {
-      const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-      if (!pid) return true;
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    },
+    async () => (await dataDirHolder(db)) === undefined,
     60_000,
   );
 }

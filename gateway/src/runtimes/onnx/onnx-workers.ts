@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NotReadyError } from '../../errors.js';
 import type { PoolName } from '../../protocol/deployments.js';
 import {
@@ -7,6 +5,7 @@ import {
   type WorkerCommand,
   type WorkerSupervisorOptions,
 } from '../../workers/worker-supervisor.js';
+import { nodeEntry } from '../../workers/node-entry.js';
 import type { RuntimeSpec } from '../types.js';
 import type { OnnxConfig, OnnxIsolation } from './onnx-config.js';
 import type { ReplicaPlacement } from '../../pools/placement.js';
@@ -146,17 +145,15 @@ export class OnnxWorkers {
  * file through tsx; with `heapMb`, its JavaScript heap limit.
  */
 function onnxWorkerCommand(heapMb?: number): WorkerCommand {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./worker/onnx-worker.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const { script, execArgv } = nodeEntry(import.meta.url, './worker/onnx-worker');
   return {
     command: process.execPath,
     args: [
       // A placed replica's memory bounds the JavaScript heap, where a PMML document's model
       // lives (onnxruntime's own allocations are native, outside it).
       ...(heapMb ? [`--max-old-space-size=${heapMb}`] : []),
-      ...(fromSource ? ['--import', tsx()] : []),
-      fileURLToPath(entry),
+      ...execArgv,
+      script,
     ],
   };
 }
