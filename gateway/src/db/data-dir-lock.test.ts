@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDirInUseError, holdDataDir, lockFileOf } from './data-dir-lock.js';
+import { DataDirInUseError, HOLDER_SCRIPT, holdDataDir, lockFileOf } from './data-dir-lock.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -24,7 +24,7 @@ describe('holdDataDir', () => {
     )();
   });
 
-  it('takes over the file of a process that runs but is not a database of this dir (a pid reused)', async () => {
+  it('takes over the file of a process that runs but is not a database process (a pid reused)', async () => {
     const dataDir = join(dir, 'db');
     const other = spawn(process.execPath, ['-e', 'process.stdin.resume()'], {
       stdio: ['pipe', 'ignore', 'ignore'],
@@ -57,9 +57,9 @@ describe('holdDataDir', () => {
 
   it('waits for a holder that is still running, and takes the dir once it ends', async () => {
     const dataDir = join(dir, 'db');
-    // A holder that runs until this test lets it go (its standard input closes), started on
-    // the dir as the database process is.
-    const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()', dataDir], {
+    // A holder that runs until this test lets it go (its standard input closes), named as the
+    // database process's script is.
+    const holder = spawn(process.execPath, ['-e', 'process.stdin.resume()', HOLDER_SCRIPT], {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     await once(holder, 'spawn');
@@ -72,6 +72,8 @@ describe('holdDataDir', () => {
     const refused = holdDataDir(dataDir, 0);
     await expect(refused).rejects.toBeInstanceOf(DataDirInUseError);
     await expect(refused).rejects.toThrow(`in use by process ${holder.pid}`);
+    // The same dir, spelled otherwise, is held all the same.
+    await expect(holdDataDir(`${dataDir}/`, 0)).rejects.toBeInstanceOf(DataDirInUseError);
     expect(taken).toBe(false);
     holder.stdin!.end();
     await (

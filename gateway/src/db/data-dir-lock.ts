@@ -47,18 +47,22 @@ export async function holdDataDir(dataDir: string, waitMs = 30_000): Promise<() 
 /** The process that holds `dataDir` now; undefined when none does (no lock, or a stale one). */
 export async function dataDirHolder(dataDir: string): Promise<number | undefined> {
   const pid = Number((await readFile(lockFileOf(dataDir), 'utf8').catch(() => '')).trim());
-  return Number.isInteger(pid) && pid > 0 && (await holding(pid, dataDir)) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && (await holding(pid)) ? pid : undefined;
 }
 
+/** What the command line of the process holding a data dir names: its script. */
+export const HOLDER_SCRIPT = 'embedded-database-process';
+
 /**
- * Whether process `pid` still holds `dataDir`: it runs, and — where /proc tells — its command
- * line names the dir. A pid file outlives its process; after a container's restart its number may
- * well belong to another process, this one included.
+ * Whether process `pid` still holds a data dir: it runs, and — where /proc tells — its command
+ * line runs the database process's script. A pid file outlives its process; after a container's
+ * restart its number may well belong to another process, this one included. (The script, not
+ * the dir: two gateways may spell the same dir differently.)
  */
-async function holding(pid: number, dataDir: string): Promise<boolean> {
+async function holding(pid: number): Promise<boolean> {
   if (pid === process.pid || !running(pid)) return false;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
-  return cmdline === undefined || cmdline.split('\0').includes(dataDir);
+  return cmdline === undefined || cmdline.includes(HOLDER_SCRIPT);
 }
 
 function running(pid: number): boolean {

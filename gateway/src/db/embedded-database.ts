@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeEntry } from '../workers/node-entry.js';
+import { HOLDER_SCRIPT } from './data-dir-lock.js';
 
 /** The embedded database's process could not start; `message` says why (its last words). */
 export class EmbeddedDatabaseError extends Error {
@@ -84,7 +85,7 @@ async function end(child: ChildProcess): Promise<void> {
 
 /** Forks the database process and waits for its "ready" (or its end, with what it said). */
 async function launch(dataDir: string, socketPath: string): Promise<ChildProcess> {
-  const { script, execArgv } = nodeEntry(import.meta.url, './embedded-database-process');
+  const { script, execArgv } = nodeEntry(import.meta.url, `./${HOLDER_SCRIPT}`);
   const child = fork(script, [dataDir, socketPath], {
     execArgv,
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
