@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { inspect } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { holdDataDir } from './data-dir-lock.js';
@@ -44,7 +45,9 @@ async function main(): Promise<void> {
   });
   open.release = await holdDataDir(dataDir);
   if (stopping) return;
-  const db = (open.db = await PGlite.create(dataDir));
+  const db = (open.db = await PGlite.create(dataDir).catch((err: unknown) => {
+    throw new Error(`PGlite could not open the data dir ${dataDir}: ${said(err)}`);
+  }));
   // A socket file left by a process killed before it could remove it (the folder is private).
   await rm(socketPath, { force: true });
   const server = (open.server = new PGLiteSocketServer({
@@ -56,7 +59,11 @@ async function main(): Promise<void> {
   if (!stopping) process.send('ready');
 }
 
+/** What an error says: PGlite's file system throws objects that are no Error (an errno). */
+const said = (err: unknown) =>
+  err instanceof Error ? err.message : inspect(err, { breakLength: Infinity });
+
 main().catch((err: unknown) => {
-  process.stderr.write(`[slipway-db] ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`[slipway-db] ${said(err)}\n`);
   process.exit(1);
 });

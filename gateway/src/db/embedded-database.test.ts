@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,52 @@ describe('the embedded database', () => {
     );
     expect(applied[0]!.n).toBeGreaterThan(0);
     await second.close();
+  });
+
+  it('tries a failed restart again, waiting longer each time, until the database starts', async () => {
+    const dataDir = join(dir, 'db');
+    const reasons: string[] = [];
+    const restarts: Promise<void>[] = [];
+    const embedded = await startEmbeddedDatabase(dataDir, {
+      onRestart: (reason, done) => {
+        reasons.push(reason);
+        restarts.push(done);
+      },
+    });
+    const client = postgres({ path: embedded.socketPath, max: 1, onnotice: () => {} });
+    try {
+      await client`create table kept (v text)`;
+      await client`insert into kept values ('before the crash')`;
+      // The data dir goes away and a file takes its place: the process can start nowhere.
+      await rename(dataDir, `${dataDir}.away`);
+      await writeFile(dataDir, 'not a data dir');
+      process.kill(embedded.pid, 'SIGKILL');
+      while (reasons.length < 3) await new Promise((r) => setTimeout(r, 20));
+      expect(reasons.slice(0, 3)).toEqual([
+        `the embedded database's process ended (SIGKILL)`,
+        "the embedded database's process did not start",
+        "the embedded database's process did not start",
+      ]);
+      await expect(restarts[0]).rejects.toThrow();
+      // The dir comes back: a later try starts the database on it.
+      await rm(dataDir);
+      await rename(`${dataDir}.away`, dataDir);
+      for (let i = 0; ; i++) {
+        while (restarts.length <= i) await new Promise((r) => setTimeout(r, 20));
+        if (
+          await restarts[i]!.then(
+            () => true,
+            () => false,
+          )
+        )
+          break;
+      }
+      expect(await client`select v from kept`).toEqual([{ v: 'before the crash' }]);
+    } finally {
+      await client.end({ timeout: 1 });
+      await embedded.stop();
+    }
+    expect(alive(embedded.pid)).toBe(false);
   });
 
   it('is started again when its process dies, and answers again', async () => {

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { nodeEntry } from '../workers/node-entry.js';
 import { HOLDER_SCRIPT } from './data-dir-lock.js';
 
+const RESTART_WAIT_MIN_MS = 250;
+const RESTART_WAIT_MAX_MS = 30_000;
+
 /** The embedded database's process could not start; `message` says why (its last words). */
 export class EmbeddedDatabaseError extends Error {
   constructor(message: string) {
@@ -48,16 +51,30 @@ export async function startEmbeddedDatabase(
     await end(child);
     child = await launch(dataDir, socketPath);
   }
+  // A process that dies is started again; a start that fails is tried again, waiting twice as
+  // long each time (up to RESTART_WAIT_MAX_MS), until one starts or the database is stopped.
+  const restart = (reason: string, waitMs: number) => {
+    const restarted = (async () => {
+      await new Promise((r) => setTimeout(r, waitMs));
+      if (stopping) return;
+      const next = await launch(dataDir, socketPath);
+      if (stopping) return void (await end(next));
+      watch((child = next));
+    })();
+    restarted.catch(() => {
+      if (!stopping)
+        restart(
+          "the embedded database's process did not start",
+          Math.min(Math.max(2 * waitMs, RESTART_WAIT_MIN_MS), RESTART_WAIT_MAX_MS),
+        );
+    });
+    // Whoever listens hears how it went; without a listener a failure is no unhandled rejection.
+    onRestart?.(reason, restarted);
+  };
   const watch = (c: ChildProcess) =>
     c.once('exit', (code, signal) => {
-      if (stopping) return;
-      const restarted = launch(dataDir, socketPath).then((next) => {
-        watch((child = next));
-      });
-      onRestart?.(
-        `the embedded database's process ended (${signal ?? `exit code ${code}`})`,
-        restarted,
-      );
+      if (!stopping)
+        restart(`the embedded database's process ended (${signal ?? `exit code ${code}`})`, 0);
     });
   watch(child);
   return {
