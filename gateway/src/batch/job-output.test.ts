@@ -7,6 +7,7 @@ import {
   AppendFile,
   csvHeader,
   outputColumns,
+  formatRow,
   predictionFields,
   rowFormatter,
 } from './job-output.js';
@@ -27,7 +28,7 @@ describe('output rows', () => {
     const fields = predictionFields({ id: 7, score: 0.5 });
     const columns = outputColumns(['id'], fields);
     expect(columns).toEqual(['id', 'prediction.id', 'score', 'prediction_id']);
-    expect(rowFormatter('jsonl', ['id'], columns)({ id: 'c1' }, fields, 'x:0')).toBe(
+    expect(formatRow(rowFormatter('jsonl', ['id'], columns), { id: 'c1' }, fields, 'x:0')).toBe(
       '{"id":"c1","prediction.id":7,"score":0.5,"prediction_id":"x:0"}\n',
     );
   });
@@ -37,15 +38,15 @@ describe('output rows', () => {
     const fields = { v: 1.5, list: [1, 2], flag: true, none: null };
     const csv =
       csvHeader(columns) +
-      rowFormatter('csv', ['name'], columns)({ name: 'a, "b"\nc' }, fields, 'x:0') +
-      rowFormatter('csv', ['name'], columns)({}, { v: 2 }, 'x:1');
+      formatRow(rowFormatter('csv', ['name'], columns), { name: 'a, "b"\nc' }, fields, 'x:0') +
+      formatRow(rowFormatter('csv', ['name'], columns), {}, { v: 2 }, 'x:1');
     expect(parse(csv, { columns: true })).toEqual([
       { name: 'a, "b"\nc', v: '1.5', list: '[1,2]', flag: 'true', none: '', prediction_id: 'x:0' },
       { name: '', v: '2', list: '', flag: '', none: '', prediction_id: 'x:1' },
     ]);
-    expect(rowFormatter('jsonl', ['name'], columns)({ name: 'x' }, { v: 2 }, 'x:2')).toBe(
-      '{"name":"x","v":2,"list":null,"flag":null,"none":null,"prediction_id":"x:2"}\n',
-    );
+    expect(
+      formatRow(rowFormatter('jsonl', ['name'], columns), { name: 'x' }, { v: 2 }, 'x:2'),
+    ).toBe('{"name":"x","v":2,"list":null,"flag":null,"none":null,"prediction_id":"x:2"}\n');
   });
 });
 

@@ -21,12 +21,31 @@ export function predictionFields(presented: unknown): Record<string, unknown> {
     const value = presented[key];
     if (isPlainObject(value) && allScalar(value))
       for (const sub in value) {
-        if (Object.prototype.hasOwnProperty.call(value, sub)) out[`${key}.${sub}`] = value[sub];
+        if (Object.prototype.hasOwnProperty.call(value, sub))
+          out[columnName(key, sub)] = value[sub];
       }
     else out[key] = value;
   }
   return out;
 }
+
+/**
+ * `key.sub`, made once per pair: every row of a job has the same fields, and a name made anew
+ * for each would be garbage a million times over.
+ */
+function columnName(key: string, sub: string): string {
+  let subs = columnNames.get(key);
+  if (!subs) columnNames.set(key, (subs = new Map()));
+  let name = subs.get(sub);
+  if (name === undefined) {
+    if (subs.size >= MAX_COLUMN_NAMES) subs.clear();
+    subs.set(sub, (name = `${key}.${sub}`));
+  }
+  return name;
+}
+const columnNames = new Map<string, Map<string, string>>();
+/** Kept per key at most (a model whose answers have ever-new keys must not grow it for good). */
+const MAX_COLUMN_NAMES = 1024;
 
 function allScalar(o: Record<string, unknown>): boolean {
   for (const k in o)
@@ -47,12 +66,33 @@ export function outputColumns(
   return [...passThrough, ...fields.filter((k) => k !== PREDICTION_ID), PREDICTION_ID];
 }
 
-/** One output row's line: from its pass-through cells, its result's fields and its id. */
+/**
+ * The pieces of a chunk's lines, joined once: no string is made per line, and the array that
+ * holds them is kept from chunk to chunk (grown once, not again for every chunk).
+ */
+export class Pieces {
+  private readonly items: string[] = [];
+  private n = 0;
+
+  push(piece: string): void {
+    this.items[this.n++] = piece;
+  }
+
+  /** The text of the pieces pushed since the last `take`. */
+  take(): string {
+    if (this.items.length !== this.n) this.items.length = this.n;
+    this.n = 0;
+    return this.items.join('');
+  }
+}
+
+/** Writes one output row's line into `out`: its pass-through cells, its result's fields, its id. */
 export type RowFormatter = (
+  out: Pieces,
   cells: Record<string, unknown>,
   fields: Record<string, unknown>,
   id: string,
-) => string;
+) => void;
 
 /**
  * How the rows of an output with `columns` are written, each ending with a line break (CSV
@@ -72,18 +112,32 @@ export function rowFormatter(
     return (_cells, fields) => fields[field];
   });
   if (format === 'jsonl')
-    return (cells, fields, id) => {
+    return (out, cells, fields, id) => {
       const ordered: Row = {};
       for (let i = 0; i < columns.length; i++)
         ordered[columns[i]!] = sources[i]!(cells, fields, id) ?? null;
-      return `${JSON.stringify(ordered)}\n`;
+      out.push(JSON.stringify(ordered));
+      out.push('\n');
     };
-  return (cells, fields, id) => {
-    let line = '';
-    for (let i = 0; i < sources.length; i++)
-      line += (i ? ',' : '') + csvCell(sources[i]!(cells, fields, id));
-    return `${line}\n`;
+  return (out, cells, fields, id) => {
+    for (let i = 0; i < sources.length; i++) {
+      if (i) out.push(',');
+      out.push(csvCell(sources[i]!(cells, fields, id)));
+    }
+    out.push('\n');
   };
+}
+
+/** One row's line, as `format` writes it. */
+export function formatRow(
+  format: RowFormatter,
+  cells: Record<string, unknown>,
+  fields: Record<string, unknown>,
+  id: string,
+): string {
+  const out = new Pieces();
+  format(out, cells, fields, id);
+  return out.take();
 }
 
 type Row = Record<string, unknown>;

@@ -14,6 +14,7 @@ import {
   AppendFile,
   csvHeader,
   outputColumns,
+  Pieces,
   predictionFields,
   rowFormatter,
   type RowFormatter,
@@ -168,9 +169,9 @@ export class JobRunner {
 
     let columns = at.outputColumns;
     let format: RowFormatter | undefined;
+    const lines = new Pieces();
     let lastCheckpoint = performance.now();
     const write = async (chunk: Chunk, outcomes: RowOutcome[]) => {
-      let lines = '';
       let refused = '';
       for (let i = 0; i < outcomes.length; i++) {
         const o = outcomes[i]!;
@@ -180,11 +181,11 @@ export class JobRunner {
         }
         columns ??= outputColumns(options.passThrough, o.fields);
         format ??= rowFormatter(options.outputFormat, options.passThrough, columns);
-        lines += format(chunk.rows[i]!, o.fields, o.id);
+        format(lines, chunk.rows[i]!, o.fields, o.id);
       }
       if (columns && output.bytes === 0 && options.outputFormat === 'csv')
         await output.append(csvHeader(columns));
-      await output.append(lines);
+      await output.append(lines.take());
       await errors.append(refused);
       at = {
         rowsDone: at.rowsDone + chunk.rows.length,

@@ -16,6 +16,7 @@ import type { ModelHost, Served } from '../serving/model-host.js';
 import { RawJson } from '../monitoring/loggable-row.js';
 import { observeCall, type MonitoredCall } from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
+import type { RecordValidator, ValidatedRecords } from '../validation/validate-records.js';
 import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
 import { NotebookRunError, runLinks, runUrls, type NotebookRuns } from './notebook-runs.js';
@@ -209,23 +210,35 @@ export class DataPlane {
           );
         const n = req.records.length;
         const rejected: RejectedRecord[] = [];
-        const passed: RecordValue[] = [];
-        const indexes: number[] = [];
+        let passed: RecordValue[];
+        let indexes: number[];
         const ignored = new Set<string>();
-        for (let i = 0; i < n; i++) {
-          try {
-            const one = served.validate([req.records[i]]);
-            passed.push(one.records[0]!);
-            indexes.push(i);
-            for (const name of one.ignored) ignored.add(name);
-          } catch (err) {
-            if (!(err instanceof InvalidInputError)) throw err;
-            rejected.push({
-              index: i,
-              message: err.message,
-              ...(err.field !== undefined && { field: err.field }),
-            });
+        const all = validateAll(served, req.records);
+        if (all) {
+          // Every record passes (the usual chunk): one validation, nothing made per record.
+          passed = all.records;
+          indexes = Array.from({ length: n }, (_, i) => i);
+          for (const name of all.ignored) ignored.add(name);
+        } else {
+          // Some record is refused: each on its own, so that each refusal names its own field.
+          const kept: RecordValue[] = [];
+          indexes = [];
+          for (let i = 0; i < n; i++) {
+            try {
+              const one = served.validate([req.records[i]]);
+              kept.push(one.records[0]!);
+              indexes.push(i);
+              for (const name of one.ignored) ignored.add(name);
+            } catch (err) {
+              if (!(err instanceof InvalidInputError)) throw err;
+              rejected.push({
+                index: i,
+                message: err.message,
+                ...(err.field !== undefined && { field: err.field }),
+              });
+            }
           }
+          passed = kept;
         }
         notes.input = passed;
         notes.ignored = [...ignored].sort();
@@ -609,5 +622,19 @@ export class DataPlane {
       cold: notes.cold,
       coldStartMs: notes.coldStartMs,
     });
+  }
+}
+
+/** All the records validated at once; undefined when one of them is refused. */
+function validateAll(
+  served: { validate: RecordValidator },
+  records: readonly unknown[],
+): ValidatedRecords | undefined {
+  try {
+    // The validator reads the array, never changes it.
+    return served.validate(records as unknown[]);
+  } catch (err) {
+    if (err instanceof InvalidInputError) return undefined;
+    throw err;
   }
 }

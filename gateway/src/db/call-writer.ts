@@ -3,7 +3,12 @@ import type { MonitoredCall } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
 import { RawJson, type LoggedCall } from '../monitoring/loggable-row.js';
-import { merge, summarize, type ValueSummary } from '../monitoring/summaries/value-summary.js';
+import {
+  merge,
+  summarize,
+  summarizeParts,
+  type ValueSummary,
+} from '../monitoring/summaries/value-summary.js';
 import { rowsOf, type Db } from './client.js';
 import { profileFeatures, storedFeatures } from './monitoring-repository.js';
 import { featureRollups, invocations, monitoringSettings, referenceProfiles } from './schema.js';
@@ -105,7 +110,7 @@ type Monitored = LoggedCall & { monitored: MonitoredCall };
 async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
   // The batch's values per hour and feature, summarised once (merging call by call would
   // rebuild the counts for every call).
-  const columns = new Map<string, { key: RollupKey; kind: FeatureKind; values: unknown[] }>();
+  const columns = new Map<string, { key: RollupKey; kind: FeatureKind; parts: unknown[][] }>();
   for (const r of rows) {
     if (!r.monitored.features) continue;
     const hour = hourOf(r.time);
@@ -113,12 +118,13 @@ async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
       const key = { deploymentName: r.deploymentName, version: r.version, hour, feature };
       const k = rollupKey(key);
       const column = columns.get(k);
-      if (column) for (const v of col.values) column.values.push(v);
-      else columns.set(k, { key, kind: col.kind, values: [...col.values] });
+      if (column) column.parts.push(col.values);
+      else columns.set(k, { key, kind: col.kind, parts: [col.values] });
     }
   }
   const deltas = new Map<string, { key: RollupKey; summary: ValueSummary }>();
-  for (const [k, c] of columns) deltas.set(k, { key: c.key, summary: summarize(c.kind, c.values) });
+  for (const [k, c] of columns)
+    deltas.set(k, { key: c.key, summary: summarizeParts(c.kind, c.parts) });
   if (deltas.size === 0) return;
   // One statement inserts the hours not there yet with the batch's summary and, for those there,
   // locks the row (as SELECT … FOR UPDATE would: several gateways may write) and answers its

@@ -164,14 +164,20 @@ function asLabel(v: unknown): Label | null {
   return null;
 }
 
+/**
+ * Class probabilities: an object of finite numbers, answered as it is (a call's predictions are
+ * read, never changed; no copy per prediction); null for anything else, or an empty object.
+ */
 function asScores(v: unknown): Record<string, number> | null {
   if (!isObject(v)) return null;
-  const out: Record<string, number> = {};
-  for (const [k, x] of Object.entries(v)) {
+  let any = false;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    const x = v[k];
     if (typeof x !== 'number' || !Number.isFinite(x)) return null;
-    out[k] = x;
+    any = true;
   }
-  return Object.keys(out).length > 0 ? out : null;
+  return any ? (v as Record<string, number>) : null;
 }
 
 /** RFC 6901: `/a/0/b`, with `~1` for `/` and `~0` for `~`. */

@@ -9,6 +9,7 @@ import {
   numbersOf,
   SKETCH_ACCURACY,
   summarize,
+  summarizeParts,
   type ValueSummary,
 } from './value-summary.js';
 
@@ -54,6 +55,34 @@ describe('value summaries', () => {
     const merged = merge(s, summarize('numeric', [5]));
     expect(merged.k).toBe('s');
     expect(countOf(merged)).toBe(values.length + 1);
+  });
+
+  it('summarise parts as their values together: a sketch past the limit as merged sketches give it, exact below it', () => {
+    const parts = [0, 1, 2].map((p) =>
+      Array.from({ length: MAX_EXACT_VALUES }, (_, i) => (p % 2 ? -1 : 1) * (i + p * 0.25 + 1e-3)),
+    );
+    parts[1]!.push(Number.NaN, 0, -0);
+    const s = summarizeParts('numeric', parts);
+    // Distinct values pass the limit in the second part: from there on, straight to buckets.
+    expect(s).toEqual(
+      merge(
+        merge(summarize('numeric', parts[0]!), summarize('numeric', parts[1]!)),
+        summarize('numeric', parts[2]!),
+      ),
+    );
+    expect(s).toMatchObject({
+      k: 's',
+      m: 1,
+      min: -(MAX_EXACT_VALUES - 1 + 0.25 + 1e-3),
+      max: MAX_EXACT_VALUES - 1 + 0.5 + 1e-3,
+    });
+    expect(summarizeParts('numeric', [[1, 2], [2]])).toEqual(summarize('numeric', [1, 2, 2]));
+    expect(
+      summarizeParts('categorical', [
+        [1, '1'],
+        [true, 'true', 1],
+      ]),
+    ).toEqual(summarize('categorical', [1, '1', true, 'true', 1]));
   });
 
   it('keep the most frequent categories past the limit and count the rest', () => {

@@ -53,23 +53,58 @@ export type FeatureKind = 'numeric' | 'categorical';
 
 /** A summary of the values given (non-finite numbers and nulls count as missing). */
 export function summarize(kind: FeatureKind, values: readonly unknown[]): ValueSummary {
-  return kind === 'numeric' ? summarizeNumbers(values) : summarizeLabels(values);
+  return summarizeParts(kind, [values]);
 }
 
-function summarizeNumbers(values: readonly unknown[]): ValueSummary {
+/** `summarize` of the parts' values together (many calls' columns), without joining them. */
+export function summarizeParts(
+  kind: FeatureKind,
+  parts: readonly (readonly unknown[])[],
+): ValueSummary {
+  return kind === 'numeric' ? summarizeNumbers(parts) : summarizeLabels(parts);
+}
+
+/**
+ * Exact counts while there are at most `MAX_EXACT_VALUES` distinct values; past that, straight
+ * into the sketch's buckets (what `toSketch` of the exact counts would give), so that a million
+ * distinct values never make a million-entry map.
+ */
+function summarizeNumbers(parts: readonly (readonly unknown[])[]): ValueSummary {
   const counts = new Map<number, number>();
+  let buckets: Map<number, number> | undefined;
+  let min = Infinity;
+  let max = -Infinity;
   let missing = 0;
-  for (const raw of values) {
-    const x = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : NaN;
-    if (!Number.isFinite(x)) {
-      missing++;
-      continue;
+  for (const values of parts)
+    for (let i = 0; i < values.length; i++) {
+      const raw = values[i];
+      const x = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : NaN;
+      if (!Number.isFinite(x)) {
+        missing++;
+        continue;
+      }
+      // -0 and 0 are one value.
+      const key = x === 0 ? 0 : x;
+      if (buckets) {
+        const b = bucketOf(key);
+        buckets.set(b, (buckets.get(b) ?? 0) + 1);
+        if (key < min) min = key;
+        if (key > max) max = key;
+        continue;
+      }
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      if (counts.size > MAX_EXACT_VALUES) {
+        buckets = new Map();
+        for (const [v, c] of counts) {
+          const b = bucketOf(v);
+          buckets.set(b, (buckets.get(b) ?? 0) + c);
+          if (v < min) min = v;
+          if (v > max) max = v;
+        }
+      }
     }
-    // -0 and 0 are one value.
-    const key = x === 0 ? 0 : x;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  return fromNumberCounts(counts, missing);
+  if (!buckets) return fromNumberCounts(counts, missing);
+  return { k: 's', b: [...buckets.entries()].sort((a, b) => a[0] - b[0]), min, max, m: missing };
 }
 
 function fromNumberCounts(counts: Map<number, number>, missing: number): ValueSummary {
@@ -78,25 +113,33 @@ function fromNumberCounts(counts: Map<number, number>, missing: number): ValueSu
   return v.length > MAX_EXACT_VALUES ? toSketch(exact) : exact;
 }
 
-function summarizeLabels(values: readonly unknown[]): CategoricalCounts {
-  const counts = new Map<string, { label: Label; count: number }>();
+function summarizeLabels(parts: readonly (readonly unknown[])[]): CategoricalCounts {
+  // One map per type (1 and "1" are two categories), keyed by the label itself: no key to make
+  // per value.
+  const counts = {
+    string: new Map<string, { label: Label; count: number }>(),
+    number: new Map<number, { label: Label; count: number }>(),
+    boolean: new Map<boolean, { label: Label; count: number }>(),
+  };
   let missing = 0;
-  for (const raw of values) {
-    if (
-      raw === null ||
-      raw === undefined ||
-      (typeof raw === 'number' && Number.isNaN(raw)) ||
-      (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean')
-    ) {
-      missing++;
-      continue;
+  for (const values of parts)
+    for (const raw of values) {
+      if (
+        raw === null ||
+        raw === undefined ||
+        (typeof raw === 'number' && Number.isNaN(raw)) ||
+        (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean')
+      ) {
+        missing++;
+        continue;
+      }
+      const byType = counts[typeof raw as 'string'] as Map<Label, { label: Label; count: number }>;
+      const slot = byType.get(raw);
+      if (slot) slot.count++;
+      else byType.set(raw, { label: raw, count: 1 });
     }
-    const key = labelKey(raw);
-    const slot = counts.get(key);
-    if (slot) slot.count++;
-    else counts.set(key, { label: raw, count: 1 });
-  }
-  return capCategories([...counts.values()], 0, missing);
+  const slots = [...counts.string.values(), ...counts.number.values(), ...counts.boolean.values()];
+  return capCategories(slots, 0, missing);
 }
 
 /** One key per label, types kept apart: `1` and `"1"` are two categories. */
