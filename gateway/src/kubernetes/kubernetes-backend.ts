@@ -7,15 +7,7 @@ import type { RemoteReplicas, RemoteVersion } from '../pools/remote-replicas.js'
 import type { StartedReplica } from '../pools/replica-set.js';
 import { RunnerClient } from '../runner/runner-client.js';
 import type { Runtime } from '../runtimes/types.js';
-import {
-  Cluster,
-  WANTED_STALE_MS,
-  apiMessage,
-  clusterUnavailable,
-  kubeConfigFor,
-  podWait,
-  type ReadyEndpoint,
-} from './cluster.js';
+import type { Cluster, ReadyEndpoint } from './cluster.js';
 import type { KubernetesPoolSettings } from './kubernetes-pool.js';
 import {
   deploymentSelector,
@@ -69,6 +61,8 @@ interface Revision {
  * Deployment (through the scale subresource) and a ready endpoint of the Service to forward
  * to; one it stops is one fewer (that very pod goes first). No Knative, no controller.
  */
+type ClusterApi = typeof import('./cluster.js');
+
 export class KubernetesBackend implements RemoteReplicas {
   private readonly pools = new Map<PoolName, ClusterPool>();
   private readonly revisions = new Map<string, Revision>();
@@ -81,29 +75,26 @@ export class KubernetesBackend implements RemoteReplicas {
   /** Says again, well within the staleness bound, what this gateway wants of each Deployment. */
   private refresh: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * The cluster client (cluster.ts and @kubernetes/client-node under it: 80 MB and most of a
+   * second to load), loaded by `init` only when a pool runs on a cluster.
+   */
+  private api: ClusterApi | undefined;
+
   constructor(
     pools: readonly PoolSpec[],
     private readonly runnerToken: string,
     private readonly resolve: EndpointResolver = async (e) => `http://${e.address}:${e.port}`,
-    makeCluster: (settings: KubernetesPoolSettings) => Cluster = (s) =>
-      new Cluster(kubeConfigFor(s), s.namespace),
   ) {
-    for (const p of pools) {
-      if (p.backend !== 'kubernetes' || !p.kubernetes) continue;
-      let cluster: Cluster;
-      try {
-        cluster = makeCluster(p.kubernetes);
-      } catch (err) {
-        // A kubeconfig that cannot be read: the pool is unavailable, the gateway still starts.
-        this.pools.set(p.name, {
-          pool: p.name,
-          settings: p.kubernetes,
-          unavailable: apiMessage(err),
-        });
-        continue;
-      }
-      this.pools.set(p.name, { pool: p.name, settings: p.kubernetes, cluster });
-    }
+    for (const p of pools)
+      if (p.backend === 'kubernetes' && p.kubernetes)
+        this.pools.set(p.name, { pool: p.name, settings: p.kubernetes });
+  }
+
+  /** The cluster client; `init` loaded it (nothing runs on a cluster before `init`). */
+  private get loaded(): ClusterApi {
+    if (!this.api) throw new NotReadyError('the Kubernetes pools are not checked yet');
+    return this.api;
   }
 
   /** True when the gateway has a pool on a cluster. */
@@ -117,22 +108,33 @@ export class KubernetesBackend implements RemoteReplicas {
    * (and every local pool) keep working.
    */
   async init(): Promise<void> {
-    if (this.pools.size > 0 && !this.refresh) {
+    if (this.pools.size === 0) return;
+    const api = (this.api ??= await import('./cluster.js'));
+    if (!this.refresh) {
       this.refresh = setInterval(() => {
         for (const rev of this.revisions.values())
           if (rev.wanted > 0) void this.scale(rev).catch(() => {});
-      }, WANTED_STALE_MS / 3);
+      }, api.WANTED_STALE_MS / 3);
       this.refresh.unref();
     }
     await Promise.all(
       [...this.pools.values()].map(async (p) => {
+        if (!p.cluster && p.unavailable === undefined) {
+          try {
+            p.cluster = new api.Cluster(api.kubeConfigFor(p.settings), p.settings.namespace);
+          } catch (err) {
+            // A kubeconfig that cannot be read: the pool is unavailable, the gateway still starts.
+            p.unavailable = api.apiMessage(err);
+            return;
+          }
+        }
         if (!p.cluster) return;
         try {
           await p.cluster.check();
           await p.cluster.apply(runnerSecret(p.settings.namespace, this.runnerToken));
           p.unavailable = undefined;
         } catch (err) {
-          p.unavailable = apiMessage(err);
+          p.unavailable = api.apiMessage(err);
         }
       }),
     );
@@ -160,7 +162,7 @@ export class KubernetesBackend implements RemoteReplicas {
     } catch (err) {
       rev.users--;
       if (rev.users === 0) this.revisions.delete(rev.name);
-      throw clusterUnavailable(v.spec.pool, err);
+      throw this.loaded.clusterUnavailable(v.spec.pool, err);
     }
   }
 
@@ -175,7 +177,7 @@ export class KubernetesBackend implements RemoteReplicas {
       for (;;) {
         endpoint = (await cluster.readyEndpoints(rev.name)).find((e) => !rev.held.has(e.pod));
         if (endpoint) break;
-        const wait = (await cluster.pods(rev.selector)).map(podWait).find((w) => w);
+        const wait = (await cluster.pods(rev.selector)).map(this.loaded.podWait).find((w) => w);
         rev.waiting = wait && `pod ${wait.pod} waits: ${wait.reason}`;
         if (Date.now() > deadline)
           throw new NotReadyError(
@@ -186,7 +188,7 @@ export class KubernetesBackend implements RemoteReplicas {
     } catch (err) {
       rev.wanted--;
       await this.scale(rev).catch(() => {});
-      throw clusterUnavailable(v.spec.pool, err);
+      throw this.loaded.clusterUnavailable(v.spec.pool, err);
     }
     rev.held.add(endpoint.pod);
     rev.waiting = undefined;
