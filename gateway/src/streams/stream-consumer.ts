@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, Consumer, ProduceAcks, Producer, type MessagesStream } from '@platformatic/kafka';
+import type { Admin, Consumer, MessagesStream, Producer } from '@platformatic/kafka';
 import { presentPrediction } from '../codecs/records.js';
 import type { ScoreResult } from '../data-plane/index.js';
 import type { StreamCounts } from '../db/stream-repository.js';
@@ -58,6 +58,8 @@ type BytesStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
  * after a rebalance) closes the clients and starts over after a backoff, from the committed
  * offsets.
  */
+type Kafka = typeof import('@platformatic/kafka');
+
 export class StreamConsumer {
   state: StreamState = 'connecting';
   stateReason: string | null = null;
@@ -65,6 +67,8 @@ export class StreamConsumer {
   lag: number | null = null;
   /** Messages handled since `takeCounts` last took them (the database's totals are behind by these). */
   private pending: StreamCounts = { consumed: 0, produced: 0, deadLettered: 0 };
+  /** The Kafka client's module, once the first attempt loaded it. */
+  private kafka: Kafka | undefined;
   /** Everything this consumer handled (the `/metrics` counters). */
   readonly totals: StreamCounts = { consumed: 0, produced: 0, deadLettered: 0 };
   private readonly rate = new RateWindow();
@@ -143,8 +147,10 @@ export class StreamConsumer {
       const clients: { close: () => Promise<unknown> }[] = [];
       try {
         this.setState('connecting', null);
-        await this.prepareTopics(clients);
-        const { consumer, producer } = this.clients(clients);
+        // The Kafka client (50 MB, half a second to load) only in a gateway that streams.
+        const kafka = (this.kafka ??= await import('@platformatic/kafka'));
+        await this.prepareTopics(kafka, clients);
+        const { consumer, producer } = this.clients(kafka, clients);
         const stream = await consumer.consume({
           topics: [this.binding.inputTopic],
           autocommit: false,
@@ -173,14 +179,14 @@ export class StreamConsumer {
   }
 
   /** The clients of one attempt; `clients` collects them to close. */
-  private clients(clients: { close: () => Promise<unknown> }[]) {
+  private clients(kafka: Kafka, clients: { close: () => Promise<unknown> }[]) {
     const base = {
       clientId: this.opts.clientId,
       bootstrapBrokers: this.binding.brokers,
       // Never create a topic by asking for it: the input topic is the operator's.
       autocreateTopics: false,
     };
-    const consumer = new Consumer({
+    const consumer = new kafka.Consumer({
       ...base,
       groupId: this.binding.groupId,
       // A gateway that dies (kill -9) holds its partitions until its session times out: 10 s
@@ -189,7 +195,7 @@ export class StreamConsumer {
       rebalanceTimeout: 30_000,
       heartbeatInterval: 1000,
     });
-    const producer = new Producer({ ...base, acks: ProduceAcks.ALL });
+    const producer = new kafka.Producer({ ...base, acks: kafka.ProduceAcks.ALL });
     clients.push(
       { close: () => new Promise<void>((done) => consumer.close(true, () => done())) },
       { close: () => new Promise<void>((done) => producer.close(() => done())) },
@@ -201,9 +207,12 @@ export class StreamConsumer {
    * The input topic must exist (the reason says how to create it); the output and dead-letter
    * topics are created with its partition count when missing.
    */
-  private async prepareTopics(clients: { close: () => Promise<unknown> }[]): Promise<void> {
+  private async prepareTopics(
+    kafka: Kafka,
+    clients: { close: () => Promise<unknown> }[],
+  ): Promise<void> {
     const b = this.binding;
-    const admin = new Admin({
+    const admin = new kafka.Admin({
       clientId: this.opts.clientId,
       bootstrapBrokers: b.brokers,
       autocreateTopics: false,
@@ -337,7 +346,7 @@ export class StreamConsumer {
     );
     if (this.stopped) return;
     const all = [...outputs, ...dead];
-    if (all.length > 0) await producer.send({ messages: all, acks: ProduceAcks.ALL });
+    if (all.length > 0) await producer.send({ messages: all, acks: this.kafka!.ProduceAcks.ALL });
     // The last message of each partition commits its offset + 1: everything before is out.
     await Promise.all([...byPartition.values()].map((list) => list[list.length - 1]!.commit()));
     this.count({ consumed: batch.length, produced: outputs.length, deadLettered: dead.length });
