@@ -3,11 +3,13 @@ import { resolveAdminToken } from './auth/admin-token.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createGateway } from './gateway.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { GATEWAY_VERSION } from './version.js';
 import { join } from 'node:path';
 
 /** The only impure file: config → database → gateway → serve. */
 async function main(): Promise<void> {
+  boundHeapGrowth();
   const config = loadConfig();
   const database = await openDatabase({
     url: config.databaseUrl,
