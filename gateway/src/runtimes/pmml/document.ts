@@ -21,6 +21,8 @@ import {
 export interface PmmlModel {
   readonly signature: Signature;
   readonly warnings: readonly string[];
+  /** How many of its trees are scored as flat arrays (sums of plain regression trees). */
+  readonly flattenedTrees: number;
   /** Scores one record (already validated against the signature's types). */
   score(record: RecordValue): Record<string, unknown>;
 }
@@ -81,6 +83,7 @@ function compileRoot(root: XmlElement, limits: XmlLimits): PmmlModel {
     functions,
     compiledFunctions: new Map(),
     nesting: new NestingGuard(limits.maxDepth),
+    flattened: { trees: 0 },
     dataFields,
   };
   const models = root.children.filter(isModelElement);
@@ -108,6 +111,7 @@ function compileRoot(root: XmlElement, limits: XmlLimits): PmmlModel {
   return {
     signature: { inputs: inputs.map((i: InputField) => i.spec), outputs },
     warnings,
+    flattenedTrees: ctx.flattened.trees,
     score(record) {
       const env: Env = new Array(nSlots);
       for (let i = 0; i < prepare.length; i++) prepare[i]!(record, env);

@@ -27,6 +27,8 @@ export interface CompileContext {
   readonly compiledFunctions: Map<string, CompiledFunction>;
   /** Bounds the nesting of computations (`config.maxDepth`). */
   readonly nesting: NestingGuard;
+  /** Trees of the document scored as flat arrays (models/flat-trees.ts), counted as compiled. */
+  readonly flattened: { trees: number };
 }
 
 interface CompiledFunction {

@@ -1,5 +1,6 @@
 import type { CompileContext } from './expressions.js';
 import type { FiredRules } from './models/association-rules.js';
+import type { PlainTree } from './models/flat-trees.js';
 import type { Scope } from './scope.js';
 import type { DataType, Env, Value } from './values.js';
 import type { XmlElement } from './xml.js';
@@ -70,6 +71,11 @@ export interface CompiledModel {
   readonly classAnswers?: ClassAnswers;
   /** Scores one record; writes the output fields' slots as a side effect. */
   evaluate(env: Env): ModelResult;
+  /**
+   * The model as a plain regression tree: its core's, when the model adds nothing to what the
+   * tree answers (no Targets, no Output fields). An ensemble may then score it flattened.
+   */
+  readonly plainTree?: PlainTree;
 }
 
 /** What a model-type compiler gets: its element, its scope (mining and local fields), its target. */
@@ -96,6 +102,8 @@ export interface CompiledCore {
   readonly outputs?: readonly OutputDef[];
   /** What a classification answers beside its category: probabilities (the default) or confidences. */
   readonly classAnswers?: ClassAnswers;
+  /** A regression tree whose predicates flatten (tree-model.ts): what flat-trees.ts sums. */
+  readonly plainTree?: PlainTree;
 }
 
 /** Whether a classifier's answer carries probabilities or (a RuleSetModel's) confidences. */

@@ -255,5 +255,13 @@ export function compileModel(
         return r;
       };
   const classAnswers = core.classAnswers ?? 'probability';
-  return { functionName, target, outputs, classAnswers, evaluate };
+  const plain = core.plainTree && !targets && outputs.length === 0;
+  return {
+    functionName,
+    target,
+    outputs,
+    classAnswers,
+    evaluate,
+    ...(plain && { plainTree: core.plainTree }),
+  };
 }

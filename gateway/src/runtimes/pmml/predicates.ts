@@ -9,6 +9,7 @@ import {
   toType,
   unusable,
   type Env,
+  type Getter,
   type Value,
 } from './values.js';
 import { childrenNamed, type XmlElement } from './xml.js';
@@ -57,12 +58,20 @@ export function compilePredicate(el: XmlElement, scope: Scope, where: string): P
   }
 }
 
-function simple(el: XmlElement, scope: Scope, where: string): Predicate {
+/** A SimplePredicate as read: the field's getter, the operator and the constant in the field's type. */
+export type Comparison =
+  | { readonly get: Getter; readonly op: 'isMissing' | 'isNotMissing' }
+  | {
+      readonly get: Getter;
+      readonly op: (typeof COMPARISONS)[number];
+      readonly c: NonNullable<Value>;
+    };
+
+/** Reads a SimplePredicate (refusing a constant its field's type cannot hold). */
+export function comparisonOf(el: XmlElement, scope: Scope, where: string): Comparison {
   const f = scope.require(attr(el, 'field'), where);
-  const g = f.get;
   const op = enumAttr(el, 'operator', [...COMPARISONS, 'isMissing', 'isNotMissing'], 'equal');
-  if (op === 'isMissing') return (env) => g(env) === null;
-  if (op === 'isNotMissing') return (env) => g(env) !== null;
+  if (op === 'isMissing' || op === 'isNotMissing') return { get: f.get, op };
   const raw = attr(el, 'value');
   // The threshold takes the field's type: a float field compares against a float32 value,
   // exactly as the float32 model that was exported does. An integer field compares as a number
@@ -74,6 +83,15 @@ function simple(el: XmlElement, scope: Scope, where: string): Predicate {
       el,
       `${where}: SimplePredicate value "${raw}" is not a valid ${f.dataType} for field "${f.name}"`,
     );
+  return { get: f.get, op, c };
+}
+
+function simple(el: XmlElement, scope: Scope, where: string): Predicate {
+  const cmp = comparisonOf(el, scope, where);
+  const g = cmp.get;
+  if (!('c' in cmp))
+    return cmp.op === 'isMissing' ? (env) => g(env) === null : (env) => g(env) !== null;
+  const { op, c } = cmp;
   if (typeof c === 'number') {
     switch (op) {
       case 'lessOrEqual':

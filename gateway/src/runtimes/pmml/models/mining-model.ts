@@ -10,6 +10,7 @@ import {
   type OutputDef,
 } from '../model-types.js';
 import { compilePredicate, predicateChild, type Predicate } from '../predicates.js';
+import { flatSum } from './flat-trees.js';
 import { Scope } from '../scope.js';
 import { enumAttr, key, numAttr, unusable, type Env, type Value } from '../values.js';
 import { child, childrenNamed } from '../xml.js';
@@ -79,6 +80,7 @@ export function compileMining({
   scope,
   functionName,
   target,
+  ctx,
   compileNested,
 }: ModelCompileInput): CompiledCore {
   const seg = child(el, 'Segmentation');
@@ -132,7 +134,7 @@ export function compileMining({
 
   const collect = collector(segments, treatment, missingThreshold);
   if (functionName === 'regression')
-    return regressionEnsemble(segments, method, treatment, missingThreshold, collect);
+    return regressionEnsemble(segments, method, treatment, missingThreshold, collect, ctx);
 
   const categories = target.categories ?? segmentCategories(segments);
   if (method === 'majorityVote' || method === 'weightedMajorityVote') {
@@ -308,6 +310,7 @@ function regressionEnsemble(
   treatment: Treatment,
   missingThreshold: number,
   collect: (env: Env) => Collected,
+  ctx: ModelCompileInput['ctx'],
 ): CompiledCore {
   const n = segments.length;
   const skip = treatment === 'skipSegment';
@@ -320,6 +323,16 @@ function regressionEnsemble(
     // The boosted-tree hot path: accumulate as the segments answer, no per-record arrays.
     const weighted = method === 'weightedSum' || method === 'weightedAverage';
     const mean = method === 'average' || method === 'weightedAverage';
+    // Trees alone, every one on <True/>: flattened into arrays (flat-trees.ts).
+    if (segments.every((s) => s.always && s.model.plainTree)) {
+      ctx.flattened.trees += n;
+      return {
+        score: flatSum(
+          segments.map((s) => ({ tree: s.model.plainTree!, weight: s.weight })),
+          { weighted, mean, skip, missingThreshold },
+        ),
+      };
+    }
     return {
       score: (env) => {
         let sum = 0;

@@ -6,7 +6,8 @@ import {
   type ModelCompileInput,
   type ModelResult,
 } from '../model-types.js';
-import { compilePredicate, predicateChild, type Predicate } from '../predicates.js';
+import { comparisonOf, compilePredicate, predicateChild, type Predicate } from '../predicates.js';
+import type { MissingStrategy, PlainNode, PlainTest } from './flat-trees.js';
 import { enumAttr, key, numAttr, toType, unusable, type Env, type Value } from '../values.js';
 import { childrenNamed, type XmlElement } from '../xml.js';
 
@@ -20,9 +21,9 @@ interface TreeNode {
   readonly hasScore: boolean;
   defaultChild: TreeNode | undefined;
   readonly defaultChildId: string | undefined;
+  /** The node as flat-trees.ts takes it; undefined when a predicate or score cannot be flattened. */
+  readonly plain: PlainNode | undefined;
 }
-
-type MissingStrategy = 'none' | 'nullPrediction' | 'lastPrediction' | 'defaultChild';
 
 const NODE_CHILDREN = new Set([
   'Extension',
@@ -75,7 +76,8 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
     for (const c of n.children)
       if (!NODE_CHILDREN.has(c.name))
         throw new UnusableArtifactError(`${c.name} in TreeModel ${where} is not supported`);
-    const predicate = compilePredicate(predicateChild(n, where), scope, where);
+    const predicateEl = predicateChild(n, where);
+    const predicate = compilePredicate(predicateEl, scope, where);
     const children = childrenNamed(n, 'Node').map(compileNode);
     // The reference evaluator predicts a node's score, never its distribution's most likely
     // category: stopping at an inner node without one fails there.
@@ -89,6 +91,21 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
     const result = classify
       ? classNodeResult(n, categories, categoryKeys, target.dataType, where)
       : regressionNodeResult(n);
+    const test = classify ? undefined : plainTest(predicateEl, scope, where);
+    const value = result.value;
+    const plain =
+      test &&
+      children.every((c) => c.plain) &&
+      (value === null || (typeof value === 'number' && !Number.isNaN(value)))
+        ? {
+            test,
+            children: children.map((c) => c.plain!),
+            score: value,
+            defaultChild: children.findIndex(
+              (c) => c.id !== undefined && c.id === n.attrs.defaultChild,
+            ),
+          }
+        : undefined;
     const node: TreeNode = {
       predicate,
       children,
@@ -97,6 +114,7 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
       hasScore: n.attrs.score !== undefined,
       defaultChild: undefined,
       defaultChildId: n.attrs.defaultChild,
+      plain,
     };
     if (id !== undefined) byId.set(id, node);
     return node;
@@ -150,7 +168,26 @@ export function compileTree({ el, scope, functionName, target }: ModelCompileInp
       node = next;
     }
   };
-  return classify ? { score, categories } : { score };
+  if (classify) return { score, categories };
+  return root.plain ? { score, plainTree: { root: root.plain, strategy, returnLast } } : { score };
+}
+
+/**
+ * A node's predicate as flat-trees.ts takes it, or undefined for what it does not flatten
+ * (compound and set predicates, ordered comparisons of text): the tree then stays closures.
+ */
+function plainTest(
+  el: XmlElement,
+  scope: ModelCompileInput['scope'],
+  where: string,
+): PlainTest | undefined {
+  if (el.name === 'True') return { kind: 'true' };
+  if (el.name === 'False') return { kind: 'false' };
+  if (el.name !== 'SimplePredicate') return undefined;
+  const cmp = comparisonOf(el, scope, where);
+  if ('c' in cmp && cmp.op !== 'equal' && cmp.op !== 'notEqual' && typeof cmp.c !== 'number')
+    return undefined;
+  return { kind: 'compare', cmp };
 }
 
 function regressionNodeResult(n: XmlElement): ModelResult {
