@@ -2,18 +2,23 @@ import { serve } from '@hono/node-server';
 import { resolveAdminToken } from './auth/admin-token.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
-import { createGateway } from './gateway.js';
 import { boundHeapGrowth } from './heap-growth.js';
 import { GATEWAY_VERSION } from './version.js';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** The only impure file: config → database → gateway → serve. */
 async function main(): Promise<void> {
   boundHeapGrowth();
   const config = loadConfig();
+  // The gateway's modules load (most of a second) while the database process starts.
+  const gatewayModule = import('./gateway.js');
+  gatewayModule.catch(() => {}); // awaited below; a database that fails first is the error shown
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: join(config.dataDir, 'db'),
+    // `npm run build` makes it: a fresh data dir is a copy, not a database created anew.
+    template: fileURLToPath(new URL('./db-template', import.meta.url)),
     onDatabaseRestart: (reason, restarted) => {
       console.error(`[slipway] ${reason}: starting it again`);
       restarted.then(
@@ -24,6 +29,7 @@ async function main(): Promise<void> {
     },
   });
   const admin = await resolveAdminToken(config.dataDir, config.adminToken);
+  const { createGateway } = await gatewayModule;
   const gateway = createGateway({
     config,
     database,

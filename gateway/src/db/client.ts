@@ -7,6 +7,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import postgres from 'postgres';
+import { seedDataDir, templateKey } from './data-dir-template.js';
 import { startEmbeddedDatabase } from './embedded-database.js';
 import * as schema from './schema.js';
 import {
@@ -29,7 +30,9 @@ export interface Database {
   close(): Promise<void>;
 }
 
-const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+/** The committed migrations, applied at every open. */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
+const migrationsFolder = MIGRATIONS_FOLDER;
 
 /**
  * Opens the database and applies the committed migrations.
@@ -40,6 +43,11 @@ const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url)
 export async function openDatabase(opts: {
   url?: string;
   dataDir?: string;
+  /**
+   * A template a fresh `dataDir` starts as a copy of (data-dir-template.ts), when it was made
+   * from these migrations; without one, or with a stale one, the database is created in place.
+   */
+  template?: string;
   onDatabaseRestart?: (reason: string, restarted: Promise<void>) => void;
 }): Promise<Database> {
   if (opts.url) {
@@ -55,6 +63,8 @@ export async function openDatabase(opts: {
   }
   if (opts.dataDir) {
     await mkdir(opts.dataDir, { recursive: true });
+    if (opts.template)
+      await seedDataDir(opts.dataDir, opts.template, await templateKey(migrationsFolder));
     // PGlite in a process of its own, reached as a Postgres (one session: one connection).
     const embedded = await startEmbeddedDatabase(opts.dataDir, {
       onRestart: opts.onDatabaseRestart,
