@@ -180,7 +180,7 @@ const child = (m, role) => m.children.filter((c) => c.role === role).reduce((t, 
 
 const section = `## Start-up and idle memory
 
-Made by \`node gateway/bench/startup.mjs\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
+Made by \`npm run bench:startup --workspace gateway\` (gateway/bench/startup.mjs) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
 ${rounds} rounds; load average (1 min) ${load.map((x) => x.toFixed(2)).join(' before and ')} after.
 A built gateway process (\`node dist/index.js\`, its embedded database in a fresh data dir, as it
 ships), timed from its spawn, polled every ${POLL_MS} ms: until \`GET /api/health\` answers 200 on

