@@ -184,7 +184,7 @@ Made by \`npm run bench:startup --workspace gateway\` (gateway/bench/startup.mjs
 ${rounds} rounds; load average (1 min) ${load.map((x) => x.toFixed(2)).join(' before and ')} after.
 A built gateway process (\`node dist/index.js\`, its embedded database in a fresh data dir, as it
 ships), timed from its spawn, polled every ${POLL_MS} ms: until \`GET /api/health\` answers 200 on
-a fresh data dir (the database created and migrated); after publishing an ONNX model (iris,
+a fresh data dir (the database made ready: copied from the build's template when there is one); after publishing an ONNX model (iris,
 \`classifier_zipmap.onnx\`) and a PMML one (the 100-tree GBM), a restart until health answers, and
 restarts until the first prediction of each answers 200 (the model loaded on that first call).
 Medians (min–max) in ms:
