@@ -44,11 +44,11 @@ export async function waitFor(url) {
 export const BENCH_TOKEN = 'sa_bench-admin-token-000000000';
 
 /**
- * Starts a gateway process (`args` run by node in `cwd`) on a free-ish port with its data in
- * `dataDir` and its worker on `python` (and `env` besides), and waits until it answers; `base`
- * is its URL.
+ * Spawns a gateway process (`args` run by node in `cwd`) on a free-ish port with its data in
+ * `dataDir` and its worker on `python` (and `env` besides); `base` is its URL. It answers once it
+ * has started: see `startGatewayProcess`.
  */
-export async function startGatewayProcess({ cwd, args, dataDir, python, portBase, env = {} }) {
+export function spawnGatewayProcess({ cwd, args, dataDir, python, portBase, env = {} }) {
   const port = portBase + Math.floor(Math.random() * 800);
   const child = spawn(process.execPath, args, {
     cwd,
@@ -62,7 +62,12 @@ export async function startGatewayProcess({ cwd, args, dataDir, python, portBase
     },
     stdio: 'ignore',
   });
-  const base = `http://127.0.0.1:${port}`;
+  return { child, base: `http://127.0.0.1:${port}` };
+}
+
+/** `spawnGatewayProcess`, then waits until the gateway answers. */
+export async function startGatewayProcess(options) {
+  const { child, base } = spawnGatewayProcess(options);
   await waitFor(`${base}/api/health`);
   return { child, base };
 }

@@ -7,13 +7,13 @@
 // resident, once the restarted gateway has answered, the gateway and its child processes apart.
 // Usage: npm run bench:startup --workspace gateway
 //        [-- --rounds 5 --out FILE]
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MODELS } from './batch/inputs.mjs';
-import { BENCH_TOKEN, writeSection } from './report.mjs';
+import { BENCH_TOKEN, spawnGatewayProcess, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const text = (name) => {
@@ -36,21 +36,16 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Spawns a gateway on `dataDir`; answers it with its URL and the spawn time. */
 function spawnGateway(dataDir) {
-  const port = 21000 + Math.floor(Math.random() * 800);
   const started = performance.now();
-  const child = spawn(process.execPath, ['dist/index.js'], {
+  const { child, base } = spawnGatewayProcess({
     cwd: gatewayDir,
-    env: {
-      ...process.env,
-      SLIPWAY_DATA_DIR: dataDir,
-      SLIPWAY_PORT: String(port),
-      SLIPWAY_ADMIN_TOKEN: BENCH_TOKEN,
-      SLIPWAY_PYTHON: python,
-    },
-    stdio: 'ignore',
+    args: ['dist/index.js'],
+    dataDir,
+    python,
+    portBase: 21000,
   });
   const exited = new Promise((r) => child.on('exit', r));
-  return { child, exited, base: `http://127.0.0.1:${port}`, started };
+  return { child, exited, base, started };
 }
 
 /** Milliseconds from the spawn until `request` answers 200. */
