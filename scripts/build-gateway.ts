@@ -1,5 +1,7 @@
-// Compiles the gateway (gateway/src → gateway/dist) when its sources changed since the last
-// build: a full `tsc` takes 15 s or more, which a warm `npm start` need not pay.
+// Compiles the gateway (gateway/src → gateway/dist) and makes its embedded database's template
+// (gateway/dist/db-template: a fresh data dir starts as a copy of it) when its sources or
+// migrations changed since the last build: a full `tsc` takes 15 s or more, which a warm
+// `npm start` need not pay.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fingerprintOf, isUpToDate, recordBuild, type BuildSpec } from './build-stamp.js';
@@ -15,9 +17,14 @@ export const GATEWAY_BUILD: BuildSpec = {
     'gateway/tsconfig.json',
     'gateway/tsconfig.build.json',
     'gateway/package.json',
+    'gateway/drizzle',
+    'gateway/scripts/make-db-template.ts',
   ],
   stamp: join(root, 'gateway/dist/.sources.sha256'),
-  outputs: [join(root, 'gateway/dist/index.js')],
+  outputs: [
+    join(root, 'gateway/dist/index.js'),
+    join(root, 'gateway/dist/db-template/slipway-template.json'),
+  ],
 };
 
 /** Builds when the sources changed (or `force`); returns true when it built. */
@@ -30,6 +37,13 @@ export async function buildGateway(log: SetupLog, force = false): Promise<boolea
     'building the gateway',
     process.execPath,
     [tsc, '-p', 'gateway/tsconfig.build.json'],
+    log,
+  );
+  // As `npm run build --workspace gateway` does after tsc.
+  await runStep(
+    'making the embedded database template',
+    process.execPath,
+    ['--import', 'tsx', 'gateway/scripts/make-db-template.ts', 'gateway/dist/db-template'],
     log,
   );
   recordBuild(GATEWAY_BUILD, fingerprint);
