@@ -125,7 +125,8 @@ export function flatSum(
   const DEFAULT = Int32Array.from(defaultChild);
   const KIDS = Int32Array.from(kids);
 
-  // Each field's value, read once per record: `stamp` tells the values of this record.
+  // Each field's value, read once per record: `stamp` tells the values of this record. Scratch
+  // state of the compiled model, shared by its calls: scoring is synchronous, they never interleave.
   const values: Value[] = new Array<Value>(getters.length).fill(null);
   const readAt = new Int32Array(getters.length);
   let stamp = 0;
@@ -195,7 +196,12 @@ export function flatSum(
   const n = roots.length;
   const { weighted, mean, skip, missingThreshold } = opts;
   return (env) => {
-    stamp = stamp === 0x7fffffff ? 1 : stamp + 1;
+    if (stamp === 0x7fffffff) {
+      // Wrapped round: no field may look read for this record.
+      readAt.fill(0);
+      stamp = 0;
+    }
+    stamp++;
     let sum = 0;
     let totalWeight = 0;
     let used = 0;
