@@ -87,13 +87,14 @@ describe('scheduled batch jobs', () => {
 
     const job = await ended(gw, started[0]!.id);
     expect(job).toMatchObject({ state: 'succeeded', rows: { done: 8 } });
+    // The copy into the output folder follows the job's end, and the webhook follows the copy.
+    await waitFor('the webhook', () => delivered.some((d) => d.event === 'job.succeeded'));
     const copied = await readFile(
       join(root, 'out', 'scored', 'customers-2026-11-29.predictions.csv'),
       'utf8',
     );
     expect(copied.split('\n')[1]).toMatch(/^c100,/);
 
-    await waitFor('the webhook', () => delivered.some((d) => d.event === 'job.succeeded'));
     const hook = delivered.find((d) => d.event === 'job.succeeded')!;
     expect(verifySignature(hook.body, SECRET, hook.signature)).toBe(true);
     expect(JSON.parse(hook.body)).toMatchObject({ id: job.id, state: 'succeeded' });
