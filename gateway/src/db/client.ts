@@ -32,7 +32,6 @@ export interface Database {
 
 /** The committed migrations, applied at every open. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../drizzle', import.meta.url));
-const migrationsFolder = MIGRATIONS_FOLDER;
 
 /**
  * Opens the database and applies the committed migrations.
@@ -53,7 +52,7 @@ export async function openDatabase(opts: {
   if (opts.url) {
     const sql = postgres(opts.url, { ...CLIENT_OPTIONS, max: 10 });
     const db = drizzlePostgres(sql, { schema });
-    await migratePostgres(db, { migrationsFolder });
+    await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
     return {
       db: db as unknown as Db,
       kind: 'postgres',
@@ -64,7 +63,7 @@ export async function openDatabase(opts: {
   if (opts.dataDir) {
     await mkdir(opts.dataDir, { recursive: true });
     if (opts.template)
-      await seedDataDir(opts.dataDir, opts.template, await templateKey(migrationsFolder));
+      await seedDataDir(opts.dataDir, opts.template, () => templateKey(MIGRATIONS_FOLDER));
     // PGlite in a process of its own, reached as a Postgres (one session: one connection).
     const embedded = await startEmbeddedDatabase(opts.dataDir, {
       onRestart: opts.onDatabaseRestart,
@@ -72,7 +71,7 @@ export async function openDatabase(opts: {
     const sql = postgres({ ...CLIENT_OPTIONS, path: embedded.socketPath, max: 1 });
     const db = drizzlePostgres(sql, { schema });
     try {
-      await migratePostgres(db, { migrationsFolder });
+      await migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER });
     } catch (err) {
       await sql.end({ timeout: 1 });
       await embedded.stop();
@@ -91,7 +90,7 @@ export async function openDatabase(opts: {
   // In memory (tests): in this process.
   const client = new PGlite();
   const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
+  await migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return {
     db: db as unknown as Db,
     kind: 'pglite',

@@ -33,7 +33,7 @@ describe('the embedded database template', () => {
 
   it('seeds a fresh data dir, which opens as a migrated database that keeps what is written', async () => {
     const dataDir = join(dir, 'fresh');
-    expect(await seedDataDir(dataDir, template, key)).toBe(true);
+    expect(await seedDataDir(dataDir, template, async () => key)).toBe(true);
     expect((await readdir(dataDir)).sort()).toEqual((await readdir(templateData(template))).sort());
     const db = await openDatabase({ dataDir, template });
     try {
@@ -62,12 +62,12 @@ describe('the embedded database template', () => {
       JSON.stringify({ key: 'made from other migrations' }),
     );
     const dataDir = join(dir, 'created');
-    expect(await seedDataDir(dataDir, stale, key)).toBe(false);
-    expect(await seedDataDir(dataDir, join(dir, 'no such template'), key)).toBe(false);
+    expect(await seedDataDir(dataDir, stale, async () => key)).toBe(false);
+    expect(await seedDataDir(dataDir, join(dir, 'no such template'), async () => key)).toBe(false);
     // Without a usable template the database is created in place, as before templates.
     const db = await openDatabase({ dataDir, template: stale });
     await db.close();
     expect(await readdir(dataDir)).toContain('PG_VERSION');
-    expect(await seedDataDir(dataDir, template, key)).toBe(false);
+    expect(await seedDataDir(dataDir, template, async () => key)).toBe(false);
   });
 });

@@ -43,17 +43,17 @@ export async function templateKey(migrationsFolder: string): Promise<string> {
 
 /**
  * Makes `dataDir` a copy of the template in `templateDir`, when `dataDir` holds no database yet
- * and the template was made with `key`. Answers whether it did; a data dir that holds a database
+ * and the template was made with the key `key` answers (hashed only for a fresh data dir). Answers whether it did; a data dir that holds a database
  * is never touched.
  */
 export async function seedDataDir(
   dataDir: string,
   templateDir: string,
-  key: string,
+  key: () => Promise<string>,
 ): Promise<boolean> {
   if (await exists(join(dataDir, 'PG_VERSION'))) return false;
   const mark = await readFile(join(templateDir, TEMPLATE_MARK), 'utf8').catch(() => undefined);
-  if (!mark || (JSON.parse(mark) as { key?: unknown }).key !== key) return false;
+  if (!mark || (JSON.parse(mark) as { key?: unknown }).key !== (await key())) return false;
   if (!(await exists(join(templateData(templateDir), 'PG_VERSION')))) return false;
   copyTree(templateData(templateDir), dataDir);
   return true;
