@@ -18,7 +18,11 @@ const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
 const fixture = join(gatewayDir, 'test/fixtures/onnx/classifier_zipmap.onnx');
 const TOKEN = 'sa_bench-admin-token-000000000';
 
-async function gateway(dist, logInputs) {
+/**
+ * Starts the gateway of `dist` with the log keeping inputs or not (and `env` besides), and
+ * publishes the iris model; answers its URL, the model's key, its pid and `stop`.
+ */
+export async function gateway(dist, logInputs, env = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-log-'));
   const port = 19100 + Math.floor(Math.random() * 800);
   const child = spawn(process.execPath, [join(dist, 'index.js')], {
@@ -29,6 +33,7 @@ async function gateway(dist, logInputs) {
       SLIPWAY_PORT: String(port),
       SLIPWAY_ADMIN_TOKEN: TOKEN,
       SLIPWAY_LOG_INPUTS: String(logInputs),
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -71,6 +71,20 @@ describe.each(MODELS)('%s', (m) => {
     );
   });
 
+  it("logs a batch's input and output as the call answered them", async () => {
+    const { records } = expected[m]!;
+    const res = await call(m, `/fn/${name}`, records);
+    const answered = (await res.json()).predictions;
+    const logged = await gw.admin(
+      `/api/deployments/${name}/invocations/${res.headers.get('x-request-id')}`,
+    );
+    expect(logged.status).toBe(200);
+    const detail = await logged.json();
+    expect(detail.input).toEqual(records);
+    // The worker's reply, kept as the text it came as: the same values the caller got.
+    expect(detail.output.map(unwrap)).toEqual(answered);
+  });
+
   it('answers the same through the MLflow scoring formats', async () => {
     const { records } = expected[m]!;
     const viaRecords = (await (await call(m, `/fn/${name}`, records)).json()).predictions;

@@ -14,6 +14,7 @@ import type { CallOptions, ModelRuntime, NotebookRuntime, Prediction } from '../
 import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import type { ModelHost, Served } from '../serving/model-host.js';
 import { RawJson } from '../monitoring/loggable-row.js';
+import { knownJson } from '../codecs/known-json.js';
 import { observeCall, type MonitoredCall } from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
 import type { RecordValidator, ValidatedRecords } from '../validation/validate-records.js';
@@ -398,7 +399,9 @@ export class DataPlane {
         warn: (message) => warnings.push(message),
       })
       .finally(release);
-    notes.output = predictions;
+    // The worker's reply as it came, when the predictions are that reply: not written again.
+    const replied = knownJson(predictions);
+    notes.output = replied === undefined ? predictions : new RawJson(replied);
     this.shadows.send(target.record, served.version, validated.records);
     const id = caller.requestId;
     const ids = predictions.length === 1 ? [id] : predictions.map((_, i) => `${id}:${i}`);

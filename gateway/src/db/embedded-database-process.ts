@@ -1,8 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { inspect } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { holdDataDir } from './data-dir-lock.js';
+import { WireServer } from './wire-server.js';
 
 /**
  * The embedded database's own process: PGlite on `<dataDir>`, served over the Postgres wire
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (!dataDir || !socketPath || !process.send)
     throw new Error('usage: <dataDir> <socketPath>, with an IPC channel');
   // What is open so far, for `stop` (the gateway may go at any moment of the start).
-  const open: { db?: PGlite; server?: PGLiteSocketServer; release?: () => Promise<void> } = {};
+  const open: { db?: PGlite; server?: WireServer; release?: () => Promise<void> } = {};
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -50,11 +50,7 @@ async function main(): Promise<void> {
   }));
   // A socket file left by a process killed before it could remove it (the folder is private).
   await rm(socketPath, { force: true });
-  const server = (open.server = new PGLiteSocketServer({
-    db,
-    path: socketPath,
-    maxConnections: 1,
-  }));
+  const server = (open.server = new WireServer(db, socketPath));
   await server.start();
   if (!stopping) process.send('ready');
 }

@@ -1,3 +1,5 @@
+import { rememberJson } from '../codecs/known-json.js';
+
 /**
  * The worker protocol: JSON lines over stdio, one message per line.
  *
@@ -78,7 +80,16 @@ export function decodeMessage(line: string): WorkerResponse | WorkerEvent | unde
   if (typeof (msg as { event?: unknown }).event === 'string') return msg as WorkerEvent;
   if (typeof (msg as { id?: unknown }).id !== 'number') return undefined;
   const { id, result, error } = msg as { id: number; result?: unknown; error?: unknown };
-  if (error === undefined || error === null) return { id, result };
+  if (error === undefined || error === null) {
+    // A line as a Node worker writes it (`JSON.stringify({id, result})`): the result's text is
+    // the line's middle, kept for the log (a Python worker's spacing differs: not kept).
+    if (typeof result === 'object' && result !== null) {
+      const head = `{"id":${id},"result":`;
+      if (line.startsWith(head) && line.endsWith('}'))
+        rememberJson(result, line.slice(head.length, -1));
+    }
+    return { id, result };
+  }
   const e = (typeof error === 'object' ? error : {}) as Partial<WorkerErrorBody>;
   return {
     id,
