@@ -13,6 +13,13 @@ import { WireServer } from './wire-server.js';
  *
  * Usage (by `startEmbeddedDatabase` only): `embedded-database-process <dataDir> <socketPath>`.
  */
+/**
+ * PGlite's buffer pool is 160 MB, held once touched (WebAssembly memory is never given back): a
+ * tenth of it keeps the idle process near 200 MB instead of 330 MB. The database's files stay in
+ * the operating system's cache; a deployment that needs more runs on PostgreSQL.
+ */
+const SETTINGS = ['shared_buffers = 16MB', 'wal_buffers = 4MB', 'maintenance_work_mem = 16MB'];
+
 /** The longest a clean close may take. */
 const CLOSE_DEADLINE_MS = 10_000;
 
@@ -45,9 +52,11 @@ async function main(): Promise<void> {
   });
   open.release = await holdDataDir(dataDir);
   if (stopping) return;
-  const db = (open.db = await PGlite.create(dataDir).catch((err: unknown) => {
-    throw new Error(`PGlite could not open the data dir ${dataDir}: ${said(err)}`);
-  }));
+  const db = (open.db = await PGlite.create(dataDir, { postgresqlconf: SETTINGS }).catch(
+    (err: unknown) => {
+      throw new Error(`PGlite could not open the data dir ${dataDir}: ${said(err)}`);
+    },
+  ));
   // A socket file left by a process killed before it could remove it (the folder is private).
   await rm(socketPath, { force: true });
   const server = (open.server = new WireServer(db, socketPath));

@@ -42,6 +42,11 @@ describe('the embedded database', () => {
       await second.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
     );
     expect(applied[0]!.n).toBeGreaterThan(0);
+    // Its buffer pool is the small one it is opened with, not PGlite's 160 MB.
+    const pool = rowsOf<{ shared_buffers: string }>(
+      await second.db.execute(sql`show shared_buffers`),
+    );
+    expect(pool[0]!.shared_buffers).toBe('16MB');
     await second.close();
   });
 
