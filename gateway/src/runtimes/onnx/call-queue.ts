@@ -25,6 +25,8 @@ interface Call {
   records: RecordValue[];
   timeoutMs: number;
   sends: number;
+  /** Sent on its own from now on: a group it was in failed, and each call hears its own error. */
+  alone: boolean;
   /** True once the caller has its answer, or has left. */
   done: () => boolean;
   settle: (err: unknown, result?: Prediction[]) => void;
@@ -32,6 +34,23 @@ interface Call {
 
 /** Calls written to the worker ahead of the running one, so that it never waits for the next. */
 const PIPELINE_DEPTH = 16;
+/**
+ * With micro-batching, groups written ahead: the one running and the next, while the calls that
+ * come meanwhile wait to form the group after.
+ */
+const BATCHING_DEPTH = 2;
+
+/** Calls sent to the model as one: their records, one run. */
+type Group = Call[];
+
+/**
+ * Micro-batching (opt-in per deployment): calls waiting while the model runs go to it as one
+ * run of all their records, up to `maxRecords`; each caller gets its own records' answers. No
+ * call waits to be grouped: a call that finds the model free goes alone, at once.
+ */
+export interface Batching {
+  maxRecords: number;
+}
 /** Sends of one call at most: the first, and one more after a failure that was not its own. */
 const MAX_SENDS = 2;
 
@@ -44,10 +63,13 @@ const MAX_SENDS = 2;
  * A call past its limit answers at once (`host.deadline`) and the host kills the worker; the
  * calls written after it never started, so they are sent again once the model is back, as is
  * any call cut off by a worker that died under it, once.
+ *
+ * With {@link Batching}, what is written is a group of the calls that waited together: one run
+ * of their records, timed as one call; a group the model refuses is sent again call by call.
  */
 export class CallQueue {
   private readonly waiting: Call[] = [];
-  private readonly sent: Call[] = [];
+  private readonly sent: Group[] = [];
   private seq = 0;
   private headTimer: NodeJS.Timeout | undefined;
   private pumping = false;
@@ -55,11 +77,14 @@ export class CallQueue {
   private callers = 0;
   private answeredWaiters: (() => void)[] = [];
 
-  constructor(private readonly host: CallQueueHost) {}
+  constructor(
+    private readonly host: CallQueueHost,
+    private readonly batching?: Batching,
+  ) {}
 
   /** Calls in the worker or waiting to go there, whether or not their callers still wait. */
   get size(): number {
-    return this.waiting.length + this.sent.length;
+    return this.waiting.length + this.sent.reduce((n, group) => n + group.length, 0);
   }
 
   /**
@@ -88,6 +113,7 @@ export class CallQueue {
         records,
         timeoutMs,
         sends: 0,
+        alone: false,
         done: () => answered,
         settle: (err, result) => answer(() => (err === undefined ? resolve(result!) : reject(err))),
       };
@@ -107,7 +133,8 @@ export class CallQueue {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.waiting.length > 0 && this.sent.length < PIPELINE_DEPTH) {
+      const depth = this.batching ? BATCHING_DEPTH : PIPELINE_DEPTH;
+      while (this.waiting.length > 0 && this.sent.length < depth) {
         if (!this.host.ready()) {
           try {
             await this.host.prepare();
@@ -117,50 +144,93 @@ export class CallQueue {
           }
           continue;
         }
-        this.send(this.waiting.shift()!);
+        this.send(this.nextGroup());
       }
     } finally {
       this.pumping = false;
     }
   }
 
-  private send(call: Call): void {
-    call.sends++;
-    this.sent.push(call);
+  /** The next call, with those behind it that fit its group when batching. */
+  private nextGroup(): Group {
+    const group = [this.waiting.shift()!];
+    const max = this.batching?.maxRecords ?? 0;
+    if (group[0]!.alone) return group;
+    let records = group[0]!.records.length;
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (next.alone || records + next.records.length > max) break;
+      records += next.records.length;
+      group.push(this.waiting.shift()!);
+    }
+    return group;
+  }
+
+  private send(group: Group): void {
+    for (const call of group) call.sends++;
+    this.sent.push(group);
     if (this.sent.length === 1) this.armHead();
-    this.host.send(call.records).then(
-      (result) => this.onAnswer(call, undefined, result),
-      (err: unknown) => this.onAnswer(call, err),
+    const records = group.length === 1 ? group[0]!.records : group.flatMap((c) => c.records);
+    this.host.send(records).then(
+      (result) => this.onAnswer(group, undefined, result),
+      (err: unknown) => this.onAnswer(group, err),
     );
   }
 
-  private onAnswer(call: Call, err: unknown, result?: Prediction[]): void {
-    const at = this.sent.indexOf(call);
+  private onAnswer(group: Group, err: unknown, result?: Prediction[]): void {
+    const at = this.sent.indexOf(group);
     // Not there: it ran past its time and was answered already.
     if (at < 0) return;
     this.sent.splice(at, 1);
     if (at === 0) this.armHead();
-    if (err !== undefined && !call.done() && call.sends < MAX_SENDS && this.host.retryable(err)) {
-      // Back in its place among the waiting calls, to go out again once the model is back.
-      let i = 0;
-      while (i < this.waiting.length && this.waiting[i]!.seq < call.seq) i++;
-      this.waiting.splice(i, 0, call);
-    } else call.settle(err, result);
+    if (err === undefined && group.length > 1) {
+      let from = 0;
+      for (const call of group) {
+        call.settle(undefined, result!.slice(from, from + call.records.length));
+        from += call.records.length;
+      }
+    } else if (err !== undefined && group.length > 1 && !this.host.retryable(err)) {
+      // The group's records failed the model together: each call goes again alone, so that a
+      // caller hears only its own records' error (that send is not counted against it).
+      for (const call of group) {
+        call.sends--;
+        call.alone = true;
+      }
+      this.requeue(group.filter((c) => !c.done()));
+    } else {
+      const again = group.filter(
+        (c) => err !== undefined && !c.done() && c.sends < MAX_SENDS && this.host.retryable(err),
+      );
+      for (const call of group) if (!again.includes(call)) call.settle(err, result);
+      this.requeue(again);
+    }
     void this.pump();
   }
 
-  /** Times the call at the head: the one the model is running now. */
+  /** Calls back in their places among the waiting ones, to go out again once the model is back. */
+  private requeue(calls: Call[]): void {
+    for (const call of calls) {
+      let i = 0;
+      while (i < this.waiting.length && this.waiting[i]!.seq < call.seq) i++;
+      this.waiting.splice(i, 0, call);
+    }
+  }
+
+  /** Times the group at the head: the one the model is running now. */
   private armHead(): void {
     clearTimeout(this.headTimer);
     const head = this.sent[0];
     if (!head) return;
-    this.headTimer = setTimeout(() => {
-      if (this.sent[0] !== head) return;
-      this.sent.shift();
-      head.settle(this.host.deadline(head.timeoutMs));
-      this.host.expire();
-      this.armHead();
-      void this.pump();
-    }, head.timeoutMs);
+    this.headTimer = setTimeout(
+      () => {
+        if (this.sent[0] !== head) return;
+        this.sent.shift();
+        for (const call of head) call.settle(this.host.deadline(call.timeoutMs));
+        this.host.expire();
+        this.armHead();
+        void this.pump();
+      },
+      Math.min(...head.map((c) => c.timeoutMs)),
+    );
   }
 }

@@ -23,6 +23,16 @@ const schema = z.object({
   engine: z.enum(['node', 'python']).optional(),
   /** Extra packages for the python engine's worker (onnxruntime-gpu for the gpu pool). */
   requirements: requirementsSchema,
+  /**
+   * Micro-batching (opt-in): single calls that wait while the model runs go to it as one run of
+   * all their records, up to `maxRecords` (each caller gets its own answers). A call that finds
+   * the model free is not held back to wait for others. Faster where a run costs much more
+   * than a record (small models, many concurrent callers).
+   */
+  batching: z
+    .object({ maxRecords: z.number().int().min(2).max(65_536).default(64) })
+    .strict()
+    .optional(),
   /** onnxruntime's intra-op threads for one run of this model; default one per core. */
   threads: z.number().int().min(1).max(256).optional(),
   /**

@@ -13,6 +13,7 @@ import {
 import type { ModelRuntime, RuntimeSpec } from '../types.js';
 import { onnxRuntimeFactory } from './index.js';
 import { buildModel, ElemType, identity } from './testing/onnx-models.js';
+import { expectClose } from '../testing/contract.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -27,7 +28,11 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 // Workers of its own, one per deployment: each runtime's process stops when it unloads.
 const factory = onnxRuntimeFactory();
 
-async function runtimeFor(bytes: Uint8Array, file = `${sha256(bytes)}`) {
+async function runtimeFor(
+  bytes: Uint8Array,
+  file = `${sha256(bytes)}`,
+  config: Record<string, unknown> = {},
+) {
   const path = join(dir, file);
   await writeFile(path, bytes);
   const spec: RuntimeSpec = {
@@ -35,7 +40,7 @@ async function runtimeFor(bytes: Uint8Array, file = `${sha256(bytes)}`) {
     version: 1,
     artifact: { path, sha256: sha256(bytes), size: bytes.byteLength },
     pool: 'cpu',
-    config: {},
+    config,
   };
   return factory.create(spec) as ModelRuntime;
 }
@@ -327,5 +332,49 @@ describe('OnnxRuntime', () => {
     expect(outOnly.warnings!()).toEqual([expect.stringContaining('h_out')]);
     expect(await outOnly.predict([{ x: [1, 2] }], { requestId: 'w' })).toEqual([{ y: [1, 2] }]);
     await outOnly.unload();
+  });
+
+  it('micro-batches concurrent calls when asked, each caller answered its own records', async () => {
+    const fixtures = fileURLToPath(new URL('../../../test/fixtures/onnx/', import.meta.url));
+    const bytes = await readFile(join(fixtures, 'classifier_zipmap.onnx'));
+    const { records } = JSON.parse(
+      await readFile(join(fixtures, 'classifier_zipmap.expected.json'), 'utf8'),
+    ) as { records: Record<string, unknown>[] };
+    const alone = await runtimeFor(bytes, 'iris-alone.onnx');
+    const batched = await runtimeFor(bytes, 'iris-batched.onnx', { batching: { maxRecords: 8 } });
+    try {
+      const want = await alone.predict(records, { requestId: 'all' });
+      // 120 callers at once, one to three records each: most wait, and go in groups.
+      const calls = Array.from({ length: 120 }, (_, i) =>
+        Array.from({ length: 1 + (i % 3) }, (_, k) => (i + k) % records.length),
+      );
+      const answers = await Promise.all(
+        calls.map((rows, i) =>
+          batched.predict(
+            rows.map((r) => records[r]!),
+            { requestId: `c${i}` },
+          ),
+        ),
+      );
+      // Within float32 rounding: onnxruntime's kernels round differently for another batch size.
+      answers.forEach((got, i) =>
+        expectClose(
+          got,
+          calls[i]!.map((r) => want[r]),
+          1e-6,
+          `call ${i}`,
+        ),
+      );
+    } finally {
+      await alone.unload();
+      await batched.unload();
+    }
+  });
+
+  it('refuses micro-batching options it does not know', async () => {
+    const rt = await runtimeFor(kinds, 'kinds-bad.onnx', { batching: { maxRecords: 1 } });
+    const err = await failure(rt.load());
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as InvalidInputError).field).toBe('config.batching.maxRecords');
   });
 });

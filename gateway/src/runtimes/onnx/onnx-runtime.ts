@@ -92,6 +92,7 @@ export class OnnxRuntime implements ModelRuntime {
       this.pmml
         ? { key, path, kind: 'pmml', limits: this.pmml.limits }
         : { key, path, threads: config.threads },
+      config.batching,
     );
     try {
       await untilAborted(model.load(), signal);

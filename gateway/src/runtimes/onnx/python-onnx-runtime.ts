@@ -3,7 +3,7 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
-import { DeadlineError, NotReadyError, SlipwayError } from '../../errors.js';
+import { DeadlineError, InvalidInputError, NotReadyError, SlipwayError } from '../../errors.js';
 import { applyCpuWeight } from '../../pools/process-priority.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import {
@@ -119,6 +119,11 @@ export class PythonOnnxRuntime implements ModelRuntime {
 
   private async open(signal?: AbortSignal): Promise<OnnxModel> {
     const config = parseOnnxConfig(this.spec.config);
+    if (config.batching)
+      throw new InvalidInputError(
+        'config.batching: micro-batching is done by the node engine; leave it out with config.engine "python"',
+        'config.batching',
+      );
     const prepared = prepareModel(await readFile(this.spec.artifact.path));
     let path = this.spec.artifact.path;
     if (prepared.unzipped.length > 0) {

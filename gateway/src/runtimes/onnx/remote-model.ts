@@ -9,7 +9,7 @@ import { formatSeconds } from '../../workers/worker-process.js';
 import { WorkerCallError } from '../../workers/worker-protocol.js';
 import type { WorkerSupervisor } from '../../workers/worker-supervisor.js';
 import type { Prediction } from '../types.js';
-import { CallQueue } from './call-queue.js';
+import { CallQueue, type Batching } from './call-queue.js';
 import type { OnnxWorkerLease } from './onnx-workers.js';
 import { fromWorkerError, type LoadArgs, type LoadReply } from './worker/wire.js';
 
@@ -36,24 +36,28 @@ export class RemoteModel {
   constructor(
     private readonly lease: OnnxWorkerLease,
     private readonly args: LoadArgs,
+    batching?: Batching,
   ) {
-    this.calls = new CallQueue({
-      ready: () => this.ready(),
-      prepare: async () => {
-        if (this.closed) throw new NotReadyError('the model was unloaded during the call');
-        await this.load();
+    this.calls = new CallQueue(
+      {
+        ready: () => this.ready(),
+        prepare: async () => {
+          if (this.closed) throw new NotReadyError('the model was unloaded during the call');
+          await this.load();
+        },
+        send: (records) => this.send(records),
+        expire: () => this.kill(),
+        retryable: (err) =>
+          !this.closed &&
+          (err instanceof WorkerCrashedError ||
+            (err instanceof WorkerCallError && err.type === 'ModelNotLoaded')),
+        deadline: (ms) =>
+          new DeadlineError(
+            `the model did not answer within ${formatSeconds(ms / 1000)} (config.timeoutSeconds); its worker was stopped and restarts`,
+          ),
       },
-      send: (records) => this.send(records),
-      expire: () => this.kill(),
-      retryable: (err) =>
-        !this.closed &&
-        (err instanceof WorkerCrashedError ||
-          (err instanceof WorkerCallError && err.type === 'ModelNotLoaded')),
-      deadline: (ms) =>
-        new DeadlineError(
-          `the model did not answer within ${formatSeconds(ms / 1000)} (config.timeoutSeconds); its worker was stopped and restarts`,
-        ),
-    });
+      batching,
+    );
   }
 
   private get worker(): WorkerSupervisor {
