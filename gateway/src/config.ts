@@ -86,6 +86,7 @@ const envSchema = z.object({
   // A batch is one JSON value in one statement; past a few thousand rows it only costs memory.
   SLIPWAY_LOG_BATCH: z.coerce.number().int().positive().max(5000).default(2000),
   SLIPWAY_LOG_SPOOL_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
+  SLIPWAY_LOG_SAMPLE_ABOVE_MB: z.coerce.number().int().min(0).max(1_048_576).optional(),
   SLIPWAY_LOG_MAX_VALUE_BYTES: z.coerce
     .number()
     .int()
@@ -200,8 +201,11 @@ export interface Config {
   /**
    * The invocation log: rows are journalled (fsynced unless `sync` is false) before a call is
    * answered, then written to the database in batches of `batchSize` every `flushMs`. The
-   * journal holds at most `spoolMb` while the database is away (calls get 503 beyond); an
-   * input or output over `maxValueBytes` of JSON is left out of its row, with a note.
+   * journal holds at most `spoolMb` while the database is away (calls get 503 beyond); past
+   * `sampleAboveMb` of it (`SLIPWAY_LOG_SAMPLE_ABOVE_MB`, a quarter of the spool by default)
+   * only one call in ten keeps its input and output, the others are counted
+   * (`slipway_log_values_sampled_out_total`). An input or output over `maxValueBytes` of JSON is
+   * left out of its row, with a note.
    */
   /** `SLIPWAY_ALERT_INTERVAL_SECONDS`: how often every alert rule is evaluated (also on feedback). */
   alertIntervalMs: number;
@@ -242,6 +246,7 @@ export interface Config {
     batchSize: number;
     recordInputs: boolean;
     spoolMb: number;
+    sampleAboveMb: number;
     maxValueBytes: number;
     sync: boolean;
   };
@@ -316,6 +321,7 @@ export function loadConfig(
       batchSize: e.SLIPWAY_LOG_BATCH,
       recordInputs: e.SLIPWAY_LOG_INPUTS,
       spoolMb: e.SLIPWAY_LOG_SPOOL_MB,
+      sampleAboveMb: e.SLIPWAY_LOG_SAMPLE_ABOVE_MB ?? Math.ceil(e.SLIPWAY_LOG_SPOOL_MB / 4),
       maxValueBytes: e.SLIPWAY_LOG_MAX_VALUE_BYTES,
       sync: e.SLIPWAY_LOG_SYNC,
     },

@@ -216,10 +216,13 @@ export function createGateway(opts: {
     maxBytes: config.log.spoolMb * 1024 * 1024,
     sync: config.log.sync,
   });
+  const metrics = new GatewayMetrics({ processMetrics: true });
   const log = new InvocationLog(journal, new CallWriter(database.db), {
     flushMs: config.log.flushMs,
     batchSize: config.log.batchSize,
     maxValueBytes: config.log.maxValueBytes,
+    sampleAboveBytes: config.log.sampleAboveMb * 1024 * 1024,
+    onSampledOut: () => metrics.logValuesSampledOut(),
     onError: (err) =>
       opts.reportError?.(
         new Error('invocation log: the database writer failed; rows stay in the journal', {
@@ -230,7 +233,6 @@ export function createGateway(opts: {
   // Monitoring: ground truth, quality, drift, alerts and their deliveries.
   const monitoring = new MonitoringRepository(database.db);
   const bus = new EventBus({ onListenerError: opts.reportError });
-  const metrics = new GatewayMetrics({ processMetrics: true });
   const kindOf = (format: string) => registry.get(format as Format)?.kind;
   const webhooks = new WebhookSender({
     // Every rule signs with its own secret; this one signs nothing.

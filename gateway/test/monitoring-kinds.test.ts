@@ -253,6 +253,7 @@ describe('a gateway that keeps no inputs', () => {
           batchSize: 100,
           recordInputs: false,
           spoolMb: 64,
+          sampleAboveMb: 16,
           maxValueBytes: 1024 * 1024,
           sync: true,
         },

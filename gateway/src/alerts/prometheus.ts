@@ -76,6 +76,7 @@ export class GatewayMetrics {
   private readonly driftDetected: Gauge<'deployment' | 'feature'>;
   private readonly alertFiring: Gauge<'deployment' | 'rule'>;
   private readonly dropped: Counter<'metric'>;
+  private readonly sampledOut: Counter;
   /** Per deployment, per metric: the label sets it has, by a key of their values. */
   private readonly series = new Map<string, Map<Metric, Map<string, Labels>>>();
   private readonly seriesCount = new Map<Metric, number>();
@@ -138,6 +139,11 @@ export class GatewayMetrics {
       name: 'slipway_alert_firing',
       help: '1 while the alert rule fires, else 0',
       labelNames: ['deployment', 'rule'],
+      registers,
+    });
+    this.sampledOut = new Counter({
+      name: 'slipway_log_values_sampled_out_total',
+      help: 'Calls logged without their input and output because the log was behind the database',
       registers,
     });
     this.dropped = new Counter({
@@ -211,6 +217,11 @@ export class GatewayMetrics {
   }
 
   /** A deleted deployment: every series naming it goes. */
+  /** A call logged without its input and output: the log was behind the database. */
+  logValuesSampledOut(): void {
+    this.sampledOut.inc();
+  }
+
   removeDeployment(name: string): void {
     const d = label(name);
     const byMetric = this.series.get(d);

@@ -151,6 +151,34 @@ describe('InvocationLog', () => {
     expect(db.rows.get(row(3).id)).toMatchObject({ input: { i: 3 }, truncated: null });
   });
 
+  it('keeps the values of one call in ten while the database is behind, counting the others', async () => {
+    const db = new FakeDatabase();
+    db.down = true;
+    let sampledOut = 0;
+    const big = { values: 'x'.repeat(1000) };
+    const log = new InvocationLog(journalIn(), db, {
+      flushMs: 60_000,
+      sampleAboveBytes: 5_000,
+      onSampledOut: () => sampledOut++,
+    });
+    await log.replay();
+    // Four calls of about 1.2 KB fill the allowance; from the fifth, one in ten keeps its values.
+    for (let i = 0; i < 25; i++) await log.record(row(i, { input: big, output: [i] }));
+    expect(sampledOut).toBe(18);
+    db.down = false;
+    await log.flush();
+    const kept = [...db.rows.values()].filter((r) => r.input !== null);
+    expect(ids(kept)).toEqual([0, 1, 2, 3, 4, 14, 24]);
+    expect(kept.every((r) => (r.output as number[])[0] === ids([r])[0])).toBe(true);
+    const left = db.rows.get(row(5).id)!;
+    expect(left).toMatchObject({ input: null, output: null, status: 200 });
+    expect(left.truncated).toMatch(/behind the database, and kept them for one call in 10/);
+    // Caught up: every call keeps its values again.
+    await log.record(row(30, { input: big }));
+    await log.flush();
+    expect(db.rows.get(row(30).id)!.input).toEqual(big);
+  });
+
   it('refuses a row past the journal limit, keeping what it holds', async () => {
     const db = new FakeDatabase();
     db.down = true;

@@ -15,6 +15,17 @@ export interface InvocationLogOptions {
   batchBytes?: number;
   /** Largest input or output kept whole, in bytes of JSON; larger ones are replaced by a note. */
   maxValueBytes?: number;
+  /**
+   * Journal not yet in the database above which calls' inputs and outputs are sampled: one call
+   * in `sampleEvery` keeps them, the others are logged without (their status, latency and the
+   * monitor's part stay), so that a database that cannot keep up neither slows callers nor fills
+   * the journal. Default: never.
+   */
+  sampleAboveBytes?: number;
+  /** One call in this many keeps its values while sampling (default 10). */
+  sampleEvery?: number;
+  /** Told of each call whose values sampling left out (a metric counts them). */
+  onSampledOut?: () => void;
   /** Errors of the database writer (retried later), and lines it could not read. */
   onError?: (err: unknown) => void;
 }
@@ -26,7 +37,9 @@ export interface InvocationLogOptions {
  * moves journal segments to the database as multi-row inserts, isolating a row the database
  * refuses (stored with its values replaced by a note) so that it never blocks the others, and
  * keeping segments on disk while the database is away. What a crash left in the journal is
- * written at the next start (`replay`); inserts ignore ids already there.
+ * written at the next start (`replay`); inserts ignore ids already there. When the database
+ * falls behind by more than `sampleAboveBytes`, calls' inputs and outputs are kept for one call
+ * in `sampleEvery` only (counted, and noted on each row), rather than slowing the callers.
  */
 export class InvocationLog {
   private timer: NodeJS.Timeout | undefined;
@@ -38,6 +51,11 @@ export class InvocationLog {
   private readonly batchSize: number;
   private readonly batchBytes: number;
   private readonly maxValueBytes: number;
+  private readonly sampleAboveBytes: number;
+  private readonly sampleEvery: number;
+  private readonly onSampledOut: () => void;
+  /** Calls with values seen while sampling: every `sampleEvery`-th keeps them. */
+  private sampled = 0;
   private readonly onError: (err: unknown) => void;
 
   constructor(
@@ -48,6 +66,9 @@ export class InvocationLog {
       batchSize = 2000,
       batchBytes = 4 * 1024 * 1024,
       maxValueBytes = 1024 * 1024,
+      sampleAboveBytes = Infinity,
+      sampleEvery = 10,
+      onSampledOut = () => {},
       onError = () => {},
     }: InvocationLogOptions = {},
   ) {
@@ -55,6 +76,9 @@ export class InvocationLog {
     this.batchSize = batchSize;
     this.batchBytes = batchBytes;
     this.maxValueBytes = maxValueBytes;
+    this.sampleAboveBytes = sampleAboveBytes;
+    this.sampleEvery = Math.max(1, sampleEvery);
+    this.onSampledOut = onSampledOut;
     this.onError = onError;
   }
 
@@ -70,7 +94,7 @@ export class InvocationLog {
    */
   async record(row: LoggedCall): Promise<void> {
     if (this.closed) throw new Error('the invocation log is closed');
-    await this.journal.append(journalLine(row, this.maxValueBytes));
+    await this.journal.append(journalLine(this.sample(row), this.maxValueBytes));
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flush().catch(() => {}), this.flushMs);
       this.timer.unref();
@@ -90,6 +114,22 @@ export class InvocationLog {
     const run = this.writing.catch(() => {}).then(() => this.writeAll());
     this.writing = run;
     return run;
+  }
+
+  /** The row as the log keeps it: without its values when sampling leaves them out. */
+  private sample(row: LoggedCall): LoggedCall {
+    const behind = this.journal.pendingBytes;
+    const values = (row.input ?? null) !== null || (row.output ?? null) !== null;
+    if (behind <= this.sampleAboveBytes || !values) return row;
+    if (this.sampled++ % this.sampleEvery === 0) return row;
+    this.onSampledOut();
+    const mb = Math.round(behind / 1024 / 1024);
+    return {
+      ...row,
+      input: null,
+      output: null,
+      truncated: `input and output not kept: the log was ${mb} MB behind the database, and kept them for one call in ${this.sampleEvery}`,
+    };
   }
 
   /** Rows journalled but not yet in the database, in bytes of journal. */

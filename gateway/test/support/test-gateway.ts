@@ -70,6 +70,7 @@ export async function startTestGateway(
       batchSize: 100,
       recordInputs: true,
       spoolMb: 64,
+      sampleAboveMb: 16,
       maxValueBytes: 1024 * 1024,
       sync: true,
     },
