@@ -36,6 +36,18 @@ describe('GatewayMetrics', () => {
     ]);
   });
 
+  it('counts the calls the log kept without their values while it was behind', async () => {
+    const m = new GatewayMetrics();
+    expect(await samples(m, 'slipway_log_values_sampled_out_total')).toEqual([
+      'slipway_log_values_sampled_out_total 0',
+    ]);
+    m.logValuesSampledOut();
+    m.logValuesSampledOut();
+    expect(await samples(m, 'slipway_log_values_sampled_out_total')).toEqual([
+      'slipway_log_values_sampled_out_total 2',
+    ]);
+  });
+
   it('counts cold starts, and times the loads a call waited for', async () => {
     const m = new GatewayMetrics();
     m.observeCall({
