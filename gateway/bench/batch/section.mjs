@@ -255,8 +255,9 @@ The sides:
   streaming, with the options the gateway's reader uses; ${f(settings.chunk)}-row chunks scored by raw
   onnxruntime-node \`session.run\` (the model as the gateway runs it: ZipMap unzipped by its own
   \`prepareModel\`; the JSON list cell parsed with \`JSON.parse\`) or by the built gateway's
-  \`PmmlRuntime.predict\` (cells to numbers, an empty cell as missing). No HTTP, no log, no
-  validation, no output file.
+  PMML evaluator record by record on the same thread (\`compilePmml(…).score\`; cells to
+  numbers, an empty cell as missing). No HTTP, no log, no validation, no output file. (The job
+  scores a PMML chunk on the deployment's scoring thread, beside the thread that writes.)
 - **(b) pandas** (bench/batch/pandas_side.py): \`pd.read_csv(path, chunksize=…)\`, per chunk the
   fitted scikit-learn pipeline's \`predict\` (iris: \`predict_proba\`, the label its argmax; the
   \`X\` cell read with \`json.loads\`) and \`to_csv\` of \`id\` and the predictions appended to one

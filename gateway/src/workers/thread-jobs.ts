@@ -71,6 +71,16 @@ export class ThreadJobs<J, A> {
     });
   }
 
+  /**
+   * Ends the thread now (a job past its time: a thread cannot be interrupted otherwise); the
+   * jobs on it fail, and the next job starts a new thread.
+   */
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    await worker.terminate();
+  }
+
   private start(): Worker {
     const worker = startThread(this.entry);
     worker.unref();

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SlipwayError } from '../../errors.js';
 import type { RuntimeSpec } from '../types.js';
 import { pmmlRuntimeFactory } from './index.js';
+import { OFF_THREAD_RECORDS } from './pmml-runtime.js';
 import { pmmlDoc } from './testing/pmml-doc.js';
 
 const fixture = (name: string) =>
@@ -147,5 +148,32 @@ describe('PmmlRuntime', () => {
     }));
     const err = await failure(rt.predict(records, { requestId: 'late', timeoutMs: 0 }));
     expect(err.status).toBe(504);
+  });
+
+  it('scores a large call on its own thread, leaving the event loop free, as it scores small ones', async () => {
+    const rt = pmmlRuntimeFactory.create(await spec(fixture('s2p_gbm_regressor_100.pmml')));
+    const { records } = JSON.parse(
+      await readFile(fixture('s2p_gbm_regressor_100.expected.json'), 'utf8'),
+    ) as { records: Record<string, unknown>[] };
+    const many = Array.from(
+      { length: OFF_THREAD_RECORDS * 4 },
+      (_, i) => records[i % records.length]!,
+    );
+    const alone = await Promise.all(
+      records.map((r, i) => rt.predict([r], { requestId: `one${i}` })),
+    );
+    // A timer set as the call starts: inline scoring would hold the loop until it is done.
+    let ticked = false;
+    setTimeout(() => (ticked = true), 0);
+    const large = rt.predict(many, { requestId: 'many' }).then((out) => ({ out, ticked }));
+    const { out, ticked: tickedFirst } = await large;
+    expect(tickedFirst).toBe(true);
+    expect(out).toEqual(many.map((_, i) => alone[i % records.length]![0]));
+    // Past its time, the thread is ended; the next large call starts another.
+    // (Twenty thousand records: scoring them takes far longer than the timer of 0 ms.)
+    const lots = Array.from({ length: 20_000 }, (_, i) => records[i % records.length]!);
+    expect((await failure(rt.predict(lots, { requestId: 'late', timeoutMs: 0 }))).status).toBe(504);
+    expect(await rt.predict(many, { requestId: 'again' })).toEqual(out);
+    await rt.unload();
   });
 });
