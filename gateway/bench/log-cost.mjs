@@ -11,10 +11,8 @@ import { open, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { keepAlivePoster, percentile } from './http-post.mjs';
-import { gateway } from './monitoring-log-inputs.mjs';
-import { treeCpuMs } from './process-cpu.mjs';
+import { gateway, loadCalls } from './monitoring-log-inputs.mjs';
 import { writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -50,22 +48,15 @@ function records(n) {
 }
 
 async function batchCalls(g, body) {
-  const opts = {
+  const r = await loadCalls({
     url: `${g.base}/fn/iris`,
-    method: 'POST',
+    headers: { authorization: `Bearer ${g.key}` },
+    pid: g.pid,
     body,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key}` },
+    duration,
     connections,
-  };
-  await autocannon({ ...opts, duration: 2 });
-  const cpu = await treeCpuMs(g.pid);
-  const r = await autocannon({ ...opts, duration });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
-  const cpuMs = (await treeCpuMs(g.pid)) - cpu;
-  return {
-    rowsPerSecond: (r.requests.total * ROWS) / duration,
-    cpuUsPerRow: (1000 * cpuMs) / (r.requests.total * ROWS),
-  };
+  });
+  return { rowsPerSecond: (r.total * ROWS) / duration, cpuUsPerRow: r.cpuUs / ROWS };
 }
 
 async function oneCaller(g, body) {

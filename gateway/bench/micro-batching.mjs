@@ -9,9 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
-import { gateway } from './monitoring-log-inputs.mjs';
-import { treeCpuMs } from './process-cpu.mjs';
+import { gateway, loadCalls } from './monitoring-log-inputs.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -60,25 +58,8 @@ async function publishBatched(g) {
   return (await res.json()).invokeKey;
 }
 
-async function measure(side) {
-  const opts = {
-    url: side.url,
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', ...side.headers },
-    connections: CONNECTIONS,
-  };
-  await autocannon({ ...opts, duration: 2 });
-  const cpu = await treeCpuMs(side.pid);
-  const r = await autocannon({ ...opts, duration });
-  if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    cpuUs: (1000 * ((await treeCpuMs(side.pid)) - cpu)) / r.requests.total,
-  };
-}
+const measure = (side) =>
+  loadCalls({ url: side.url, headers: side.headers, pid: side.pid, body, duration });
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);

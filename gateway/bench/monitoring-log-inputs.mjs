@@ -69,25 +69,40 @@ export async function gateway(dist, logInputs, env = {}) {
   };
 }
 
-async function measure(g, body, duration) {
+/**
+ * Autocannon on `url` (POST `body` with `headers`) from `connections` callers: a 2 s warm-up,
+ * then `duration` s measured. Answers requests/s, their total, p50 and p99 (ms), and the CPU of
+ * the process tree of `pid` per request (µs).
+ */
+export async function loadCalls({ url, headers, pid, body, duration, connections = 32 }) {
   const opts = {
-    url: `${g.base}/fn/iris`,
+    url,
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${g.key}` },
-    connections: 32,
+    headers: { 'content-type': 'application/json', ...headers },
+    connections,
   };
   await autocannon({ ...opts, duration: 2 });
-  const cpu = await treeCpuMs(g.pid);
+  const cpu = await treeCpuMs(pid);
   const r = await autocannon({ ...opts, duration });
   if (r.non2xx > 0 || r.errors > 0) throw new Error(`${r.non2xx} non-2xx, ${r.errors} errors`);
   return {
     rps: r.requests.average,
+    total: r.requests.total,
     p50: r.latency.p50,
     p99: r.latency.p99,
-    cpuUs: (1000 * ((await treeCpuMs(g.pid)) - cpu)) / r.requests.total,
+    cpuUs: (1000 * ((await treeCpuMs(pid)) - cpu)) / r.requests.total,
   };
 }
+
+const measure = (g, body, duration) =>
+  loadCalls({
+    url: `${g.base}/fn/iris`,
+    headers: { authorization: `Bearer ${g.key}` },
+    pid: g.pid,
+    body,
+    duration,
+  });
 
 /**
  * Rounds of (log inputs on, off) for each body; with a `baseline` build (another gateway's dist,
