@@ -101,8 +101,10 @@ const mlserver = {
         parameters: { uri: join(ctx.models, 'gbm.joblib') },
       }),
     );
+    // In its own folder: MLServer keeps its metrics' files in `.metrics` under the working dir.
     const p = spawnPeer(join(dirname(ctx.python), 'mlserver'), ['start', dir], {
       log: join(dir, 'log'),
+      cwd: dir,
     });
     return { ...p, base: `http://127.0.0.1:${http}` };
   },
