@@ -79,6 +79,21 @@ describe.skipIf(!python)('pickles through the gateway (needs the worker venv)', 
     expect(wrong).toEqual([]);
   });
 
+  it("logs a batch's output as the worker answered it, the values the caller got", async () => {
+    const f = fixtures.logistic!;
+    const res = await call('logistic', f.records);
+    expect(res.status).toBe(200);
+    const answered = (await res.json()).predictions as unknown[];
+    const logged = await gw.admin(
+      `/api/deployments/logistic/invocations/${res.headers.get('x-request-id')}`,
+    );
+    expect(logged.status).toBe(200);
+    const detail = await logged.json();
+    expect(detail.input).toEqual(f.records);
+    expect(detail.output).toHaveLength(f.records.length);
+    expect(mismatches(detail.output, answered, 0)).toEqual([]);
+  });
+
   it('answers one record with one prediction, label and probabilities keyed by class', async () => {
     const f = fixtures.decision_tree!;
     const res = await call('decision_tree', f.records[0]);

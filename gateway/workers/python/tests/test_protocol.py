@@ -30,6 +30,13 @@ def test_a_message_is_one_line_of_json() -> None:
     assert json.loads(line) == {"id": 1, "result": {"text": "two\nlines", "values": [1, 2]}}
 
 
+def test_an_answer_is_compact_and_starts_with_its_id_then_result() -> None:
+    # The gateway keeps the result's text for its log only from a line of this form.
+    line = encode({"id": 7, "result": [{"label": "a", "p": 0.5}]})
+    assert line.startswith('{"id":7,"result":')
+    assert line == '{"id":7,"result":[{"label":"a","p":0.5}]}'
+
+
 def test_nan_and_infinities_become_null() -> None:
     line = encode({"id": 1, "result": [1.5, float("nan"), {"x": float("inf")}, (float("-inf"),)]})
     assert json.loads(line) == {"id": 1, "result": [1.5, None, {"x": None}, [None]]}
