@@ -41,3 +41,19 @@ export function keepAlivePoster(url, headers = {}) {
 export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
+
+/**
+ * `call(i)` run one after another: `warmUp` calls, then for `seconds`, each timed to the
+ * microsecond. Answers the timed calls' latencies in ms, ascending.
+ */
+export async function sequentialLatencies(call, { seconds, warmUp = 0 }) {
+  for (let i = 0; i < warmUp; i++) await call(i);
+  const lat = [];
+  const end = performance.now() + seconds * 1000;
+  for (let i = 0; performance.now() < end; i++) {
+    const t = performance.now();
+    await call(i);
+    lat.push(performance.now() - t);
+  }
+  return lat.sort((a, b) => a - b);
+}

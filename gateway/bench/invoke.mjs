@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { keepAlivePoster, percentile } from './http-post.mjs';
+import { keepAlivePoster, percentile, sequentialLatencies } from './http-post.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -62,17 +62,8 @@ async function load(url, opts) {
 // one keep-alive connection, one request at a time.
 async function sequential(url, { body, headers }, { warmUp = 500 } = {}) {
   const poster = keepAlivePoster(url, headers);
-  const once = () => poster.post(body);
-  for (let i = 0; i < warmUp; i++) await once();
-  const lat = [];
-  const end = performance.now() + duration * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await once();
-    lat.push(performance.now() - t);
-  }
+  const lat = await sequentialLatencies(() => poster.post(body), { seconds: duration, warmUp });
   poster.close();
-  lat.sort((a, b) => a - b);
   return {
     rps: lat.length / duration,
     p50: percentile(lat, 50),
@@ -86,15 +77,7 @@ async function sequential(url, { body, headers }, { warmUp = 500 } = {}) {
  * calls for `duration` seconds (rate, p50, p99), then 32 in flight (rate).
  */
 async function inProcess(call) {
-  for (let i = 0; i < 2000; i++) await call();
-  const lat = [];
-  const end = performance.now() + duration * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await call();
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
+  const lat = await sequentialLatencies(() => call(), { seconds: duration, warmUp: 2000 });
   const seq = { rps: lat.length / duration, p50: percentile(lat, 50), p99: percentile(lat, 99) };
   let done = 0;
   const stopAt = performance.now() + duration * 1000;

@@ -11,7 +11,7 @@ import { open, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { keepAlivePoster, percentile } from './http-post.mjs';
+import { keepAlivePoster, percentile, sequentialLatencies } from './http-post.mjs';
 import { gateway, loadCalls } from './monitoring-log-inputs.mjs';
 import { writeSection } from './report.mjs';
 
@@ -62,15 +62,10 @@ async function batchCalls(g, body) {
 async function oneCaller(g, body) {
   const poster = keepAlivePoster(`${g.base}/fn/iris`, { authorization: `Bearer ${g.key}` });
   try {
-    for (let i = 0; i < 300; i++) await poster.post(body);
-    const times = [];
-    const end = performance.now() + duration * 1000;
-    while (performance.now() < end) {
-      const t = performance.now();
-      await poster.post(body);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
+    const times = await sequentialLatencies(() => poster.post(body), {
+      seconds: duration,
+      warmUp: 300,
+    });
     return {
       calls: times.length,
       p50: percentile(times, 50),

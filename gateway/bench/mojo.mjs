@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { checkJava, ensureJvmWorkerJar, JAR_BUILD_ARGS } from '../dist/runtimes/mojo/java-env.js';
 import { mojoRuntimeFactory, MojoWorker } from '../dist/runtimes/mojo/index.js';
-import { keepAlivePoster, percentile } from './http-post.mjs';
+import { keepAlivePoster, percentile, sequentialLatencies } from './http-post.mjs';
 import { buildScoringLoop, runScoringLoop } from './mojo/scoring-loop.mjs';
 import { waitFor, writeSection } from './report.mjs';
 
@@ -56,17 +56,11 @@ function start(command, args, env = {}) {
 async function sequential(url, headers) {
   const poster = keepAlivePoster(url, headers);
   const bodies = records.map((r) => JSON.stringify(r));
-  const once = (body) => poster.post(body);
-  for (let i = 0; i < 1000; i++) await once(bodies[i % bodies.length]);
-  const lat = [];
-  const end = performance.now() + duration * 1000;
-  for (let i = 0; performance.now() < end; i++) {
-    const t = performance.now();
-    await once(bodies[i % bodies.length]);
-    lat.push(performance.now() - t);
-  }
+  const lat = await sequentialLatencies((i) => poster.post(bodies[i % bodies.length]), {
+    seconds: duration,
+    warmUp: 1000,
+  });
   poster.close();
-  lat.sort((a, b) => a - b);
   const at = (p) => percentile(lat, p);
   return { rps: lat.length / duration, p50: at(50), p95: at(95), p99: at(99) };
 }
@@ -141,18 +135,12 @@ async function runtimeHop() {
   };
   const runtime = mojoRuntimeFactory({ worker }).create(spec, {});
   await runtime.load();
-  for (let i = 0; i < 5000; i++)
-    await runtime.predict([records[i % records.length]], { requestId: 'warm-up' });
-  const lat = [];
-  const end = performance.now() + duration * 1000;
-  for (let i = 0; performance.now() < end; i++) {
-    const t = performance.now();
-    await runtime.predict([records[i % records.length]], { requestId: 'bench' });
-    lat.push(performance.now() - t);
-  }
+  const lat = await sequentialLatencies(
+    (i) => runtime.predict([records[i % records.length]], { requestId: 'bench' }),
+    { seconds: duration, warmUp: 5000 },
+  );
   await runtime.unload();
   await worker.stop();
-  lat.sort((a, b) => a - b);
   return { rps: lat.length / duration, p50: percentile(lat, 50), p95: percentile(lat, 95) };
 }
 

@@ -3,7 +3,7 @@
 // for every side.
 import { readdir, readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
-import { keepAlivePoster, percentile } from '../http-post.mjs';
+import { keepAlivePoster, percentile, sequentialLatencies } from '../http-post.mjs';
 import { treeCpuMs } from '../process-cpu.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -55,30 +55,14 @@ export async function settle(pid, { windowMs = 500, idleShare = 0.1, limitS = 12
 /** One caller, one request at a time on one kept-alive socket, timed to the microsecond. */
 export async function oneCaller({ url, headers, body, seconds, warmUp = 200 }) {
   const poster = keepAlivePoster(url, headers);
-  for (let i = 0; i < warmUp; i++) await poster.post(body);
-  const lat = [];
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await poster.post(body);
-    lat.push(performance.now() - t);
-  }
+  const lat = await sequentialLatencies(() => poster.post(body), { seconds, warmUp });
   poster.close();
-  lat.sort((a, b) => a - b);
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length };
 }
 
 /** `call` run one after another for `seconds` (after `warmUp` calls): p50 and p99 in ms. */
 export async function inProcess(call, seconds, warmUp = 500) {
-  for (let i = 0; i < warmUp; i++) await call();
-  const lat = [];
-  const end = performance.now() + seconds * 1000;
-  while (performance.now() < end) {
-    const t = performance.now();
-    await call();
-    lat.push(performance.now() - t);
-  }
-  lat.sort((a, b) => a - b);
+  const lat = await sequentialLatencies(call, { seconds, warmUp });
   return { p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length };
 }
 
