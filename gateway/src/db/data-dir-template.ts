@@ -43,8 +43,9 @@ export async function templateKey(migrationsFolder: string): Promise<string> {
 
 /**
  * Makes `dataDir` a copy of the template in `templateDir`, when `dataDir` holds no database yet
- * and the template was made with the key `key` answers (hashed only for a fresh data dir). Answers whether it did; a data dir that holds a database
- * is never touched.
+ * and the template was made with the key `key()` answers (asked only for a fresh data dir: a
+ * restart does not hash the migrations). Answers whether it did; a data dir that holds a
+ * database is never touched.
  */
 export async function seedDataDir(
   dataDir: string,
