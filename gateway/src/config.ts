@@ -75,6 +75,7 @@ const envSchema = z.object({
   SLIPWAY_JAVA: z.string().min(1).optional(),
   SLIPWAY_JVM_HEAP_MB: z.coerce.number().int().min(64).max(1_048_576).default(1024),
   SLIPWAY_KERNEL_MEMORY_MB: z.coerce.number().int().min(128).max(1_048_576).optional(),
+  SLIPWAY_KERNEL_START: z.enum(['fork', 'exec']).default('fork'),
   SLIPWAY_WORKER_USER: z.string().min(1).optional(),
   SLIPWAY_WORKER_ENV: z.string().default(''),
   SLIPWAY_ONNX_ISOLATION: z.enum(['deployment', 'pool']).default('deployment'),
@@ -160,6 +161,12 @@ export interface Config {
    * deployment's `config.memoryMb` overrides it.
    */
   kernelMemoryMb?: number;
+  /**
+   * `SLIPWAY_KERNEL_START`: how a notebook's Python kernels start. `fork` (default): forked from a
+   * process that has imported ipykernel (a zygote), ~10× less CPU per kernel; `exec`: each a new
+   * interpreter, as jupyter_client starts them.
+   */
+  kernelStart?: 'fork' | 'exec';
   /**
    * `SLIPWAY_WORKER_USER`: the user workers and kernels run as when the gateway runs as root
    * (default `slipway-worker` if it exists, else `nobody`; `root` keeps them as root).
@@ -294,6 +301,7 @@ export function loadConfig(
     java: e.SLIPWAY_JAVA,
     jvmHeapMb: e.SLIPWAY_JVM_HEAP_MB,
     kernelMemoryMb: e.SLIPWAY_KERNEL_MEMORY_MB,
+    kernelStart: e.SLIPWAY_KERNEL_START,
     workerUser: e.SLIPWAY_WORKER_USER,
     workerEnv: inheritedWorkerEnv(env, e.SLIPWAY_WORKER_ENV),
     onnxIsolation: e.SLIPWAY_ONNX_ISOLATION,

@@ -89,6 +89,7 @@ export type GatewayConfig = Pick<
       | 'onnxIsolation'
       | 'catalogTtlMs'
       | 'kernelMemoryMb'
+      | 'kernelStart'
       | 'workerUser'
       | 'workerEnv'
       | 'alertIntervalMs'

@@ -9,7 +9,7 @@ import { publishForm, startTestGateway, type TestGateway } from './support/test-
 const python = await testPython();
 const fixtures = new URL('./fixtures/notebooks/', import.meta.url);
 
-/** Child processes of `pid` (kernels of the worker). */
+/** Child processes of `pid`. */
 function childrenOf(pid: number): number[] {
   try {
     return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
@@ -38,6 +38,12 @@ async function until<T>(
 describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)', () => {
   let gw: TestGateway;
   const keys: Record<string, string> = {};
+
+  /** The worker's kernels: its children, and the children of the zygotes it forks them from. */
+  async function kernelsOf(workerPid: number): Promise<number[]> {
+    const { zygotePids } = await gw.python.call<{ zygotePids: number[] }>('stats');
+    return childrenOf(workerPid).flatMap((p) => (zygotePids.includes(p) ? childrenOf(p) : [p]));
+  }
 
   async function publish(file: string, name: string, config?: object) {
     const bytes = await readFile(new URL(`${file}.ipynb`, fixtures));
@@ -324,7 +330,9 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
     // Other deployments keep warm kernels; every child of the worker must be one of those.
     const onlyWarmKernels = async () => {
       const { idleKernelPids } = await gw.python.call<{ idleKernelPids: number[] }>('stats');
-      return childrenOf(workerPid).every((p) => idleKernelPids.includes(p)) ? true : undefined;
+      return (await kernelsOf(workerPid)).every((p) => idleKernelPids.includes(p))
+        ? true
+        : undefined;
     };
     const res = await call('slow', { seconds: 60 });
     expect(res.status).toBe(504);
@@ -338,7 +346,7 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
   it('cancels a synchronous run when its caller goes away, and logs 499', async () => {
     await publish('slow', 'abandoned', { timeoutSeconds: 60, warmKernels: 0 });
     const workerPid = gw.python.pid!;
-    const kernelsBefore = childrenOf(workerPid).length;
+    const kernelsBefore = (await kernelsOf(workerPid)).length;
     const caller = new AbortController();
     const pending = Promise.resolve(
       gw.app.request('/fn/abandoned', {
@@ -366,7 +374,7 @@ describe.skipIf(!python)('notebooks (needs the worker venv: npm test makes it)',
       15_000,
     );
     await until('its kernel to be gone', async () =>
-      childrenOf(workerPid).length <= kernelsBefore ? true : undefined,
+      (await kernelsOf(workerPid)).length <= kernelsBefore ? true : undefined,
     );
     const calls = await (await gw.admin('/api/deployments/abandoned/invocations')).json();
     expect(calls.invocations[0]).toMatchObject({

@@ -13,7 +13,13 @@ export type WorkerConfig = Pick<Config, 'dataDir' | 'python' | 'modelMemoryMb'> 
   Partial<
     Pick<
       Config,
-      'java' | 'jvmHeapMb' | 'onnxIsolation' | 'kernelMemoryMb' | 'workerUser' | 'workerEnv'
+      | 'java'
+      | 'jvmHeapMb'
+      | 'onnxIsolation'
+      | 'kernelMemoryMb'
+      | 'kernelStart'
+      | 'workerUser'
+      | 'workerEnv'
     >
   >;
 
@@ -43,7 +49,13 @@ export function runtimeWorkers(config: WorkerConfig): RuntimeWorkers {
     log,
   });
   const venvRoot = join(config.dataDir, 'python');
-  const python = pythonWorker({ configured: config.python, venvRoot, spawn: sandbox.spawn, log });
+  const python = pythonWorker({
+    configured: config.python,
+    venvRoot,
+    kernelStart: config.kernelStart,
+    spawn: sandbox.spawn,
+    log,
+  });
   const jvmHeapMb = config.jvmHeapMb ?? DEFAULT_JVM_HEAP_MB;
   const jvm = new MojoWorker({
     java: config.java,

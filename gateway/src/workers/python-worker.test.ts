@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { access, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +33,9 @@ interface Stats {
   activeRuns: number;
   pools: Record<string, { idle: number; starting: number }>;
   idleKernelPids: number[];
+  zygotePids: number[];
 }
+const statsOf = (worker: WorkerSupervisor) => worker.call<Stats>('stats');
 
 describe.skipIf(!python)(
   python ? 'the Python worker, real papermill and ipykernel' : `the Python worker: ${NO_PYTHON}`,
@@ -136,6 +139,33 @@ describe.skipIf(!python)(
       });
       expect(again.result.outputs).toEqual([6]);
       expect(again.pid).not.toBe(ping.pid);
+    });
+
+    it('forks kernels from a zygote, or starts each as a new interpreter with kernelStart exec', async () => {
+      const parentOf = (pid: number) =>
+        Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+      const runOn = async (kernelStart: 'fork' | 'exec') => {
+        const { worker } = start({ kernelStart });
+        const ping = await worker.call<Ping>('ping');
+        await worker.call('prepare_kernels', { key: 'nb', path: fixture('trivial'), warm: 1 });
+        await waitFor('a warm kernel', async () => (await statsOf(worker)).pools.nb?.idle === 1);
+        const [kernel] = (await statsOf(worker)).idleKernelPids;
+        // Read now: a kernel serves one run and is gone after it.
+        const parent = parentOf(kernel!);
+        const run = await worker.call<RunReply>('run_notebook', {
+          key: 'nb',
+          path: fixture('trivial'),
+          parameters: { x: 1 },
+        });
+        expect(run).toMatchObject({ outputs: [2], kernelPid: kernel });
+        return { parent, ping, zygotes: (await statsOf(worker)).zygotePids };
+      };
+      const forked = await runOn('fork');
+      expect(forked.zygotes).toHaveLength(1);
+      expect(forked.parent).toBe(forked.zygotes[0]);
+      const started = await runOn('exec');
+      expect(started.zygotes).toEqual([]);
+      expect(started.parent).toBe(started.ping.pid);
     });
 
     it('keeps warm kernels per notebook, refills after a take, and drops them on release', async () => {

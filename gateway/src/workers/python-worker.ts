@@ -30,6 +30,8 @@ export interface PythonWorkerOptions
    * sets theirs: `memoryMb` of `run_notebook`). Default: none.
    */
   memoryLimitMb?: number;
+  /** How its kernels start: forked from a zygote (default), or each a new interpreter. */
+  kernelStart?: 'fork' | 'exec';
   /** Variables of the worker (and so of its kernels), on top of the allow-listed ones. */
   env?: Record<string, string>;
 }
@@ -43,11 +45,19 @@ export function pythonWorker(opts: PythonWorkerOptions): WorkerSupervisor {
     requirementsFile = PYTHON_REQUIREMENTS_FILE,
     maxRuns = 8,
     memoryLimitMb,
+    kernelStart = 'fork',
     env,
     log,
     ...supervision
   } = opts;
-  const args = ['-m', 'slipway_worker', '--max-runs', String(maxRuns)];
+  const args = [
+    '-m',
+    'slipway_worker',
+    '--max-runs',
+    String(maxRuns),
+    '--kernel-start',
+    kernelStart,
+  ];
   if (memoryLimitMb) args.push('--memory-mb', String(memoryLimitMb));
   return new WorkerSupervisor({
     name: 'python',

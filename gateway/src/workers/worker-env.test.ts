@@ -116,4 +116,12 @@ describe('the workers environment', () => {
     });
     expect(() => loadConfig({ SLIPWAY_KERNEL_MEMORY_MB: '64' })).toThrow(ConfigError);
   });
+
+  it('forks kernels unless SLIPWAY_KERNEL_START says exec, and names what it takes', () => {
+    expect(loadConfig(GATEWAY_ENV).kernelStart).toBe('fork');
+    expect(loadConfig({ ...GATEWAY_ENV, SLIPWAY_KERNEL_START: 'exec' }).kernelStart).toBe('exec');
+    expect(() => loadConfig({ ...GATEWAY_ENV, SLIPWAY_KERNEL_START: 'spawn' })).toThrow(
+      /SLIPWAY_KERNEL_START: .*"fork"\|"exec"/,
+    );
+  });
 });

@@ -276,9 +276,12 @@ describe.skipIf(!python)('user code is contained (needs the worker venv)', () =>
           return false;
         }
       });
+      // Kernels are children of the notebook worker, or of the zygote it forks them from.
+      const descendantsOf = (pid: number): number[] =>
+        childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
       for (const pid of workers) {
         pids.add(pid);
-        for (const kernel of childrenOf(pid)) pids.add(kernel);
+        for (const process of descendantsOf(pid)) pids.add(process);
       }
       if (java) {
         const bytes = await readFile(mojoFixturePath('gbm_binomial.zip'));

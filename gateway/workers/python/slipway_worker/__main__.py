@@ -1,4 +1,5 @@
-"""Entry point: python -m slipway_worker [--max-runs N] [--memory-mb MB] [--serve notebooks|models].
+"""Entry point: python -m slipway_worker [--max-runs N] [--memory-mb MB] [--serve notebooks|models|onnx]
+[--kernel-start fork|exec].
 
 Serves JSON-lines requests on stdin/stdout until stdin closes. Logs go to stderr, which the
 gateway copies into its own log, each line after the worker's label (`[python worker 812]`).
@@ -48,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
         "--serve", choices=("notebooks", "models", "onnx"), default="notebooks", help="what this worker runs"
     )
     parser.add_argument(
+        "--kernel-start",
+        choices=("fork", "exec"),
+        default="fork",
+        help="notebook kernels forked from a zygote that has imported ipykernel, or each a new interpreter",
+    )
+    parser.add_argument(
         "--log-level",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         default="WARNING",
@@ -61,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     from .server import serve
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(max(1, args.max_runs), args.serve))
+        asyncio.run(serve(max(1, args.max_runs), args.serve, fork_kernels=args.kernel_start == "fork"))
 
 
 if __name__ == "__main__":

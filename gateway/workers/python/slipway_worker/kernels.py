@@ -16,16 +16,20 @@ import contextlib
 import functools
 import logging
 import os
+import queue
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
+import zmq
 from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
+from .kernel_forks import ForkProvisioner, KernelZygotes
 from .kernel_values import install_code
 from .protocol import JsonObject, WorkerError
 
@@ -144,13 +148,21 @@ async def start_kernel(
     memory_mb: int | None = None,
     env: dict[str, str] | None = None,
     nice: int = 0,
+    zygotes: KernelZygotes | None = None,
 ) -> Kernel:
     """Starts a kernel in a new empty directory, its address space capped at `memory_mb` MiB
     (None: the worker's own limit, if any), with `env` over the worker's environment (its
     pool's placement: CUDA_VISIBLE_DEVICES) and `nice` as its nice value (its pool's CPU
-    weight), and waits until it answers."""
+    weight), and waits until it answers. With `zygotes`, an ipykernel is forked from the zygote
+    of its interpreter (kernel_forks.py) instead of started as a new one."""
     cwd = tempfile.mkdtemp(prefix="kernel-", dir=scratch)
     km = AsyncKernelManager(kernel_name=kernel_name, kernel_spec_manager=spec_manager)
+    if zygotes is not None:
+        # Given before the start, the manager uses this provisioner instead of making its own.
+        km.kernel_id = str(uuid.uuid4())
+        provisioner = ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+        provisioner.zygotes, provisioner.memory_mb = zygotes, memory_mb
+        km.provisioner = provisioner
     # Unix sockets in the worker's private folder instead of TCP ports on localhost: no other
     # local user can connect, no port can be taken between choosing and binding it.
     km.transport = "ipc"
@@ -174,10 +186,10 @@ async def start_kernel(
         _announce_group(announce, getattr(km.provisioner, "pgid", None), alive=True)
         _lower_priority(getattr(km.provisioner, "pid", None), nice)
         kc = km.client()
+        _connect_promptly(kc)
         kc.start_channels()
-        await kc.wait_for_ready(timeout=START_TIMEOUT_SECONDS)
-        # Asked once here so that a run does not pay the round trip (papermill records it).
-        reply = await kc.kernel_info(reply=True, timeout=START_TIMEOUT_SECONDS)
+        # Its kernel_info reply is kept so that a run does not pay the round trip (papermill records it).
+        reply = await _until_ready(km, kc, START_TIMEOUT_SECONDS)
         # A kernel's first executions are slow (lazy imports and caches inside IPython); pay
         # for them here, silently: no output, no history, no execution count, no variables.
         for _ in range(WARMUP_EXECUTIONS):
@@ -189,6 +201,45 @@ async def start_kernel(
         await asyncio.shield(_discard(km, kc, cwd, announce))
         raise
     return Kernel(km, kc, cwd, language_info, announce, memory_mb, json_values, env)
+
+
+# How long one kernel_info request, then the first IOPub message, is awaited before asking again.
+_READY_POLL_SECONDS = 1.0
+
+
+async def _until_ready(km: AsyncKernelManager, kc: AsyncKernelClient, timeout: float) -> JsonObject:
+    """The kernel's kernel_info reply, once it answers on shell and IOPub is connected (a first
+    IOPub message has come: ipykernel's welcome, or the status of the request). jupyter_client's
+    wait_for_ready does the same and then drains IOPub until it has been silent for 0.2 s, which
+    is most of a forked kernel's start; the messages it drained are not a run's, whose client
+    keeps only the messages of its own requests."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        msg_id = kc.kernel_info()
+        try:
+            reply: JsonObject = await kc.shell_channel.get_msg(timeout=_READY_POLL_SECONDS)
+            while reply["parent_header"].get("msg_id") != msg_id:
+                reply = await kc.shell_channel.get_msg(timeout=_READY_POLL_SECONDS)
+            await kc.iopub_channel.get_msg(timeout=_READY_POLL_SECONDS)
+        except queue.Empty:
+            if not await km.is_alive():
+                raise RuntimeError("the kernel died before answering kernel_info") from None
+            continue
+        return reply
+    raise RuntimeError(f"the kernel did not answer kernel_info in {timeout:.0f} s")
+
+
+# zmq retries a connection to a socket that is not bound yet every 100 ms by default; a forked
+# kernel binds its sockets ~30 ms after the fork, so the client would wait most of that interval.
+_RECONNECT_MS = 5
+_RECONNECT_MAX_MS = 100
+
+
+def _connect_promptly(kc: AsyncKernelClient) -> None:
+    """Makes the client's sockets retry a connection to the kernel every 5 ms, backing off to
+    100 ms (sockets made from its context afterwards, which are its channels)."""
+    kc.context.setsockopt(zmq.RECONNECT_IVL, _RECONNECT_MS)
+    kc.context.setsockopt(zmq.RECONNECT_IVL_MAX, _RECONNECT_MAX_MS)
 
 
 def _lower_priority(pid: int | None, nice: int) -> None:
@@ -239,8 +290,10 @@ class KernelPool:
         track_kill: Track,
         announce: Announce,
         python: str | None = None,
+        zygotes: KernelZygotes | None = None,
     ) -> None:
         self.kernel_name = kernel_name
+        self._zygotes = zygotes
         # The interpreter of this notebook's kernels; None: what its kernel spec says.
         self.python = python
         self._spec_manager = spec_manager
@@ -306,6 +359,7 @@ class KernelPool:
                 self.memory_mb,
                 self.env,
                 self.nice,
+                self._zygotes,
             )
         except Exception as exc:  # noqa: BLE001 - reported to a waiting run, else logged
             self.starting -= 1
@@ -380,11 +434,19 @@ class KernelPool:
 class Kernels:
     """The pools of one worker, by notebook key."""
 
-    def __init__(self, scratch: str, announce: Announce, spec_manager: KernelSpecManager | None = None) -> None:
+    def __init__(
+        self,
+        scratch: str,
+        announce: Announce,
+        spec_manager: KernelSpecManager | None = None,
+        fork: bool = True,
+    ) -> None:
         self.scratch = scratch
         self.announce = announce
         self.pools: dict[str, KernelPool] = {}
         self.spec_manager = spec_manager or KernelSpecManager()
+        # Kernels forked from zygotes (kernel_forks.py) unless `fork` is False.
+        self.zygotes = KernelZygotes() if fork else None
         self._starts: set[asyncio.Future[Any]] = set()
         self._kills: set[asyncio.Future[Any]] = set()
 
@@ -400,7 +462,9 @@ class Kernels:
 
     def _new_pool(self, kernel_name: str, python: str | None = None) -> KernelPool:
         specs = self.spec_manager if python is None else InterpreterSpecs(self.spec_manager, python)
-        return KernelPool(kernel_name, specs, self.scratch, self._track_start, self._track_kill, self.announce, python)
+        return KernelPool(
+            kernel_name, specs, self.scratch, self._track_start, self._track_kill, self.announce, python, self.zygotes
+        )
 
     def check(self, kernel_name: str, python: str | None = None) -> KernelSpec:
         """The notebook's kernel spec (started by `python`, when given); fails with NoSuchKernel
@@ -480,6 +544,8 @@ class Kernels:
         await asyncio.gather(*self._starts, return_exceptions=True)
         await asyncio.gather(*self._kills, return_exceptions=True)
         self.pools.clear()
+        if self.zygotes is not None:
+            await self.zygotes.close()
 
 
 def scratch_dir() -> str:

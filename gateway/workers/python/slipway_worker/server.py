@@ -61,8 +61,8 @@ class Worker:
         "stats",
     )
 
-    def __init__(self, max_runs: int, scratch: str, announce: Announce) -> None:
-        self.kernels = Kernels(scratch, announce)
+    def __init__(self, max_runs: int, scratch: str, announce: Announce, fork_kernels: bool = True) -> None:
+        self.kernels = Kernels(scratch, announce, fork=fork_kernels)
         self.scratch = scratch
         self.runs = asyncio.Semaphore(max_runs)
         self.max_runs = max_runs
@@ -221,6 +221,8 @@ class Worker:
             "maxRuns": self.max_runs,
             "pools": self.kernels.stats(),
             "idleKernelPids": self.kernels.idle_pids(),
+            # The processes its kernels are forked from (kernel_forks.py): children of this one.
+            "zygotePids": self.kernels.zygotes.pids() if self.kernels.zygotes else [],
         }
 
     async def reap_idle(self) -> None:
@@ -282,10 +284,11 @@ class _RunState:
         self.cold = False
 
 
-async def serve(max_runs: int, role: str = "notebooks") -> None:
+async def serve(max_runs: int, role: str = "notebooks", fork_kernels: bool = True) -> None:
     """Serves requests until stdin closes or SIGTERM/SIGINT; then leaves no kernel behind.
     `role` "models" serves one pickled model instead of notebooks (see models.py), and "onnx"
-    onnxruntime sessions (see onnx_sessions.py)."""
+    onnxruntime sessions (see onnx_sessions.py). Notebook kernels are forked from a zygote
+    (kernel_forks.py) unless `fork_kernels` is False."""
     channel = Channel(claim_stdout())
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -305,7 +308,7 @@ async def serve(max_runs: int, role: str = "notebooks") -> None:
         def announce(pgid: int, alive: bool) -> None:
             channel.notify("process_group", pgid=pgid, alive=alive)
 
-        worker = Worker(max_runs, scratch_dir(), announce)
+        worker = Worker(max_runs, scratch_dir(), announce, fork_kernels)
     methods: dict[str, Method] = {name: getattr(worker, name) for name in worker.METHODS}
     reaper = asyncio.ensure_future(worker.reap_idle())
 

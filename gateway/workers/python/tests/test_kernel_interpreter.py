@@ -52,10 +52,11 @@ async def prefix_of_a_run(kernels: Kernels, key: str, path: str, python: str | N
         kernels.finish(kernel)
 
 
-def test_a_notebooks_kernels_run_on_the_interpreter_it_names(scratch: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_a_notebooks_kernels_run_on_the_interpreter_it_names(scratch: str, tmp_path: Path, fork: bool) -> None:
     python = layered_venv(tmp_path / "venv")
     path = prefix_notebook(tmp_path / "prefix.ipynb")
-    kernels = Kernels(scratch, lambda pgid, alive: None)
+    kernels = Kernels(scratch, lambda pgid, alive: None, fork=fork)
 
     async def scenario() -> None:
         try:

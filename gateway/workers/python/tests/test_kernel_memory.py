@@ -77,8 +77,13 @@ def test_the_limiter_never_asks_for_more_than_the_hard_limit() -> None:
     assert soft == (1_048_576 * MiB if hard == resource.RLIM_INFINITY else min(1_048_576 * MiB, hard))
 
 
-def test_each_kernel_runs_under_its_notebooks_limit_and_survives_a_memory_error(scratch: str, probe: str) -> None:
-    kernels = Kernels(scratch, lambda pgid, alive: None)
+# Forked from a zygote (the limit set in the child after the fork) and started as a new
+# interpreter (set between fork and exec).
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "started"])
+def test_each_kernel_runs_under_its_notebooks_limit_and_survives_a_memory_error(
+    scratch: str, probe: str, fork: bool
+) -> None:
+    kernels = Kernels(scratch, lambda pgid, alive: None, fork=fork)
 
     async def scenario() -> None:
         pool = kernels.pool("nb", "python3")
