@@ -1,14 +1,16 @@
-// Benchmark of notebook calls: a trivial parameterised notebook through the gateway with warm
-// kernels, beside the papermill CLI on the same notebook (what a user would run instead), and
-// the throughput of parallel calls. With `--baseline <gateway dir>` (another checkout's gateway
-// folder, built), the same sequential calls also go to that build, in alternating rounds: what
-// a change costs per call.
-// Usage: npm run bench:notebook --workspace gateway [-- --baseline <dir>]   (needs the worker venv)
+// Benchmark of notebook calls: a trivial parameterised notebook through the gateway, its kernels
+// forked from a zygote (SLIPWAY_KERNEL_START=fork, the default) beside each started as a new
+// interpreter (exec, as jupyter_client starts them), in interleaved rounds; and the papermill CLI
+// on the same notebook (what a user would run instead). Each round of each mode: calls one at a
+// time, 4 callers as fast as they go, and an open loop of 20 calls/s, counting the calls that
+// found no warm kernel and the CPU per call of the gateway with its worker, zygote and kernels.
+// Usage: npm run bench:notebook --workspace gateway [-- --rounds 3]   (needs the worker venv, a build)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeCpuMs } from './process-cpu.mjs';
 import { BENCH_TOKEN, startGatewayProcess, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -18,20 +20,24 @@ const python = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/ensur
   encoding: 'utf8',
 }).trim();
 const papermill = join(dirname(python), 'papermill');
-const flag = process.argv.indexOf('--baseline');
-const baselineDir = flag > 0 ? process.argv[flag + 1] : undefined;
-const CALLS = 60;
-const ROUNDS = 3;
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = arg('rounds', 3);
+const SEQUENTIAL = 20;
 const CLI_RUNS = 8;
 const PARALLEL = 4;
-const PARALLEL_SECONDS = 15;
+const PARALLEL_SECONDS = arg('seconds', 10);
+const OPEN_RATE = 20;
+const OPEN_SECONDS = arg('seconds', 10);
+const MODES = ['fork', 'exec'];
 
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-const summary = (lat) => {
-  const s = [...lat].sort((a, b) => a - b);
-  return { p50: pct(s, 50), p95: pct(s, 95), n: s.length };
-};
+const sorted = (xs) => [...xs].sort((a, b) => a - b);
+const median = (xs) => pct(sorted(xs), 50);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // 1. papermill CLI: a new process and a new kernel every run.
 const tmp = await mkdtemp(join(tmpdir(), 'slipway-nbbench-'));
@@ -45,108 +51,164 @@ for (let i = 0; i < CLI_RUNS; i++) {
   );
   cli.push(performance.now() - t);
 }
+await rm(tmp, { recursive: true, force: true });
 
-// 2. Slipway: a gateway process with warm kernels (this build, and the baseline's if given).
-const token = BENCH_TOKEN;
-async function startGateway(dir) {
+// 2. Slipway: a gateway process per mode and round, its notebook kept 4 warm kernels.
+async function startGateway(mode) {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-nbbench-gw-'));
   const { child, base } = await startGatewayProcess({
-    cwd: dir,
+    cwd: gatewayDir,
     args: ['dist/index.js'],
     dataDir,
     python,
     portBase: 19100,
+    env: { SLIPWAY_KERNEL_START: mode },
   });
   const form = new FormData();
   form.set('name', 'trivial');
-  form.set('config', JSON.stringify({ warmKernels: PARALLEL, maxConcurrency: PARALLEL }));
+  form.set(
+    'config',
+    JSON.stringify({
+      warmKernels: PARALLEL,
+      maxConcurrency: 2 * PARALLEL,
+      queueSize: 1000,
+      timeoutSeconds: 120,
+    }),
+  );
   form.set('file', new Blob([await readFile(notebook)]), 'trivial.ipynb');
   const created = await (
     await fetch(`${base}/api/deployments`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
+      headers: { authorization: `Bearer ${BENCH_TOKEN}` },
       body: form,
     })
   ).json();
   const invoke = async (x) => {
+    const t = performance.now();
     const res = await fetch(`${base}/fn/trivial`, {
       method: 'POST',
       headers: { authorization: `Bearer ${created.invokeKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ x }),
     });
-    if (res.status !== 200) throw new Error(`status ${res.status}: ${await res.text()}`);
-    const cold = res.headers.get('x-slipway-cold-start') === 'true';
-    return { cold, durationMs: (await res.json()).durationMs };
+    const body = await res.json();
+    if (res.status !== 200 || body.outputs?.[0] !== x + 1)
+      throw new Error(`status ${res.status}: ${JSON.stringify(body)}`);
+    return {
+      ms: performance.now() - t,
+      cold: res.headers.get('x-slipway-cold-start') === 'true',
+      durationMs: body.durationMs,
+    };
   };
   const stop = async () => {
     child.kill('SIGTERM');
     await new Promise((r) => child.on('exit', r));
     await rm(dataDir, { recursive: true, force: true });
   };
-  // `worker`: the run's own time in the worker (kernel hand-over and cells), as each answers it.
-  return { invoke, stop, latencies: [], worker: [], cold: 0 };
+  return { invoke, stop, pid: child.pid };
 }
 
-/** `n` calls one at a time, as a user would click; the pool refills between calls. */
+/** CPU (gateway, worker, zygote, kernels: reaped ones too) per call over `fn`'s calls. */
+async function measured(gateway, fn) {
+  const cpu0 = await treeCpuMs(gateway.pid);
+  const calls = await fn();
+  const cpu = (await treeCpuMs(gateway.pid)) - cpu0;
+  return { calls, cpuPerCall: cpu / calls.length };
+}
+
+/** `n` calls one at a time, as a user would click, 300 ms apart (the pool refills between). */
 async function sequential(gateway, n) {
+  const calls = [];
   for (let i = 0; i < n; i++) {
+    calls.push(await gateway.invoke(i));
+    await sleep(300);
+  }
+  return calls;
+}
+
+/** `callers` calling back to back for `seconds`. */
+async function parallel(gateway, callers, seconds) {
+  const calls = [];
+  const stopAt = performance.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: callers }, async (_, k) => {
+      while (performance.now() < stopAt) calls.push(await gateway.invoke(k));
+    }),
+  );
+  return calls;
+}
+
+/** An open loop: a call every 1/rate s for `seconds`, whether or not the last has answered. */
+async function openLoop(gateway, rate, seconds) {
+  const pending = [];
+  const start = performance.now();
+  for (let i = 0; i < rate * seconds; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push(gateway.invoke(i));
+  }
+  return Promise.all(pending);
+}
+
+const results = Object.fromEntries(MODES.map((m) => [m, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const mode of MODES) {
+    const gateway = await startGateway(mode);
+    await gateway.invoke(0); // the worker started and the pool filled at least once
+    await sleep(3000);
+    const load = loadavg()[0];
+    const seq = await measured(gateway, () => sequential(gateway, SEQUENTIAL));
+    await sleep(1000);
     const t = performance.now();
-    const { cold, durationMs } = await gateway.invoke(i);
-    gateway.latencies.push(performance.now() - t);
-    gateway.worker.push(durationMs);
-    if (cold) gateway.cold++;
-    await new Promise((r) => setTimeout(r, 300));
+    const par = await measured(gateway, () => parallel(gateway, PARALLEL, PARALLEL_SECONDS));
+    const parSeconds = (performance.now() - t) / 1000;
+    await sleep(2000);
+    const open = await measured(gateway, () => openLoop(gateway, OPEN_RATE, OPEN_SECONDS));
+    await gateway.stop();
+    results[mode].push({ seq, par, parSeconds, open, load });
+    console.log(
+      `round ${round + 1} ${mode}: sequential p50 ${median(seq.calls.map((c) => c.ms)).toFixed(1)} ms, ` +
+        `${PARALLEL} callers ${(par.calls.length / parSeconds).toFixed(1)} calls/s (${par.cpuPerCall.toFixed(0)} ms CPU/call), ` +
+        `open loop ${open.calls.filter((c) => c.cold).length} cold of ${open.calls.length}, load ${load.toFixed(2)}`,
+    );
   }
 }
 
-const current = await startGateway(gatewayDir);
-const baseline = baselineDir ? await startGateway(baselineDir) : undefined;
-await new Promise((r) => setTimeout(r, 5000)); // let the warm pools fill
-for (let round = 0; round < ROUNDS; round++)
-  for (const gateway of [current, baseline].filter(Boolean))
-    await sequential(gateway, CALLS / ROUNDS);
-await baseline?.stop();
-let done = 0;
-const stopAt = performance.now() + PARALLEL_SECONDS * 1000;
-await Promise.all(
-  Array.from({ length: PARALLEL }, async (_, k) => {
-    while (performance.now() < stopAt) {
-      await current.invoke(k);
-      done++;
-    }
-  }),
-);
-await current.stop();
-await rm(tmp, { recursive: true, force: true });
-
-const c = summary(cli);
-const g = summary(current.latencies);
-const cold = current.cold;
-const w = summary(current.worker);
 const f = (n, d = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-function baselineLine(b) {
-  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-    cwd: baselineDir,
-    encoding: 'utf8',
-  }).trim();
-  return `- Against the baseline build (commit ${commit}), in ${ROUNDS} alternating rounds of ${CALLS / ROUNDS} calls: p50 ${f(b.p50, 1)} ms, p95 ${f(b.p95, 1)} ms; this build's p50 is **${f(g.p50 - b.p50, 1)} ms** ${g.p50 >= b.p50 ? 'slower' : 'faster'} (${f(g.p50 / b.p50, 2)}×). In the worker (the run's own \`durationMs\`, p50): ${f(w.p50, 1)} ms here, ${f(summary(baseline.worker).p50, 1)} ms in the baseline.\n`;
+const all = (mode, pick) => results[mode].flatMap(pick);
+const perRound = (mode, value) => results[mode].map(value);
+function row(label, value, digits, unit = '') {
+  const [a, b] = MODES.map((m) => median(perRound(m, value)));
+  const ratios = results.fork.map((r, i) => value(r) / value(results.exec[i]));
+  const range = `${f(Math.min(...ratios), 2)}×–${f(Math.max(...ratios), 2)}×`;
+  return `| ${label} | ${f(a, digits)}${unit} | ${f(b, digits)}${unit} | **${f(a / b, 2)}×** (${range}) |`;
 }
+const lat = (p, pick) => (r) => pct(sorted(pick(r).calls.map((c) => c.ms)), p);
+const c = sorted(cli);
+const openCalls = (mode) => all(mode, (r) => r.open.calls);
 const report = `## Notebook calls
 
 Made by \`npm run bench:notebook --workspace gateway\` (bench/notebook.mjs) on ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}. Notebook: \`trivial.ipynb\` (a parameters
-cell and one output cell, ~1 ms of work). The gateway runs as its own process on PGlite with warm kernels.
+cell and one output cell, ~1 ms of work), published with 4 warm kernels. Each call runs on a fresh kernel that
+is killed after it. The gateway runs as its own process on PGlite, once per mode and round:
+kernels **forked** from a zygote that has imported ipykernel (\`SLIPWAY_KERNEL_START=fork\`, the default) or
+each **started** as a new interpreter (\`exec\`, as jupyter_client starts them), ${ROUNDS} interleaved rounds;
+medians of the rounds, the ratio's range over the rounds in brackets. Load average at the start of each round:
+${MODES.map((m) => `${m} ${perRound(m, (r) => r.load.toFixed(2)).join(', ')}`).join('; ')}.
 
-| | runs | p50 latency | p95 latency |
+| | forked | started | forked ÷ started |
 |---|---:|---:|---:|
-| \`papermill\` CLI (new process + kernel per run) | ${c.n} | ${f(c.p50)} ms | ${f(c.p95)} ms |
-| Slipway \`POST /fn/trivial\`, warm kernels, one call at a time | ${g.n} | ${f(g.p50, 1)} ms | ${f(g.p95, 1)} ms |
-
-- p50 ratio: **${f(c.p50 / g.p50, 1)}× lower** through Slipway than the papermill CLI (target ≥ 10×, and < 100 ms).
-  ${cold} of ${g.n} sequential calls found no warm kernel and waited for a start.
-- Parallel calls (${PARALLEL} in flight for ${PARALLEL_SECONDS} s, each on a fresh kernel): **${f(done / PARALLEL_SECONDS, 1)} calls/s**.
-  Throughput is bound by kernel starts (one fresh kernel per call, for isolation) on 2 cores.
-${baseline ? baselineLine(summary(baseline.latencies)) : ''}`;
+${row('one call at a time, p50', lat(50, (r) => r.seq), 1, ' ms')}
+${row('one call at a time, p95', lat(95, (r) => r.seq), 1, ' ms')}
+${row(`${PARALLEL} callers, calls/s`, (r) => r.par.calls.length / r.parSeconds, 1)}
+${row(`${PARALLEL} callers, CPU per call (gateway, worker, zygote, kernels)`, (r) => r.par.cpuPerCall, 0, ' ms')}
+${row(`${OPEN_RATE} calls/s for ${OPEN_SECONDS} s, p50`, lat(50, (r) => r.open), 1, ' ms')}
+${row(`${OPEN_RATE} calls/s for ${OPEN_SECONDS} s, p99`, lat(99, (r) => r.open), 1, ' ms')}
+| ${OPEN_RATE} calls/s: calls that waited for a kernel to start | ${openCalls('fork').filter((x) => x.cold).length} of ${openCalls('fork').length} | ${openCalls('exec').filter((x) => x.cold).length} of ${openCalls('exec').length} | |
+| one call at a time: calls that waited for a kernel | ${all('fork', (r) => r.seq.calls).filter((x) => x.cold).length} of ${all('fork', (r) => r.seq.calls).length} | ${all('exec', (r) => r.seq.calls).filter((x) => x.cold).length} of ${all('exec', (r) => r.seq.calls).length} | |
+| \`papermill\` CLI, p50 (${CLI_RUNS} runs, a new process and kernel each) | ${f(pct(c, 50))} ms | | |
+`;
 await writeSection('notebook', report);
 console.log(report);

@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 
 /**
  * CPU time (user + system, ms) used so far by process `pid` and its descendants (Linux /proc):
- * the gateway with its worker processes. On a shared machine CPU per request is the steadiest
+ * the gateway with its worker processes, and the processes they started and reaped since (a
+ * notebook's kernels: their time is in their parent's cutime and cstime once reaped). On a shared machine CPU per request is the steadiest
  * measure of the work a call costs; latency and throughput move with the other load.
  */
 export async function treeCpuMs(pid) {
@@ -10,13 +11,13 @@ export async function treeCpuMs(pid) {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // pid (comm) state ppid … utime stime: fields 14 and 15, counted after the comm's ')'.
+    // pid (comm) state ppid … utime stime cutime cstime: fields 14–17, counted after the comm's ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     if (stat)
       stats.push({
         pid: Number(entry),
         ppid: Number(fields[1]),
-        ticks: Number(fields[11]) + Number(fields[12]),
+        ticks: Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]),
       });
   }
   const tree = new Set([pid]);

@@ -90,6 +90,8 @@ class Zygote:
         self._replies: dict[int, asyncio.Future[JsonObject]] = {}
         self._kernels: dict[int, ForkedKernelProcess] = {}
         self._ready: asyncio.Future[JsonObject] | None = None
+        # What the zygote had imported when it said it was ready: what each fork is spared.
+        self.modules: list[str] = []
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -107,7 +109,7 @@ class Zygote:
             env={**os.environ, "JPY_PARENT_PID": str(os.getpid())},
         )
         self._reader = asyncio.ensure_future(self._read())
-        await self._ready
+        self.modules = (await self._ready)["modules"]
 
     @property
     def pid(self) -> int | None:
@@ -212,9 +214,12 @@ class KernelZygotes:
             del self._starting[python]
         return self._started[python]
 
+    def running(self) -> list[Zygote]:
+        return [z for z in self._started.values() if z is not None and not z.gone]
+
     def pids(self) -> list[int]:
         """The processes of the running zygotes."""
-        return [z.pid for z in self._started.values() if z is not None and not z.gone and z.pid]
+        return [z.pid for z in self.running() if z.pid]
 
     async def close(self) -> None:
         await asyncio.gather(*self._starting.values(), return_exceptions=True)

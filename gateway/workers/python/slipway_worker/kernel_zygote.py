@@ -37,10 +37,25 @@ from typing import Any
 del sys.path[0]
 _ENV_BEFORE_IMPORTS = dict(os.environ)
 
+import importlib  # noqa: E402
+import runpy  # noqa: E402
+
 # What a kernel imports before its first cell, so that no kernel pays for it again. Not numpy,
 # pandas or anything else a notebook brings: their global state (numpy's random generator) would
 # be shared by every fork, and a zygote must hold nothing a notebook could tell apart.
-import runpy  # noqa: E402
+PRELOADED = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.zmqshell",
+    "ipykernel.debugger",
+    "IPython.core.completerlib",
+    "IPython.core.debugger",
+    "IPython.core.oinspect",
+    # IPython's history (in memory for the worker's kernels, still SQLite).
+    "sqlite3",
+)
+for _name in PRELOADED:
+    importlib.import_module(_name)
 
 # What those imports did to the environment (debugpy sets PYDEVD_USE_FRAME_EVAL): a kernel's
 # imports do it to its own environment, so each kernel gets it over the one it is given.
@@ -146,7 +161,8 @@ def main() -> None:
     # What a kernel must not hold: the protocol, the wakeup pipe, the selector.
     keep = [out.fileno(), wake_read, wake_write, selector.fileno()]
     pending = b""
-    out.write(json.dumps({"ready": os.getpid()}) + "\n")
+    # The modules every kernel starts with, for the worker to see what a fork saves.
+    out.write(json.dumps({"ready": os.getpid(), "modules": sorted(sys.modules)}) + "\n")
     while True:
         for key, _ in selector.select():
             if key.data == "children":

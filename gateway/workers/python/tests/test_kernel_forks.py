@@ -114,6 +114,11 @@ def test_a_forked_kernel_is_the_process_the_launcher_would_have_started(scratch:
             assert seen_forked["leader"]
             assert seen_forked["cwd_is_own"]
             assert seen_forked["modules"] == [], "the zygote imports no library a notebook brings"
+            # What the kernel would import, its zygote has imported already.
+            (zygote,) = zygotes.running()
+            assert {"ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "zmq", "tornado", "jupyter_client"} <= set(
+                zygote.modules
+            )
             forking.finish(a)
             starting.finish(b)
         finally:
