@@ -200,12 +200,32 @@ ${MODES.map((m) => `${m} ${perRound(m, (r) => r.load.toFixed(2)).join(', ')}`).j
 
 | | forked | started | forked ÷ started |
 |---|---:|---:|---:|
-${row('one call at a time, p50', lat(50, (r) => r.seq), 1, ' ms')}
-${row('one call at a time, p95', lat(95, (r) => r.seq), 1, ' ms')}
+${row(
+  'one call at a time, p50',
+  lat(50, (r) => r.seq),
+  1,
+  ' ms',
+)}
+${row(
+  'one call at a time, p95',
+  lat(95, (r) => r.seq),
+  1,
+  ' ms',
+)}
 ${row(`${PARALLEL} callers, calls/s`, (r) => r.par.calls.length / r.parSeconds, 1)}
 ${row(`${PARALLEL} callers, CPU per call (gateway, worker, zygote, kernels)`, (r) => r.par.cpuPerCall, 0, ' ms')}
-${row(`${OPEN_RATE} calls/s for ${OPEN_SECONDS} s, p50`, lat(50, (r) => r.open), 1, ' ms')}
-${row(`${OPEN_RATE} calls/s for ${OPEN_SECONDS} s, p99`, lat(99, (r) => r.open), 1, ' ms')}
+${row(
+  `${OPEN_RATE} calls/s for ${OPEN_SECONDS} s, p50`,
+  lat(50, (r) => r.open),
+  1,
+  ' ms',
+)}
+${row(
+  `${OPEN_RATE} calls/s for ${OPEN_SECONDS} s, p99`,
+  lat(99, (r) => r.open),
+  1,
+  ' ms',
+)}
 | ${OPEN_RATE} calls/s: calls that waited for a kernel to start | ${openCalls('fork').filter((x) => x.cold).length} of ${openCalls('fork').length} | ${openCalls('exec').filter((x) => x.cold).length} of ${openCalls('exec').length} | |
 | one call at a time: calls that waited for a kernel | ${all('fork', (r) => r.seq.calls).filter((x) => x.cold).length} of ${all('fork', (r) => r.seq.calls).length} | ${all('exec', (r) => r.seq.calls).filter((x) => x.cold).length} of ${all('exec', (r) => r.seq.calls).length} | |
 | \`papermill\` CLI, p50 (${CLI_RUNS} runs, a new process and kernel each) | ${f(pct(c, 50))} ms | | |
