@@ -44,6 +44,8 @@ Track = Callable[[asyncio.Future[Any]], None]
 # A kernel that is not ready in this time is broken (a bad kernelspec, an import error).
 START_TIMEOUT_SECONDS = 120
 WARMUP_EXECUTIONS = 3
+# A forked kernel has IPython's modules imported already: only its first execution is slower.
+FORKED_WARMUP_EXECUTIONS = 1
 
 
 def memory_limiter(megabytes: int | None) -> Callable[[], None] | None:
@@ -192,7 +194,8 @@ async def start_kernel(
         reply = await _until_ready(km, kc, START_TIMEOUT_SECONDS)
         # A kernel's first executions are slow (lazy imports and caches inside IPython); pay
         # for them here, silently: no output, no history, no execution count, no variables.
-        for _ in range(WARMUP_EXECUTIONS):
+        forked = isinstance(km.provisioner, ForkProvisioner) and km.provisioner.forked
+        for _ in range(FORKED_WARMUP_EXECUTIONS if forked else WARMUP_EXECUTIONS):
             await kc.execute("None", silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS)
         language_info = reply["content"].get("language_info")
         json_values = await _install_json_values(kc, language_info)

@@ -27,7 +27,7 @@ from papermill.execute import (
 from papermill.parameterize import parameterize_notebook
 
 from .kernel_values import VALUE_MIME, switch_code
-from .kernels import START_TIMEOUT_SECONDS, Kernel
+from .kernels import Kernel
 from .outputs import collect_outputs, output_cell_indexes
 from .parameters import infer_parameters
 from .protocol import JsonObject, WorkerError
@@ -214,18 +214,19 @@ class Execution:
     async def _execute(self, client: NotebookClient, cell: nbformat.NotebookNode, index: int) -> None:
         answered = index in self.answered
         if answered:
-            await self._json_values(True)
+            self._json_values(True)
         # Numbered as papermill numbers them (the injected cell counts); a failure names
         # a cell by the number "Run All" gives it in JupyterLab (see `describe_cell`).
         await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
         if answered:
-            await self._json_values(False)
+            self._json_values(False)
 
-    async def _json_values(self, on: bool) -> None:
-        """Turns the kernel's JSON form of results (kernel_values) on or off."""
-        await self.kernel.kc.execute(
-            switch_code(on), silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS
-        )
+    def _json_values(self, on: bool) -> None:
+        """Turns the kernel's JSON form of results (kernel_values) on or off. Not waited for: a
+        kernel runs its execute requests in the order they came, so the switch is in place for
+        the next cell, and the run does not pay a round trip for it (nbclient passes over the
+        switch's reply and its status messages, which answer another request than its cell's)."""
+        self.kernel.kc.execute(switch_code(on), silent=True, store_history=False)
 
     async def interrupt(self) -> None:
         """Stops the run at its time limit as papermill's engine does when a cell passes its
