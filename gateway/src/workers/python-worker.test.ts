@@ -148,7 +148,11 @@ describe.skipIf(!python)(
         const { worker } = start({ kernelStart });
         const ping = await worker.call<Ping>('ping');
         await worker.call('prepare_kernels', { key: 'nb', path: fixture('trivial'), warm: 1 });
-        await waitFor('a warm kernel', async () => (await statsOf(worker)).pools.nb?.idle === 1);
+        await waitFor(
+          'a warm kernel',
+          async () => (await statsOf(worker)).pools.nb?.idle === 1,
+          120_000,
+        );
         const [kernel] = (await statsOf(worker)).idleKernelPids;
         // Read now: a kernel serves one run and is gone after it.
         const parent = parentOf(kernel!);
