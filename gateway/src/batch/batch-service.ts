@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { WebhookSender } from '../alerts/webhook-sender.js';
 import type { ReceivedFile } from '../artifacts/artifact-store.js';
 import type { DataPlane } from '../data-plane/index.js';
@@ -16,7 +16,7 @@ import type { Job, JobSchedule } from '../protocol/batch.js';
 import { checkSchedule, nextScheduled } from '../retraining/policy.js';
 import type { RuntimeKind } from '../runtimes/types.js';
 import { checkInputUrl, fileUnderRoot, folderUnderRoot, newestMatch } from './job-input.js';
-import { jobFiles } from './job-files.js';
+import { errorsName, jobFiles, outputName } from './job-files.js';
 import {
   checkJobOptions,
   resolveJobOptions,
@@ -163,23 +163,14 @@ export class BatchService {
         `job ${id} has not started: it has no errors file yet`,
         'job_not_started',
       );
-    return { path, name: `${stem(job.inputName)}.errors.jsonl` };
+    return { path, name: errorsName(job.inputName) };
   }
 
-  /** A job this gateway ran has ended: its webhook, and a scheduled job's copy of its output. */
+  /** A job this gateway ran has ended: its webhook (a scheduled job's output is in its folder by now). */
   async ended(id: string, end: RunEnd): Promise<void> {
     if (end === 'lost') return;
     const job = await this.deps.repo.get(id);
-    if (!job) return;
-    const { outputDir, outputFormat } = job.options as JobOptions;
-    if (end === 'succeeded' && outputDir) {
-      const files = jobFiles(this.deps.jobsDir, id, outputFormat);
-      await mkdir(outputDir, { recursive: true });
-      await copyFile(files.output, join(outputDir, outputName(job.inputName, outputFormat)));
-      if (job.errors > 0)
-        await copyFile(files.errors, join(outputDir, `${stem(job.inputName)}.errors.jsonl`));
-    }
-    this.notify(job);
+    if (job) this.notify(job);
   }
 
   // Schedules
@@ -409,16 +400,6 @@ function presentSchedule(row: BatchScheduleRow): JobSchedule {
     lastFiredAt: row.lastFiredAt?.toISOString() ?? null,
     nextAt: nextScheduled(schedule, row.lastFiredAt ?? new Date())?.toISOString() ?? null,
   };
-}
-
-/** `customers.csv` → `customers.predictions.csv`. */
-export function outputName(inputName: string, format: 'csv' | 'jsonl'): string {
-  return `${stem(inputName)}.predictions.${format}`;
-}
-
-function stem(inputName: string): string {
-  const name = basename(inputName.split(/[?#]/)[0]!) || 'input';
-  return name.slice(0, name.length - extname(name).length) || name;
 }
 
 function formatOfUrl(url: URL): TableFormat {

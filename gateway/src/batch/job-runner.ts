@@ -20,7 +20,7 @@ import {
   type RowFormatter,
 } from './job-output.js';
 import { jobColumns, recordMaker } from './job-rows.js';
-import { jobFiles } from './job-files.js';
+import { deliverJobFiles, jobFiles } from './job-files.js';
 
 export interface JobRunnerDeps {
   repo: BatchRepository;
@@ -236,6 +236,9 @@ export class JobRunner {
       await output.close();
       await errors.close();
     }
+    // A scheduled job's copy is in its output folder before the job says it succeeded.
+    if (options.outputDir)
+      await deliverJobFiles(files, options.outputDir, job.inputName, options.outputFormat);
     const finished = await repo.finish(job.id, owner, {
       state: 'succeeded',
       ...at,

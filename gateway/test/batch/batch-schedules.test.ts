@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,13 +87,17 @@ describe('scheduled batch jobs', () => {
 
     const job = await ended(gw, started[0]!.id);
     expect(job).toMatchObject({ state: 'succeeded', rows: { done: 8 } });
-    // The copy into the output folder follows the job's end, and the webhook follows the copy.
-    await waitFor('the webhook', () => delivered.some((d) => d.event === 'job.succeeded'));
+    // The copy is in the output folder by the time the job says it succeeded, whole, and only it.
     const copied = await readFile(
       join(root, 'out', 'scored', 'customers-2026-11-29.predictions.csv'),
       'utf8',
     );
     expect(copied.split('\n')[1]).toMatch(/^c100,/);
+    expect(copied).toBe(await (await gw.admin(`/api/jobs/${job.id}/output`)).text());
+    expect(await readdir(join(root, 'out', 'scored'))).toEqual([
+      'customers-2026-11-29.predictions.csv',
+    ]);
+    await waitFor('the webhook', () => delivered.some((d) => d.event === 'job.succeeded'));
 
     const hook = delivered.find((d) => d.event === 'job.succeeded')!;
     expect(verifySignature(hook.body, SECRET, hook.signature)).toBe(true);
