@@ -39,6 +39,26 @@ const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const median = (xs) => pct(sorted(xs), 50);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** CPU ticks of the whole machine: [idle, total], from /proc/stat. */
+async function machineTicks() {
+  const [cpu] = (await readFile('/proc/stat', 'utf8')).split('\n');
+  const ticks = cpu.split(/\s+/).slice(1).map(Number);
+  return [ticks[3] + ticks[4], ticks.reduce((a, b) => a + b, 0)];
+}
+
+/**
+ * Waits (up to a minute) until the machine has been ≥ 90 % idle for a second: what the last
+ * round left running (kernels still being killed, an open loop's tail) stays out of the next.
+ */
+async function quiet() {
+  for (let i = 0; i < 60; i++) {
+    const [idle0, total0] = await machineTicks();
+    await sleep(1000);
+    const [idle1, total1] = await machineTicks();
+    if ((idle1 - idle0) / (total1 - total0) >= 0.9) return;
+  }
+}
+
 // 1. papermill CLI: a new process and a new kernel every run.
 const tmp = await mkdtemp(join(tmpdir(), 'slipway-nbbench-'));
 const cli = [];
@@ -153,6 +173,7 @@ async function openLoop(gateway, rate, seconds) {
 const results = Object.fromEntries(MODES.map((m) => [m, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {
+    await quiet();
     const gateway = await startGateway(mode);
     await gateway.invoke(0); // the worker started and the pool filled at least once
     await sleep(3000);
@@ -195,7 +216,8 @@ cell and one output cell, ~1 ms of work), published with 4 warm kernels. Each ca
 is killed after it. The gateway runs as its own process on PGlite, once per mode and round:
 kernels **forked** from a zygote that has imported ipykernel (\`SLIPWAY_KERNEL_START=fork\`, the default) or
 each **started** as a new interpreter (\`exec\`, as jupyter_client starts them), ${ROUNDS} interleaved rounds;
-medians of the rounds, the ratio's range over the rounds in brackets. Load average at the start of each round:
+medians of the rounds, the ratio's range over the rounds in brackets. Each round starts once the machine
+has been ≥ 90 % idle for a second. Load average at the start of each round:
 ${MODES.map((m) => `${m} ${perRound(m, (r) => r.load.toFixed(2)).join(', ')}`).join('; ')}.
 
 | | forked | started | forked ÷ started |
