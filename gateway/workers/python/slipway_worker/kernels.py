@@ -189,7 +189,9 @@ async def start_kernel(
         _lower_priority(getattr(km.provisioner, "pid", None), nice)
         kc = km.client()
         _connect_promptly(kc)
-        kc.start_channels()
+        # No heartbeat channel (a thread per kernel: whether the kernel lives is its manager's to
+        # say, from its process) and no stdin channel (runs do not allow input).
+        kc.start_channels(stdin=False, hb=False)
         # Its kernel_info reply is kept so that a run does not pay the round trip (papermill records it).
         reply = await _until_ready(km, kc, START_TIMEOUT_SECONDS)
         # A kernel's first executions are slow (lazy imports and caches inside IPython); pay
