@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import signal
+import time
 from typing import Any, cast
 
 from jupyter_client.connect import KernelConnectionInfo
@@ -92,6 +93,7 @@ class Zygote:
         self._ready: asyncio.Future[JsonObject] | None = None
         # What the zygote had imported when it said it was ready: what each fork is spared.
         self.modules: list[str] = []
+        self.last_fork = time.monotonic()
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -151,6 +153,7 @@ class Zygote:
             raise WorkerError("KernelStartFailed", f"the kernel zygote ({self.python}) is not running")
         self._next_id += 1
         ident = self._next_id
+        self.last_fork = time.monotonic()
         waiter: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
         self._replies[ident] = waiter
         request = {"id": ident, "argv": argv, "cwd": cwd, "env": env, "memoryMb": memory_mb}
@@ -161,6 +164,11 @@ class Zygote:
         kernel = ForkedKernelProcess(int(reply["pid"]), self)
         self._kernels[kernel.pid] = kernel
         return kernel
+
+    def idle_since(self, now: float) -> float | None:
+        """Seconds since its last fork while no kernel of its own lives and no fork is asked of
+        it; None while one does."""
+        return None if self._kernels or self._replies else now - self.last_fork
 
     async def close(self) -> None:
         if self._proc is None:
@@ -213,6 +221,16 @@ class KernelZygotes:
         finally:
             del self._starting[python]
         return self._started[python]
+
+    async def close_idle(self, idle_seconds: float, now: float | None = None) -> None:
+        """Stops the zygotes that forked nothing for `idle_seconds` and have no kernel alive: a
+        worker whose notebooks went idle holds none (the next kernel starts a new one)."""
+        now = time.monotonic() if now is None else now
+        for python, zygote in list(self._started.items()):
+            idle = None if zygote is None else zygote.idle_since(now)
+            if zygote is not None and idle is not None and idle >= idle_seconds:
+                del self._started[python]
+                await zygote.close()
 
     def running(self) -> list[Zygote]:
         return [z for z in self._started.values() if z is not None and not z.gone]

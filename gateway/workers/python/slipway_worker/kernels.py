@@ -44,6 +44,8 @@ Track = Callable[[asyncio.Future[Any]], None]
 # A kernel that is not ready in this time is broken (a bad kernelspec, an import error).
 START_TIMEOUT_SECONDS = 120
 WARMUP_EXECUTIONS = 3
+# How long a zygote that forked nothing stays, when no notebook says how long it keeps kernels.
+ZYGOTE_IDLE_SECONDS = 600.0
 # A forked kernel has IPython's modules imported already: only its first execution is slower.
 FORKED_WARMUP_EXECUTIONS = 1
 
@@ -517,6 +519,10 @@ class Kernels:
         now = time.monotonic()
         for pool in list(self.pools.values()):
             await pool.trim(now)
+        if self.zygotes is not None:
+            # As long as the longest idle time of its notebooks: a zygote outlives their kernels.
+            idle = max((p.idle_seconds for p in self.pools.values()), default=ZYGOTE_IDLE_SECONDS)
+            await self.zygotes.close_idle(idle, now)
 
     def stats(self) -> dict[str, JsonObject]:
         now = time.monotonic()

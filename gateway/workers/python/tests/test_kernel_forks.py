@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -212,5 +213,34 @@ def test_a_kernel_spec_that_is_not_the_launchers_starts_as_a_new_interpreter(scr
         assert not forked(kernel)
         assert await evaluate(kernel, "import sys; print(sys.flags.utf8_mode)") == 1
         kernels.finish(kernel)
+
+    run(kernels, scenario)
+
+
+def test_an_idle_zygote_is_stopped_once_its_kernels_are_gone_and_started_again_when_needed(scratch: str) -> None:
+    kernels = Kernels(scratch, lambda *_: None, fork=True)
+    zygotes = kernels.zygotes
+    assert zygotes is not None
+
+    async def scenario() -> None:
+        pool = kernels.pool("nb", "python3")
+        kernel, _ = await pool.take()
+        (zygote,) = zygotes.running()
+        an_hour_on = time.monotonic() + 3600
+        await zygotes.close_idle(60, an_hour_on)
+        assert zygotes.running() == [zygote], "a kernel it forked still lives"
+        kernels.finish(kernel)
+        await kernels.settled()
+        await zygotes.close_idle(60, time.monotonic())
+        assert zygotes.running() == [zygote], "it forked within the idle time"
+        await zygotes.close_idle(60, an_hour_on)
+        assert zygotes.running() == []
+        assert zygote.pid is not None
+        assert not alive(zygote.pid)
+        again, _ = await pool.take()
+        assert forked(again)
+        (replacement,) = zygotes.running()
+        assert replacement is not zygote
+        kernels.finish(again)
 
     run(kernels, scenario)
