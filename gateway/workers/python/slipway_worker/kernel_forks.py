@@ -88,7 +88,7 @@ class Zygote:
         self._proc: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
         self._next_id = 0
-        self._replies: dict[int, asyncio.Future[JsonObject]] = {}
+        self._replies: dict[int, asyncio.Future[ForkedKernelProcess]] = {}
         self._kernels: dict[int, ForkedKernelProcess] = {}
         self._ready: asyncio.Future[JsonObject] | None = None
         # What the zygote had imported when it said it was ready: what each fork is spared.
@@ -142,9 +142,25 @@ class Zygote:
             assert self._ready is not None
             self._ready.set_result(message)
         else:
-            waiter = self._replies.pop(message["id"], None)
+            self._forked(message)
+
+    def _forked(self, reply: JsonObject) -> None:
+        """A fork's answer. The kernel is known from here on, before its exit can be read: the
+        reader may read that next, before the fork's caller runs again."""
+        waiter = self._replies.pop(reply["id"], None)
+        if "error" in reply:
             if waiter is not None and not waiter.done():
-                waiter.set_result(message)
+                waiter.set_exception(
+                    WorkerError("KernelStartFailed", f"the kernel zygote could not fork a kernel: {reply['error']}")
+                )
+            return
+        kernel = ForkedKernelProcess(int(reply["pid"]), self)
+        self._kernels[kernel.pid] = kernel
+        if waiter is None or waiter.done():
+            # Its caller gave up (a cancelled start): nobody would ever stop it.
+            kernel.kill()
+        else:
+            waiter.set_result(kernel)
 
     async def fork(self, argv: list[str], cwd: str, env: dict[str, str], memory_mb: int | None) -> ForkedKernelProcess:
         """A kernel running `argv` (ipykernel's command line) in `cwd` with exactly `env`, its
@@ -154,16 +170,11 @@ class Zygote:
         self._next_id += 1
         ident = self._next_id
         self.last_fork = time.monotonic()
-        waiter: asyncio.Future[JsonObject] = asyncio.get_running_loop().create_future()
+        waiter: asyncio.Future[ForkedKernelProcess] = asyncio.get_running_loop().create_future()
         self._replies[ident] = waiter
         request = {"id": ident, "argv": argv, "cwd": cwd, "env": env, "memoryMb": memory_mb}
         self._proc.stdin.write(json.dumps(request).encode() + b"\n")
-        reply = await waiter
-        if "error" in reply:
-            raise WorkerError("KernelStartFailed", f"the kernel zygote could not fork a kernel: {reply['error']}")
-        kernel = ForkedKernelProcess(int(reply["pid"]), self)
-        self._kernels[kernel.pid] = kernel
-        return kernel
+        return await waiter
 
     def idle_since(self, now: float) -> float | None:
         """Seconds since its last fork while no kernel of its own lives and no fork is asked of

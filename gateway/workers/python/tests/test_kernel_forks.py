@@ -16,7 +16,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from slipway_worker.kernel_forks import ForkProvisioner
+from slipway_worker.kernel_forks import ForkProvisioner, Zygote
 from slipway_worker.kernels import Kernel, Kernels
 
 BOUND_SECONDS = 600
@@ -244,3 +244,38 @@ def test_an_idle_zygote_is_stopped_once_its_kernels_are_gone_and_started_again_w
         kernels.finish(again)
 
     run(kernels, scenario)
+
+
+def test_a_kernel_that_ends_at_once_is_seen_to_end() -> None:
+    """Its exit can come in the same read as its fork's answer: it must not be missed."""
+
+    async def scenario() -> None:
+        zygote = Zygote(sys.executable)
+        await zygote.start()
+        try:
+            argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+            # No such folder: the child fails at chdir and exits with 1 right after the fork.
+            process = await zygote.fork(argv, "/nonexistent-slipway-folder", dict(os.environ), None)
+            while process.poll() is None:
+                await asyncio.sleep(0.01)  # until the zygote's exit notice is read
+            assert process.returncode == 1
+            assert zygote.idle_since(time.monotonic()) is not None
+        finally:
+            await zygote.close()
+
+    asyncio.run(asyncio.wait_for(scenario(), BOUND_SECONDS))
+
+
+def test_an_exit_read_just_after_the_forks_answer_is_not_lost() -> None:
+    """The reader can take both lines before the fork's caller runs again (the race above,
+    made certain): the kernel is known from its answer on, so its exit finds it."""
+
+    async def scenario() -> None:
+        zygote = Zygote(sys.executable)
+        answer: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        zygote._replies[1] = answer
+        zygote._dispatch({"id": 1, "pid": 4_000_000})
+        zygote._dispatch({"exited": 4_000_000, "status": -9})
+        assert (await answer).poll() == -9
+
+    asyncio.run(scenario())
