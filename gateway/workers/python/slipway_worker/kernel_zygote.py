@@ -77,14 +77,15 @@ def _become_kernel(request: dict[str, Any], inherited: list[int]) -> None:
     status = 1
     try:
         os.setsid()
+        # The interpreter's signal state first: the wakeup fd is among those closed next.
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         for fd in inherited:
             os.close(fd)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.close(null)
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
         os.chdir(request["cwd"])
         memory = request.get("memoryMb")
         if memory:
