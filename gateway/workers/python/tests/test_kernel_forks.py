@@ -16,7 +16,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from slipway_worker.kernel_forks import ForkProvisioner, Zygote
+from slipway_worker.kernel_forks import ForkProvisioner, KernelZygotes, Zygote
 from slipway_worker.kernels import Kernel, Kernels
 
 BOUND_SECONDS = 600
@@ -63,6 +63,13 @@ def run(kernels: Kernels, scenario: Any) -> None:
             await kernels.close()
 
     asyncio.run(main())
+
+
+def forking(scratch: str) -> tuple[Kernels, KernelZygotes]:
+    """A worker's kernels, forked from its zygotes."""
+    kernels = Kernels(scratch, lambda *_: None, fork=True)
+    assert kernels.zygotes is not None
+    return kernels, kernels.zygotes
 
 
 def forked(kernel: Kernel) -> bool:
@@ -175,9 +182,7 @@ print(json.dumps({
 
 
 def test_a_dead_zygote_is_replaced_and_a_closed_worker_leaves_none(scratch: str) -> None:
-    kernels = Kernels(scratch, lambda *_: None, fork=True)
-    zygotes = kernels.zygotes
-    assert zygotes is not None
+    kernels, zygotes = forking(scratch)
 
     async def scenario() -> None:
         pool = kernels.pool("nb", "python3")
@@ -218,9 +223,7 @@ def test_a_kernel_spec_that_is_not_the_launchers_starts_as_a_new_interpreter(scr
 
 
 def test_an_idle_zygote_is_stopped_once_its_kernels_are_gone_and_started_again_when_needed(scratch: str) -> None:
-    kernels = Kernels(scratch, lambda *_: None, fork=True)
-    zygotes = kernels.zygotes
-    assert zygotes is not None
+    kernels, zygotes = forking(scratch)
 
     async def scenario() -> None:
         pool = kernels.pool("nb", "python3")
