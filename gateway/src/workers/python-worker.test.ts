@@ -181,9 +181,12 @@ describe.skipIf(!python)(
         warm: 2,
         idleSeconds: 600,
       });
-      const stats = () => worker.call<Stats>('stats');
-      await waitFor('two warm kernels', async () => (await stats()).pools.nb?.idle === 2, 30_000);
-      const warmPids = (await stats()).idleKernelPids;
+      await waitFor(
+        'two warm kernels',
+        async () => (await statsOf(worker)).pools.nb?.idle === 2,
+        30_000,
+      );
+      const warmPids = (await statsOf(worker)).idleKernelPids;
       const run = await worker.call<RunReply>('run_notebook', {
         key: 'nb',
         warm: 2,
@@ -194,9 +197,13 @@ describe.skipIf(!python)(
       expect(warmPids).toContain(run.kernelPid);
       // One kernel, one run: the used one goes, a new one takes its place.
       await waitFor('the used kernel to go', () => !isAlive(run.kernelPid));
-      await waitFor('the pool to refill', async () => (await stats()).pools.nb?.idle === 2, 30_000);
+      await waitFor(
+        'the pool to refill',
+        async () => (await statsOf(worker)).pools.nb?.idle === 2,
+        30_000,
+      );
       await worker.call('release_kernels', { key: 'nb' });
-      expect((await stats()).pools.nb).toBeUndefined();
+      expect((await statsOf(worker)).pools.nb).toBeUndefined();
       await waitFor('released kernels to go', () => kernelsOf(ping).length === 0);
     });
 

@@ -256,6 +256,11 @@ class KernelZygotes:
         await asyncio.gather(*(z.close() for z in started if z is not None))
 
 
+def was_forked(provisioner: object) -> bool:
+    """Whether a kernel manager's provisioner forked its kernel from a zygote."""
+    return isinstance(provisioner, ForkProvisioner) and provisioner.forked
+
+
 class ForkProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, its kernel forked by the zygote of its interpreter
     (from `zygotes`) with an address space of `memory_mb` MiB; started as a new interpreter, as

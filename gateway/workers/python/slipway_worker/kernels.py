@@ -29,7 +29,7 @@ from jupyter_client.asynchronous.client import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec, KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import AsyncKernelManager
 
-from .kernel_forks import ForkProvisioner, KernelZygotes
+from .kernel_forks import ForkProvisioner, KernelZygotes, was_forked
 from .kernel_values import install_code
 from .protocol import JsonObject, WorkerError
 
@@ -198,8 +198,7 @@ async def start_kernel(
         reply = await _until_ready(km, kc, START_TIMEOUT_SECONDS)
         # A kernel's first executions are slow (lazy imports and caches inside IPython); pay
         # for them here, silently: no output, no history, no execution count, no variables.
-        forked = isinstance(km.provisioner, ForkProvisioner) and km.provisioner.forked
-        for _ in range(FORKED_WARMUP_EXECUTIONS if forked else WARMUP_EXECUTIONS):
+        for _ in range(FORKED_WARMUP_EXECUTIONS if was_forked(km.provisioner) else WARMUP_EXECUTIONS):
             await kc.execute("None", silent=True, store_history=False, reply=True, timeout=START_TIMEOUT_SECONDS)
         language_info = reply["content"].get("language_info")
         json_values = await _install_json_values(kc, language_info)

@@ -16,7 +16,7 @@ from typing import Any
 
 from jupyter_client.kernelspec import KernelSpecManager
 
-from slipway_worker.kernel_forks import ForkProvisioner, KernelZygotes, Zygote
+from slipway_worker.kernel_forks import KernelZygotes, Zygote, was_forked
 from slipway_worker.kernels import Kernel, Kernels
 
 BOUND_SECONDS = 600
@@ -74,8 +74,7 @@ def forking(scratch: str) -> tuple[Kernels, KernelZygotes]:
 
 def forked(kernel: Kernel) -> bool:
     """Whether the kernel came from a zygote (else it was started as a new interpreter)."""
-    found = kernel.km.provisioner
-    return isinstance(found, ForkProvisioner) and found.forked
+    return was_forked(kernel.km.provisioner)
 
 
 def parent_of(pid: int) -> int:
