@@ -4,10 +4,11 @@
 // after each step the gateway is left idle for a while and its RSS (and the database process's,
 // apart) is read. The difference over the additional deployments is what each one keeps.
 // Usage: npm run bench:in-process-memory --workspace gateway [-- --count 200 --rounds 3]
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { treeRss } from './peers/measure.mjs';
 import { BENCH_TOKEN, startGatewayProcess, writeSection } from './report.mjs';
 
 const gatewayDir = fileURLToPath(new URL('..', import.meta.url));
@@ -23,19 +24,10 @@ const bytes = await readFile(model);
 const record = JSON.parse(await readFile(model.replace(/\.pmml$/, '.expected.json'), 'utf8'))
   .records[0];
 
-const rssMb = async (pid) =>
-  Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-
-/** The gateway's RSS and its children's (the embedded database), MiB. */
+/** The gateway's RSS and its database process's (everything below it), MiB. */
 async function memory(pid) {
-  let children = 0;
-  for (const entry of await readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid)
-      children += await rssMb(Number(entry)).catch(() => 0);
-  }
-  return { gateway: await rssMb(pid), children };
+  const { byRole } = await treeRss(pid, (_, isRoot) => (isRoot ? 'gateway' : 'children'));
+  return { gateway: byRole.gateway ?? 0, children: byRole.children ?? 0 };
 }
 
 async function round() {

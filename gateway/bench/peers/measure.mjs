@@ -4,7 +4,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import { keepAlivePoster, percentile, sequentialLatencies } from '../http-post.mjs';
-import { treeCpuMs } from '../process-cpu.mjs';
+import { treeCpuMs, treeOf } from '../process-cpu.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -115,15 +115,7 @@ async function processes() {
  */
 export async function treeRss(pid, classify = (_, isRoot) => (isRoot ? 'server' : 'children')) {
   const all = await processes();
-  const tree = new Set([pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of all)
-      if (!tree.has(p.pid) && tree.has(p.ppid)) {
-        tree.add(p.pid);
-        grew = true;
-      }
-  }
+  const tree = treeOf(pid, all);
   const byRole = {};
   let total = 0;
   for (const p of all.filter((x) => tree.has(x.pid))) {
