@@ -1,6 +1,7 @@
 // Builds the JupyterLab extension (TypeScript, then the federated bundle) when its sources
 // changed since the last build (see build-stamp.ts). `--force` builds anyway.
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fingerprintOf, isUpToDate, recordBuild, type BuildSpec } from './build-stamp.js';
@@ -12,6 +13,21 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const LABEXTENSION_DIR = join(root, 'build/share/jupyter/labextensions/slipway');
 /** Give this folder to Jupyter as JUPYTER_PATH and it finds the extension. */
 export const JUPYTER_DATA_DIR = join(root, 'build/share/jupyter');
+
+/**
+ * A folder holding only the server extension's package (a link to `jupyterlab_slipway/` of
+ * this checkout), for PYTHONPATH: the Jupyter server imports it from there, and the kernels
+ * that inherit the variable find nothing else of the checkout on their path.
+ */
+export function serverExtensionPath(): string {
+  const dir = join(root, 'build/python');
+  const link = join(dir, 'jupyterlab_slipway');
+  if (!existsSync(link)) {
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(join(root, 'jupyterlab_slipway'), link, 'dir');
+  }
+  return dir;
+}
 
 /** What the bundle is made from; the Python's JupyterLab decides the shared modules. */
 export function extensionBuild(python: string): BuildSpec {

@@ -11,7 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { resolveAdminToken } from '../gateway/src/auth/admin-token.js';
-import { buildExtension, JUPYTER_DATA_DIR } from './build-extension.js';
+import { buildExtension, JUPYTER_DATA_DIR, serverExtensionPath } from './build-extension.js';
 import { buildGateway } from './build-gateway.js';
 import { ensureLabEnv } from './lab-env.js';
 import { ensureNotebookDir, notebookDir, resolveLabToken } from './lab-settings.js';
@@ -79,9 +79,11 @@ const admin = await resolveAdminToken(dataDir, env.SLIPWAY_ADMIN_TOKEN);
 // Lab's "overrides" are defaults for every user of this JupyterLab; the Settings Editor wins.
 const labSettings = join(dataDir, 'lab', 'settings');
 mkdirSync(labSettings, { recursive: true });
+// No token here: the extension reaches the gateway through the Jupyter server (below), which
+// holds the credential; the URL is for a JupyterLab without the server extension.
 writeFileSync(
   join(labSettings, 'overrides.json'),
-  JSON.stringify({ 'slipway:core': { gatewayUrl, token: admin.token } }, null, 2),
+  JSON.stringify({ 'slipway:core': { gatewayUrl } }, null, 2),
   { mode: 0o600 },
 );
 
@@ -184,6 +186,8 @@ const labArgs = [
   // The printed URL must be the one it listens on: fail rather than take the next free port.
   '--ServerApp.port_retries=0',
   `--LabApp.app_settings_dir=${labSettings}`,
+  // Slipway's server extension proxies the extension's calls to the gateway.
+  '--ServerApp.jpserver_extensions=jupyterlab_slipway=True',
 ];
 // Containers and CI run as root, which Jupyter refuses unless told.
 if (process.getuid?.() === 0) labArgs.push('--allow-root');
@@ -197,9 +201,14 @@ start(
   labArgs,
   {
     JUPYTER_PATH: [JUPYTER_DATA_DIR, env.JUPYTER_PATH].filter(Boolean).join(':'),
+    // The server extension from this checkout (a folder holding only it: kernels inherit this).
+    PYTHONPATH: [serverExtensionPath(), env.PYTHONPATH].filter(Boolean).join(':'),
     // The Python client's defaults: `Client()` in a notebook reaches this gateway as admin.
     SLIPWAY_URL: gatewayUrl,
     ...(admin.file && { SLIPWAY_TOKEN_FILE: admin.file }),
+    // The proxy's gateway and credential: the Jupyter server's, never the browser's.
+    SLIPWAY_GATEWAY_URL: gatewayUrl,
+    SLIPWAY_GATEWAY_TOKEN: admin.token,
   },
   { file: labLog, toConsole: jupyterConsoleFilter() },
 );

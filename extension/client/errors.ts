@@ -24,20 +24,30 @@ export class GatewayUnreachableError extends Error {
   }
 }
 
-/** 401/403: the token is missing, wrong, or not allowed here. */
+/**
+ * 401/403: the token is missing, wrong, or not allowed here. Through the Jupyter server
+ * (`viaServer`) the credential is the server's configuration: its administrator fixes it.
+ */
 export class GatewayAuthError extends Error {
   override name = 'GatewayAuthError';
   constructor(
     trans: TranslationBundle,
     readonly status: number,
     detail: string,
+    readonly viaServer = false,
   ) {
     super(
-      trans.__(
-        'The gateway refused the token (%1: %2). Set the admin token (the gateway prints it at first start and keeps it in .slipway/admin-token) in Settings → Slipway → token.',
-        status,
-        detail,
-      ),
+      viaServer
+        ? trans.__(
+            'The Slipway gateway refused the Jupyter server (%1: %2). The server is misconfigured: its administrator must set the gateway credential (c.Slipway.token, or SLIPWAY_GATEWAY_TOKEN) and restart it.',
+            status,
+            detail,
+          )
+        : trans.__(
+            'The gateway refused the token (%1: %2). Set the admin token (the gateway prints it at first start and keeps it in .slipway/admin-token) in Settings → Slipway → token.',
+            status,
+            detail,
+          ),
     );
   }
 }

@@ -42,8 +42,10 @@ import { fetchUploader, type Uploader } from './upload.js';
 export interface GatewayConnection {
   /** e.g. `http://127.0.0.1:8787`, no trailing slash needed. */
   baseUrl: string;
-  /** The admin token. */
+  /** The admin token ('' through the Jupyter server, which holds the credential). */
   token: string;
+  /** Through Slipway's Jupyter server extension: a refused credential is the server's to fix. */
+  viaServer?: boolean;
 }
 
 /** What a publish sends: the artifact and the deployment's options. */
@@ -499,7 +501,8 @@ export class GatewayClient {
     }
     const error = (data as ErrorBody | undefined)?.error;
     const detail = error?.message ?? this.trans.__('HTTP %1 from %2', status, this.baseUrl);
-    if (status === 401 || status === 403) throw new GatewayAuthError(this.trans, status, detail);
+    if (status === 401 || status === 403)
+      throw new GatewayAuthError(this.trans, status, detail, this.connection.viaServer === true);
     throw new GatewayRequestError(
       this.trans,
       status,

@@ -1,11 +1,13 @@
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
 import { GatewayClient, type GatewayConnection } from '../client/gateway-client.js';
 import { LiveEvents } from '../client/live-events.js';
 import { xhrUploader } from '../client/upload.js';
+import { proxyBase, proxyStatus, serverFetch, serverUploader } from '../client/jupyter-server.js';
 import { userMessage } from '../client/errors.js';
 import { MonitorModel } from '../models/monitor-model.js';
 import { monitorPlacement } from '../models/monitor-placement.js';
@@ -63,11 +65,34 @@ class SlipwayService implements ISlipway {
   });
   private readonly _deploymentsChanged = new Signal<ISlipway, void>(this);
 
+  /** Set once the Jupyter server answered that it proxies the gateway. */
+  private viaServer = false;
+  private readonly server: ServerConnection.ISettings;
+
   constructor(
     private readonly app: JupyterFrontEnd,
     private readonly trans: TranslationBundle,
   ) {
-    this.client = new GatewayClient(connectionOf(null), { upload: xhrUploader, trans });
+    this.server = app.serviceManager.serverSettings;
+    const direct = (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init);
+    const viaServer = serverFetch(this.server);
+    const uploadViaServer = serverUploader(this.server, xhrUploader);
+    this.client = new GatewayClient(connectionOf(null), {
+      trans,
+      fetch: (input, init) => (this.viaServer ? viaServer : direct)(input, init),
+      upload: (request) => (this.viaServer ? uploadViaServer : xhrUploader)(request),
+    });
+  }
+
+  /**
+   * The gateway through the Jupyter server when it has Slipway's server extension (the
+   * browser then holds no gateway credential); else directly, with the settings' URL and token.
+   */
+  async route(): Promise<void> {
+    const status = await proxyStatus(this.server).catch(() => undefined);
+    if (!status) return;
+    this.viaServer = true;
+    this.client.reconnect({ baseUrl: proxyBase(this.server), token: '', viaServer: true });
   }
 
   get deploymentsChanged(): ISignal<ISlipway, void> {
@@ -118,7 +143,7 @@ class SlipwayService implements ISlipway {
   async follow(registry: ISettingRegistry): Promise<void> {
     const settings = await registry.load(PLUGIN_ID);
     const apply = () => {
-      this.client.reconnect(connectionOf(settings));
+      if (!this.viaServer) this.client.reconnect(connectionOf(settings));
       this.refreshSeconds = (settings.composite.refreshSeconds as number | undefined) ?? 2;
     };
     apply();
@@ -143,9 +168,12 @@ export const corePlugin: JupyterFrontEndPlugin<ISlipway> = {
   ): ISlipway => {
     const trans = (translator ?? nullTranslator).load('slipway');
     const service = new SlipwayService(app, trans);
-    service.ready = (registry ? service.follow(registry) : Promise.resolve()).catch((err) => {
-      Notification.error(trans.__('Slipway settings could not be loaded: %1', userMessage(err)));
-    });
+    service.ready = service
+      .route()
+      .then(() => (registry ? service.follow(registry) : undefined))
+      .catch((err) => {
+        Notification.error(trans.__('Slipway settings could not be loaded: %1', userMessage(err)));
+      });
     void service.ready.then(() => announceGateway(app, service.client, trans));
     return service;
   },
