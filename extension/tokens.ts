@@ -7,7 +7,7 @@ import type { MonitorPanel } from './widgets/MonitorPanel.js';
 
 /** Slipway's service for the other plugins: the gateway client and the shared panels. */
 export interface ISlipway {
-  /** Follows the settings: reconnects when the URL or token changes. */
+  /** The gateway through the Jupyter server (its proxy holds the gateway's URL and credential). */
   readonly client: GatewayClient;
   /** Resolves once the settings are loaded (whether or not the gateway answered). */
   readonly ready: Promise<void>;

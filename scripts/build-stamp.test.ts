@@ -101,7 +101,7 @@ describe("the checkout's builds", () => {
         expect(existsSync(join(checkout, source)), source).toBe(true);
   });
 
-  it('rebuild the extension for another Python (install-extension builds for another Lab)', () => {
+  it('rebuild the extension for another Python (a build against another JupyterLab)', () => {
     const a = extensionBuild('/venv-a/bin/python');
     const b = extensionBuild('/venv-b/bin/python');
     expect(fingerprintOf(checkout, a)).not.toBe(fingerprintOf(checkout, b));

@@ -102,6 +102,13 @@ const FULL: Suite[] = [
     command: ['npm', 'test', '--workspace', 'ui-tests'],
     report: 'ui-tests/test-results.json',
   },
+  {
+    // The jupyterlab-slipway wheel built, pip-installed into a fresh venv with a plain
+    // JupyterLab, its server extension tested there, and that JupyterLab driven in Chromium.
+    name: 'wheel',
+    command: ['npm', 'run', 'test:wheel'],
+    script: ['.', 'test:wheel'],
+  },
 ];
 
 // No npm in between: its start-up is a second or two of a tier meant to take well under a minute.

@@ -5,7 +5,7 @@
 // Ctrl-C stops both. `--jupyter-config <file>` passes a Jupyter server config (the UI tests
 // use Galata's, which sets the token and root folder itself).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -76,16 +76,12 @@ try {
 
 // The same token the gateway will read: generated into the data dir on first start.
 const admin = await resolveAdminToken(dataDir, env.SLIPWAY_ADMIN_TOKEN);
-// Lab's "overrides" are defaults for every user of this JupyterLab; the Settings Editor wins.
+// JupyterLab's settings folder. No gateway URL or token in it: the extension reaches the gateway
+// through the Jupyter server (below), which holds them. An overrides file an older start wrote
+// (it held the admin token, for the browser) goes.
 const labSettings = join(dataDir, 'lab', 'settings');
 mkdirSync(labSettings, { recursive: true });
-// No token here: the extension reaches the gateway through the Jupyter server (below), which
-// holds the credential; the URL is for a JupyterLab without the server extension.
-writeFileSync(
-  join(labSettings, 'overrides.json'),
-  JSON.stringify({ 'slipway:core': { gatewayUrl } }, null, 2),
-  { mode: 0o600 },
-);
+rmSync(join(labSettings, 'overrides.json'), { force: true });
 
 const children: ChildProcess[] = [];
 let stopping = false;

@@ -6,27 +6,32 @@ import type { TranslationBundle } from '@jupyterlab/translation';
  * a bare stack.
  */
 
-/** The gateway did not answer at all (not started, wrong URL, blocked by the browser). */
+/**
+ * The gateway did not answer: the Jupyter server could not reach it (the proxy's 502), or the
+ * Jupyter server itself did not answer at `baseUrl`.
+ */
 export class GatewayUnreachableError extends Error {
   override name = 'GatewayUnreachableError';
   constructor(
     trans: TranslationBundle,
     readonly baseUrl: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
+    const fix = trans.__(
+      'Start it with "npm start" in the Slipway folder; on a shared JupyterLab, the administrator of its Jupyter server checks the gateway URL there (c.Slipway.gateway_url).',
+    );
     super(
-      trans.__(
-        'Slipway gateway not reachable at %1. Start it with "npm start" in the Slipway folder, or change the gateway URL in Settings → Slipway.',
-        baseUrl,
-      ),
+      options?.detail === undefined
+        ? trans.__('Slipway gateway not reachable at %1. %2', baseUrl, fix)
+        : trans.__('Slipway gateway not reachable: %1. %2', options.detail, fix),
       options,
     );
   }
 }
 
 /**
- * 401/403: the token is missing, wrong, or not allowed here. Through the Jupyter server
- * (`viaServer`) the credential is the server's configuration: its administrator fixes it.
+ * 401: the gateway refused the credential the Jupyter server sent. It is the server's
+ * configuration, not the user's: the message says so, for the administrator to fix.
  */
 export class GatewayAuthError extends Error {
   override name = 'GatewayAuthError';
@@ -34,20 +39,27 @@ export class GatewayAuthError extends Error {
     trans: TranslationBundle,
     readonly status: number,
     detail: string,
-    readonly viaServer = false,
   ) {
     super(
-      viaServer
+      trans.__(
+        'The Slipway gateway refused the Jupyter server (%1: %2). The server is misconfigured: its administrator must set the gateway credential (c.Slipway.token, or SLIPWAY_GATEWAY_TOKEN) and restart it.',
+        status,
+        detail,
+      ),
+    );
+  }
+}
+
+/** The Jupyter server has no Slipway server extension, or one that is not configured. */
+export class ServerSetupError extends Error {
+  override name = 'ServerSetupError';
+  constructor(trans: TranslationBundle, problem: string | null) {
+    super(
+      problem === null
         ? trans.__(
-            'The Slipway gateway refused the Jupyter server (%1: %2). The server is misconfigured: its administrator must set the gateway credential (c.Slipway.token, or SLIPWAY_GATEWAY_TOKEN) and restart it.',
-            status,
-            detail,
+            'This Jupyter server has no Slipway server extension: install it where the server runs (pip install jupyterlab-slipway) and restart the server.',
           )
-        : trans.__(
-            'The gateway refused the token (%1: %2). Set the admin token (the gateway prints it at first start and keeps it in .slipway/admin-token) in Settings → Slipway → token.',
-            status,
-            detail,
-          ),
+        : trans.__('The Jupyter server is not set up for Slipway: %1.', problem),
     );
   }
 }

@@ -47,7 +47,7 @@ describe('GatewayClient against the real gateway app', () => {
     const bad = new GatewayClient({ baseUrl: BASE, token: 'nope' }, { fetch: viaApp, trans });
     const err = await bad.check().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayAuthError);
-    expect((err as Error).message).toMatch(/401.*Settings → Slipway → token/);
+    expect((err as Error).message).toMatch(/401.*c\.Slipway\.token/);
   });
 
   it('says how to fix an unreachable gateway', async () => {

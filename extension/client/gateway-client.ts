@@ -38,14 +38,16 @@ import { JobsClient } from './jobs-client.js';
 import { RetrainingClient } from './retraining-client.js';
 import { fetchUploader, type Uploader } from './upload.js';
 
-/** Where the gateway is and how to authenticate. */
+/**
+ * Where the gateway's API is and how to authenticate. In JupyterLab it is the Jupyter server's
+ * proxy (`<base>/slipway`, no token: the server holds the credential); elsewhere (tests,
+ * scripts) the gateway itself with a token.
+ */
 export interface GatewayConnection {
   /** e.g. `http://127.0.0.1:8787`, no trailing slash needed. */
   baseUrl: string;
-  /** The admin token ('' through the Jupyter server, which holds the credential). */
+  /** Sent as a bearer token when not empty. */
   token: string;
-  /** Through Slipway's Jupyter server extension: a refused credential is the server's to fix. */
-  viaServer?: boolean;
 }
 
 /** What a publish sends: the artifact and the deployment's options. */
@@ -129,11 +131,6 @@ export class GatewayClient {
 
   get baseUrl(): string {
     return this.connection.baseUrl.replace(/\/+$/, '');
-  }
-
-  /** Points the client elsewhere (the user changed the settings). */
-  reconnect(connection: GatewayConnection): void {
-    this.connection = connection;
   }
 
   /** Liveness and version; needs no token. */
@@ -501,8 +498,10 @@ export class GatewayClient {
     }
     const error = (data as ErrorBody | undefined)?.error;
     const detail = error?.message ?? this.trans.__('HTTP %1 from %2', status, this.baseUrl);
-    if (status === 401 || status === 403)
-      throw new GatewayAuthError(this.trans, status, detail, this.connection.viaServer === true);
+    if (status === 401 || status === 403) throw new GatewayAuthError(this.trans, status, detail);
+    // The Jupyter server's proxy could not reach the gateway.
+    if (status === 502 && error?.code === 'gateway_unreachable')
+      throw new GatewayUnreachableError(this.trans, this.baseUrl, { detail });
     throw new GatewayRequestError(
       this.trans,
       status,

@@ -4,11 +4,11 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { Signal, type ISignal } from '@lumino/signaling';
-import { GatewayClient, type GatewayConnection } from '../client/gateway-client.js';
+import { GatewayClient } from '../client/gateway-client.js';
 import { LiveEvents } from '../client/live-events.js';
 import { xhrUploader } from '../client/upload.js';
 import { proxyBase, proxyStatus, serverFetch, serverUploader } from '../client/jupyter-server.js';
-import { userMessage } from '../client/errors.js';
+import { GatewayUnreachableError, ServerSetupError, userMessage } from '../client/errors.js';
 import { MonitorModel } from '../models/monitor-model.js';
 import { monitorPlacement } from '../models/monitor-placement.js';
 import type { MonitorTab } from '../models/monitor-tabs.js';
@@ -17,40 +17,30 @@ import { ISlipway } from '../tokens.js';
 import { openRunNotebook } from './run-notebook.js';
 
 const PLUGIN_ID = 'slipway:core';
-const DEFAULT_URL = 'http://127.0.0.1:8787';
 
-/** Reads the connection from the plugin's settings (schema/core.json). */
-function connectionOf(settings: ISettingRegistry.ISettings | null): GatewayConnection {
-  const url = (settings?.composite.gatewayUrl as string | undefined) || DEFAULT_URL;
-  const token = (settings?.composite.token as string | undefined) ?? '';
-  return { baseUrl: url, token };
-}
-
-/** Checks the gateway and says, once and in words, what is wrong and how to fix it. */
+/**
+ * Checks the Jupyter server's proxy and the gateway behind it, and says, once and in words,
+ * what is wrong and who fixes it (the server's set-up is its administrator's).
+ */
 async function announceGateway(
-  app: JupyterFrontEnd,
+  server: ServerConnection.ISettings,
   client: GatewayClient,
   trans: TranslationBundle,
 ): Promise<void> {
   try {
+    const status = await proxyStatus(server).catch((cause: unknown) => {
+      throw new GatewayUnreachableError(trans, proxyBase(server), { cause });
+    });
+    if (!status?.configured) throw new ServerSetupError(trans, status?.problem ?? null);
     const health = await client.check();
-    Notification.success(trans.__('Slipway gateway %1 at %2', health.version, client.baseUrl), {
-      autoClose: 3000,
-    });
+    Notification.success(
+      trans.__('Slipway gateway %1, through the Jupyter server', health.version),
+      {
+        autoClose: 3000,
+      },
+    );
   } catch (err) {
-    Notification.error(userMessage(err), {
-      autoClose: false,
-      actions: [
-        {
-          label: trans.__('Open settings'),
-          // The settings editor searches the schema's title as translated (context "schema").
-          callback: () =>
-            void app.commands.execute('settingeditor:open', {
-              query: trans._p('schema', 'Slipway'),
-            }),
-        },
-      ],
-    });
+    Notification.error(userMessage(err), { autoClose: false });
   }
 }
 
@@ -65,34 +55,19 @@ class SlipwayService implements ISlipway {
   });
   private readonly _deploymentsChanged = new Signal<ISlipway, void>(this);
 
-  /** Set once the Jupyter server answered that it proxies the gateway. */
-  private viaServer = false;
-  private readonly server: ServerConnection.ISettings;
-
+  /**
+   * The gateway is reached through the Jupyter server (Slipway's server extension), which
+   * holds its URL and credential: the browser authenticates to the Jupyter server only.
+   */
   constructor(
     private readonly app: JupyterFrontEnd,
     private readonly trans: TranslationBundle,
+    readonly server: ServerConnection.ISettings,
   ) {
-    this.server = app.serviceManager.serverSettings;
-    const direct = (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init);
-    const viaServer = serverFetch(this.server);
-    const uploadViaServer = serverUploader(this.server, xhrUploader);
-    this.client = new GatewayClient(connectionOf(null), {
-      trans,
-      fetch: (input, init) => (this.viaServer ? viaServer : direct)(input, init),
-      upload: (request) => (this.viaServer ? uploadViaServer : xhrUploader)(request),
-    });
-  }
-
-  /**
-   * The gateway through the Jupyter server when it has Slipway's server extension (the
-   * browser then holds no gateway credential); else directly, with the settings' URL and token.
-   */
-  async route(): Promise<void> {
-    const status = await proxyStatus(this.server).catch(() => undefined);
-    if (!status) return;
-    this.viaServer = true;
-    this.client.reconnect({ baseUrl: proxyBase(this.server), token: '', viaServer: true });
+    this.client = new GatewayClient(
+      { baseUrl: proxyBase(server), token: '' },
+      { trans, fetch: serverFetch(server), upload: serverUploader(server, xhrUploader) },
+    );
   }
 
   get deploymentsChanged(): ISignal<ISlipway, void> {
@@ -115,7 +90,6 @@ class SlipwayService implements ISlipway {
       model: new MonitorModel(name, this.client),
       trans: this.trans,
       refreshSeconds: this.refreshSeconds,
-      // The client follows the settings: each reconnect uses the URL and token of the moment.
       events: new LiveEvents({ connect: (signal) => this.client.events(name, signal) }),
       openRunNotebook: async (run, notebook) => {
         await openRunNotebook(this.app, run, notebook);
@@ -139,18 +113,14 @@ class SlipwayService implements ISlipway {
     this.app.shell.activateById(widget.id);
   }
 
-  /** Follows the settings; resolves once they are read. */
+  /** Follows the settings (UI preferences only); resolves once they are read. */
   async follow(registry: ISettingRegistry): Promise<void> {
     const settings = await registry.load(PLUGIN_ID);
     const apply = () => {
-      if (!this.viaServer) this.client.reconnect(connectionOf(settings));
       this.refreshSeconds = (settings.composite.refreshSeconds as number | undefined) ?? 2;
     };
     apply();
-    settings.changed.connect(() => {
-      apply();
-      void announceGateway(this.app, this.client, this.trans);
-    });
+    settings.changed.connect(apply);
   }
 }
 
@@ -167,14 +137,11 @@ export const corePlugin: JupyterFrontEndPlugin<ISlipway> = {
     translator: ITranslator | null,
   ): ISlipway => {
     const trans = (translator ?? nullTranslator).load('slipway');
-    const service = new SlipwayService(app, trans);
-    service.ready = service
-      .route()
-      .then(() => (registry ? service.follow(registry) : undefined))
-      .catch((err) => {
-        Notification.error(trans.__('Slipway settings could not be loaded: %1', userMessage(err)));
-      });
-    void service.ready.then(() => announceGateway(app, service.client, trans));
+    const service = new SlipwayService(app, trans, app.serviceManager.serverSettings);
+    service.ready = (registry ? service.follow(registry) : Promise.resolve()).catch((err) => {
+      Notification.error(trans.__('Slipway settings could not be loaded: %1', userMessage(err)));
+    });
+    void service.ready.then(() => announceGateway(service.server, service.client, trans));
     return service;
   },
 };

@@ -2,6 +2,7 @@
 import '../testing/dom-shims.js';
 import type { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Dialog, Notification } from '@jupyterlab/apputils';
+import { ServerConnection } from '@jupyterlab/services';
 import type { Widget } from '@lumino/widgets';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Deployment } from '../../gateway/src/protocol/index.js';
@@ -22,7 +23,9 @@ import { cpuPool } from '../testing/pools.js';
 
 const translator = markingTranslator();
 const trans = translator.load('slipway');
-const GATEWAY = 'http://127.0.0.1:8787';
+/** The Jupyter server, whose proxy the extension reaches the gateway through. */
+const SERVER = 'http://127.0.0.1:8888/';
+const PROXY = 'http://127.0.0.1:8888/slipway';
 
 /** What the plugins gave JupyterLab: commands, palette items, widgets in the shell. */
 function fakeApp() {
@@ -37,7 +40,10 @@ function fakeApp() {
       execute: async () => {},
     },
     shell: { add: (w: Widget) => shell.push(w), activateById: () => {} },
-    serviceManager: { contents: {} },
+    serviceManager: {
+      contents: {},
+      serverSettings: ServerConnection.makeSettings({ baseUrl: SERVER }),
+    },
   } as unknown as JupyterFrontEnd;
   return {
     app,
@@ -104,10 +110,10 @@ describe('plugins speak through the ITranslator they are given', () => {
       expect(found).toBeDefined();
       return found!;
     }, UNTIL);
-    expect(notice.message).toMatch(/^«Slipway gateway not reachable at http:\/\/127\.0\.0\.1:8787/);
-    expect(untranslated(notice.message, [GATEWAY])).toBeNull();
-    const actions = notice.options.actions ?? [];
-    expect(actions.map((a) => a.label)).toEqual(['«Open settings»']);
+    expect(notice.message).toMatch(
+      /^«Slipway gateway not reachable at http:\/\/127\.0\.0\.1:8888\/slipway/,
+    );
+    expect(untranslated(notice.message, [PROXY])).toBeNull();
 
     slipway.openMonitor('iris');
     const monitor = shell.find((w) => w.id === 'slipway-monitor-iris')!;

@@ -15,7 +15,7 @@ from tornado.testing import bind_unused_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
-GATEWAY_TOKEN = "sa_proxy-test-credential-0123456789"  # noqa: S105 (a test's own credential)
+GATEWAY_TOKEN = "sa_proxy-test-credential-0123456789"
 
 
 @dataclass

@@ -11,9 +11,7 @@ from tornado.httpclient import HTTPClientError
 from .conftest import GATEWAY_TOKEN, Upstream
 
 
-async def test_forwards_the_call_with_the_servers_credential_and_the_user(
-    jp_fetch: Any, upstream: Upstream
-) -> None:
+async def test_forwards_the_call_with_the_servers_credential_and_the_user(jp_fetch: Any, upstream: Upstream) -> None:
     body = b"x" * (3 * 1024 * 1024)  # more than one chunk of a streamed body
     r = await jp_fetch(
         "slipway",
@@ -50,9 +48,7 @@ async def test_fn_calls_go_to_the_gateways_fn(jp_fetch: Any, upstream: Upstream)
     assert upstream.calls[0]["path"] == "/fn/iris"
 
 
-async def test_a_stranger_gets_403_and_nothing_reaches_the_gateway(
-    jp_fetch: Any, upstream: Upstream
-) -> None:
+async def test_a_stranger_gets_403_and_nothing_reaches_the_gateway(jp_fetch: Any, upstream: Upstream) -> None:
     with pytest.raises(HTTPClientError) as refused:
         await jp_fetch("slipway", "api", "pools", headers={"Authorization": ""})
     assert refused.value.code == 403
