@@ -15,19 +15,23 @@ from tornado.httputil import HTTPHeaders
 
 from .config import Slipway
 
-# Request headers the gateway may use; everything else (Cookie, Authorization, X-XSRFToken,
-# Host…) stays on the Jupyter server.
-REQUEST_HEADERS = ("Content-Type", "Accept", "Last-Event-ID", "X-Request-Id", "Content-Length")
-# Response headers the browser may see; hop-by-hop ones and cookies are the proxy's business.
-RESPONSE_HEADERS = (
-    "Content-Type",
-    "Content-Disposition",
-    "Cache-Control",
-    "X-Request-Id",
-    "Retry-After",
-    "Location",
-    "ETag",
-)
+# Headers that stay on this side: the browser's credentials (cookies, Jupyter's token, its
+# XSRF token), a user name the browser might claim, and those of the connection itself.
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+}
+REQUEST_KEPT_BACK = HOP_BY_HOP | {"host", "cookie", "authorization", "x-xsrftoken", "x-slipway-user"}
+# The gateway's cookies and CORS answers are not the browser's business here; the length and
+# framing are the Jupyter server's own.
+RESPONSE_KEPT_BACK = HOP_BY_HOP | {"set-cookie", "content-length", "server", "date"}
 # The header that carries the Jupyter user's name to the gateway.
 USER_HEADER = "X-Slipway-User"
 # Methods the gateway's API takes.
@@ -82,7 +86,7 @@ class GatewayProxyHandler(JupyterHandler):
         return f"{url}?{query}" if query else url
 
     def _request_headers(self) -> dict[str, str]:
-        headers = {k: self.request.headers[k] for k in REQUEST_HEADERS if k in self.request.headers}
+        headers = {k: v for k, v in self.request.headers.get_all() if k.lower() not in REQUEST_KEPT_BACK}
         headers["Authorization"] = f"Bearer {self.slipway.token}"
         user = self.current_user
         name = getattr(user, "username", None) or getattr(user, "name", None)
@@ -157,10 +161,11 @@ class GatewayProxyHandler(JupyterHandler):
         self._answer_started = True
         self.set_status(getattr(self, "_upstream_status", 502))
         self.clear_header("Content-Type")
-        for name in RESPONSE_HEADERS:
-            value = headers.get(name)
-            if value is not None:
-                self.set_header(name, value)
+        for name, value in headers.get_all():
+            lower = name.lower()
+            if lower in RESPONSE_KEPT_BACK or lower.startswith("access-control-"):
+                continue
+            self.add_header(name, value)
         if headers.get("Content-Type", "").startswith("text/event-stream"):
             # No buffering between here and the browser.
             self.set_header("X-Accel-Buffering", "no")

@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { resolveAdminToken } from '../gateway/src/auth/admin-token.js';
+import { resolveAdminToken, resolveSecret } from '../gateway/src/auth/admin-token.js';
 import { buildExtension, JUPYTER_DATA_DIR, serverExtensionPath } from './build-extension.js';
 import { buildGateway } from './build-gateway.js';
 import { ensureLabEnv } from './lab-env.js';
@@ -76,6 +76,10 @@ try {
 
 // The same token the gateway will read: generated into the data dir on first start.
 const admin = await resolveAdminToken(dataDir, env.SLIPWAY_ADMIN_TOKEN);
+// The Jupyter server's credential for its proxy: with it the gateway takes the JupyterLab user's
+// name. Whoever runs npm start is the admin of their own gateway: a user first seen is one
+// (SLIPWAY_NEW_USER_ROLE chooses another role).
+const proxy = await resolveSecret(dataDir, 'proxy-token', env.SLIPWAY_PROXY_TOKEN);
 // JupyterLab's settings folder. No gateway URL or token in it: the extension reaches the gateway
 // through the Jupyter server (below), which holds them. An overrides file an older start wrote
 // (it held the admin token, for the browser) goes.
@@ -151,6 +155,8 @@ start('gateway', process.execPath, [join(root, 'gateway/dist/index.js')], {
   SLIPWAY_HOST: host,
   SLIPWAY_PORT: String(port),
   SLIPWAY_PYTHON: env.SLIPWAY_PYTHON ?? python,
+  SLIPWAY_PROXY_TOKEN: proxy.token,
+  SLIPWAY_NEW_USER_ROLE: env.SLIPWAY_NEW_USER_ROLE ?? 'admin',
   // Batch jobs may name files of the JupyterLab workspace by path (and schedules read there).
   ...(notebooks && !env.SLIPWAY_BATCH_INPUT_ROOT && { SLIPWAY_BATCH_INPUT_ROOT: notebooks }),
 });
@@ -204,7 +210,7 @@ start(
     ...(admin.file && { SLIPWAY_TOKEN_FILE: admin.file }),
     // The proxy's gateway and credential: the Jupyter server's, never the browser's.
     SLIPWAY_GATEWAY_URL: gatewayUrl,
-    SLIPWAY_GATEWAY_TOKEN: admin.token,
+    SLIPWAY_GATEWAY_TOKEN: proxy.token,
   },
   { file: labLog, toConsole: jupyterConsoleFilter() },
 );

@@ -15,6 +15,8 @@ NAMES.forEach((n, i) => (process.env[variable(n)] = String(chosen[i])));
 const port = (name: Name) => chosen[NAMES.indexOf(name)]!;
 
 export const ADMIN_TOKEN = 'sa_wheel-tests-admin-token-0123456789';
+/** The Jupyter servers' credential: the gateway takes the user they name only with it. */
+export const PROXY_TOKEN = 'sa_wheel-tests-proxy-token-0123456789';
 export const GATEWAY = `http://127.0.0.1:${port('gateway')}`;
 
 /** A JupyterLab server: its URL, and the environment that sets its server extension up. */
@@ -31,7 +33,7 @@ const lab = (name: Name, env: Record<string, string>): Lab => ({
 
 export const LABS = {
   /** Set up as the README says: the gateway's URL and a credential it accepts. */
-  ok: lab('ok', { SLIPWAY_GATEWAY_URL: GATEWAY, SLIPWAY_GATEWAY_TOKEN: ADMIN_TOKEN }),
+  ok: lab('ok', { SLIPWAY_GATEWAY_URL: GATEWAY, SLIPWAY_GATEWAY_TOKEN: PROXY_TOKEN }),
   /** A credential the gateway refuses. */
   wrongToken: lab('wrongToken', {
     SLIPWAY_GATEWAY_URL: GATEWAY,
@@ -42,6 +44,6 @@ export const LABS = {
   /** A gateway URL where nothing listens (a port held free and never used). */
   unreachable: lab('unreachable', {
     SLIPWAY_GATEWAY_URL: `http://127.0.0.1:${port('closed')}`,
-    SLIPWAY_GATEWAY_TOKEN: ADMIN_TOKEN,
+    SLIPWAY_GATEWAY_TOKEN: PROXY_TOKEN,
   }),
 };

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumPath } from './chromium.js';
-import { ADMIN_TOKEN, GATEWAY, LABS } from './wheel-stack.js';
+import { ADMIN_TOKEN, GATEWAY, LABS, PROXY_TOKEN } from './wheel-stack.js';
 
 // Galata ships its defaults without types.
 const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
@@ -63,6 +63,9 @@ export default defineConfig({
         SLIPWAY_HOST: '127.0.0.1',
         SLIPWAY_PORT: gatewayPort,
         SLIPWAY_ADMIN_TOKEN: ADMIN_TOKEN,
+        SLIPWAY_PROXY_TOKEN: PROXY_TOKEN,
+        // The Jupyter user a server names is made a publisher on first sight.
+        SLIPWAY_NEW_USER_ROLE: 'publisher',
       },
     },
     ...Object.values(LABS).map((lab) => ({

@@ -12,6 +12,11 @@ import { databaseUnavailable } from './db/unavailable.js';
 import { NotFoundError, SlipwayError, toErrorResponse } from './errors.js';
 import { runRoutes, type RunRoutesDeps } from './routes/runs.js';
 import { adminAuth } from './middleware/admin-auth.js';
+import type { IdentityRepository } from './db/identity-repository.js';
+import type { AccessControl } from './identity/access.js';
+import { auditTrail } from './identity/audit-trail.js';
+import type { IdentityService } from './identity/identity-service.js';
+import { identityRoutes } from './routes/identity.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { allowedMethods } from './middleware/allowed-methods.js';
 import { callId } from './middleware/call-id.js';
@@ -50,6 +55,12 @@ export interface AppDeps {
   version: string;
   databaseKind: DatabaseKind;
   adminToken: string;
+  /** Who callers are and what they may do. */
+  access: AccessControl;
+  /** Users, personal tokens, shares and the audit log. */
+  identity: IdentityService;
+  /** Where the audit log is written. */
+  identityRepo: IdentityRepository;
   /** The token runners on a cluster read artifacts with. */
   runnerToken?: string;
   /** Export bundles (`/api/deployments/:name/export`); absent: no such route. */
@@ -117,24 +128,39 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
-  const admin = adminAuth({ token: deps.adminToken });
+  // Every management action is in the audit log, refusals included: before the access checks.
+  app.use('/api/*', auditTrail(deps.identityRepo, reportError));
+  // Who the caller is (admin token, the Jupyter server's proxy with its user, a personal
+  // token) and whether it may do this (identity/access.ts `needOf`, route by route).
+  const admin = deps.access.middleware();
+  // Pages a browser opens and an EventSource cannot send a header: `?token=` too.
+  const adminOrQuery = deps.access.middleware({ allowQueryToken: true });
   app.route('/api/health', healthRoutes({ database: deps.databaseKind, version: deps.version }));
-  app.use('/api/openapi.json', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
-  app.use('/api/docs', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
-  app.use('/api/deployments/*', admin);
-  app.use('/api/deployments', admin);
-  app.use('/api/pools', admin);
-  app.use('/api/streams/*', admin);
-  app.use('/api/jobs', admin);
-  app.use('/api/jobs/*', admin);
-  app.use('/api/schedules/*', admin);
+  app.use('/api/openapi.json', adminOrQuery);
+  app.use('/api/docs', adminOrQuery);
+  for (const path of [
+    '/api/deployments/*',
+    '/api/deployments',
+    '/api/pools',
+    '/api/streams/*',
+    '/api/jobs',
+    '/api/jobs/*',
+    '/api/schedules/*',
+    '/api/me',
+    '/api/users',
+    '/api/users/*',
+    '/api/tokens',
+    '/api/tokens/*',
+    '/api/audit',
+    '/metrics',
+  ])
+    app.use(path, admin);
+  // Runners on a cluster read artifacts with their own token; people, with the admin token.
   app.use(
     '/api/artifacts/*',
     adminAuth({ token: deps.adminToken, orRunnerToken: deps.runnerToken }),
   );
-  app.use('/metrics', admin);
-  // EventSource cannot send a header: the token may come in the query (compared in constant time).
-  app.use('/api/events', adminAuth({ token: deps.adminToken, allowQueryToken: true }));
+  app.use('/api/events', adminOrQuery);
   app.route('/api/events', eventRoutes({ bus: deps.bus }));
   app.route('/metrics', prometheusRoutes({ metrics: deps.metrics }));
   registerMonitoringStreams(app.openAPIRegistry);
@@ -149,6 +175,7 @@ export function createApp(deps: AppDeps) {
       log: deps.log,
       maxUploadBytes: limits.maxUploadBytes,
       runs: deps.runs,
+      access: deps.identity,
     }),
   );
   app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));
@@ -174,6 +201,13 @@ export function createApp(deps: AppDeps) {
     }),
   );
   app.route('/api', streamRoutes({ streams: deps.streams }));
+  app.route(
+    '/api',
+    identityRoutes({
+      identity: deps.identity,
+      requireDeployment: (name) => deps.deployments.require(name),
+    }),
+  );
   app.route(
     '/api',
     jobRoutes({ ...deps.batch, sink: deps.deployments, maxBodyBytes: limits.maxBodyBytes }),

@@ -1,3 +1,4 @@
+import { ROLES, type Role } from './identity/roles.js';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { POOL_NAMES, type PoolName } from './protocol/deployments.js';
@@ -31,6 +32,8 @@ const envSchema = z.object({
   SLIPWAY_ARTIFACTS_DIR: z.string().min(1).optional(),
   SLIPWAY_PUBLIC_URL: z.url().optional(),
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SLIPWAY_PROXY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  SLIPWAY_NEW_USER_ROLE: z.enum(ROLES).default('viewer'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -133,6 +136,13 @@ export interface Config {
   publicUrl: string;
   /** Undefined: generated on first start into `<dataDir>/admin-token`. */
   adminToken?: string;
+  /**
+   * The credential of the Jupyter server's proxy (jupyterlab_slipway): with it, and only with
+   * it, the gateway takes the user the proxy names in X-Slipway-User. Undefined: no proxy.
+   */
+  proxyToken?: string;
+  /** The role of a user the proxy names for the first time; default viewer. */
+  newUserRole?: Role;
   /** Undefined: the embedded PGlite database in `<dataDir>/db`. */
   databaseUrl?: string;
   maxUploadBytes: number;
@@ -290,6 +300,8 @@ export function loadConfig(
       '',
     ),
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
+    proxyToken: e.SLIPWAY_PROXY_TOKEN,
+    newUserRole: e.SLIPWAY_NEW_USER_ROLE,
     databaseUrl: e.DATABASE_URL,
     maxUploadBytes: e.SLIPWAY_MAX_UPLOAD_BYTES,
     maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,

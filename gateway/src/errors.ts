@@ -44,6 +44,23 @@ export class UnauthorizedError extends SlipwayError {
   }
 }
 
+/** 401 for a credential that was good once: `token_expired` or `token_revoked`. */
+export class TokenEndedError extends SlipwayError {
+  constructor(code: 'token_expired' | 'token_revoked', message: string) {
+    super(401, code, message);
+  }
+}
+
+/** 403: a known caller without the permission; the message names the permission needed. */
+export class ForbiddenError extends SlipwayError {
+  constructor(
+    message: string,
+    readonly permission: string,
+  ) {
+    super(403, 'forbidden', message);
+  }
+}
+
 /** 404. */
 export class NotFoundError extends SlipwayError {
   constructor(what: string, code = 'not_found') {

@@ -19,6 +19,10 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { createApp, type App } from './app.js';
+import { IdentityRepository } from './db/identity-repository.js';
+import { AccessControl } from './identity/access.js';
+import { Authenticator } from './identity/authenticator.js';
+import { IdentityService } from './identity/identity-service.js';
 import { ArtifactStore } from './artifacts/artifact-store.js';
 import { collectOrphanArtifacts } from './artifacts/collect-orphans.js';
 import type { Config } from './config.js';
@@ -82,6 +86,8 @@ export type GatewayConfig = Pick<
     Pick<
       Config,
       | 'artifactsDir'
+      | 'proxyToken'
+      | 'newUserRole'
       | 'corsOrigins'
       | 'callbackOrigins'
       | 'java'
@@ -146,6 +152,8 @@ export interface Gateway {
  * Wires the parts together. Construction only: the database is already open and migrated,
  * and nothing here touches the disk or network until `store.init()` or a request.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export function createGateway(opts: {
   config: GatewayConfig;
   database: Database;
@@ -350,6 +358,8 @@ export function createGateway(opts: {
     log,
     runs: new NotebookRuns({ runs, publicUrl: config.publicUrl, reportError: opts.reportError }),
     adminToken: opts.adminToken,
+    // A user the management API knows (through the proxy, or a personal token) may call too.
+    principal: (credentials) => access.auth.userPrincipal(credentials),
     publicUrl: config.publicUrl,
     maxBatch: config.maxBatch,
     recordInputs: config.log.recordInputs,
@@ -359,8 +369,9 @@ export function createGateway(opts: {
     reportError: opts.reportError,
     onCall: (call) => calls.observe(call),
   });
+  const streamRepo = new StreamRepository(database.db);
   const streams = new StreamService({
-    repo: new StreamRepository(database.db),
+    repo: streamRepo,
     kindOf: async (name) => {
       const record = await repo.get(name);
       return record && registry.get(record.live.format)?.kind;
@@ -467,9 +478,30 @@ export function createGateway(opts: {
     service: retraining,
     onError: opts.reportError,
   });
+  const identityRepo = new IdentityRepository(database.db);
+  const access = new AccessControl({
+    auth: new Authenticator({
+      adminToken: opts.adminToken,
+      proxyToken: config.proxyToken,
+      repo: identityRepo,
+      newUserRole: config.newUserRole ?? 'viewer',
+      now: () => new Date(now()),
+    }),
+    repo: identityRepo,
+    deploymentOf: async (kind, id) => {
+      // Ids are uuids: anything else names nothing (and must not reach a uuid column).
+      if (!UUID.test(id)) return undefined;
+      if (kind === 'jobs') return (await batchRepo.get(id))?.deploymentName;
+      if (kind === 'schedules') return (await batchRepo.schedule(id))?.deploymentName;
+      return (await streamRepo.get(id))?.deploymentName;
+    },
+  });
   let schedules: NodeJS.Timeout | undefined;
   let batchSchedules: NodeJS.Timeout | undefined;
   const app = createApp({
+    access,
+    identity: new IdentityService({ repo: identityRepo, access, now: () => new Date(now()) }),
+    identityRepo,
     version: opts.version,
     databaseKind: database.kind,
     adminToken: opts.adminToken,

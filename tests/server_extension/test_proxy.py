@@ -22,7 +22,14 @@ async def test_forwards_the_call_with_the_servers_credential_and_the_user(jp_fet
         method="POST",
         body=body,
         params={"limit": "5"},
-        headers={"Content-Type": "text/csv", "Cookie": "session=browser", "X-Request-Id": "mine"},
+        headers={
+            "Content-Type": "text/csv",
+            "Cookie": "session=browser",
+            "X-Request-Id": "mine",
+            "X-Slipway-Trigger": "button",
+            # The browser cannot choose who it is to the gateway.
+            "X-Slipway-User": "root",
+        },
     )
     assert r.code == 200
     assert json.loads(r.body) == {"ok": True, "bytes": len(body)}
@@ -37,7 +44,8 @@ async def test_forwards_the_call_with_the_servers_credential_and_the_user(jp_fet
     assert headers["Authorization"] == f"Bearer {GATEWAY_TOKEN}"
     assert headers["Content-Type"] == "text/csv"
     assert headers["X-Request-Id"] == "mine"
-    assert headers["X-Slipway-User"]
+    assert headers["X-Slipway-Trigger"] == "button"
+    assert headers["X-Slipway-User"] not in ("", "root")
     assert "Cookie" not in headers
     assert "X-Xsrftoken" not in headers
 

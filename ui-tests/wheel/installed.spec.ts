@@ -5,7 +5,7 @@ import { expect, test } from '@jupyterlab/galata';
 import type { Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ADMIN_TOKEN, GATEWAY, LABS } from '../wheel-stack.js';
+import { ADMIN_TOKEN, GATEWAY, LABS, PROXY_TOKEN } from '../wheel-stack.js';
 
 const iris = fileURLToPath(
   new URL('../../gateway/test/fixtures/onnx/classifier_zipmap.onnx', import.meta.url),
@@ -59,7 +59,11 @@ test.describe('a server set up as the README says', () => {
       .poll(() => received.some((r) => r.includes('/slipway/api/deployments')))
       .toBe(true);
     expect(received.filter((r) => r.startsWith(GATEWAY))).toEqual([]);
-    expect(received.filter((r) => r.includes(ADMIN_TOKEN))).toEqual([]);
+    expect(received.filter((r) => r.includes(ADMIN_TOKEN) || r.includes(PROXY_TOKEN))).toEqual([]);
+    // The gateway knows the JupyterLab user, as the Jupyter server named them.
+    const me = await page.evaluate(async () => (await fetch('/slipway/api/me')).json());
+    expect(me).toMatchObject({ role: 'publisher', via: 'proxy' });
+    expect(me.user).toBeTruthy();
     // Slipway's settings are UI preferences only.
     const settings = await page.evaluate(async () => {
       const res = await fetch('/lab/api/settings/slipway:core');

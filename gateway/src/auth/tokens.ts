@@ -1,7 +1,10 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** A new secret: a recognisable prefix and 32 random bytes, base64url. */
-export function newToken(prefix: 'sk' | 'sa'): string {
+/**
+ * A new secret: a recognisable prefix and 32 random bytes, base64url. `sk` an invoke key, `sa`
+ * the admin token, `sp` a personal token.
+ */
+export function newToken(prefix: 'sk' | 'sa' | 'sp'): string {
   return `${prefix}_${randomBytes(32).toString('base64url')}`;
 }
 

@@ -1,8 +1,11 @@
 import { sameSecret } from '../auth/tokens.js';
+import { USER_HEADER, type Credentials } from '../identity/authenticator.js';
+import { actorOf, holds, type Principal } from '../identity/roles.js';
 import { recordsCodec, type Protocol, type RequestCodec } from '../codecs/index.js';
 import type { DeploymentRecord, DeploymentRepository } from '../db/deployment-repository.js';
 import {
   describeFailure,
+  ForbiddenError,
   InvalidInputError,
   NotFoundError,
   UnauthorizedError,
@@ -44,6 +47,11 @@ export interface DataPlaneDeps {
   log: InvocationLog;
   runs: NotebookRuns;
   adminToken: string;
+  /**
+   * The management API's user behind a credential that is one (the proxy's with its user, a
+   * personal token); undefined for any other (an invoke key). Throws for an ended token.
+   */
+  principal?: (credentials: Credentials) => Promise<Principal | undefined>;
   publicUrl: string;
   /** Records per call, in every protocol. */
   maxBatch: number;
@@ -285,7 +293,7 @@ export class DataPlane {
 
   /** The deployment (or one version of it) as callers may see it; loads it when needed. */
   async describe(caller: Omit<Caller, 'requestId' | 'signal'>): Promise<DeploymentView> {
-    const record = await this.authorize(caller.name, caller.token);
+    const record = await this.authorize(caller.name, caller.token, caller.header?.(USER_HEADER));
     const target = await this.target(record, caller.version);
     const versions = (await this.deps.repo.versions(record.name)).map((v) => v.version);
     return {
@@ -301,14 +309,19 @@ export class DataPlane {
    * Finds the deployment and checks the caller may call it: a public deployment, the admin
    * token, or this deployment's invoke key. 401 before 404, so names do not leak to strangers.
    */
-  async authorize(name: string, token: string | undefined): Promise<DeploymentRecord> {
-    return this.admit(name, await this.deps.catalog.get(name), token);
+  async authorize(
+    name: string,
+    token: string | undefined,
+    asserted?: string,
+  ): Promise<DeploymentRecord> {
+    return this.admit(name, await this.deps.catalog.get(name), token, asserted);
   }
 
   private async admit(
     name: string,
     record: DeploymentRecord | undefined,
     token: string | undefined,
+    asserted?: string,
   ): Promise<DeploymentRecord> {
     if (record?.public) return record;
     if (!token)
@@ -316,6 +329,18 @@ export class DataPlane {
         `deployment ${name} needs a key: send "Authorization: Bearer <invoke key>"`,
       );
     if (sameSecret(token, this.deps.adminToken)) {
+      if (!record) throw new NotFoundError(`deployment ${name}`);
+      return record;
+    }
+    // A user of the management API (through the Jupyter server's proxy, or a personal token)
+    // who may read deployments may call them.
+    const principal = await this.deps.principal?.({ token, asserted });
+    if (principal) {
+      if (!holds(principal, 'read'))
+        throw new ForbiddenError(
+          `${actorOf(principal)} may not call deployment ${name}: it needs the "read" permission`,
+          'read',
+        );
       if (!record) throw new NotFoundError(`deployment ${name}`);
       return record;
     }
@@ -355,7 +380,12 @@ export class DataPlane {
         notes.protocol = protocolOf(record.live.format);
         notes.version = record.liveVersion;
       }
-      const admitted = await this.admit(caller.name, record, caller.token);
+      const admitted = await this.admit(
+        caller.name,
+        record,
+        caller.token,
+        caller.header?.(USER_HEADER),
+      );
       // A call that names no version goes where the split sends it (a refused one never gets here).
       let version = caller.version;
       if (version === undefined && admitted.traffic) {

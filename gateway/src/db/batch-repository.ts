@@ -191,6 +191,11 @@ export class BatchRepository {
       .orderBy(batchSchedules.createdAt);
   }
 
+  async schedule(id: string): Promise<BatchScheduleRow | undefined> {
+    const [row] = await this.db.select().from(batchSchedules).where(eq(batchSchedules.id, id));
+    return row;
+  }
+
   async removeSchedule(id: string): Promise<boolean> {
     const deleted = await this.db
       .delete(batchSchedules)

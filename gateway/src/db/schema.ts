@@ -521,3 +521,81 @@ export const shareLinks = pgTable(
   },
   (t) => [index('share_links_deployment_idx').on(t.deploymentName)],
 );
+
+/**
+ * People the gateway knows, by the name the Jupyter server's proxy asserts (or given through
+ * the API), and what they may do: `admin` everything, `publisher` publish and manage their own
+ * deployments and read all, `viewer` read and monitor.
+ */
+export const users = pgTable('users', {
+  name: text('name').primaryKey(),
+  role: text('role').$type<'admin' | 'publisher' | 'viewer'>().notNull(),
+  createdAt: createdAt(),
+  /** Who made the user: `proxy` (first seen through the Jupyter server) or an admin's name. */
+  createdBy: text('created_by').notNull(),
+});
+
+/** Personal API tokens: stored as their hash only, with their scopes and expiry. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userName: text('user_name')
+      .notNull()
+      .references(() => users.name, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    hash: text('hash').notNull().unique(),
+    scopes: jsonb('scopes').$type<string[]>().notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('api_tokens_user_idx').on(t.userName)],
+);
+
+/** Who owns a deployment (its first publisher), and whom its owner shared it with. */
+export const deploymentOwners = pgTable('deployment_owners', {
+  deploymentName: text('deployment_name')
+    .primaryKey()
+    .references(() => deployments.name, { onDelete: 'cascade' }),
+  owner: text('owner').notNull(),
+});
+
+export const deploymentShares = pgTable(
+  'deployment_shares',
+  {
+    deploymentName: text('deployment_name')
+      .notNull()
+      .references(() => deployments.name, { onDelete: 'cascade' }),
+    userName: text('user_name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.deploymentName, t.userName] })],
+);
+
+/** Every management action: who, what, when, from where, and how it ended. */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    time: timestamp('time', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** The user, or `admin token` / `unknown` for a caller with no user. */
+    actor: text('actor').notNull(),
+    /** How the caller authenticated: admin-token, proxy, token:<id>, none. */
+    via: text('via').notNull(),
+    method: text('method').notNull(),
+    path: text('path').notNull(),
+    /** The deployment acted on, when the path names one. */
+    deploymentName: text('deployment_name'),
+    status: integer('status').notNull(),
+    /** The caller's address (the proxy's when it came through one) and the request id. */
+    remote: text('remote'),
+    requestId: text('request_id'),
+  },
+  (t) => [
+    index('audit_log_time_idx').on(t.time),
+    index('audit_log_actor_idx').on(t.actor, t.time),
+    index('audit_log_deployment_idx').on(t.deploymentName, t.time),
+  ],
+);

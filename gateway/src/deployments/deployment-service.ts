@@ -66,6 +66,12 @@ export interface PublishForm {
   dryRun?: string;
 }
 
+/** What the caller of a publish adds: who may publish to the name (a throw refuses it). */
+export interface PublishOptions {
+  /** Called once the name is known, before the file is loaded; `exists`: a new version. */
+  authorize?: (name: string, exists: boolean) => Promise<void>;
+}
+
 export interface DeploymentServiceDeps {
   repo: DeploymentRepository;
   store: ArtifactStore;
@@ -127,9 +133,12 @@ export class DeploymentService {
    * stores the file under its hash and loads it. The received file is gone afterwards, kept
    * or not.
    */
-  async publish(form: PublishForm): Promise<{ deployment: Deployment; created: boolean }> {
+  async publish(
+    form: PublishForm,
+    opts: PublishOptions = {},
+  ): Promise<{ deployment: Deployment; created: boolean }> {
     try {
-      const { previous, ...published } = await this.publishReceived(form);
+      const { previous, ...published } = await this.publishReceived(form, opts);
       const { name, version } = published.deployment;
       await this.deps.onLiveChange?.({ name, change: 'published', version, previous });
       this.deps.onChange?.(name, 'published');
@@ -144,11 +153,12 @@ export class DeploymentService {
    * runtime — and answers what publishing it would make: its format, signature and warnings,
    * and what it would change for the deployment of that name. Nothing is stored or served.
    */
-  async check(form: PublishForm): Promise<PublishCheck> {
+  async check(form: PublishForm, opts: PublishOptions = {}): Promise<PublishCheck> {
     try {
       const input = this.parseForm(form);
       await this.checkPlacement(input);
       const previous = await this.deps.repo.get(input.name);
+      await opts.authorize?.(input.name, previous !== undefined);
       const { result, runtime } = await this.loadFile(
         input,
         async ({ factory, signature, runtime }) => ({
@@ -178,11 +188,13 @@ export class DeploymentService {
 
   private async publishReceived(
     form: PublishForm,
+    opts: PublishOptions,
   ): Promise<{ deployment: Deployment; created: boolean; previous: number | null }> {
     const input = this.parseForm(form);
     await this.checkPlacement(input);
     const { repo, host, catalog } = this.deps;
     const previous = await repo.get(input.name);
+    await opts.authorize?.(input.name, previous !== undefined);
     const { result } = await this.loadFile(
       input,
       async ({ factory, artifact, runtime, signature }) => {

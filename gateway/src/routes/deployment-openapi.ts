@@ -1,3 +1,4 @@
+import { USER_HEADER } from '../identity/authenticator.js';
 import { Hono } from 'hono';
 import type { DataPlane } from '../data-plane/index.js';
 import type { CallEnv } from '../middleware/call-id.js';
@@ -23,7 +24,7 @@ export function deploymentOpenApiRoutes({
   const app = new Hono<CallEnv>();
   app.get('/:name/openapi.json', async (c) => {
     const { name, token } = callerOf(c);
-    const record = await dataPlane.authorize(name, token);
+    const record = await dataPlane.authorize(name, token, c.req.header(USER_HEADER));
     return c.json(
       deploymentOpenApi({
         name: record.name,

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { MAX_VERSION } from '../db/deployment-repository.js';
 import type { InvocationRepository } from '../db/invocation-repository.js';
@@ -33,6 +34,16 @@ export interface DeploymentRoutesDeps {
   maxUploadBytes: number;
   /** Notebook runs, for a call's run and traceback; absent: a call's detail has no run. */
   runs?: { runs: RunRepository; runsDir: string };
+  /** Who may publish to a name, and the owner of a new deployment. */
+  access: PublishAccess;
+}
+
+/** The identity side of a publish (identity/identity-service.ts). */
+export interface PublishAccess {
+  /** Throws unless the caller may publish to `name` (a new version: manage it). */
+  publish(c: Context, name: string, exists: boolean): Promise<void>;
+  /** The caller published `name`: a new deployment is theirs. */
+  published(c: Context, name: string): Promise<void>;
 }
 
 const publish = createRoute({
@@ -231,6 +242,7 @@ export function deploymentRoutes({
   log,
   maxUploadBytes,
   runs,
+  access,
 }: DeploymentRoutesDeps) {
   const app = new OpenAPIHono({ defaultHook: validationHook });
 
@@ -239,8 +251,10 @@ export function deploymentRoutes({
   app.openAPIRegistry.registerPath(publish);
   app.post('/', async (c) => {
     const input = await readPublishForm(c.req.raw, { sink: deployments, maxUploadBytes });
-    if (input.dryRun === 'true') return c.json(await deployments.check(input), 200);
-    const { deployment } = await deployments.publish(input);
+    const opts = { authorize: (name: string, exists: boolean) => access.publish(c, name, exists) };
+    if (input.dryRun === 'true') return c.json(await deployments.check(input, opts), 200);
+    const { deployment } = await deployments.publish(input, opts);
+    await access.published(c, deployment.name);
     return c.json(deployment, 201);
   });
 

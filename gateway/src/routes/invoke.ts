@@ -1,3 +1,4 @@
+import { USER_HEADER } from '../identity/authenticator.js';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { encodeMlflowResponse, encodeRecordsResponse, mlflowCodec } from '../codecs/index.js';
 import type { DataPlane } from '../data-plane/index.js';
@@ -32,7 +33,7 @@ export function invokeRoutes({
   // Run status and executed notebooks, with the deployment's invoke key (for async callers).
   const invokeKey: MiddlewareHandler<CallEnv> = async (c, next) => {
     const { name, token } = callerOf(c);
-    await dataPlane.authorize(name, token);
+    await dataPlane.authorize(name, token, c.req.header(USER_HEADER));
     await next();
   };
   app.route('/:name/runs', runRoutes({ ...runs, auth: invokeKey }));
@@ -65,7 +66,7 @@ export function invokeRoutes({
   // Ground truth for predictions, with the invoke key (or the admin token).
   app.post('/:name/feedback', async (c) => {
     const { name, token } = callerOf(c);
-    await dataPlane.authorize(name, token);
+    await dataPlane.authorize(name, token, c.req.header(USER_HEADER));
     const result = await feedback.submit(name, await readJsonBody(c, maxBodyBytes));
     // Some stored: 200. None: 404 when no id was found, else 400; the items say why, each.
     const status =

@@ -252,7 +252,8 @@ export const VersionNumber = z.number().int().min(1).max(MAX_VERSION);
 export function errorResponses(...statuses: number[]) {
   const descriptions: Record<number, string> = {
     400: 'Invalid input',
-    401: 'Missing or invalid token',
+    401: 'Missing or invalid token (an expired or revoked one says which)',
+    403: 'The caller lacks the permission, which the message names',
     404: 'Unknown deployment or version',
     413: 'Too large',
     415: 'Unsupported media type',

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'hono';
+import { hashToken, newToken } from '../auth/tokens.js';
+import type {
+  ApiTokenRecord,
+  AuditEntry,
+  AuditQuery,
+  IdentityRepository,
+  UserRecord,
+} from '../db/identity-repository.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import type { PublishAccess } from '../routes/deployments.js';
+import { principalOf, type AccessControl } from './access.js';
+import {
+  holds,
+  PERMISSIONS,
+  USER_NAME,
+  USER_NAME_RULE,
+  type Permission,
+  type Principal,
+  type Role,
+} from './roles.js';
+
+/** Longest life of a personal token, and its default. */
+export const MAX_TOKEN_DAYS = 366;
+export const DEFAULT_TOKEN_DAYS = 90;
+
+export interface Me {
+  user: string | null;
+  role: Role;
+  via: string;
+  /** What the caller may do now: the role's permissions, narrowed by a token's scopes. */
+  permissions: Permission[];
+}
+
+export interface TokenView {
+  id: string;
+  user: string;
+  name: string;
+  scopes: string[];
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+  state: 'active' | 'expired' | 'revoked';
+}
+
+export interface NewTokenRequest {
+  name: string;
+  scopes?: Permission[];
+  expiresInDays?: number;
+  /** An admin may make a token for another user. */
+  user?: string;
+}
+
+export interface AuditView extends Omit<AuditEntry, 'time'> {
+  time: string;
+}
+
+/**
+ * Users, personal tokens, deployment owners and shares, and the audit log, as the management
+ * API offers them. Who may call each is the access middleware's; what depends on the caller
+ * (whose tokens, who owns what) is here.
+ */
+export class IdentityService implements PublishAccess {
+  constructor(
+    private readonly deps: {
+      repo: IdentityRepository;
+      access: AccessControl;
+      now?: () => Date;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  me(principal: Principal): Me {
+    return {
+      user: principal.user,
+      role: principal.role,
+      via: principal.via,
+      permissions: PERMISSIONS.filter((p) => holds(principal, p)),
+    };
+  }
+
+  users(): Promise<UserRecord[]> {
+    return this.deps.repo.users();
+  }
+
+  async putUser(by: Principal, name: string, role: Role): Promise<UserRecord> {
+    checkUserName(name);
+    return this.deps.repo.putUser(name, role, by.user ?? 'admin token');
+  }
+
+  async deleteUser(name: string): Promise<void> {
+    if (!(await this.deps.repo.deleteUser(name))) throw new NotFoundError(`user ${name}`);
+  }
+
+  /** Makes a personal token; its secret is in this answer only. */
+  async createToken(
+    principal: Principal,
+    req: NewTokenRequest,
+  ): Promise<TokenView & { token: string }> {
+    const { repo } = this.deps;
+    let user = principal.user;
+    if (req.user !== undefined && req.user !== user) {
+      this.deps.access.require(principal, 'admin');
+      user = req.user;
+    }
+    if (user === null)
+      throw new InvalidInputError(
+        'the admin token is nobody\'s: name the token\'s user in "user"',
+        'user',
+      );
+    if (!(await repo.user(user))) throw new NotFoundError(`user ${user}`);
+    const scopes: Permission[] = [...new Set(req.scopes ?? (['read'] as const))];
+    // A token never holds more than its maker: the caller's own permissions bound the scopes.
+    if (req.user === undefined || req.user === principal.user)
+      for (const scope of scopes) this.deps.access.require(principal, scope);
+    const days = req.expiresInDays ?? DEFAULT_TOKEN_DAYS;
+    const token = newToken('sp');
+    const now = this.now();
+    const record = await repo.createToken({
+      id: randomUUID(),
+      userName: user,
+      name: req.name,
+      scopes,
+      hash: hashToken(token),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + days * 86_400_000),
+    });
+    return { ...this.view(record), token };
+  }
+
+  /** The caller's tokens; an admin's `user` (or `*` for everyone's) names others'. */
+  async tokens(principal: Principal, user?: string): Promise<TokenView[]> {
+    const own = user === undefined || user === principal.user;
+    if (!own) this.deps.access.require(principal, 'admin');
+    if (own && principal.user === null)
+      throw new InvalidInputError(
+        "the admin token is nobody's: name whose tokens in ?user= (or * for all)",
+        'user',
+      );
+    const of = own ? principal.user! : user === '*' ? undefined : user;
+    return (await this.deps.repo.tokens(of)).map((r) => this.view(r));
+  }
+
+  /** Revokes one of the caller's tokens (an admin: anyone's). */
+  async revokeToken(principal: Principal, id: string): Promise<void> {
+    const { repo } = this.deps;
+    const record = await repo.token(id);
+    const mine = record !== undefined && record.userName === principal.user;
+    if (!record || (!mine && !holds(principal, 'admin')))
+      throw new NotFoundError(`token ${id}${principal.user ? ` of ${principal.user}` : ''}`);
+    if (!(await repo.revokeToken(id, this.now())))
+      throw new InvalidInputError(`token ${id} was revoked already`, 'id', 'already_revoked');
+  }
+
+  /** Who owns a deployment and whom it is shared with. */
+  async access(name: string): Promise<{ owner: string | null; sharedWith: string[] }> {
+    const { repo } = this.deps;
+    return { owner: (await repo.owner(name)) ?? null, sharedWith: await repo.shares(name) };
+  }
+
+  async share(name: string, user: string): Promise<void> {
+    if (!(await this.deps.repo.user(user))) throw new NotFoundError(`user ${user}`);
+    await this.deps.repo.share(name, user);
+  }
+
+  async unshare(name: string, user: string): Promise<void> {
+    if (!(await this.deps.repo.unshare(name, user)))
+      throw new NotFoundError(`share of ${name} with ${user}`);
+  }
+
+  async audit(q: AuditQuery): Promise<AuditView[]> {
+    return (await this.deps.repo.auditEntries(q)).map((e) => ({
+      ...e,
+      time: e.time.toISOString(),
+    }));
+  }
+
+  // PublishAccess: a new name needs `publish`; a new version of an existing one, `manage` of it.
+  async publish(c: Context, name: string, exists: boolean): Promise<void> {
+    const principal = principalOf(c);
+    if (exists) await this.deps.access.requireManage(principal, name);
+    else this.deps.access.require(principal, 'publish');
+  }
+
+  async published(c: Context, name: string): Promise<void> {
+    const { user } = principalOf(c);
+    if (user !== null) await this.deps.repo.claim(name, user);
+  }
+
+  private view(r: ApiTokenRecord): TokenView {
+    const now = this.now();
+    return {
+      id: r.id,
+      user: r.userName,
+      name: r.name,
+      scopes: r.scopes,
+      createdAt: r.createdAt.toISOString(),
+      expiresAt: r.expiresAt.toISOString(),
+      revokedAt: r.revokedAt?.toISOString() ?? null,
+      lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+      state: r.revokedAt ? 'revoked' : r.expiresAt <= now ? 'expired' : 'active',
+    };
+  }
+}
+
+function checkUserName(name: string): void {
+  if (!USER_NAME.test(name))
+    throw new InvalidInputError(
+      `a user name is ${USER_NAME_RULE} (as Jupyter names users)`,
+      'name',
+    );
+}
