@@ -1,4 +1,5 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { auditPlugin } from './plugins/audit.js';
 import { corePlugin } from './plugins/core.js';
 import { deploymentsPlugin } from './plugins/deployments.js';
 import { monitoringDataPlugin } from './plugins/monitoring-data.js';
@@ -16,5 +17,6 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   deploymentsPlugin,
   monitoringDataPlugin,
   scoreFilePlugin,
+  auditPlugin,
 ];
 export default plugins;

@@ -34,6 +34,7 @@ export const SLOW_TEST_FILES = [
   'test/pickle-workers.test.ts',
   'test/process-notebook.test.ts',
   'test/retraining.test.ts',
+  'test/approvals.test.ts',
   'test/resilience/sigterm.test.ts',
   'test/resilience/containment.test.ts',
   // The dev venv's scipy and Evidently, as the oracle of the drift statistics

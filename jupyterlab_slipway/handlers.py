@@ -11,7 +11,7 @@ from urllib.parse import quote
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import httpclient, web
-from tornado.httputil import HTTPHeaders
+from tornado.httputil import HTTPHeaders, HTTPInputError
 
 from .config import Slipway
 
@@ -38,8 +38,10 @@ USER_HEADER = "X-Slipway-User"
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-class ClientGone(Exception):
-    """The browser closed its connection: the proxied call is given up."""
+class ClientGone(HTTPInputError):
+    """The browser closed its connection: the proxied call is given up. Raised in the client's
+    body callback, where tornado ends the connection to the gateway; an HTTPInputError, which
+    tornado closes quietly (any other exception there is logged as uncaught)."""
 
 
 @web.stream_request_body
@@ -141,9 +143,9 @@ class GatewayProxyHandler(JupyterHandler):
             self._queue = asyncio.Queue()
         try:
             await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
-        except ClientGone:
-            return None
         except Exception as err:  # noqa: BLE001 (the gateway could not be reached at all)
+            if self._client_gone:
+                return None
             if not self._answer_started:
                 return self._fail(
                     502,

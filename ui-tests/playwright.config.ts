@@ -1,13 +1,10 @@
-import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
-import galataConfig from '@jupyterlab/galata/lib/playwright-config.js';
+import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumPath } from './chromium.js';
+import { baseConfig, labUse } from './lab-use.js';
 import { ADMIN_TOKEN, GATEWAY_PORT, LAB_PORT } from './stack.js';
 
-// Galata ships its defaults without types.
-const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 const dataDir = mkdtempSync(join(tmpdir(), 'slipway-ui-'));
 
 /**
@@ -23,25 +20,7 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: process.env.CI ? [['list'], ['json', { outputFile: 'test-results.json' }]] : [['list']],
-  use: {
-    ...baseConfig.use,
-    baseURL: `http://localhost:${LAB_PORT}`,
-    viewport: { width: 1400, height: 900 },
-    trace: 'retain-on-failure',
-    video: 'off',
-    launchOptions: {
-      executablePath: chromiumPath(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
-  },
+  use: labUse(`http://localhost:${LAB_PORT}`),
   webServer: {
     command: `node ../node_modules/tsx/dist/cli.mjs ../scripts/start.ts --jupyter-config jupyter_server_test_config.py`,
     url: `http://localhost:${LAB_PORT}/lab`,

@@ -1,13 +1,10 @@
-import { defineConfig, type PlaywrightTestConfig } from '@playwright/test';
-import galataConfig from '@jupyterlab/galata/lib/playwright-config.js';
+import { defineConfig } from '@playwright/test';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromiumPath } from './chromium.js';
+import { baseConfig, labUse } from './lab-use.js';
 import { ADMIN_TOKEN, GATEWAY, LABS, PROXY_TOKEN } from './wheel-stack.js';
 
-// Galata ships its defaults without types.
-const baseConfig = galataConfig as unknown as PlaywrightTestConfig;
 const python = process.env.SLIPWAY_WHEEL_PYTHON;
 if (!python)
   throw new Error(
@@ -30,25 +27,7 @@ export default defineConfig({
   retries: 0,
   workers: 1,
   reporter: [['list']],
-  use: {
-    ...baseConfig.use,
-    baseURL: LABS.ok.url,
-    viewport: { width: 1400, height: 900 },
-    trace: 'retain-on-failure',
-    video: 'off',
-    launchOptions: {
-      executablePath: chromiumPath(),
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    },
-  },
+  use: labUse(LABS.ok.url),
   webServer: [
     {
       command: `node ../gateway/dist/index.js`,

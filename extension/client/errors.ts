@@ -50,6 +50,21 @@ export class GatewayAuthError extends Error {
   }
 }
 
+/**
+ * 403: the gateway knows the user (the Jupyter server named them) but their role does not
+ * allow this; the gateway's message names the permission needed, and is shown as it came.
+ */
+export class GatewayForbiddenError extends Error {
+  override name = 'GatewayForbiddenError';
+  constructor(
+    trans: TranslationBundle,
+    detail: string,
+    readonly permission: string | undefined,
+  ) {
+    super(trans.__('Not allowed: %1', detail));
+  }
+}
+
 /** The Jupyter server has no Slipway server extension, or one that is not configured. */
 export class ServerSetupError extends Error {
   override name = 'ServerSetupError';

@@ -9,6 +9,7 @@ import {
 import { GatewayClient } from './gateway-client.js';
 import {
   GatewayAuthError,
+  GatewayForbiddenError,
   GatewayRequestError,
   GatewayUnreachableError,
   IncompatibleGatewayError,
@@ -16,6 +17,7 @@ import {
 import { UNTIL } from '../testing/until.js';
 
 const BASE = 'http://slipway.test';
+const PROXY_TOKEN = 'sa_extension-tests-proxy-token-01';
 const trans = nullTranslator.load('slipway');
 const iris = new URL('../../gateway/test/fixtures/onnx/classifier_zipmap.onnx', import.meta.url);
 
@@ -27,7 +29,7 @@ describe('GatewayClient against the real gateway app', () => {
     Promise.resolve(gw.app.request(String(input), init));
 
   beforeAll(async () => {
-    gw = await startTestGateway({ version: '0.1.0' });
+    gw = await startTestGateway({ version: '0.1.0', config: { proxyToken: PROXY_TOKEN } });
     client = new GatewayClient(
       { baseUrl: `${BASE}/`, token: ADMIN_TOKEN },
       { fetch: viaApp, trans },
@@ -48,6 +50,27 @@ describe('GatewayClient against the real gateway app', () => {
     const err = await bad.check().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GatewayAuthError);
     expect((err as Error).message).toMatch(/401.*c\.Slipway\.token/);
+  });
+
+  it("names the permission a user's role lacks", async () => {
+    // As the Jupyter server's proxy sends it: its credential and the user (a viewer by default).
+    const asViewer: typeof fetch = (input, init) =>
+      viaApp(input, {
+        ...init,
+        headers: {
+          ...(init?.headers as Record<string, string>),
+          Authorization: `Bearer ${PROXY_TOKEN}`,
+          'X-Slipway-User': 'victor',
+        },
+      });
+    const viewer = new GatewayClient({ baseUrl: BASE, token: '' }, { fetch: asViewer, trans });
+    expect(await viewer.deployments()).toEqual([]);
+    const err = await viewer.deleteDeployment('any').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GatewayForbiddenError);
+    expect((err as GatewayForbiddenError).permission).toBe('manage');
+    expect((err as Error).message).toMatch(
+      /^Not allowed: victor \(viewer\) may not do this: it needs the "manage" permission/,
+    );
   });
 
   it('says how to fix an unreachable gateway', async () => {

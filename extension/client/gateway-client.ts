@@ -27,9 +27,11 @@ import type {
   NewInvokeKeyRequest,
 } from '../../gateway/src/protocol/keys.js';
 import type { NewShareLink, NewShareLinkRequest } from '../../gateway/src/protocol/share-links.js';
+import type { AuditEntry, AuditQuery, Me } from '../../gateway/src/protocol/identity.js';
 import { isCompatibleGateway, SUPPORTED_GATEWAY } from './compatibility.js';
 import {
   GatewayAuthError,
+  GatewayForbiddenError,
   GatewayRequestError,
   GatewayUnreachableError,
   IncompatibleGatewayError,
@@ -131,6 +133,23 @@ export class GatewayClient {
 
   get baseUrl(): string {
     return this.connection.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Who the gateway takes the caller to be (through the Jupyter server: its user). */
+  me(): Promise<Me> {
+    return this.request('GET', '/api/me');
+  }
+
+  /** The audit log, newest first (admins only: others get a 403). */
+  async audit(q: AuditQuery = {}): Promise<AuditEntry[]> {
+    const query = new URLSearchParams();
+    if (q.actor) query.set('actor', q.actor);
+    if (q.deployment) query.set('deployment', q.deployment);
+    if (q.from) query.set('from', q.from.toISOString());
+    if (q.to) query.set('to', q.to.toISOString());
+    if (q.limit !== undefined) query.set('limit', String(q.limit));
+    return (await this.request<{ entries: AuditEntry[] }>('GET', `/api/audit${queryString(query)}`))
+      .entries;
   }
 
   /** Liveness and version; needs no token. */
@@ -498,7 +517,10 @@ export class GatewayClient {
     }
     const error = (data as ErrorBody | undefined)?.error;
     const detail = error?.message ?? this.trans.__('HTTP %1 from %2', status, this.baseUrl);
-    if (status === 401 || status === 403) throw new GatewayAuthError(this.trans, status, detail);
+    if (status === 401) throw new GatewayAuthError(this.trans, status, detail);
+    if (status === 403 && error?.code === 'forbidden')
+      throw new GatewayForbiddenError(this.trans, detail, permissionIn(detail));
+    if (status === 403) throw new GatewayAuthError(this.trans, status, detail);
     // The Jupyter server's proxy could not reach the gateway.
     if (status === 502 && error?.code === 'gateway_unreachable')
       throw new GatewayUnreachableError(this.trans, this.baseUrl, { detail });
@@ -510,6 +532,11 @@ export class GatewayClient {
       error?.field,
     );
   }
+}
+
+/** The permission a 403 of the gateway names (`it needs the "publish" permission`). */
+function permissionIn(message: string): string | undefined {
+  return /needs the "(\w+)" permission/.exec(message)?.[1];
 }
 
 function windowQuery(opts: ReportWindow): URLSearchParams {

@@ -16,6 +16,7 @@ import type { IdentityRepository } from './db/identity-repository.js';
 import type { AccessControl } from './identity/access.js';
 import { auditTrail } from './identity/audit-trail.js';
 import type { IdentityService } from './identity/identity-service.js';
+import type { ApprovalService } from './identity/approval-service.js';
 import { identityRoutes } from './routes/identity.js';
 import { artifactRoutes } from './routes/artifacts.js';
 import { allowedMethods } from './middleware/allowed-methods.js';
@@ -61,6 +62,8 @@ export interface AppDeps {
   identity: IdentityService;
   /** Where the audit log is written. */
   identityRepo: IdentityRepository;
+  /** Publishes of code waiting for an admin. */
+  approvals: ApprovalService;
   /** The token runners on a cluster read artifacts with. */
   runnerToken?: string;
   /** Export bundles (`/api/deployments/:name/export`); absent: no such route. */
@@ -152,6 +155,8 @@ export function createApp(deps: AppDeps) {
     '/api/tokens',
     '/api/tokens/*',
     '/api/audit',
+    '/api/approvals',
+    '/api/approvals/*',
     '/metrics',
   ])
     app.use(path, admin);
@@ -175,7 +180,11 @@ export function createApp(deps: AppDeps) {
       log: deps.log,
       maxUploadBytes: limits.maxUploadBytes,
       runs: deps.runs,
-      access: deps.identity,
+      access: {
+        publish: (c, name, exists) => deps.identity.publish(c, name, exists),
+        published: (c, name) => deps.identity.published(c, name),
+        hold: (c, form) => deps.approvals.hold(c, form),
+      },
     }),
   );
   app.route('/api/deployments', trafficRoutes({ traffic: deps.traffic }));
@@ -205,6 +214,7 @@ export function createApp(deps: AppDeps) {
     '/api',
     identityRoutes({
       identity: deps.identity,
+      approvals: deps.approvals,
       requireDeployment: (name) => deps.deployments.require(name),
     }),
   );

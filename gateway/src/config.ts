@@ -34,6 +34,10 @@ const envSchema = z.object({
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SLIPWAY_PROXY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SLIPWAY_NEW_USER_ROLE: z.enum(ROLES).default('viewer'),
+  SLIPWAY_REQUIRE_APPROVAL: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
@@ -143,6 +147,8 @@ export interface Config {
   proxyToken?: string;
   /** The role of a user the proxy names for the first time; default viewer. */
   newUserRole?: Role;
+  /** A publish of code (pickle, notebook) by a user who is not an admin waits for an admin. */
+  requireApproval?: boolean;
   /** Undefined: the embedded PGlite database in `<dataDir>/db`. */
   databaseUrl?: string;
   maxUploadBytes: number;
@@ -302,6 +308,7 @@ export function loadConfig(
     adminToken: e.SLIPWAY_ADMIN_TOKEN,
     proxyToken: e.SLIPWAY_PROXY_TOKEN,
     newUserRole: e.SLIPWAY_NEW_USER_ROLE,
+    requireApproval: e.SLIPWAY_REQUIRE_APPROVAL,
     databaseUrl: e.DATABASE_URL,
     maxUploadBytes: e.SLIPWAY_MAX_UPLOAD_BYTES,
     maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,

@@ -23,6 +23,8 @@ import { IdentityRepository } from './db/identity-repository.js';
 import { AccessControl } from './identity/access.js';
 import { Authenticator } from './identity/authenticator.js';
 import { IdentityService } from './identity/identity-service.js';
+import { ApprovalService } from './identity/approval-service.js';
+import { ApprovalRepository } from './db/approval-repository.js';
 import { ArtifactStore } from './artifacts/artifact-store.js';
 import { collectOrphanArtifacts } from './artifacts/collect-orphans.js';
 import type { Config } from './config.js';
@@ -88,6 +90,7 @@ export type GatewayConfig = Pick<
       | 'artifactsDir'
       | 'proxyToken'
       | 'newUserRole'
+      | 'requireApproval'
       | 'corsOrigins'
       | 'callbackOrigins'
       | 'java'
@@ -501,6 +504,15 @@ export function createGateway(opts: {
   const app = createApp({
     access,
     identity: new IdentityService({ repo: identityRepo, access, now: () => new Date(now()) }),
+    approvals: new ApprovalService({
+      required: config.requireApproval ?? false,
+      repo: new ApprovalRepository(database.db),
+      identity: identityRepo,
+      access,
+      deployments,
+      store,
+      now: () => new Date(now()),
+    }),
     identityRepo,
     version: opts.version,
     databaseKind: database.kind,

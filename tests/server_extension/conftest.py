@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from tornado import web
 from tornado.httpserver import HTTPServer
+from tornado.iostream import StreamClosedError
 from tornado.testing import bind_unused_port
 
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
@@ -26,6 +27,8 @@ class Upstream:
     calls: list[dict[str, Any]] = field(default_factory=list)
     # Set by a test to let a streamed answer finish.
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set when the proxy closed an endless stream's connection (api/forever).
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 class Recorder(web.RequestHandler):
@@ -51,6 +54,17 @@ class Recorder(web.RequestHandler):
             await self.flush()
             await self.upstream.release.wait()
             return self.finish("event: bye\ndata: {}\n\n")
+        if path == "api/forever":
+            # A stream that ends only when the proxy hangs up: a keep-alive comment each turn.
+            self.set_header("Content-Type", "text/event-stream")
+            while not self.upstream.closed.is_set():
+                self.write(": ping\n\n")
+                try:
+                    await self.flush()
+                except StreamClosedError:
+                    break
+                await asyncio.sleep(0.05)
+            return None
         if path == "api/refused":
             self.set_status(401)
             return self.finish(json.dumps({"error": {"code": "unauthorized", "message": "bad credential"}}))
@@ -60,6 +74,9 @@ class Recorder(web.RequestHandler):
         return self.finish(json.dumps({"ok": True, "bytes": len(self.request.body)}))
 
     get = post = put = patch = delete = _any  # type: ignore[assignment]
+
+    def on_connection_close(self) -> None:
+        self.upstream.closed.set()
 
 
 @pytest.fixture

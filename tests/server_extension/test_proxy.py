@@ -83,6 +83,23 @@ async def test_an_event_stream_reaches_the_browser_as_it_comes(jp_fetch: Any, up
     assert b"event: bye" in b"".join(chunks)
 
 
+async def test_a_browser_that_hangs_up_ends_the_call_to_the_gateway(
+    jp_fetch: Any, jp_serverapp: Any, jp_http_port: int, jp_base_url: str, upstream: Upstream
+) -> None:
+    # A raw connection (jp_fetch's server listening on jp_http_port), to hang up as a closed
+    # browser tab does.
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    path = f"{jp_base_url.rstrip('/')}/slipway/api/forever"
+    token = jp_serverapp.identity_provider.token
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token {token}\r\n\r\n".encode())
+    await writer.drain()
+    assert b": ping" in await asyncio.wait_for(reader.readuntil(b": ping"), timeout=60)
+    writer.close()
+    await writer.wait_closed()
+    # The proxy closes its connection to the gateway in turn (else it would stream on, unread).
+    await asyncio.wait_for(upstream.closed.wait(), timeout=60)
+
+
 async def test_the_gateways_refusal_comes_back_as_it_is(jp_fetch: Any) -> None:
     with pytest.raises(HTTPClientError) as refused:
         await jp_fetch("slipway", "api", "refused")

@@ -111,6 +111,40 @@ export class ArtifactStore {
     await rm(file.tmpPath, { force: true });
   }
 
+  /**
+   * Keeps a received file aside, unread, under `id` (a publish waiting for approval): it stays
+   * out of the store's content until `pending` hands it back to a publish.
+   */
+  async hold(file: ReceivedFile, id: string): Promise<void> {
+    await rename(file.tmpPath, this.pendingPath(id));
+  }
+
+  /** A held file as a received one again (its publish adopts or discards it). */
+  async pending(
+    id: string,
+    meta: { sha256: string; size: number; filename?: string },
+  ): Promise<ReceivedFile> {
+    const tmpPath = this.pendingPath(id);
+    const fh = await open(tmpPath, 'r');
+    try {
+      const head = new Uint8Array(HEAD_BYTES);
+      const { bytesRead } = await fh.read(head, 0, HEAD_BYTES, 0);
+      return { tmpPath, ...meta, head: head.subarray(0, bytesRead) };
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** Removes a held file (its publish was rejected). */
+  async drop(id: string): Promise<void> {
+    await rm(this.pendingPath(id), { force: true });
+  }
+
+  private pendingPath(id: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error(`not a uuid: ${id}`);
+    return join(this.dir, `.pending-${id}`);
+  }
+
   /** Stores bytes under their SHA-256. */
   async put(bytes: Uint8Array, filename?: string): Promise<StoredArtifact> {
     const file = await this.receive([bytes], { maxBytes: Infinity, filename });

@@ -599,3 +599,32 @@ export const auditLog = pgTable(
     index('audit_log_deployment_idx').on(t.deploymentName, t.time),
   ],
 );
+
+/**
+ * Publishes waiting for an admin (SLIPWAY_REQUIRE_APPROVAL): an artifact that runs code, from
+ * a user who is not an admin. Its file waits unread in the artifact store's folder.
+ */
+export const approvals = pgTable(
+  'approvals',
+  {
+    id: uuid('id').primaryKey(),
+    deploymentName: text('deployment_name').notNull(),
+    format: text('format').notNull(),
+    /** The publish form's other fields (pool, config, public, allowSignatureChange). */
+    fields: jsonb('fields').$type<Record<string, string>>().notNull(),
+    sha256: text('sha256').notNull(),
+    size: bigint('size', { mode: 'number' }).notNull(),
+    filename: text('filename'),
+    requestedBy: text('requested_by').notNull(),
+    requestedAt: timestamp('requested_at', { withTimezone: true, mode: 'date' })
+      .notNull()
+      .defaultNow(),
+    state: text('state').$type<'pending' | 'approved' | 'rejected' | 'failed'>().notNull(),
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    reason: text('reason'),
+    /** The version the approved publish made. */
+    version: integer('version'),
+  },
+  (t) => [index('approvals_state_idx').on(t.state, t.requestedAt)],
+);

@@ -256,21 +256,8 @@ export class DeploymentService {
     }) => Promise<T>,
     { store: keep = true }: { store?: boolean } = {},
   ): Promise<{ result: T; runtime: Runtime; artifact: StoredArtifact }> {
-    const { store, registry } = this.deps;
-    const factory = input.format
-      ? registry.get(input.format)
-      : registry.detect({ head: input.file.head, filename: input.filename });
-    if (!factory) {
-      throw input.format
-        ? new UnusableArtifactError(
-            `format ${input.format} is not served by this gateway; it serves ${registry.formats().join(', ')}`,
-            'unsupported_format',
-          )
-        : new UnusableArtifactError(
-            `could not tell the file's format; pass format= one of ${registry.formats().join(', ')}`,
-            'unknown_format',
-          );
-    }
+    const { store } = this.deps;
+    const factory = this.factoryOf(input);
     // The pool's defaults for the format, under the deployment's own: stored with the version.
     const defaults = this.deps.pools.find((p) => p.name === input.pool)?.formats[factory.format];
     if (defaults) input.config = { ...defaults, ...input.config };
@@ -576,6 +563,39 @@ export class DeploymentService {
       await this.reservations(input.name),
       reservationOf(input.name, pool, input.config),
     );
+  }
+
+  /** The runtime a publish's file goes to: its given format, or the one detected. */
+  private factoryOf(input: ReturnType<DeploymentService['parseForm']>): RuntimeFactory {
+    const { registry } = this.deps;
+    const factory = input.format
+      ? registry.get(input.format)
+      : registry.detect({ head: input.file.head, filename: input.filename });
+    if (factory) return factory;
+    throw input.format
+      ? new UnusableArtifactError(
+          `format ${input.format} is not served by this gateway; it serves ${registry.formats().join(', ')}`,
+          'unsupported_format',
+        )
+      : new UnusableArtifactError(
+          `could not tell the file's format; pass format= one of ${registry.formats().join(', ')}`,
+          'unknown_format',
+        );
+  }
+
+  /**
+   * A publish's name, format and whether the name exists, read from its form without loading
+   * the file (nothing of it runs): what an approval is decided on. Throws the form's errors.
+   */
+  async describeUpload(
+    form: PublishForm,
+  ): Promise<{ name: string; format: Format; exists: boolean }> {
+    const input = this.parseForm(form);
+    return {
+      name: input.name,
+      format: this.factoryOf(input).format as Format,
+      exists: (await this.deps.repo.get(input.name)) !== undefined,
+    };
   }
 
   private parseForm(form: PublishForm) {

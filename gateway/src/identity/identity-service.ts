@@ -3,14 +3,13 @@ import type { Context } from 'hono';
 import { hashToken, newToken } from '../auth/tokens.js';
 import type {
   ApiTokenRecord,
-  AuditEntry,
   AuditQuery,
   IdentityRepository,
   UserRecord,
 } from '../db/identity-repository.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { PublishAccess } from '../routes/deployments.js';
 import { principalOf, type AccessControl } from './access.js';
+import type { AuditEntry as AuditView, Me, TokenView } from '../protocol/identity.js';
 import {
   holds,
   PERMISSIONS,
@@ -25,26 +24,6 @@ import {
 export const MAX_TOKEN_DAYS = 366;
 export const DEFAULT_TOKEN_DAYS = 90;
 
-export interface Me {
-  user: string | null;
-  role: Role;
-  via: string;
-  /** What the caller may do now: the role's permissions, narrowed by a token's scopes. */
-  permissions: Permission[];
-}
-
-export interface TokenView {
-  id: string;
-  user: string;
-  name: string;
-  scopes: string[];
-  createdAt: string;
-  expiresAt: string;
-  revokedAt: string | null;
-  lastUsedAt: string | null;
-  state: 'active' | 'expired' | 'revoked';
-}
-
 export interface NewTokenRequest {
   name: string;
   scopes?: Permission[];
@@ -53,16 +32,12 @@ export interface NewTokenRequest {
   user?: string;
 }
 
-export interface AuditView extends Omit<AuditEntry, 'time'> {
-  time: string;
-}
-
 /**
  * Users, personal tokens, deployment owners and shares, and the audit log, as the management
  * API offers them. Who may call each is the access middleware's; what depends on the caller
  * (whose tokens, who owns what) is here.
  */
-export class IdentityService implements PublishAccess {
+export class IdentityService {
   constructor(
     private readonly deps: {
       repo: IdentityRepository;

@@ -1,3 +1,4 @@
+import type { PublishForm } from '../deployments/deployment-service.js';
 import type { Context } from 'hono';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { MAX_VERSION } from '../db/deployment-repository.js';
@@ -44,6 +45,8 @@ export interface PublishAccess {
   publish(c: Context, name: string, exists: boolean): Promise<void>;
   /** The caller published `name`: a new deployment is theirs. */
   published(c: Context, name: string): Promise<void>;
+  /** Keeps a publish aside for an admin's approval and answers the request; else undefined. */
+  hold(c: Context, form: PublishForm): Promise<unknown>;
 }
 
 const publish = createRoute({
@@ -253,6 +256,15 @@ export function deploymentRoutes({
     const input = await readPublishForm(c.req.raw, { sink: deployments, maxUploadBytes });
     const opts = { authorize: (name: string, exists: boolean) => access.publish(c, name, exists) };
     if (input.dryRun === 'true') return c.json(await deployments.check(input, opts), 200);
+    // An artifact that runs code may have to wait for an admin (SLIPWAY_REQUIRE_APPROVAL).
+    let held;
+    try {
+      held = await access.hold(c, input);
+    } catch (err) {
+      if (input.file) await deployments.discard(input.file);
+      throw err;
+    }
+    if (held) return c.json({ approval: held }, 202);
     const { deployment } = await deployments.publish(input, opts);
     await access.published(c, deployment.name);
     return c.json(deployment, 201);

@@ -8,7 +8,16 @@ import {
 import { PERMISSIONS, ROLES, USER_NAME, USER_NAME_RULE } from '../identity/roles.js';
 import { storable } from './schemas.js';
 import { validationHook } from './validation-hook.js';
-import { errorResponses, json, NameParam, DeploymentName, security, Time } from './schemas.js';
+import {
+  DeploymentName,
+  DeploymentSchema,
+  errorResponses,
+  json,
+  NameParam,
+  security,
+  Time,
+} from './schemas.js';
+import type { ApprovalService } from '../identity/approval-service.js';
 
 const UserName = z
   .string()
@@ -213,12 +222,79 @@ const removeShare = createRoute({
   responses: { 204: { description: 'Unshared' }, ...errorResponses(401, 403, 404) },
 });
 
-/** `/api`: the caller, users, personal tokens, deployment shares and the audit log. */
+const ApprovalSchema = z
+  .object({
+    id: z.string(),
+    deployment: z.string(),
+    format: z.string(),
+    filename: z.string().nullable(),
+    size: z.number().int(),
+    requestedBy: z.string(),
+    requestedAt: z.string(),
+    state: z.enum(['pending', 'approved', 'rejected', 'failed']),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.string().nullable(),
+    reason: z.string().nullable(),
+    version: z.number().int().nullable(),
+  })
+  .openapi('Approval');
+
+const ApprovalParam = z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) });
+
+const listApprovals = createRoute({
+  method: 'get',
+  path: '/approvals',
+  summary: 'Publishes of code waiting for an admin (SLIPWAY_REQUIRE_APPROVAL), and decided ones',
+  security,
+  request: {
+    query: z.object({ state: z.enum(['pending', 'approved', 'rejected', 'failed']).optional() }),
+  },
+  responses: {
+    200: json(z.object({ approvals: z.array(ApprovalSchema) }), 'Newest first'),
+    ...errorResponses(400, 401),
+  },
+});
+const approve = createRoute({
+  method: 'post',
+  path: '/approvals/{id}/approve',
+  summary: 'Approve a held publish (admin): it is published now, its requester the owner',
+  security,
+  request: { params: ApprovalParam },
+  responses: {
+    201: json(DeploymentSchema, 'The deployment it made'),
+    ...errorResponses(400, 401, 403, 404, 409, 422),
+  },
+});
+const reject = createRoute({
+  method: 'post',
+  path: '/approvals/{id}/reject',
+  summary: 'Reject a held publish (admin): its file goes, unread',
+  security,
+  request: {
+    params: ApprovalParam,
+    body: {
+      content: {
+        'application/json': {
+          schema: z.object({ reason: z.string().max(1000).optional() }).strict(),
+        },
+      },
+      required: false,
+    },
+  },
+  responses: {
+    200: json(ApprovalSchema, 'The decided request'),
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+/** `/api`: the caller, users, personal tokens, shares, approvals and the audit log. */
 export function identityRoutes({
   identity,
+  approvals,
   requireDeployment,
 }: {
   identity: IdentityService;
+  approvals: ApprovalService;
   /** Throws the 404 of a deployment that does not exist. */
   requireDeployment: (name: string) => Promise<unknown>;
 }) {
@@ -264,6 +340,18 @@ export function identityRoutes({
     });
     return c.json({ entries }, 200);
   });
+  app.openapi(listApprovals, async (c) =>
+    c.json({ approvals: await approvals.list(c.req.valid('query').state) }, 200),
+  );
+  app.openapi(approve, async (c) =>
+    c.json(await approvals.approve(principalOf(c), c.req.valid('param').id), 201),
+  );
+  app.openapi(reject, async (c) =>
+    c.json(
+      await approvals.reject(principalOf(c), c.req.valid('param').id, c.req.valid('json')?.reason),
+      200,
+    ),
+  );
   app.openapi(getAccess, async (c) => {
     const { name } = c.req.valid('param');
     await requireDeployment(name);

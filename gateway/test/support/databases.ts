@@ -92,7 +92,7 @@ export function sharedTestDatabase(
   });
   afterEach(async () => {
     await database?.db.execute(
-      sql`truncate table artifacts, deployments, versions, tokens, invocations, runs, users, audit_log cascade`,
+      sql`truncate table artifacts, deployments, versions, tokens, invocations, runs, users, audit_log, approvals cascade`,
     );
   });
   afterAll(async () => {
