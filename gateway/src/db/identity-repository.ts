@@ -2,6 +2,10 @@ import { and, desc, eq, gte, isNull, lte, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './client.js';
 import { apiTokens, auditLog, deploymentOwners, deploymentShares, users } from './schema.js';
 import type { Role } from '../identity/roles.js';
+import type {
+  AuditEntry as WireAuditEntry,
+  AuditQuery as WireAuditQuery,
+} from '../protocol/identity.js';
 
 export interface UserRecord {
   name: string;
@@ -22,28 +26,12 @@ export interface ApiTokenRecord {
   lastUsedAt: Date | null;
 }
 
-export interface AuditEntry {
-  id: number;
-  time: Date;
-  actor: string;
-  via: string;
-  method: string;
-  path: string;
-  deploymentName: string | null;
-  status: number;
-  remote: string | null;
-  requestId: string | null;
-}
+/** An audit entry as stored: the wire's (protocol/identity.ts), its time a Date. */
+export type AuditEntry = Omit<WireAuditEntry, 'time'> & { time: Date };
 
 export type NewAuditEntry = Omit<AuditEntry, 'id' | 'time'> & { time?: Date };
 
-export interface AuditQuery {
-  actor?: string;
-  deployment?: string;
-  from?: Date;
-  to?: Date;
-  limit: number;
-}
+export type AuditQuery = WireAuditQuery & { limit: number };
 
 const userRecord = {
   name: users.name,
