@@ -3,3 +3,4 @@ import './workspace.css';
 import './publish.css';
 import './call-detail.css';
 import './jobs.css';
+import './audit.css';
