@@ -1,3 +1,4 @@
+import { parseOidcRoles, type OidcConfig } from './identity/oidc.js';
 import { ROLES, type Role } from './identity/roles.js';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -34,6 +35,11 @@ const envSchema = z.object({
   SLIPWAY_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SLIPWAY_PROXY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SLIPWAY_NEW_USER_ROLE: z.enum(ROLES).default('viewer'),
+  SLIPWAY_OIDC_ISSUER: z.url().optional(),
+  SLIPWAY_OIDC_AUDIENCE: z.string().min(1).optional(),
+  SLIPWAY_OIDC_USER_CLAIM: z.string().min(1).default('preferred_username'),
+  SLIPWAY_OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  SLIPWAY_OIDC_ROLES: z.string().default(''),
   SLIPWAY_REQUIRE_APPROVAL: z
     .enum(['true', 'false'])
     .default('false')
@@ -149,6 +155,8 @@ export interface Config {
   newUserRole?: Role;
   /** A publish of code (pickle, notebook) by a user who is not an admin waits for an admin. */
   requireApproval?: boolean;
+  /** OpenID Connect bearer tokens the gateway takes (SLIPWAY_OIDC_*); undefined: none. */
+  oidc?: OidcConfig;
   /** Undefined: the embedded PGlite database in `<dataDir>/db`. */
   databaseUrl?: string;
   maxUploadBytes: number;
@@ -309,6 +317,15 @@ export function loadConfig(
     proxyToken: e.SLIPWAY_PROXY_TOKEN,
     newUserRole: e.SLIPWAY_NEW_USER_ROLE,
     requireApproval: e.SLIPWAY_REQUIRE_APPROVAL,
+    oidc: e.SLIPWAY_OIDC_ISSUER
+      ? {
+          issuer: e.SLIPWAY_OIDC_ISSUER,
+          audience: e.SLIPWAY_OIDC_AUDIENCE ?? e.SLIPWAY_PUBLIC_URL ?? e.SLIPWAY_OIDC_ISSUER,
+          userClaim: e.SLIPWAY_OIDC_USER_CLAIM,
+          roleClaim: e.SLIPWAY_OIDC_ROLE_CLAIM,
+          roles: parseOidcRoles(e.SLIPWAY_OIDC_ROLES),
+        }
+      : undefined,
     databaseUrl: e.DATABASE_URL,
     maxUploadBytes: e.SLIPWAY_MAX_UPLOAD_BYTES,
     maxBodyBytes: e.SLIPWAY_MAX_BODY_BYTES,

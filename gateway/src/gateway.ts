@@ -22,6 +22,7 @@ import { createApp, type App } from './app.js';
 import { IdentityRepository } from './db/identity-repository.js';
 import { AccessControl } from './identity/access.js';
 import { Authenticator } from './identity/authenticator.js';
+import { OidcVerifier } from './identity/oidc.js';
 import { IdentityService } from './identity/identity-service.js';
 import { ApprovalService } from './identity/approval-service.js';
 import { ApprovalRepository } from './db/approval-repository.js';
@@ -91,6 +92,7 @@ export type GatewayConfig = Pick<
       | 'proxyToken'
       | 'newUserRole'
       | 'requireApproval'
+      | 'oidc'
       | 'corsOrigins'
       | 'callbackOrigins'
       | 'java'
@@ -488,6 +490,7 @@ export function createGateway(opts: {
       proxyToken: config.proxyToken,
       repo: identityRepo,
       newUserRole: config.newUserRole ?? 'viewer',
+      oidc: config.oidc && new OidcVerifier(config.oidc, () => new Date(now())),
       now: () => new Date(now()),
     }),
     repo: identityRepo,

@@ -1,6 +1,7 @@
 import { bearerToken, hashToken, sameSecret } from '../auth/tokens.js';
 import { InvalidInputError, TokenEndedError, UnauthorizedError } from '../errors.js';
 import type { IdentityRepository } from '../db/identity-repository.js';
+import { looksLikeJwt, type OidcVerifier } from './oidc.js';
 import { isPermission, USER_NAME, USER_NAME_RULE, type Principal, type Role } from './roles.js';
 
 /** The header the Jupyter server's proxy names its user in (jupyterlab_slipway). */
@@ -13,6 +14,8 @@ export interface AuthenticatorDeps {
   repo: IdentityRepository;
   /** The role of a user the proxy names for the first time. */
   newUserRole: Role;
+  /** OpenID Connect bearer tokens of one issuer; absent: none are taken. */
+  oidc?: OidcVerifier;
   now?: () => Date;
 }
 
@@ -57,6 +60,7 @@ export class Authenticator {
     if (sameSecret(token, this.deps.adminToken))
       return { user: null, role: 'admin', via: 'admin-token' };
     if (token.startsWith('sp_')) return this.personal(token);
+    if (this.deps.oidc && looksLikeJwt(token)) return this.signedIn(token);
     throw new UnauthorizedError(
       'the credential is not valid: send the admin token or a personal token (POST /api/tokens makes one)',
     );
@@ -70,8 +74,17 @@ export class Authenticator {
     const { token } = credentials;
     if (!token) return undefined;
     const proxy = this.deps.proxyToken !== undefined && sameSecret(token, this.deps.proxyToken);
-    if (!proxy && !token.startsWith('sp_')) return undefined;
+    const oidc = this.deps.oidc !== undefined && looksLikeJwt(token);
+    if (!proxy && !token.startsWith('sp_') && !oidc) return undefined;
     return this.principal(proxy ? credentials : { token, asserted: undefined });
+  }
+
+  /** A user signed in with the OpenID Connect issuer: their role is the token's to say. */
+  private async signedIn(token: string): Promise<Principal> {
+    const { user, role } = await this.deps.oidc!.verify(token);
+    const known = await this.deps.repo.user(user);
+    if (known?.role !== role) await this.deps.repo.putUser(user, role, 'oidc');
+    return { user, role, via: 'oidc' };
   }
 
   private async asserted(name: string | undefined): Promise<Principal> {
