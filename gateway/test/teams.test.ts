@@ -153,7 +153,10 @@ function managementRoutes(): { method: string; path: string }[] {
 const reads = (method: string) => method === 'GET' || method === 'HEAD';
 /** Routes that are the caller's own (its profile, its tokens) or an admin's alone. */
 const own = (path: string) => path === '/api/me' || path.startsWith('/api/tokens');
-const adminOnly = (path: string) => path.startsWith('/api/users') || path === '/api/audit';
+const adminOnly = (method: string, path: string) =>
+  path.startsWith('/api/users') ||
+  path === '/api/audit' ||
+  (!reads(method) && path.startsWith('/api/approvals/'));
 const exported = (path: string) => path.endsWith('/export');
 
 describe('roles, route by route', () => {
@@ -173,7 +176,7 @@ describe('roles, route by route', () => {
     for (const { method, path } of managementRoutes()) {
       const res = await probe(path, as('victor'), method);
       const what = `${method} ${path}`;
-      if ((reads(method) && !adminOnly(path) && !exported(path)) || own(path)) {
+      if ((reads(method) && !adminOnly(method, path) && !exported(path)) || own(path)) {
         expect([401, 403], what).not.toContain(res.status);
         continue;
       }
@@ -188,7 +191,7 @@ describe('roles, route by route', () => {
     for (const { method, path } of managementRoutes()) {
       const what = `${method} ${path}`;
       const bob = await probe(path, as('bob'), method);
-      if (adminOnly(path)) {
+      if (adminOnly(method, path)) {
         expect(bob.status, what).toBe(403);
         continue;
       }
