@@ -7,7 +7,7 @@ import type {
   IdentityRepository,
   UserRecord,
 } from '../db/identity-repository.js';
-import { InvalidInputError, NotFoundError } from '../errors.js';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
 import { principalOf, type AccessControl } from './access.js';
 import type { AuditEntry as AuditView, Me, TokenView } from '../protocol/identity.js';
 import {
@@ -84,9 +84,9 @@ export class IdentityService {
       user = req.user;
     }
     if (user === null)
-      throw new InvalidInputError(
-        'the admin token is nobody\'s: name the token\'s user in "user"',
-        'user',
+      throw new ForbiddenError(
+        'the admin token is nobody\'s and holds no personal token: name the token\'s user in "user"',
+        'admin',
       );
     if (!(await repo.user(user))) throw new NotFoundError(`user ${user}`);
     const scopes: Permission[] = [...new Set(req.scopes ?? (['read'] as const))];
@@ -110,14 +110,10 @@ export class IdentityService {
 
   /** The caller's tokens; an admin's `user` (or `*` for everyone's) names others'. */
   async tokens(principal: Principal, user?: string): Promise<TokenView[]> {
-    const own = user === undefined || user === principal.user;
+    // The admin token is nobody's: it sees everyone's, as `?user=*` does.
+    const own = principal.user !== null && (user === undefined || user === principal.user);
     if (!own) this.deps.access.require(principal, 'admin');
-    if (own && principal.user === null)
-      throw new InvalidInputError(
-        "the admin token is nobody's: name whose tokens in ?user= (or * for all)",
-        'user',
-      );
-    const of = own ? principal.user! : user === '*' ? undefined : user;
+    const of = own ? principal.user! : user === undefined || user === '*' ? undefined : user;
     return (await this.deps.repo.tokens(of)).map((r) => this.view(r));
   }
 

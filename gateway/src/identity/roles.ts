@@ -46,6 +46,11 @@ export function holds(principal: Principal, permission: Permission): boolean {
 export const actorOf = (principal: Principal | undefined): string =>
   principal === undefined ? 'unknown' : (principal.user ?? 'admin token');
 
-/** A user's name as Jupyter (and JupyterHub) names users, and as the proxy asserts it. */
-export const USER_NAME = /^[\p{L}\p{N}._@+-][\p{L}\p{N} ._@+-]{0,127}$/u;
-export const USER_NAME_RULE = '1 to 128 letters, digits, spaces or ._@+-';
+/**
+ * A user's name as the proxy asserts it (JupyterHub's names, e-mail addresses): ASCII letters,
+ * digits and `_.@+-`, spaces after the first. ASCII because it travels in a header, and the
+ * same rule in the OpenAPI document as in the checks.
+ */
+export const USER_NAME = /^[A-Za-z0-9_.@+-][A-Za-z0-9_ .@+-]{0,127}$/;
+export const USER_NAME_RULE =
+  "1 to 128 ASCII letters, digits, spaces or '_.@+-', not starting with a space";

@@ -132,9 +132,12 @@ const putUser = createRoute({
   security,
   request: {
     params: UserParam,
-    body: { content: { 'application/json': { schema: z.object({ role: Role }).strict() } } },
+    body: {
+      content: { 'application/json': { schema: z.object({ role: Role }).strict() } },
+      required: true,
+    },
   },
-  responses: { 200: json(UserSchema, 'The user'), ...errorResponses(400, 401, 403) },
+  responses: { 200: json(UserSchema, 'The user'), ...errorResponses(400, 401, 403, 404) },
 });
 const deleteUser = createRoute({
   method: 'delete',
@@ -142,7 +145,7 @@ const deleteUser = createRoute({
   summary: 'Remove a user and their tokens (admin)',
   security,
   request: { params: UserParam },
-  responses: { 204: { description: 'Removed' }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: 'Removed' }, ...errorResponses(400, 401, 403, 404) },
 });
 const listTokens = createRoute({
   method: 'get',
@@ -160,7 +163,7 @@ const createToken = createRoute({
   path: '/tokens',
   summary: 'Make a personal token, for curl and the Python client outside JupyterLab',
   security,
-  request: { body: { content: { 'application/json': { schema: NewTokenBody } } } },
+  request: { body: { content: { 'application/json': { schema: NewTokenBody } }, required: true } },
   responses: {
     201: json(NewTokenSchema, 'The token, shown this once'),
     ...errorResponses(400, 401, 403, 404),
@@ -200,7 +203,7 @@ const getAccess = createRoute({
   summary: "A deployment's owner, and the users it is shared with (who may manage it too)",
   security,
   request: { params: NameParam },
-  responses: { 200: json(AccessSchema, 'Owner and shares'), ...errorResponses(401, 404) },
+  responses: { 200: json(AccessSchema, 'Owner and shares'), ...errorResponses(400, 401, 404) },
 });
 const addShare = createRoute({
   method: 'post',
@@ -209,7 +212,10 @@ const addShare = createRoute({
   security,
   request: {
     params: NameParam,
-    body: { content: { 'application/json': { schema: z.object({ user: UserName }).strict() } } },
+    body: {
+      content: { 'application/json': { schema: z.object({ user: UserName }).strict() } },
+      required: true,
+    },
   },
   responses: { 200: json(AccessSchema, 'Owner and shares'), ...errorResponses(400, 401, 403, 404) },
 });
@@ -219,7 +225,7 @@ const removeShare = createRoute({
   summary: 'Stop sharing a deployment with a user',
   security,
   request: { params: ShareParams },
-  responses: { 204: { description: 'Unshared' }, ...errorResponses(401, 403, 404) },
+  responses: { 204: { description: 'Unshared' }, ...errorResponses(400, 401, 403, 404) },
 });
 
 const ApprovalSchema = z
