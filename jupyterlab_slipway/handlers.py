@@ -147,10 +147,13 @@ class GatewayProxyHandler(JupyterHandler):
             if self._client_gone:
                 return None
             if not self._answer_started:
+                # The gateway's address is the server's configuration: the log has it, the browser not.
+                self.log.warning("Slipway: the gateway at %s did not answer: %s", self.slipway.gateway_url, err)
                 return self._fail(
                     502,
                     "gateway_unreachable",
-                    f"the Jupyter server could not reach the Slipway gateway at {self.slipway.gateway_url} ({err})",
+                    "the Jupyter server could not reach the Slipway gateway; its administrator checks "
+                    "c.Slipway.gateway_url (the server's log says what failed)",
                 )
             return None
         if not self._answer_started:

@@ -139,7 +139,9 @@ async def test_a_server_not_configured_says_what_to_set(
     assert expected in status["problem"]
 
 
-async def test_an_unreachable_gateway_is_a_502_naming_it(jp_fetch: Any, jp_serverapp: Any) -> None:
+async def test_an_unreachable_gateway_is_a_502_that_keeps_its_address_from_the_browser(
+    jp_fetch: Any, jp_serverapp: Any
+) -> None:
     slipway = jp_serverapp.web_app.settings["slipway_config"]
     # Port 9 (discard) is closed here: the connection is refused.
     slipway.gateway_url = "http://127.0.0.1:9"
@@ -148,4 +150,5 @@ async def test_an_unreachable_gateway_is_a_502_naming_it(jp_fetch: Any, jp_serve
     assert refused.value.code == 502
     error = json.loads(refused.value.response.body)["error"]
     assert error["code"] == "gateway_unreachable"
-    assert "http://127.0.0.1:9" in error["message"]
+    assert "c.Slipway.gateway_url" in error["message"]
+    assert "127.0.0.1:9" not in error["message"]
