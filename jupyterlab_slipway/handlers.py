@@ -57,6 +57,8 @@ class GatewayProxyHandler(JupyterHandler):
         self._upstream: asyncio.Future[Any] | None = None
         self._answer_started = False
         self._client_gone = False
+        # The gateway's status, from its answer's first line (502 until one came).
+        self._upstream_status = 502
 
     async def prepare(self) -> None:  # type: ignore[override]
         # Jupyter's auth (and XSRF) before a byte of the body is read: no redirect, a 403.
@@ -138,9 +140,6 @@ class GatewayProxyHandler(JupyterHandler):
             connect_timeout=self.slipway.connect_timeout,
             request_timeout=self.slipway.request_timeout,
         )
-        if not with_body:
-            # Nothing to read from the browser: the queue is drained when the method runs.
-            self._queue = asyncio.Queue()
         try:
             await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
         except Exception as err:  # noqa: BLE001 (the gateway could not be reached at all)
@@ -164,7 +163,7 @@ class GatewayProxyHandler(JupyterHandler):
 
     def _start_answer(self, headers: HTTPHeaders) -> None:
         self._answer_started = True
-        self.set_status(getattr(self, "_upstream_status", 502))
+        self.set_status(self._upstream_status)
         self.clear_header("Content-Type")
         for name, value in headers.get_all():
             lower = name.lower()

@@ -19,6 +19,13 @@ export interface Need {
 }
 
 const DEPLOYMENT = /^\/api\/deployments\/([^/]+)(\/.*)?$/;
+
+/** The deployment a management path names, and the rest of the path after it (`/export`, or ''). */
+export function deploymentInPath(path: string): { name: string; rest: string } | undefined {
+  const m = DEPLOYMENT.exec(path);
+  return m ? { name: decodeURIComponent(m[1]!), rest: m[2] ?? '' } : undefined;
+}
+
 const OWNED = /^\/api\/(jobs|streams|schedules)\/([^/]+)/;
 
 /**
@@ -35,11 +42,10 @@ export function needOf(method: string, path: string): Need {
   if (path === '/api/users' || path.startsWith('/api/users/') || path === '/api/audit')
     return { permission: 'admin' };
   if (path === '/api/deployments') return { permission: reads ? 'read' : 'publish' };
-  const deployment = DEPLOYMENT.exec(path);
+  const deployment = deploymentInPath(path);
   if (deployment) {
-    const name = decodeURIComponent(deployment[1]!);
-    if (reads && deployment[2] !== '/export') return { permission: 'read' };
-    return { permission: 'manage', deployment: name };
+    if (reads && deployment.rest !== '/export') return { permission: 'read' };
+    return { permission: 'manage', deployment: deployment.name };
   }
   const owned = OWNED.exec(path);
   if (owned && !reads)
@@ -97,6 +103,12 @@ export class AccessControl {
       `${actorOf(principal)} may not change deployment ${deployment}: it needs the "manage" permission on it, which its owner${owner ? ` (${owner})` : ''} has, and an admin, and those it is shared with (POST /api/deployments/${deployment}/shares)`,
       'manage',
     );
+  }
+
+  /** Throws unless the principal may publish to `name`: `publish`, or `manage` of it when it exists. */
+  async requirePublish(principal: Principal, name: string, exists: boolean): Promise<void> {
+    if (exists) await this.requireManage(principal, name);
+    else this.require(principal, 'publish');
   }
 
   /** Throws unless the principal may do what `need` says. */

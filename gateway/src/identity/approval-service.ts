@@ -60,8 +60,7 @@ export class ApprovalService {
     if (!this.deps.required || holds(principal, 'admin')) return undefined;
     const { name, format, exists } = await this.deps.deployments.describeUpload(form);
     if (!CODE_FORMATS.includes(format)) return undefined;
-    if (exists) await this.deps.access.requireManage(principal, name);
-    else this.deps.access.require(principal, 'publish');
+    await this.deps.access.requirePublish(principal, name, exists);
     const file = form.file!;
     const id = randomUUID();
     await this.deps.store.hold(file, id);

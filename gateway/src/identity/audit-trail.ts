@@ -1,14 +1,11 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { IdentityRepository } from '../db/identity-repository.js';
-import type { AccessEnv } from './access.js';
+import { deploymentInPath, type AccessEnv } from './access.js';
 import { actorOf } from './roles.js';
-
-const DEPLOYMENT = /^\/api\/deployments\/([^/]+)/;
 
 /** Whether a request is a management action the audit log keeps: any change, and an export. */
 export function isAction(method: string, path: string): boolean {
-  if (method === 'GET' || method === 'HEAD')
-    return /^\/api\/deployments\/[^/]+\/export$/.test(path);
+  if (method === 'GET' || method === 'HEAD') return deploymentInPath(path)?.rest === '/export';
   return method !== 'OPTIONS';
 }
 
@@ -35,14 +32,13 @@ export function auditTrail(
     await next();
     if (!isAction(c.req.method, c.req.path)) return;
     const principal = c.get('principal');
-    const deployment = DEPLOYMENT.exec(c.req.path)?.[1];
     await repo
       .audit({
         actor: actorOf(principal),
         via: principal?.via ?? 'none',
         method: c.req.method,
         path: c.req.path,
-        deploymentName: deployment === undefined ? null : decodeURIComponent(deployment),
+        deploymentName: deploymentInPath(c.req.path)?.name ?? null,
         status: c.res.status,
         remote: remoteOf(c),
         requestId: (c.get as (key: string) => unknown)('requestId') as string | null,

@@ -51,7 +51,7 @@ export class Authenticator {
       throw new UnauthorizedError(
         'the management API needs a credential: send "Authorization: Bearer <token>" (the admin token, or a personal token from POST /api/tokens)',
       );
-    const proxy = this.deps.proxyToken !== undefined && sameSecret(token, this.deps.proxyToken);
+    const proxy = this.isProxy(token);
     if (asserted !== undefined && !proxy)
       throw new UnauthorizedError(
         "X-Slipway-User is taken only with the Jupyter server proxy's credential; call with your own personal token instead",
@@ -73,10 +73,14 @@ export class Authenticator {
   async userPrincipal(credentials: Credentials): Promise<Principal | undefined> {
     const { token } = credentials;
     if (!token) return undefined;
-    const proxy = this.deps.proxyToken !== undefined && sameSecret(token, this.deps.proxyToken);
+    const proxy = this.isProxy(token);
     const oidc = this.deps.oidc !== undefined && looksLikeJwt(token);
     if (!proxy && !token.startsWith('sp_') && !oidc) return undefined;
     return this.principal(proxy ? credentials : { token, asserted: undefined });
+  }
+
+  private isProxy(token: string): boolean {
+    return this.deps.proxyToken !== undefined && sameSecret(token, this.deps.proxyToken);
   }
 
   /** A user signed in with the OpenID Connect issuer: their role is the token's to say. */

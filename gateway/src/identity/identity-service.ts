@@ -10,15 +10,7 @@ import type {
 import { ForbiddenError, InvalidInputError, NotFoundError } from '../errors.js';
 import { principalOf, type AccessControl } from './access.js';
 import type { AuditEntry as AuditView, Me, TokenView } from '../protocol/identity.js';
-import {
-  holds,
-  PERMISSIONS,
-  USER_NAME,
-  USER_NAME_RULE,
-  type Permission,
-  type Principal,
-  type Role,
-} from './roles.js';
+import { holds, PERMISSIONS, type Permission, type Principal, type Role } from './roles.js';
 
 /** Longest life of a personal token, and its default. */
 export const MAX_TOKEN_DAYS = 366;
@@ -63,8 +55,8 @@ export class IdentityService {
     return this.deps.repo.users();
   }
 
+  /** `name` is checked by the route (USER_NAME), as every name the API takes. */
   async putUser(by: Principal, name: string, role: Role): Promise<UserRecord> {
-    checkUserName(name);
     return this.deps.repo.putUser(name, role, by.user ?? 'admin token');
   }
 
@@ -152,10 +144,8 @@ export class IdentityService {
   }
 
   // PublishAccess: a new name needs `publish`; a new version of an existing one, `manage` of it.
-  async publish(c: Context, name: string, exists: boolean): Promise<void> {
-    const principal = principalOf(c);
-    if (exists) await this.deps.access.requireManage(principal, name);
-    else this.deps.access.require(principal, 'publish');
+  publish(c: Context, name: string, exists: boolean): Promise<void> {
+    return this.deps.access.requirePublish(principalOf(c), name, exists);
   }
 
   async published(c: Context, name: string): Promise<void> {
@@ -177,12 +167,4 @@ export class IdentityService {
       state: r.revokedAt ? 'revoked' : r.expiresAt <= now ? 'expired' : 'active',
     };
   }
-}
-
-function checkUserName(name: string): void {
-  if (!USER_NAME.test(name))
-    throw new InvalidInputError(
-      `a user name is ${USER_NAME_RULE} (as Jupyter names users)`,
-      'name',
-    );
 }
