@@ -131,6 +131,10 @@ const envSchema = z.object({
     .default(64 * 2 ** 30),
   SLIPWAY_JOBS_AT_ONCE: z.coerce.number().int().min(0).max(64).default(2),
   SLIPWAY_JOB_LEASE_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  SLIPWAY_BATCH_TENSORS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 
 /** The gateway's configuration, parsed and validated once. */
@@ -262,7 +266,8 @@ export interface Config {
    * `outputRoot` (`SLIPWAY_BATCH_OUTPUT_ROOT`, the input root by default); an input of at most
    * `maxInputBytes`; `atOnce` jobs run at once by this gateway (0: it runs none); a job's
    * holder renews its lease every checkpoint, and another gateway takes it over `leaseMs`
-   * after it stopped.
+   * after it stopped. A model job's chunks go as tensors where the runtime takes them
+   * (`tensors`, `SLIPWAY_BATCH_TENSORS`; false: always by records).
    */
   batch: {
     jobsDir: string;
@@ -271,6 +276,7 @@ export interface Config {
     maxInputBytes: number;
     atOnce: number;
     leaseMs: number;
+    tensors: boolean;
   };
   log: {
     flushMs: number;
@@ -359,6 +365,7 @@ export function loadConfig(
       maxInputBytes: e.SLIPWAY_BATCH_MAX_INPUT_BYTES,
       atOnce: e.SLIPWAY_JOBS_AT_ONCE,
       leaseMs: e.SLIPWAY_JOB_LEASE_SECONDS * 1000,
+      tensors: e.SLIPWAY_BATCH_TENSORS,
     },
     log: {
       flushMs: e.SLIPWAY_LOG_FLUSH_MS,

@@ -413,6 +413,7 @@ export function createGateway(opts: {
       leaseMs: batchConfig.leaseMs,
       jobsDir: batchConfig.jobsDir,
       maxInputBytes: batchConfig.maxInputBytes,
+      tensors: batchConfig.tensors,
       kindOf: kindOfFormat,
       parallelism: async (name) => {
         const { lifecycle } = await deployments.replicas(name);

@@ -143,7 +143,7 @@ export function formatRow(
 type Row = Record<string, unknown>;
 
 /** A value as its CSV field: numbers and booleans as they print, the rest quoted when needed. */
-function csvCell(v: unknown): string {
+export function csvCell(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   return csvField(csvValue(v));
 }

@@ -5,7 +5,21 @@ import type { BatchJobRow, BatchRepository, JobCheckpoint } from '../db/batch-re
 import type { DataPlane } from '../data-plane/index.js';
 import { SlipwayError, describeFailure } from '../errors.js';
 import { NotebookRunError } from '../data-plane/notebook-runs.js';
-import { readTable, type Row, type TableFormat } from '../monitoring/tables/index.js';
+import {
+  readTable,
+  type ReadTableOptions,
+  type Row,
+  type TableFormat,
+} from '../monitoring/tables/index.js';
+import {
+  CHUNKS_IN_FLIGHT,
+  refusedLine,
+  retrying,
+  type ChunkRun,
+  type ChunkWrite,
+  type OutputState,
+} from './chunk-run.js';
+import { scoreTensorChunks } from './tensor-job.js';
 import type { RecordValue, Signature } from '../protocol/signature.js';
 import type { RuntimeKind } from '../runtimes/types.js';
 import { downloadInput } from './job-input.js';
@@ -32,14 +46,15 @@ export interface JobRunnerDeps {
   kindOf: (format: string) => RuntimeKind | undefined;
   /** Calls a deployment takes at once (replicas × concurrency): a notebook job runs as many rows. */
   parallelism: (name: string) => Promise<number>;
+  /**
+   * Whether a model job's chunks go as tensors where the runtime takes them (the default);
+   * false: always by records, one object per row (what the tests compare them with).
+   */
+  tensors?: boolean;
 }
 
-/** Chunks of a model job being scored at once, ahead of the one being written. */
-const CHUNKS_IN_FLIGHT = 4;
 /** The longest between two checkpoints of a job that moves. */
 const CHECKPOINT_EVERY_MS = 500;
-/** Calls refused for want of room (429, 503) are tried again, this many times in all. */
-const ATTEMPTS = 6;
 
 /** How one job run ended, for its holder. */
 export type RunEnd = 'succeeded' | 'failed' | 'lost';
@@ -153,47 +168,37 @@ export class JobRunner {
     }
     const { size } = await stat(job.inputPath);
     const parallel = notebook ? Math.max(1, await this.deps.parallelism(job.deploymentName)) : 1;
-    const reader = readTable(job.inputPath, {
+    const scoring =
+      notebook || this.deps.tensors === false
+        ? undefined
+        : await dataPlane.tensorScoring({
+            name: job.deploymentName,
+            token: adminToken,
+            version: job.version,
+          });
+    const read: ReadTableOptions = {
       format: job.inputFormat as TableFormat,
       columns: jobColumns(view.signature, options.passThrough),
       batchRows: notebook ? Math.min(options.chunkSize, parallel) : options.chunkSize,
       maxBytes: this.deps.maxInputBytes,
       maxRows: Number.MAX_SAFE_INTEGER,
       signal: stop,
-    });
-    const toRecord = recordMaker(view.signature, job.inputFormat as TableFormat);
-    const score = (chunk: Chunk) =>
-      notebook
-        ? this.runNotebook(job, chunk, toRecord, parallel, stop)
-        : this.scoreModel(job, chunk, toRecord, view.signature, stop);
+    };
 
-    let columns = at.outputColumns;
-    let format: RowFormatter | undefined;
-    const lines = new Pieces();
+    const state: OutputState = { columns: at.outputColumns };
     let lastCheckpoint = performance.now();
-    const write = async (chunk: Chunk, outcomes: RowOutcome[]) => {
-      let refused = '';
-      for (let i = 0; i < outcomes.length; i++) {
-        const o = outcomes[i]!;
-        if (!o.ok) {
-          refused += `${JSON.stringify({ row: chunk.first + i, error: o.message, ...(o.field !== undefined && { field: o.field }) })}\n`;
-          continue;
-        }
-        columns ??= outputColumns(options.passThrough, o.fields);
-        format ??= rowFormatter(options.outputFormat, options.passThrough, columns);
-        format(lines, chunk.rows[i]!, o.fields, o.id);
-      }
-      if (columns && output.bytes === 0 && options.outputFormat === 'csv')
-        await output.append(csvHeader(columns));
-      await output.append(lines.take());
-      await errors.append(refused);
+    const write = async (w: ChunkWrite) => {
+      if (state.columns && output.bytes === 0 && options.outputFormat === 'csv')
+        await output.append(csvHeader(state.columns));
+      await output.append(w.lines);
+      await errors.append(w.refused);
       at = {
-        rowsDone: at.rowsDone + chunk.rows.length,
-        errors: at.errors + outcomes.filter((o) => !o.ok).length,
-        bytesDone: reader.progress.bytesRead,
+        rowsDone: at.rowsDone + w.rows,
+        errors: at.errors + w.errors,
+        bytesDone: w.bytesRead,
         outputBytes: output.bytes,
         errorsBytes: errors.bytes,
-        outputColumns: columns,
+        outputColumns: state.columns,
       };
       if (at.errors > options.maxErrorRate * at.rowsDone)
         throw new JobFailure(
@@ -207,28 +212,9 @@ export class JobRunner {
     };
 
     try {
-      let skip = at.rowsDone;
-      let next = 1;
-      const pending: { chunk: Chunk; outcomes: Promise<RowOutcome[]> }[] = [];
-      for await (let rows of reader) {
-        const first = next;
-        next += rows.length;
-        if (skip >= rows.length) {
-          skip -= rows.length;
-          continue;
-        }
-        if (skip > 0) rows = rows.slice(skip);
-        const chunk = { first: first + skip, rows };
-        skip = 0;
-        const outcomes = score(chunk);
-        outcomes.catch(() => {});
-        pending.push({ chunk, outcomes });
-        if (pending.length >= (notebook ? 1 : CHUNKS_IN_FLIGHT)) {
-          const head = pending.shift()!;
-          await write(head.chunk, await head.outcomes);
-        }
-      }
-      for (const head of pending.splice(0)) await write(head.chunk, await head.outcomes);
+      const run = { job, options, read, skip: at.rowsDone, state, write, stop };
+      if (scoring) await scoreTensorChunks(this.deps, run, scoring);
+      else await this.scoreRowChunks(run, view.signature, notebook, parallel);
       if (lost.aborted) return 'lost';
       at.bytesDone = size;
       await Promise.all([output.sync(), errors.sync()]);
@@ -246,6 +232,67 @@ export class JobRunner {
       bytesTotal: size,
     });
     return finished ? 'succeeded' : 'lost';
+  }
+
+  /**
+   * The chunks of a job scored by records: read as rows, each a `score` call (a model) or
+   * one run per row (a notebook), `CHUNKS_IN_FLIGHT` of a model's at once, written in order.
+   */
+  private async scoreRowChunks(
+    run: ChunkRun,
+    signature: Signature,
+    notebook: boolean,
+    parallel: number,
+  ): Promise<void> {
+    const { job, options, state, stop } = run;
+    const reader = readTable(job.inputPath, run.read);
+    const toRecord = recordMaker(signature, job.inputFormat as TableFormat);
+    const score = (chunk: Chunk) =>
+      notebook
+        ? this.runNotebook(job, chunk, toRecord, parallel, stop)
+        : this.scoreModel(job, chunk, toRecord, signature, stop);
+    let format: RowFormatter | undefined;
+    const lines = new Pieces();
+    const written = (chunk: Chunk, outcomes: RowOutcome[]): ChunkWrite => {
+      let refused = '';
+      let errors = 0;
+      for (let i = 0; i < outcomes.length; i++) {
+        const o = outcomes[i]!;
+        if (!o.ok) {
+          refused += refusedLine(chunk.first + i, o);
+          errors++;
+          continue;
+        }
+        state.columns ??= outputColumns(options.passThrough, o.fields);
+        format ??= rowFormatter(options.outputFormat, options.passThrough, state.columns);
+        format(lines, chunk.rows[i]!, o.fields, o.id);
+      }
+      const bytesRead = reader.progress.bytesRead;
+      return { rows: chunk.rows.length, lines: lines.take(), refused, errors, bytesRead };
+    };
+
+    let skip = run.skip;
+    let next = 1;
+    const pending: { chunk: Chunk; outcomes: Promise<RowOutcome[]> }[] = [];
+    for await (let rows of reader) {
+      const first = next;
+      next += rows.length;
+      if (skip >= rows.length) {
+        skip -= rows.length;
+        continue;
+      }
+      if (skip > 0) rows = rows.slice(skip);
+      const chunk = { first: first + skip, rows };
+      skip = 0;
+      const outcomes = score(chunk);
+      outcomes.catch(() => {});
+      pending.push({ chunk, outcomes });
+      if (pending.length >= (notebook ? 1 : CHUNKS_IN_FLIGHT)) {
+        const head = pending.shift()!;
+        await run.write(written(head.chunk, await head.outcomes));
+      }
+    }
+    for (const head of pending.splice(0)) await run.write(written(head.chunk, await head.outcomes));
   }
 
   private async checkpoint(
@@ -357,22 +404,6 @@ function isRowFailure(err: unknown): err is SlipwayError {
   if (!(err instanceof SlipwayError)) return false;
   if (err.status < 500) return err.status !== 401 && err.status !== 404;
   return err instanceof NotebookRunError && err.code !== 'unavailable' && err.status !== 503;
-}
-
-/** Tries a call again while it is refused for want of room (429, 503), with growing waits. */
-async function retrying<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      const busy = err instanceof SlipwayError && (err.status === 429 || err.status === 503);
-      if (!busy || attempt >= ATTEMPTS || signal.aborted) throw err;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 250 * 2 ** attempt);
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
-    }
-  }
 }
 
 const percent = (x: number) => `${Math.round(x * 10_000) / 100} %`;

@@ -20,7 +20,7 @@ import { RawJson } from '../monitoring/loggable-row.js';
 import { knownJson } from '../codecs/known-json.js';
 import { observeCall, type MonitoredCall } from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
-import type { RecordValidator, ValidatedRecords } from '../validation/validate-records.js';
+import { validateEach } from './validate-each.js';
 import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
 import { NotebookRunError, runLinks, runUrls, type NotebookRuns } from './notebook-runs.js';
@@ -34,10 +34,12 @@ import type {
   InferRequest,
   InferResult,
   RequestBody,
-  RejectedRecord,
   RunResult,
   ScoreRequest,
   ScoreResult,
+  TensorScoreRequest,
+  TensorScoreResult,
+  TensorScoring,
 } from './types.js';
 
 export interface DataPlaneDeps {
@@ -218,39 +220,9 @@ export class DataPlane {
             'not_a_model',
           );
         const n = req.records.length;
-        const rejected: RejectedRecord[] = [];
-        let passed: RecordValue[];
-        let indexes: number[];
-        const ignored = new Set<string>();
-        const all = validateAll(served, req.records);
-        if (all) {
-          // Every record passes (the usual chunk): one validation, nothing made per record.
-          passed = all.records;
-          indexes = Array.from({ length: n }, (_, i) => i);
-          for (const name of all.ignored) ignored.add(name);
-        } else {
-          // Some record is refused: each on its own, so that each refusal names its own field.
-          const kept: RecordValue[] = [];
-          indexes = [];
-          for (let i = 0; i < n; i++) {
-            try {
-              const one = served.validate([req.records[i]]);
-              kept.push(one.records[0]!);
-              indexes.push(i);
-              for (const name of one.ignored) ignored.add(name);
-            } catch (err) {
-              if (!(err instanceof InvalidInputError)) throw err;
-              rejected.push({
-                index: i,
-                message: err.message,
-                ...(err.field !== undefined && { field: err.field }),
-              });
-            }
-          }
-          passed = kept;
-        }
+        const { passed, indexes, rejected, ignored } = validateEach(served.validate, req.records);
         notes.input = passed;
-        notes.ignored = [...ignored].sort();
+        notes.ignored = ignored;
         // A job's chunk: a thousand rows of values the job's output file holds already.
         if (req.via === 'batch') notes.withheld = BATCH_WITHHELD;
         const predictions: (Prediction | undefined)[] = new Array<Prediction | undefined>(n);
@@ -287,6 +259,60 @@ export class DataPlane {
           rejected,
           warnings,
         };
+      },
+    );
+  }
+
+  /**
+   * How a batch job may score a version's chunks as tensors (batch/tensor-chunks.ts);
+   * undefined when its runtime takes records only.
+   */
+  async tensorScoring(
+    caller: Omit<Caller, 'requestId' | 'signal'>,
+  ): Promise<TensorScoring | undefined> {
+    const record = await this.authorize(caller.name, caller.token, caller.header?.(USER_HEADER));
+    const { served } = await this.target(record, caller.version);
+    const runtime = served.runtime;
+    const tensors = runtime.kind === 'model' ? runtime.tensorPlan?.() : undefined;
+    if (!tensors || runtime.kind !== 'model' || !runtime.predictTensors) return undefined;
+    return {
+      version: served.version,
+      signature: served.signature,
+      tensors,
+      unknownFields: served.options.unknownFields,
+      config: served.config,
+      recordInputs: this.deps.recordInputs,
+    };
+  }
+
+  /**
+   * A batch job's chunk as tensors (see `tensorScoring`): what `score` does for records —
+   * one run of the model, the call logged once (protocol `batch`) with the monitor's part —
+   * where the job's thread has validated and stacked the records and makes the monitor's
+   * part from the outputs. Prediction ids are `<requestId>:<index>`, as `score` makes them.
+   */
+  scoreTensors(req: TensorScoreRequest): Promise<TensorScoreResult> {
+    return this.serve(
+      req,
+      () => req.via,
+      async (target, notes) => {
+        const { served } = target;
+        const runtime = served.runtime;
+        if (runtime.kind !== 'model' || !runtime.predictTensors || !runtime.tensorPlan?.())
+          throw new InvalidInputError(
+            `deployment ${req.name} version ${served.version} does not take tensors: score its records`,
+            undefined,
+            'not_tensors',
+          );
+        notes.ignored = req.ignored;
+        notes.withheld = BATCH_WITHHELD;
+        if (!req.feeds) return { version: served.version, outputs: undefined };
+        const release = this.deps.host.hold(served);
+        const outputs = await runtime
+          .predictTensors(req.feeds, this.callOptions(served, req, notes))
+          .finally(release);
+        notes.monitored = await req.observe(outputs);
+        return { version: served.version, outputs };
       },
     );
   }
@@ -655,19 +681,5 @@ export class DataPlane {
       cold: notes.cold,
       coldStartMs: notes.coldStartMs,
     });
-  }
-}
-
-/** All the records validated at once; undefined when one of them is refused. */
-function validateAll(
-  served: { validate: RecordValidator },
-  records: readonly unknown[],
-): ValidatedRecords | undefined {
-  try {
-    // The validator reads the array, never changes it.
-    return served.validate(records as unknown[]);
-  } catch (err) {
-    if (err instanceof InvalidInputError) return undefined;
-    throw err;
   }
 }

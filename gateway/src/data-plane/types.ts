@@ -1,3 +1,6 @@
+import type { PackedTensors, TensorPlan } from '../runtimes/onnx/packed-tensors.js';
+import type { MonitoredCall } from '../monitoring/features.js';
+import type { UnknownFields } from '../validation/validate-records.js';
 import type { RequestCodec } from '../codecs/request-codec.js';
 import type { Signature } from '../protocol/signature.js';
 import type { Prediction } from '../runtimes/types.js';
@@ -108,6 +111,42 @@ export interface ScoreRequest extends Caller {
   via: 'batch' | 'stream';
   /** One record per row or message; each is validated on its own. */
   records: readonly unknown[];
+}
+
+/**
+ * What a batch job needs to score a version's chunks as tensors on a thread of its own
+ * (batch/tensor-chunks.ts): the same validator, stacking and monitor as the data plane's, made
+ * there from these.
+ */
+export interface TensorScoring {
+  version: number;
+  signature: Signature;
+  tensors: TensorPlan;
+  unknownFields: UnknownFields;
+  /** The version's config: how the monitor reads its answers (`config.monitoring`). */
+  config: Record<string, unknown>;
+  /** Whether the monitor keeps the watched features' values (`SLIPWAY_LOG_INPUTS`). */
+  recordInputs: boolean;
+}
+
+/**
+ * A batch job's chunk as tensors: its records validated by the version's own validator and
+ * stacked by the model's plan (batch/tensor-chunks.ts), on the job's thread.
+ */
+export interface TensorScoreRequest extends Caller {
+  via: 'batch';
+  /** The records that passed, stacked; undefined when none did (the call is only logged). */
+  feeds: PackedTensors | undefined;
+  /** Fields of those records that the signature does not name, ignored. */
+  ignored: string[];
+  /** The monitor's part of the call, from its outputs (made where the output rows are). */
+  observe(outputs: PackedTensors): Promise<MonitoredCall>;
+}
+
+export interface TensorScoreResult {
+  version: number;
+  /** Undefined when no record passed. */
+  outputs: PackedTensors | undefined;
 }
 
 /** A record `score` refused: its index in the request and why (400's message and field). */

@@ -1,5 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm';
-import type { MonitoredCall } from '../monitoring/features.js';
+import { featureColumns, type MonitoredCall } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
 import { RawJson, type LoggedCall } from '../monitoring/loggable-row.js';
@@ -112,9 +112,10 @@ async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
   // rebuild the counts for every call).
   const columns = new Map<string, { key: RollupKey; kind: FeatureKind; parts: unknown[][] }>();
   for (const r of rows) {
-    if (!r.monitored.features) continue;
+    const features = featureColumns(r.monitored);
+    if (!features) continue;
     const hour = hourOf(r.time);
-    for (const [feature, col] of Object.entries(r.monitored.features)) {
+    for (const [feature, col] of Object.entries(features)) {
       const key = { deploymentName: r.deploymentName, version: r.version, hour, feature };
       const k = rollupKey(key);
       const column = columns.get(k);
@@ -200,11 +201,11 @@ async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
     let have = profile?.rows ?? 0;
     const features = profile ? profileFeatures(profile.features) : {};
     for (const r of rows) {
-      if (r.deploymentName !== s.deploymentName || !r.monitored.features || have >= wanted)
-        continue;
-      const records = Object.values(r.monitored.features)[0]?.values.length ?? 0;
+      const columns = featureColumns(r.monitored);
+      if (r.deploymentName !== s.deploymentName || !columns || have >= wanted) continue;
+      const records = Object.values(columns)[0]?.values.length ?? 0;
       const take = Math.min(wanted - have, records);
-      for (const [name, col] of Object.entries(r.monitored.features)) {
+      for (const [name, col] of Object.entries(columns)) {
         const part = summarize(col.kind, col.values.slice(0, take));
         features[name] = features[name] ? merge(features[name], part) : part;
       }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Signature } from '../protocol/signature.js';
-import { answerOf, monitoredFeatures, observeCall, type AnswerColumns } from './features.js';
+import {
+  answerOf,
+  featureColumns,
+  monitoredFeatures,
+  observeCall,
+  type AnswerColumns,
+} from './features.js';
 import { predictionView } from './prediction-view.js';
 
 const signature: Signature = {
@@ -38,7 +44,7 @@ describe("the monitor's copy of a call's predictions", () => {
         [0.6, 0.4],
       ],
     });
-    expect(call.features!['x[1]']!.values).toEqual([2, 4, 6]);
+    expect(featureColumns(call)!['x[1]']!.values).toEqual([2, 4, 6]);
   });
 
   it('answers one prediction by its id: from columns (after a trip through JSON) and from the list of older rows', () => {

@@ -1,6 +1,6 @@
 import type { FeatureKind, Label } from '../protocol/monitoring.js';
 import type { FieldSpec, RecordValue, Signature } from '../protocol/signature.js';
-import type { RawJson } from './loggable-row.js';
+import { RawJson } from './loggable-row.js';
 import type { PredictionView } from './prediction-view.js';
 
 /** One column the monitor watches for drift: a scalar input, or one element of a short vector input. */
@@ -92,9 +92,19 @@ export interface MonitoredCall {
   predictions: Answers;
   /**
    * Each watched feature's values in the call's records, in order (and the prediction's), as
-   * columns; null when the gateway keeps no inputs (`SLIPWAY_LOG_INPUTS=false`).
+   * columns (or their JSON, made where the values were: a batch job's thread); null when the
+   * gateway keeps no inputs (`SLIPWAY_LOG_INPUTS=false`).
    */
-  features: Record<string, { kind: FeatureKind; values: unknown[] }> | null;
+  features: FeatureColumns | RawJson | null;
+}
+
+/** The watched features' values of a call, by feature. */
+export type FeatureColumns = Record<string, { kind: FeatureKind; values: unknown[] }>;
+
+/** A call's feature columns as values (their JSON parsed); null when it has none. */
+export function featureColumns(monitored: MonitoredCall): FeatureColumns | null {
+  const { features } = monitored;
+  return features instanceof RawJson ? (JSON.parse(features.text) as FeatureColumns) : features;
 }
 
 /** The monitor's part of a model call's log row. */
@@ -116,7 +126,7 @@ export function observeCall(
     features: null,
   };
   if (!keepInputs) return { predictions: out.predictions, features: null };
-  const columns: MonitoredCall['features'] = {};
+  const columns: FeatureColumns = {};
   for (const f of features)
     columns[f.name] = { kind: f.kind, values: records.map((r) => f.read(r) ?? null) };
   if (view.task !== null)

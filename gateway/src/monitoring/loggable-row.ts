@@ -133,7 +133,8 @@ function monitoredParts(
   if (!monitored) return ['null', 'null'];
   const { predictions } = monitored;
   const answers = predictions instanceof RawJson ? predictions.text : tryJson(predictions);
-  const features = tryJson(monitored.features);
+  const features =
+    monitored.features instanceof RawJson ? monitored.features.text : tryJson(monitored.features);
   if (
     answers !== undefined &&
     features !== undefined &&

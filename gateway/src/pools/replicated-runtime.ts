@@ -10,6 +10,7 @@ import type {
   RuntimeFactory,
   RuntimeSpec,
 } from '../runtimes/types.js';
+import type { PackedTensors, TensorPlan } from '../runtimes/onnx/packed-tensors.js';
 import { exampleRecord } from '../validation/example-record.js';
 import { compileValidator } from '../validation/validate-records.js';
 import { lifecycleSettings, type LifecycleSettings } from './lifecycle-settings.js';
@@ -153,6 +154,20 @@ class Replicated implements ModelRuntime, Omit<NotebookRuntime, 'kind'> {
 
   async predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]> {
     return this.use(options, (r) => (r as ModelRuntime).predict(records, options));
+  }
+
+  tensorPlan(): TensorPlan | undefined {
+    // A replica on a cluster is reached over HTTP, by records.
+    if (this.remote || this.first?.kind !== 'model') return undefined;
+    return this.first.tensorPlan?.();
+  }
+
+  async predictTensors(feeds: PackedTensors, options: CallOptions): Promise<PackedTensors> {
+    return this.use(options, (r) => {
+      const model = r as ModelRuntime;
+      if (!model.predictTensors) throw new NotReadyError('this replica takes records only');
+      return model.predictTensors(feeds, options);
+    });
   }
 
   get parameterMode(): NotebookRuntime['parameterMode'] {

@@ -1,3 +1,4 @@
+import type { PackedTensors, TensorPlan } from './onnx/packed-tensors.js';
 import type { Format, PoolName } from '../protocol/deployments.js';
 import type { RecordValue, Signature } from '../protocol/signature.js';
 import type { SlipwayError } from '../errors.js';
@@ -91,6 +92,13 @@ interface RuntimeLifecycle {
 export interface ModelRuntime extends RuntimeLifecycle {
   readonly kind: 'model';
   predict(records: RecordValue[], options: CallOptions): Promise<Prediction[]>;
+  /**
+   * A model that takes its inputs as tensors of bytes (an ONNX model in its worker): their
+   * plan, once loaded; undefined (or absent) for one that takes records only.
+   */
+  tensorPlan?(): TensorPlan | undefined;
+  /** One run of tensors stacked from validated records; only where `tensorPlan()` is defined. */
+  predictTensors?(feeds: PackedTensors, options: CallOptions): Promise<PackedTensors>;
 }
 
 /** What one run of a notebook produced. */

@@ -19,6 +19,8 @@ export interface Served {
   signature: Signature;
   validate: RecordValidator;
   options: ServingOptions;
+  /** The version's config as published (what the monitor and the serving options read). */
+  config: Record<string, unknown>;
   /** What the monitor reads from its calls: the watched features, the prediction. */
   monitor: { features: MonitoredFeature[]; view: PredictionView };
 }
@@ -277,6 +279,7 @@ function toServed(v: VersionRecord, runtime: Runtime): Served {
     signature,
     validate: compileValidator(signature, { unknownFields: options.unknownFields }),
     options,
+    config: v.config,
     monitor: {
       features: monitoredFeatures(signature),
       view: predictionView(signature, v.config, runtime.kind),

@@ -12,8 +12,37 @@ import { churnModel, csvOf, customers, CUSTOMER_COLUMNS, ended } from './batch-s
 const ROWS = 60_000;
 const CHUNK = 50;
 
-describe.each(testDatabaseKinds)('a batch job on %s', (kind) => {
+/** A model a job scores, the rows of its input, and whether its chunks go as tensors. */
+interface JobModel {
+  model: () => Promise<{ bytes: Buffer; filename: string }>;
+  columns: string[];
+  rows: (n: number) => Record<string, unknown>[];
+}
+
+const MODELS: Record<string, JobModel> = {
+  // String inputs: scored by records.
+  churn: { model: churnModel, columns: CUSTOMER_COLUMNS, rows: customers },
+  // A vector of floats in, numbers out: scored as tensors.
+  iris: {
+    model: async () => ({
+      bytes: await readFile(new URL('../fixtures/onnx/classifier_zipmap.onnx', import.meta.url)),
+      filename: 'iris.onnx',
+    }),
+    columns: ['id', 'X'],
+    rows: (n) =>
+      Array.from({ length: n }, (_, i) => ({
+        id: `r${i + 1}`,
+        // Quoted: the cell holds commas.
+        X: `"[${[4 + (i % 40) / 10, 2 + (i % 23) / 10, 1 + (i % 59) / 10, (i % 25) / 10].join(',')}]"`,
+      })),
+  },
+};
+
+describe.each(
+  testDatabaseKinds.flatMap((kind) => Object.keys(MODELS).map((model) => [kind, model] as const)),
+)('a batch job on %s (%s)', (kind, modelName) => {
   const processes = gatewayProcesses();
+  const jobModel = MODELS[modelName]!;
 
   it('survives kill -9 of its gateway: the restarted one goes on from the last checkpoint, and the output holds every row once', async () => {
     const env = await processes.env(kind);
@@ -22,8 +51,8 @@ describe.each(testDatabaseKinds)('a batch job on %s', (kind) => {
     const inputs = join(env.SLIPWAY_DATA_DIR!, 'inputs');
     env.SLIPWAY_BATCH_INPUT_ROOT = inputs;
     await mkdir(inputs);
-    const rows = customers(ROWS);
-    await writeFile(join(inputs, 'customers.csv'), csvOf(rows, CUSTOMER_COLUMNS));
+    const rows = jobModel.rows(ROWS);
+    await writeFile(join(inputs, 'customers.csv'), csvOf(rows, jobModel.columns));
 
     let proc: GatewayProcess = await processes.start(env);
     const token = (await readFile(join(env.SLIPWAY_DATA_DIR!, 'admin-token'), 'utf8')).trim();
@@ -36,7 +65,7 @@ describe.each(testDatabaseKinds)('a batch job on %s', (kind) => {
     });
     const published = await api(proc).admin('/api/deployments', {
       method: 'POST',
-      body: publishForm({ name: 'churn' }, await churnModel()),
+      body: publishForm({ name: 'churn' }, await jobModel.model()),
     });
     expect(published.status).toBe(201);
     const start = (p: GatewayProcess) =>

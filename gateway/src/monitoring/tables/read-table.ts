@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import type { Transferable, Worker } from 'node:worker_threads';
 import { startThread } from '../../workers/thread-jobs.js';
 import { checkSpec, type ColumnSpec, type Row } from './columns.js';
 import type { TableFormat } from './table-format.js';
@@ -32,7 +32,7 @@ export interface ReadTableOptions extends Partial<TableLimits> {
  * of `next()`, after the batches before it: a caller that wants all or nothing takes every
  * batch, then commits. Stopping early (`break`, `return()`) ends the thread.
  */
-export interface TableReader extends AsyncIterableIterator<Row[]> {
+export interface TableReader<B = Row[]> extends AsyncIterableIterator<B> {
   /** Set once the last batch has been taken: rows read, ignored and absent columns. */
   readonly summary: TableSummary | undefined;
   /** How far the thread has got, as of the last message from it. */
@@ -49,17 +49,59 @@ const READ_AHEAD = 2;
  * parsing never runs on the event loop. Nothing starts until the first `next()`.
  */
 export function readTable(path: string, options: ReadTableOptions): TableReader {
+  return new ThreadTableReader<Row[]>(tableJob(path, options), options.signal, {
+    entry: new URL('./read-table-worker.js', import.meta.url),
+  });
+}
+
+/** A reader thread of a caller's own (see `serveTableReads`), and what it is told at the start. */
+export interface ReaderThread {
+  /** Its module, `./x.js` beside the caller (see `startThread`). */
+  entry: URL;
+  /** Handed to the thread's `BatchStep.setup`. */
+  setup?: unknown;
+  /** The thread's messages that are not the reader's own. */
+  other?: (message: unknown) => void;
+  /**
+   * The thread stays up after the last batch (for `post`), until `stop()`; an error or an
+   * abort stops it still.
+   */
+  keep?: boolean;
+  /** The thread has ended: stopped, or failed (`error`); what waits on `post` answers fails. */
+  exited?: (error: Error) => void;
+}
+
+/** A table reader whose thread can be sent messages of the caller's own. */
+export interface TableReaderThread<B> extends TableReader<B> {
+  /** Sends the thread a message (transferring `transfer`); dropped once it has stopped. */
+  post(message: unknown, transfer?: Transferable[]): void;
+  /** Ends the thread (a `keep` thread's end). */
+  stop(): void;
+}
+
+/**
+ * Like `readTable`, on a reader thread of the caller's own whose `BatchStep` makes each batch
+ * out of the rows it read (what crosses to this thread is that, not the rows).
+ */
+export function readTableOn<B>(
+  thread: ReaderThread,
+  path: string,
+  options: ReadTableOptions,
+): TableReaderThread<B> {
+  return new ThreadTableReader<B>(tableJob(path, options), options.signal, thread);
+}
+
+function tableJob(path: string, options: ReadTableOptions): TableJob {
   checkSpec(options.columns);
-  const { format, columns, batchRows = DEFAULT_BATCH_ROWS, signal, ...limits } = options;
+  const { format, columns, batchRows = DEFAULT_BATCH_ROWS, signal: _, ...limits } = options;
   if (!(batchRows >= 1)) throw new Error(`batchRows must be at least 1, not ${batchRows}`);
-  const job: TableJob = {
+  return {
     path,
     format,
     columns: columns.map((c) => ({ ...c })),
     batchRows: Math.floor(batchRows),
     limits: { ...DEFAULT_TABLE_LIMITS, ...definedOnly(limits) },
   };
-  return new ThreadTableReader(job, signal);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -68,24 +110,25 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 
 type Outcome = { ok: true; summary: TableSummary } | { ok: false; error: unknown };
 
-class ThreadTableReader implements TableReader {
+class ThreadTableReader<B> implements TableReaderThread<B> {
   summary: TableSummary | undefined;
   progress: TableProgress = { bytesRead: 0, rowsParsed: 0 };
   readonly closed: Promise<void>;
   private markClosed!: () => void;
   private worker: Worker | undefined;
-  private readonly batches: Row[][] = [];
+  private readonly batches: B[] = [];
   /** How the thread ended (its last message, a crash, an abort); not yet seen by the consumer. */
   private outcome: Outcome | undefined;
   /** The consumer has seen the end, an error, or stopped: `next()` says done from now on. */
   private finished = false;
   private waiting:
-    { resolve: (r: IteratorResult<Row[]>) => void; reject: (e: unknown) => void } | undefined;
+    { resolve: (r: IteratorResult<B>) => void; reject: (e: unknown) => void } | undefined;
   private readonly onAbort = () => this.abort();
 
   constructor(
     private readonly job: TableJob,
     private readonly signal: AbortSignal | undefined,
+    private readonly thread: ReaderThread,
   ) {
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
@@ -94,7 +137,7 @@ class ThreadTableReader implements TableReader {
     return this;
   }
 
-  next(): Promise<IteratorResult<Row[]>> {
+  next(): Promise<IteratorResult<B>> {
     if (this.finished) return Promise.resolve({ done: true, value: undefined });
     if (this.waiting) return Promise.reject(new Error('a TableReader takes one next() at a time'));
     if (!this.worker && !this.outcome) this.start();
@@ -111,7 +154,25 @@ class ThreadTableReader implements TableReader {
     });
   }
 
-  return(): Promise<IteratorResult<Row[]>> {
+  post(message: unknown, transfer: Transferable[] = []): void {
+    if (!this.stopped) this.worker?.postMessage(message, transfer);
+  }
+
+  stop(): void {
+    this.finished = true;
+    this.batches.length = 0;
+    this.terminate();
+  }
+
+  private stopped = false;
+
+  private terminate(): void {
+    this.stopped = true;
+    if (this.worker) void this.worker.terminate();
+    else this.markClosed();
+  }
+
+  return(): Promise<IteratorResult<B>> {
     this.finish();
     return Promise.resolve({ done: true, value: undefined });
   }
@@ -123,7 +184,7 @@ class ThreadTableReader implements TableReader {
     }
     let worker: Worker;
     try {
-      worker = startThread(new URL('./read-table-worker.js', import.meta.url));
+      worker = startThread(this.thread.entry);
     } catch (err) {
       this.outcome = { ok: false, error: err };
       return;
@@ -131,28 +192,32 @@ class ThreadTableReader implements TableReader {
     this.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.worker = worker;
     worker.unref();
-    worker.on('message', (message: FromReaderThread) => this.receive(message));
-    worker.on('error', (err) =>
-      this.end({
-        ok: false,
-        error: new Error(`the table reader thread failed: ${err.message}`, { cause: err }),
-      }),
-    );
+    worker.on('message', (message: FromReaderThread<B> | { kind: string }) => {
+      if (message.kind === 'rows' || message.kind === 'end' || message.kind === 'error')
+        this.receive(message as FromReaderThread<B>);
+      else if (!this.stopped) this.thread.other?.(message);
+    });
+    let failure: Error | undefined;
+    worker.on('error', (err) => {
+      failure = new Error(`the table reader thread failed: ${err.message}`, { cause: err });
+      this.end({ ok: false, error: failure });
+    });
     worker.on('exit', (code) => {
-      this.end({
-        ok: false,
-        error: new Error(`the table reader thread stopped (exit code ${code}) before the end`),
-      });
+      const error =
+        failure ?? new Error(`the table reader thread stopped (exit code ${code}) before the end`);
+      this.end({ ok: false, error });
+      this.thread.exited?.(error);
       this.markClosed();
     });
     worker.postMessage({
       kind: 'start',
       job: this.job,
       credits: READ_AHEAD,
+      ...(this.thread.setup !== undefined && { setup: this.thread.setup }),
     } satisfies ToReaderThread);
   }
 
-  private receive(message: FromReaderThread): void {
+  private receive(message: FromReaderThread<B>): void {
     if (this.finished) return;
     this.progress = message.progress;
     if (message.kind === 'rows') {
@@ -175,14 +240,14 @@ class ThreadTableReader implements TableReader {
   private end(outcome: Outcome): void {
     if (this.outcome) return;
     this.outcome = outcome;
-    void this.worker?.terminate();
+    if (!outcome.ok || !this.thread.keep) this.terminate();
     const waiting = this.waiting;
     if (!waiting) return;
     this.waiting = undefined;
     this.settle(outcome).then(waiting.resolve, waiting.reject);
   }
 
-  private settle(outcome: Outcome): Promise<IteratorResult<Row[]>> {
+  private settle(outcome: Outcome): Promise<IteratorResult<B>> {
     this.finish();
     if (!outcome.ok) return Promise.reject(outcome.error);
     this.summary = outcome.summary;
@@ -203,7 +268,7 @@ class ThreadTableReader implements TableReader {
     this.finished = true;
     this.batches.length = 0;
     this.signal?.removeEventListener('abort', this.onAbort);
-    if (this.worker) void this.worker.terminate();
-    else this.markClosed();
+    // A kept thread goes on (for `post`) after its end, not after a failure or an abort.
+    if (!this.thread.keep || this.outcome?.ok !== true) this.terminate();
   }
 }

@@ -131,15 +131,18 @@ export function layoutOf(plan: ColumnPlan): FormatReadContext['layout'] {
   return { absentColumns: plan.absent.map((c) => c.name), extraColumns: plan.extra };
 }
 
-/** Main thread to reader thread. */
+/** Main thread to reader thread (a thread of a caller's own may take other messages too). */
 export type ToReaderThread =
-  | { kind: 'start'; job: TableJob; credits: number }
+  | { kind: 'start'; job: TableJob; credits: number; setup?: unknown }
   /** The consumer took a batch: one more may come. */
   | { kind: 'more' };
 
-/** Reader thread to main thread; each carries the progress at the time it was sent. */
-export type FromReaderThread = { progress: TableProgress } & (
-  | { kind: 'rows'; rows: Row[] }
+/**
+ * Reader thread to main thread; each carries the progress at the time it was sent. A batch is
+ * the rows read, or what a caller's thread made of them (see `serveTableReads`).
+ */
+export type FromReaderThread<B = Row[]> = { progress: TableProgress } & (
+  | { kind: 'rows'; rows: B }
   | { kind: 'end'; summary: TableSummary }
   | { kind: 'error'; error: WireError }
 );

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordValue } from '../../protocol/signature.js';
 import { CallQueue, type Batching } from './call-queue.js';
+import type { PackedTensors } from './packed-tensors.js';
 
 /** A model that answers when the test says: each send waits in `sends` for `answer` or `fail`. */
 function model(batching?: Batching) {
   const sends: {
     records: RecordValue[];
+    feeds?: PackedTensors;
     answer: () => void;
     fail: (err: unknown) => void;
   }[] = [];
@@ -20,6 +22,16 @@ function model(batching?: Batching) {
             records,
             // Each record's answer names its input, so a caller can tell whose it got.
             answer: () => resolve(records.map((r) => ({ y: r.x }))),
+            fail: reject,
+          });
+        }),
+      sendTensors: (feeds) =>
+        new Promise((resolve, reject) => {
+          sends.push({
+            records: [],
+            feeds,
+            // The answer is the feeds under another name.
+            answer: () => resolve({ y: feeds.x! }),
             fail: reject,
           });
         }),
@@ -127,5 +139,30 @@ describe('CallQueue', () => {
     // Sent twice already: the second death is their answer.
     await expect(both).rejects.toBe(m.died);
     expect(m.sends).toHaveLength(4);
+  });
+
+  it('sends a call of tensors alone, in its turn between calls of records, never grouped', async () => {
+    const m = model({ maxRecords: 64 });
+    const busy = [m.call(0), m.call(1)];
+    const x = {
+      type: 'float32',
+      dims: [1, 1],
+      bytes: new Uint8Array(new Float32Array([7]).buffer),
+    };
+    const tensors = m.queue.submitTensors({ x }, 60_000);
+    const after = [m.call(2), m.call(3)];
+    await settle();
+    m.sends[0]!.answer();
+    await settle();
+    // The tensors go alone, not merged with the records waiting behind them.
+    expect(m.sends[2]!.feeds).toEqual({ x });
+    m.sends[1]!.answer();
+    m.sends[2]!.answer();
+    await settle();
+    expect(m.sends[3]!.records).toEqual([{ x: 2 }, { x: 3 }]);
+    m.sends[3]!.answer();
+    await Promise.all(busy);
+    expect(await tensors).toEqual({ y: x });
+    expect(await Promise.all(after)).toEqual([[{ y: 2 }], [{ y: 3 }]]);
   });
 });

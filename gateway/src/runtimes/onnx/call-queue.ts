@@ -1,6 +1,7 @@
 import { abortReason } from '../../workers/worker-process.js';
 import type { RecordValue } from '../../protocol/signature.js';
 import type { Prediction } from '../types.js';
+import type { PackedTensors } from './packed-tensors.js';
 
 /** What a call queue needs from the model it feeds. */
 export interface CallQueueHost {
@@ -9,6 +10,8 @@ export interface CallQueueHost {
   /** Makes `ready()` true (loads the model again); rejects when it cannot. */
   prepare(): Promise<void>;
   send(records: RecordValue[]): Promise<Prediction[]>;
+  /** One run of tensors as bytes (a batch job's chunk). */
+  sendTensors(feeds: PackedTensors): Promise<PackedTensors>;
   /**
    * The running call is past its time: stop it (kill the worker). The calls sent after it then
    * fail, and come back here for another try.
@@ -23,13 +26,15 @@ export interface CallQueueHost {
 interface Call {
   seq: number;
   records: RecordValue[];
+  /** A run of tensors instead of records: always sent alone. */
+  feeds?: PackedTensors;
   timeoutMs: number;
   sends: number;
   /** Sent on its own from now on: a group it was in failed, and each call hears its own error. */
   alone: boolean;
   /** True once the caller has its answer, or has left. */
   done: () => boolean;
-  settle: (err: unknown, result?: Prediction[]) => void;
+  settle: (err: unknown, result?: unknown) => void;
 }
 
 /** Calls written to the worker ahead of the running one, so that it never waits for the next. */
@@ -92,9 +97,26 @@ export class CallQueue {
    * once; a call already sent still holds its place until the model answers or its time is up.
    */
   submit(records: RecordValue[], timeoutMs: number, signal?: AbortSignal): Promise<Prediction[]> {
+    return this.enqueue({ records }, timeoutMs, signal);
+  }
+
+  /** Runs one call of tensors as bytes, in turn with the others and timed as they are. */
+  submitTensors(
+    feeds: PackedTensors,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<PackedTensors> {
+    return this.enqueue({ records: [], feeds }, timeoutMs, signal);
+  }
+
+  private enqueue<T>(
+    work: Pick<Call, 'records' | 'feeds'>,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<T> {
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     this.callers++;
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let answered = false;
       const answer = (fn: () => void) => {
         if (answered) return;
@@ -110,12 +132,13 @@ export class CallQueue {
       };
       const call: Call = {
         seq: this.seq++,
-        records,
+        ...work,
         timeoutMs,
         sends: 0,
-        alone: false,
+        alone: work.feeds !== undefined,
         done: () => answered,
-        settle: (err, result) => answer(() => (err === undefined ? resolve(result!) : reject(err))),
+        settle: (err, result) =>
+          answer(() => (err === undefined ? resolve(result as T) : reject(err))),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(call);
@@ -170,14 +193,16 @@ export class CallQueue {
     for (const call of group) call.sends++;
     this.sent.push(group);
     if (this.sent.length === 1) this.armHead();
+    const feeds = group[0]!.feeds;
     const records = group.length === 1 ? group[0]!.records : group.flatMap((c) => c.records);
-    this.host.send(records).then(
+    const sent: Promise<unknown> = feeds ? this.host.sendTensors(feeds) : this.host.send(records);
+    sent.then(
       (result) => this.onAnswer(group, undefined, result),
       (err: unknown) => this.onAnswer(group, err),
     );
   }
 
-  private onAnswer(group: Group, err: unknown, result?: Prediction[]): void {
+  private onAnswer(group: Group, err: unknown, result?: unknown): void {
     const at = this.sent.indexOf(group);
     // Not there: it ran past its time and was answered already.
     if (at < 0) return;
@@ -186,7 +211,7 @@ export class CallQueue {
     if (err === undefined && group.length > 1) {
       let from = 0;
       for (const call of group) {
-        call.settle(undefined, result!.slice(from, from + call.records.length));
+        call.settle(undefined, (result as Prediction[]).slice(from, from + call.records.length));
         from += call.records.length;
       }
     } else if (err !== undefined && group.length > 1 && !this.host.retryable(err)) {

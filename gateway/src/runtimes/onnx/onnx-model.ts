@@ -11,7 +11,14 @@ import type { Prediction } from '../types.js';
 import { planModel, type ModelPlan } from './onnx-signature.js';
 import { prepareModel } from './prepare-model.js';
 import { nodeSession, type OnnxSession, type SessionRunOptions } from './onnx-session.js';
-import { RaggedBatch, readOutput, stackInput } from './tensors.js';
+import { RaggedBatch, readOutput, stackInput, type TensorValues } from './tensors.js';
+import {
+  pack,
+  tensorPlanOf,
+  unpack,
+  type PackedTensors,
+  type TensorPlan,
+} from './packed-tensors.js';
 
 /** Session options a deployment may set. */
 export interface SessionSettings {
@@ -96,8 +103,47 @@ export class OnnxModel {
     return out;
   }
 
+  /** The plan of its tensors as bytes; undefined when they cannot travel so. */
+  get tensorPlan(): TensorPlan | undefined {
+    return tensorPlanOf(this.plan);
+  }
+
+  /**
+   * One run of tensors given as bytes (a batch job's chunk, stacked and validated by the
+   * job): its outputs as bytes, as the model gave them. Only for a model with a `tensorPlan`.
+   */
+  async runPacked(feeds: PackedTensors, options?: SessionRunOptions): Promise<PackedTensors> {
+    const tensors: Record<string, ort.Tensor> = {};
+    for (const input of this.plan.inputs) {
+      const fed = feeds[input.name];
+      if (!fed || fed.type !== input.tensorType)
+        throw new InvalidInputError(
+          `${input.name}: expected a ${input.tensorType} tensor`,
+          input.name,
+        );
+      tensors[input.name] = tensorOf(unpack(fed, input.name));
+    }
+    const results = await this.run(tensors, options);
+    const out: PackedTensors = {};
+    for (const name of this.plan.fetches) out[name] = pack(results[name]!);
+    return out;
+  }
+
   async release(): Promise<void> {
     await this.session.release();
+  }
+
+  private async run(
+    feeds: Record<string, ort.Tensor>,
+    options?: SessionRunOptions,
+  ): Promise<Record<string, ort.Tensor>> {
+    try {
+      return await this.session.run(feeds, this.plan.fetches, options);
+    } catch (err) {
+      // A typed error (a deadline, a worker's own report) is the session's; the rest onnxruntime's.
+      if (err instanceof SlipwayError) throw err;
+      throw new PredictionFailedError(`onnxruntime failed: ${plainReason(err)}`);
+    }
   }
 
   private async runStacked(
@@ -107,7 +153,7 @@ export class OnnxModel {
     const { plan } = this;
     const feeds: Record<string, ort.Tensor> = {};
     try {
-      for (const input of plan.inputs) feeds[input.name] = stackInput(input, records);
+      for (const input of plan.inputs) feeds[input.name] = tensorOf(stackInput(input, records));
     } catch (err) {
       if (!(err instanceof RaggedBatch)) throw err;
       // A record the model cannot take at all (it reached us unvalidated): say which field.
@@ -119,14 +165,7 @@ export class OnnxModel {
     }
     const predictions: Record<string, unknown>[] = new Array(records.length);
     for (let r = 0; r < records.length; r++) predictions[r] = {};
-    let results: Record<string, ort.Tensor>;
-    try {
-      results = await this.session.run(feeds, plan.fetches, options);
-    } catch (err) {
-      // A typed error (a deadline, a worker's own report) is the session's; the rest onnxruntime's.
-      if (err instanceof SlipwayError) throw err;
-      throw new PredictionFailedError(`onnxruntime failed: ${plainReason(err)}`);
-    }
+    const results = await this.run(feeds, options);
     try {
       for (const out of plan.outputs) readOutput(out, results[out.name]!, predictions);
     } catch (err) {
@@ -137,6 +176,9 @@ export class OnnxModel {
     return predictions;
   }
 }
+
+const tensorOf = (t: TensorValues) =>
+  new ort.Tensor(t.type as 'float32', t.data as Float32Array, t.dims);
 
 // ESC [ ... m: the colour codes of onnxruntime's native log lines, which it puts in messages.
 // eslint-disable-next-line no-control-regex

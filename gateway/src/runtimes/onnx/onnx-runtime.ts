@@ -8,6 +8,7 @@ import type { XmlLimits } from '../pmml/xml.js';
 import { parseOnnxConfig } from './onnx-config.js';
 import type { OnnxWorkers } from './onnx-workers.js';
 import { RemoteModel } from './remote-model.js';
+import type { PackedTensors, TensorPlan } from './packed-tensors.js';
 
 /**
  * An ONNX model served by onnxruntime-node in an ONNX worker process (see OnnxWorkers), never
@@ -59,6 +60,17 @@ export class OnnxRuntime implements ModelRuntime {
     // A load is shared by every caller waiting for it: one caller leaving must not fail it.
     const model = this.loaded ?? (await this.loadAgain());
     return model.predict(records, callTimeout(options), options.signal);
+  }
+
+  /** Its tensors' plan as bytes: an ONNX model whose inputs and outputs all travel so. */
+  tensorPlan(): TensorPlan | undefined {
+    return this.pmml ? undefined : this.loaded?.info?.tensors;
+  }
+
+  /** One run of tensors as bytes (a batch job's chunk), timed and ordered as `predict` is. */
+  async predictTensors(feeds: PackedTensors, options: CallOptions): Promise<PackedTensors> {
+    const model = this.loaded ?? (await this.loadAgain());
+    return model.predictTensors(feeds, callTimeout(options), options.signal);
   }
 
   /** Lets the calls under way finish, then frees the model and its worker. */

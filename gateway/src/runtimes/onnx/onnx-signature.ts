@@ -75,6 +75,7 @@ export function planModel(
     if (classes && perRecord?.length === 1 && perRecord[0] === classes.length) {
       outputs.push({
         name: m.name,
+        tensorType: m.type,
         element: known.element,
         keys: classes.map(String),
         shape: 'declared',
@@ -96,6 +97,7 @@ export function planModel(
       (perRecord.length === 0 || (perRecord.length === 1 && perRecord[0] === 1));
     outputs.push({
       name: m.name,
+      tensorType: m.type,
       element: known.element,
       shape: perRecord === undefined ? 'undeclared' : scalar ? 'scalar' : 'declared',
     });

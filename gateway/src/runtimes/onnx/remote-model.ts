@@ -12,6 +12,12 @@ import type { Prediction } from '../types.js';
 import { CallQueue, type Batching } from './call-queue.js';
 import type { OnnxWorkerLease } from './onnx-workers.js';
 import { fromWorkerError, type LoadArgs, type LoadReply } from './worker/wire.js';
+import {
+  fromWirePacked,
+  toWirePacked,
+  type PackedTensors,
+  type WirePackedTensor,
+} from './packed-tensors.js';
 
 /** Time a model gets to load (read, rewrite, session creation) once its worker runs. */
 export const LOAD_TIMEOUT_MS = 120_000;
@@ -46,6 +52,7 @@ export class RemoteModel {
           await this.load();
         },
         send: (records) => this.send(records),
+        sendTensors: (feeds) => this.sendTensors(feeds),
         expire: () => this.kill(),
         retryable: (err) =>
           !this.closed &&
@@ -73,6 +80,15 @@ export class RemoteModel {
   /** One answer per record; `timeoutMs` counts from when the model starts on the call. */
   predict(records: RecordValue[], timeoutMs: number, signal?: AbortSignal): Promise<Prediction[]> {
     return this.calls.submit(records, timeoutMs, signal);
+  }
+
+  /** One run of tensors as bytes (the model's `info.tensors` plan says which). */
+  predictTensors(
+    feeds: PackedTensors,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<PackedTensors> {
+    return this.calls.submitTensors(feeds, timeoutMs, signal);
   }
 
   /**
@@ -134,9 +150,22 @@ export class RemoteModel {
     }
   }
 
-  private async send(records: RecordValue[]): Promise<Prediction[]> {
+  private send(records: RecordValue[]): Promise<Prediction[]> {
+    return this.callModel<Prediction[]>('predict', { records });
+  }
+
+  private async sendTensors(feeds: PackedTensors): Promise<PackedTensors> {
+    const { outputs } = await this.callModel<{ outputs: Record<string, WirePackedTensor> }>(
+      'predict_tensors',
+      { feeds: toWirePacked(feeds) },
+    );
+    return fromWirePacked(outputs);
+  }
+
+  private async callModel<T>(method: string, args: Record<string, unknown>): Promise<T> {
     try {
-      return await this.worker.call<Prediction[]>('predict', { key: this.args.key, records });
+      // The key first: the worker routes the line by it without parsing the rest.
+      return await this.worker.call<T>(method, { key: this.args.key, ...args });
     } catch (err) {
       if (!(err instanceof WorkerCallError)) throw err;
       // The worker restarted without telling this model: load it again before the next call.

@@ -23,6 +23,7 @@ const output = (
   keys?: string[],
 ): OutputPlan => ({
   name,
+  tensorType: type,
   element: ELEMENT_TYPES.get(type)!.element,
   shape,
   ...(keys ? { keys } : {}),

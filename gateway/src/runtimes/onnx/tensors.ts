@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-node';
 import type { ValueType } from '../../protocol/signature.js';
 
 type NumberArrayCtor =
@@ -50,6 +49,8 @@ export interface InputPlan {
 /** How to read one output back into per-record values, decided once at load. */
 export interface OutputPlan {
   name: string;
+  /** onnxruntime's element type name. */
+  tensorType: string;
   element: ElementKind;
   /** Class labels as strings, in column order: the record's row becomes `{label: value}`. */
   keys?: string[];
@@ -119,15 +120,22 @@ const asBigInt = (x: unknown) => (typeof x === 'bigint' ? x : BigInt(x as number
 const asBool = (x: unknown) => (x ? 1 : 0);
 const asString = (x: unknown) => x;
 
+/** A tensor's element type, dims and flat data, as onnxruntime's `Tensor` is made from them. */
+export interface TensorValues {
+  type: string;
+  dims: readonly number[];
+  data: unknown;
+}
+
 /**
- * Stacks one input's values from every record into a `[N, ...perRecord]` tensor. A bare value
- * is accepted where a record holds one element (per-record shape [1]). Throws `RaggedBatch`
- * when records disagree on a free dimension.
+ * Stacks one input's values from every record into a `[N, ...perRecord]` tensor's data. A bare
+ * value is accepted where a record holds one element (per-record shape [1]). Throws
+ * `RaggedBatch` when records disagree on a free dimension.
  */
 export function stackInput(
   plan: InputPlan,
   records: readonly Record<string, unknown>[],
-): ort.Tensor {
+): TensorValues {
   const n = records.length;
   const name = plan.name;
   // Fixed dims hold no nulls (that is what a defined `width` means).
@@ -170,7 +178,7 @@ export function stackInput(
         );
     }
   }
-  return new ort.Tensor(plan.tensorType as 'float32', data as Float32Array, [n, ...dims]);
+  return { type: plan.tensorType, data, dims: [n, ...dims] };
 }
 
 /** One element of an output tensor's data as a plain JSON value. */
@@ -181,16 +189,20 @@ function reader(e: ElementKind): (data: ArrayLike<unknown>, i: number) => unknow
 }
 
 /**
- * Writes each record's slice of an output tensor into `predictions[r][plan.name]`: a scalar
- * where the model gives one element per record, `{label: value}` for class scores, else
- * nested arrays in the tensor's per-record shape.
+ * How each record's slice of an output tensor reads: `{label: value}` for class scores (`at`:
+ * record r's score of class j), else `value` (a scalar where the model gives one element per
+ * record, nested arrays in the tensor's per-record shape otherwise).
  */
-export function readOutput(
+export type OutputValues =
+  | { keys: string[]; at(r: number, j: number): unknown }
+  | { keys?: undefined; scalar: boolean; value(r: number): unknown };
+
+/** An output tensor of `n` records as {@link OutputValues}; throws when its shape is not theirs. */
+export function outputValues(
   plan: OutputPlan,
-  t: ort.Tensor,
-  predictions: Record<string, unknown>[],
-): void {
-  const n = predictions.length;
+  t: Pick<TensorValues, 'dims' | 'data'>,
+  n: number,
+): OutputValues {
   const dims = t.dims;
   if (dims.length === 0 || dims[0] !== n)
     throw new RangeError(
@@ -200,24 +212,39 @@ export function readOutput(
   const data = t.data as ArrayLike<unknown>;
   const rowDims = dims.slice(1);
   const width = product(rowDims);
-  const name = plan.name;
   const keys = plan.keys;
   if (keys) {
     if (width !== keys.length)
-      throw new RangeError(`output ${name} has ${width} columns for ${keys.length} class labels`);
-    for (let r = 0, at = 0; r < n; r++, at += width) {
-      const row: Record<string, unknown> = {};
-      for (let j = 0; j < keys.length; j++) row[keys[j]!] = read(data, at + j);
-      predictions[r]![name] = row;
-    }
-  } else if (
+      throw new RangeError(
+        `output ${plan.name} has ${width} columns for ${keys.length} class labels`,
+      );
+    return { keys, at: (r, j) => read(data, r * width + j) };
+  }
+  if (
     width === 1 &&
     (plan.shape === 'scalar' || (plan.shape === 'undeclared' && rowDims.length <= 1))
-  ) {
-    for (let r = 0; r < n; r++) predictions[r]![name] = read(data, r);
-  } else {
-    for (let r = 0; r < n; r++) predictions[r]![name] = nest(data, r * width, rowDims, 0, read);
-  }
+  )
+    return { scalar: true, value: (r) => read(data, r) };
+  return { scalar: false, value: (r) => nest(data, r * width, rowDims, 0, read) };
+}
+
+/** Writes each record's slice of an output tensor into `predictions[r][plan.name]` (see {@link outputValues}). */
+export function readOutput(
+  plan: OutputPlan,
+  t: Pick<TensorValues, 'dims' | 'data'>,
+  predictions: Record<string, unknown>[],
+): void {
+  const n = predictions.length;
+  const values = outputValues(plan, t, n);
+  const name = plan.name;
+  if (values.keys) {
+    const { keys } = values;
+    for (let r = 0; r < n; r++) {
+      const row: Record<string, unknown> = {};
+      for (let j = 0; j < keys.length; j++) row[keys[j]!] = values.at(r, j);
+      predictions[r]![name] = row;
+    }
+  } else for (let r = 0; r < n; r++) predictions[r]![name] = values.value(r);
 }
 
 function nest(

@@ -1,7 +1,13 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { RecordValue } from '../../../protocol/signature.js';
 import { readFileSync } from 'node:fs';
-import { UnusableArtifactError } from '../../../errors.js';
+import { InvalidInputError, UnusableArtifactError } from '../../../errors.js';
+import {
+  fromWirePacked,
+  toWirePacked,
+  type PackedTensors,
+  type WirePackedTensor,
+} from '../packed-tensors.js';
 import { compileDocument } from '../../pmml/document.js';
 import { DEFAULT_LIMITS, parseXml } from '../../pmml/xml.js';
 import type { Prediction } from '../../types.js';
@@ -11,7 +17,7 @@ import { toWireError, type LoadArgs, type LoadReply } from './wire.js';
 /** A request the process forwards to a model thread: its protocol line, unparsed. */
 export interface ThreadRequest {
   id: number;
-  method: 'load' | 'predict' | 'unload';
+  method: 'load' | 'predict' | 'predict_tensors' | 'unload';
   line: string;
 }
 
@@ -54,6 +60,11 @@ export function serveModelThread(port: MessagePort): void {
       }
       if (!model)
         return reply(id, { error: { type: 'ModelNotLoaded', message: 'no model loaded' } });
+      if (method === 'predict_tensors') {
+        if (!model.runPacked) throw new InvalidInputError('this model takes records, not tensors');
+        const feeds = fromWirePacked(args.feeds as Record<string, WirePackedTensor>);
+        return reply(id, { result: { outputs: toWirePacked(await model.runPacked(feeds)) } });
+      }
       const result = await model.predict(args.records as RecordValue[]);
       return reply(id, { result });
     } catch (err) {
@@ -70,6 +81,7 @@ export function serveModelThread(port: MessagePort): void {
 interface ThreadModel {
   info: LoadReply;
   predict(records: RecordValue[]): Promise<Prediction[]>;
+  runPacked?(feeds: PackedTensors): Promise<PackedTensors>;
   release(): Promise<void>;
 }
 
@@ -95,9 +107,15 @@ async function openModel({ path, threads, kind, limits }: LoadArgs): Promise<Thr
     };
   }
   const onnx = await OnnxModel.open(path, { threads });
+  const tensors = onnx.tensorPlan;
   return {
-    info: { signature: onnx.plan.signature, warnings: onnx.plan.warnings },
+    info: {
+      signature: onnx.plan.signature,
+      warnings: onnx.plan.warnings,
+      ...(tensors && { tensors }),
+    },
     predict: (records) => onnx.predict(records),
+    runPacked: (feeds) => onnx.runPacked(feeds),
     release: () => onnx.release(),
   };
 }

@@ -4,6 +4,9 @@ import type { WorkerRequest } from '../../../workers/worker-protocol.js';
 import type { ThreadReply, ThreadRequest } from './model-thread.js';
 import type { OnnxWorkerErrorType } from './wire.js';
 
+/** What a model's thread answers. */
+const THREAD_METHODS = new Set(['load', 'predict', 'predict_tensors', 'unload']);
+
 /** Time the calls under way get once stdin closes. */
 const STOP_GRACE_MS = 5_000;
 
@@ -94,8 +97,7 @@ export function serveOnnxWorker(startThread: () => Worker): void {
     if (!request) return void process.stderr.write(`not a request: ${line.slice(0, 200)}\n`);
     const { id, method, key } = request;
     if (method === 'ping' || method === 'cancel') return answer(id, {});
-    if (method !== 'load' && method !== 'predict' && method !== 'unload')
-      return fail(id, 'Internal', `unknown method ${method}`);
+    if (!THREAD_METHODS.has(method)) return fail(id, 'Internal', `unknown method ${method}`);
     const thread = threads.get(key) ?? (method === 'load' ? openThread(key) : undefined);
     if (!thread)
       return method === 'unload'
@@ -105,7 +107,7 @@ export function serveOnnxWorker(startThread: () => Worker): void {
     if (method === 'unload') threads.delete(key);
     thread.pending.add(id);
     // The line as it came: the model thread parses it, records and all.
-    const forward: ThreadRequest = { id, method, line };
+    const forward: ThreadRequest = { id, method: method as ThreadRequest['method'], line };
     thread.worker.postMessage(forward);
   };
 

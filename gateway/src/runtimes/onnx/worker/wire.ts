@@ -6,6 +6,7 @@ import {
 } from '../../../errors.js';
 import type { Signature } from '../../../protocol/signature.js';
 import type { XmlLimits } from '../../pmml/xml.js';
+import type { TensorPlan } from '../packed-tensors.js';
 import type { WorkerCallError, WorkerErrorBody } from '../../../workers/worker-protocol.js';
 
 /**
@@ -15,6 +16,8 @@ import type { WorkerCallError, WorkerErrorBody } from '../../../workers/worker-p
  *
  * - `load {key, path, threads?}` → {@link LoadReply}: opens the model (idempotent per key)
  * - `predict {key, records}` → one `{output: value}` object per record
+ * - `predict_tensors {key, feeds}` → `{outputs}`: one run of tensors as bytes (base64), for a
+ *   model whose load reply has a `tensors` plan (see packed-tensors.ts)
  * - `unload {key}` → `{}`: releases the session and ends the model's thread
  * - `ping`, `cancel {id}` → `{}`: the process answers at once, also while a model runs; a
  *   cancel cannot stop a run (onnxruntime-node has no way to), so the gateway kills the
@@ -37,6 +40,8 @@ export interface LoadArgs {
 export interface LoadReply {
   signature: Signature;
   warnings: string[];
+  /** An ONNX model whose tensors travel as bytes: their plan. */
+  tensors?: TensorPlan;
 }
 
 /** Error `type`s an ONNX worker reports. */

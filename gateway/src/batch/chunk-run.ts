@@ -1,0 +1,55 @@
+import type { BatchJobRow } from '../db/batch-repository.js';
+import { SlipwayError } from '../errors.js';
+import type { ReadTableOptions } from '../monitoring/tables/index.js';
+import type { JobOptions } from './job-options.js';
+
+/** Chunks of a model job being scored at once, ahead of the one being written. */
+export const CHUNKS_IN_FLIGHT = 4;
+/** Calls refused for want of room (429, 503) are tried again, this many times in all. */
+const ATTEMPTS = 6;
+
+/** What one chunk adds to the job's files, and how far the input is read. */
+export interface ChunkWrite {
+  rows: number;
+  lines: string;
+  refused: string;
+  errors: number;
+  bytesRead: number;
+}
+
+/** The output's columns, set by the job's first scored row (or its checkpoint). */
+export interface OutputState {
+  columns: string[] | null;
+}
+
+/** One run of a job's chunks: what to read, from where on, and where each chunk goes. */
+export interface ChunkRun {
+  job: BatchJobRow;
+  options: JobOptions;
+  read: ReadTableOptions;
+  /** Rows the checkpoint had done. */
+  skip: number;
+  state: OutputState;
+  write: (w: ChunkWrite) => Promise<void>;
+  stop: AbortSignal;
+}
+
+/** A refused row's line in the errors file. */
+export const refusedLine = (row: number, o: { message: string; field?: string }) =>
+  `${JSON.stringify({ row, error: o.message, ...(o.field !== undefined && { field: o.field }) })}\n`;
+
+/** Tries a call again while it is refused for want of room (429, 503), with growing waits. */
+export async function retrying<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const busy = err instanceof SlipwayError && (err.status === 429 || err.status === 503);
+      if (!busy || attempt >= ATTEMPTS || signal.aborted) throw err;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 250 * 2 ** attempt);
+        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+}

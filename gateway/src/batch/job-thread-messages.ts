@@ -1,0 +1,15 @@
+import type { WireError } from '../monitoring/tables/table-job.js';
+import type { PackedTensors } from '../runtimes/onnx/packed-tensors.js';
+import type { FinishedChunk } from './tensor-chunks.js';
+
+/** The main thread to a job's thread, besides the reader's own messages. */
+export type ToJobThread =
+  /** A chunk's outputs: its output lines and the monitor's part are wanted. */
+  | { kind: 'finish'; seq: number; outputs: PackedTensors; requestId: string }
+  /** A chunk is written (or the job stops): what the thread kept of it goes. */
+  | { kind: 'drop'; seq: number };
+
+/** A job's thread to the main thread, besides the reader's own messages. */
+export type FromJobThread =
+  | { kind: 'finished'; seq: number; finished: FinishedChunk }
+  | { kind: 'unfinished'; seq: number; error: WireError };

@@ -1,0 +1,198 @@
+import { presentPrediction } from '../codecs/records.js';
+import { validateEach } from '../data-plane/validate-each.js';
+import type { RejectedRecord, TensorScoring } from '../data-plane/types.js';
+import { monitoredFeatures, observeCall, type MonitoredCall } from '../monitoring/features.js';
+import { RawJson } from '../monitoring/loggable-row.js';
+import { predictionView } from '../monitoring/prediction-view.js';
+import type { Row, TableFormat } from '../monitoring/tables/index.js';
+import type { RecordValue } from '../protocol/signature.js';
+import {
+  inputPlans,
+  outputPlans,
+  pack,
+  unpack,
+  type PackedTensors,
+} from '../runtimes/onnx/packed-tensors.js';
+import { outputValues, readOutput, stackInput } from '../runtimes/onnx/tensors.js';
+import { tensorCsvWriter, type TensorCsvWriter } from './tensor-output.js';
+import { compileValidator } from '../validation/validate-records.js';
+import type { OutputFormat } from './job-options.js';
+import {
+  outputColumns,
+  Pieces,
+  predictionFields,
+  rowFormatter,
+  type RowFormatter,
+} from './job-output.js';
+import { recordMaker } from './job-rows.js';
+
+/** How a job's chunks are made into tensors and its outputs into rows: what its thread is told. */
+export interface ChunkPlan {
+  scoring: TensorScoring;
+  inputFormat: TableFormat;
+  passThrough: string[];
+  outputFormat: OutputFormat;
+  /** The output's columns as the job's checkpoint has them; null before its first row. */
+  columns: string[] | null;
+  /** Rows of the input already done (a job going on from its checkpoint): skipped. */
+  skip: number;
+}
+
+/** A chunk of rows validated and stacked: what crosses from the job's thread to be scored. */
+export interface PreparedChunk {
+  seq: number;
+  /** The row number (1-based) of its first row. */
+  first: number;
+  /** Rows in it (0: a batch the checkpoint had done). */
+  rows: number;
+  /** The records that passed, stacked by the model's plan; undefined when none did. */
+  feeds: PackedTensors | undefined;
+  /** Each refused row's index in the chunk, and why. */
+  rejected: RejectedRecord[];
+  /** Fields the signature does not name, ignored. */
+  ignored: string[];
+}
+
+/** A chunk's outputs made into output lines and the monitor's part of its call. */
+export interface FinishedChunk {
+  /** The output lines of its scored rows, in order (a refused row has none). */
+  text: string;
+  /** The output's columns (set by the job's first scored row). */
+  columns: string[] | null;
+  /**
+   * The monitor's part of the call as the log writes it (JSON made here, where the values
+   * are): the predictions' columns, and the features' (null when inputs are not kept).
+   */
+  answers: string;
+  features: string | null;
+}
+
+/** The monitor's part of a finished chunk's call, as the log takes it. */
+export const monitoredOf = (f: FinishedChunk): MonitoredCall => ({
+  predictions: new RawJson(f.answers),
+  features: f.features === null ? null : new RawJson(f.features),
+});
+
+/** What a prepared chunk keeps on the thread until its outputs come. */
+export interface HeldChunk {
+  rows: Row[];
+  records: RecordValue[];
+  indexes: number[];
+}
+
+/**
+ * A batch job's chunks on its thread, with the data plane's own parts: the version's
+ * validator (`validateEach`, as `DataPlane.score`), the model's stacking and reading of
+ * tensors (as the ONNX worker does it for records), the monitor's features and view
+ * (`observeCall`), and the job's output lines (`rowFormatter`). So what the main thread and
+ * the model's worker move is tensors, not an object per row, and the output, the errors, the
+ * prediction ids and the log are those of a job scored by records.
+ */
+export class TensorChunks {
+  private readonly toRecord: (row: Row) => RecordValue;
+  private readonly validate;
+  private readonly inputs;
+  private readonly outputs;
+  private readonly features;
+  private readonly view;
+  private columns: string[] | null;
+  private format: RowFormatter | undefined;
+  /** CSV lines straight from the tensors (null: this model's through `format`). */
+  private csv: TensorCsvWriter | null | undefined;
+  private readonly lines = new Pieces();
+  private seq = 0;
+  private next = 1;
+  private skip: number;
+
+  constructor(private readonly plan: ChunkPlan) {
+    const { signature, tensors, unknownFields, config } = plan.scoring;
+    this.toRecord = recordMaker(signature, plan.inputFormat);
+    this.validate = compileValidator(signature, { unknownFields });
+    this.inputs = inputPlans(tensors);
+    this.outputs = outputPlans(tensors);
+    this.features = monitoredFeatures(signature);
+    this.view = predictionView(signature, config, 'model');
+    this.columns = plan.columns;
+    this.skip = plan.skip;
+  }
+
+  /** Validates and stacks the rows read (less those the checkpoint had done). */
+  prepare(read: Row[]): { chunk: PreparedChunk; held: HeldChunk } {
+    let rows = read;
+    const first = this.next + Math.min(this.skip, read.length);
+    this.next += read.length;
+    if (this.skip > 0) {
+      const skipped = Math.min(this.skip, rows.length);
+      this.skip -= skipped;
+      rows = rows.slice(skipped);
+    }
+    const { passed, indexes, rejected, ignored } = validateEach(
+      this.validate,
+      rows.map(this.toRecord),
+    );
+    let feeds: PackedTensors | undefined;
+    if (passed.length > 0) {
+      feeds = {};
+      for (const input of this.inputs) feeds[input.name] = pack(stackInput(input, passed));
+    }
+    return {
+      chunk: { seq: this.seq++, first, rows: rows.length, feeds, rejected, ignored },
+      held: { rows, records: passed, indexes },
+    };
+  }
+
+  /** The chunk's output lines and the monitor's part, from the model's outputs. */
+  finish(held: HeldChunk, outputs: PackedTensors, requestId: string): FinishedChunk {
+    const { records, indexes, rows } = held;
+    const { signature } = this.plan.scoring;
+    const n = records.length;
+    const predictions: Record<string, unknown>[] = new Array(n);
+    for (let r = 0; r < n; r++) predictions[r] = {};
+    const values = this.outputs.map((out) => {
+      const t = outputs[out.name];
+      if (!t) throw new Error(`the model answered without its output ${out.name}`);
+      const tensor = unpack(t, out.name);
+      readOutput(out, tensor, predictions);
+      return outputValues(out, tensor, n);
+    });
+    const { passThrough, outputFormat } = this.plan;
+    const fieldsOf = (k: number) =>
+      finiteOrNull(predictionFields(presentPrediction(predictions[k], signature)));
+    if (n > 0) this.columns ??= outputColumns(passThrough, fieldsOf(0));
+    if (n > 0 && outputFormat === 'csv' && this.csv === undefined)
+      this.csv = tensorCsvWriter(signature, this.outputs, passThrough, this.columns!) ?? null;
+    if (this.csv) this.csv(this.lines, values, rows, indexes, requestId);
+    else
+      for (let k = 0; k < n; k++) {
+        this.format ??= rowFormatter(outputFormat, passThrough, this.columns!);
+        const i = indexes[k]!;
+        this.format(this.lines, rows[i]!, fieldsOf(k), `${requestId}:${i}`);
+      }
+    const observed = observeCall(
+      { call: requestId, index: indexes },
+      records,
+      predictions,
+      this.features,
+      this.view,
+      this.plan.scoring.recordInputs,
+    );
+    return {
+      text: this.lines.take(),
+      columns: this.columns,
+      answers: JSON.stringify(observed.predictions),
+      features: observed.features === null ? null : JSON.stringify(observed.features),
+    };
+  }
+}
+
+/**
+ * A non-finite number as null, as a prediction that came as JSON (from a worker, over HTTP)
+ * has it: the output of a job is the same whichever way its chunks went.
+ */
+function finiteOrNull(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const key in fields) {
+    const v = fields[key];
+    if (typeof v === 'number' && !Number.isFinite(v)) fields[key] = null;
+  }
+  return fields;
+}

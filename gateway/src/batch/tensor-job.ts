@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type { TensorScoring } from '../data-plane/types.js';
+import { readTableOn } from '../monitoring/tables/read-table.js';
+import { fromWireError } from '../monitoring/tables/table-job.js';
+import type { TableFormat } from '../monitoring/tables/index.js';
+import type { PackedTensors } from '../runtimes/onnx/packed-tensors.js';
+import {
+  CHUNKS_IN_FLIGHT,
+  refusedLine,
+  retrying,
+  type ChunkRun,
+  type ChunkWrite,
+} from './chunk-run.js';
+import type { FromJobThread, ToJobThread } from './job-thread-messages.js';
+import type { JobRunnerDeps } from './job-runner.js';
+import {
+  monitoredOf,
+  type ChunkPlan,
+  type FinishedChunk,
+  type PreparedChunk,
+} from './tensor-chunks.js';
+
+/**
+ * The chunks of a model job scored as tensors (the runtime takes them: `tensorScoring`): the
+ * job's thread reads the input and validates and stacks each chunk (TensorChunks), the data
+ * plane runs and logs it (`scoreTensors`), and the thread makes the output lines and the
+ * monitor's part from the outputs; nothing is made per row on this thread.
+ */
+export async function scoreTensorChunks(
+  deps: Pick<JobRunnerDeps, 'dataPlane' | 'adminToken'>,
+  run: ChunkRun,
+  scoring: TensorScoring,
+): Promise<void> {
+  const { job, options, state, stop } = run;
+  const plan: ChunkPlan = {
+    scoring,
+    inputFormat: job.inputFormat as TableFormat,
+    passThrough: options.passThrough,
+    outputFormat: options.outputFormat,
+    columns: state.columns,
+    skip: run.skip,
+  };
+  const waiting = new Map<
+    number,
+    { resolve: (f: FinishedChunk) => void; reject: (e: unknown) => void }
+  >();
+  const reader = readTableOn<PreparedChunk>(
+    {
+      entry: new URL('./job-thread.js', import.meta.url),
+      setup: plan,
+      keep: true,
+      other: (message) => {
+        const m = message as FromJobThread;
+        const w = waiting.get(m.seq);
+        waiting.delete(m.seq);
+        if (m.kind === 'finished') w?.resolve(m.finished);
+        else w?.reject(fromWireError(m.error));
+      },
+      exited: (error) => {
+        for (const w of waiting.values()) w.reject(error);
+        waiting.clear();
+      },
+    },
+    job.inputPath,
+    run.read,
+  );
+  const finish = (seq: number, outputs: PackedTensors, requestId: string) =>
+    new Promise<FinishedChunk>((resolve, reject) => {
+      waiting.set(seq, { resolve, reject });
+      const message: ToJobThread = { kind: 'finish', seq, outputs, requestId };
+      reader.post(message);
+    });
+  const score = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
+    const requestId = randomUUID();
+    let finished: FinishedChunk | undefined;
+    await retrying(stop, () =>
+      deps.dataPlane.scoreTensors({
+        name: job.deploymentName,
+        token: deps.adminToken,
+        version: scoring.version,
+        requestId,
+        via: 'batch',
+        feeds: chunk.feeds,
+        ignored: chunk.ignored,
+        signal: stop,
+        observe: async (outputs) => {
+          finished = await finish(chunk.seq, outputs, requestId);
+          return monitoredOf(finished);
+        },
+      }),
+    );
+    if (finished?.columns) state.columns = finished.columns;
+    const refused = chunk.rejected.map((r) => refusedLine(chunk.first + r.index, r)).join('');
+    return {
+      rows: chunk.rows,
+      lines: finished?.text ?? '',
+      refused,
+      errors: chunk.rejected.length,
+      bytesRead: reader.progress.bytesRead,
+    };
+  };
+
+  const pending: { seq: number; written: Promise<ChunkWrite> }[] = [];
+  const writeHead = async () => {
+    const head = pending.shift()!;
+    const written = await head.written;
+    reader.post({ kind: 'drop', seq: head.seq } satisfies ToJobThread);
+    await run.write(written);
+  };
+  try {
+    for await (const chunk of reader) {
+      if (chunk.rows === 0) {
+        // Rows the checkpoint had done: nothing to score.
+        reader.post({ kind: 'drop', seq: chunk.seq } satisfies ToJobThread);
+        continue;
+      }
+      const written = score(chunk);
+      written.catch(() => {});
+      pending.push({ seq: chunk.seq, written });
+      if (pending.length >= CHUNKS_IN_FLIGHT) await writeHead();
+    }
+    while (pending.length > 0) await writeHead();
+  } finally {
+    reader.stop();
+  }
+}

@@ -1,0 +1,74 @@
+import { parentPort, type Transferable } from 'node:worker_threads';
+import type { Row } from './columns.js';
+import { parseTable } from './parse-table.js';
+import {
+  toWireError,
+  type FromReaderThread,
+  type TableJob,
+  type TableProgress,
+  type ToReaderThread,
+} from './table-job.js';
+
+/**
+ * What a reader thread of a caller's own does with each batch before it goes to the main
+ * thread (validating and stacking a job's records, say), set up from the start message's
+ * `setup`; and what it answers to the messages that are not the reader's own.
+ */
+export interface BatchStep<B> {
+  setup(setup: unknown): void;
+  batch(rows: Row[]): { batch: B; transfer?: Transferable[] };
+  other?(message: unknown, send: (message: unknown, transfer?: Transferable[]) => void): void;
+}
+
+/**
+ * Serves one table read on this worker thread: parses the file the start message names,
+ * sending a batch (the rows, or what `step` makes of them) for each credit the main thread
+ * grants, so it never runs further ahead than the consumer allows.
+ */
+export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
+  const port = parentPort!;
+  let credits = 0;
+  let granted: (() => void) | undefined;
+  const send = (message: FromReaderThread<B>, transfer: Transferable[] = []) =>
+    port.postMessage(message, transfer);
+
+  const read = async (job: TableJob, initialCredits: number): Promise<void> => {
+    credits += initialCredits;
+    const progress: TableProgress = { bytesRead: 0, rowsParsed: 0 };
+    try {
+      const batches = parseTable(job, progress);
+      for (;;) {
+        const next = await batches.next();
+        if (next.done) return send({ kind: 'end', summary: next.value, progress });
+        while (credits === 0) await new Promise<void>((resolve) => (granted = resolve));
+        credits--;
+        if (!step) send({ kind: 'rows', rows: next.value as B, progress });
+        else {
+          const made = step.batch(next.value);
+          send({ kind: 'rows', rows: made.batch, progress }, made.transfer);
+        }
+      }
+    } catch (err) {
+      send({ kind: 'error', error: toWireError(err), progress });
+    }
+  };
+
+  port.on('message', (message: ToReaderThread | { kind?: unknown }) => {
+    if (message.kind === 'start') {
+      const start = message as Extract<ToReaderThread, { kind: 'start' }>;
+      try {
+        step?.setup(start.setup);
+      } catch (err) {
+        return send({
+          kind: 'error',
+          error: toWireError(err),
+          progress: { bytesRead: 0, rowsParsed: 0 },
+        });
+      }
+      void read(start.job, start.credits);
+    } else if (message.kind === 'more') {
+      credits++;
+      granted?.();
+    } else step?.other?.(message, (m, transfer) => port.postMessage(m, transfer ?? []));
+  });
+}

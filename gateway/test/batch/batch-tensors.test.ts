@@ -1,0 +1,147 @@
+import { readFile } from 'node:fs/promises';
+import { sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { rowsOf } from '../../src/db/client.js';
+import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { ended, uploadJob } from './batch-support.js';
+
+const fixtures = new URL('../fixtures/onnx/', import.meta.url);
+const ROWS = 2300;
+const CHUNK = 500;
+
+/**
+ * Models whose inputs and outputs are all numbers, whose jobs go as tensors; and one with a
+ * string output (its class names), whose jobs go by records.
+ */
+const MODELS: [string, boolean][] = [
+  ['classifier_zipmap', true], // a vector input; int64 labels and class probabilities (ZipMap unzipped)
+  ['regressor_gbr', true], // one float per row
+  ['spark_random_forest', true], // several outputs of several shapes
+  ['image_grey', true], // an image tensor per row: no feature watched
+  ['classifier_nozipmap', false], // string labels
+];
+
+/** A CSV cell: JSON of the value, quoted (RFC 4180) when it holds a comma or a quote. */
+const cell = (v: unknown) => {
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/**
+ * ROWS rows from the fixture's records (each number nudged so that rows differ), with an `id`
+ * column and two rows the signature refuses (a text where a number goes, a vector too short).
+ */
+async function input(model: string): Promise<{ text: string; columns: string[] }> {
+  const { records } = JSON.parse(
+    await readFile(new URL(`${model}.expected.json`, fixtures), 'utf8'),
+  ) as { records: Record<string, unknown>[] };
+  const columns = Object.keys(records[0]!);
+  const nudge = (v: unknown, k: number): unknown =>
+    typeof v === 'number' ? v + (k % 97) / 1000 : Array.isArray(v) ? v.map((x) => nudge(x, k)) : v;
+  const lines = [['id', ...columns].join(',')];
+  for (let k = 0; k < ROWS; k++) {
+    const record = records[k % records.length]!;
+    const values = columns.map((c) => {
+      const v = nudge(record[c], k);
+      if (k === 17) return Array.isArray(v) ? ['x', ...v.slice(1)] : 'x';
+      if (k === 1234 && Array.isArray(v)) return v.slice(1);
+      return v;
+    });
+    lines.push([`r${k + 1}`, ...values.map(cell)].join(','));
+  }
+  return { text: `${lines.join('\n')}\n`, columns };
+}
+
+/** The job's output with each prediction id's call (a random id per chunk) named by its order. */
+function comparable(output: string): string {
+  const calls = new Map<string, number>();
+  return output.replace(
+    /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}):(\d+)/g,
+    (_, call: string, i: string) => {
+      if (!calls.has(call)) calls.set(call, calls.size);
+      return `call${calls.get(call)}:${i}`;
+    },
+  );
+}
+
+async function publish(gw: TestGateway, model: string): Promise<void> {
+  const published = await gw.admin('/api/deployments', {
+    method: 'POST',
+    body: publishForm(
+      { name: 'm' },
+      { bytes: await readFile(new URL(`${model}.onnx`, fixtures)), filename: `${model}.onnx` },
+    ),
+  });
+  expect(published.status).toBe(201);
+}
+
+async function scoreOn(gw: TestGateway, text: string, format: 'csv' | 'jsonl') {
+  const created = await uploadJob(
+    gw,
+    'm',
+    { text, filename: 'rows.csv' },
+    { passThrough: ['id'], chunkSize: CHUNK, output: { format } },
+  );
+  if (created.status !== 202) throw new Error(await created.text());
+  const { id } = await created.json();
+  const done = await ended(gw, id);
+  expect(done.state).toBe('succeeded');
+  const output = await (await gw.admin(`/api/jobs/${id}/output`)).text();
+  const errors = await (await gw.admin(`/api/jobs/${id}/errors`)).text();
+  await gw.log.flush();
+  const rollups = rowsOf<{ feature: string; summary: unknown }>(
+    await gw.database.db.execute(
+      sql`select feature, summary from feature_rollups where deployment_name = 'm' order by feature`,
+    ),
+  );
+  const calls = rowsOf<{ n: number }>(
+    await gw.database.db.execute(
+      sql`select count(*)::int as n from invocations where deployment_name = 'm' and protocol = 'batch' and status = 200`,
+    ),
+  );
+  return { done, output, errors, rollups, calls: calls[0]!.n };
+}
+
+describe('a batch job scored as tensors', () => {
+  const gateways: TestGateway[] = [];
+  afterEach(async () => {
+    for (const gw of gateways.splice(0)) await gw.stop();
+  });
+
+  it.each(MODELS)(
+    '%s: writes the output, errors and monitor rows a job scored by records writes (as tensors: %s)',
+    async (model, asTensors) => {
+      const { text } = await input(model);
+      const tensors = await startTestGateway();
+      const records = await startTestGateway({ config: { batch: { tensors: false } } });
+      gateways.push(tensors, records);
+      const seen = vi.spyOn(tensors.dataPlane, 'scoreTensors');
+      const byRecords = vi.spyOn(records.dataPlane, 'scoreTensors');
+      await publish(tensors, model);
+      await publish(records, model);
+
+      for (const format of ['csv', 'jsonl'] as const) {
+        const a = await scoreOn(tensors, text, format);
+        const b = await scoreOn(records, text, format);
+        expect(a.done.rows).toEqual({ done: ROWS, total: ROWS, errors: 2 });
+        expect(comparable(a.output)).toBe(comparable(b.output));
+        expect(a.output.split('\n').filter(Boolean)).toHaveLength(
+          ROWS - 2 + (format === 'csv' ? 1 : 0),
+        );
+        expect(a.errors).toBe(b.errors);
+        expect(
+          a.errors
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l).row),
+        ).toEqual([18, 1235]);
+        expect(a.calls).toBe(b.calls);
+        expect(a.rollups).toEqual(b.rollups);
+      }
+      // Each chunk went as tensors on the one (where the model takes them), never on the other.
+      expect(seen).toHaveBeenCalledTimes(asTensors ? 2 * Math.ceil(ROWS / CHUNK) : 0);
+      expect(byRecords).not.toHaveBeenCalled();
+    },
+    300_000,
+  );
+});
