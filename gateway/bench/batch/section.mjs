@@ -159,8 +159,9 @@ function profileLines(profiles) {
 
 One more run per model with the gateway under \`node --cpu-prof\` (not counted above): the
 gateway's main thread, self time by area, its whole life (start-up and publishing included;
-the CSV reader's thread is profiled apart, below; the ONNX worker process is not profiled, its
-CPU is in the CPU per row above).
+the job's thread — reading the CSV, and for iris validating and stacking each chunk and writing
+its output and monitor columns from the output tensors — is profiled apart, below; the ONNX
+worker process is not profiled, its CPU is in the CPU per row above).
 
 | area | ${names.map((n) => MODELS[n].label).join(' | ')} |
 |---|${names.map(() => '---:').join('|')}|
@@ -249,8 +250,11 @@ The sides:
   fresh data dir, invocation log on with inputs, as it ships), the model published, then one job
   \`POST /api/deployments/bench/jobs\` \`{"input": {"path": "<file>"}, "passThrough": ["id"], "chunkSize": ${settings.chunk}}\`,
   timed from the POST until \`GET /api/jobs/:id\` (polled every 100 ms) says \`succeeded\`. The job
-  writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. CPU: the gateway and its
-  workers (from /proc); (a) and (b): their process.
+  writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. The iris job goes as
+  tensors (its inputs and outputs are numbers: the job's thread validates and stacks each chunk,
+  the ONNX worker runs it as bytes, the thread writes the output from the output tensors), the
+  GBM job by records (PMML), as they ship. CPU: the gateway and its workers (from /proc); (a)
+  and (b): their process.
 - **(a) the limit** (bench/batch/limit.mjs, its own process): the file through csv-parse,
   streaming, with the options the gateway's reader uses; ${f(settings.chunk)}-row chunks scored by raw
   onnxruntime-node \`session.run\` (the model as the gateway runs it: ZipMap unzipped by its own
