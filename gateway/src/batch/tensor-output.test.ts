@@ -1,27 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { presentPrediction } from '../codecs/records.js';
 import type { Signature } from '../protocol/signature.js';
-import {
-  ELEMENT_TYPES,
-  outputValues,
-  readOutput,
-  type OutputPlan,
-} from '../runtimes/onnx/tensors.js';
+import { outputValues, readOutput, type OutputPlan } from '../runtimes/onnx/tensors.js';
+import { outputPlan } from '../runtimes/onnx/testing/plans.js';
 import { outputColumns, Pieces, predictionFields, rowFormatter } from './job-output.js';
 import { tensorCsvWriter } from './tensor-output.js';
 
-const plan = (
-  name: string,
-  type: string,
-  shape: OutputPlan['shape'],
-  keys?: string[],
-): OutputPlan => ({
-  name,
-  tensorType: type,
-  element: ELEMENT_TYPES.get(type)!.element,
-  shape,
-  ...(keys && { keys }),
-});
+const plan = outputPlan;
 
 /** Outputs of three records, as a model of each kind gives them. */
 const CASES: {

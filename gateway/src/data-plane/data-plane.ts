@@ -212,13 +212,7 @@ export class DataPlane {
       () => req.via,
       async (target, notes) => {
         const { served } = target;
-        const runtime = served.runtime;
-        if (runtime.kind !== 'model')
-          throw new InvalidInputError(
-            `deployment ${req.name} is a notebook: it takes parameters, not records to score`,
-            undefined,
-            'not_a_model',
-          );
+        const runtime = scoringModel(served, req.name);
         const n = req.records.length;
         const { passed, indexes, rejected, ignored } = validateEach(served.validate, req.records);
         notes.input = passed;
@@ -297,8 +291,8 @@ export class DataPlane {
       () => req.via,
       async (target, notes) => {
         const { served } = target;
-        const runtime = served.runtime;
-        if (runtime.kind !== 'model' || !runtime.predictTensors || !runtime.tensorPlan?.())
+        const runtime = scoringModel(served, req.name);
+        if (!runtime.predictTensors || !runtime.tensorPlan?.())
           throw new InvalidInputError(
             `deployment ${req.name} version ${served.version} does not take tensors: score its records`,
             undefined,
@@ -682,4 +676,16 @@ export class DataPlane {
       coldStartMs: notes.coldStartMs,
     });
   }
+}
+
+/** The version's model, to score records or tensors with; a notebook is a 400. */
+function scoringModel(served: Served, name: string): ModelRuntime {
+  const runtime = served.runtime;
+  if (runtime.kind !== 'model')
+    throw new InvalidInputError(
+      `deployment ${name} is a notebook: it takes parameters, not records to score`,
+      undefined,
+      'not_a_model',
+    );
+  return runtime;
 }

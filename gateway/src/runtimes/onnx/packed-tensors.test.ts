@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../errors.js';
 import { fromWirePacked, pack, tensorPlanOf, toWirePacked, unpack } from './packed-tensors.js';
-import { ELEMENT_TYPES, type InputPlan, type OutputPlan } from './tensors.js';
+import { inputPlan, outputPlan } from './testing/plans.js';
 
-const input = (tensorType: string): InputPlan => ({
-  name: 'x',
-  tensorType,
-  element: ELEMENT_TYPES.get(tensorType)!.element,
-  dims: [2],
-  width: 2,
-});
-const output = (tensorType: string): OutputPlan => ({
-  name: 'y',
-  tensorType,
-  element: ELEMENT_TYPES.get(tensorType)!.element,
-  shape: 'scalar',
-});
+const input = (tensorType: string) => inputPlan('x', tensorType, [2]);
+const output = (tensorType: string) => outputPlan('y', tensorType, 'scalar');
 
 describe('packed tensors', () => {
   it('cross a JSON line as base64 and come back as the same typed arrays', () => {

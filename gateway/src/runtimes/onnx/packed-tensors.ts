@@ -1,5 +1,11 @@
 import { InvalidInputError } from '../../errors.js';
-import { ELEMENT_TYPES, type InputPlan, type OutputPlan, type TensorValues } from './tensors.js';
+import {
+  ELEMENT_TYPES,
+  type InputPlan,
+  type NumberArrayCtor,
+  type OutputPlan,
+  type TensorValues,
+} from './tensors.js';
 
 /**
  * Tensors as bytes: how a batch job's chunk goes to an ONNX model and its answer comes back,
@@ -30,17 +36,7 @@ export interface TensorPlan {
   outputs: Omit<OutputPlan, 'element'>[];
 }
 
-type TypedArrayCtor =
-  | Float32ArrayConstructor
-  | Float64ArrayConstructor
-  | Int8ArrayConstructor
-  | Int16ArrayConstructor
-  | Int32ArrayConstructor
-  | Uint8ArrayConstructor
-  | Uint16ArrayConstructor
-  | Uint32ArrayConstructor
-  | BigInt64ArrayConstructor
-  | BigUint64ArrayConstructor;
+type TypedArrayCtor = NumberArrayCtor | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
 
 /** The typed array holding an element type; undefined for strings. */
 function arrayOf(type: string): TypedArrayCtor | undefined {

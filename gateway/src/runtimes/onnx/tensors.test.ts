@@ -1,33 +1,10 @@
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import {
-  ELEMENT_TYPES,
-  RaggedBatch,
-  readOutput,
-  stackInput,
-  type InputPlan,
-  type OutputPlan,
-} from './tensors.js';
+import { RaggedBatch, readOutput, stackInput, type OutputPlan } from './tensors.js';
+import { inputPlan, outputPlan } from './testing/plans.js';
 
-const input = (name: string, type: string, dims: (number | null)[] | undefined): InputPlan => ({
-  name,
-  tensorType: type,
-  element: ELEMENT_TYPES.get(type)!.element,
-  dims,
-  width: dims?.every((d) => d !== null) ? (dims as number[]).reduce((a, b) => a * b, 1) : undefined,
-});
-const output = (
-  name: string,
-  type: string,
-  shape: OutputPlan['shape'],
-  keys?: string[],
-): OutputPlan => ({
-  name,
-  tensorType: type,
-  element: ELEMENT_TYPES.get(type)!.element,
-  shape,
-  ...(keys ? { keys } : {}),
-});
+const input = inputPlan;
+const output = outputPlan;
 const read = (plan: OutputPlan, t: ort.Tensor, n: number) => {
   const predictions = Array.from({ length: n }, () => ({}) as Record<string, unknown>);
   readOutput(plan, t, predictions);

@@ -1,6 +1,6 @@
 import type { ValueType } from '../../protocol/signature.js';
 
-type NumberArrayCtor =
+export type NumberArrayCtor =
   | Float32ArrayConstructor
   | Float64ArrayConstructor
   | Int8ArrayConstructor
