@@ -57,6 +57,7 @@ export async function scoreTensorChunks(
         else w?.reject(fromWireError(m.error));
       },
       exited: (error) => {
+        stopped = error;
         for (const w of waiting.values()) w.reject(error);
         waiting.clear();
       },
@@ -64,8 +65,11 @@ export async function scoreTensorChunks(
     job.inputPath,
     run.read,
   );
+  let stopped: Error | undefined;
   const finish = (seq: number, outputs: PackedTensors, requestId: string) =>
     new Promise<FinishedChunk>((resolve, reject) => {
+      // A chunk still in the data plane when the job stopped: its thread is gone.
+      if (stopped) return reject(stopped);
       waiting.set(seq, { resolve, reject });
       const message: ToJobThread = { kind: 'finish', seq, outputs, requestId };
       reader.post(message);

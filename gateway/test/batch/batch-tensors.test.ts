@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
+import { waitFor } from '../../src/workers/testing/processes.js';
 import { ended, uploadJob } from './batch-support.js';
 
 const fixtures = new URL('../fixtures/onnx/', import.meta.url);
@@ -31,7 +32,7 @@ const cell = (v: unknown) => {
  * ROWS rows from the fixture's records (each number nudged so that rows differ), with an `id`
  * column and two rows the signature refuses (a text where a number goes, a vector too short).
  */
-async function input(model: string): Promise<{ text: string; columns: string[] }> {
+async function input(model: string, rows = ROWS): Promise<{ text: string; columns: string[] }> {
   const { records } = JSON.parse(
     await readFile(new URL(`${model}.expected.json`, fixtures), 'utf8'),
   ) as { records: Record<string, unknown>[] };
@@ -39,7 +40,7 @@ async function input(model: string): Promise<{ text: string; columns: string[] }
   const nudge = (v: unknown, k: number): unknown =>
     typeof v === 'number' ? v + (k % 97) / 1000 : Array.isArray(v) ? v.map((x) => nudge(x, k)) : v;
   const lines = [['id', ...columns].join(',')];
-  for (let k = 0; k < ROWS; k++) {
+  for (let k = 0; k < rows; k++) {
     const record = records[k % records.length]!;
     const values = columns.map((c) => {
       const v = nudge(record[c], k);
@@ -144,4 +145,35 @@ describe('a batch job scored as tensors', () => {
     },
     300_000,
   );
+
+  it('stops a job under way when it is cancelled, and the next job runs', async () => {
+    const gw = await startTestGateway();
+    gateways.push(gw);
+    await publish(gw, 'classifier_zipmap');
+    const { text } = await input('classifier_zipmap', 600_000);
+    const created = await uploadJob(
+      gw,
+      'm',
+      { text, filename: 'many.csv' },
+      { passThrough: ['id'], chunkSize: 100, maxErrorRate: 0.5 },
+    );
+    const { id } = await created.json();
+    await waitFor(
+      'the job to be under way',
+      async () => {
+        const seen = await (await gw.admin(`/api/jobs/${id}`)).json();
+        return seen.state === 'running' && seen.rows.done > 0;
+      },
+      120_000,
+    );
+    const cancelled = await gw.admin(`/api/jobs/${id}`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(200);
+    const done = await ended(gw, id);
+    expect(done.state).toBe('cancelled');
+    expect(done.rows.done).toBeLessThan(600_000);
+
+    // The model and the queue are free: a next job runs to its end.
+    const next = await scoreOn(gw, (await input('classifier_zipmap', 500)).text, 'csv');
+    expect(next.done.rows).toEqual({ done: 500, total: 500, errors: 1 });
+  }, 300_000);
 });
