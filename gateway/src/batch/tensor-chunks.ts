@@ -1,7 +1,12 @@
 import { presentPrediction } from '../codecs/records.js';
 import { validateEach } from '../data-plane/validate-each.js';
 import type { RejectedRecord, TensorScoring } from '../data-plane/types.js';
-import { monitoredFeatures, observeCall, type MonitoredCall } from '../monitoring/features.js';
+import {
+  monitoredFeatures,
+  observeCall,
+  watchedColumns,
+  type MonitoredCall,
+} from '../monitoring/features.js';
 import { RawJson } from '../monitoring/loggable-row.js';
 import { predictionView } from '../monitoring/prediction-view.js';
 import type { Row, TableFormat } from '../monitoring/tables/index.js';
@@ -14,6 +19,7 @@ import {
   type PackedTensors,
 } from '../runtimes/onnx/packed-tensors.js';
 import { outputValues, readOutput, stackInput } from '../runtimes/onnx/tensors.js';
+import { tensorAnswers } from './tensor-answers.js';
 import { tensorCsvWriter, type TensorCsvWriter } from './tensor-output.js';
 import { compileValidator } from '../validation/validate-records.js';
 import type { OutputFormat } from './job-options.js';
@@ -144,20 +150,27 @@ export class TensorChunks {
   /** The chunk's output lines and the monitor's part, from the model's outputs. */
   finish(held: HeldChunk, outputs: PackedTensors, requestId: string): FinishedChunk {
     const { records, indexes, rows } = held;
-    const { signature } = this.plan.scoring;
+    const { signature, recordInputs } = this.plan.scoring;
     const n = records.length;
-    const predictions: Record<string, unknown>[] = new Array(n);
-    for (let r = 0; r < n; r++) predictions[r] = {};
-    const values = this.outputs.map((out) => {
+    const tensors = this.outputs.map((out) => {
       const t = outputs[out.name];
       if (!t) throw new Error(`the model answered without its output ${out.name}`);
-      const tensor = unpack(t, out.name);
-      readOutput(out, tensor, predictions);
-      return outputValues(out, tensor, n);
+      return unpack(t, out.name);
     });
+    const values = this.outputs.map((out, i) => outputValues(out, tensors[i]!, n));
+    // One object per row only where something reads them: the job's first columns, JSONL
+    // output, a view that does not read outputs by name.
+    let made: Record<string, unknown>[] | undefined;
+    const predictions = () => {
+      if (made) return made;
+      made = new Array<Record<string, unknown>>(n);
+      for (let r = 0; r < n; r++) made[r] = {};
+      this.outputs.forEach((out, i) => readOutput(out, tensors[i]!, made!));
+      return made;
+    };
     const { passThrough, outputFormat } = this.plan;
     const fieldsOf = (k: number) =>
-      finiteOrNull(predictionFields(presentPrediction(predictions[k], signature)));
+      finiteOrNull(predictionFields(presentPrediction(predictions()[k], signature)));
     if (n > 0) this.columns ??= outputColumns(passThrough, fieldsOf(0));
     if (n > 0 && outputFormat === 'csv' && this.csv === undefined)
       this.csv = tensorCsvWriter(signature, this.outputs, passThrough, this.columns!) ?? null;
@@ -168,14 +181,23 @@ export class TensorChunks {
         const i = indexes[k]!;
         this.format(this.lines, rows[i]!, fieldsOf(k), `${requestId}:${i}`);
       }
-    const observed = observeCall(
-      { call: requestId, index: indexes },
-      records,
-      predictions,
-      this.features,
-      this.view,
-      this.plan.scoring.recordInputs,
-    );
+    const byName = new Map(this.outputs.map((out, i) => [out.name, values[i]!]));
+    const answers = tensorAnswers(this.view, byName, n);
+    const observed: MonitoredCall = answers
+      ? {
+          predictions: { index: indexes, ...answers },
+          features: recordInputs
+            ? watchedColumns(records, this.features, this.view.task, () => answers.predicted)
+            : null,
+        }
+      : observeCall(
+          { call: requestId, index: indexes },
+          records,
+          predictions(),
+          this.features,
+          this.view,
+          recordInputs,
+        );
     return {
       text: this.lines.take(),
       columns: this.columns,

@@ -126,16 +126,31 @@ export function observeCall(
     features: null,
   };
   if (!keepInputs) return { predictions: out.predictions, features: null };
+  out.features = watchedColumns(records, features, view.task, () =>
+    predictions.map((p) => view.predicted(p)),
+  );
+  return out;
+}
+
+/**
+ * The watched features' values in a call's records, and the predicted values (`predicted`,
+ * read only for a view with a task) as the prediction's feature.
+ */
+export function watchedColumns(
+  records: readonly RecordValue[],
+  features: readonly MonitoredFeature[],
+  task: PredictionView['task'],
+  predicted: () => unknown[],
+): FeatureColumns {
   const columns: FeatureColumns = {};
   for (const f of features)
     columns[f.name] = { kind: f.kind, values: records.map((r) => f.read(r) ?? null) };
-  if (view.task !== null)
+  if (task !== null)
     columns[PREDICTION_FEATURE] = {
-      kind: view.task === 'regression' ? 'numeric' : 'categorical',
-      values: predictions.map((p) => view.predicted(p)),
+      kind: task === 'regression' ? 'numeric' : 'categorical',
+      values: predicted(),
     };
-  out.features = columns;
-  return out;
+  return columns;
 }
 
 /** The predictions as columns; probabilities by the first prediction's classes. */

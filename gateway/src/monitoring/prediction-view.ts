@@ -48,6 +48,19 @@ export interface PredictionView {
   observe(prediction: unknown): Observed;
   /** `observe(p).predicted` alone, without reading the probabilities (the hot path's need). */
   predicted(prediction: unknown): Label | null;
+  /**
+   * The outputs it reads, when it reads them by name (the conventions, not pointers): the
+   * predicted value of `predicted` (only a number for a regression: `numeric`), the class
+   * probabilities of `scores`. What reads columns of tensors instead of predictions follows it.
+   */
+  reads?: ViewReads;
+}
+
+/** See {@link PredictionView.reads}. */
+export interface ViewReads {
+  predicted: string;
+  scores: string | null;
+  numeric: boolean;
 }
 
 const LABEL_NAMES = ['label', 'output_label', 'predicted_label', 'prediction_label'];
@@ -113,6 +126,9 @@ export function predictionView(
             : columns.length
               ? asScores(Object.fromEntries(columns.map((c) => [c.cls, p[c.field]])))
               : null,
+      probabilities || !columns.length
+        ? { predicted: target.name, scores: probabilities?.name ?? null, numeric: false }
+        : undefined,
     );
   }
   const numeric = outputs.filter((o) => NUMERIC.has(o.type) && isScalar(o));
@@ -128,6 +144,7 @@ export function predictionView(
         return typeof x === 'number' ? x : null;
       },
       NOTHING,
+      { predicted: value.name, scores: null, numeric: true },
     );
   return viewOf(settings.task ?? null, settings.classes ?? null, NOTHING, NOTHING);
 }
@@ -139,12 +156,14 @@ function viewOf(
   classes: Label[] | null,
   predicted: (p: unknown) => Label | null,
   scores: (p: unknown) => Record<string, number> | null,
+  reads?: ViewReads,
 ): PredictionView {
   return {
     task,
     classes,
     predicted,
     observe: (p) => ({ predicted: predicted(p), scores: scores(p) }),
+    ...(reads && { reads }),
   };
 }
 
@@ -152,12 +171,13 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A one-element array (a `[1]`-shaped output) is its element. */
-const unwrap = (v: unknown): unknown => (Array.isArray(v) && v.length === 1 ? unwrap(v[0]) : v);
+export const unwrap = (v: unknown): unknown =>
+  Array.isArray(v) && v.length === 1 ? unwrap(v[0]) : v;
 
 const isScalar = (o: FieldSpec) =>
   o.shape === undefined || o.shape.every((d) => d === 1) || o.shape.length === 0;
 
-function asLabel(v: unknown): Label | null {
+export function asLabel(v: unknown): Label | null {
   const x = unwrap(v);
   if (typeof x === 'string' || typeof x === 'boolean') return x;
   if (typeof x === 'number' && Number.isFinite(x)) return x;

@@ -100,7 +100,15 @@ async function scoreOn(gw: TestGateway, text: string, format: 'csv' | 'jsonl') {
       sql`select count(*)::int as n from invocations where deployment_name = 'm' and protocol = 'batch' and status = 200`,
     ),
   );
-  return { done, output, errors, rollups, calls: calls[0]!.n };
+  // The monitor's copy of each chunk's answers (what feedback reads), in no particular order.
+  const answers = rowsOf<{ answers: string }>(
+    await gw.database.db.execute(
+      sql`select answers::text as answers from invocations where deployment_name = 'm' and protocol = 'batch'`,
+    ),
+  )
+    .map((r) => r.answers)
+    .sort();
+  return { done, output, errors, rollups, answers, calls: calls[0]!.n };
 }
 
 describe('a batch job scored as tensors', () => {
@@ -138,6 +146,8 @@ describe('a batch job scored as tensors', () => {
         ).toEqual([18, 1235]);
         expect(a.calls).toBe(b.calls);
         expect(a.rollups).toEqual(b.rollups);
+        expect(a.answers).toEqual(b.answers);
+        expect(a.answers).toHaveLength(a.calls);
       }
       // Each chunk went as tensors on the one (where the model takes them), never on the other.
       expect(seen).toHaveBeenCalledTimes(asTensors ? 2 * Math.ceil(ROWS / CHUNK) : 0);
