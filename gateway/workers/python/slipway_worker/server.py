@@ -175,6 +175,10 @@ class Worker:
             # The interruption (or the cell's end, just then) is in the notebook; a failure is not.
             with contextlib.suppress(BaseException):
                 task.result()
+        if execution is not None:
+            # The run ended on the interruption as a finished one does, its kernel killed in the
+            # background: a timeout is answered only once the kernel and what it started are gone.
+            await asyncio.shield(execution.kernel.shutdown())
         cell: JsonObject = {}
         if execution is None:
             where = "while waiting for a kernel"
