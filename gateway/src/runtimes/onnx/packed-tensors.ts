@@ -48,7 +48,8 @@ function arrayOf(type: string): TypedArrayCtor | undefined {
 
 /**
  * The tensor plan of a model whose inputs and outputs all travel as bytes; undefined for one
- * that does not (a string tensor) or fixes its batch size (its runs are padded record by record).
+ * that does not (a string tensor), fixes its batch size (its runs are padded record by record)
+ * or has an input with a free dimension (records that disagree on it are run one by one).
  */
 export function tensorPlanOf(plan: {
   inputs: readonly InputPlan[];
@@ -56,6 +57,7 @@ export function tensorPlanOf(plan: {
   fixedBatch: number | undefined;
 }): TensorPlan | undefined {
   if (plan.fixedBatch !== undefined) return undefined;
+  if (plan.inputs.some((p) => p.width === undefined)) return undefined;
   const all = [...plan.inputs, ...plan.outputs];
   if (all.some((p) => arrayOf(p.tensorType) === undefined)) return undefined;
   return {
