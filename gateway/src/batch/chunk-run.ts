@@ -34,6 +34,25 @@ export interface ChunkRun {
   stop: AbortSignal;
 }
 
+/**
+ * Where a job's batches start in its input, less the rows its checkpoint had done: each batch
+ * read gives the row number (1-based) of its first row still to do, and those rows (none for a
+ * batch the checkpoint had done whole).
+ */
+export class ResumeCursor {
+  private next = 1;
+
+  constructor(private skip: number) {}
+
+  take<T>(rows: T[]): { first: number; rows: T[] } {
+    const skipped = Math.min(this.skip, rows.length);
+    const first = this.next + skipped;
+    this.next += rows.length;
+    this.skip -= skipped;
+    return { first, rows: skipped > 0 ? rows.slice(skipped) : rows };
+  }
+}
+
 /** A refused row's line in the errors file. */
 export const refusedLine = (row: number, o: { message: string; field?: string }) =>
   `${JSON.stringify({ row, error: o.message, ...(o.field !== undefined && { field: o.field }) })}\n`;

@@ -14,6 +14,7 @@ import {
 import {
   CHUNKS_IN_FLIGHT,
   refusedLine,
+  ResumeCursor,
   retrying,
   type ChunkRun,
   type ChunkWrite,
@@ -271,19 +272,11 @@ export class JobRunner {
       return { rows: chunk.rows.length, lines: lines.take(), refused, errors, bytesRead };
     };
 
-    let skip = run.skip;
-    let next = 1;
+    const cursor = new ResumeCursor(run.skip);
     const pending: { chunk: Chunk; outcomes: Promise<RowOutcome[]> }[] = [];
-    for await (let rows of reader) {
-      const first = next;
-      next += rows.length;
-      if (skip >= rows.length) {
-        skip -= rows.length;
-        continue;
-      }
-      if (skip > 0) rows = rows.slice(skip);
-      const chunk = { first: first + skip, rows };
-      skip = 0;
+    for await (const read of reader) {
+      const chunk = cursor.take(read);
+      if (chunk.rows.length === 0) continue;
       const outcomes = score(chunk);
       outcomes.catch(() => {});
       pending.push({ chunk, outcomes });

@@ -30,6 +30,7 @@ import {
   rowFormatter,
   type RowFormatter,
 } from './job-output.js';
+import { ResumeCursor } from './chunk-run.js';
 import { recordMaker } from './job-rows.js';
 
 /** How a job's chunks are made into tensors and its outputs into rows: what its thread is told. */
@@ -107,8 +108,7 @@ export class TensorChunks {
   private csv: TensorCsvWriter | null | undefined;
   private readonly lines = new Pieces();
   private seq = 0;
-  private next = 1;
-  private skip: number;
+  private readonly cursor: ResumeCursor;
 
   constructor(private readonly plan: ChunkPlan) {
     const { signature, tensors, unknownFields, config } = plan.scoring;
@@ -119,19 +119,12 @@ export class TensorChunks {
     this.features = monitoredFeatures(signature);
     this.view = predictionView(signature, config, 'model');
     this.columns = plan.columns;
-    this.skip = plan.skip;
+    this.cursor = new ResumeCursor(plan.skip);
   }
 
   /** Validates and stacks the rows read (less those the checkpoint had done). */
   prepare(read: Row[]): { chunk: PreparedChunk; held: HeldChunk } {
-    let rows = read;
-    const first = this.next + Math.min(this.skip, read.length);
-    this.next += read.length;
-    if (this.skip > 0) {
-      const skipped = Math.min(this.skip, rows.length);
-      this.skip -= skipped;
-      rows = rows.slice(skipped);
-    }
+    const { first, rows } = this.cursor.take(read);
     const { passed, indexes, rejected, ignored } = validateEach(
       this.validate,
       rows.map(this.toRecord),
