@@ -159,14 +159,14 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
   }
 
   stop(): void {
-    this.finished = true;
-    this.batches.length = 0;
+    this.finish();
     this.terminate();
   }
 
   private stopped = false;
 
   private terminate(): void {
+    if (this.stopped) return;
     this.stopped = true;
     if (this.worker) void this.worker.terminate();
     else this.markClosed();
