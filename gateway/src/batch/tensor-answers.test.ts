@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { observeCall } from '../monitoring/features.js';
+import { answerOf, observeCall, type AnswerColumns } from '../monitoring/features.js';
 import { predictionView } from '../monitoring/prediction-view.js';
 import type { Signature } from '../protocol/signature.js';
 import { outputValues, readOutput, type OutputPlan } from '../runtimes/onnx/tensors.js';
@@ -104,7 +104,12 @@ describe('tensorAnswers', () => {
     const values = new Map(c.outputs.map((o) => [o.plan.name, outputValues(o.plan, o, N)]));
     const answers = tensorAnswers(view, values, N);
     expect(answers).toBeDefined();
-    expect(JSON.stringify({ index, ...answers })).toBe(JSON.stringify(expected.predictions));
+    // The same answer for every prediction, read as feedback reads it (the scores packed).
+    const copy = JSON.parse(JSON.stringify({ index, ...answers })) as AnswerColumns;
+    const want = JSON.parse(JSON.stringify(expected.predictions)) as AnswerColumns;
+    expect(copy.predicted).toEqual(want.predicted);
+    expect(copy.classes).toEqual(want.classes);
+    for (const i of index) expect(answerOf(copy, `c:${i}`, i)).toEqual(answerOf(want, `c:${i}`, i));
     // The prediction's feature is the predicted values.
     expect(JSON.stringify(answers!.predicted)).toBe(
       JSON.stringify(predictions.map((p) => view.predicted(p))),

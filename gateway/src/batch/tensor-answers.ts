@@ -2,11 +2,12 @@ import type { AnswerColumns } from '../monitoring/features.js';
 import { asLabel, unwrap, type PredictionView } from '../monitoring/prediction-view.js';
 import type { Label } from '../protocol/monitoring.js';
 import type { OutputValues } from '../runtimes/onnx/tensors.js';
+import { packScores } from '../monitoring/packed-scores.js';
 
 /**
  * The monitor's copy of a chunk's answers read from its output tensors (see `observeCall`,
  * which makes it from one prediction object per row): the predicted value and the class
- * probabilities of each row, by the outputs the view reads. Undefined when the view does not
+ * probabilities of each row (packed: `PackedScores`), by the outputs the view reads. Undefined when the view does not
  * read outputs by name (pointers, PMML-style probability columns) or when the scores' classes
  * could not all be object keys: the predictions are then made and observed.
  */
@@ -32,26 +33,10 @@ export function tensorAnswers(
   // ascending), as the predictions' scores objects give them; `at` by each one's column.
   const keys = Object.keys(Object.fromEntries(sv.keys.map((k) => [k, 0])));
   const column = keys.map((k) => sv.keys!.indexOf(k));
-  let classes: string[] | null = null;
-  let scores: (number[] | null)[] | null = null;
-  for (let r = 0; r < n; r++) {
-    const row = new Array<number>(keys.length);
-    let finite = true;
-    for (let j = 0; j < keys.length && finite; j++) {
-      const x = sv.at(r, column[j]!);
-      finite = typeof x === 'number' && Number.isFinite(x);
-      row[j] = x as number;
-    }
-    // A row with a score that is not a finite number has none (as `asScores` reads it).
-    if (!finite) {
-      scores?.push(null);
-      continue;
-    }
-    if (!classes) {
-      classes = keys;
-      scores = new Array<number[] | null>(r).fill(null);
-    }
-    scores!.push(row);
-  }
-  return { predicted, classes, scores };
+  // A row with a score that is not a finite number has none (as `asScores` reads it).
+  const scores = packScores(n, keys.length, (r, j) => {
+    const x = sv.at(r, column[j]!);
+    return typeof x === 'number' ? x : NaN;
+  });
+  return { predicted, classes: scores && keys, scores };
 }

@@ -124,7 +124,8 @@ export const invocations = pgTable(
     /**
      * The monitor's copy of the predictions when `output` is not kept (inputs not logged, too
      * large, a batch job's chunk): feedback reads its predictions from here. As columns
-     * (`AnswerColumns`); rows written before them hold `[{id, predicted, scores}]`.
+     * (`AnswerColumns`, the scores as rows of numbers or packed: `PackedScores`); rows written
+     * before them hold `[{id, predicted, scores}]`.
      */
     answers: json('answers').$type<
       | {
@@ -136,7 +137,7 @@ export const invocations = pgTable(
           index: number[] | null;
           predicted: (string | number | boolean | null)[];
           classes: string[] | null;
-          scores: (number[] | null)[] | null;
+          scores: (number[] | null)[] | { type: 'float32' | 'float64'; base64: string } | null;
         }
       | null
     >(),

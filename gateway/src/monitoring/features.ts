@@ -1,6 +1,7 @@
 import type { FeatureKind, Label } from '../protocol/monitoring.js';
 import type { FieldSpec, RecordValue, Signature } from '../protocol/signature.js';
 import { RawJson } from './loggable-row.js';
+import { isPacked, packedRow, type PackedScores } from './packed-scores.js';
 import type { PredictionView } from './prediction-view.js';
 
 /** One column the monitor watches for drift: a scalar input, or one element of a short vector input. */
@@ -63,14 +64,14 @@ export interface Answer {
  * The monitor's copy of a call's predictions as columns (what a call of many records costs far
  * less to write and store than an object per prediction): the n-th prediction's record index
  * (its id is `<call id>:<index>`; `index` null: one record, whose id is the call's), predicted
- * class or value, and probabilities in `classes` order.
+ * class or value, and probabilities in `classes` order (as rows of JSON numbers, or packed).
  */
 export interface AnswerColumns {
   index: number[] | null;
   predicted: (Label | null)[];
   /** Null when no prediction had probabilities. */
   classes: string[] | null;
-  scores: (number[] | null)[] | null;
+  scores: (number[] | null)[] | PackedScores | null;
 }
 
 /** The monitor's copy as the log keeps it: columns, a list (older rows), or journalled text. */
@@ -198,7 +199,8 @@ export function answerOf(
         ? -1
         : answers.index.indexOf(index);
   if (n < 0 || n >= answers.predicted.length) return undefined;
-  const row = answers.scores?.[n];
+  const stored = answers.scores;
+  const row = isPacked(stored) ? packedRow(stored, answers.classes?.length ?? 0, n) : stored?.[n];
   const scores: Record<string, number> | null = row && answers.classes ? {} : null;
   if (scores && row)
     answers.classes!.forEach((c, j) => Number.isFinite(row[j]) && (scores[c] = row[j]!));

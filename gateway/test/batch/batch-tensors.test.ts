@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
+import { answerOf, type AnswerColumns } from '../../src/monitoring/features.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { waitFor } from '../../src/workers/testing/processes.js';
 import { ended, uploadJob } from './batch-support.js';
@@ -100,15 +101,20 @@ async function scoreOn(gw: TestGateway, text: string, format: 'csv' | 'jsonl') {
       sql`select count(*)::int as n from invocations where deployment_name = 'm' and protocol = 'batch' and status = 200`,
     ),
   );
-  // The monitor's copy of each chunk's answers (what feedback reads), in no particular order.
-  const answers = rowsOf<{ answers: string }>(
+  // The monitor's copy of each prediction's answer as feedback reads it (a chunk scored as
+  // tensors packs its scores), in no particular order; and the chunks that have one.
+  const copies = rowsOf<{ id: string; answers: AnswerColumns | null }>(
     await gw.database.db.execute(
-      sql`select answers::text as answers from invocations where deployment_name = 'm' and protocol = 'batch'`,
+      sql`select id, answers from invocations where deployment_name = 'm' and protocol = 'batch'`,
     ),
-  )
-    .map((r) => r.answers)
+  );
+  const answers = copies
+    .flatMap(({ id, answers: a }) =>
+      a === null ? [] : a.index!.map((i) => JSON.stringify([i, answerOf(a, `${id}:${i}`, i)])),
+    )
     .sort();
-  return { done, output, errors, rollups, answers, calls: calls[0]!.n };
+  const chunks = copies.filter((c) => c.answers !== null).length;
+  return { done, output, errors, rollups, answers, chunks, calls: calls[0]!.n };
 }
 
 describe('a batch job scored as tensors', () => {
@@ -147,7 +153,9 @@ describe('a batch job scored as tensors', () => {
         expect(a.calls).toBe(b.calls);
         expect(a.rollups).toEqual(b.rollups);
         expect(a.answers).toEqual(b.answers);
-        expect(a.answers).toHaveLength(a.calls);
+        // Every scored row's answer, of each job so far (the csv one, then the jsonl one).
+        expect(a.answers).toHaveLength((format === 'csv' ? 1 : 2) * (ROWS - 2));
+        expect(a.chunks).toBe(a.calls);
       }
       // Each chunk went as tensors on the one (where the model takes them), never on the other.
       expect(seen).toHaveBeenCalledTimes(asTensors ? 2 * Math.ceil(ROWS / CHUNK) : 0);
