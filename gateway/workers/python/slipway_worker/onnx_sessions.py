@@ -124,6 +124,9 @@ class OnnxWorker:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if args.get("threads"):
             options.intra_op_num_threads = int(args["threads"])
+        # Intra-op threads wait for work asleep, not spinning: they share the cores with the
+        # gateway and other models (as the gateway's own ONNX sessions do).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             session = await asyncio.to_thread(ort.InferenceSession, args["path"], options, providers=providers)
         except Exception as exc:  # noqa: BLE001 - onnxruntime's reason, for the publisher
