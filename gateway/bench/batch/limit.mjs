@@ -1,5 +1,6 @@
 // The limit of the batch benchmark, run as its own process: the CSV parsed with the gateway's
-// parser (csv-parse, streaming, the same options as its table reader) and scored 1,000 rows at a
+// parser (PapaParse, through the built gateway's CsvRecords, a piece of the file at a time, as
+// its table reader parses) and scored 1,000 rows at a
 // time in this one process, with nothing else: raw onnxruntime-node `session.run` on the model
 // the gateway runs (ZipMap unzipped by the gateway's own prepareModel), or the built gateway's
 // PMML evaluator, record by record. No HTTP, no log, no output file.
@@ -7,7 +8,6 @@
 // Prints one JSON line: rows, seconds, CPU seconds, peak RSS and the first rows' predictions.
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse';
 import * as ort from 'onnxruntime-node';
 import { MODELS } from './inputs.mjs';
 
@@ -62,7 +62,9 @@ async function pmmlScorer() {
 const score = modelName === 'iris' ? await onnxScorer() : await pmmlScorer();
 const cpu0 = process.cpuUsage();
 const start = performance.now();
-const parser = createReadStream(path).pipe(parse({ bom: true, skip_empty_lines: true }));
+const { CsvRecords } = await import('../../dist/monitoring/tables/csv-records.js');
+const csv = new CsvRecords(2 ** 20);
+const utf8 = new TextDecoder('utf-8');
 let header = true;
 let chunk = [];
 let rows = 0;
@@ -73,14 +75,21 @@ const flush = async () => {
   rows += chunk.length;
   chunk = [];
 };
-for await (const record of parser) {
-  if (header) {
-    header = false;
-    continue;
+const take = async ({ records, error }) => {
+  if (error) throw error;
+  for (const record of records) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    chunk.push(record);
+    if (chunk.length === chunkRows) await flush();
   }
-  chunk.push(record);
-  if (chunk.length === chunkRows) await flush();
-}
+};
+for await (const piece of createReadStream(path))
+  await take(csv.push(utf8.decode(piece, { stream: true })));
+await take(csv.push(utf8.decode()));
+await take(csv.end());
 if (chunk.length) await flush();
 const seconds = (performance.now() - start) / 1000;
 const { user, system } = process.cpuUsage(cpu0);

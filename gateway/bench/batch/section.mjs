@@ -235,7 +235,7 @@ No big-input run in this report (\`--big\`).
 
 Made by \`npm run bench:batch --workspace gateway\` (bench/batch.mjs) on ${new Date().toISOString().slice(0, 10)},
 ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, onnxruntime-node ${version('onnxruntime-node')},
-csv-parse ${version('csv-parse')}; Python ${py.python}, pandas ${py.pandas}, scikit-learn ${py['scikit-learn']}, numpy ${py.numpy}
+papaparse ${version('papaparse')}; Python ${py.python}, pandas ${py.pandas}, scikit-learn ${py['scikit-learn']}, numpy ${py.numpy}
 (the gateway's Python venv). Load average (1 min) before and after: ${f(load.before, 2)} and ${f(load.after, 2)}
 (the cores are shared with other work: read ratios, not absolutes).
 
@@ -255,8 +255,9 @@ The sides:
   the ONNX worker runs it as bytes, the thread writes the output from the output tensors), the
   GBM job by records (PMML), as they ship. CPU: the gateway and its workers (from /proc); (a)
   and (b): their process.
-- **(a) the limit** (bench/batch/limit.mjs, its own process): the file through csv-parse,
-  streaming, with the options the gateway's reader uses; ${f(settings.chunk)}-row chunks scored by raw
+- **(a) the limit** (bench/batch/limit.mjs, its own process): the file through the gateway's
+  parser (PapaParse, through the built gateway's \`CsvRecords\`, a piece of the file at a time, as
+  its reader parses); ${f(settings.chunk)}-row chunks scored by raw
   onnxruntime-node \`session.run\` (the model as the gateway runs it: ZipMap unzipped by its own
   \`prepareModel\`; the JSON list cell parsed with \`JSON.parse\`) or by the built gateway's
   PMML evaluator record by record on the same thread (\`compilePmml(…).score\`; cells to
