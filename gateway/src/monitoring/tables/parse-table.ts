@@ -43,14 +43,18 @@ export async function* parseTable(
     layout: { absentColumns: [], extraColumns: [] },
   };
   let batch: Row[] = [];
-  for await (const row of READERS[job.format](ctx)) {
-    if (progress.rowsParsed >= job.limits.maxRows)
+  for await (const rows of READERS[job.format](ctx)) {
+    progress.rowsParsed += rows.length;
+    if (progress.rowsParsed > job.limits.maxRows)
       throw new TooLargeError(`the table has more than ${job.limits.maxRows} rows, the limit`);
-    progress.rowsParsed++;
-    batch.push(row);
-    if (batch.length >= job.batchRows) {
-      yield batch;
-      batch = [];
+    for (let i = 0; i < rows.length;) {
+      const take = Math.min(job.batchRows - batch.length, rows.length - i);
+      for (let k = 0; k < take; k++) batch.push(rows[i + k]!);
+      i += take;
+      if (batch.length >= job.batchRows) {
+        yield batch;
+        batch = [];
+      }
     }
   }
   if (batch.length) yield batch;

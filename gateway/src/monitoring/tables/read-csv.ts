@@ -9,7 +9,7 @@ import {
   type Row,
 } from './columns.js';
 import { CsvRecords, type Parsed } from './csv-records.js';
-import { layoutOf, type FormatReadContext } from './table-job.js';
+import { layoutOf, rowsUntilError, type FormatReadContext } from './table-job.js';
 
 /**
  * The rows of a CSV file with a header row, streamed through PapaParse a piece at a time
@@ -19,7 +19,7 @@ import { layoutOf, type FormatReadContext } from './table-job.js';
  * none may be longer than `maxRecordBytes`. Rows are numbered from 1, the header excluded; the
  * rows before a bad one come before its error.
  */
-export async function* readCsvRows(ctx: FormatReadContext): AsyncGenerator<Row, void, undefined> {
+export async function* readCsvRows(ctx: FormatReadContext): AsyncGenerator<Row[], void, undefined> {
   const { path, columns, limits } = ctx.job;
   const input = createReadStream(path);
   // Not fatal: bytes that are not UTF-8 read as U+FFFD, as text cells that do not parse do.
@@ -27,20 +27,21 @@ export async function* readCsvRows(ctx: FormatReadContext): AsyncGenerator<Row, 
   const csv = new CsvRecords(limits.maxRecordBytes);
   let plan: ColumnPlan | undefined;
   let row = 0;
-  function* rowsOf({ records, error }: Parsed): Generator<Row, void, undefined> {
-    for (const record of records) {
-      if (!plan) {
-        plan = planColumns(
-          columns,
-          record.map((name) => name.trim()),
-        );
-        ctx.layout = layoutOf(plan);
-        continue;
-      }
-      row++;
-      yield csvRow(record, plan, row);
-    }
-    if (error) throw error;
+  const rowOf = (record: string[]): Row | undefined => {
+    if (plan) return csvRow(record, plan, ++row);
+    plan = planColumns(
+      columns,
+      record.map((name) => name.trim()),
+    );
+    ctx.layout = layoutOf(plan);
+    return undefined;
+  };
+  /** The rows of the records parsed: those before a bad one, then its error. */
+  function* rowsOf(parsed: Parsed): Generator<Row[], void, undefined> {
+    const { rows, error } = rowsUntilError(parsed.records, rowOf);
+    if (rows.length > 0) yield rows;
+    if (error !== undefined) throw error;
+    if (parsed.error) throw parsed.error;
   }
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {

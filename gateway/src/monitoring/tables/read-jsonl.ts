@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { MAX_JSON_DEPTH, nestsDeeperThan, tooDeepError } from '../../codecs/json-text.js';
 import { InvalidInputError, TooLargeError } from '../../errors.js';
 import { cellError, CellMismatch, jsonCell, type Row } from './columns.js';
-import { formatBytes, type FormatReadContext } from './table-job.js';
+import { formatBytes, rowsUntilError, type FormatReadContext } from './table-job.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -15,17 +15,18 @@ const MAX_EXTRA_NAMES = 100;
  * a line is an error naming the line, and an optional one is null. Rows are numbered by
  * their line.
  */
-export async function* readJsonlRows(ctx: FormatReadContext): AsyncGenerator<Row, void, undefined> {
+export async function* readJsonlRows(
+  ctx: FormatReadContext,
+): AsyncGenerator<Row[], void, undefined> {
   const { path, columns, limits } = ctx.job;
   const wanted = new Set(columns.map((c) => c.name));
   const seen = new Set<string>();
   const extra = new Set<string>();
   const input = createReadStream(path);
   try {
-    for await (const [line, bytes] of splitLines(input, limits.maxRecordBytes)) {
-      ctx.progress.bytesRead = input.bytesRead;
+    const rowOf = ([line, bytes]: [number, Buffer]): Row | undefined => {
       const object = parseLine(bytes, line);
-      if (object === undefined) continue;
+      if (object === undefined) return undefined;
       const row: Row = {};
       for (const column of columns) {
         if (!Object.hasOwn(object, column.name)) {
@@ -46,7 +47,13 @@ export async function* readJsonlRows(ctx: FormatReadContext): AsyncGenerator<Row
       if (extra.size < MAX_EXTRA_NAMES)
         for (const key in object)
           if (!wanted.has(key) && extra.size < MAX_EXTRA_NAMES) extra.add(key);
-      yield row;
+      return row;
+    };
+    for await (const lines of splitLines(input, limits.maxRecordBytes)) {
+      ctx.progress.bytesRead = input.bytesRead;
+      const { rows, error } = rowsUntilError(lines, rowOf);
+      if (rows.length > 0) yield rows;
+      if (error !== undefined) throw error;
     }
   } finally {
     input.destroy();
@@ -88,13 +95,14 @@ function parseLine(bytes: Buffer, line: number): Record<string, unknown> | undef
 }
 
 /**
- * The lines of a byte stream, numbered from 1, without their `\n` (nor a `\r` before it).
- * A line is refused once it passes `maxBytes`, before more of it is kept.
+ * The lines of a byte stream, numbered from 1, without their `\n` (nor a `\r` before it): those
+ * each chunk of the stream ends, together. A line is refused once it passes `maxBytes`, before
+ * more of it is kept (the lines before it come first).
  */
 export async function* splitLines(
   input: AsyncIterable<Buffer>,
   maxBytes: number,
-): AsyncGenerator<[number, Buffer], void, undefined> {
+): AsyncGenerator<[number, Buffer][], void, undefined> {
   let parts: Buffer[] = [];
   let length = 0;
   let line = 1;
@@ -110,17 +118,22 @@ export async function* splitLines(
     return [line++, bytes];
   };
   for await (const chunk of input) {
+    const lines: [number, Buffer][] = [];
     let start = 0;
     for (;;) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline < 0 ? chunk.length : newline;
       length += end - start;
-      if (length > maxBytes) throw tooLong();
+      if (length > maxBytes) {
+        if (lines.length > 0) yield lines;
+        throw tooLong();
+      }
       if (end > start) parts.push(chunk.subarray(start, end));
       if (newline < 0) break;
-      yield take();
+      lines.push(take());
       start = newline + 1;
     }
+    if (lines.length > 0) yield lines;
   }
-  if (length > 0) yield take();
+  if (length > 0) yield [take()];
 }

@@ -22,7 +22,13 @@ import {
   type Row,
 } from './columns.js';
 import { isParquetHead } from './table-format.js';
-import { formatBytes, layoutOf, type FormatReadContext, type TableProgress } from './table-job.js';
+import {
+  formatBytes,
+  layoutOf,
+  rowsUntilError,
+  type FormatReadContext,
+  type TableProgress,
+} from './table-job.js';
 
 /** The largest footer (file metadata) read; real files have kilobytes, a few MiB at most. */
 const MAX_FOOTER_BYTES = 64 * 2 ** 20;
@@ -38,7 +44,7 @@ const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY']);
  */
 export async function* readParquetRows(
   ctx: FormatReadContext,
-): AsyncGenerator<Row, void, undefined> {
+): AsyncGenerator<Row[], void, undefined> {
   const { path, columns, limits, batchRows } = ctx.job;
   const handle = await open(path, 'r');
   try {
@@ -73,7 +79,12 @@ export async function* readParquetRows(
               }),
             )
           : Array.from({ length: end - start }, () => ({}));
-        for (let i = 0; i < values.length; i++) yield parquetRow(values[i], plan, start + i + 1);
+        let row = start;
+        const { rows, error } = rowsUntilError(values, (v: Record<string, unknown>) =>
+          parquetRow(v, plan, ++row),
+        );
+        if (rows.length > 0) yield rows;
+        if (error !== undefined) throw error;
       }
       groupStart += groupRows;
     }

@@ -123,8 +123,32 @@ export interface FormatReadContext {
   layout: Pick<TableSummary, 'absentColumns' | 'extraColumns'>;
 }
 
-/** Reads one format's rows, each already checked against the spec; cleans up when returned. */
-export type FormatReader = (ctx: FormatReadContext) => AsyncGenerator<Row, void, undefined>;
+/**
+ * Reads one format's rows, each already checked against the spec, some at a time (those of a
+ * piece of the file; never none): nothing is awaited per row. The rows before a bad one come
+ * before its error. Cleans up when returned.
+ */
+export type FormatReader = (ctx: FormatReadContext) => AsyncGenerator<Row[], void, undefined>;
+
+/**
+ * Rows made from `items` one by one (`make` may skip one: undefined) until one fails: those
+ * made, and that one's error.
+ */
+export function rowsUntilError<T>(
+  items: Iterable<T>,
+  make: (item: T) => Row | undefined,
+): { rows: Row[]; error?: unknown } {
+  const rows: Row[] = [];
+  try {
+    for (const item of items) {
+      const row = make(item);
+      if (row !== undefined) rows.push(row);
+    }
+  } catch (error) {
+    return { rows, error };
+  }
+  return { rows };
+}
 
 /** The layout of a header's columns, for {@link FormatReadContext.layout}. */
 export function layoutOf(plan: ColumnPlan): FormatReadContext['layout'] {
