@@ -58,11 +58,11 @@ export class CsvRecords {
     this.newline ??= newlineOf(text, last);
     if (this.newline === undefined) return this.hold(text);
     const newline = this.newline;
-    const result = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"' }).parse(
-      text,
-      0,
-      !last,
-    ) as { data: string[][]; errors: Papa.ParseError[]; meta: { cursor: number } };
+    const result = parserFor(newline).parse(text, 0, !last) as {
+      data: string[][];
+      errors: Papa.ParseError[];
+      meta: { cursor: number };
+    };
     // An error in the record the text ends in the middle of is not one yet: that record is
     // parsed again, whole, with the next piece.
     const error = result.errors.find((e) => e.row !== undefined && e.row < result.data.length);
@@ -116,18 +116,17 @@ export class CsvRecords {
   private where(text: string, k: number): string {
     const newline = this.newline!;
     const starts: number[] = [0];
-    new Papa.Parser({
-      delimiter: ',',
-      newline,
-      quoteChar: '"',
-      step: (r: { meta: { cursor: number } }) => void starts.push(r.meta.cursor),
-    }).parse(text, 0, false);
+    parserFor(newline, (r) => void starts.push(r.meta.cursor)).parse(text, 0, false);
     const line = this.line + linesIn(text, newline, starts[k] ?? text.length);
     return this.width === undefined
       ? `the header row (line ${line})`
       : `row ${this.rows + 1} (line ${line})`;
   }
 }
+
+/** A parser of records of comma-separated, double-quoted fields ending at `newline`. */
+const parserFor = (newline: Newline, step?: (r: { meta: { cursor: number } }) => void) =>
+  new Papa.Parser({ delimiter: ',', newline, quoteChar: '"', ...(step && { step }) });
 
 /** The file's line break, from its first one; undefined when the text has none yet. */
 function newlineOf(text: string, last: boolean): Newline | undefined {

@@ -47,10 +47,8 @@ export async function* parseTable(
     progress.rowsParsed += rows.length;
     if (progress.rowsParsed > job.limits.maxRows)
       throw new TooLargeError(`the table has more than ${job.limits.maxRows} rows, the limit`);
-    for (let i = 0; i < rows.length;) {
-      const take = Math.min(job.batchRows - batch.length, rows.length - i);
-      for (let k = 0; k < take; k++) batch.push(rows[i + k]!);
-      i += take;
+    for (const row of rows) {
+      batch.push(row);
       if (batch.length >= job.batchRows) {
         yield batch;
         batch = [];

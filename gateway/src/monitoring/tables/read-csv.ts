@@ -38,9 +38,7 @@ export async function* readCsvRows(ctx: FormatReadContext): AsyncGenerator<Row[]
   };
   /** The rows of the records parsed: those before a bad one, then its error. */
   function* rowsOf(parsed: Parsed): Generator<Row[], void, undefined> {
-    const { rows, error } = rowsUntilError(parsed.records, rowOf);
-    if (rows.length > 0) yield rows;
-    if (error !== undefined) throw error;
+    yield* rowsUntilError(parsed.records, rowOf);
     if (parsed.error) throw parsed.error;
   }
   try {

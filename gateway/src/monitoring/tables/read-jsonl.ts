@@ -51,9 +51,7 @@ export async function* readJsonlRows(
     };
     for await (const lines of splitLines(input, limits.maxRecordBytes)) {
       ctx.progress.bytesRead = input.bytesRead;
-      const { rows, error } = rowsUntilError(lines, rowOf);
-      if (rows.length > 0) yield rows;
-      if (error !== undefined) throw error;
+      yield* rowsUntilError(lines, rowOf);
     }
   } finally {
     input.destroy();

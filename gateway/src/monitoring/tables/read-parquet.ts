@@ -80,11 +80,7 @@ export async function* readParquetRows(
             )
           : Array.from({ length: end - start }, () => ({}));
         let row = start;
-        const { rows, error } = rowsUntilError(values, (v: Record<string, unknown>) =>
-          parquetRow(v, plan, ++row),
-        );
-        if (rows.length > 0) yield rows;
-        if (error !== undefined) throw error;
+        yield* rowsUntilError(values, (v: Record<string, unknown>) => parquetRow(v, plan, ++row));
       }
       groupStart += groupRows;
     }

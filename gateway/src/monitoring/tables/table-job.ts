@@ -131,23 +131,25 @@ export interface FormatReadContext {
 export type FormatReader = (ctx: FormatReadContext) => AsyncGenerator<Row[], void, undefined>;
 
 /**
- * Rows made from `items` one by one (`make` may skip one: undefined) until one fails: those
- * made, and that one's error.
+ * The rows made from `items` one by one (`make` may skip one: undefined), together; then the
+ * error of one that failed, after the rows made before it.
  */
-export function rowsUntilError<T>(
+export function* rowsUntilError<T>(
   items: Iterable<T>,
   make: (item: T) => Row | undefined,
-): { rows: Row[]; error?: unknown } {
+): Generator<Row[], void, undefined> {
   const rows: Row[] = [];
+  let failed: { error: unknown } | undefined;
   try {
     for (const item of items) {
       const row = make(item);
       if (row !== undefined) rows.push(row);
     }
   } catch (error) {
-    return { rows, error };
+    failed = { error };
   }
-  return { rows };
+  if (rows.length > 0) yield rows;
+  if (failed) throw failed.error;
 }
 
 /** The layout of a header's columns, for {@link FormatReadContext.layout}. */
