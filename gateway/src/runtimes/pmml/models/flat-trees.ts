@@ -34,6 +34,8 @@ export interface SumOptions {
   readonly missingThreshold: number;
 }
 
+// A node's test. The ordered comparisons come after TRUE and FALSE and before the rest: the hot
+// path takes `o <= GREATER_OR_EQUAL` once TRUE and FALSE are out.
 const TRUE = 0;
 const FALSE = 1;
 const LESS_OR_EQUAL = 2;
@@ -44,6 +46,11 @@ const EQUAL = 6;
 const NOT_EQUAL = 7;
 const IS_MISSING = 8;
 const IS_NOT_MISSING = 9;
+
+/** What a field read for the record at hand holds. */
+const MISSING = 0;
+const NUMBER = 1;
+const OTHER = 2;
 
 const STRATEGY = { none: 0, nullPrediction: 1, lastPrediction: 2, defaultChild: 3 } as const;
 
@@ -125,27 +132,34 @@ export function flatSum(
   const DEFAULT = Int32Array.from(defaultChild);
   const KIDS = Int32Array.from(kids);
 
-  // Each field's value, read once per record: `stamp` tells the values of this record. Scratch
-  // state of the compiled model, shared by its calls: scoring is synchronous, they never interleave.
-  const values: Value[] = new Array<Value>(getters.length).fill(null);
-  const readAt = new Int32Array(getters.length);
+  // Each field's value, read once per record (`readAt` holds the `stamp` of the record it was
+  // read for): a number in `num` (typed: the hot comparisons read no boxed value), anything
+  // else in `other`, `kind` saying which. Scratch state of the compiled model, shared by its
+  // calls: scoring is synchronous, they never interleave.
+  const fields = getters.length;
+  const num = new Float64Array(fields);
+  const kind = new Int8Array(fields);
+  const other: Value[] = new Array<Value>(fields).fill(null);
+  const readAt = new Int32Array(fields);
   let stamp = 0;
-  const read = (env: Env, f: number): Value => {
-    if (readAt[f] !== stamp) {
-      values[f] = getters[f]!(env);
-      readAt[f] = stamp;
+  const load = (env: Env, f: number): void => {
+    const v = getters[f]!(env);
+    readAt[f] = stamp;
+    if (typeof v === 'number') {
+      kind[f] = NUMBER;
+      num[f] = v;
+    } else {
+      kind[f] = v === null ? MISSING : OTHER;
+      other[f] = v;
     }
-    return values[f]!;
   };
-  /** The node's predicate: 1 true, 0 false, -1 unknown. */
-  const test = (env: Env, n: number): number => {
-    const o = OP[n]!;
-    if (o === TRUE) return 1;
-    if (o === FALSE) return 0;
-    const v = read(env, FIELD[n]!);
-    if (o === IS_MISSING) return v === null ? 1 : 0;
-    if (o === IS_NOT_MISSING) return v === null ? 0 : 1;
-    if (v === null) return -1;
+  /** A predicate on a field that is not a number, or not an ordered comparison: 1, 0 or -1. */
+  const slowTest = (o: number, f: number, n: number): number => {
+    const k = kind[f]!;
+    if (o === IS_MISSING) return k === MISSING ? 1 : 0;
+    if (o === IS_NOT_MISSING) return k === MISSING ? 0 : 1;
+    if (k === MISSING) return -1;
+    const v = k === NUMBER ? num[f]! : other[f]!;
     const t = THRESHOLD[n]!;
     switch (o) {
       case LESS_OR_EQUAL:
@@ -163,6 +177,24 @@ export function flatSum(
         return same === (o === EQUAL) ? 1 : 0;
       }
     }
+  };
+  /** The node's predicate: 1 true, 0 false, -1 unknown. */
+  const test = (env: Env, n: number): number => {
+    const o = OP[n]!;
+    if (o === TRUE) return 1;
+    if (o === FALSE) return 0;
+    const f = FIELD[n]!;
+    if (readAt[f] !== stamp) load(env, f);
+    if (kind[f] === NUMBER && o <= GREATER_OR_EQUAL) {
+      // The hot path: a number against a threshold.
+      const x = num[f]!;
+      const t = THRESHOLD[n]!;
+      if (o === LESS_OR_EQUAL) return x <= t ? 1 : 0;
+      if (o === LESS_THAN) return x < t ? 1 : 0;
+      if (o === GREATER_THAN) return x > t ? 1 : 0;
+      return x >= t ? 1 : 0;
+    }
+    return slowTest(o, f, n);
   };
   /** One tree's answer: its node's score, NaN when it has none (no tree scores NaN: treeOf). */
   const walk = (env: Env, t: number): number => {
