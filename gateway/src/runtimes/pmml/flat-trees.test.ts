@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PmmlModel } from './document.js';
 import { compileText, fixtureText, pmmlDoc, PMML_FIXTURES } from './testing/pmml-doc.js';
+import { MAX_CODE_DEPTH, NODES_PER_FUNCTION } from './models/tree-code.js';
 
 /**
  * The same document with its first tree's root predicate P written as `P and <True/>`: it means
@@ -109,6 +110,18 @@ const TREES: [weight: number, xml: string][] = [
       </Node>`,
     ),
   ],
+  [
+    // A root that is not <True/>, a strict comparison first, a node with a score and no true
+    // child (no score answered: returnNullPrediction), heavy enough to pass missingThreshold.
+    3,
+    tree(
+      'missingValueStrategy="nullPrediction"',
+      `<Node score="60"><SimplePredicate field="x" operator="lessThan" value="4"/>
+        <Node score="61"><SimplePredicate field="x" operator="greaterThan" value="1.5"/></Node>
+        <Node score="62"><SimplePredicate field="x" operator="lessThan" value="0"/></Node>
+      </Node>`,
+    ),
+  ],
 ];
 
 function ensemble(method: string, treatment: string): string {
@@ -160,6 +173,49 @@ describe('tree ensembles flattened into arrays', () => {
     }));
     const { flat: got, closures } = bothWays(flat, twin, [...expected.records, ...drawn]);
     expect(got).toEqual(closures);
+  });
+
+  it('answer the same from trees too many for one function of code, and too deep for code', () => {
+    const next = random(7);
+    const split = (depth: number): string =>
+      depth === 0
+        ? ''
+        : [`lessOrEqual`, `greaterThan`]
+            .map(
+              (op) =>
+                `<Node score="${(next() * 10 - 5).toFixed(6)}"><SimplePredicate field="x" operator="${op}" value="${(next() * 8 - 4).toFixed(3)}"/>${split(depth - 1)}</Node>`,
+            )
+            .join('');
+    // Trees whose threshold pairs differ: a node's two children need not cover every x.
+    const many = Array.from(
+      { length: 400 },
+      (_, i) =>
+        `<Segment id="${i + 1}"><True/>${tree('noTrueChildStrategy="returnLastPrediction"', `<Node score="0"><True/>${split(2)}</Node>`)}</Segment>`,
+    );
+    // A chain of 1,000 nodes: as code, nested that deep, it would overflow the stack.
+    const depth = 1000;
+    expect(depth).toBeGreaterThan(MAX_CODE_DEPTH);
+    let chain = '<Node score="-1"><True/>';
+    for (let d = 0; d <= depth; d++)
+      chain += `<Node score="${d}"><SimplePredicate field="x" operator="lessThan" value="${4 - d / 128}"/>`;
+    chain += '</Node>'.repeat(depth + 2);
+    const deep = `<Segment id="deep"><True/>${tree('noTrueChildStrategy="returnLastPrediction"', chain)}</Segment>`;
+    const records = Array.from({ length: 400 }, () => ({ x: next() * 10 - 5, s: 'a' }));
+    for (const segments of [many.join(''), deep + many.slice(0, 3).join('')]) {
+      const xml = pmmlDoc(`${SYNTHETIC_FIELDS}
+        <MiningModel functionName="regression">
+          <MiningSchema><MiningField name="y" usageType="target"/><MiningField name="x"/><MiningField name="s"/></MiningSchema>
+          <Segmentation multipleModelMethod="sum">${segments}</Segmentation>
+        </MiningModel>`);
+      const limits = { maxBytes: 64 * 1024 * 1024, maxDepth: 2 * depth + 20 };
+      const flat = compileText(xml, limits);
+      expect(flat.flattenedTrees).toBeGreaterThan(0);
+      const twin = compileText(closuresTwin(xml), limits);
+      const { flat: got, closures } = bothWays(flat, twin, records);
+      expect(got).toEqual(closures);
+      expect(new Set(got.map((o) => JSON.stringify(o))).size).toBeGreaterThan(40);
+    }
+    expect(many.join('').split('<Node').length - 1).toBeGreaterThan(NODES_PER_FUNCTION);
   });
 
   it('leave every other tree fixture as it scored (each answers the same flattened or not)', () => {

@@ -2,6 +2,7 @@ import { sameValue } from '../builtins.js';
 import { MISSING_RESULT, type ModelCore } from '../model-types.js';
 import type { Comparison } from '../predicates.js';
 import { key, type Env, type Getter, type Value } from '../values.js';
+import { ACC, literal, treeCode, treeGroups } from './tree-code.js';
 
 /** What a tree does when a predicate is unknown (a missing value): TreeModel's missingValueStrategy. */
 export type MissingStrategy = 'none' | 'nullPrediction' | 'lastPrediction' | 'defaultChild';
@@ -58,7 +59,8 @@ const STRATEGY = { none: 0, nullPrediction: 1, lastPrediction: 2, defaultChild: 
  * A sum (or average) of regression trees whose segments are all `<True/>`, flattened into arrays:
  * the boosted-tree hot path. Each node is a few numbers (its test, field, threshold, children,
  * score) instead of closures and result objects, each field is read once per record however many
- * nodes test it, and the trees are walked in one loop. It answers exactly what the compiled
+ * nodes test it, and the trees are walked in one loop. A record whose every test is known (no
+ * field missing) runs the trees as code instead (tree-code.ts), three times faster still. It answers exactly what the compiled
  * closures answer (tree-model.ts's `score` summed as mining-model.ts's `regressionEnsemble` sums):
  * the same tests in the same order, the same three-valued logic, the same sum in the same order.
  */
@@ -80,6 +82,13 @@ export function flatSum(
   const score: number[] = [];
   const defaultChild: number[] = [];
   const kids: number[] = [];
+  // Each distinct equality test (a field and a constant): decided once per record for the code.
+  const pair: number[] = [];
+  const pairIndex = new Map<string, number>();
+  const pairField: number[] = [];
+  const pairConst: number[] = [];
+  // The fields an ordered comparison reads: a number in them, or no code for the record.
+  const ordered = new Set<number>();
 
   const add = (n: PlainNode): number => {
     const i = op.length;
@@ -87,6 +96,7 @@ export function flatSum(
     op.push(TRUE);
     field.push(-1);
     threshold.push(0);
+    pair.push(-1);
     if (t.kind === 'false') op[i] = FALSE;
     else if (t.kind === 'compare') {
       let f = fieldIndex.get(t.cmp.get);
@@ -98,7 +108,15 @@ export function flatSum(
         op[i] = cmp.op === 'equal' ? EQUAL : NOT_EQUAL;
         threshold[i] = consts.push(cmp.c) - 1;
         constKeys.push(key(cmp.c));
+        const same = `${f}|${typeof cmp.c}|${key(cmp.c)}`;
+        let p = pairIndex.get(same);
+        if (p === undefined) {
+          pairIndex.set(same, (p = pairField.push(f) - 1));
+          pairConst.push(threshold[i]!);
+        }
+        pair[i] = p;
       } else {
+        ordered.add(f);
         // Ordered comparisons of text are not flattened (treeOf in tree-model.ts keeps them out).
         op[i] = {
           lessOrEqual: LESS_OR_EQUAL,
@@ -153,6 +171,12 @@ export function flatSum(
       other[f] = v;
     }
   };
+  /** Whether field `f` (read, not missing) equals constant `t`. */
+  const equals = (f: number, t: number): boolean => {
+    const v = kind[f] === NUMBER ? num[f]! : other[f]!;
+    const c = consts[t]!;
+    return typeof c === 'number' ? v === c || sameValue(v, c) : v === c || key(v) === constKeys[t];
+  };
   /** A predicate on a field that is not a number, or not an ordered comparison: 1, 0 or -1. */
   const slowTest = (o: number, f: number, n: number): number => {
     const k = kind[f]!;
@@ -170,12 +194,8 @@ export function flatSum(
         return (v as number) > t ? 1 : 0;
       case GREATER_OR_EQUAL:
         return (v as number) >= t ? 1 : 0;
-      default: {
-        const c = consts[t]!;
-        const same =
-          typeof c === 'number' ? v === c || sameValue(v, c) : v === c || key(v) === constKeys[t];
-        return same === (o === EQUAL) ? 1 : 0;
-      }
+      default:
+        return equals(f, t) === (o === EQUAL) ? 1 : 0;
     }
   };
   /** The node's predicate: 1 true, 0 false, -1 unknown. */
@@ -228,6 +248,65 @@ export function flatSum(
   };
   const n = roots.length;
   const { weighted, mean, skip, missingThreshold } = opts;
+
+  // The trees as code (tree-code.ts), for the records whose every test is known: no field
+  // missing, a number in each field an ordered comparison reads.
+  const PAIR = Int32Array.from(pair);
+  const ORDERED_OPS = ['<=', '<', '>', '>='];
+  const testCode = (node: number): string => {
+    const o = OP[node]!;
+    if (o === TRUE || o === IS_NOT_MISSING) return 'true';
+    if (o === FALSE || o === IS_MISSING) return 'false';
+    if (o === EQUAL || o === NOT_EQUAL) return `${o === EQUAL ? '' : '!'}e${PAIR[node]}`;
+    return `x${FIELD[node]} ${ORDERED_OPS[o - LESS_OR_EQUAL]} ${literal(THRESHOLD[node]!)}`;
+  };
+  const code = treeCode(
+    {
+      first: FIRST,
+      count: COUNT,
+      score: SCORE,
+      kids: KIDS,
+      roots,
+      weights,
+      returnLast,
+      test: testCode,
+    },
+    { nodes: OP.length, fields, pairs: pairField.length },
+    { weighted, skip },
+  );
+  const groups = code ? treeGroups(code) : [];
+  const ORDERED = Uint8Array.from({ length: fields }, (_, f) => (ordered.has(f) ? 1 : 0));
+  const eq = new Uint8Array(pairField.length);
+  const acc = new Float64Array(5);
+  /** Reads every field and decides the equalities: true when every test is known. */
+  const loadKnown = (env: Env): boolean => {
+    let known = true;
+    for (let f = 0; f < fields; f++) {
+      try {
+        load(env, f);
+      } catch {
+        // Left unread: the walk reads it again where a tree needs it, and throws there.
+        known = false;
+        continue;
+      }
+      const k = kind[f]!;
+      if (k === MISSING || (k !== NUMBER && ORDERED[f] === 1)) known = false;
+    }
+    if (known)
+      for (let p = 0; p < eq.length; p++) eq[p] = equals(pairField[p]!, pairConst[p]!) ? 1 : 0;
+    return known;
+  };
+  const byCode = (): { value: number } | typeof MISSING_RESULT => {
+    acc.fill(0);
+    for (let g = 0; g < groups.length; g++) if (!groups[g]!(num, eq, acc)) return MISSING_RESULT;
+    const used = acc[ACC.USED]!;
+    const missing = acc[ACC.MISSING]!;
+    if (used === 0 || (missing > 0 && missing / acc[ACC.ALL]! > missingThreshold))
+      return MISSING_RESULT;
+    const sum = acc[ACC.SUM]!;
+    return { value: mean ? sum / acc[ACC.TOTAL_WEIGHT]! : sum };
+  };
+
   return (env) => {
     if (stamp === 0x7fffffff) {
       // Wrapped round: no field may look read for this record.
@@ -235,6 +314,7 @@ export function flatSum(
       stamp = 0;
     }
     stamp++;
+    if (groups.length > 0 && loadKnown(env)) return byCode();
     let sum = 0;
     let totalWeight = 0;
     let used = 0;
