@@ -64,6 +64,26 @@ describe('the rows a job reads', () => {
     });
   });
 
+  it('read a cell holding a list as a list where a field takes a list or one value', () => {
+    const record = recordMaker(
+      {
+        inputs: [
+          { name: 'basket', type: 'string', shape: [null] },
+          { name: 'v', type: 'float64', shape: [1] },
+        ],
+        outputs: [],
+      },
+      'csv',
+    );
+    expect(record({ basket: ' ["bread","milk"]', v: '[2.5]' })).toEqual({
+      basket: ['bread', 'milk'],
+      v: [2.5],
+    });
+    // One value stays one value (read as the field's type); a list that does not parse stays text.
+    expect(record({ basket: 'bread', v: '2.5' })).toEqual({ basket: 'bread', v: 2.5 });
+    expect(record({ basket: '[bread', v: '[2.5' })).toEqual({ basket: '[bread', v: '[2.5' });
+  });
+
   it('keep JSON and Parquet values as they are: "3" is not a number there', () => {
     const record = recordMaker(signature, 'jsonl');
     expect(record({ age: '3', count: 2, vip: false, city: 'x', X: [1, 2, 3, 4] })).toEqual({

@@ -33,17 +33,27 @@ const NUMERIC = new Set<string>(
 /** One CSV cell's text as the field's type reads it; what does not read stays text. */
 type CsvReader = (text: string) => unknown;
 
+/** A cell holding JSON (a list, an object) as its value; other text as it is. */
+const jsonCell: CsvReader = (text) => {
+  const t = text.trim();
+  if (!t.startsWith('[') && !t.startsWith('{')) return text;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return text;
+  }
+};
+
 function csvReader(f: FieldSpec): CsvReader {
-  if (f.type === 'json' || (f.shape !== undefined && !takesScalar(f.shape)))
-    return (text) => {
-      const t = text.trim();
-      if (!t.startsWith('[') && !t.startsWith('{')) return text;
-      try {
-        return JSON.parse(t) as unknown;
-      } catch {
-        return text;
-      }
-    };
+  if (f.type === 'json' || (f.shape !== undefined && !takesScalar(f.shape))) return jsonCell;
+  const scalar = scalarReader(f);
+  // A field that takes a list or one value (shape [null], [1]): a cell holding a list is one.
+  if (f.shape !== undefined && f.shape.length > 0)
+    return (text) => (text.trimStart().startsWith('[') ? jsonCell(text) : scalar(text));
+  return scalar;
+}
+
+function scalarReader(f: FieldSpec): CsvReader {
   if (NUMERIC.has(f.type))
     return (text) => {
       const t = text.trim();

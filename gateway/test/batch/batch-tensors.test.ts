@@ -7,39 +7,58 @@ import { publishForm, startTestGateway, type TestGateway } from '../support/test
 import { waitFor } from '../../src/workers/testing/processes.js';
 import { ended, uploadJob } from './batch-support.js';
 
-const fixtures = new URL('../fixtures/onnx/', import.meta.url);
+const fixtures = (format: Format) => new URL(`../fixtures/${format}/`, import.meta.url);
 const ROWS = 2300;
 const CHUNK = 500;
 
+type Format = 'onnx' | 'pmml';
+
 /**
  * Models whose inputs and outputs are all numbers, whose jobs go as tensors; and one with a
- * string output (its class names), whose jobs go by records.
+ * string output (its class names), whose jobs go by records. PMML models' jobs go as columns
+ * (numbers as float64, text and booleans as tables of their values), but for fields that are
+ * JSON or lists. Each with the rows its input refuses (see `input`).
  */
-const MODELS: [string, boolean][] = [
-  ['classifier_zipmap', true], // a vector input; int64 labels and class probabilities (ZipMap unzipped)
-  ['regressor_gbr', true], // one float per row
-  ['spark_random_forest', true], // several outputs of several shapes
-  ['image_grey', true], // an image tensor per row: no feature watched
-  ['classifier_nozipmap', false], // string labels
+const MODELS: [Format, string, boolean, number[]][] = [
+  ['onnx', 'classifier_zipmap', true, [18, 1235]], // a vector input; int64 labels and class probabilities (ZipMap unzipped)
+  ['onnx', 'regressor_gbr', true, [18, 1235]], // one float per row
+  ['onnx', 'spark_random_forest', true, [18, 1235]], // several outputs of several shapes
+  ['onnx', 'image_grey', true, [18, 1235]], // an image tensor per row: no feature watched
+  ['onnx', 'classifier_nozipmap', false, [18, 1235]], // string labels
+  ['pmml', 's2p_gbm_regressor_100', true, [18]], // text and missing values in, a number out
+  ['pmml', 's2p_gbm_classifier', true, [18]], // a label and its probabilities (read by observeCall)
+  ['pmml', 's2p_isolation_forest', true, [18]], // a boolean and an integer out
+  ['pmml', 'hand_integer_fraction_threshold', true, [18]], // integers in
+  ['pmml', 'hand_association_rules', false, []], // a basket (a list) in, JSON out
 ];
 
-/** A CSV cell: JSON of the value, quoted (RFC 4180) when it holds a comma or a quote. */
+/** A CSV cell: JSON of the value, quoted (RFC 4180) when it holds a comma or a quote; empty for none. */
 const cell = (v: unknown) => {
+  if (v === null || v === undefined) return '';
   const text = typeof v === 'string' ? v : JSON.stringify(v);
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
 /**
- * ROWS rows from the fixture's records (each number nudged so that rows differ), with an `id`
- * column and two rows the signature refuses (a text where a number goes, a vector too short).
+ * ROWS rows from the fixture's records (each number nudged so that rows differ, but a PMML
+ * integer), with an `id` column and the rows the signature refuses (a text where a number
+ * goes, row 18; a vector too short, row 1235).
  */
-async function input(model: string, rows = ROWS): Promise<{ text: string; columns: string[] }> {
+async function input(
+  format: Format,
+  model: string,
+  rows = ROWS,
+): Promise<{ text: string; columns: string[] }> {
   const { records } = JSON.parse(
-    await readFile(new URL(`${model}.expected.json`, fixtures), 'utf8'),
+    await readFile(new URL(`${model}.expected.json`, fixtures(format)), 'utf8'),
   ) as { records: Record<string, unknown>[] };
-  const columns = Object.keys(records[0]!);
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))];
   const nudge = (v: unknown, k: number): unknown =>
-    typeof v === 'number' ? v + (k % 97) / 1000 : Array.isArray(v) ? v.map((x) => nudge(x, k)) : v;
+    typeof v === 'number' && (format === 'onnx' || !Number.isInteger(v))
+      ? v + (k % 97) / 1000
+      : Array.isArray(v)
+        ? v.map((x) => nudge(x, k))
+        : v;
   const lines = [['id', ...columns].join(',')];
   for (let k = 0; k < rows; k++) {
     const record = records[k % records.length]!;
@@ -66,12 +85,15 @@ function comparable(output: string): string {
   );
 }
 
-async function publish(gw: TestGateway, model: string): Promise<void> {
+async function publish(gw: TestGateway, format: Format, model: string): Promise<void> {
   const published = await gw.admin('/api/deployments', {
     method: 'POST',
     body: publishForm(
       { name: 'm' },
-      { bytes: await readFile(new URL(`${model}.onnx`, fixtures)), filename: `${model}.onnx` },
+      {
+        bytes: await readFile(new URL(`${model}.${format}`, fixtures(format))),
+        filename: `${model}.${format}`,
+      },
     ),
   });
   expect(published.status).toBe(201);
@@ -87,7 +109,7 @@ async function scoreOn(gw: TestGateway, text: string, format: 'csv' | 'jsonl') {
   if (created.status !== 202) throw new Error(await created.text());
   const { id } = await created.json();
   const done = await ended(gw, id);
-  expect(done.state).toBe('succeeded');
+  expect(done.state, JSON.stringify(done)).toBe('succeeded');
   const output = await (await gw.admin(`/api/jobs/${id}/output`)).text();
   const errors = await (await gw.admin(`/api/jobs/${id}/errors`)).text();
   await gw.log.flush();
@@ -124,24 +146,24 @@ describe('a batch job scored as tensors', () => {
   });
 
   it.each(MODELS)(
-    '%s: writes the output, errors and monitor rows a job scored by records writes (as tensors: %s)',
-    async (model, asTensors) => {
-      const { text } = await input(model);
+    '%s %s: writes the output, errors and monitor rows a job scored by records writes (as tensors: %s)',
+    async (format, model, asTensors, refused) => {
+      const { text } = await input(format, model);
       const tensors = await startTestGateway();
       const records = await startTestGateway({ config: { batch: { tensors: false } } });
       gateways.push(tensors, records);
       const seen = vi.spyOn(tensors.dataPlane, 'scoreTensors');
       const byRecords = vi.spyOn(records.dataPlane, 'scoreTensors');
-      await publish(tensors, model);
-      await publish(records, model);
+      await publish(tensors, format, model);
+      await publish(records, format, model);
 
-      for (const format of ['csv', 'jsonl'] as const) {
-        const a = await scoreOn(tensors, text, format);
-        const b = await scoreOn(records, text, format);
-        expect(a.done.rows).toEqual({ done: ROWS, total: ROWS, errors: 2 });
+      for (const output of ['csv', 'jsonl'] as const) {
+        const a = await scoreOn(tensors, text, output);
+        const b = await scoreOn(records, text, output);
+        expect(a.done.rows).toEqual({ done: ROWS, total: ROWS, errors: refused.length });
         expect(comparable(a.output)).toBe(comparable(b.output));
         expect(a.output.split('\n').filter(Boolean)).toHaveLength(
-          ROWS - 2 + (format === 'csv' ? 1 : 0),
+          ROWS - refused.length + (output === 'csv' ? 1 : 0),
         );
         expect(a.errors).toBe(b.errors);
         expect(
@@ -149,12 +171,12 @@ describe('a batch job scored as tensors', () => {
             .split('\n')
             .filter(Boolean)
             .map((l) => JSON.parse(l).row),
-        ).toEqual([18, 1235]);
+        ).toEqual(refused);
         expect(a.calls).toBe(b.calls);
         expect(a.rollups).toEqual(b.rollups);
         expect(a.answers).toEqual(b.answers);
         // Every scored row's answer, of each job so far (the csv one, then the jsonl one).
-        expect(a.answers).toHaveLength((format === 'csv' ? 1 : 2) * (ROWS - 2));
+        expect(a.answers).toHaveLength((output === 'csv' ? 1 : 2) * (ROWS - refused.length));
         expect(a.chunks).toBe(a.calls);
       }
       // Each chunk went as tensors on the one (where the model takes them), never on the other.
@@ -167,8 +189,8 @@ describe('a batch job scored as tensors', () => {
   it('stops a job under way when it is cancelled, and the next job runs', async () => {
     const gw = await startTestGateway();
     gateways.push(gw);
-    await publish(gw, 'classifier_zipmap');
-    const { text } = await input('classifier_zipmap', 600_000);
+    await publish(gw, 'onnx', 'classifier_zipmap');
+    const { text } = await input('onnx', 'classifier_zipmap', 600_000);
     const created = await uploadJob(
       gw,
       'm',
@@ -191,7 +213,7 @@ describe('a batch job scored as tensors', () => {
     expect(done.rows.done).toBeLessThan(600_000);
 
     // The model and the queue are free: a next job runs to its end.
-    const next = await scoreOn(gw, (await input('classifier_zipmap', 500)).text, 'csv');
+    const next = await scoreOn(gw, (await input('onnx', 'classifier_zipmap', 500)).text, 'csv');
     expect(next.done.rows).toEqual({ done: 500, total: 500, errors: 1 });
   }, 300_000);
 });

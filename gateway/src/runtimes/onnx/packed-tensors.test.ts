@@ -22,6 +22,21 @@ describe('packed tensors', () => {
     expect(back.f!.bytes.byteLength).toBe(back.f!.bytes.buffer.byteLength);
   });
 
+  it('carry a string tensor as codes into a table of its values, null as missing, over a JSON line too', () => {
+    const t = pack({ type: 'string', dims: [5], data: ['a', null, 'b', 'a', undefined] });
+    expect(t.table).toEqual(['a', 'b']);
+    expect(Array.from(new Int32Array(t.bytes.buffer))).toEqual([0, -1, 1, 0, -1]);
+    const back = fromWirePacked(JSON.parse(JSON.stringify(toWirePacked({ t }))));
+    expect(unpack(back.t!, 't').data).toEqual(['a', null, 'b', 'a', null]);
+    // Booleans and numbers keep their type in the table.
+    const mixed = pack({ type: 'string', dims: [3], data: [true, 2, '2'] });
+    expect(unpack(mixed, 'm').data).toEqual([true, 2, '2']);
+    expect(() =>
+      unpack({ ...t, bytes: new Uint8Array(new Int32Array([0, 2]).buffer), dims: [2] }, 't'),
+    ).toThrow(/code 2 is not in the tensor's table/);
+    expect(() => unpack({ ...t, dims: [4] }, 't')).toThrow(InvalidInputError);
+  });
+
   it('reads bytes that do not start where the array may, and refuses bytes that do not fit the dims', () => {
     const bytes = new Uint8Array(13);
     bytes.set(new Uint8Array(new Float64Array([2.5]).buffer), 1);

@@ -8,17 +8,22 @@ import {
 } from './tensors.js';
 
 /**
- * Tensors as bytes: how a batch job's chunk goes to an ONNX model and its answer comes back,
- * one typed array per input and output instead of an object per record. Only what has a
- * fixed-width element type travels so (numbers, 64-bit integers, booleans); a model with a
- * string input or output, or a fixed batch size, has no tensor plan and is scored by records.
+ * Tensors as bytes: how a batch job's chunk goes to a model and its answer comes back, one
+ * typed array per input and output instead of an object per record. What has a fixed-width
+ * element type travels as its values (numbers, 64-bit integers, booleans); a `string` tensor
+ * as codes into a table of its distinct values (which a thread clones: a PMML model's text
+ * fields and labels). An ONNX model with a string input or output, or a fixed batch size, has
+ * no tensor plan (its worker takes bytes only) and is scored by records.
  */
 
 /** One tensor: its onnxruntime element type, dims (batch first) and data, little-endian bytes. */
 export interface PackedTensor {
   type: string;
   dims: number[];
+  /** The values; for a `string` tensor, Int32 codes into `table` (-1: null, a missing value). */
   bytes: Uint8Array;
+  /** A `string` tensor's distinct values, in the order of their codes. */
+  table?: unknown[];
 }
 
 export type PackedTensors = Record<string, PackedTensor>;
@@ -28,6 +33,7 @@ export interface WirePackedTensor {
   type: string;
   dims: number[];
   base64: string;
+  table?: unknown[];
 }
 
 /** The plans of a model's inputs and outputs as plain data (they cross threads and processes). */
@@ -74,8 +80,12 @@ export function outputPlans(plan: TensorPlan): OutputPlan[] {
   return plan.outputs.map((p) => ({ ...p, element: ELEMENT_TYPES.get(p.tensorType)!.element }));
 }
 
-/** A tensor's values as bytes (a view of its typed array, not a copy). */
+/**
+ * A tensor's values as bytes (a view of its typed array, not a copy); a `string` tensor's
+ * (an array of scalars, null or undefined where a value is missing) as codes and their table.
+ */
 export function pack(t: TensorValues): PackedTensor {
+  if (t.type === 'string') return packTable(t.dims, t.data as ArrayLike<unknown>);
   const data = t.data as ArrayBufferView;
   if (!ArrayBuffer.isView(data)) throw new TypeError(`a ${t.type} tensor's data is not bytes`);
   return {
@@ -85,11 +95,55 @@ export function pack(t: TensorValues): PackedTensor {
   };
 }
 
+/** Values as codes into a table of the distinct ones (null and undefined: -1). */
+function packTable(dims: readonly number[], values: ArrayLike<unknown>): PackedTensor {
+  const codes = new Int32Array(values.length);
+  const table: unknown[] = [];
+  const seen = new Map<unknown, number>();
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      codes[i] = -1;
+      continue;
+    }
+    let code = seen.get(v);
+    if (code === undefined) {
+      code = table.push(v) - 1;
+      seen.set(v, code);
+    }
+    codes[i] = code;
+  }
+  return { type: 'string', dims: [...dims], bytes: new Uint8Array(codes.buffer), table };
+}
+
+/** A `string` tensor's values from its codes; throws when a code is not in its table. */
+function unpackTable(t: PackedTensor, name: string): TensorValues {
+  const count = t.dims.reduce((a, b) => a * b, 1);
+  const table = t.table;
+  if (!table || t.bytes.byteLength !== count * 4)
+    throw new InvalidInputError(
+      `${name}: a string tensor of shape [${t.dims.join(', ')}] needs ${count} codes and their table`,
+      name,
+    );
+  const bytes = t.bytes.byteOffset % 4 === 0 ? t.bytes : t.bytes.slice();
+  const codes = new Int32Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, count);
+  const data = new Array<unknown>(count);
+  for (let i = 0; i < count; i++) {
+    const code = codes[i]!;
+    if (code < -1 || code >= table.length)
+      throw new InvalidInputError(`${name}: code ${code} is not in the tensor's table`, name);
+    data[i] = code === -1 ? null : table[code];
+  }
+  return { type: 'string', dims: t.dims, data };
+}
+
 /**
  * A packed tensor's values as its typed array (copied when its bytes do not sit where the
- * array may start). Throws `InvalidInputError` naming `name` when the bytes do not fit the dims.
+ * array may start), a `string` tensor's as an array of its values. Throws `InvalidInputError`
+ * naming `name` when the bytes do not fit the dims.
  */
 export function unpack(t: PackedTensor, name: string): TensorValues {
+  if (t.type === 'string' && t.table) return unpackTable(t, name);
   const Ctor = arrayOf(t.type);
   if (!Ctor)
     throw new InvalidInputError(`${name}: element type ${t.type} does not travel as bytes`, name);
@@ -117,6 +171,7 @@ export function toWirePacked(tensors: PackedTensors): Record<string, WirePackedT
       base64: Buffer.from(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength).toString(
         'base64',
       ),
+      ...(t.table && { table: t.table }),
     };
   return out;
 }
@@ -129,6 +184,7 @@ export function fromWirePacked(wire: Record<string, WirePackedTensor>): PackedTe
       type: t.type,
       dims: t.dims,
       bytes: new Uint8Array(Buffer.from(t.base64, 'base64')),
+      ...(t.table && { table: t.table }),
     };
   return out;
 }

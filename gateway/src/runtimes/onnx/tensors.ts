@@ -181,10 +181,18 @@ export function stackInput(
   return { type: plan.tensorType, data, dims: [n, ...dims] };
 }
 
-/** One element of an output tensor's data as a plain JSON value. */
+/**
+ * One element of an output tensor's data as a plain JSON value: a number that is not finite
+ * as null, as JSON carries it (a prediction is the same whether it came as JSON or as bytes).
+ */
 function reader(e: ElementKind): (data: ArrayLike<unknown>, i: number) => unknown {
   if (e.kind === 'bigint') return (data, i) => Number(data[i] as bigint);
   if (e.kind === 'bool') return (data, i) => Boolean(data[i]);
+  if (e.kind === 'number')
+    return (data, i) => {
+      const x = data[i] as number;
+      return Number.isFinite(x) ? x : null;
+    };
   return (data, i) => data[i];
 }
 
@@ -197,10 +205,14 @@ export type OutputValues =
   | { keys: string[]; at(r: number, j: number): unknown }
   | { keys?: undefined; scalar: boolean; value(r: number): unknown };
 
-/** An output tensor of `n` records as {@link OutputValues}; throws when its shape is not theirs. */
+/**
+ * An output tensor of `n` records as {@link OutputValues}; throws when its shape is not theirs.
+ * A `string` tensor's values read as they are, whatever the plan's type (a PMML number output
+ * that answered text goes as one).
+ */
 export function outputValues(
   plan: OutputPlan,
-  t: Pick<TensorValues, 'dims' | 'data'>,
+  t: Pick<TensorValues, 'dims' | 'data'> & { type?: string },
   n: number,
 ): OutputValues {
   const dims = t.dims;
@@ -208,7 +220,7 @@ export function outputValues(
     throw new RangeError(
       `output ${plan.name} has shape [${dims.join(', ')}] for ${n} records: the batch dimension must come first`,
     );
-  const read = reader(plan.element);
+  const read = reader(t.type === 'string' ? { kind: 'string' } : plan.element);
   const data = t.data as ArrayLike<unknown>;
   const rowDims = dims.slice(1);
   const width = product(rowDims);
@@ -231,7 +243,7 @@ export function outputValues(
 /** Writes each record's slice of an output tensor into `predictions[r][plan.name]` (see {@link outputValues}). */
 export function readOutput(
   plan: OutputPlan,
-  t: Pick<TensorValues, 'dims' | 'data'>,
+  t: Pick<TensorValues, 'dims' | 'data'> & { type?: string },
   predictions: Record<string, unknown>[],
 ): void {
   const n = predictions.length;

@@ -1,8 +1,15 @@
-import { DeadlineError, PredictionFailedError, UnusableArtifactError } from '../../errors.js';
+import {
+  DeadlineError,
+  InvalidInputError,
+  PredictionFailedError,
+  UnusableArtifactError,
+} from '../../errors.js';
 import type { RecordValue, Signature } from '../../protocol/signature.js';
 import { callTimeout } from '../call-timeout.js';
 import type { CallOptions, ModelRuntime, Prediction, RuntimeSpec } from '../types.js';
+import type { PackedTensors, TensorPlan } from '../onnx/packed-tensors.js';
 import { compileDocument, type PmmlModel } from './document.js';
+import { pmmlTensorPlan } from './pmml-tensors.js';
 import { parseOffThread } from './off-thread.js';
 import { ScoreThread } from './score-thread.js';
 import { limitsFrom } from './pmml-config.js';
@@ -18,7 +25,8 @@ export const OFF_THREAD_RECORDS = 128;
 
 /**
  * A PMML model scored in-process by the native TypeScript evaluator: a small call on the event
- * loop, a large one on the deployment's scoring thread (score-thread.ts).
+ * loop, a large one on the deployment's scoring thread (score-thread.ts), and a batch job's
+ * chunks there as columns (pmml-tensors.ts).
  */
 export class PmmlRuntime implements ModelRuntime {
   readonly kind = 'model' as const;
@@ -26,6 +34,8 @@ export class PmmlRuntime implements ModelRuntime {
   private model: PmmlModel | undefined;
   private loading: Promise<PmmlModel> | undefined;
   private thread: ScoreThread | undefined;
+  /** The model's columns (null: a field that does not travel as one); made once loaded. */
+  private plan: TensorPlan | null | undefined;
 
   constructor(private readonly spec: RuntimeSpec) {}
 
@@ -48,8 +58,7 @@ export class PmmlRuntime implements ModelRuntime {
     if (!this.model) await this.load();
     const m = this.model!;
     if (records.length >= OFF_THREAD_RECORDS) {
-      this.thread ??= new ScoreThread(this.spec.artifact.path, limitsFrom(this.spec.config));
-      return this.thread.score(records, callTimeout(options), options.signal);
+      return this.scoreThread().score(records, callTimeout(options), options.signal);
     }
     const deadline = Date.now() + callTimeout(options);
     const out: Prediction[] = new Array(records.length);
@@ -66,11 +75,32 @@ export class PmmlRuntime implements ModelRuntime {
     return out;
   }
 
+  tensorPlan(): TensorPlan | undefined {
+    if (!this.model) return undefined;
+    this.plan ??= pmmlTensorPlan(this.model.signature) ?? null;
+    return this.plan ?? undefined;
+  }
+
+  async predictTensors(feeds: PackedTensors, options: CallOptions): Promise<PackedTensors> {
+    if (!this.model) await this.load();
+    const plan = this.tensorPlan();
+    if (!plan)
+      throw new InvalidInputError(
+        'this PMML model has a field that does not travel as a column: score its records',
+      );
+    return this.scoreThread().scoreColumns(plan, feeds, callTimeout(options), options.signal);
+  }
+
   async unload(): Promise<void> {
     this.model = undefined;
+    this.plan = undefined;
     const thread = this.thread;
     this.thread = undefined;
     await thread?.close();
+  }
+
+  private scoreThread(): ScoreThread {
+    return (this.thread ??= new ScoreThread(this.spec.artifact.path, limitsFrom(this.spec.config)));
   }
 
   /**

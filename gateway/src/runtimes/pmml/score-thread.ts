@@ -4,19 +4,27 @@ import { abortReason } from '../../workers/worker-process.js';
 import { WorkerCallError, type WorkerErrorBody } from '../../workers/worker-protocol.js';
 import { ThreadJobs } from '../../workers/thread-jobs.js';
 import { fromWorkerError } from '../onnx/worker/wire.js';
+import type { PackedTensors, TensorPlan } from '../onnx/packed-tensors.js';
 import type { Prediction } from '../types.js';
 import type { XmlLimits } from './xml.js';
 
 /** A scoring thread without a batch for this long ends. */
 const IDLE_MS = 300_000;
 
-/** What the scoring thread is asked: to compile its model, or to score records. */
+/**
+ * What the scoring thread is asked: to compile its model, to score records, or to score a
+ * chunk's columns (`pmml-tensors.ts`).
+ */
 export type ScoreJob =
-  { kind: 'load'; path: string; limits: XmlLimits } | { kind: 'score'; records: RecordValue[] };
+  | { kind: 'load'; path: string; limits: XmlLimits }
+  | { kind: 'score'; records: RecordValue[] }
+  | { kind: 'columns'; plan: TensorPlan; feeds: PackedTensors };
 
-/** What it answers: predictions (none for a load), or the error as plain data. */
+/** What it answers: predictions (none for a load), columns, or the error as plain data. */
 export type ScoreAnswer =
-  { ok: true; predictions: Prediction[] } | { ok: false; error: WorkerErrorBody };
+  | { ok: true; predictions: Prediction[] }
+  | { ok: true; columns: PackedTensors }
+  | { ok: false; error: WorkerErrorBody };
 
 /**
  * A PMML model's own scoring thread, holding its own compiled copy of the model (compiled code
@@ -39,6 +47,42 @@ export class ScoreThread {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<Prediction[]> {
+    const answer = await this.run(
+      { kind: 'score', records },
+      [],
+      `scoring ${records.length} records`,
+      timeoutMs,
+      signal,
+    );
+    return 'predictions' in answer ? answer.predictions : [];
+  }
+
+  /** A chunk's answers as columns, from its columns (`plan`'s); as `score` otherwise. */
+  async scoreColumns(
+    plan: TensorPlan,
+    feeds: PackedTensors,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<PackedTensors> {
+    const rows = Object.values(feeds)[0]?.dims[0] ?? 0;
+    const answer = await this.run(
+      { kind: 'columns', plan, feeds },
+      // Copied, not moved: a call that is tried again sends them again.
+      [],
+      `scoring ${rows} records`,
+      timeoutMs,
+      signal,
+    );
+    return 'columns' in answer ? answer.columns : {};
+  }
+
+  private async run(
+    job: ScoreJob,
+    transfer: ArrayBuffer[],
+    what: string,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<Exclude<ScoreAnswer, { ok: false }>> {
     clearTimeout(this.idle);
     await this.ready();
     const jobs = this.jobs!;
@@ -47,20 +91,16 @@ export class ScoreThread {
     const stopped = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
-          reject(
-            new DeadlineError(
-              `the call passed its timeout (config.timeoutSeconds) scoring ${records.length} records`,
-            ),
-          ),
+          reject(new DeadlineError(`the call passed its timeout (config.timeoutSeconds) ${what}`)),
         timeoutMs,
       );
       onAbort = () => reject(abortReason(signal!));
       signal?.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      const answer = await Promise.race([jobs.run({ kind: 'score', records }), stopped]);
+      const answer = await Promise.race([jobs.run(job, transfer), stopped]);
       if (!answer.ok) throw fromWorkerError(new WorkerCallError(answer.error));
-      return answer.predictions;
+      return answer;
     } catch (err) {
       if (err instanceof DeadlineError || signal?.aborted) this.end(jobs);
       throw err;
