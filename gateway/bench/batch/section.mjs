@@ -250,11 +250,12 @@ The sides:
   fresh data dir, invocation log on with inputs, as it ships), the model published, then one job
   \`POST /api/deployments/bench/jobs\` \`{"input": {"path": "<file>"}, "passThrough": ["id"], "chunkSize": ${settings.chunk}}\`,
   timed from the POST until \`GET /api/jobs/:id\` (polled every 100 ms) says \`succeeded\`. The job
-  writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. The iris job goes as
-  tensors (its inputs and outputs are numbers: the job's thread validates and stacks each chunk,
-  the ONNX worker runs it as bytes, the thread writes the output from the output tensors), the
-  GBM job by records (PMML), as they ship. CPU: the gateway and its workers (from /proc); (a)
-  and (b): their process.
+  writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. Both jobs go as
+  columns, as they ship: the job's thread validates and stacks each chunk, the iris one's ONNX
+  worker runs it as bytes, the GBM one's PMML scoring thread scores it from its columns (numbers
+  as float64, the text \`district\` as codes into a table of its values), and the job's thread
+  writes the output from the answers' columns. CPU: the gateway and its workers (from /proc);
+  (a) and (b): their process.
 - **(a) the limit** (bench/batch/limit.mjs, its own process): the file through the gateway's
   parser (PapaParse, through the built gateway's \`CsvRecords\`, a piece of the file at a time, as
   its reader parses); ${f(settings.chunk)}-row chunks scored by raw
