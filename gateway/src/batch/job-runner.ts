@@ -1,40 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, stat } from 'node:fs/promises';
-import { presentPrediction } from '../codecs/records.js';
 import type { BatchJobRow, BatchRepository, JobCheckpoint } from '../db/batch-repository.js';
 import type { DataPlane } from '../data-plane/index.js';
 import { SlipwayError, describeFailure } from '../errors.js';
-import { NotebookRunError } from '../data-plane/notebook-runs.js';
-import {
-  readTable,
-  type ReadTableOptions,
-  type Row,
-  type TableFormat,
-} from '../monitoring/tables/index.js';
+import { readTable, type ReadTableOptions, type TableFormat } from '../monitoring/tables/index.js';
 import {
   CHUNKS_IN_FLIGHT,
-  refusedLine,
   ResumeCursor,
-  retrying,
   type ChunkRun,
   type ChunkWrite,
   type OutputState,
 } from './chunk-run.js';
 import { scoreTensorChunks } from './tensor-job.js';
-import type { RecordValue, Signature } from '../protocol/signature.js';
+import type { Signature } from '../protocol/signature.js';
 import type { RuntimeKind } from '../runtimes/types.js';
 import { downloadInput } from './job-input.js';
 import type { JobOptions } from './job-options.js';
-import {
-  AppendFile,
-  csvHeader,
-  outputColumns,
-  Pieces,
-  predictionFields,
-  rowFormatter,
-  type RowFormatter,
-} from './job-output.js';
-import { jobColumns, recordMaker } from './job-rows.js';
+import { AppendFile, csvHeader } from './job-output.js';
+import { jobColumns } from './job-rows.js';
+import { RecordChunks, type Chunk, type RowOutcome } from './record-chunks.js';
 import { deliverJobFiles, jobFiles } from './job-files.js';
 
 export interface JobRunnerDeps {
@@ -59,17 +42,6 @@ const CHECKPOINT_EVERY_MS = 500;
 
 /** How one job run ended, for its holder. */
 export type RunEnd = 'succeeded' | 'failed' | 'lost';
-
-/** One row's outcome: its output fields and id, or why it was refused. */
-type RowOutcome =
-  | { ok: true; fields: Record<string, unknown>; id: string }
-  | { ok: false; message: string; field?: string };
-
-/** A chunk read: its first row's number (1-based) and its rows. */
-interface Chunk {
-  first: number;
-  rows: Row[];
-}
 
 /** The job's failure as it is stored: a code and a message. */
 class JobFailure extends SlipwayError {
@@ -245,32 +217,11 @@ export class JobRunner {
     notebook: boolean,
     parallel: number,
   ): Promise<void> {
-    const { job, options, state, stop } = run;
-    const reader = readTable(job.inputPath, run.read);
-    const toRecord = recordMaker(signature, job.inputFormat as TableFormat);
-    const score = (chunk: Chunk) =>
-      notebook
-        ? this.runNotebook(job, chunk, toRecord, parallel, stop)
-        : this.scoreModel(job, chunk, toRecord, signature, stop);
-    let format: RowFormatter | undefined;
-    const lines = new Pieces();
-    const written = (chunk: Chunk, outcomes: RowOutcome[]): ChunkWrite => {
-      let refused = '';
-      let errors = 0;
-      for (let i = 0; i < outcomes.length; i++) {
-        const o = outcomes[i]!;
-        if (!o.ok) {
-          refused += refusedLine(chunk.first + i, o);
-          errors++;
-          continue;
-        }
-        state.columns ??= outputColumns(options.passThrough, o.fields);
-        format ??= rowFormatter(options.outputFormat, options.passThrough, state.columns);
-        format(lines, chunk.rows[i]!, o.fields, o.id);
-      }
-      const bytesRead = reader.progress.bytesRead;
-      return { rows: chunk.rows.length, lines: lines.take(), refused, errors, bytesRead };
-    };
+    const reader = readTable(run.job.inputPath, run.read);
+    const chunks = new RecordChunks(this.deps, run, signature, notebook ? parallel : 0);
+    const score = (chunk: Chunk) => chunks.score(chunk);
+    const written = (chunk: Chunk, outcomes: RowOutcome[]): ChunkWrite =>
+      chunks.written(chunk, outcomes, reader.progress.bytesRead);
 
     const cursor = new ResumeCursor(run.skip);
     const pending: { chunk: Chunk; outcomes: Promise<RowOutcome[]> }[] = [];
@@ -305,81 +256,6 @@ export class JobRunner {
     );
     if (!held) throw new LostJob();
   }
-
-  /** One `score` call for a chunk of a model job: each row's fields, or why it was refused. */
-  private async scoreModel(
-    job: BatchJobRow,
-    chunk: Chunk,
-    toRecord: (row: Row) => RecordValue,
-    signature: Signature,
-    signal: AbortSignal,
-  ): Promise<RowOutcome[]> {
-    const records = chunk.rows.map(toRecord);
-    const result = await retrying(signal, () =>
-      this.deps.dataPlane.score({
-        name: job.deploymentName,
-        token: this.deps.adminToken,
-        version: job.version,
-        requestId: randomUUID(),
-        via: 'batch',
-        records,
-        signal,
-      }),
-    );
-    const refused = new Map(result.rejected.map((r) => [r.index, r]));
-    return records.map((_, i): RowOutcome => {
-      const r = refused.get(i);
-      if (r)
-        return { ok: false, message: r.message, ...(r.field !== undefined && { field: r.field }) };
-      return {
-        ok: true,
-        fields: predictionFields(presentPrediction(result.predictions[i], signature)),
-        id: result.ids[i]!,
-      };
-    });
-  }
-
-  /** One run per row of a notebook job, `parallel` at once: each run's outputs, or its error. */
-  private async runNotebook(
-    job: BatchJobRow,
-    chunk: Chunk,
-    toRecord: (row: Row) => RecordValue,
-    parallel: number,
-    signal: AbortSignal,
-  ): Promise<RowOutcome[]> {
-    const outcomes: RowOutcome[] = new Array<RowOutcome>(chunk.rows.length);
-    let next = 0;
-    const lane = async () => {
-      for (let i = next++; i < chunk.rows.length; i = next++) {
-        const parameters = toRecord(chunk.rows[i]!);
-        try {
-          const result = await retrying(signal, () =>
-            this.deps.dataPlane.invoke({
-              name: job.deploymentName,
-              token: this.deps.adminToken,
-              version: job.version,
-              requestId: randomUUID(),
-              signal,
-              records: () => Promise.resolve({ json: parameters }),
-              parameters: () => Promise.resolve({ json: parameters, text: {} }),
-            }),
-          );
-          if (result.kind !== 'run' || result.status !== 'succeeded')
-            throw new Error('the notebook run did not finish');
-          outcomes[i] = { ok: true, fields: { outputs: result.outputs }, id: result.id };
-        } catch (err) {
-          if (signal.aborted || !isRowFailure(err)) throw err;
-          outcomes[i] = {
-            ok: false,
-            message: err.message,
-            ...(err.field !== undefined && { field: err.field }),
-          };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(parallel, chunk.rows.length) }, lane));
-    return outcomes;
-  }
 }
 
 /** The job was cancelled or taken over: its holder stops without ending it. */
@@ -387,16 +263,6 @@ class LostJob extends Error {
   constructor() {
     super('the job is no longer held by this gateway');
   }
-}
-
-/**
- * A row's own failure: its parameters refused (4xx), or its run failed (a cell raised, it ran
- * out of time). What says the deployment cannot run at all (5xx) fails the job.
- */
-function isRowFailure(err: unknown): err is SlipwayError {
-  if (!(err instanceof SlipwayError)) return false;
-  if (err.status < 500) return err.status !== 401 && err.status !== 404;
-  return err instanceof NotebookRunError && err.code !== 'unavailable' && err.status !== 503;
 }
 
 const percent = (x: number) => `${Math.round(x * 10_000) / 100} %`;

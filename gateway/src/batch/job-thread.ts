@@ -31,6 +31,7 @@ serveTableReads<PreparedChunk>({
     const kept = held.get(m.seq);
     try {
       if (!kept) throw new Error(`chunk ${m.seq} is not held`);
+      if (m.kind === 'held') return reply({ kind: 'held', seq: m.seq, rows: kept.rows });
       reply({
         kind: 'finished',
         seq: m.seq,

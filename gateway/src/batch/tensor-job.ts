@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { TensorScoring } from '../data-plane/types.js';
+import { InvalidInputError } from '../errors.js';
 import { readTableOn } from '../monitoring/tables/read-table.js';
 import { fromWireError } from '../monitoring/tables/table-job.js';
-import type { TableFormat } from '../monitoring/tables/index.js';
+import type { Row, TableFormat } from '../monitoring/tables/index.js';
 import type { PackedTensors } from '../runtimes/onnx/packed-tensors.js';
 import {
   CHUNKS_IN_FLIGHT,
@@ -13,6 +14,7 @@ import {
 } from './chunk-run.js';
 import type { FromJobThread, ToJobThread } from './job-thread-messages.js';
 import type { JobRunnerDeps } from './job-runner.js';
+import { RecordChunks } from './record-chunks.js';
 import {
   monitoredOf,
   type ChunkPlan,
@@ -42,7 +44,7 @@ export async function scoreTensorChunks(
   };
   const waiting = new Map<
     number,
-    { resolve: (f: FinishedChunk) => void; reject: (e: unknown) => void }
+    { resolve: (answer: FinishedChunk | Row[]) => void; reject: (e: unknown) => void }
   >();
   const reader = readTableOn<PreparedChunk>(
     {
@@ -54,6 +56,7 @@ export async function scoreTensorChunks(
         const w = waiting.get(m.seq);
         waiting.delete(m.seq);
         if (m.kind === 'finished') w?.resolve(m.finished);
+        else if (m.kind === 'held') w?.resolve(m.rows);
         else w?.reject(fromWireError(m.error));
       },
       exited: (error) => {
@@ -66,15 +69,33 @@ export async function scoreTensorChunks(
     run.read,
   );
   let stopped: Error | undefined;
-  const finish = (seq: number, outputs: PackedTensors, requestId: string) =>
-    new Promise<FinishedChunk>((resolve, reject) => {
+  /** Asks the job's thread about a chunk it holds. */
+  const ask = <T>(message: ToJobThread & { seq: number }) =>
+    new Promise<T>((resolve, reject) => {
       // A chunk still in the data plane when the job stopped: its thread is gone.
       if (stopped) return reject(stopped);
-      waiting.set(seq, { resolve, reject });
-      const message: ToJobThread = { kind: 'finish', seq, outputs, requestId };
+      waiting.set(message.seq, { resolve: resolve as (a: unknown) => void, reject });
       reader.post(message);
     });
+  const finish = (seq: number, outputs: PackedTensors, requestId: string) =>
+    ask<FinishedChunk>({ kind: 'finish', seq, outputs, requestId });
+  // A chunk whose tensors the model refused (a value its fields do not take: a PMML value
+  // outside its valid values) goes by records, where each refused row is named.
+  const records = new RecordChunks(deps, run, scoring.signature, 0);
+  const byRecords = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
+    const rows = await ask<Row[]>({ kind: 'held', seq: chunk.seq });
+    const read = { first: chunk.first, rows };
+    return records.written(read, await records.score(read), reader.progress.bytesRead);
+  };
   const score = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
+    try {
+      return await scoreAsTensors(chunk);
+    } catch (err) {
+      if (!(err instanceof InvalidInputError) || stop.aborted) throw err;
+      return byRecords(chunk);
+    }
+  };
+  const scoreAsTensors = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
     const requestId = randomUUID();
     let finished: FinishedChunk | undefined;
     await retrying(stop, () =>

@@ -20,6 +20,7 @@ import { RawJson } from '../monitoring/loggable-row.js';
 import { knownJson } from '../codecs/known-json.js';
 import { observeCall, type MonitoredCall } from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
+import { predictEach } from './predict-each.js';
 import { validateEach } from './validate-each.js';
 import { checkCallbackUrl } from './callback-url.js';
 import { decodeRecordsOffThread } from './decode-records.js';
@@ -224,21 +225,38 @@ export class DataPlane {
         const warnings: string[] = [];
         if (passed.length > 0) {
           const release = this.deps.host.hold(served);
-          const scored = await runtime
-            .predict(passed, {
-              ...this.callOptions(served, req, notes),
-              warn: (message) => warnings.push(message),
-            })
-            .finally(release);
+          const options = {
+            ...this.callOptions(served, req, notes),
+            warn: (message: string) => warnings.push(message),
+          };
+          const each = await predictEach(
+            (records) => runtime.predict(records as RecordValue[], options),
+            passed,
+          ).finally(release);
+          // What the model refused joins what validation refused; the rest is scored.
+          let kept = { records: passed, indexes, scored: each.predictions as Prediction[] };
+          if (each.refused.length > 0) {
+            const out = new Set(each.refused.map((r) => r.index));
+            const keep = (_: unknown, k: number) => !out.has(k);
+            kept = {
+              records: passed.filter(keep),
+              indexes: indexes.filter(keep),
+              scored: each.predictions.filter(keep) as Prediction[],
+            };
+            for (const r of each.refused) rejected.push({ ...r, index: indexes[r.index]! });
+            rejected.sort((a, b) => a.index - b.index);
+            notes.input = kept.records;
+          }
+          const { scored } = kept;
           notes.output = scored;
-          const scoredIds = indexes.map((i) => `${req.requestId}:${i}`);
-          indexes.forEach((i, k) => {
+          const scoredIds = kept.indexes.map((i) => `${req.requestId}:${i}`);
+          kept.indexes.forEach((i, k) => {
             predictions[i] = scored[k];
             ids[i] = scoredIds[k];
           });
           notes.monitored = observeCall(
-            { call: req.requestId, index: indexes },
-            passed,
+            { call: req.requestId, index: kept.indexes },
+            kept.records,
             scored,
             served.monitor.features,
             served.monitor.view,
