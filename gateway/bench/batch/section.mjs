@@ -159,8 +159,8 @@ function profileLines(profiles) {
 
 One more run per model with the gateway under \`node --cpu-prof\` (not counted above): the
 gateway's main thread, self time by area, its whole life (start-up and publishing included;
-the job's thread — reading the CSV, and for iris validating and stacking each chunk and writing
-its output and monitor columns from the output tensors — is profiled apart, below; the ONNX
+the job's thread — reading the CSV, validating and stacking each chunk and writing its output
+and monitor columns from the answers' columns — is profiled apart, below; the ONNX
 worker process is not profiled, its CPU is in the CPU per row above).
 
 | area | ${names.map((n) => MODELS[n].label).join(' | ')} |
