@@ -6,35 +6,9 @@ import {
   startTestGateway,
   type TestGateway,
 } from '../support/test-gateway.js';
-import { pmmlDoc } from '../../src/runtimes/pmml/testing/pmml-doc.js';
+import { intervalModel } from '../support/interval-model.js';
 import { ended, uploadJob } from './batch-support.js';
 
-/**
- * A regression whose `age` is valid between 0 and 120 only, invalid values refused
- * (`returnInvalid`, PMML's default): the signature cannot say so (it names categories, not
- * intervals), so validation lets 130 in and the model refuses it.
- */
-const DOCUMENT = pmmlDoc(`
-  <DataDictionary>
-    <DataField name="age" optype="continuous" dataType="double">
-      <Interval closure="closedClosed" leftMargin="0" rightMargin="120"/>
-    </DataField>
-    <DataField name="plan" optype="categorical" dataType="string">
-      <Value value="basic"/><Value value="pro"/>
-    </DataField>
-    <DataField name="spend" optype="continuous" dataType="double"/>
-  </DataDictionary>
-  <RegressionModel functionName="regression">
-    <MiningSchema>
-      <MiningField name="age" invalidValueTreatment="returnInvalid"/>
-      <MiningField name="plan" invalidValueTreatment="asIs"/>
-      <MiningField name="spend" usageType="target"/>
-    </MiningSchema>
-    <RegressionTable intercept="10">
-      <NumericPredictor name="age" coefficient="2"/>
-      <CategoricalPredictor name="plan" value="pro" coefficient="5"/>
-    </RegressionTable>
-  </RegressionModel>`);
 const ROWS = 1200;
 const CHUNK = 250;
 /** Rows (1-based) whose age is out of its interval: the model refuses them, not the others. */
@@ -43,10 +17,7 @@ const INVALID = [3, 251, 252, 900, 1200];
 async function publish(gw: TestGateway): Promise<void> {
   const res = await gw.admin('/api/deployments', {
     method: 'POST',
-    body: publishForm(
-      { name: 'm' },
-      { bytes: new TextEncoder().encode(DOCUMENT), filename: 'spend.pmml' },
-    ),
+    body: publishForm({ name: 'm' }, intervalModel()),
   });
   expect(res.status).toBe(201);
 }

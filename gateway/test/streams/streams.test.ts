@@ -9,6 +9,7 @@ import {
   toyModel,
   type TestGateway,
 } from '../support/test-gateway.js';
+import { intervalModel } from '../support/interval-model.js';
 import { broker, createTopic, produce, readTopic, unique } from './kafka-support.js';
 
 let gw: TestGateway;
@@ -29,6 +30,8 @@ beforeAll(async () => {
   for (const [name, file] of [
     ['sum', toyModel()],
     ['flaky', toyModel({ failWhen: 13 })],
+    // Refuses an age out of its interval: the model, not the signature.
+    ['spend', intervalModel()],
     [
       'nb',
       {
@@ -182,6 +185,49 @@ describe('a stream binding', () => {
     await until(
       () => stream(s.id),
       (x) => x.consumed === 8 && x.deadLettered === 5 && x.produced === 3,
+      'the counts',
+    );
+  });
+
+  it('dead-letters a message the model refuses (not its validation) and scores the others of its batch', async () => {
+    const { input, output, stream: s } = await boundTopics('spend');
+    await produce(input, [
+      { key: 'young', value: { age: 20, plan: 'pro' } },
+      { key: 'too-old', value: { age: 130, plan: 'basic' } },
+      { key: 'older', value: { age: 60, plan: 'basic' } },
+    ]);
+    const dead = await readTopic(`${input}.dead-letter`);
+    const out = await readTopic(output);
+    try {
+      await waitFor('1 dead letter', () => dead.messages.length >= 1);
+      await waitFor('2 predictions', () => out.messages.length >= 2);
+      expect(dead.messages.map((m) => m.key)).toEqual(['too-old']);
+      expect(dead.messages[0]!.headers).toMatchObject({
+        'slipway-error-code': 'invalid_input',
+        'slipway-error-field': 'age',
+      });
+      expect(dead.messages[0]!.headers['slipway-error-message']).toMatch(
+        /field age: 130 is not a valid value/,
+      );
+      const predicted = new Map(
+        out.messages.map((m) => [
+          m.key,
+          (JSON.parse(m.value) as { prediction: unknown }).prediction,
+        ]),
+      );
+      expect(predicted).toEqual(
+        new Map([
+          ['young', 10 + 2 * 20 + 5],
+          ['older', 10 + 2 * 60],
+        ]),
+      );
+    } finally {
+      await dead.close();
+      await out.close();
+    }
+    await until(
+      () => stream(s.id),
+      (x) => x.consumed === 3 && x.deadLettered === 1 && x.produced === 2,
       'the counts',
     );
   });
