@@ -162,8 +162,10 @@ export class TensorChunks {
       return made;
     };
     const { passThrough, outputFormat } = this.plan;
+    // A number that is not finite reads as null (`outputValues`), as JSON carries it: the
+    // output of a job is the same whichever way its chunks went.
     const fieldsOf = (k: number) =>
-      finiteOrNull(predictionFields(presentPrediction(predictions()[k], signature)));
+      predictionFields(presentPrediction(predictions()[k], signature));
     if (n > 0) this.columns ??= outputColumns(passThrough, fieldsOf(0));
     if (n > 0 && outputFormat === 'csv' && this.csv === undefined)
       this.csv = tensorCsvWriter(signature, this.outputs, passThrough, this.columns!) ?? null;
@@ -198,16 +200,4 @@ export class TensorChunks {
       features: observed.features === null ? null : JSON.stringify(observed.features),
     };
   }
-}
-
-/**
- * A non-finite number as null, as a prediction that came as JSON (from a worker, over HTTP)
- * has it: the output of a job is the same whichever way its chunks went.
- */
-function finiteOrNull(fields: Record<string, unknown>): Record<string, unknown> {
-  for (const key in fields) {
-    const v = fields[key];
-    if (typeof v === 'number' && !Number.isFinite(v)) fields[key] = null;
-  }
-  return fields;
 }

@@ -49,11 +49,11 @@ export function tensorCsvWriter(
       key === undefined
         ? (values, _, r) => {
             const v = values[output]!;
-            return v.keys ? '' : cell(v.value(r));
+            return v.keys ? '' : csvCell(v.value(r));
           }
         : (values, _, r) => {
             const v = values[output]!;
-            return v.keys ? cell(v.at(r, key)) : '';
+            return v.keys ? csvCell(v.at(r, key)) : '';
           },
     );
   }
@@ -80,7 +80,3 @@ export type TensorCsvWriter = (
   indexes: readonly number[],
   requestId: string,
 ) => void;
-
-/** A value's cell; a number that is not finite is empty, as JSON (null) carries it elsewhere. */
-const cell = (v: unknown) =>
-  typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : csvCell(v);
