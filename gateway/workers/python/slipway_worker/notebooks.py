@@ -173,8 +173,9 @@ class Execution:
     def __init__(self, nb: nbformat.NotebookNode, kernel: Kernel) -> None:
         self.nb = nb
         self.kernel = kernel
-        # The cell running, or the last one that started.
+        # The cell running, or the last one that started; the last one that ran to its end.
         self.cell_index: int | None = None
+        self.completed: int | None = None
         self.stopping = False
         # No output path: the worker writes the notebook once, when the run ends (see `save`).
         self.manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, autosave_cell_every=0)
@@ -202,6 +203,7 @@ class Execution:
                 try:
                     manager.cell_start(cell, index)
                     await self._execute(client, cell, index)
+                    self.completed = index
                 except CellExecutionError as exc:
                     manager.cell_exception(cell, cell_index=index, exception=exc)
                     break
@@ -238,8 +240,8 @@ class Execution:
 
     def record_kill(self, message: str) -> None:
         """Records in the running cell that its kernel was killed (it did not stop when
-        interrupted, or the gateway cancelled the run)."""
-        if self.cell_index is None:
+        interrupted, or the gateway cancelled the run); not in one that had ended."""
+        if self.cell_index is None or self.cell_index == self.completed:
             return
         cell = self.nb.cells[self.cell_index]
         if cell.get("cell_type") == "code":

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 # the gateway waits 5 s past the limit before it cancels the call.
 INTERRUPT_GRACE_SECONDS = 3.0
 
+# How often a run that has not ended since it was cancelled is cancelled again (see `_end`).
+CANCEL_AGAIN_SECONDS = 1.0
+
 Method = Callable[[JsonObject], Awaitable[Any]]
 """A method of the protocol: its args in, its result (any JSON value) out."""
 
@@ -119,10 +122,11 @@ class Worker:
         try:
             done, _ = await asyncio.wait({task}, timeout=timeout)
         except asyncio.CancelledError:
-            # Cancelled by the gateway (its deadline passed): the kernel dies before we answer.
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            # Cancelled by the gateway (its deadline passed, or its caller left): the kernel
+            # dies before we answer.
+            await _end(task, state)
             if state.execution is not None:
+                await asyncio.shield(state.execution.kernel.shutdown())
                 state.execution.record_kill("the run was cancelled by the gateway; its kernel was killed")
             notebooks.save(nb, output_path)
             raise
@@ -167,8 +171,7 @@ class Worker:
             await execution.interrupt()
             await asyncio.wait({task}, timeout=INTERRUPT_GRACE_SECONDS)
         if not task.done():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+            await _end(task, state)
             if execution is not None:
                 execution.record_kill(f"the run passed its timeout of {timeout:g} s and did not stop when interrupted")
         else:
@@ -277,6 +280,20 @@ def _python(args: JsonObject) -> str | None:
     if not isinstance(value, str) or not os.path.isabs(value):
         raise WorkerError("InvalidArguments", f"python must be the absolute path of an interpreter, not {value!r}")
     return value
+
+
+async def _end(task: asyncio.Future[None], state: _RunState) -> None:
+    """Cancels a run and waits until it has ended, whatever it raised. nbclient can lose a
+    cancellation: one that comes as a cell's reply arrives is swallowed by `asyncio.wait_for`
+    (Python before 3.12 returns the result it was waiting for instead), and the run would go on
+    to the next cell. So the run is told to start no further cell, and is cancelled again until
+    it has ended."""
+    while not task.done():
+        if state.execution is not None:
+            state.execution.stopping = True
+        task.cancel()
+        await asyncio.wait({task}, timeout=CANCEL_AGAIN_SECONDS)
+    await asyncio.gather(task, return_exceptions=True)
 
 
 class _RunState:
