@@ -176,6 +176,8 @@ class Execution:
         # The cell running, or the last one that started; the last one that ran to its end.
         self.cell_index: int | None = None
         self.completed: int | None = None
+        # Whether it is running cells; told to stop, it starts no further cell.
+        self.running = False
         self.stopping = False
         # No output path: the worker writes the notebook once, when the run ends (see `save`).
         self.manager = NotebookExecutionManager(nb, output_path=None, progress_bar=False, autosave_cell_every=0)
@@ -193,6 +195,7 @@ class Execution:
         client.kc.allow_stdin = False
         manager = self.manager
         manager.notebook_start()
+        self.running = True
         try:
             # The cells one by one instead of client.async_execute(): that one sets up and tears
             # down the kernel itself and takes over the process's SIGINT/SIGTERM handlers.
@@ -211,6 +214,7 @@ class Execution:
                     manager.cell_complete(cell, cell_index=index)
             client.set_widgets_metadata()
         finally:
+            self.running = False
             manager.notebook_complete()
 
     async def _execute(self, client: NotebookClient, cell: nbformat.NotebookNode, index: int) -> None:

@@ -286,13 +286,19 @@ async def _end(task: asyncio.Future[None], state: _RunState) -> None:
     """Cancels a run and waits until it has ended, whatever it raised. nbclient can lose a
     cancellation: one that comes as a cell's reply arrives is swallowed by `asyncio.wait_for`
     (Python before 3.12 returns the result it was waiting for instead), and the run would go on
-    to the next cell. So the run is told to start no further cell, and is cancelled again until
-    it has ended."""
-    while not task.done():
-        if state.execution is not None:
-            state.execution.stopping = True
-        task.cancel()
-        await asyncio.wait({task}, timeout=CANCEL_AGAIN_SECONDS)
+    to the next cell. So the run is told first to start no further cell, and is cancelled again
+    while it is still running cells (not while it kills its kernel: that must finish)."""
+    if state.execution is not None:
+        state.execution.stopping = True
+    task.cancel()
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=CANCEL_AGAIN_SECONDS)
+        if done:
+            break
+        execution = state.execution
+        if execution is not None and execution.running:
+            execution.stopping = True
+            task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
 
