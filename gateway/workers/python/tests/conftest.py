@@ -60,3 +60,12 @@ async def execute(path: str, parameters: dict[str, object], kernel: Kernel) -> n
     if failure is not None:
         raise failure
     return execution
+
+
+def group_exists(pgid: int) -> bool:
+    """Whether any process of group `pgid` is still there."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from conftest import execute
+from conftest import execute, group_exists
 from jupyter_client.kernelspec import KernelSpecManager
 
 from slipway_worker.kernels import Kernel, KernelPool, Kernels
@@ -55,14 +55,6 @@ def running(pid: int | None) -> bool:
     assert pid is not None
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
     except ProcessLookupError:
         return False
     return True

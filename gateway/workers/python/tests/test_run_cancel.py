@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from conftest import group_exists
 from nbclient import NotebookClient
 
 from slipway_worker.server import Worker
@@ -74,7 +74,7 @@ def test_a_cancellation_lost_in_nbclient_still_ends_the_run_and_kills_its_kernel
             started = {pgid for pgid, alive in announced if alive}
             assert started
             assert all((pgid, False) in announced for pgid in started)
-            assert not any(_group_exists(pgid) for pgid in started)
+            assert not any(group_exists(pgid) for pgid in started)
         finally:
             await worker.close()
 
@@ -86,11 +86,3 @@ def test_a_cancellation_lost_in_nbclient_still_ends_the_run_and_kills_its_kernel
     assert sleeping.outputs == []
     assert sleeping.execution_count is None
     assert not any(o.get("ename") == "KernelKilled" for cell in nb.cells for o in cell.get("outputs", []))
-
-
-def _group_exists(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
