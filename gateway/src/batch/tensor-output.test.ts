@@ -11,8 +11,36 @@ const plan = outputPlan;
 /** Outputs of three records, as a model of each kind gives them. */
 const CASES: {
   name: string;
-  outputs: { plan: OutputPlan; dims: number[]; data: ArrayLike<unknown> }[];
+  outputs: { plan: OutputPlan; dims: number[]; data: ArrayLike<unknown>; type?: string }[];
 }[] = [
+  {
+    name: 'text labels (a comma, a quote) and float64 class scores with -0',
+    outputs: [
+      {
+        plan: plan('label', 'string', 'scalar'),
+        dims: [3],
+        data: ['a', 'b,c', 'd"e'],
+        type: 'string',
+      },
+      {
+        plan: plan('p', 'float64', 'declared', ['a', 'b,c']),
+        dims: [3, 2],
+        data: new Float64Array([-0, 1, 0.1 + 0.2, -Infinity, 1e-7, 1e21]),
+      },
+    ],
+  },
+  {
+    name: 'a number output that answered text (a PMML one), int32 and uint64 outputs',
+    outputs: [
+      { plan: plan('y', 'float64', 'scalar'), dims: [3], data: ['1.5', 'x', ''], type: 'string' },
+      { plan: plan('n', 'int32', 'scalar'), dims: [3, 1], data: new Int32Array([-1, 0, 7]) },
+      {
+        plan: plan('u', 'uint64', 'declared', ['lo', 'hi']),
+        dims: [3, 2],
+        data: new BigUint64Array([1n, 2n ** 63n, 0n, 5n, 9n, 10n]),
+      },
+    ],
+  },
   {
     name: 'one output of class scores',
     outputs: [
