@@ -98,7 +98,8 @@ export default defineConfig(({ mode }) => {
       // ports the system picks, private folders, processes found by their own folder or parent
       // (src/workers/testing/processes.ts), a PostgreSQL server of their own for outages and
       // restarts; and they wait for events, not clocks. On two cores the gateway suite took
-      // 875 s so, against 1,304 s one file at a time.
+      // 875 s so on an idle machine and 1,088 s in a CI run, against 1,304 s one file at a time
+      // in the CI run before (2026-12-02).
       maxWorkers: availableParallelism(),
       minWorkers: 1,
       ...(fast && {
