@@ -2,10 +2,12 @@
 // 1,000,000-row CSV by path as one job (POST /api/deployments/:name/jobs), side by side with
 // (a) the limit — the same file through the same CSV parser, scored 1,000 rows at a time by raw
 // onnxruntime-node `session.run` or the same PMML evaluator in one process (bench/batch/limit.mjs)
-// — and (b) what a user would do instead: pandas `read_csv(chunksize=…)` + scikit-learn
+// — (b) what a user would do instead: pandas `read_csv(chunksize=…)` + scikit-learn
 // `predict` on the same fitted model, the predictions written to a CSV
 // (bench/batch/pandas_side.py, in the gateway's Python venv). The sides take turns over rounds;
 // the report gives medians and ratios, and each side's answers for the first rows are compared.
+// (c) the floor is the limit plus the output lines and the monitor's copy a job must add,
+// hand-written on the same thread (limit.mjs floor): how much of the gap is the work itself.
 // With --profile, one more gateway run per model under `node --cpu-prof` says where its time
 // goes. With --big it also scores one big file (default 5 GB, rows padded with a text column the model
 // does not take) once, for the gateway's peak memory, and deletes the file afterwards.
@@ -65,8 +67,8 @@ function runJson(command, args) {
   });
 }
 
-const limit = (model, input) =>
-  runJson(process.execPath, ['bench/batch/limit.mjs', model, input, String(settings.chunk)]);
+const limit = (model, input, mode = 'limit') =>
+  runJson(process.execPath, ['bench/batch/limit.mjs', model, input, String(settings.chunk), mode]);
 const pandas = (model, input, output, chunk) =>
   runJson(python, [
     'bench/batch/pandas_side.py',
@@ -89,6 +91,7 @@ try {
     const sides = {
       slipway: () => timeSlipway(MODELS[name], input, { python, chunkSize: settings.chunk }),
       limit: () => limit(name, input),
+      floor: () => limit(name, input, 'floor'),
       ...Object.fromEntries(
         settings.pandasChunks.map((c) => [
           `pandas${c}`,

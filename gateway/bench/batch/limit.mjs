@@ -4,17 +4,26 @@
 // time in this one process, with nothing else: raw onnxruntime-node `session.run` on the model
 // the gateway runs (ZipMap unzipped by the gateway's own prepareModel), or the built gateway's
 // PMML evaluator, record by record. No HTTP, no log, no output file.
-// Usage: node bench/batch/limit.mjs <iris|gbm> <file.csv> [chunk rows]
+// With `floor`, (c): the same, plus the least a job must add for each row, hand-written on the
+// same thread: its output line (`id`, the prediction's columns, a prediction id; numbers as
+// `String` writes them) and the monitor's copy of the chunk (the features' columns as read and
+// the predictions, as JSON; probabilities packed as the gateway's `packScores` packs them),
+// each appended to a file. No validation, no log, no database, no other thread or process.
+// Usage: node bench/batch/limit.mjs <iris|gbm> <file.csv> [chunk rows] [floor]
 // Prints one JSON line: rows, seconds, CPU seconds, peak RSS and the first rows' predictions.
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { MODELS } from './inputs.mjs';
 
-const [modelName, path, chunkArg] = process.argv.slice(2);
+const [modelName, path, chunkArg, mode] = process.argv.slice(2);
 const model = MODELS[modelName];
 const chunkRows = Number(chunkArg ?? 1000);
 const SAMPLE = 20;
+const floor = mode === 'floor';
 
 /** A scorer of a chunk of CSV records (arrays of cells, header excluded). */
 async function onnxScorer() {
@@ -26,18 +35,46 @@ async function onnxScorer() {
   });
   const input = session.inputNames[0];
   const x = model.header.indexOf('X');
+  const { packScores } = await import('../../dist/monitoring/packed-scores.js');
   return async (records) => {
     const values = new Float32Array(records.length * 4);
-    records.forEach((r, i) => values.set(JSON.parse(r[x]), i * 4));
+    const features = floor ? [[], [], [], []] : undefined;
+    records.forEach((r, i) => {
+      const cell = JSON.parse(r[x]);
+      values.set(cell, i * 4);
+      if (features) for (let j = 0; j < 4; j++) features[j].push(cell[j]);
+    });
     const out = await session.run({
       [input]: new ort.Tensor('float32', values, [records.length, 4]),
     });
     const labels = out[session.outputNames[0]].data;
     const probabilities = out[session.outputNames[1]].data;
-    return Array.from(labels, (label, i) => ({
+    const predictions = Array.from(labels, (label, i) => ({
       label: Number(label),
       probabilities: Array.from(probabilities.subarray(i * 3, i * 3 + 3)),
     }));
+    if (features) {
+      const id = randomUUID();
+      let lines = '';
+      predictions.forEach((p, i) => {
+        const [a, b, c] = p.probabilities;
+        lines += `${records[i][0]},${p.label},${String(a)},${String(b)},${String(c)},${id}:${i}\n`;
+      });
+      const predicted = predictions.map((p) => p.label);
+      const monitor = {
+        features: Object.fromEntries(
+          features.map((v, j) => [`X[${j}]`, { kind: 'numeric', values: v }]),
+        ),
+        answers: {
+          index: predictions.map((_, i) => i),
+          predicted,
+          classes: ['0', '1', '2'],
+          scores: packScores(records.length, 3, (r, j) => probabilities[r * 3 + j]),
+        },
+      };
+      written(lines, monitor);
+    }
+    return predictions;
   };
 }
 
@@ -48,15 +85,50 @@ async function pmmlScorer() {
   const compiled = compilePmml(await readFile(model.artifact));
   const columns = model.header.slice(1).map((name) => ({ name, at: model.header.indexOf(name) }));
   const numeric = new Set(['area', 'rooms', 'year']);
-  return async (records) =>
-    records.map((r) => {
+  return async (records) => {
+    const features = floor ? columns.map(() => []) : undefined;
+    const predictions = records.map((r) => {
       const record = {};
-      for (const { name, at } of columns) {
+      columns.forEach(({ name, at }, j) => {
         const cell = r[at];
         record[name] = cell === '' ? null : numeric.has(name) ? Number(cell) : cell;
-      }
+        features?.[j].push(record[name]);
+      });
       return compiled.score(record);
     });
+    if (features) {
+      const id = randomUUID();
+      let lines = '';
+      predictions.forEach((p, i) => (lines += `${records[i][0]},${String(p.price)},${id}:${i}\n`));
+      const predicted = predictions.map((p) => p.price);
+      const monitor = {
+        features: {
+          ...Object.fromEntries(
+            columns.map(({ name }, j) => [
+              name,
+              { kind: numeric.has(name) ? 'numeric' : 'categorical', values: features[j] },
+            ]),
+          ),
+          '#prediction': { kind: 'numeric', values: predicted },
+        },
+        answers: { index: predictions.map((_, i) => i), predicted, classes: null, scores: null },
+      };
+      written(lines, monitor);
+    }
+    return predictions;
+  };
+}
+
+// The floor's files: the output lines and the monitor's copy, appended chunk by chunk.
+const floorDir = floor ? await mkdtemp(join(tmpdir(), 'slipway-bench-floor-')) : undefined;
+const outputFd = floor ? openSync(join(floorDir, 'output.csv'), 'w') : undefined;
+const monitorFd = floor ? openSync(join(floorDir, 'monitor.jsonl'), 'w') : undefined;
+function written(lines, monitor) {
+  writeSync(outputFd, lines);
+  writeSync(
+    monitorFd,
+    `{"features":${JSON.stringify(monitor.features)},"answers":${JSON.stringify(monitor.answers)}}\n`,
+  );
 }
 
 const score = modelName === 'iris' ? await onnxScorer() : await pmmlScorer();
@@ -93,6 +165,11 @@ await take(csv.end());
 if (chunk.length) await flush();
 const seconds = (performance.now() - start) / 1000;
 const { user, system } = process.cpuUsage(cpu0);
+if (floor) {
+  closeSync(outputFd);
+  closeSync(monitorFd);
+  await rm(floorDir, { recursive: true, force: true });
+}
 const status = await readFile('/proc/self/status', 'utf8');
 const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
 console.log(
