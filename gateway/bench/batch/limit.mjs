@@ -53,27 +53,21 @@ async function onnxScorer() {
       label: Number(label),
       probabilities: Array.from(probabilities.subarray(i * 3, i * 3 + 3)),
     }));
-    if (features) {
-      const id = randomUUID();
-      let lines = '';
-      predictions.forEach((p, i) => {
-        const [a, b, c] = p.probabilities;
-        lines += `${records[i][0]},${p.label},${String(a)},${String(b)},${String(c)},${id}:${i}\n`;
-      });
-      const predicted = predictions.map((p) => p.label);
-      const monitor = {
-        features: Object.fromEntries(
-          features.map((v, j) => [`X[${j}]`, { kind: 'numeric', values: v }]),
-        ),
-        answers: {
-          index: predictions.map((_, i) => i),
-          predicted,
+    if (features)
+      written(
+        records,
+        predictions,
+        (p) => {
+          const [a, b, c] = p.probabilities;
+          return `${p.label},${String(a)},${String(b)},${String(c)}`;
+        },
+        Object.fromEntries(features.map((v, j) => [`X[${j}]`, { kind: 'numeric', values: v }])),
+        {
+          predicted: predictions.map((p) => p.label),
           classes: ['0', '1', '2'],
           scores: packScores(records.length, 3, (r, j) => probabilities[r * 3 + j]),
         },
-      };
-      written(lines, monitor);
-    }
+      );
     return predictions;
   };
 }
@@ -86,34 +80,37 @@ async function pmmlScorer() {
   const columns = model.header.slice(1).map((name) => ({ name, at: model.header.indexOf(name) }));
   const numeric = new Set(['area', 'rooms', 'year']);
   return async (records) => {
-    const features = floor ? columns.map(() => []) : undefined;
+    // The floor keeps each record as read, for the features' columns.
+    const read = floor ? [] : undefined;
     const predictions = records.map((r) => {
       const record = {};
-      columns.forEach(({ name, at }, j) => {
+      for (const { name, at } of columns) {
         const cell = r[at];
         record[name] = cell === '' ? null : numeric.has(name) ? Number(cell) : cell;
-        features?.[j].push(record[name]);
-      });
+      }
+      read?.push(record);
       return compiled.score(record);
     });
-    if (features) {
-      const id = randomUUID();
-      let lines = '';
-      predictions.forEach((p, i) => (lines += `${records[i][0]},${String(p.price)},${id}:${i}\n`));
+    if (read) {
       const predicted = predictions.map((p) => p.price);
-      const monitor = {
-        features: {
+      written(
+        records,
+        predictions,
+        (p) => String(p.price),
+        {
           ...Object.fromEntries(
-            columns.map(({ name }, j) => [
+            columns.map(({ name }) => [
               name,
-              { kind: numeric.has(name) ? 'numeric' : 'categorical', values: features[j] },
+              {
+                kind: numeric.has(name) ? 'numeric' : 'categorical',
+                values: read.map((record) => record[name]),
+              },
             ]),
           ),
           '#prediction': { kind: 'numeric', values: predicted },
         },
-        answers: { index: predictions.map((_, i) => i), predicted, classes: null, scores: null },
-      };
-      written(lines, monitor);
+        { predicted, classes: null, scores: null },
+      );
     }
     return predictions;
   };
@@ -123,11 +120,19 @@ async function pmmlScorer() {
 const floorDir = floor ? await mkdtemp(join(tmpdir(), 'slipway-bench-floor-')) : undefined;
 const outputFd = floor ? openSync(join(floorDir, 'output.csv'), 'w') : undefined;
 const monitorFd = floor ? openSync(join(floorDir, 'monitor.jsonl'), 'w') : undefined;
-function written(lines, monitor) {
+/**
+ * Appends a chunk's output lines (`id`, the prediction's cells, a prediction id) and the
+ * monitor's copy of it (the features' columns, the answers with each one's index).
+ */
+function written(records, predictions, cellsOf, features, answers) {
+  const id = randomUUID();
+  let lines = '';
+  predictions.forEach((p, i) => (lines += `${records[i][0]},${cellsOf(p)},${id}:${i}\n`));
+  const index = predictions.map((_, i) => i);
   writeSync(outputFd, lines);
   writeSync(
     monitorFd,
-    `{"features":${JSON.stringify(monitor.features)},"answers":${JSON.stringify(monitor.answers)}}\n`,
+    `{"features":${JSON.stringify(features)},"answers":${JSON.stringify({ index, ...answers })}}\n`,
   );
 }
 

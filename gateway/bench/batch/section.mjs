@@ -72,7 +72,8 @@ function version(name) {
 /** Markdown for one model's rows of the throughput table and its ratios. */
 function modelRows(name, { runs, bytes }, pandasChunks) {
   const series = (side, pick = rate) => runs.map((r) => pick(r[side]));
-  const ratio = (side) => runs.map((r) => rate(r.slipway) / rate(r[side]));
+  // `of`'s rows/s ÷ `side`'s, round by round.
+  const ratio = (side, of = 'slipway') => runs.map((r) => rate(r[of]) / rate(r[side]));
   // CPU time per row: steadier than wall time while other work shares the cores.
   const cpuUs = (x) => (1e6 * x.cpuSeconds) / x.rows;
   const cpuRatio = (side) => runs.map((r) => cpuUs(r[side]) / cpuUs(r.slipway));
@@ -89,7 +90,7 @@ function modelRows(name, { runs, bytes }, pandasChunks) {
   );
   const vsLimit = median(ratio('limit'));
   // What a job that did only the floor's work on one thread would reach, against the limit.
-  const floorVsLimit = median(runs.map((r) => rate(r.floor) / rate(r.limit)));
+  const floorVsLimit = median(ratio('limit', 'floor'));
   const vsLimitCpu = median(cpuRatio('limit'));
   const pandasBest = Math.min(...pandasChunks.map((c) => median(ratio(`pandas${c}`))));
   return {
