@@ -2,6 +2,7 @@ import { presentPrediction } from '../codecs/records.js';
 import { validateEach } from '../data-plane/validate-each.js';
 import type { RejectedRecord, TensorScoring } from '../data-plane/types.js';
 import {
+  compactAnswers,
   monitoredFeatures,
   observeCall,
   watchedColumns,
@@ -180,7 +181,7 @@ export class TensorChunks {
     const answers = tensorAnswers(this.view, byName, n);
     const observed: MonitoredCall = answers
       ? {
-          predictions: { index: indexes, ...answers },
+          predictions: compactAnswers({ index: indexes, ...answers }),
           features: recordInputs
             ? watchedColumns(records, this.features, this.view.task, () => answers.predicted)
             : null,

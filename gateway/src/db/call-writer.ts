@@ -1,4 +1,5 @@
 import { eq, inArray, sql } from 'drizzle-orm';
+import { predictedCount } from '../monitoring/compact-answers.js';
 import { featureColumns, type MonitoredCall } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
@@ -100,7 +101,7 @@ function answersJson(monitored: MonitoredCall | null | undefined): string {
   const answers = monitored?.predictions;
   if (!answers) return 'null';
   if (answers instanceof RawJson) return answers.text === '[]' ? 'null' : answers.text;
-  const count = Array.isArray(answers) ? answers.length : answers.predicted.length;
+  const count = Array.isArray(answers) ? answers.length : predictedCount(answers.predicted);
   return count > 0 ? JSON.stringify(answers) : 'null';
 }
 

@@ -124,8 +124,9 @@ export const invocations = pgTable(
     /**
      * The monitor's copy of the predictions when `output` is not kept (inputs not logged, too
      * large, a batch job's chunk): feedback reads its predictions from here. As columns
-     * (`AnswerColumns`, the scores as rows of numbers or packed: `PackedScores`); rows written
-     * before them hold `[{id, predicted, scores}]`.
+     * (`StoredAnswers`, the scores as rows of numbers or packed: `PackedScores`; a batch chunk's
+     * indexes as runs and its predicted numbers packed); rows written before them hold
+     * `[{id, predicted, scores}]`.
      */
     answers: json('answers').$type<
       | {
@@ -134,8 +135,10 @@ export const invocations = pgTable(
           scores: Record<string, number> | null;
         }[]
       | {
-          index: number[] | null;
-          predicted: (string | number | boolean | null)[];
+          index: number[] | { runs: number[] } | null;
+          predicted:
+            | (string | number | boolean | null)[]
+            | { type: 'float32' | 'float64'; base64: string };
           classes: string[] | null;
           scores: (number[] | null)[] | { type: 'float32' | 'float64'; base64: string } | null;
         }

@@ -1,6 +1,14 @@
 import type { FeatureKind, Label } from '../protocol/monitoring.js';
 import type { FieldSpec, RecordValue, Signature } from '../protocol/signature.js';
 import { RawJson } from './loggable-row.js';
+import {
+  indexRuns,
+  packPredicted,
+  positionOf,
+  predictedAt,
+  type AnswerIndex,
+  type PredictedValues,
+} from './compact-answers.js';
 import { isPacked, packedRow, type PackedScores } from './packed-scores.js';
 import type { PredictionView } from './prediction-view.js';
 
@@ -74,8 +82,24 @@ export interface AnswerColumns {
   scores: (number[] | null)[] | PackedScores | null;
 }
 
+/**
+ * The monitor's copy as the log may store it: a batch chunk's with its indexes as runs and its
+ * predicted numbers packed (`compactAnswers`).
+ */
+export type StoredAnswers = Omit<AnswerColumns, 'index' | 'predicted'> & {
+  index: AnswerIndex;
+  predicted: PredictedValues;
+};
+
+/** The copy made compact for the log: the indexes as runs, predicted numbers packed. */
+export const compactAnswers = (a: AnswerColumns): StoredAnswers => ({
+  ...a,
+  index: a.index && indexRuns(a.index),
+  predicted: packPredicted(a.predicted),
+});
+
 /** The monitor's copy as the log keeps it: columns, a list (older rows), or journalled text. */
-export type Answers = AnswerColumns | Answer[] | RawJson;
+export type Answers = AnswerColumns | StoredAnswers | Answer[] | RawJson;
 
 /** The ids of a call's predictions: its id, and each prediction's record index (null: one record, the call's id). */
 export interface PredictionIds {
@@ -185,7 +209,7 @@ function answerColumns(
 
 /** One prediction's answer from the monitor's copy, by its id; undefined when it has none. */
 export function answerOf(
-  answers: AnswerColumns | Answer[],
+  answers: StoredAnswers | Answer[],
   id: string,
   index: number | null,
 ): Omit<Answer, 'id'> | undefined {
@@ -197,12 +221,13 @@ export function answerOf(
         : -1
       : index === null
         ? -1
-        : answers.index.indexOf(index);
-  if (n < 0 || n >= answers.predicted.length) return undefined;
+        : positionOf(answers.index, index);
+  const predicted = n < 0 ? undefined : predictedAt(answers.predicted, n);
+  if (predicted === undefined) return undefined;
   const stored = answers.scores;
   const row = isPacked(stored) ? packedRow(stored, answers.classes?.length ?? 0, n) : stored?.[n];
   const scores: Record<string, number> | null = row && answers.classes ? {} : null;
   if (scores && row)
     answers.classes!.forEach((c, j) => Number.isFinite(row[j]) && (scores[c] = row[j]!));
-  return { predicted: answers.predicted[n] ?? null, scores };
+  return { predicted, scores };
 }

@@ -54,8 +54,8 @@ export function packScores(
 
 const unpacked = new WeakMap<PackedScores, Float32Array | Float64Array>();
 
-/** Row `n` of `k` packed scores; null when it has none (a number in it not finite). */
-export function packedRow(scores: PackedScores, k: number, n: number): ArrayLike<number> | null {
+/** The numbers packed, decoded once per value. */
+function numbersOf(scores: PackedScores): Float32Array | Float64Array {
   let all = unpacked.get(scores);
   if (!all) {
     // Copied into a buffer of its own: a typed array needs its element's alignment.
@@ -64,6 +64,16 @@ export function packedRow(scores: PackedScores, k: number, n: number): ArrayLike
       scores.type === 'float32' ? new Float32Array(bytes.buffer) : new Float64Array(bytes.buffer);
     unpacked.set(scores, all);
   }
+  return all;
+}
+
+/** How many rows of `k` numbers are packed. */
+export const packedRowCount = (scores: PackedScores, k: number): number =>
+  k === 0 ? 0 : Math.floor(numbersOf(scores).length / k);
+
+/** Row `n` of `k` packed scores; null when it has none (a number in it not finite). */
+export function packedRow(scores: PackedScores, k: number, n: number): ArrayLike<number> | null {
+  const all = numbersOf(scores);
   if (k === 0 || (n + 1) * k > all.length) return null;
   const row = all.subarray(n * k, (n + 1) * k);
   return row.every(Number.isFinite) ? row : null;

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
-import { answerOf, type AnswerColumns } from '../../src/monitoring/features.js';
+import { indexList } from '../../src/monitoring/compact-answers.js';
+import { answerOf, type StoredAnswers } from '../../src/monitoring/features.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { waitFor } from '../../src/workers/testing/processes.js';
 import { ended, uploadJob } from './batch-support.js';
@@ -125,14 +126,16 @@ async function scoreOn(gw: TestGateway, text: string, format: 'csv' | 'jsonl') {
   );
   // The monitor's copy of each prediction's answer as feedback reads it (a chunk scored as
   // tensors packs its scores), in no particular order; and the chunks that have one.
-  const copies = rowsOf<{ id: string; answers: AnswerColumns | null }>(
+  const copies = rowsOf<{ id: string; answers: StoredAnswers | null }>(
     await gw.database.db.execute(
       sql`select id, answers from invocations where deployment_name = 'm' and protocol = 'batch'`,
     ),
   );
   const answers = copies
     .flatMap(({ id, answers: a }) =>
-      a === null ? [] : a.index!.map((i) => JSON.stringify([i, answerOf(a, `${id}:${i}`, i)])),
+      a === null
+        ? []
+        : indexList(a.index)!.map((i) => JSON.stringify([i, answerOf(a, `${id}:${i}`, i)])),
     )
     .sort();
   const chunks = copies.filter((c) => c.answers !== null).length;
