@@ -137,8 +137,7 @@ export const invocations = pgTable(
       | {
           index: number[] | { runs: number[] } | null;
           predicted:
-            | (string | number | boolean | null)[]
-            | { type: 'float32' | 'float64'; base64: string };
+            (string | number | boolean | null)[] | { type: 'float32' | 'float64'; base64: string };
           classes: string[] | null;
           scores: (number[] | null)[] | { type: 'float32' | 'float64'; base64: string } | null;
         }
