@@ -96,10 +96,12 @@ export async function scoreTensorChunks(
     }
   };
   const scoreAsTensors = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
-    const requestId = randomUUID();
     let finished: FinishedChunk | undefined;
-    await retrying(stop, () =>
-      deps.dataPlane.scoreTensors({
+    await retrying(stop, () => {
+      // An id per try: a refused try is logged under its own (as every refusal is), and the
+      // log keeps one row per id.
+      const requestId = randomUUID();
+      return deps.dataPlane.scoreTensors({
         name: job.deploymentName,
         token: deps.adminToken,
         version: scoring.version,
@@ -112,8 +114,8 @@ export async function scoreTensorChunks(
           finished = await finish(chunk.seq, outputs, requestId);
           return monitoredOf(finished);
         },
-      }),
-    );
+      });
+    });
     if (finished?.columns) state.columns = finished.columns;
     const refused = chunk.rejected.map((r) => refusedLine(chunk.first + r.index, r)).join('');
     return {

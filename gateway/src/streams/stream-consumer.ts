@@ -314,12 +314,7 @@ export class StreamConsumer {
           else scorable.push({ message, record: parsed.record });
         }
         if (scorable.length === 0) return;
-        // The invocation log keys a call by a UUID; the prediction ids are `<requestId>:<i>`.
-        const requestId = randomUUID();
-        const scored = await this.scoreHeld(
-          requestId,
-          scorable.map((s) => s.record),
-        );
+        const scored = await this.scoreHeld(scorable.map((s) => s.record));
         if ('failed' in scored) {
           for (const s of scorable) deadLetter(s.message, scored.failed);
           return;
@@ -357,12 +352,12 @@ export class StreamConsumer {
    * fetching and tries the same records again after a backoff (backpressure). A model that
    * fails the call (500) dead-letters the batch with its error: the stream goes on.
    */
-  private async scoreHeld(
-    requestId: string,
-    records: unknown[],
-  ): Promise<ScoreResult | { failed: MessageError }> {
+  private async scoreHeld(records: unknown[]): Promise<ScoreResult | { failed: MessageError }> {
     for (let attempt = 0; ; attempt++) {
       try {
+        // The invocation log keys a call by a UUID, one per try (a refused try is logged under
+        // its own, and the log keeps one row per id); the prediction ids are `<requestId>:<i>`.
+        const requestId = randomUUID();
         const result = await this.opts.score(requestId, records, this.abort.signal);
         if (this.held !== null) {
           this.held = null;

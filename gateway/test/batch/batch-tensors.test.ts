@@ -4,6 +4,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { indexList } from '../../src/monitoring/compact-answers.js';
 import { answerOf, type StoredAnswers } from '../../src/monitoring/features.js';
+import { NotReadyError } from '../../src/errors.js';
+import { defaultRuntimes } from '../../src/runtimes/default-runtimes.js';
+import type { ModelRuntime, Runtime, RuntimeFactory } from '../../src/runtimes/types.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { waitFor } from '../../src/workers/testing/processes.js';
 import { ended, uploadJob } from './batch-support.js';
@@ -218,5 +221,49 @@ describe('a batch job scored as tensors', () => {
     // The model and the queue are free: a next job runs to its end.
     const next = await scoreOn(gw, (await input('onnx', 'classifier_zipmap', 500)).text, 'csv');
     expect(next.done.rows).toEqual({ done: 500, total: 500, errors: 1 });
+  }, 300_000);
+
+  it('logs a chunk tried again after a refusal (503) under an id of its own: every prediction id takes feedback', async () => {
+    // The real runtimes, with a handle on each one made: the first chunk's first try is
+    // refused as a version being replaced refuses it.
+    const made: Runtime[] = [];
+    const gw = await startTestGateway({
+      runtimes: (services) =>
+        defaultRuntimes(services).map((f): RuntimeFactory => ({
+          format: f.format,
+          kind: f.kind,
+          detect: (file) => f.detect(file),
+          create: (spec) => {
+            const runtime = f.create(spec);
+            made.push(runtime);
+            return runtime;
+          },
+        })),
+    });
+    gateways.push(gw);
+    await publish(gw, 'pmml', 's2p_gbm_regressor_100');
+    const model = made.find((r): r is Required<ModelRuntime> => 'predictTensors' in r)!;
+    const refused = vi
+      .spyOn(model, 'predictTensors')
+      .mockRejectedValueOnce(new NotReadyError('the version is being replaced'));
+    const { text } = await input('pmml', 's2p_gbm_regressor_100', 1000);
+    const a = await scoreOn(gw, text, 'csv');
+    expect(a.done.rows).toEqual({ done: 1000, total: 1000, errors: 1 });
+    expect(refused.mock.calls.length).toBe(Math.ceil(1000 / CHUNK) + 1);
+
+    // Each call id of the output is a call the log holds as answered (200), with its answers.
+    const calls = [...new Set([...a.output.matchAll(/,([0-9a-f-]{36}):\d+$/gm)].map((m) => m[1]!))];
+    expect(calls).toHaveLength(Math.ceil(1000 / CHUNK));
+    const logged = rowsOf<{ id: string; status: number; answered: boolean }>(
+      await gw.database.db.execute(
+        sql`select id, status, answers is not null as answered from invocations
+            where deployment_name = 'm' and protocol = 'batch'`,
+      ),
+    );
+    for (const call of calls)
+      expect(logged.find((r) => r.id === call)).toMatchObject({ status: 200, answered: true });
+    // …and the refused try is in the log too, as every refusal is.
+    expect(logged.filter((r) => r.status === 503)).toHaveLength(1);
+    expect(a.answers).toHaveLength(1000 - 1);
   }, 300_000);
 });

@@ -297,12 +297,23 @@ describe('backpressure', () => {
     expect(held.stateReason).toMatch(/deployment slow answered 429.*resumes when it has room/);
     expect((await busy).status).toBe(200);
     const out = await readTopic(output);
+    let predictionId = '';
     try {
       await waitFor('the held message scored', () => out.messages.length === 1);
-      expect(JSON.parse(out.messages[0]!.value)).toMatchObject({ prediction: 4 });
+      const scored = JSON.parse(out.messages[0]!.value);
+      expect(scored).toMatchObject({ prediction: 4 });
+      predictionId = scored.predictionId;
     } finally {
       await out.close();
     }
+    // The refused try and the answered one are two calls in the log, each under its own id:
+    // the prediction id is the answered one's.
+    await gw.log.flush();
+    const calls = (await new InvocationRepository(gw.database.db).recent('slow', { limit: 100 }))
+      .filter((c) => c.protocol === 'stream')
+      .map((c) => ({ id: c.id, status: c.status }));
+    expect(calls.find((c) => c.id === predictionId.split(':')[0])).toMatchObject({ status: 200 });
+    expect(calls.filter((c) => c.status === 429).length).toBeGreaterThan(0);
     const after = await until(
       () => stream(s.id),
       (x) => x.consumed === 1,
