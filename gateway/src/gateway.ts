@@ -419,6 +419,7 @@ export function createGateway(opts: {
         const { lifecycle } = await deployments.replicas(name);
         return lifecycle.concurrency * Math.max(1, lifecycle.maxReplicas);
       },
+      referenceFromCalls: (name) => monitoring.referenceFromCalls(name),
     }),
     onEnd: (id, end) => batch.ended(id, end),
     reportError: opts.reportError,

@@ -2,6 +2,7 @@ import type { BatchJobRow } from '../db/batch-repository.js';
 import { SlipwayError } from '../errors.js';
 import type { ReadTableOptions } from '../monitoring/tables/index.js';
 import type { JobOptions } from './job-options.js';
+import type { ChunkRollup } from './job-rollups.js';
 
 /** Chunks of a model job being scored at once, ahead of the one being written. */
 export const CHUNKS_IN_FLIGHT = 4;
@@ -15,6 +16,8 @@ export interface ChunkWrite {
   refused: string;
   errors: number;
   bytesRead: number;
+  /** Its watched features, for drift at the checkpoint that counts its rows. */
+  rollup?: ChunkRollup;
 }
 
 /** The output's columns, set by the job's first scored row (or its checkpoint). */
@@ -32,6 +35,8 @@ export interface ChunkRun {
   state: OutputState;
   write: (w: ChunkWrite) => Promise<void>;
   stop: AbortSignal;
+  /** Whether chunks scored as tensors give their features to drift at checkpoints (`rollup`). */
+  driftAtCheckpoints: boolean;
 }
 
 /**

@@ -19,6 +19,8 @@ import { AppendFile, csvHeader } from './job-output.js';
 import { jobColumns } from './job-rows.js';
 import { RecordChunks, type Chunk, type RowOutcome } from './record-chunks.js';
 import { deliverJobFiles, jobFiles } from './job-files.js';
+import { JobRollups } from './job-rollups.js';
+import type { RollupDelta } from '../db/feature-rollups.js';
 
 export interface JobRunnerDeps {
   repo: BatchRepository;
@@ -30,6 +32,11 @@ export interface JobRunnerDeps {
   kindOf: (format: string) => RuntimeKind | undefined;
   /** Calls a deployment takes at once (replicas × concurrency): a notebook job runs as many rows. */
   parallelism: (name: string) => Promise<number>;
+  /**
+   * Whether the deployment's drift reference is still being taken from its first calls: those
+   * read the features in the calls' log rows, so a job's chunks keep them there.
+   */
+  referenceFromCalls: (name: string) => Promise<boolean>;
   /**
    * Whether a model job's chunks go as tensors where the runtime takes them (the default);
    * false: always by records, one object per row (what the tests compare them with).
@@ -159,12 +166,19 @@ export class JobRunner {
     };
 
     const state: OutputState = { columns: at.outputColumns };
+    // Chunks scored as tensors give drift their features at the checkpoint that counts their
+    // rows, in its transaction: each row counts once, also when a crash has it scored again.
+    const driftAtCheckpoints =
+      scoring?.recordInputs === true && !(await this.deps.referenceFromCalls(job.deploymentName));
+    const rollups = new JobRollups();
+    const taken = () => rollups.take(job.deploymentName, scoring?.version ?? job.version);
     let lastCheckpoint = performance.now();
     const write = async (w: ChunkWrite) => {
       if (state.columns && output.bytes === 0 && options.outputFormat === 'csv')
         await output.append(csvHeader(state.columns));
       await output.append(w.lines);
       await errors.append(w.refused);
+      rollups.add(w.rollup);
       at = {
         rowsDone: at.rowsDone + w.rows,
         errors: at.errors + w.errors,
@@ -179,13 +193,13 @@ export class JobRunner {
           `${at.errors} of ${at.rowsDone} rows were refused (${percent(at.errors / at.rowsDone)}), more than maxErrorRate (${percent(options.maxErrorRate)}); the errors file names each row and why`,
         );
       if (performance.now() - lastCheckpoint >= CHECKPOINT_EVERY_MS) {
-        await this.checkpoint(job, owner, at, output, errors, size);
+        await this.checkpoint(job, owner, at, output, errors, size, taken());
         lastCheckpoint = performance.now();
       }
     };
 
     try {
-      const run = { job, options, read, skip: at.rowsDone, state, write, stop };
+      const run = { job, options, read, skip: at.rowsDone, state, write, stop, driftAtCheckpoints };
       if (scoring) await scoreTensorChunks(this.deps, run, scoring);
       else await this.scoreRowChunks(run, view.signature, notebook, parallel);
       if (lost.aborted) return 'lost';
@@ -198,12 +212,12 @@ export class JobRunner {
     // A scheduled job's copy is in its output folder before the job says it succeeded.
     if (options.outputDir)
       await deliverJobFiles(files, options.outputDir, job.inputName, options.outputFormat);
-    const finished = await repo.finish(job.id, owner, {
-      state: 'succeeded',
-      ...at,
-      rowsTotal: at.rowsDone,
-      bytesTotal: size,
-    });
+    const finished = await repo.finish(
+      job.id,
+      owner,
+      { state: 'succeeded', ...at, rowsTotal: at.rowsDone, bytesTotal: size },
+      taken(),
+    );
     return finished ? 'succeeded' : 'lost';
   }
 
@@ -246,6 +260,7 @@ export class JobRunner {
     output: AppendFile,
     errors: AppendFile,
     size: number,
+    rollups: RollupDelta[],
   ): Promise<void> {
     await Promise.all([output.sync(), errors.sync()]);
     const held = await this.deps.repo.checkpoint(
@@ -253,6 +268,7 @@ export class JobRunner {
       owner,
       { ...at, bytesTotal: size },
       this.deps.leaseMs,
+      rollups,
     );
     if (!held) throw new LostJob();
   }

@@ -11,6 +11,7 @@ import {
   type PreparedChunk,
 } from './tensor-chunks.js';
 import type { FromJobThread, ToJobThread } from './job-thread-messages.js';
+import { rollupBuffers } from './job-rollups.js';
 
 let chunks: TensorChunks | undefined;
 const held = new Map<number, HeldChunk>();
@@ -32,11 +33,11 @@ serveTableReads<PreparedChunk>({
     try {
       if (!kept) throw new Error(`chunk ${m.seq} is not held`);
       if (m.kind === 'held') return reply({ kind: 'held', seq: m.seq, rows: kept.rows });
-      reply({
-        kind: 'finished',
-        seq: m.seq,
-        finished: chunks!.finish(kept, m.outputs, m.requestId),
-      });
+      const finished = chunks!.finish(kept, m.outputs, m.requestId);
+      send(
+        { kind: 'finished', seq: m.seq, finished } satisfies FromJobThread,
+        rollupBuffers(finished.rollup),
+      );
     } catch (err) {
       reply({ kind: 'unfinished', seq: m.seq, error: toWireError(err) });
     }

@@ -4,6 +4,7 @@ import type { RejectedRecord, TensorScoring } from '../data-plane/types.js';
 import {
   compactAnswers,
   monitoredFeatures,
+  type FeatureColumns,
   observeCall,
   watchedColumns,
   type MonitoredCall,
@@ -32,6 +33,7 @@ import {
   type RowFormatter,
 } from './job-output.js';
 import { ResumeCursor } from './chunk-run.js';
+import { chunkRollup, type ChunkRollup } from './job-rollups.js';
 import { recordMaker } from './job-rows.js';
 
 /** How a job's chunks are made into tensors and its outputs into rows: what its thread is told. */
@@ -44,6 +46,11 @@ export interface ChunkPlan {
   columns: string[] | null;
   /** Rows of the input already done (a job going on from its checkpoint): skipped. */
   skip: number;
+  /**
+   * Whether a chunk's watched features go to drift at the job's checkpoints (`rollup`), not
+   * in its call's log row (where a reference still taken from the first calls reads them).
+   */
+  driftAtCheckpoints: boolean;
 }
 
 /** A chunk of rows validated and stacked: what crosses from the job's thread to be scored. */
@@ -69,10 +76,13 @@ export interface FinishedChunk {
   columns: string[] | null;
   /**
    * The monitor's part of the call as the log writes it (JSON made here, where the values
-   * are): the predictions' columns, and the features' (null when inputs are not kept).
+   * are): the predictions' columns, and the features' (null when inputs are not kept, or
+   * when they go to drift at the job's checkpoints).
    */
   answers: string;
   features: string | null;
+  /** The features summarised for the job's checkpoints (`driftAtCheckpoints`). */
+  rollup: ChunkRollup | null;
 }
 
 /** The monitor's part of a finished chunk's call, as the log takes it. */
@@ -194,11 +204,15 @@ export class TensorChunks {
           this.view,
           recordInputs,
         );
+    // A call made where the values are, not `RawJson` read back: columns.
+    const features = observed.features as FeatureColumns | null;
+    const atCheckpoints = features !== null && this.plan.driftAtCheckpoints;
     return {
       text: this.lines.take(),
       columns: this.columns,
       answers: JSON.stringify(observed.predictions),
-      features: observed.features === null ? null : JSON.stringify(observed.features),
+      features: features === null || atCheckpoints ? null : JSON.stringify(features),
+      rollup: atCheckpoints ? chunkRollup(features, Date.now()) : null,
     };
   }
 }

@@ -41,6 +41,7 @@ export async function scoreTensorChunks(
     outputFormat: options.outputFormat,
     columns: state.columns,
     skip: run.skip,
+    driftAtCheckpoints: run.driftAtCheckpoints,
   };
   const waiting = new Map<
     number,
@@ -124,6 +125,7 @@ export async function scoreTensorChunks(
       refused,
       errors: chunk.rejected.length,
       bytesRead: reader.progress.bytesRead,
+      ...(finished?.rollup && { rollup: finished.rollup }),
     };
   };
 

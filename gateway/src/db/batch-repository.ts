@@ -1,5 +1,6 @@
 import { and, desc, eq, inArray, isNull, lt, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
+import { mergeRollupDeltas, type RollupDelta } from './feature-rollups.js';
 import { batchJobs, batchSchedules } from './schema.js';
 
 export type BatchJobRow = typeof batchJobs.$inferSelect;
@@ -93,20 +94,24 @@ export class BatchRepository {
 
   /**
    * Moves the job on to a checkpoint and renews the lease; false when `owner` no longer holds
-   * it (it was cancelled, or taken over after the lease ran out): the holder stops.
+   * it (it was cancelled, or taken over after the lease ran out): the holder stops. `rollups`
+   * (the drift rollups of the rows it moves over) are merged in the same transaction, so that
+   * a row counts in drift exactly once whatever crashes.
    */
   async checkpoint(
     id: string,
     owner: string,
     at: JobCheckpoint,
     leaseMs: number,
+    rollups: readonly RollupDelta[] = [],
   ): Promise<boolean> {
-    const updated = await this.db
-      .update(batchJobs)
-      .set({ ...at, leaseUntil: inMs(leaseMs) })
-      .where(this.held(id, owner))
-      .returning({ id: batchJobs.id });
-    return updated.length === 1;
+    return this.moved(rollups, (db) =>
+      db
+        .update(batchJobs)
+        .set({ ...at, leaseUntil: inMs(leaseMs) })
+        .where(this.held(id, owner))
+        .returning({ id: batchJobs.id }),
+    );
   }
 
   /** Renews the lease alone (a slow chunk); false when `owner` no longer holds the job. */
@@ -124,14 +129,30 @@ export class BatchRepository {
     id: string,
     owner: string,
     end: { state: 'succeeded' | 'failed'; error?: BatchJobRow['error'] } & Partial<JobCheckpoint>,
+    rollups: readonly RollupDelta[] = [],
   ): Promise<boolean> {
     const { state, error = null, ...at } = end;
-    const updated = await this.db
-      .update(batchJobs)
-      .set({ ...at, state, error, finishedAt: sql`now()`, owner: null, leaseUntil: null })
-      .where(this.held(id, owner))
-      .returning({ id: batchJobs.id });
-    return updated.length === 1;
+    return this.moved(rollups, (db) =>
+      db
+        .update(batchJobs)
+        .set({ ...at, state, error, finishedAt: sql`now()`, owner: null, leaseUntil: null })
+        .where(this.held(id, owner))
+        .returning({ id: batchJobs.id }),
+    );
+  }
+
+  /** Whether `update` moved the held job, with `rollups` merged if it did (one transaction). */
+  private async moved(
+    rollups: readonly RollupDelta[],
+    update: (db: Db) => Promise<{ id: string }[]>,
+  ): Promise<boolean> {
+    if (rollups.length === 0) return (await update(this.db)).length === 1;
+    return this.db.transaction(async (tx) => {
+      const db = tx as unknown as Db;
+      if ((await update(db)).length !== 1) return false;
+      await mergeRollupDeltas(db, rollups);
+      return true;
+    });
   }
 
   /** Cancels a job that waits or runs; undefined when it had already ended (or is unknown). */

@@ -4,18 +4,11 @@ import { featureColumns, type MonitoredCall } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
 import type { InvocationSink } from '../monitoring/invocation-log.js';
 import { RawJson, type LoggedCall } from '../monitoring/loggable-row.js';
-import {
-  merge,
-  summarize,
-  summarizeParts,
-  type ValueSummary,
-} from '../monitoring/summaries/value-summary.js';
+import { merge, summarize, summarizeParts } from '../monitoring/summaries/value-summary.js';
 import { rowsOf, type Db } from './client.js';
+import { hourOf, mergeRollupDeltas, rollupKey, type RollupKey } from './feature-rollups.js';
 import { profileFeatures, storedFeatures } from './monitoring-repository.js';
-import { featureRollups, invocations, monitoringSettings, referenceProfiles } from './schema.js';
-
-const HOUR_MS = 3_600_000;
-const hourOf = (t: Date) => new Date(Math.floor(t.getTime() / HOUR_MS) * HOUR_MS);
+import { invocations, monitoringSettings, referenceProfiles } from './schema.js';
 
 /**
  * Writes journalled calls to the database, each batch in one transaction: the invocation rows
@@ -107,7 +100,7 @@ function answersJson(monitored: MonitoredCall | null | undefined): string {
 
 type Monitored = LoggedCall & { monitored: MonitoredCall };
 
-/** Adds each call's feature values to its hour's summaries, under row locks (several gateways may write). */
+/** Adds each call's feature values to its hour's summaries. */
 async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
   // The batch's values per hour and feature, summarised once (merging call by call would
   // rebuild the counts for every call).
@@ -124,60 +117,11 @@ async function mergeRollups(tx: Db, rows: Monitored[]): Promise<void> {
       else columns.set(k, { key, kind: col.kind, parts: [col.values] });
     }
   }
-  const deltas = new Map<string, { key: RollupKey; summary: ValueSummary }>();
-  for (const [k, c] of columns)
-    deltas.set(k, { key: c.key, summary: summarizeParts(c.kind, c.parts) });
-  if (deltas.size === 0) return;
-  // One statement inserts the hours not there yet with the batch's summary and, for those there,
-  // locks the row (as SELECT … FOR UPDATE would: several gateways may write) and answers its
-  // summary; `xmax = 0` tells a row this statement inserted.
-  const existing = await tx
-    .insert(featureRollups)
-    .values([...deltas.values()].map((d) => ({ ...d.key, summary: d.summary })))
-    .onConflictDoUpdate({
-      target: [
-        featureRollups.deploymentName,
-        featureRollups.hour,
-        featureRollups.version,
-        featureRollups.feature,
-      ],
-      set: { summary: sql`${featureRollups.summary}` },
-    })
-    .returning({
-      deploymentName: featureRollups.deploymentName,
-      version: featureRollups.version,
-      hour: featureRollups.hour,
-      feature: featureRollups.feature,
-      summary: featureRollups.summary,
-      inserted: sql<boolean>`(xmax = 0)`,
-    });
-  const merged = existing
-    .filter((row) => !row.inserted)
-    .map((row) => ({
-      deployment_name: row.deploymentName,
-      version: row.version,
-      hour: row.hour,
-      feature: row.feature,
-      summary: merge(row.summary as ValueSummary, deltas.get(rollupKey(row))!.summary),
-    }));
-  if (merged.length === 0) return;
-  // …and one more writes every merged summary back.
-  await tx.execute(sql`
-    update ${featureRollups} as f set summary = u.summary
-    from json_to_recordset(${JSON.stringify(merged)}::json)
-      as u(deployment_name text, version int4, hour timestamptz, feature text, summary jsonb)
-    where f.deployment_name = u.deployment_name and f.version = u.version
-      and f.hour = u.hour and f.feature = u.feature`);
+  await mergeRollupDeltas(
+    tx,
+    [...columns.values()].map((c) => ({ ...c.key, summary: summarizeParts(c.kind, c.parts) })),
+  );
 }
-
-interface RollupKey {
-  deploymentName: string;
-  version: number;
-  hour: Date;
-  feature: string;
-}
-const rollupKey = (k: RollupKey) =>
-  JSON.stringify([k.deploymentName, k.version, k.hour.getTime(), k.feature]);
 
 /**
  * A deployment set to take its reference from its first N calls (`referenceFromFirst`), with

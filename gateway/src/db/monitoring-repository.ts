@@ -326,6 +326,17 @@ export class MonitoringRepository {
     return createdAt;
   }
 
+  /**
+   * Whether the deployment's reference is still being taken from its first calls (set to,
+   * `referenceFromFirst`, and neither uploaded nor full yet): they give it their features.
+   */
+  async referenceFromCalls(name: string): Promise<boolean> {
+    const wanted = (await this.settings(name)).referenceFromFirst ?? 0;
+    if (wanted <= 0) return false;
+    const profile = await this.reference(name);
+    return !profile || (profile.source !== 'upload' && profile.rows < wanted);
+  }
+
   async settings(name: string): Promise<DriftSettings> {
     const [row] = await this.db
       .select()

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { indexList } from '../../src/monitoring/compact-answers.js';
 import { answerOf, type StoredAnswers } from '../../src/monitoring/features.js';
+import { countOf, type ValueSummary } from '../../src/monitoring/summaries/value-summary.js';
 import { NotReadyError } from '../../src/errors.js';
 import { defaultRuntimes } from '../../src/runtimes/default-runtimes.js';
 import type { ModelRuntime, Runtime, RuntimeFactory } from '../../src/runtimes/types.js';
@@ -180,6 +181,13 @@ describe('a batch job scored as tensors', () => {
         ).toEqual(refused);
         expect(a.calls).toBe(b.calls);
         expect(a.rollups).toEqual(b.rollups);
+        // Each scored row once in each watched feature's rollup (missing values too).
+        if (!['image_grey', 'hand_association_rules'].includes(model))
+          expect(a.rollups.length).toBeGreaterThan(0);
+        for (const r of a.rollups)
+          expect(countOf(r.summary as ValueSummary) + (r.summary as ValueSummary).m).toBe(
+            (output === 'csv' ? 1 : 2) * (ROWS - refused.length),
+          );
         expect(a.answers).toEqual(b.answers);
         // Every scored row's answer, of each job so far (the csv one, then the jsonl one).
         expect(a.answers).toHaveLength((output === 'csv' ? 1 : 2) * (ROWS - refused.length));
@@ -265,5 +273,23 @@ describe('a batch job scored as tensors', () => {
     // …and the refused try is in the log too, as every refusal is.
     expect(logged.filter((r) => r.status === 503)).toHaveLength(1);
     expect(a.answers).toHaveLength(1000 - 1);
+  }, 300_000);
+
+  it("keeps the features in its chunks' log rows while the reference is taken from the first calls", async () => {
+    const gw = await startTestGateway();
+    gateways.push(gw);
+    await publish(gw, 'onnx', 'classifier_zipmap');
+    const settings = await gw.send('PUT', '/api/deployments/m/monitoring', {
+      referenceFromFirst: 150,
+    });
+    expect(settings.status).toBe(200);
+    const a = await scoreOn(gw, (await input('onnx', 'classifier_zipmap')).text, 'csv');
+    expect(a.done.state).toBe('succeeded');
+    // The reference took the job's first rows, as it takes the first calls' records…
+    const reference = await (await gw.admin('/api/deployments/m/reference')).json();
+    expect(reference).toMatchObject({ rows: 150, source: 'first_calls' });
+    // …and drift counts every scored row once.
+    for (const r of a.rollups)
+      expect(countOf(r.summary as ValueSummary) + (r.summary as ValueSummary).m).toBe(ROWS - 2);
   }, 300_000);
 });

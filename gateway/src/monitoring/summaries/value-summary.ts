@@ -59,7 +59,7 @@ export function summarize(kind: FeatureKind, values: readonly unknown[]): ValueS
 /** `summarize` of the parts' values together (many calls' columns), without joining them. */
 export function summarizeParts(
   kind: FeatureKind,
-  parts: readonly (readonly unknown[])[],
+  parts: readonly ArrayLike<unknown>[],
 ): ValueSummary {
   return kind === 'numeric' ? summarizeNumbers(parts) : summarizeLabels(parts);
 }
@@ -69,7 +69,7 @@ export function summarizeParts(
  * into the sketch's buckets (what `toSketch` of the exact counts would give), so that a million
  * distinct values never make a million-entry map.
  */
-function summarizeNumbers(parts: readonly (readonly unknown[])[]): ValueSummary {
+function summarizeNumbers(parts: readonly ArrayLike<unknown>[]): ValueSummary {
   const counts = new Map<number, number>();
   let buckets: Map<number, number> | undefined;
   let min = Infinity;
@@ -113,7 +113,7 @@ function fromNumberCounts(counts: Map<number, number>, missing: number): ValueSu
   return v.length > MAX_EXACT_VALUES ? toSketch(exact) : exact;
 }
 
-function summarizeLabels(parts: readonly (readonly unknown[])[]): CategoricalCounts {
+function summarizeLabels(parts: readonly ArrayLike<unknown>[]): CategoricalCounts {
   // One map per type (1 and "1" are two categories), keyed by the label itself: no key to make
   // per value.
   const counts = {
@@ -123,7 +123,8 @@ function summarizeLabels(parts: readonly (readonly unknown[])[]): CategoricalCou
   };
   let missing = 0;
   for (const values of parts)
-    for (const raw of values) {
+    for (let i = 0; i < values.length; i++) {
+      const raw = values[i];
       if (
         raw === null ||
         raw === undefined ||
