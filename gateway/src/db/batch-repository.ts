@@ -124,7 +124,7 @@ export class BatchRepository {
     return updated.length === 1;
   }
 
-  /** Ends a job its holder ran: false when it no longer held it. */
+  /** Ends a job its holder ran (merging `rollups`, as `checkpoint`): false when it no longer held it. */
   async finish(
     id: string,
     owner: string,
