@@ -81,7 +81,7 @@ export interface FinishedChunk {
    */
   answers: string;
   features: string | null;
-  /** The features summarised for the job's checkpoints (`driftAtCheckpoints`). */
+  /** The watched features' columns, for drift at the job's checkpoints (`driftAtCheckpoints`). */
   rollup: ChunkRollup | null;
 }
 
