@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BatchJobRow } from '../db/batch-repository.js';
 import { SlipwayError } from '../errors.js';
 import type { ReadTableOptions } from '../monitoring/tables/index.js';
@@ -62,11 +63,18 @@ export class ResumeCursor {
 export const refusedLine = (row: number, o: { message: string; field?: string }) =>
   `${JSON.stringify({ row, error: o.message, ...(o.field !== undefined && { field: o.field }) })}\n`;
 
-/** Tries a call again while it is refused for want of room (429, 503), with growing waits. */
-export async function retrying<T>(signal: AbortSignal, call: () => Promise<T>): Promise<T> {
+/**
+ * Tries a call again while it is refused for want of room (429, 503), with growing waits. Each
+ * try is a call of its own, with an id of its own (`requestId`): a refused try is logged under
+ * its id, as every refusal is, and the log keeps one row per id.
+ */
+export async function retrying<T>(
+  signal: AbortSignal,
+  call: (requestId: string) => Promise<T>,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return await call(randomUUID());
     } catch (err) {
       const busy = err instanceof SlipwayError && (err.status === 429 || err.status === 503);
       if (!busy || attempt >= ATTEMPTS || signal.aborted) throw err;

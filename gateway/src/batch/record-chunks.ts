@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { presentPrediction } from '../codecs/records.js';
 import { NotebookRunError } from '../data-plane/notebook-runs.js';
 import { SlipwayError } from '../errors.js';
@@ -76,12 +75,12 @@ export class RecordChunks {
     const { job, stop: signal } = this.run;
     const { signature } = this;
     const records = chunk.rows.map(this.toRecord);
-    const result = await retrying(signal, () =>
+    const result = await retrying(signal, (requestId) =>
       this.deps.dataPlane.score({
         name: job.deploymentName,
         token: this.deps.adminToken,
         version: job.version,
-        requestId: randomUUID(),
+        requestId,
         via: 'batch',
         records,
         signal,
@@ -110,12 +109,12 @@ export class RecordChunks {
       for (let i = next++; i < chunk.rows.length; i = next++) {
         const parameters = toRecord(chunk.rows[i]!);
         try {
-          const result = await retrying(signal, () =>
+          const result = await retrying(signal, (requestId) =>
             this.deps.dataPlane.invoke({
               name: job.deploymentName,
               token: this.deps.adminToken,
               version: job.version,
-              requestId: randomUUID(),
+              requestId,
               signal,
               records: () => Promise.resolve({ json: parameters }),
               parameters: () => Promise.resolve({ json: parameters, text: {} }),

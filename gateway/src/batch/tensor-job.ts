@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { TensorScoring } from '../data-plane/types.js';
 import { InvalidInputError } from '../errors.js';
 import { readTableOn } from '../monitoring/tables/read-table.js';
@@ -98,11 +97,8 @@ export async function scoreTensorChunks(
   };
   const scoreAsTensors = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
     let finished: FinishedChunk | undefined;
-    await retrying(stop, () => {
-      // An id per try: a refused try is logged under its own (as every refusal is), and the
-      // log keeps one row per id.
-      const requestId = randomUUID();
-      return deps.dataPlane.scoreTensors({
+    await retrying(stop, (requestId) =>
+      deps.dataPlane.scoreTensors({
         name: job.deploymentName,
         token: deps.adminToken,
         version: scoring.version,
@@ -115,8 +111,8 @@ export async function scoreTensorChunks(
           finished = await finish(chunk.seq, outputs, requestId);
           return monitoredOf(finished);
         },
-      });
-    });
+      }),
+    );
     if (finished?.columns) state.columns = finished.columns;
     const refused = chunk.rejected.map((r) => refusedLine(chunk.first + r.index, r)).join('');
     return {
