@@ -1,7 +1,7 @@
 import { hourOf, type RollupDelta } from '../db/feature-rollups.js';
 import type { FeatureColumns } from '../monitoring/features.js';
 import type { FeatureKind } from '../protocol/monitoring.js';
-import { summarizeParts } from '../monitoring/summaries/value-summary.js';
+import { numberOf, summarizeParts } from '../monitoring/summaries/value-summary.js';
 
 /** A watched feature's values in a chunk: numbers as float64 (NaN: missing), labels as they are. */
 export type RollupColumn =
@@ -19,8 +19,8 @@ export interface ChunkRollup {
 }
 
 /**
- * `columns` for the rollups, in the hour of `time`. A number reads as the summaries read it
- * (a boolean as 0 or 1, anything else as missing).
+ * `columns` for the rollups, in the hour of `time`; numbers as the summaries read them
+ * (`numberOf`).
  */
 export function chunkRollup(columns: FeatureColumns, time: number): ChunkRollup {
   return {
@@ -28,10 +28,7 @@ export function chunkRollup(columns: FeatureColumns, time: number): ChunkRollup 
     columns: Object.entries(columns).map(([name, c]): RollupColumn => {
       if (c.kind === 'categorical') return { name, kind: c.kind, values: c.values };
       const values = new Float64Array(c.values.length);
-      for (let i = 0; i < values.length; i++) {
-        const v = c.values[i];
-        values[i] = typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : NaN;
-      }
+      for (let i = 0; i < values.length; i++) values[i] = numberOf(c.values[i]);
       return { name, kind: c.kind, values };
     }),
   };

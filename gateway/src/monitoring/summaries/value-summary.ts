@@ -56,6 +56,10 @@ export function summarize(kind: FeatureKind, values: readonly unknown[]): ValueS
   return summarizeParts(kind, [values]);
 }
 
+/** A value as a numeric summary reads it: a boolean as 0 or 1; not a number: NaN (missing). */
+export const numberOf = (raw: unknown): number =>
+  typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : NaN;
+
 /** `summarize` of the parts' values together (many calls' columns), without joining them. */
 export function summarizeParts(
   kind: FeatureKind,
@@ -77,8 +81,7 @@ function summarizeNumbers(parts: readonly ArrayLike<unknown>[]): ValueSummary {
   let missing = 0;
   for (const values of parts)
     for (let i = 0; i < values.length; i++) {
-      const raw = values[i];
-      const x = typeof raw === 'number' ? raw : typeof raw === 'boolean' ? Number(raw) : NaN;
+      const x = numberOf(values[i]);
       if (!Number.isFinite(x)) {
         missing++;
         continue;
