@@ -7,7 +7,7 @@ import { RawJson, type LoggedCall } from '../monitoring/loggable-row.js';
 import { merge, summarize, summarizeParts } from '../monitoring/summaries/value-summary.js';
 import { rowsOf, type Db } from './client.js';
 import { hourOf, mergeRollupDeltas, rollupKey, type RollupKey } from './feature-rollups.js';
-import { profileFeatures, storedFeatures } from './monitoring-repository.js';
+import { profileFeatures, storedFeatures, takingReference } from './monitoring-repository.js';
 import { invocations, monitoringSettings, referenceProfiles } from './schema.js';
 
 /**
@@ -142,7 +142,7 @@ async function growReferences(tx: Db, rows: Monitored[]): Promise<void> {
       .from(referenceProfiles)
       .where(eq(referenceProfiles.deploymentName, s.deploymentName))
       .for('update');
-    if (profile && (profile.source === 'upload' || profile.rows >= wanted)) continue;
+    if (!takingReference(wanted, profile)) continue;
     let have = profile?.rows ?? 0;
     const features = profile ? profileFeatures(profile.features) : {};
     for (const r of rows) {

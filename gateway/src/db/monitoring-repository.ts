@@ -332,9 +332,7 @@ export class MonitoringRepository {
    */
   async referenceFromCalls(name: string): Promise<boolean> {
     const wanted = (await this.settings(name)).referenceFromFirst ?? 0;
-    if (wanted <= 0) return false;
-    const profile = await this.reference(name);
-    return !profile || (profile.source !== 'upload' && profile.rows < wanted);
+    return wanted > 0 && takingReference(wanted, await this.reference(name));
   }
 
   async settings(name: string): Promise<DriftSettings> {
@@ -360,6 +358,15 @@ export class MonitoringRepository {
  * A profile's features as stored: `[name, summary]` pairs, in the signature's order (a jsonb
  * object would keep its keys in an order of its own).
  */
+/**
+ * Whether a reference set to be taken from the first `wanted` calls (`referenceFromFirst`) is
+ * still being taken: neither uploaded nor full yet.
+ */
+export const takingReference = (
+  wanted: number,
+  profile: { source: string; rows: number } | undefined,
+): boolean => wanted > 0 && (!profile || (profile.source !== 'upload' && profile.rows < wanted));
+
 export const storedFeatures = (features: Record<string, ValueSummary>) => Object.entries(features);
 
 export function profileFeatures(stored: unknown): Record<string, ValueSummary> {
