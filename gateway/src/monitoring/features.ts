@@ -99,7 +99,7 @@ export const compactAnswers = (a: AnswerColumns): StoredAnswers => ({
 });
 
 /** The monitor's copy as the log keeps it: columns, a list (older rows), or journalled text. */
-export type Answers = AnswerColumns | StoredAnswers | Answer[] | RawJson;
+export type Answers = StoredAnswers | Answer[] | RawJson;
 
 /** The ids of a call's predictions: its id, and each prediction's record index (null: one record, the call's id). */
 export interface PredictionIds {
