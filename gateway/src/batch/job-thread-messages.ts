@@ -9,12 +9,15 @@ export type ToJobThread =
   | { kind: 'finish'; seq: number; outputs: PackedTensors; requestId: string }
   /** A chunk is written (or the job stops): what the thread kept of it goes. */
   | { kind: 'drop'; seq: number }
-  /** A chunk's rows are wanted, to score them by records (the model refused its tensors). */
-  | { kind: 'held'; seq: number };
+  /**
+   * A chunk's rows are wanted, to score them by records (the model refused its tensors): the
+   * `count` rows read, null where validation refused one (see `heldRows`).
+   */
+  | { kind: 'held'; seq: number; count: number };
 
 /** A job's thread to the main thread, besides the reader's own messages. */
 export type FromJobThread =
   | { kind: 'finished'; seq: number; finished: FinishedChunk }
   /** Not `rows`: that is the reader's own kind, a batch read. */
-  | { kind: 'held'; seq: number; rows: Row[] }
+  | { kind: 'held'; seq: number; rows: (Row | null)[] }
   | { kind: 'unfinished'; seq: number; error: WireError };

@@ -5,6 +5,7 @@ import { serveTableReads } from '../monitoring/tables/table-thread.js';
 import { toWireError } from '../monitoring/tables/table-job.js';
 import { buffersOf } from '../runtimes/onnx/packed-tensors.js';
 import {
+  heldRows,
   TensorChunks,
   type ChunkPlan,
   type HeldChunk,
@@ -32,7 +33,8 @@ serveTableReads<PreparedChunk>({
     const kept = held.get(m.seq);
     try {
       if (!kept) throw new Error(`chunk ${m.seq} is not held`);
-      if (m.kind === 'held') return reply({ kind: 'held', seq: m.seq, rows: kept.rows });
+      if (m.kind === 'held')
+        return reply({ kind: 'held', seq: m.seq, rows: heldRows(kept, m.count) });
       const finished = chunks!.finish(kept, m.outputs, m.requestId);
       send(
         { kind: 'finished', seq: m.seq, finished } satisfies FromJobThread,

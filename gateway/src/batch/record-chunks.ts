@@ -19,6 +19,13 @@ export type RowOutcome =
   | { ok: true; fields: Record<string, unknown>; id: string }
   | { ok: false; message: string; field?: string };
 
+/** A row refused with its reason (by validation or by the model). */
+export const refusedOutcome = (r: { message: string; field?: string }): RowOutcome => ({
+  ok: false,
+  message: r.message,
+  ...(r.field !== undefined && { field: r.field }),
+});
+
 /** A chunk read: its first row's number (1-based) and its rows. */
 export interface Chunk {
   first: number;
@@ -89,8 +96,7 @@ export class RecordChunks {
     const refused = new Map(result.rejected.map((r) => [r.index, r]));
     return records.map((_, i): RowOutcome => {
       const r = refused.get(i);
-      if (r)
-        return { ok: false, message: r.message, ...(r.field !== undefined && { field: r.field }) };
+      if (r) return refusedOutcome(r);
       return {
         ok: true,
         fields: predictionFields(presentPrediction(result.predictions[i], signature)),
@@ -125,11 +131,7 @@ export class RecordChunks {
           outcomes[i] = { ok: true, fields: { outputs: result.outputs }, id: result.id };
         } catch (err) {
           if (signal.aborted || !isRowFailure(err)) throw err;
-          outcomes[i] = {
-            ok: false,
-            message: err.message,
-            ...(err.field !== undefined && { field: err.field }),
-          };
+          outcomes[i] = refusedOutcome(err);
         }
       }
     };

@@ -11,7 +11,7 @@ import {
 } from '../monitoring/features.js';
 import { RawJson } from '../monitoring/loggable-row.js';
 import { predictionView } from '../monitoring/prediction-view.js';
-import type { Row, TableFormat } from '../monitoring/tables/index.js';
+import type { Cell, Row, TableFormat } from '../monitoring/tables/index.js';
 import type { RecordValue } from '../protocol/signature.js';
 import {
   inputPlans,
@@ -22,7 +22,7 @@ import {
 } from '../runtimes/onnx/packed-tensors.js';
 import { outputValues, readOutput, stackInput } from '../runtimes/onnx/tensors.js';
 import { tensorAnswers } from './tensor-answers.js';
-import { tensorCsvWriter, type TensorCsvWriter } from './tensor-output.js';
+import { tensorCsvWriter, type PassThroughCells, type TensorCsvWriter } from './tensor-output.js';
 import { compileValidator } from '../validation/validate-records.js';
 import type { OutputFormat } from './job-options.js';
 import {
@@ -91,11 +91,49 @@ export const monitoredOf = (f: FinishedChunk): MonitoredCall => ({
   features: f.features === null ? null : new RawJson(f.features),
 });
 
-/** What a prepared chunk keeps on the thread until its outputs come. */
+/**
+ * What a prepared chunk keeps on the thread until its outputs come: the records that passed
+ * and their indexes, and of the rows read only the pass-through columns' cells (by column, an
+ * entry per row read). The rows themselves go as soon as the chunk is stacked: a chunk waits
+ * for its outputs long enough that what it keeps outlives the young generation, and a million
+ * rows' objects copied into the old one are most of what the garbage collector costs a job.
+ */
 export interface HeldChunk {
-  rows: Row[];
   records: RecordValue[];
   indexes: number[];
+  cells: PassThroughCells;
+}
+
+/** The pass-through cells of the rows read, by column. */
+function passThroughCells(rows: readonly Row[], passThrough: readonly string[]): PassThroughCells {
+  const cells: PassThroughCells = {};
+  for (const c of passThrough) {
+    const column = new Array<Cell>(rows.length);
+    for (let i = 0; i < rows.length; i++) column[i] = rows[i]![c];
+    cells[c] = column;
+  }
+  return cells;
+}
+
+/** The i-th row's pass-through cells, as a row. */
+const cellsAt = (cells: PassThroughCells, i: number): Row => {
+  const row: Row = {};
+  for (const c in cells) row[c] = cells[c]![i];
+  return row;
+};
+
+/**
+ * The rows of a held chunk again, to score them by records (the model refused its tensors):
+ * each passed record with its row's pass-through cells (read as the row had them), null for a
+ * row its validation refused. Reading such a row makes the same record again.
+ */
+export function heldRows(held: HeldChunk, count: number): (Row | null)[] {
+  const rows = new Array<Row | null>(count).fill(null);
+  held.indexes.forEach(
+    // A record's values are what a row's cells read as (a number, a list): read again, the same.
+    (i, k) => (rows[i] = { ...(held.records[k] as Row), ...cellsAt(held.cells, i) }),
+  );
+  return rows;
 }
 
 /**
@@ -147,13 +185,13 @@ export class TensorChunks {
     }
     return {
       chunk: { seq: this.seq++, first, rows: rows.length, feeds, rejected, ignored },
-      held: { rows, records: passed, indexes },
+      held: { records: passed, indexes, cells: passThroughCells(rows, this.plan.passThrough) },
     };
   }
 
   /** The chunk's output lines and the monitor's part, from the model's outputs. */
   finish(held: HeldChunk, outputs: PackedTensors, requestId: string): FinishedChunk {
-    const { records, indexes, rows } = held;
+    const { records, indexes, cells } = held;
     const { signature, recordInputs } = this.plan.scoring;
     const n = records.length;
     const tensors = this.outputs.map((out) => {
@@ -180,12 +218,12 @@ export class TensorChunks {
     if (n > 0) this.columns ??= outputColumns(passThrough, fieldsOf(0));
     if (n > 0 && outputFormat === 'csv' && this.csv === undefined)
       this.csv = tensorCsvWriter(signature, this.outputs, passThrough, this.columns!) ?? null;
-    if (this.csv) this.csv(this.lines, values, rows, indexes, requestId);
+    if (this.csv) this.csv(this.lines, values, cells, indexes, requestId);
     else
       for (let k = 0; k < n; k++) {
         this.format ??= rowFormatter(outputFormat, passThrough, this.columns!);
         const i = indexes[k]!;
-        this.format(this.lines, rows[i]!, fieldsOf(k), `${requestId}:${i}`);
+        this.format(this.lines, cellsAt(cells, i), fieldsOf(k), `${requestId}:${i}`);
       }
     const byName = new Map(this.outputs.map((out, i) => [out.name, values[i]!]));
     const answers = tensorAnswers(this.view, byName, n);

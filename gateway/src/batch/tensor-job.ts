@@ -13,7 +13,7 @@ import {
 } from './chunk-run.js';
 import type { FromJobThread, ToJobThread } from './job-thread-messages.js';
 import type { JobRunnerDeps } from './job-runner.js';
-import { RecordChunks } from './record-chunks.js';
+import { RecordChunks, refusedOutcome } from './record-chunks.js';
 import {
   monitoredOf,
   type ChunkPlan,
@@ -44,7 +44,7 @@ export async function scoreTensorChunks(
   };
   const waiting = new Map<
     number,
-    { resolve: (answer: FinishedChunk | Row[]) => void; reject: (e: unknown) => void }
+    { resolve: (answer: FinishedChunk | (Row | null)[]) => void; reject: (e: unknown) => void }
   >();
   const reader = readTableOn<PreparedChunk>(
     {
@@ -82,10 +82,19 @@ export async function scoreTensorChunks(
   // A chunk whose tensors the model refused (a value its fields do not take: a PMML value
   // outside its valid values) goes by records, where each refused row is named.
   const records = new RecordChunks(deps, run, scoring.signature, 0);
+  // The rows validation refused keep their reasons; the others are scored again.
   const byRecords = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
-    const rows = await ask<Row[]>({ kind: 'held', seq: chunk.seq });
-    const read = { first: chunk.first, rows };
-    return records.written(read, await records.score(read), reader.progress.bytesRead);
+    const rows = await ask<(Row | null)[]>({ kind: 'held', seq: chunk.seq, count: chunk.rows });
+    const passed = rows.filter((row) => row !== null);
+    const scored = await records.score({ first: chunk.first, rows: passed });
+    const refused = new Map(chunk.rejected.map((r) => [r.index, r]));
+    let k = 0;
+    const outcomes = rows.map((row, i) => (row ? scored[k++]! : refusedOutcome(refused.get(i)!)));
+    return records.written(
+      { first: chunk.first, rows: rows.map((row) => row ?? {}) },
+      outcomes,
+      reader.progress.bytesRead,
+    );
   };
   const score = async (chunk: PreparedChunk): Promise<ChunkWrite> => {
     try {

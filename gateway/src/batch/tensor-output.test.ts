@@ -124,7 +124,7 @@ describe('tensorCsvWriter', () => {
     writer!(
       got,
       outputs.map((o) => outputValues(o.plan, o, 3)),
-      rows,
+      { id: rows.map((r) => r.id) },
       indexes,
       'call',
     );

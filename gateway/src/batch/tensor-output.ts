@@ -1,7 +1,10 @@
-import type { Row } from '../monitoring/tables/index.js';
+import type { Cell } from '../monitoring/tables/index.js';
 import type { Signature } from '../protocol/signature.js';
 import type { OutputValues } from '../runtimes/onnx/tensors.js';
 import { csvCell, PREDICTION_ID, type Pieces } from './job-output.js';
+
+/** The pass-through columns' cells of a chunk's rows read, by column (an entry per row). */
+export type PassThroughCells = Record<string, Cell[]>;
 
 /** Where one output column's cell comes from: an output's value, or one of its class scores. */
 type Source = { output: number; key?: number };
@@ -29,7 +32,8 @@ export function tensorCsvWriter(
     else fields.set(single ? 'prediction' : o.name, { output });
   });
   const taken = new Set(passThrough);
-  type Cell = (values: OutputValues[], row: Row, r: number) => string;
+  /** A cell of the k-th scored row, the i-th row read. */
+  type Cell = (values: OutputValues[], cells: PassThroughCells, i: number, k: number) => string;
   const cells: (Cell | 'id')[] = [];
   for (const c of columns) {
     if (c === PREDICTION_ID) {
@@ -37,7 +41,7 @@ export function tensorCsvWriter(
       continue;
     }
     if (taken.has(c)) {
-      cells.push((_, row) => csvCell(row[c] ?? null));
+      cells.push((_, passed, i) => csvCell(passed[c]![i] ?? null));
       continue;
     }
     const source = fields.get(
@@ -47,36 +51,38 @@ export function tensorCsvWriter(
     const { output, key } = source;
     cells.push(
       key === undefined
-        ? (values, _, r) => {
+        ? (values, _c, _i, k) => {
             const v = values[output]!;
-            return v.keys ? '' : csvCell(v.value(r));
+            return v.keys ? '' : csvCell(v.value(k));
           }
-        : (values, _, r) => {
+        : (values, _c, _i, k) => {
             const v = values[output]!;
-            return v.keys ? csvCell(v.at(r, key)) : '';
+            return v.keys ? csvCell(v.at(k, key)) : '';
           },
     );
   }
   if (cells.length !== fields.size + passThrough.length + 1) return undefined;
-  return (lines, values, rows, indexes, requestId) => {
+  return (lines, values, passed, indexes, requestId) => {
     for (let k = 0; k < indexes.length; k++) {
       const i = indexes[k]!;
-      const row = rows[i]!;
       for (let c = 0; c < cells.length; c++) {
         if (c) lines.push(',');
         const make = cells[c]!;
-        lines.push(make === 'id' ? `${requestId}:${i}` : make(values, row, k));
+        lines.push(make === 'id' ? `${requestId}:${i}` : make(values, passed, i, k));
       }
       lines.push('\n');
     }
   };
 }
 
-/** Writes the lines of a chunk's scored rows (`indexes` into `rows`; `values` by output). */
+/**
+ * Writes the lines of a chunk's scored rows (`indexes` into the rows read, whose pass-through
+ * cells `cells` holds; `values` by output).
+ */
 export type TensorCsvWriter = (
   lines: Pieces,
   values: OutputValues[],
-  rows: readonly Row[],
+  cells: PassThroughCells,
   indexes: readonly number[],
   requestId: string,
 ) => void;

@@ -40,13 +40,12 @@ export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
       for (;;) {
         const next = await batches.next();
         if (next.done) return send({ kind: 'end', summary: next.value, progress });
+        // Made before the wait for a credit: the rows read go at once, and what waits is what
+        // the step made of them (a job's stacked chunk), not an object per row.
+        const made = step ? step.batch(next.value) : { batch: next.value as B };
         while (credits === 0) await new Promise<void>((resolve) => (granted = resolve));
         credits--;
-        if (!step) send({ kind: 'rows', rows: next.value as B, progress });
-        else {
-          const made = step.batch(next.value);
-          send({ kind: 'rows', rows: made.batch, progress }, made.transfer);
-        }
+        send({ kind: 'rows', rows: made.batch, progress }, made.transfer);
       }
     } catch (err) {
       send({ kind: 'error', error: toWireError(err), progress });
