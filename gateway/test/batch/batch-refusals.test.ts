@@ -107,7 +107,8 @@ describe('a record the model refuses (not its validation)', () => {
         .map((l) => JSON.parse(l) as { row: number; field: string; error: string });
       expect(errors.map((e) => [e.row, e.field])).toEqual(refused.map((row) => [row, 'age']));
       const why = new Map(errors.map((e) => [e.row, e.error]));
-      for (const row of INVALID) expect(why.get(row)).toMatch(/field age: 130 is not a valid value/);
+      for (const row of INVALID)
+        expect(why.get(row)).toMatch(/field age: 130 is not a valid value/);
       for (const row of NOT_NUMBERS) expect(why.get(row)).toMatch(/field age: expected /);
       errorFiles.push(JSON.stringify(errors));
       const output = await (await gw.admin(`/api/jobs/${id}/output`)).text();
