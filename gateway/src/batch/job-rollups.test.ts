@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { summarizeParts } from '../monitoring/summaries/value-summary.js';
-import { chunkRollup, JobRollups } from './job-rollups.js';
+import { chunkRollup, JobRollups, rollupBuffers, type ChunkRollup } from './job-rollups.js';
 
 const HOUR = 3_600_000;
+const ODD: unknown[] = [1, '1', true, false, NaN, [1], { a: 1 }, '', 0];
+/** A rollup as the main thread receives it from the job's thread: cloned, its bytes moved. */
+const received = (r: ChunkRollup) => structuredClone(r, { transfer: rollupBuffers(r) });
 /** A chunk's watched columns: a continuous number, a few integers, a label. */
 const chunk = (k: number, n = 1000) => ({
   x: { kind: 'numeric' as const, values: Array.from({ length: n }, (_, i) => Math.sin(k * n + i)) },
   rooms: { kind: 'numeric' as const, values: Array.from({ length: n }, (_, i) => (i % 7) + 1) },
   city: {
     kind: 'categorical' as const,
-    values: Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : `c${i % 3}`)),
+    // Labels of every kind the summary tells apart or counts as missing.
+    values: Array.from({ length: n }, (_, i) =>
+      i % 5 === 0 ? null : i % 11 === 0 ? ODD[i % ODD.length] : `c${i % 3}`,
+    ),
   },
 });
 
@@ -19,7 +25,7 @@ describe("a job's drift rollups", () => {
     const rollups = new JobRollups();
     const t = Date.UTC(2026, 11, 2, 10, 59, 0);
     // The first eight chunks in one hour, the rest in the next.
-    chunks.forEach((c, k) => rollups.add(chunkRollup(c, k < 8 ? t : t + HOUR)));
+    chunks.forEach((c, k) => rollups.add(received(chunkRollup(c, k < 8 ? t : t + HOUR))));
     const deltas = rollups.take('m', 3);
     expect(deltas.map((d) => [d.hour.getTime(), d.feature])).toEqual([
       [Date.UTC(2026, 11, 2, 10), 'x'],
