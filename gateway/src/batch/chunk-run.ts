@@ -36,7 +36,10 @@ export interface ChunkRun {
   state: OutputState;
   write: (w: ChunkWrite) => Promise<void>;
   stop: AbortSignal;
-  /** Whether chunks scored as tensors give their features to drift at checkpoints (`rollup`). */
+  /**
+   * Whether a model job's chunks (as tensors or by records) give their features to drift at
+   * checkpoints (`rollup`), not in their calls' log rows.
+   */
   driftAtCheckpoints: boolean;
 }
 

@@ -17,7 +17,7 @@ import { downloadInput } from './job-input.js';
 import type { JobOptions } from './job-options.js';
 import { AppendFile, csvHeader } from './job-output.js';
 import { jobColumns } from './job-rows.js';
-import { RecordChunks, type Chunk, type RowOutcome } from './record-chunks.js';
+import { RecordChunks, type Chunk, type ScoredRows } from './record-chunks.js';
 import { deliverJobFiles, jobFiles } from './job-files.js';
 import { JobRollups } from './job-rollups.js';
 import type { RollupDelta } from '../db/feature-rollups.js';
@@ -166,10 +166,12 @@ export class JobRunner {
     };
 
     const state: OutputState = { columns: at.outputColumns };
-    // Chunks scored as tensors give drift their features at the checkpoint that counts their
-    // rows, in its transaction: each row counts once, also when a crash has it scored again.
+    // A model job's chunks give drift their features at the checkpoint that counts their rows,
+    // in its transaction: each row counts once, also when a crash has it scored again (unless
+    // the reference is still taken from the first calls, which read them in the log's rows).
+    // A notebook's runs are logged as runs.
     const driftAtCheckpoints =
-      scoring?.recordInputs === true && !(await this.deps.referenceFromCalls(job.deploymentName));
+      !notebook && !(await this.deps.referenceFromCalls(job.deploymentName));
     const rollups = new JobRollups();
     const taken = () => rollups.take(job.deploymentName, scoring?.version ?? job.version);
     let lastCheckpoint = performance.now();
@@ -234,11 +236,11 @@ export class JobRunner {
     const reader = readTable(run.job.inputPath, run.read);
     const chunks = new RecordChunks(this.deps, run, signature, notebook ? parallel : 0);
     const score = (chunk: Chunk) => chunks.score(chunk);
-    const written = (chunk: Chunk, outcomes: RowOutcome[]): ChunkWrite =>
-      chunks.written(chunk, outcomes, reader.progress.bytesRead);
+    const written = (chunk: Chunk, scored: ScoredRows): ChunkWrite =>
+      chunks.written(chunk, scored, reader.progress.bytesRead);
 
     const cursor = new ResumeCursor(run.skip);
-    const pending: { chunk: Chunk; outcomes: Promise<RowOutcome[]> }[] = [];
+    const pending: { chunk: Chunk; outcomes: Promise<ScoredRows> }[] = [];
     for await (const read of reader) {
       const chunk = cursor.take(read);
       if (chunk.rows.length === 0) continue;

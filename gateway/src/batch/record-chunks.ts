@@ -13,6 +13,7 @@ import {
   type RowFormatter,
 } from './job-output.js';
 import { recordMaker } from './job-rows.js';
+import { chunkRollup, type ChunkRollup } from './job-rollups.js';
 
 /** One row's outcome: its output fields and id, or why it was refused. */
 export type RowOutcome =
@@ -25,6 +26,15 @@ export const refusedOutcome = (r: { message: string; field?: string }): RowOutco
   message: r.message,
   ...(r.field !== undefined && { field: r.field }),
 });
+
+/**
+ * A chunk's rows scored: each row's outcome, and (a model job's chunk whose features go to drift
+ * at the job's checkpoints) the watched features of the rows scored.
+ */
+export interface ScoredRows {
+  outcomes: RowOutcome[];
+  rollup?: ChunkRollup;
+}
 
 /** A chunk read: its first row's number (1-based) and its rows. */
 export interface Chunk {
@@ -54,12 +64,13 @@ export class RecordChunks {
     this.toRecord = recordMaker(signature, run.job.inputFormat as TableFormat);
   }
 
-  score(chunk: Chunk): Promise<RowOutcome[]> {
-    return this.parallel > 0 ? this.runNotebook(chunk, this.parallel) : this.scoreModel(chunk);
+  async score(chunk: Chunk): Promise<ScoredRows> {
+    if (this.parallel > 0) return { outcomes: await this.runNotebook(chunk, this.parallel) };
+    return this.scoreModel(chunk);
   }
 
   /** The chunk's output lines and errors file lines; the output's columns set by its first row. */
-  written(chunk: Chunk, outcomes: RowOutcome[], bytesRead: number): ChunkWrite {
+  written(chunk: Chunk, { outcomes, rollup }: ScoredRows, bytesRead: number): ChunkWrite {
     const { options, state } = this.run;
     let refused = '';
     let errors = 0;
@@ -74,11 +85,21 @@ export class RecordChunks {
       this.format ??= rowFormatter(options.outputFormat, options.passThrough, state.columns);
       this.format(this.lines, chunk.rows[i]!, o.fields, o.id);
     }
-    return { rows: chunk.rows.length, lines: this.lines.take(), refused, errors, bytesRead };
+    return {
+      rows: chunk.rows.length,
+      lines: this.lines.take(),
+      refused,
+      errors,
+      bytesRead,
+      ...(rollup && { rollup }),
+    };
   }
 
-  /** One `score` call for a chunk of a model job: each row's fields, or why it was refused. */
-  private async scoreModel(chunk: Chunk): Promise<RowOutcome[]> {
+  /**
+   * One `score` call for a chunk of a model job: each row's fields, or why it was refused; and
+   * the features for drift, when they go at the job's checkpoints.
+   */
+  private async scoreModel(chunk: Chunk): Promise<ScoredRows> {
     const { job, stop: signal } = this.run;
     const { signature } = this;
     const records = chunk.rows.map(this.toRecord);
@@ -91,10 +112,11 @@ export class RecordChunks {
         via: 'batch',
         records,
         signal,
+        driftAtCheckpoints: this.run.driftAtCheckpoints,
       }),
     );
     const refused = new Map(result.rejected.map((r) => [r.index, r]));
-    return records.map((_, i): RowOutcome => {
+    const outcomes = records.map((_, i): RowOutcome => {
       const r = refused.get(i);
       if (r) return refusedOutcome(r);
       return {
@@ -103,6 +125,9 @@ export class RecordChunks {
         id: result.ids[i]!,
       };
     });
+    // Taken in the hour it was scored, as the log's row would have been.
+    const rollup = result.features ? chunkRollup(result.features, Date.now()) : undefined;
+    return { outcomes, ...(rollup && { rollup }) };
   }
 
   /** One run per row of a notebook job, `parallel` at once: each run's outputs, or its error. */

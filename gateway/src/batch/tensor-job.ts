@@ -89,10 +89,12 @@ export async function scoreTensorChunks(
     const scored = await records.score({ first: chunk.first, rows: passed });
     const refused = new Map(chunk.rejected.map((r) => [r.index, r]));
     let k = 0;
-    const outcomes = rows.map((row, i) => (row ? scored[k++]! : refusedOutcome(refused.get(i)!)));
+    const outcomes = rows.map((row, i) =>
+      row ? scored.outcomes[k++]! : refusedOutcome(refused.get(i)!),
+    );
     return records.written(
       { first: chunk.first, rows: rows.map((row) => row ?? {}) },
-      outcomes,
+      { ...scored, outcomes },
       reader.progress.bytesRead,
     );
   };

@@ -18,7 +18,12 @@ import type { DeploymentCatalog } from '../serving/deployment-catalog.js';
 import type { ModelHost, Served } from '../serving/model-host.js';
 import { RawJson } from '../monitoring/loggable-row.js';
 import { knownJson } from '../codecs/known-json.js';
-import { observeCall, type MonitoredCall } from '../monitoring/features.js';
+import {
+  observeCall,
+  withoutFeatures,
+  type FeatureColumns,
+  type MonitoredCall,
+} from '../monitoring/features.js';
 import type { RecordValue } from '../protocol/signature.js';
 import { predictEach } from './predict-each.js';
 import { validateEach } from './validate-each.js';
@@ -223,6 +228,7 @@ export class DataPlane {
         const predictions: (Prediction | undefined)[] = new Array<Prediction | undefined>(n);
         const ids: (string | undefined)[] = new Array<string | undefined>(n);
         const warnings: string[] = [];
+        let features: FeatureColumns | null = null;
         if (passed.length > 0) {
           const release = this.deps.host.hold(served);
           const options = {
@@ -254,7 +260,7 @@ export class DataPlane {
             predictions[i] = scored[k];
             ids[i] = scoredIds[k];
           });
-          notes.monitored = observeCall(
+          const observed = observeCall(
             { call: req.requestId, index: kept.indexes },
             kept.records,
             scored,
@@ -262,6 +268,11 @@ export class DataPlane {
             served.monitor.view,
             this.deps.recordInputs,
           );
+          if (req.driftAtCheckpoints) {
+            const taken = withoutFeatures(observed);
+            notes.monitored = taken.call;
+            features = taken.features;
+          } else notes.monitored = observed;
         }
         return {
           version: served.version,
@@ -270,6 +281,7 @@ export class DataPlane {
           ids,
           rejected,
           warnings,
+          features,
         };
       },
     );

@@ -1,5 +1,5 @@
 import type { PackedTensors, TensorPlan } from '../runtimes/onnx/packed-tensors.js';
-import type { MonitoredCall } from '../monitoring/features.js';
+import type { FeatureColumns, MonitoredCall } from '../monitoring/features.js';
 import type { UnknownFields } from '../validation/validate-records.js';
 import type { RequestCodec } from '../codecs/request-codec.js';
 import type { Signature } from '../protocol/signature.js';
@@ -111,6 +111,12 @@ export interface ScoreRequest extends Caller {
   via: 'batch' | 'stream';
   /** One record per row or message; each is validated on its own. */
   records: readonly unknown[];
+  /**
+   * A batch job's chunk whose features go to drift at the job's checkpoints: the watched
+   * features of the scored records come back in the result (`features`), not in the call's log
+   * row, so that a chunk scored again after a crash counts in drift once.
+   */
+  driftAtCheckpoints?: boolean;
 }
 
 /**
@@ -171,4 +177,9 @@ export interface ScoreResult {
   rejected: RejectedRecord[];
   /** What the runtime said of the answers (e.g. an unseen level scored as missing). */
   warnings: readonly string[];
+  /**
+   * The watched features of the scored records (and the prediction's), with
+   * `driftAtCheckpoints`; null without it, or when the gateway keeps no inputs.
+   */
+  features: FeatureColumns | null;
 }

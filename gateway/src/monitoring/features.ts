@@ -158,6 +158,25 @@ export function observeCall(
 }
 
 /**
+ * A call's features taken out of it: the call as the log keeps it without them (its
+ * predictions' copy still made only if asked for), and the features as columns.
+ */
+export function withoutFeatures(call: MonitoredCall): {
+  call: MonitoredCall;
+  features: FeatureColumns | null;
+} {
+  return {
+    call: {
+      get predictions() {
+        return call.predictions;
+      },
+      features: null,
+    },
+    features: featureColumns(call),
+  };
+}
+
+/**
  * The watched features' values in a call's records, and the predicted values (`predicted`,
  * read only for a view with a task) as the prediction's feature.
  */
