@@ -112,9 +112,14 @@ export default defineConfig(({ mode }) => {
         // database suites use PGlite alone.
         env: { SLIPWAY_TEST_PYTHON: FAST_TIER_PYTHON, SLIPWAY_TEST_DATABASE_URL: '' },
       }),
-      // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line.
+      // CI also writes a JSON report, from which .ci/run prints a plain "N passed, N failed" line;
+      // a suite that runs a file of this config apart names its own (SLIPWAY_TEST_REPORT), so
+      // that it does not overwrite the gateway suite's.
       reporters: process.env.CI
-        ? ['default', ['json', { outputFile: 'test-results.json' }]]
+        ? [
+            'default',
+            ['json', { outputFile: process.env.SLIPWAY_TEST_REPORT ?? 'test-results.json' }],
+          ]
         : ['default'],
     },
   };

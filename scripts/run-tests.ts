@@ -96,6 +96,7 @@ const FULL: Suite[] = [
     // started from it answering a fixture.
     name: 'image',
     command: ['bash', 'scripts/image/test-image.sh'],
+    report: 'gateway/test-results.image.json',
   },
   {
     name: 'ui',
