@@ -13,7 +13,8 @@ const ATTEMPTS = 6;
 /** What one chunk adds to the job's files, and how far the input is read. */
 export interface ChunkWrite {
   rows: number;
-  lines: string;
+  /** Its output lines, as UTF-8. */
+  lines: Uint8Array;
   refused: string;
   errors: number;
   bytesRead: number;

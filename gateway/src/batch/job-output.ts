@@ -1,4 +1,5 @@
 import { open, stat, truncate, type FileHandle } from 'node:fs/promises';
+import { ByteLines, utf8Text } from './byte-lines.js';
 import type { OutputFormat } from './job-options.js';
 
 /** The column of every output row that holds its prediction id (a notebook row: its run id). */
@@ -66,29 +67,9 @@ export function outputColumns(
   return [...passThrough, ...fields.filter((k) => k !== PREDICTION_ID), PREDICTION_ID];
 }
 
-/**
- * The pieces of a chunk's lines, joined once: no string is made per line, and the array that
- * holds them is kept from chunk to chunk (grown once, not again for every chunk).
- */
-export class Pieces {
-  private readonly items: string[] = [];
-  private n = 0;
-
-  push(piece: string): void {
-    this.items[this.n++] = piece;
-  }
-
-  /** The text of the pieces pushed since the last `take`. */
-  take(): string {
-    if (this.items.length !== this.n) this.items.length = this.n;
-    this.n = 0;
-    return this.items.join('');
-  }
-}
-
 /** Writes one output row's line into `out`: its pass-through cells, its result's fields, its id. */
 export type RowFormatter = (
-  out: Pieces,
+  out: ByteLines,
   cells: Record<string, unknown>,
   fields: Record<string, unknown>,
   id: string,
@@ -135,9 +116,9 @@ export function formatRow(
   fields: Record<string, unknown>,
   id: string,
 ): string {
-  const out = new Pieces();
+  const out = new ByteLines();
   format(out, cells, fields, id);
-  return out.take();
+  return utf8Text(out.take());
 }
 
 type Row = Record<string, unknown>;
@@ -186,9 +167,10 @@ export class AppendFile {
     return new AppendFile(await open(path, 'a'), bytes);
   }
 
-  async append(text: string): Promise<void> {
-    if (text === '') return;
-    const data = Buffer.from(text, 'utf8');
+  /** Text (as UTF-8), or bytes already UTF-8 (a chunk's output lines). */
+  async append(text: string | Uint8Array): Promise<void> {
+    if (text.length === 0) return;
+    const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
     await this.handle.write(data);
     this.bytes += data.length;
   }

@@ -38,7 +38,8 @@ serveTableReads<PreparedChunk>({
       const finished = chunks!.finish(kept, m.outputs, m.requestId);
       send(
         { kind: 'finished', seq: m.seq, finished } satisfies FromJobThread,
-        rollupBuffers(finished.rollup),
+        // The lines' bytes move, as the rollup's do: not copied.
+        [finished.text.buffer as ArrayBuffer, ...rollupBuffers(finished.rollup)],
       );
     } catch (err) {
       reply({ kind: 'unfinished', seq: m.seq, error: toWireError(err) });

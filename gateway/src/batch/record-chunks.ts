@@ -3,15 +3,10 @@ import { NotebookRunError } from '../data-plane/notebook-runs.js';
 import { SlipwayError } from '../errors.js';
 import type { Row, TableFormat } from '../monitoring/tables/index.js';
 import type { RecordValue, Signature } from '../protocol/signature.js';
+import { ByteLines } from './byte-lines.js';
 import { refusedLine, retrying, type ChunkRun, type ChunkWrite } from './chunk-run.js';
 import type { JobRunnerDeps } from './job-runner.js';
-import {
-  outputColumns,
-  Pieces,
-  predictionFields,
-  rowFormatter,
-  type RowFormatter,
-} from './job-output.js';
+import { outputColumns, predictionFields, rowFormatter, type RowFormatter } from './job-output.js';
 import { recordMaker } from './job-rows.js';
 import { chunkRollup, type ChunkRollup } from './job-rollups.js';
 
@@ -52,7 +47,7 @@ export interface Chunk {
 export class RecordChunks {
   private readonly toRecord: (row: Row) => RecordValue;
   private format: RowFormatter | undefined;
-  private readonly lines = new Pieces();
+  private readonly lines = new ByteLines();
 
   /** `parallel`: the runs of a notebook job at once; 0 for a model job. */
   constructor(

@@ -21,17 +21,12 @@ import {
   type PackedTensors,
 } from '../runtimes/onnx/packed-tensors.js';
 import { outputValues, readOutput, stackInput } from '../runtimes/onnx/tensors.js';
+import { ByteLines } from './byte-lines.js';
 import { tensorAnswers } from './tensor-answers.js';
 import { tensorCsvWriter, type PassThroughCells, type TensorCsvWriter } from './tensor-output.js';
 import { compileValidator } from '../validation/validate-records.js';
 import type { OutputFormat } from './job-options.js';
-import {
-  outputColumns,
-  Pieces,
-  predictionFields,
-  rowFormatter,
-  type RowFormatter,
-} from './job-output.js';
+import { outputColumns, predictionFields, rowFormatter, type RowFormatter } from './job-output.js';
 import { ResumeCursor } from './chunk-run.js';
 import { chunkRollup, type ChunkRollup } from './job-rollups.js';
 import { recordMaker } from './job-rows.js';
@@ -70,8 +65,8 @@ export interface PreparedChunk {
 
 /** A chunk's outputs made into output lines and the monitor's part of its call. */
 export interface FinishedChunk {
-  /** The output lines of its scored rows, in order (a refused row has none). */
-  text: string;
+  /** The output lines of its scored rows, in order (a refused row has none), as UTF-8. */
+  text: Uint8Array;
   /** The output's columns (set by the job's first scored row). */
   columns: string[] | null;
   /**
@@ -155,7 +150,7 @@ export class TensorChunks {
   private format: RowFormatter | undefined;
   /** CSV lines straight from the tensors (null: this model's through `format`). */
   private csv: TensorCsvWriter | null | undefined;
-  private readonly lines = new Pieces();
+  private readonly lines = new ByteLines();
   private seq = 0;
   private readonly cursor: ResumeCursor;
 

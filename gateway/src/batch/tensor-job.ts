@@ -128,7 +128,7 @@ export async function scoreTensorChunks(
     const refused = chunk.rejected.map((r) => refusedLine(chunk.first + r.index, r)).join('');
     return {
       rows: chunk.rows,
-      lines: finished?.text ?? '',
+      lines: finished?.text ?? new Uint8Array(0),
       refused,
       errors: chunk.rejected.length,
       bytesRead: reader.progress.bytesRead,

@@ -3,7 +3,8 @@ import { presentPrediction } from '../codecs/records.js';
 import type { Signature } from '../protocol/signature.js';
 import { outputValues, readOutput, type OutputPlan } from '../runtimes/onnx/tensors.js';
 import { outputPlan } from '../runtimes/onnx/testing/plans.js';
-import { outputColumns, Pieces, predictionFields, rowFormatter } from './job-output.js';
+import { ByteLines, utf8Text } from './byte-lines.js';
+import { outputColumns, predictionFields, rowFormatter } from './job-output.js';
 import { tensorCsvWriter } from './tensor-output.js';
 
 const plan = outputPlan;
@@ -109,7 +110,7 @@ describe('tensorCsvWriter', () => {
       return f;
     });
     const columns = outputColumns(['id'], fields[0]!);
-    const expected = new Pieces();
+    const expected = new ByteLines();
     const format = rowFormatter('csv', ['id'], columns);
     indexes.forEach((i, k) => format(expected, rows[i]!, fields[k]!, `call:${i}`));
 
@@ -120,7 +121,7 @@ describe('tensorCsvWriter', () => {
       columns,
     );
     expect(writer).toBeDefined();
-    const got = new Pieces();
+    const got = new ByteLines();
     writer!(
       got,
       outputs.map((o) => outputValues(o.plan, o, 3)),
@@ -128,7 +129,7 @@ describe('tensorCsvWriter', () => {
       indexes,
       'call',
     );
-    expect(got.take()).toBe(expected.take());
+    expect(utf8Text(got.take())).toBe(utf8Text(expected.take()));
   });
 
   it('is undefined for columns that are not the model’s (a checkpoint of another version)', () => {

@@ -1,10 +1,14 @@
 import type { Cell } from '../monitoring/tables/index.js';
 import type { Signature } from '../protocol/signature.js';
 import type { OutputValues } from '../runtimes/onnx/tensors.js';
-import { csvCell, PREDICTION_ID, type Pieces } from './job-output.js';
+import { utf8Bytes, type ByteLines } from './byte-lines.js';
+import { csvCell, PREDICTION_ID } from './job-output.js';
 
 /** The pass-through columns' cells of a chunk's rows read, by column (an entry per row). */
 export type PassThroughCells = Record<string, Cell[]>;
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
 
 /** Where one output column's cell comes from: an output's value, or one of its class scores. */
 type Source = { output: number; key?: number };
@@ -63,14 +67,19 @@ export function tensorCsvWriter(
   }
   if (cells.length !== fields.size + passThrough.length + 1) return undefined;
   return (lines, values, passed, indexes, requestId) => {
+    // A row's prediction id is the call's, a colon and its index: the call's part made once.
+    const call = utf8Bytes(`${requestId}:`);
     for (let k = 0; k < indexes.length; k++) {
       const i = indexes[k]!;
       for (let c = 0; c < cells.length; c++) {
-        if (c) lines.push(',');
+        if (c) lines.byte(COMMA);
         const make = cells[c]!;
-        lines.push(make === 'id' ? `${requestId}:${i}` : make(values, passed, i, k));
+        if (make === 'id') {
+          lines.bytes(call);
+          lines.digits(i);
+        } else lines.push(make(values, passed, i, k));
       }
-      lines.push('\n');
+      lines.byte(NEWLINE);
     }
   };
 }
@@ -80,7 +89,7 @@ export function tensorCsvWriter(
  * cells `cells` holds; `values` by output).
  */
 export type TensorCsvWriter = (
-  lines: Pieces,
+  lines: ByteLines,
   values: OutputValues[],
   cells: PassThroughCells,
   indexes: readonly number[],

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
@@ -44,6 +45,9 @@ const cell = (v: unknown) => {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
+/** The k-th row's id: some not ASCII, as a user's ids may be. */
+const rowId = (k: number) => (k % 5 === 0 ? `kund-ö東${k + 1}` : `r${k + 1}`);
+
 /**
  * ROWS rows from the fixture's records (each number nudged so that rows differ, but a PMML
  * integer), with an `id` column and the rows the signature refuses (a text where a number
@@ -73,7 +77,7 @@ async function input(
       if (k === 1234 && Array.isArray(v)) return v.slice(1);
       return v;
     });
-    lines.push([`r${k + 1}`, ...values.map(cell)].join(','));
+    lines.push([rowId(k), ...values.map(cell)].join(','));
   }
   return { text: `${lines.join('\n')}\n`, columns };
 }
@@ -169,6 +173,18 @@ describe('a batch job scored as tensors', () => {
         const b = await scoreOn(records, text, output);
         expect(a.done.rows).toEqual({ done: ROWS, total: ROWS, errors: refused.length });
         expect(comparable(a.output)).toBe(comparable(b.output));
+        // Each scored row's id as read, in order (the lines are written as UTF-8 bytes).
+        const ids = Array.from({ length: ROWS }, (_, k) => rowId(k)).filter(
+          (_, k) => !refused.includes(k + 1),
+        );
+        const written =
+          output === 'csv'
+            ? (parse(a.output, { columns: true }) as { id: string }[])
+            : a.output
+                .split('\n')
+                .filter(Boolean)
+                .map((l) => JSON.parse(l) as { id: string });
+        expect(written.map((r) => r.id)).toEqual(ids);
         expect(a.output.split('\n').filter(Boolean)).toHaveLength(
           ROWS - refused.length + (output === 'csv' ? 1 : 0),
         );
