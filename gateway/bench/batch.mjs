@@ -89,7 +89,8 @@ try {
     const input = join(work, `${name}.csv`);
     const { bytes } = await writeInput(input, MODELS[name], settings.rows);
     const sides = {
-      slipway: () => timeSlipway(MODELS[name], input, { python, chunkSize: settings.chunk }),
+      slipway: () =>
+        timeSlipway(MODELS[name], input, { python, chunkSize: settings.chunk, next: true }),
       limit: () => limit(name, input),
       floor: () => limit(name, input, 'floor'),
       ...Object.fromEntries(
@@ -106,14 +107,20 @@ try {
       const round = {};
       for (let k = 0; k < order.length; k++) {
         const side = order[(k + r) % order.length];
-        round[side] = await sides[side]();
-        if (round[side].rows !== settings.rows)
-          throw new Error(`${name} ${side}: ${round[side].rows} rows, not ${settings.rows}`);
+        // The same gateway's next job is a side of its own.
+        const { next, ...run } = await sides[side]();
+        round[side] = run;
+        if (next) round.slipwayNext = next;
       }
+      for (const [side, run] of Object.entries(round))
+        if (run.rows !== settings.rows)
+          throw new Error(`${name} ${side}: ${run.rows} rows, not ${settings.rows}`);
       runs.push(round);
       const rate = (s) => Math.round(s.rows / s.seconds);
       console.log(
-        `${name} round ${r + 1}/${settings.rounds} (rows/s): ${order.map((s) => `${s} ${rate(round[s])}`).join(', ')}; Slipway gateway RSS at most ${Math.round(round.slipway.peak.during)} MB`,
+        `${name} round ${r + 1}/${settings.rounds} (rows/s): ${Object.keys(round)
+          .map((s) => `${s} ${rate(round[s])}`)
+          .join(', ')}; Slipway gateway RSS at most ${Math.round(round.slipway.peak.during)} MB`,
       );
     }
     if (settings.profile) {

@@ -76,29 +76,32 @@ function modelRows(name, { runs, bytes }, pandasChunks) {
   const ratio = (side, of = 'slipway') => runs.map((r) => rate(r[of]) / rate(r[side]));
   // CPU time per row: steadier than wall time while other work shares the cores.
   const cpuUs = (x) => (1e6 * x.cpuSeconds) / x.rows;
-  const cpuRatio = (side) => runs.map((r) => cpuUs(r[side]) / cpuUs(r.slipway));
+  const cpuRatio = (side, of = 'slipway') => runs.map((r) => cpuUs(r[side]) / cpuUs(r[of]));
   const label = MODELS[name].label;
   const sides = [
     ['slipway', 'Slipway job'],
+    ['slipwayNext', 'Slipway, the same gateway’s next job'],
     ['limit', '(a) limit'],
     ...pandasChunks.map((c) => [`pandas${c}`, `(b) pandas, chunks of ${f(c)}`]),
     ['floor', '(c) floor: (a) + output and monitor copy'],
   ];
   const table = sides.map(
     ([side, title]) =>
-      `| ${label} | ${title} | ${range(series(side))} | ${f(median(series(side, (x) => x.seconds)), 1)} | ${f(median(series(side, cpuUs)), 1)} | ${side === 'slipway' ? '— | —' : `**${range(ratio(side), 2, '×')}** | ${range(cpuRatio(side), 2, '×')}`} |`,
+      `| ${label} | ${title} | ${range(series(side))} | ${f(median(series(side, (x) => x.seconds)), 1)} | ${f(median(series(side, cpuUs)), 1)} | ${side.startsWith('slipway') ? '— | —' : `**${range(ratio(side), 2, '×')}** | ${range(cpuRatio(side), 2, '×')}`} |`,
   );
-  const vsLimit = median(ratio('limit'));
+  // Against the goals: a gateway's first job, and its next one.
+  const goals = (of) => ({
+    vsLimit: median(ratio('limit', of)),
+    vsLimitCpu: median(cpuRatio('limit', of)),
+    pandasBest: Math.min(...pandasChunks.map((c) => median(ratio(`pandas${c}`, of)))),
+  });
   // What a job that did only the floor's work on one thread would reach, against the limit.
   const floorVsLimit = median(ratio('limit', 'floor'));
-  const vsLimitCpu = median(cpuRatio('limit'));
-  const pandasBest = Math.min(...pandasChunks.map((c) => median(ratio(`pandas${c}`))));
   return {
     table,
-    vsLimit,
+    first: goals('slipway'),
+    next: goals('slipwayNext'),
     floorVsLimit,
-    vsLimitCpu,
-    pandasBest,
     bytes,
     memory: {
       before: median(series('slipway', (x) => x.peak.before)),
@@ -209,6 +212,8 @@ export function batchSection({ results, big, settings, versions, profiles, pglit
     vsLimit >= 0.5 && vsLimitCpu < 0.5
       ? '**not met by CPU per row**, met by rows/s in this run'
       : verdict(vsLimit >= 0.5 && vsLimitCpu >= 0.5);
+  const vsLimitText = (g) =>
+    `${f(100 * g.vsLimit)} % of its rows/s and ${f(100 * g.vsLimitCpu)} % of its rows per CPU second: ${limitVerdict(g)}`;
   const memoryRows = names.map((n) => {
     const m = models[n].memory;
     return `| ${MODELS[n].label} | ${mb(m.before)} | ${mb(m.during)} | ${mb(m.lifetime)} | ${mb(m.database)} | ${m.workers ? mb(m.workers) : '— (in the gateway)'} | ${mb(m.limit)} | ${mb(m.pandas)} |`;
@@ -255,7 +260,13 @@ The sides:
   fresh data dir, invocation log on with inputs, as it ships), the model published, then one job
   \`POST /api/deployments/bench/jobs\` \`{"input": {"path": "<file>"}, "passThrough": ["id"], "chunkSize": ${settings.chunk}}\`,
   timed from the POST until \`GET /api/jobs/:id\` (polled every 100 ms) says \`succeeded\`. The job
-  writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. Both jobs go as
+  writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. Then the same gateway
+  scores the same file again as its next job, timed the same way: **the next job** is a gateway
+  that has worked before, as one running nightly jobs is. The first job of a fresh gateway also
+  pays for V8 compiling the embedded database's WebAssembly (PGlite) into optimized code, on
+  background threads, as the job's log inserts first make its functions hot: per-thread CPU from
+  /proc during a GBM job put the database process at about 2.2–2.9 s in a first job and
+  0.5–0.7 s in the next ones (2026-12-03). Both jobs go as
   columns, as they ship: the job's thread validates and stacks each chunk, the iris one's ONNX
   worker runs it as bytes, the GBM one's PMML scoring thread scores it from its columns (numbers
   as float64, the text \`district\` as codes into a table of its values), and the job's thread
@@ -293,9 +304,9 @@ the other side's CPU time per row ÷ Slipway's (above 1: Slipway spends less CPU
 |---|---|---:|---:|---:|---:|---:|
 ${names.flatMap((n) => models[n].table).join('\n')}
 
-- Goal, Slipway ≥ 50 % of (a): ${names.map((n) => `${MODELS[n].label} ${f(100 * models[n].vsLimit)} % of its rows/s and ${f(100 * models[n].vsLimitCpu)} % of its rows per CPU second: ${limitVerdict(models[n])}`).join('; ')}.
+- Goal, Slipway ≥ 50 % of (a): ${names.map((n) => `${MODELS[n].label}, the first job ${vsLimitText(models[n].first)}, the next job ${vsLimitText(models[n].next)}`).join('; ')}.
 - The floor, (c), on its one thread: ${names.map((n) => `${MODELS[n].label} ${f(models[n].floorVsLimit, 2)}× the limit's rows/s`).join('; ')}. That is the work itself, without validation, the log or the rest of the job.
-- Goal, Slipway faster than (b) (at either chunk size): ${names.map((n) => `${MODELS[n].label} ${f(models[n].pandasBest, 2)}× the faster pandas, ${verdict(models[n].pandasBest > 1)}`).join('; ')}.
+- Goal, Slipway faster than (b) (at either chunk size): ${names.map((n) => `${MODELS[n].label}, the first job ${f(models[n].first.pandasBest, 2)}× the faster pandas, ${verdict(models[n].first.pandasBest > 1)}; the next job ${f(models[n].next.pandasBest, 2)}×, ${verdict(models[n].next.pandasBest > 1)}`).join('; ')}.
 - Answers: ${answers.join('; ')}.
 
 Memory, resident (MB, medians over rounds). Slipway: the gateway process before the job (the

@@ -87,8 +87,13 @@ describe.skipIf(!url)('two gateways, one Postgres, one cluster', () => {
       body: JSON.stringify(await record()),
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     });
-    return { status: res.status, version: res.headers.get('x-slipway-version') };
+    const answer = { status: res.status, version: res.headers.get('x-slipway-version') };
+    // A refusal's body says why (which replica, which pool): kept for the failure's message.
+    if (res.status !== 200) Object.defineProperty(answer, 'body', { value: await res.text() });
+    return answer;
   };
+  /** What a call answered, and why when it was refused: the message of a failed expectation. */
+  const why = (answer: object) => (answer as { body?: string }).body ?? '';
   const deployments = async () =>
     (
       await apps.listNamespacedDeployment({
@@ -99,13 +104,15 @@ describe.skipIf(!url)('two gateways, one Postgres, one cluster', () => {
 
   it('B serves what A publishes, from the same Deployment, as soon as A answers', async () => {
     const { invokeKey } = await publish('regressor_gbr', { minReplicas: 1 });
-    expect(await call(b, invokeKey!)).toEqual({ status: 200, version: '1' });
+    const first = await call(b, invokeKey!);
+    expect(first, why(first)).toEqual({ status: 200, version: '1' });
     const [v1] = await deployments();
 
     // A new revision through A: B answers with it at once, and its first Deployment goes.
     await publish('regressor_gbr', { minReplicas: 1, idleSeconds: 600 });
     await noticesHandledByB();
-    expect(await call(b, invokeKey!)).toEqual({ status: 200, version: '2' });
+    const second = await call(b, invokeKey!);
+    expect(second, why(second)).toEqual({ status: 200, version: '2' });
     const [v2] = await until(
       deployments,
       (d) => d.length === 1 && d[0]!.metadata!.name !== v1!.metadata!.name,
