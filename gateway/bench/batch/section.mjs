@@ -264,9 +264,8 @@ The sides:
   scores the same file again as its next job, timed the same way: **the next job** is a gateway
   that has worked before, as one running nightly jobs is. The first job of a fresh gateway also
   pays for V8 compiling the embedded database's WebAssembly (PGlite) into optimized code, on
-  background threads, as the job's log inserts first make its functions hot: per-thread CPU from
-  /proc during a GBM job put the database process at about 2.2–2.9 s in a first job and
-  0.5–0.7 s in the next ones (2026-12-03). Both jobs go as
+  background threads, as the job's log inserts first make its functions hot: a cost a gateway
+  pays once, not per job. Both jobs go as
   columns, as they ship: the job's thread validates and stacks each chunk, the iris one's ONNX
   worker runs it as bytes, the GBM one's PMML scoring thread scores it from its columns (numbers
   as float64, the text \`district\` as codes into a table of its values), and the job's thread
