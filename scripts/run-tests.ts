@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { digestLines, failuresOf } from './failure-digest.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -202,6 +203,20 @@ rmSync(scratch, { recursive: true, force: true });
 
 const width = Math.max(...suites.map((s) => s.name.length));
 const failed = outcomes.filter((o) => o.result === 'failed');
+// Each failed test by name and message, from the reports CI has the suites write: a long run's
+// log is read from its end.
+for (const { suite } of failed) {
+  const report = suite.report && join(root, suite.report);
+  if (!report || !existsSync(report)) continue;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(report, 'utf8'));
+  } catch {
+    continue;
+  }
+  const lines = digestLines(suite.name, failuresOf(parsed, root));
+  if (lines.length) console.log(`\n${lines.join('\n')}`);
+}
 console.log(`\n[tests] ${options.fast ? 'fast tier' : 'all suites'}:`);
 for (const { suite, result, seconds, note } of outcomes) {
   const line = `  ${suite.name.padEnd(width)}  ${result.toUpperCase().padEnd(7)}  ${seconds.toFixed(1).padStart(6)} s`;
