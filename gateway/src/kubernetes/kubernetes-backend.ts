@@ -170,50 +170,87 @@ export class KubernetesBackend implements RemoteReplicas {
     const rev = this.revision(v);
     const { cluster, settings } = rev;
     rev.wanted++;
-    let endpoint: ReadyEndpoint | undefined;
-    try {
-      await this.scale(rev);
-      const deadline = Date.now() + settings.startSeconds * 1000;
-      for (;;) {
-        endpoint = (await cluster.readyEndpoints(rev.name)).find((e) => !rev.held.has(e.pod));
-        if (endpoint) break;
-        const wait = (await cluster.pods(rev.selector)).map(this.loaded.podWait).find((w) => w);
-        rev.waiting = wait && `pod ${wait.pod} waits: ${wait.reason}`;
-        if (Date.now() > deadline)
-          throw new NotReadyError(
-            `no pod of ${rev.name} became ready within ${settings.startSeconds} s${rev.waiting ? ` (${rev.waiting})` : ''}`,
-          );
-        await sleep(POLL_MS);
+    const deadline = Date.now() + settings.startSeconds * 1000;
+    /** Pods that went away while this start tried them (a rollout, an eviction). */
+    const gone = new Set<string>();
+    for (;;) {
+      let endpoint: ReadyEndpoint;
+      try {
+        if (!gone.size) await this.scale(rev);
+        endpoint = await this.readyEndpoint(rev, deadline, gone);
+      } catch (err) {
+        rev.wanted--;
+        await this.scale(rev).catch(() => {});
+        throw this.loaded.clusterUnavailable(v.spec.pool, err);
       }
-    } catch (err) {
-      rev.wanted--;
-      await this.scale(rev).catch(() => {});
-      throw this.loaded.clusterUnavailable(v.spec.pool, err);
+      rev.held.add(endpoint.pod);
+      rev.waiting = undefined;
+      const release = async () => {
+        if (!rev.held.delete(endpoint.pod) || this.detached) return;
+        rev.wanted--;
+        // That very pod goes when the Deployment scales down, unless other gateways still want
+        // as many pods (they may be using it).
+        await this.scale(rev, async (othersWant) => {
+          if (othersWant <= rev.wanted) await cluster.preferRemoving(endpoint.pod);
+        });
+      };
+      try {
+        const runtime = new RunnerClient(
+          v.format,
+          v.kind,
+          await this.resolve(endpoint),
+          this.runnerToken,
+        );
+        await runtime.load();
+        return { runtime, pool: v.spec.pool, devices: [], pod: endpoint.pod, stop: release };
+      } catch (err) {
+        // A pod listed as ready can be gone by the time it is reached (another gateway's apply
+        // rolled the Deployment, a node drained): the start goes on with the next ready pod.
+        // One that is still there failed on its own: that is the start's answer.
+        if (Date.now() <= deadline && (await this.wentAway(rev, endpoint.pod))) {
+          rev.held.delete(endpoint.pod);
+          gone.add(endpoint.pod);
+          continue;
+        }
+        await release().catch(() => {});
+        throw err;
+      }
     }
-    rev.held.add(endpoint.pod);
-    rev.waiting = undefined;
-    const release = async () => {
-      if (!rev.held.delete(endpoint.pod) || this.detached) return;
-      rev.wanted--;
-      // That very pod goes when the Deployment scales down, unless other gateways still want
-      // as many pods (they may be using it).
-      await this.scale(rev, async (othersWant) => {
-        if (othersWant <= rev.wanted) await cluster.preferRemoving(endpoint.pod);
-      });
-    };
-    const runtime = new RunnerClient(
-      v.format,
-      v.kind,
-      await this.resolve(endpoint),
-      this.runnerToken,
-    );
+  }
+
+  /**
+   * A ready endpoint of the revision that no replica of this gateway holds, once there is one;
+   * while there is none, why its newest pod waits is kept for the deployment's status.
+   */
+  private async readyEndpoint(
+    rev: Revision,
+    deadline: number,
+    gone: ReadonlySet<string>,
+  ): Promise<ReadyEndpoint> {
+    const { cluster, settings } = rev;
+    for (;;) {
+      const endpoint = (await cluster.readyEndpoints(rev.name)).find(
+        (e) => !rev.held.has(e.pod) && !gone.has(e.pod),
+      );
+      if (endpoint) return endpoint;
+      const wait = (await cluster.pods(rev.selector)).map(this.loaded.podWait).find((w) => w);
+      rev.waiting = wait && `pod ${wait.pod} waits: ${wait.reason}`;
+      if (Date.now() > deadline)
+        throw new NotReadyError(
+          `no pod of ${rev.name} became ready within ${settings.startSeconds} s${rev.waiting ? ` (${rev.waiting})` : ''}`,
+        );
+      await sleep(POLL_MS);
+    }
+  }
+
+  /** True when `pod` no longer exists or is being deleted; false when it cannot be told. */
+  private async wentAway(rev: Revision, pod: string): Promise<boolean> {
     try {
-      await runtime.load();
-    } catch (err) {
-      await release().catch(() => {});
-      throw err;
+      const found = (await rev.cluster.pods(rev.selector)).find((p) => p.metadata?.name === pod);
+      return !found || Boolean(found.metadata?.deletionTimestamp);
+    } catch {
+      return false;
     }
-    return { runtime, pool: v.spec.pool, devices: [], pod: endpoint.pod, stop: release };
   }
 
   waiting(v: RemoteVersion): string | undefined {

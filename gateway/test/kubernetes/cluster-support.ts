@@ -97,6 +97,8 @@ export interface StandIn {
  */
 export class StandInRunners {
   readonly started: StandIn[] = [];
+  /** Runs before each endpoint is reached: a test's way to act between "ready" and "reached". */
+  beforeResolve?: (endpoint: ReadyEndpoint) => Promise<void>;
 
   constructor(
     private readonly core: CoreV1Api,
@@ -118,6 +120,7 @@ export class StandInRunners {
   }
 
   resolve = async (endpoint: ReadyEndpoint): Promise<string> => {
+    await this.beforeResolve?.(endpoint);
     const pod = await this.core.readNamespacedPod({
       name: endpoint.pod,
       namespace: this.namespace,
@@ -209,12 +212,18 @@ export async function startClusterGateway(
     gateway?: Omit<Parameters<typeof startTestGateway>[0] & object, 'resolveEndpoint'>;
     /** Host folders standing in for PersistentVolumeClaims the pods mount, by claim name. */
     claims?: (gatewayDataDir: string) => Record<string, string>;
+    /**
+     * Where pods reach the gateway for artifacts: by default this one's own URL. Gateways that
+     * share Deployments share it too (the manifests' Service in front of them all), or each
+     * one's apply would roll the pods over to its own.
+     */
+    gatewayUrl?: string;
   } = {},
 ): Promise<ClusterGateway> {
   const { core } = clients(kubeconfig);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const text = (opts.file ?? ((t) => t))(poolsFile(kubeconfig, namespace, url));
+  const text = (opts.file ?? ((t) => t))(poolsFile(kubeconfig, namespace, opts.gatewayUrl ?? url));
   const pools = parsePoolsFile(text, { memoryMb: 64 * 1024, gpus: [] });
   // The gateway's data folder is known once it started; the resolver reads the claims then.
   let claims: Record<string, string> = {};

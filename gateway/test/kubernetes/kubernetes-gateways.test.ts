@@ -43,8 +43,10 @@ describe.skipIf(!url)('two gateways, one Postgres, one cluster', () => {
     a = await startClusterGateway(kubeconfig, namespace, {
       gateway: { database, config: { catalogTtlMs: TEN_MINUTES } },
     });
-    // One artifact store for both, as the manifests' shared volume gives them.
+    // One artifact store for both, as the manifests' shared volume gives them, and one URL
+    // their pods reach them at, as the manifests' Service gives them.
     b = await startClusterGateway(kubeconfig, namespace, {
+      gatewayUrl: a.url,
       gateway: {
         database: { ...watched.database, url: database.url },
         config: { catalogTtlMs: TEN_MINUTES, artifactsDir: join(a.gw.dataDir, 'artifacts') },

@@ -249,6 +249,42 @@ describe('the gateway as activator', () => {
   });
 });
 
+describe('a pod that goes away between "ready" and "reached"', () => {
+  it('the start goes on with the Deployment’s next ready pod, and the call answers', async () => {
+    const name = 'pod-gone';
+    const res = await publish(name, 'cpu', { minReplicas: 0 });
+    expect(res.status, await res.clone().text()).toBe(201);
+    keys[name] = ((await res.json()) as { invokeKey: string }).invokeKey;
+    // The first pod the start picks is deleted before it is reached (a rollout, a drain); its
+    // ReplicaSet makes another.
+    const removed: string[] = [];
+    cg.runners.beforeResolve = async (endpoint) => {
+      if (removed.length) return;
+      removed.push(endpoint.pod);
+      await core.deleteNamespacedPod({ name: endpoint.pod, namespace, gracePeriodSeconds: 0 });
+      await until(
+        () => pods(name),
+        (p) => !p.some((pod) => pod.metadata!.name === endpoint.pod),
+        `pod ${endpoint.pod} to go`,
+      );
+    };
+    try {
+      const answer = await call(name, expected.records[0]);
+      expect(answer.status, await answer.clone().text()).toBe(200);
+    } finally {
+      cg.runners.beforeResolve = undefined;
+    }
+    expect(removed).toHaveLength(1);
+    const view = (await (await cg.gw.admin(`/api/deployments/${name}/replicas`)).json()) as {
+      versions: { replicas: { pod?: string; state: string }[] }[];
+    };
+    const [replica] = view.versions[0]!.replicas;
+    expect(replica).toMatchObject({ state: 'ready' });
+    expect(replica!.pod).not.toBe(removed[0]);
+    expect((await pods(name)).map((p) => p.metadata!.name)).toEqual([replica!.pod]);
+  });
+});
+
 describe('a GPU deployment beyond the cluster’s GPUs', () => {
   it('waits as pending with the scheduler’s reason, and runs once a GPU is free', async () => {
     // The node has 2 GPUs and each replica takes one: on-gpu holds one, gpu-a the other.
