@@ -58,6 +58,9 @@ it('never runs', () => {});`,
     expect(test?.test).toMatch(/calls\.test\.mjs › a gateway serves v2$/);
     expect(test?.message).toContain('B refused: no version');
     expect(test?.message).toContain('503');
+    // The frame in the test file stays; vitest's own frames go.
+    expect(test?.message).toContain('calls.test.mjs:');
+    expect(test?.message).not.toContain('node_modules');
     expect(failures.some((f) => f.test.includes('answers'))).toBe(false);
   });
 

@@ -34,13 +34,19 @@ export interface Failure {
   message: string;
 }
 
-/** The lines of a message a digest keeps: the first few, ANSI colours taken out. */
+/** The lines of a message a digest keeps: the first few, colours and the tools' frames taken out. */
 export const MESSAGE_LINES = 12;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 
+/** A stack frame in the test tools or Node itself: it says nothing of what failed. */
+const TOOL_FRAME = /^\s+at .*(node_modules|node:internal|\(<anonymous>\))/;
+
 function excerpt(message: string): string {
-  const lines = message.replace(ANSI, '').split('\n');
+  const lines = message
+    .replace(ANSI, '')
+    .split('\n')
+    .filter((line) => !TOOL_FRAME.test(line));
   const kept = lines.slice(0, MESSAGE_LINES);
   if (lines.length > MESSAGE_LINES) kept.push(`… (${lines.length - MESSAGE_LINES} more lines)`);
   return kept.join('\n');
