@@ -1,6 +1,7 @@
 // What `npm test` prints at its end about each failed test: the suite's JSON report (vitest or
 // Playwright) read back, so that the last lines of a long CI log name the test that failed and
 // why, and not only the suite (CI keeps only the tail of what a run prints).
+import { stripVTControlCharacters } from 'node:util';
 
 /** Enough of a vitest JSON report (`--reporter=json`) to find its failures. */
 interface VitestReport {
@@ -15,7 +16,6 @@ interface VitestReport {
 /** Enough of a Playwright JSON report to find its failures. */
 interface PlaywrightSuite {
   title: string;
-  file?: string;
   specs?: {
     title: string;
     tests: { status: string; results: { error?: { message?: string } }[] }[];
@@ -36,15 +36,11 @@ export interface Failure {
 
 /** The lines of a message a digest keeps: the first few, colours and the tools' frames taken out. */
 export const MESSAGE_LINES = 12;
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-
 /** A stack frame in the test tools or Node itself: it says nothing of what failed. */
 const TOOL_FRAME = /^\s+at .*(node_modules|node:internal|\(<anonymous>\))/;
 
 function excerpt(message: string): string {
-  const lines = message
-    .replace(ANSI, '')
+  const lines = stripVTControlCharacters(message)
     .split('\n')
     .filter((line) => !TOOL_FRAME.test(line));
   const kept = lines.slice(0, MESSAGE_LINES);
