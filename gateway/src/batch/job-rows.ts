@@ -22,9 +22,11 @@ export function jobColumns(signature: Signature, passThrough: readonly string[])
   ];
 }
 
-const needed = (f: FieldSpec) => f.required !== false && f.default === undefined;
+/** Whether a record must carry the field (it may not be left out, and has no default). */
+export const needed = (f: FieldSpec) => f.required !== false && f.default === undefined;
 
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A decimal number, as a CSV cell of a number field reads (`Number` of it). */
+export const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 /** The numeric value types: every one but text, booleans and JSON. */
 const NUMERIC = new Set<string>(
   VALUE_TYPES.filter((t) => t !== 'string' && t !== 'bool' && t !== 'json'),

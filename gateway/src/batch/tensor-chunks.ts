@@ -30,6 +30,13 @@ import { outputColumns, predictionFields, rowFormatter, type RowFormatter } from
 import { ResumeCursor } from './chunk-run.js';
 import { chunkRollup, type ChunkRollup } from './job-rollups.js';
 import { recordMaker } from './job-rows.js';
+import {
+  columnStacker,
+  keptColumns,
+  recordsOfColumns,
+  rollupOfColumns,
+  type ColumnStacker,
+} from './column-chunks.js';
 
 /** How a job's chunks are made into tensors and its outputs into rows: what its thread is told. */
 export interface ChunkPlan {
@@ -88,13 +95,17 @@ export const monitoredOf = (f: FinishedChunk): MonitoredCall => ({
 
 /**
  * What a prepared chunk keeps on the thread until its outputs come: the records that passed
+ * (or, for a chunk made as columns straight from its cells, those columns: no record at all)
  * and their indexes, and of the rows read only the pass-through columns' cells (by column, an
  * entry per row read). The rows themselves go as soon as the chunk is stacked: a chunk waits
  * for its outputs long enough that what it keeps outlives the young generation, and a million
  * rows' objects copied into the old one are most of what the garbage collector costs a job.
  */
 export interface HeldChunk {
-  records: RecordValue[];
+  /** The records that passed (made again from `columns` when the chunk went as columns). */
+  records: () => RecordValue[];
+  /** The passed records' columns as they were stacked, when the chunk went as columns. */
+  columns: PackedTensors | undefined;
   indexes: number[];
   cells: PassThroughCells;
 }
@@ -124,9 +135,10 @@ const cellsAt = (cells: PassThroughCells, i: number): Row => {
  */
 export function heldRows(held: HeldChunk, count: number): (Row | null)[] {
   const rows = new Array<Row | null>(count).fill(null);
+  const records = held.records();
   held.indexes.forEach(
     // A record's values are what a row's cells read as (a number, a list): read again, the same.
-    (i, k) => (rows[i] = { ...(held.records[k] as Row), ...cellsAt(held.cells, i) }),
+    (i, k) => (rows[i] = { ...(records[k] as Row), ...cellsAt(held.cells, i) }),
   );
   return rows;
 }
@@ -153,6 +165,8 @@ export class TensorChunks {
   private readonly lines = new ByteLines();
   private seq = 0;
   private readonly cursor: ResumeCursor;
+  /** Columns straight from a CSV chunk's cells, for a model that takes them (see ColumnStacker). */
+  private readonly columnar: ColumnStacker | undefined;
 
   constructor(private readonly plan: ChunkPlan) {
     const { signature, tensors, unknownFields, config } = plan.scoring;
@@ -164,11 +178,28 @@ export class TensorChunks {
     this.view = predictionView(signature, config, 'model');
     this.columns = plan.columns;
     this.cursor = new ResumeCursor(plan.skip);
+    this.columnar = columnStacker(signature, this.inputs, plan.inputFormat);
   }
 
   /** Validates and stacks the rows read (less those the checkpoint had done). */
   prepare(read: Row[]): { chunk: PreparedChunk; held: HeldChunk } {
     const { first, rows } = this.cursor.take(read);
+    const cells = passThroughCells(rows, this.plan.passThrough);
+    const columns = rows.length > 0 ? this.columnar?.(rows) : undefined;
+    if (columns) {
+      const n = rows.length;
+      const kept = keptColumns(columns);
+      const { signature } = this.plan.scoring;
+      return {
+        chunk: { seq: this.seq++, first, rows: n, feeds: columns, rejected: [], ignored: [] },
+        held: {
+          records: () => recordsOfColumns(signature, kept, n),
+          columns: kept,
+          indexes: Array.from({ length: n }, (_, i) => i),
+          cells,
+        },
+      };
+    }
     const { passed, indexes, rejected, ignored } = validateEach(
       this.validate,
       rows.map(this.toRecord),
@@ -180,15 +211,15 @@ export class TensorChunks {
     }
     return {
       chunk: { seq: this.seq++, first, rows: rows.length, feeds, rejected, ignored },
-      held: { records: passed, indexes, cells: passThroughCells(rows, this.plan.passThrough) },
+      held: { records: () => passed, columns: undefined, indexes, cells },
     };
   }
 
   /** The chunk's output lines and the monitor's part, from the model's outputs. */
   finish(held: HeldChunk, outputs: PackedTensors, requestId: string): FinishedChunk {
-    const { records, indexes, cells } = held;
+    const { indexes, cells } = held;
     const { signature, recordInputs } = this.plan.scoring;
-    const n = records.length;
+    const n = indexes.length;
     const tensors = this.outputs.map((out) => {
       const t = outputs[out.name];
       if (!t) throw new Error(`the model answered without its output ${out.name}`);
@@ -222,30 +253,47 @@ export class TensorChunks {
       }
     const byName = new Map(this.outputs.map((out, i) => [out.name, values[i]!]));
     const answers = tensorAnswers(this.view, byName, n);
-    const observed: MonitoredCall = answers
-      ? {
-          predictions: compactAnswers({ index: indexes, ...answers }),
-          features: recordInputs
-            ? watchedColumns(records, this.features, this.view.task, () => answers.predicted)
-            : null,
-        }
-      : observeCall(
-          { call: requestId, index: indexes },
-          records,
-          predictions(),
-          this.features,
-          this.view,
-          recordInputs,
-        );
+    const { driftAtCheckpoints } = this.plan;
+    let observed: MonitoredCall;
+    let rollup: ChunkRollup | null = null;
+    if (answers && recordInputs && driftAtCheckpoints && held.columns) {
+      // A chunk that went as columns gives drift its features as they went: no records made.
+      observed = { predictions: compactAnswers({ index: indexes, ...answers }), features: null };
+      const prediction = chunkRollup(
+        watchedColumns([], [], this.view.task, () => answers.predicted),
+        Date.now(),
+      );
+      rollup = {
+        hour: prediction.hour,
+        columns: [...rollupOfColumns(this.features, held.columns), ...prediction.columns],
+      };
+    } else {
+      const records = held.records();
+      observed = answers
+        ? {
+            predictions: compactAnswers({ index: indexes, ...answers }),
+            features: recordInputs
+              ? watchedColumns(records, this.features, this.view.task, () => answers.predicted)
+              : null,
+          }
+        : observeCall(
+            { call: requestId, index: indexes },
+            records,
+            predictions(),
+            this.features,
+            this.view,
+            recordInputs,
+          );
+    }
     // A call made where the values are, not `RawJson` read back: columns.
     const features = observed.features as FeatureColumns | null;
-    const atCheckpoints = features !== null && this.plan.driftAtCheckpoints;
+    if (features !== null && driftAtCheckpoints) rollup = chunkRollup(features, Date.now());
     return {
       text: this.lines.take(),
       columns: this.columns,
       answers: JSON.stringify(observed.predictions),
-      features: features === null || atCheckpoints ? null : JSON.stringify(features),
-      rollup: atCheckpoints ? chunkRollup(features, Date.now()) : null,
+      features: features === null || rollup ? null : JSON.stringify(features),
+      rollup,
     };
   }
 }
