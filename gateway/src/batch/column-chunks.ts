@@ -17,7 +17,7 @@ import type { RollupColumn } from './job-rollups.js';
  */
 export type ColumnStacker = (rows: readonly Row[]) => PackedTensors | undefined;
 
-/** How one input's cells are read; undefined for a field the stacker does not take. */
+/** How one input's cells are read. */
 interface ColumnField {
   name: string;
   type: 'float64' | 'string';
@@ -27,6 +27,7 @@ interface ColumnField {
   empty: number | string | null | 'refused';
 }
 
+/** How a field's cells are read; undefined for a field the stacker does not take. */
 function columnField(f: FieldSpec, input: InputPlan | undefined): ColumnField | undefined {
   if (!input || input.width !== 1 || input.dims?.length !== 0) return undefined;
   if (!Array.isArray(f.shape) || f.shape.length !== 0 || f.name in Object.prototype)
