@@ -256,7 +256,16 @@ export class TensorChunks {
     const { driftAtCheckpoints } = this.plan;
     let observed: MonitoredCall;
     let rollup: ChunkRollup | null = null;
-    if (answers && recordInputs && driftAtCheckpoints && held.columns) {
+    if (!answers)
+      observed = observeCall(
+        { call: requestId, index: indexes },
+        held.records(),
+        predictions(),
+        this.features,
+        this.view,
+        recordInputs,
+      );
+    else if (recordInputs && driftAtCheckpoints && held.columns) {
       // A chunk that went as columns gives drift its features as they went: no records made.
       observed = { predictions: compactAnswers({ index: indexes, ...answers }), features: null };
       const prediction = chunkRollup(
@@ -267,24 +276,13 @@ export class TensorChunks {
         hour: prediction.hour,
         columns: [...rollupOfColumns(this.features, held.columns), ...prediction.columns],
       };
-    } else {
-      const records = held.records();
-      observed = answers
-        ? {
-            predictions: compactAnswers({ index: indexes, ...answers }),
-            features: recordInputs
-              ? watchedColumns(records, this.features, this.view.task, () => answers.predicted)
-              : null,
-          }
-        : observeCall(
-            { call: requestId, index: indexes },
-            records,
-            predictions(),
-            this.features,
-            this.view,
-            recordInputs,
-          );
-    }
+    } else
+      observed = {
+        predictions: compactAnswers({ index: indexes, ...answers }),
+        features: recordInputs
+          ? watchedColumns(held.records(), this.features, this.view.task, () => answers.predicted)
+          : null,
+      };
     // A call made where the values are, not `RawJson` read back: columns.
     const features = observed.features as FeatureColumns | null;
     if (features !== null && driftAtCheckpoints) rollup = chunkRollup(features, Date.now());
