@@ -413,6 +413,7 @@ export function createGateway(opts: {
       leaseMs: batchConfig.leaseMs,
       jobsDir: batchConfig.jobsDir,
       maxInputBytes: batchConfig.maxInputBytes,
+      maxBatch: config.maxBatch,
       tensors: batchConfig.tensors,
       kindOf: kindOfFormat,
       parallelism: async (name) => {

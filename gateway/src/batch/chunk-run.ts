@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchJobRow } from '../db/batch-repository.js';
 import { SlipwayError } from '../errors.js';
-import type { ReadTableOptions } from '../monitoring/tables/index.js';
+import type { ReadTableOptions, TableReader } from '../monitoring/tables/index.js';
+import type { ChunkSizer } from './chunk-sizer.js';
 import type { JobOptions } from './job-options.js';
 import type { ChunkRollup } from './job-rollups.js';
 
@@ -32,6 +33,8 @@ export interface ChunkRun {
   job: BatchJobRow;
   options: JobOptions;
   read: ReadTableOptions;
+  /** The rows of the chunks read next (`read.batchRows` is the first's). */
+  sizer: ChunkSizer;
   /** Rows the checkpoint had done. */
   skip: number;
   state: OutputState;
@@ -42,6 +45,26 @@ export interface ChunkRun {
    * checkpoints (`rollup`), not in their calls' log rows.
    */
   driftAtCheckpoints: boolean;
+}
+
+/**
+ * Runs a chunk's call (`call`, started now), and once it has answered sizes the chunks the
+ * reader makes from then on by how long it took (`ChunkSizer`).
+ */
+export function sizedCall<T>(
+  run: Pick<ChunkRun, 'sizer'>,
+  reader: Pick<TableReader<unknown>, 'progress' | 'resize'>,
+  rows: number,
+  call: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  return call().then((answer) => {
+    const { bytesRead, rowsParsed } = reader.progress;
+    const ms = performance.now() - started;
+    const bytesPerRow = rowsParsed > 0 ? bytesRead / rowsParsed : 0;
+    if (run.sizer.observe({ rows, ms, bytesPerRow })) reader.resize(run.sizer.rows);
+    return answer;
+  });
 }
 
 /**

@@ -5,8 +5,6 @@ import type { TableFormat } from '../monitoring/tables/index.js';
 /** What a job writes: a CSV file, or JSON Lines. */
 export type OutputFormat = 'csv' | 'jsonl';
 
-/** Rows per data-plane call, unless a job says otherwise. */
-export const DEFAULT_CHUNK_SIZE = 1000;
 /** The share of rows that may fail validation before a job fails, unless it says otherwise. */
 export const DEFAULT_MAX_ERROR_RATE = 0.01;
 
@@ -33,7 +31,8 @@ export type JobOptionsInput = z.infer<typeof jobOptionsSchema>;
 export interface JobOptions {
   outputFormat: OutputFormat;
   passThrough: string[];
-  chunkSize: number;
+  /** Rows per data-plane call; absent: the job sizes its chunks itself (`ChunkSizer`). */
+  chunkSize?: number;
   maxErrorRate: number;
   webhookUrl?: string;
   webhookSecret?: string;
@@ -41,14 +40,17 @@ export interface JobOptions {
   outputDir?: string;
 }
 
-/** The options in full: defaults, and a chunk within the records a call may carry. */
+/**
+ * The options in full: defaults, and a chunk within the records a call may carry (none
+ * named: the job sizes its chunks, `ChunkSizer`).
+ */
 export function resolveJobOptions(
   given: JobOptionsInput,
   inputFormat: TableFormat,
   maxBatch: number,
 ): JobOptions {
-  const chunkSize = given.chunkSize ?? Math.min(DEFAULT_CHUNK_SIZE, maxBatch);
-  if (chunkSize > maxBatch)
+  const { chunkSize } = given;
+  if (chunkSize !== undefined && chunkSize > maxBatch)
     throw new InvalidInputError(
       `chunkSize: expected at most ${maxBatch}, the records one call may carry (SLIPWAY_MAX_BATCH); got ${chunkSize}`,
       'chunkSize',
@@ -60,7 +62,7 @@ export function resolveJobOptions(
   return {
     outputFormat: given.output?.format ?? (inputFormat === 'csv' ? 'csv' : 'jsonl'),
     passThrough,
-    chunkSize,
+    ...(chunkSize !== undefined && { chunkSize }),
     maxErrorRate: given.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE,
     ...(given.webhookUrl !== undefined && { webhookUrl: given.webhookUrl }),
     ...(given.webhookSecret !== undefined && { webhookSecret: given.webhookSecret }),

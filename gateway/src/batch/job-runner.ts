@@ -6,6 +6,7 @@ import { readTable, type ReadTableOptions, type TableFormat } from '../monitorin
 import {
   CHUNKS_IN_FLIGHT,
   ResumeCursor,
+  sizedCall,
   type ChunkRun,
   type ChunkWrite,
   type OutputState,
@@ -20,6 +21,7 @@ import { jobColumns } from './job-rows.js';
 import { RecordChunks, type Chunk, type ScoredRows } from './record-chunks.js';
 import { deliverJobFiles, jobFiles } from './job-files.js';
 import { JobRollups } from './job-rollups.js';
+import { ChunkSizer } from './chunk-sizer.js';
 import type { RollupDelta } from '../db/feature-rollups.js';
 
 export interface JobRunnerDeps {
@@ -29,6 +31,8 @@ export interface JobRunnerDeps {
   leaseMs: number;
   jobsDir: string;
   maxInputBytes: number;
+  /** Records one call may carry (`SLIPWAY_MAX_BATCH`): a job's chunks are at most this. */
+  maxBatch: number;
   kindOf: (format: string) => RuntimeKind | undefined;
   /** Calls a deployment takes at once (replicas × concurrency): a notebook job runs as many rows. */
   parallelism: (name: string) => Promise<number>;
@@ -156,10 +160,16 @@ export class JobRunner {
             token: adminToken,
             version: job.version,
           });
+    // A notebook's chunk is the runs it takes at once.
+    const sizer = new ChunkSizer({
+      given: notebook ? Math.min(options.chunkSize ?? parallel, parallel) : options.chunkSize,
+      maxBatch: this.deps.maxBatch,
+      timeoutMs: view.timeoutMs,
+    });
     const read: ReadTableOptions = {
       format: job.inputFormat as TableFormat,
       columns: jobColumns(view.signature, options.passThrough),
-      batchRows: notebook ? Math.min(options.chunkSize, parallel) : options.chunkSize,
+      batchRows: sizer.rows,
       maxBytes: this.deps.maxInputBytes,
       maxRows: Number.MAX_SAFE_INTEGER,
       signal: stop,
@@ -201,7 +211,17 @@ export class JobRunner {
     };
 
     try {
-      const run = { job, options, read, skip: at.rowsDone, state, write, stop, driftAtCheckpoints };
+      const run: ChunkRun = {
+        job,
+        options,
+        read,
+        sizer,
+        skip: at.rowsDone,
+        state,
+        write,
+        stop,
+        driftAtCheckpoints,
+      };
       if (scoring) await scoreTensorChunks(this.deps, run, scoring);
       else await this.scoreRowChunks(run, view.signature, notebook, parallel);
       if (lost.aborted) return 'lost';
@@ -244,7 +264,7 @@ export class JobRunner {
     for await (const read of reader) {
       const chunk = cursor.take(read);
       if (chunk.rows.length === 0) continue;
-      const outcomes = score(chunk);
+      const outcomes = sizedCall(run, reader, chunk.rows.length, () => score(chunk));
       outcomes.catch(() => {});
       pending.push({ chunk, outcomes });
       if (pending.length >= (notebook ? 1 : CHUNKS_IN_FLIGHT)) {

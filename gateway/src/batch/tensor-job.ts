@@ -8,6 +8,7 @@ import {
   CHUNKS_IN_FLIGHT,
   refusedLine,
   retrying,
+  sizedCall,
   type ChunkRun,
   type ChunkWrite,
 } from './chunk-run.js';
@@ -150,7 +151,7 @@ export async function scoreTensorChunks(
         reader.post({ kind: 'drop', seq: chunk.seq } satisfies ToJobThread);
         continue;
       }
-      const written = score(chunk);
+      const written = sizedCall(run, reader, chunk.rows, () => score(chunk));
       written.catch(() => {});
       pending.push({ seq: chunk.seq, written });
       if (pending.length >= CHUNKS_IN_FLIGHT) await writeHead();

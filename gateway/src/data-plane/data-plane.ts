@@ -140,6 +140,8 @@ export interface DeploymentView {
   format: string;
   versions: number[];
   signature: Signature;
+  /** The version's time limit for one call (`config.timeoutSeconds`). */
+  timeoutMs: number;
 }
 
 /**
@@ -352,6 +354,7 @@ export class DataPlane {
       format: target.served.runtime.format,
       versions,
       signature: target.served.signature,
+      timeoutMs: target.served.options.timeoutMs,
     };
   }
 

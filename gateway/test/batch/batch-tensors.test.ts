@@ -11,7 +11,14 @@ import { defaultRuntimes } from '../../src/runtimes/default-runtimes.js';
 import type { ModelRuntime, Runtime, RuntimeFactory } from '../../src/runtimes/types.js';
 import { publishForm, startTestGateway, type TestGateway } from '../support/test-gateway.js';
 import { waitFor } from '../../src/workers/testing/processes.js';
-import { ended, uploadJob } from './batch-support.js';
+import {
+  churnModel,
+  csvOf,
+  CUSTOMER_COLUMNS,
+  customers,
+  ended,
+  uploadJob,
+} from './batch-support.js';
 
 const fixtures = (format: Format) => new URL(`../fixtures/${format}/`, import.meta.url);
 const ROWS = 2300;
@@ -214,6 +221,56 @@ describe('a batch job scored as tensors', () => {
       expect(byRecords).not.toHaveBeenCalled();
     },
     300_000,
+  );
+
+  it.each([true, false])(
+    'sizes its chunks itself when it names no chunkSize: from 1,000 rows up to the records a call may carry, the output that of fixed chunks (as tensors: %s)',
+    async (tensors) => {
+      const gw = await startTestGateway({ config: { maxBatch: 8000, batch: { tensors } } });
+      gateways.push(gw);
+      // A call time limit far past any call here: the chunks grow as fast as they may.
+      const published = await gw.admin('/api/deployments', {
+        method: 'POST',
+        body: publishForm(
+          { name: 'churn', config: JSON.stringify({ timeoutSeconds: 86_400 }) },
+          await churnModel(),
+        ),
+      });
+      expect(published.status).toBe(201);
+      const ROWS_IN = 60_000;
+      const text = csvOf(customers(ROWS_IN), CUSTOMER_COLUMNS);
+      const scored = async (options: object) => {
+        const created = await uploadJob(gw, 'churn', { text, filename: 'c.csv' }, options);
+        const { id } = await created.json();
+        expect((await ended(gw, id)).state).toBe('succeeded');
+        return parse(await (await gw.admin(`/api/jobs/${id}/output`)).text(), {
+          columns: true,
+        }) as Record<string, string>[];
+      };
+      const sized = await scored({ passThrough: ['id'] });
+      // Each chunk is one call: its rows share the call's part of their prediction ids.
+      const chunks: number[] = [];
+      let call: string | undefined;
+      sized.forEach((row, k) => {
+        const [id, index] = row.prediction_id!.split(':');
+        if (id !== call) chunks.push(0);
+        call = id;
+        expect(Number(index)).toBe(chunks[chunks.length - 1]);
+        chunks[chunks.length - 1]!++;
+        expect(row.id).toBe(`c${k + 1}`);
+      });
+      expect(chunks.reduce((a, b) => a + b)).toBe(ROWS_IN);
+      expect(chunks[0]).toBe(1000);
+      expect(Math.max(...chunks)).toBe(8000);
+      expect(chunks.length).toBeLessThan(ROWS_IN / 1000 / 3);
+      // The same rows and predictions as a job in chunks of the size it names.
+      const fixed = await scored({ passThrough: ['id'], chunkSize: 1000 });
+      const withoutIds = (rows: Record<string, string>[]) =>
+        rows.map(({ prediction_id: _, ...rest }) => rest);
+      expect(withoutIds(sized)).toEqual(withoutIds(fixed));
+      expect(new Set(fixed.map((r) => r.prediction_id!.split(':')[0])).size).toBe(ROWS_IN / 1000);
+    },
+    120_000,
   );
 
   it('stops a job under way when it is cancelled, and the next job runs', async () => {

@@ -150,6 +150,35 @@ describe('reading a table on a thread of its own', () => {
     expect((err as Error).message).toBe('the table has more than 10 rows, the limit');
   });
 
+  it('makes its batches of a new size once resized: those it had made keep theirs', async () => {
+    const reader = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH });
+    const sizes: number[] = [];
+    let next = 1;
+    for await (const batch of reader) {
+      sizes.push(batch.length);
+      // In order, each row once.
+      expect(batch[0]).toEqual({ id: `r${next}`, actual: next * 0.5 });
+      next += batch.length;
+      if (sizes.length === 3) reader.resize(5 * BATCH);
+    }
+    expect(next - 1).toBe(N);
+    // Made before the resize: the three taken, the two the thread had ready and the one it
+    // was making; after it, the new size (but the last, the rest of the file).
+    const old = sizes.slice(0, -1).filter((s) => s === BATCH).length;
+    expect(old).toBeGreaterThanOrEqual(3);
+    expect(old).toBeLessThanOrEqual(6);
+    expect(sizes.slice(old, -1).every((s) => s === 5 * BATCH)).toBe(true);
+    expect(sizes.slice(old, -1).length).toBeGreaterThan(30);
+
+    // Resized before its first batch: the thread starts with the new size.
+    const early = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH });
+    early.resize(7);
+    const first = await early.next();
+    expect(first.value).toHaveLength(7);
+    await early.return!();
+    expect(() => early.resize(0)).toThrow('batchRows must be at least 1');
+  });
+
   it('reads JSONL and Parquet the same way', async () => {
     const jsonl = files.text('jsonl', '{"id":"a","actual":1}\n{"id":"b","actual":2.5,"x":1}\n');
     const parquet = files.parquet([

@@ -39,6 +39,11 @@ export interface TableReader<B = Row[]> extends AsyncIterableIterator<B> {
   readonly progress: TableProgress;
   /** Resolves once the thread has stopped (or at the end, when none was started). */
   readonly closed: Promise<void>;
+  /**
+   * Batches parsed from now on hold this many rows (a whole number ≥ 1); those already made
+   * keep theirs.
+   */
+  resize(batchRows: number): void;
 }
 
 /** Batches the thread may have ready ahead of the consumer. */
@@ -94,7 +99,7 @@ export function readTableOn<B>(
 function tableJob(path: string, options: ReadTableOptions): TableJob {
   checkSpec(options.columns);
   const { format, columns, batchRows = DEFAULT_BATCH_ROWS, signal: _, ...limits } = options;
-  if (!(batchRows >= 1)) throw new Error(`batchRows must be at least 1, not ${batchRows}`);
+  checkBatchRows(batchRows);
   return {
     path,
     format,
@@ -102,6 +107,10 @@ function tableJob(path: string, options: ReadTableOptions): TableJob {
     batchRows: Math.floor(batchRows),
     limits: { ...DEFAULT_TABLE_LIMITS, ...definedOnly(limits) },
   };
+}
+
+function checkBatchRows(batchRows: number): void {
+  if (!(batchRows >= 1)) throw new Error(`batchRows must be at least 1, not ${batchRows}`);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
@@ -152,6 +161,15 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
       // The process stays up for a consumer that waits, not for one that walked away.
       this.worker?.ref();
     });
+  }
+
+  resize(batchRows: number): void {
+    checkBatchRows(batchRows);
+    const rows = Math.floor(batchRows);
+    // Not started yet: the thread starts with it.
+    this.job.batchRows = rows;
+    if (!this.stopped)
+      this.worker?.postMessage({ kind: 'resize', batchRows: rows } satisfies ToReaderThread);
   }
 
   post(message: unknown, transfer: Transferable[] = []): void {

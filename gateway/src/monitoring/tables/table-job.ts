@@ -161,7 +161,9 @@ export function layoutOf(plan: ColumnPlan): FormatReadContext['layout'] {
 export type ToReaderThread =
   | { kind: 'start'; job: TableJob; credits: number; setup?: unknown }
   /** The consumer took a batch: one more may come. */
-  | { kind: 'more' };
+  | { kind: 'more' }
+  /** Batches from the next one on hold this many rows. */
+  | { kind: 'resize'; batchRows: number };
 
 /**
  * Reader thread to main thread; each carries the progress at the time it was sent. A batch is

@@ -28,11 +28,14 @@ export interface BatchStep<B> {
 export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
   const port = parentPort!;
   let credits = 0;
+  /** The read under way: its batches' size may change as it goes (`resize`). */
+  let reading: TableJob | undefined;
   let granted: (() => void) | undefined;
   const send = (message: FromReaderThread<B>, transfer: Transferable[] = []) =>
     port.postMessage(message, transfer);
 
   const read = async (job: TableJob, initialCredits: number): Promise<void> => {
+    reading = job;
     credits += initialCredits;
     const progress: TableProgress = { bytesRead: 0, rowsParsed: 0 };
     try {
@@ -68,6 +71,9 @@ export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
     } else if (message.kind === 'more') {
       credits++;
       granted?.();
+    } else if (message.kind === 'resize') {
+      const { batchRows } = message as Extract<ToReaderThread, { kind: 'resize' }>;
+      if (reading) reading.batchRows = batchRows;
     } else step?.other?.(message, (m, transfer) => port.postMessage(m, transfer ?? []));
   });
 }
