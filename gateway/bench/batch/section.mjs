@@ -81,6 +81,8 @@ function modelRows(name, { runs, bytes }, pandasChunks) {
   const sides = [
     ['slipway', 'Slipway job'],
     ['slipwayNext', 'Slipway, the same gateway’s next job'],
+    ['slipwayFixed', 'Slipway job, `chunkSize` 1,000'],
+    ['slipwayFixedNext', 'Slipway, its next job, `chunkSize` 1,000'],
     ['limit', '(a) limit'],
     ...pandasChunks.map((c) => [`pandas${c}`, `(b) pandas, chunks of ${f(c)}`]),
     ['floor', '(c) floor: (a) + output and monitor copy'],
@@ -97,10 +99,14 @@ function modelRows(name, { runs, bytes }, pandasChunks) {
   });
   // What a job that did only the floor's work on one thread would reach, against the limit.
   const floorVsLimit = median(ratio('limit', 'floor'));
+  // The chunks the job took (the first round's first job): how many, and their largest.
+  const chunks = runs[0].slipway.chunks ?? [];
   return {
     table,
     first: goals('slipway'),
     next: goals('slipwayNext'),
+    fixed: { first: goals('slipwayFixed'), next: goals('slipwayFixedNext') },
+    chunks,
     floorVsLimit,
     bytes,
     memory: {
@@ -258,7 +264,7 @@ The sides:
 
 - **Slipway**: a built gateway process (\`node dist/index.js\`, the embedded PGlite database in a
   fresh data dir, invocation log on with inputs, as it ships), the model published, then one job
-  \`POST /api/deployments/bench/jobs\` \`{"input": {"path": "<file>"}, "passThrough": ["id"], "chunkSize": ${settings.chunk}}\`,
+  \`POST /api/deployments/bench/jobs\` \`{"input": {"path": "<file>"}, "passThrough": ["id"]}\`,
   timed from the POST until \`GET /api/jobs/:id\` (polled every 100 ms) says \`succeeded\`. The job
   writes a CSV of \`id\`, the prediction's columns and \`prediction_id\`. Then the same gateway
   scores the same file again as its next job, timed the same way: **the next job** is a gateway
@@ -269,8 +275,12 @@ The sides:
   columns, as they ship: the job's thread validates and stacks each chunk, the iris one's ONNX
   worker runs it as bytes, the GBM one's PMML scoring thread scores it from its columns (numbers
   as float64, the text \`district\` as codes into a table of its values), and the job's thread
-  writes the output from the answers' columns. CPU: the gateway and its workers (from /proc);
-  (a), (b) and (c): their process.
+  writes the output from the answers' columns. The job names no \`chunkSize\`, so it sizes its
+  chunks itself (\`batch/chunk-sizer.ts\`): from ${f(settings.chunk)} rows, doubling while its calls
+  answer fast, up to \`SLIPWAY_MAX_BATCH\` (10,000). ${names.map((n) => `${MODELS[n].label}: ${f(models[n].chunks.length)} chunks, the largest ${f(Math.max(0, ...models[n].chunks))} rows, the first ${f(models[n].chunks.filter((c) => c === settings.chunk).length)} of ${f(settings.chunk)}`).join('; ')} (the first round's first job, counted by the call part of the prediction ids).
+  **Slipway, \`chunkSize\` 1,000**: the same, the job naming \`"chunkSize": ${settings.chunk}\` (every chunk
+  ${f(settings.chunk)} rows, as a job took by default before it sized its chunks), on a gateway of its own.
+  CPU: the gateway and its workers (from /proc); (a), (b) and (c): their process.
 - **(a) the limit** (bench/batch/limit.mjs, its own process): the file through the gateway's
   parser (PapaParse, through the built gateway's \`CsvRecords\`, a piece of the file at a time, as
   its reader parses); ${f(settings.chunk)}-row chunks scored by raw
@@ -284,8 +294,8 @@ The sides:
   \`X\` cell read with \`json.loads\`) and \`to_csv\` of \`id\` and the predictions appended to one
   file. The models are refitted as the fixtures' scripts fit them before exporting them
   (make_onnx.py's iris StandardScaler + LogisticRegression; make_pmml.py's houses pipeline with
-  GradientBoostingRegressor(100 trees, depth 3)); fitting is not timed. At the job's chunk size,
-  and at 100,000 rows, a chunk size a pandas user would pick.
+  GradientBoostingRegressor(100 trees, depth 3)); fitting is not timed. At ${f(settings.chunk)} rows (the limit's
+  chunk), and at 100,000 rows, a chunk size a pandas user would pick.
 - **(c) the floor** (bench/batch/limit.mjs with \`floor\`, its own process): (a), plus the least a
   job must add for each row, hand-written on the same thread: its output line (\`id\`, the
   prediction's columns, a prediction id; numbers as \`String\` writes them) and the monitor's copy
@@ -304,6 +314,7 @@ the other side's CPU time per row ÷ Slipway's (above 1: Slipway spends less CPU
 ${names.flatMap((n) => models[n].table).join('\n')}
 
 - Goal, Slipway ≥ 50 % of (a): ${names.map((n) => `${MODELS[n].label}, the first job ${vsLimitText(models[n].first)}, the next job ${vsLimitText(models[n].next)}`).join('; ')}.
+- With \`chunkSize\` 1,000 named (every chunk a call of 1,000 rows): ${names.map((n) => `${MODELS[n].label}, the first job ${f(models[n].fixed.first.vsLimit, 2)}× the limit's rows/s and ${f(models[n].fixed.first.pandasBest, 2)}× the faster pandas, the next job ${f(models[n].fixed.next.vsLimit, 2)}× and ${f(models[n].fixed.next.pandasBest, 2)}×`).join('; ')}.
 - The floor, (c), on its one thread: ${names.map((n) => `${MODELS[n].label} ${f(models[n].floorVsLimit, 2)}× the limit's rows/s`).join('; ')}. That is the work itself, without validation, the log or the rest of the job.
 - Goal, Slipway faster than (b) (at either chunk size): ${names.map((n) => `${MODELS[n].label}, the first job ${f(models[n].first.pandasBest, 2)}× the faster pandas, ${verdict(models[n].first.pandasBest > 1)}; the next job ${f(models[n].next.pandasBest, 2)}×, ${verdict(models[n].next.pandasBest > 1)}`).join('; ')}.
 - Answers: ${answers.join('; ')}.

@@ -112,6 +112,29 @@ async function outputHead(base, id, n) {
 }
 
 /**
+ * The rows of each of the job's calls (its chunks), in order: the output's rows counted by the
+ * call part of their prediction ids (`<call>:<index>`, the last column). Not timed.
+ */
+async function chunkRows(base, id) {
+  const res = await call(base, `/api/jobs/${id}/output`);
+  const rows = [];
+  let last;
+  let rest = '';
+  for await (const part of res.body.pipeThrough(new TextDecoderStream())) {
+    const lines = (rest + part).split('\n');
+    rest = lines.pop();
+    for (const line of lines) {
+      const call = line.slice(line.lastIndexOf(',') + 1, line.lastIndexOf(':'));
+      if (!/^[0-9a-f-]{36}$/.test(call)) continue;
+      if (call !== last) rows.push(0);
+      last = call;
+      rows[rows.length - 1]++;
+    }
+  }
+  return rows;
+}
+
+/**
  * Runs one job scoring `input` on the gateway at `base` (`pid`) with `id` passed through, and
  * answers its rows/s (creation to `succeeded`), the memory peaks, the CPU seconds of the
  * gateway tree, and the job's id.
@@ -142,15 +165,17 @@ async function timeJob(base, pid, input, chunkSize) {
 
 /**
  * Starts a gateway with `input`'s folder as its input root, deploys `model`, and scores `input`
- * as one job with `id` passed through. Answers the job's rows/s (creation to `succeeded`), its
- * state, the memory peaks, CPU seconds of the gateway tree, and the output's first rows. With
+ * as one job with `id` passed through (in chunks of `chunkSize` rows, or, without it, of the
+ * sizes the job picks). Answers the job's rows/s (creation to `succeeded`), its
+ * state, the memory peaks, CPU seconds of the gateway tree, the output's first rows and the rows
+ * of each of its chunks. With
  * `next`, the same gateway then scores the same file again as its next job, timed the same way
  * (`next`): a gateway that has worked before, as one that runs nightly jobs is.
  */
 export async function timeSlipway(
   model,
   input,
-  { python, chunkSize = 1000, sampleRows = 20, env = {}, nodeArgs = [], next = false },
+  { python, chunkSize, sampleRows = 20, env = {}, nodeArgs = [], next = false },
 ) {
   const dataDir = await mkdtemp(join(tmpdir(), 'slipway-bench-batch-'));
   const { child, base } = await startGatewayProcess({
@@ -169,8 +194,9 @@ export async function timeSlipway(
     await call(base, '/api/deployments', { method: 'POST', body: form });
     const { id, ...first } = await timeJob(base, child.pid, input, chunkSize);
     const head = await outputHead(base, id, sampleRows);
+    const chunks = await chunkRows(base, id);
     const later = next ? await timeJob(base, child.pid, input, chunkSize) : undefined;
-    return { ...first, head, pid: child.pid, ...(later && { next: later }) };
+    return { ...first, head, chunks, pid: child.pid, ...(later && { next: later }) };
   } finally {
     child.kill('SIGTERM');
     await exited;
