@@ -22,10 +22,18 @@ interface AnswerMessage<A> {
 export function startThread(entry: URL): Worker {
   if (!entry.pathname.endsWith('.js')) throw new Error(`thread entry must be a .js URL: ${entry}`);
   const source = new URL(entry.href.replace(/\.js$/, '.ts'));
-  if (!import.meta.url.endsWith('.ts')) return new Worker(entry);
+  if (!import.meta.url.endsWith('.ts')) return new Worker(entry, { resourceLimits: LIMITS });
   const code = `import(${JSON.stringify(tsxApi())}).then((tsx) => tsx.tsImport(${JSON.stringify(source.href)}, ${JSON.stringify(import.meta.url)}));`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, resourceLimits: LIMITS });
 }
+
+/**
+ * A thread's young generation, at most (below V8's default). A batch job's threads pass chunks
+ * of up to 10,000 rows, which outlive a scavenge or two: with the default each thread's young
+ * generation grew to its largest, and a GBM job's gateway held about 35 MB more than with
+ * chunks of 1,000 rows; with this, no more than it held with those (bench/RESULTS.md).
+ */
+const LIMITS = { maxYoungGenerationSizeMb: 24 };
 
 let tsxApiUrl: string | undefined;
 
