@@ -159,7 +159,10 @@ try {
     const writeSeconds = (performance.now() - t) / 1000;
     console.log(`big input: ${bytes} bytes, ${rows} rows, written in ${writeSeconds.toFixed(0)} s`);
     try {
-      const run = await timeSlipway(model, input, { python });
+      const timed = await timeSlipway(model, input, { python });
+      // The chunks the job took, in short (a big file's are thousands).
+      const chunks = { count: timed.chunks.length, largest: Math.max(...timed.chunks) };
+      const run = { ...timed, chunks };
       big = { model: settings.bigModel, bytes, rows, pad: settings.bigPad, run };
       console.log(`big: ${JSON.stringify({ ...run, head: undefined })}`);
     } finally {

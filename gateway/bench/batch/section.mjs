@@ -235,7 +235,8 @@ export function batchSection({ results, big, settings, versions, profiles, pglit
 ${f(big.bytes / 1e9, 2)} GB of CSV (${f(big.rows)} rows for ${MODELS[big.model].label}: the model's columns and an
 \`id\`, padded to about ${f(big.pad + 30)} bytes a row by a \`notes\` text column the model does not
 take, so that the file reaches its size in rows this machine scores in minutes; written streamed,
-deleted afterwards), one job, one run:
+deleted afterwards), one job, one run, in ${f(big.run.chunks.count)} chunks of at most ${f(big.run.chunks.largest)} rows (a chunk
+the job sizes grows to no more than about a mebibyte of input):
 **${f(rate(big.run))} rows/s** (${f(big.run.seconds)} s, ${f(big.bytes / 1e6 / big.run.seconds)} MB/s of input), ${f(big.run.errors)} rows refused.
 Gateway RSS: ${mb(big.run.peak.before)} before the job, at most ${mb(big.run.peak.during)} during it
 (sampled every 200 ms), ${mb(big.run.peak.lifetime)} at its peak over its life (VmHWM): the job itself
