@@ -273,9 +273,11 @@ The sides:
   pays for V8 compiling the embedded database's WebAssembly (PGlite) into optimized code, on
   background threads, as the job's log inserts first make its functions hot: a cost a gateway
   pays once, not per job. Both jobs go as
-  columns, as they ship: the job's thread validates and stacks each chunk, the iris one's ONNX
-  worker runs it as bytes, the GBM one's PMML scoring thread scores it from its columns (numbers
-  as float64, the text \`district\` as codes into a table of its values), and the job's thread
+  columns, as they ship: the job's thread reads each chunk's cells straight into columns (the
+  iris one's JSON list cells into one float32 column of four numbers a row,
+  \`batch/number-list-cell.ts\`; the GBM one's numbers as float64 and the text \`district\` as
+  codes into a table of its values), the iris one's ONNX worker runs it as bytes, the GBM one's
+  PMML scoring thread scores it from its columns, and the job's thread
   writes the output from the answers' columns. The job names no \`chunkSize\`, so it sizes its
   chunks itself (\`batch/chunk-sizer.ts\`): from ${f(settings.chunk)} rows, doubling while its calls
   answer fast, up to \`SLIPWAY_MAX_BATCH\` (10,000). ${names.map((n) => `${MODELS[n].label}: ${f(models[n].chunks.length)} chunks, the largest ${f(Math.max(0, ...models[n].chunks))} rows, the first ${f(models[n].chunks.filter((c) => c === settings.chunk).length)} of ${f(settings.chunk)}`).join('; ')} (the first round's first job, counted by the call part of the prediction ids).

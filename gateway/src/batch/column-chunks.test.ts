@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { validateEach } from '../data-plane/validate-each.js';
 import { monitoredFeatures, watchedColumns } from '../monitoring/features.js';
@@ -9,12 +10,16 @@ import {
   pack,
   type PackedTensor,
   type PackedTensors,
+  type TensorPlan,
 } from '../runtimes/onnx/packed-tensors.js';
+import { planModel } from '../runtimes/onnx/onnx-signature.js';
+import { tensorPlanOf } from '../runtimes/onnx/packed-tensors.js';
+import { prepareModel } from '../runtimes/onnx/prepare-model.js';
 import { stackInput } from '../runtimes/onnx/tensors.js';
 import { compilePmml } from '../runtimes/pmml/document.js';
 import { pmmlTensorPlan } from '../runtimes/pmml/pmml-tensors.js';
 import { compileValidator } from '../validation/validate-records.js';
-import { columnStacker, keptColumns, recordsOfColumns, rollupOfColumns } from './column-chunks.js';
+import { columnStacker, recordsOfColumns, rollupOfColumns } from './column-chunks.js';
 import { chunkRollup } from './job-rollups.js';
 import { recordMaker } from './job-rows.js';
 
@@ -58,8 +63,7 @@ const pick = <T>(next: () => number, items: readonly T[], clean: number) =>
   items[Math.floor(next() < 0.9 ? next() * clean : next() * items.length)]!;
 
 /** What a job's chunk makes of rows the usual way: records, validation, stacking. */
-function byRecords(sig: Signature, rows: Row[]) {
-  const plan = pmmlTensorPlan(sig)!;
+function byRecords(sig: Signature, rows: Row[], plan: TensorPlan = pmmlTensorPlan(sig)!) {
   const records = rows.map(recordMaker(sig, 'csv'));
   const { passed, rejected } = validateEach(
     compileValidator(sig, { unknownFields: 'ignore' }),
@@ -92,11 +96,12 @@ describe("a CSV chunk's columns made from its cells", () => {
         note: pick(next, TEXT_CELLS, 9),
       }));
       const usual = byRecords(signature, rows);
-      const columns = stacker(rows);
-      if (!columns) {
+      const made = stacker(rows);
+      if (!made) {
         left++;
         continue;
       }
+      const { feeds: columns, values: kept } = made;
       taken++;
       // Never a chunk where validation refuses a row: that row is named the usual way.
       expect(usual.rejected, JSON.stringify(rows)).toEqual([]);
@@ -104,7 +109,6 @@ describe("a CSV chunk's columns made from its cells", () => {
         expect(plain(columns[name]!), `${name} of ${JSON.stringify(rows)}`).toEqual(
           plain(usual.feeds[name]!),
         );
-      const kept = keptColumns(columns);
       expect(recordsOfColumns(signature, kept, rows.length)).toStrictEqual(usual.passed);
       expect(rollupOfColumns(features, kept)).toEqual(
         chunkRollup(
@@ -119,8 +123,9 @@ describe("a CSV chunk's columns made from its cells", () => {
   });
 
   it('keep their bytes when the chunk and its drift values move to the main thread', () => {
-    const columns = stacker([{ area: '1', rooms: null, year: '2', district: 'east', owner: 'o' }])!;
-    const kept = keptColumns(columns);
+    const { feeds: columns, values: kept } = stacker([
+      { area: '1', rooms: null, year: '2', district: 'east', owner: 'o' },
+    ])!;
     const moved = (buffers: ArrayBufferLike[]) =>
       structuredClone(null, { transfer: buffers as ArrayBuffer[] });
     moved(Object.values(columns).map((t) => t.bytes.buffer));
@@ -140,7 +145,7 @@ describe("a CSV chunk's columns made from its cells", () => {
     const { signature: gbm } = compilePmml(bytes);
     const plan = inputPlans(pmmlTensorPlan(gbm)!);
     const rows = [{ area: '90.5', rooms: '3', year: null, district: 'north' }];
-    expect(columnStacker(gbm, plan, 'csv')?.(rows)).toEqual(byRecords(gbm, rows).feeds);
+    expect(columnStacker(gbm, plan, 'csv')?.(rows)?.feeds).toEqual(byRecords(gbm, rows).feeds);
   });
 
   it('are not made for other inputs: JSON lines, or a field that is not a single number or text', () => {
@@ -165,5 +170,121 @@ describe("a CSV chunk's columns made from its cells", () => {
     const withDefault = other({ default: 1 })!;
     expect(withDefault([{ area: null }])).toBeUndefined();
     expect(withDefault([{ area: '2' }])).toBeDefined();
+  });
+});
+
+/** A list's items as a cell may hold them: JSON numbers, the hard ones among them, then others. */
+const ITEMS = [
+  ...['5.1', '-0', '0', '1e3', '-1E-2', '2e+2', '123456789.123', '1e-50', '3.4028234663852886e38'],
+  ...['+1', '.5', '5.', '01', '1e39', '-1e39', '1e999', 'NaN', 'Infinity', '0x10', 'null', '"4"'],
+  ...['3.4028235e38', '- 1', '1 2', '', 'true'],
+];
+/** Around an item: JSON's white space, and what `trim` takes but JSON does not. */
+const SPACES = ['', ' ', '\t', '\n', '\r\n', '\u00a0'];
+/** Whole cells that are not a list of four items. */
+const OTHER_CELLS = [null, '', ' ', '[1,2,3]', '[1,2,3,4,5]', '[[1,2,3,4]]', '1', '[1,2,3,4]x'];
+const MORE_CELLS = ['[1,2,3,4,]', '[,1,2,3]', '[1;2;3;4]', '{"0":1}', '\u00a0[1,2,3,4] '];
+
+/** A cell of a list of four items (or another cell), mostly one that reads. */
+function listCell(next: () => number): Row[string] {
+  if (next() < 0.05) return pick(next, [...OTHER_CELLS, ...MORE_CELLS], 0);
+  const space = () => (next() < 0.8 ? '' : pick(next, SPACES, 5));
+  const items = Array.from(
+    { length: 4 },
+    () => `${space()}${next() < 0.97 ? pick(next, ITEMS, 9) : pick(next, ITEMS, 0)}${space()}`,
+  );
+  return `${next() < 0.9 ? '' : pick(next, SPACES, 0)}[${items.join(',')}]`;
+}
+
+describe("a CSV chunk's vector columns made from its cells (a JSON list a row)", () => {
+  it.each(['float32', 'float64'] as const)(
+    'are the %s tensor, records and drift values that validation and stacking make, or none when a row is refused',
+    (type) => {
+      const sig: Signature = {
+        inputs: [{ name: 'X', type, shape: [4] }],
+        outputs: [{ name: 'y', type: 'float32', shape: [] }],
+      };
+      const plan: TensorPlan = {
+        inputs: [{ name: 'X', tensorType: type, dims: [4], width: 4 }],
+        outputs: [],
+      };
+      const stacker = columnStacker(sig, inputPlans(plan), 'csv')!;
+      const features = monitoredFeatures(sig);
+      expect(features.map((f) => f.name)).toEqual(['X[0]', 'X[1]', 'X[2]', 'X[3]']);
+      const next = random(11);
+      let taken = 0;
+      let left = 0;
+      for (let chunk = 0; chunk < 3000; chunk++) {
+        const rows: Row[] = Array.from({ length: 1 + Math.floor(next() * 4) }, () => ({
+          id: 'r',
+          X: listCell(next),
+        }));
+        const usual = byRecords(sig, rows, plan);
+        const made = stacker(rows);
+        if (!made) {
+          left++;
+          continue;
+        }
+        taken++;
+        expect(usual.rejected, JSON.stringify(rows)).toEqual([]);
+        expect(plain(made.feeds.X!), JSON.stringify(rows)).toEqual(plain(usual.feeds.X!));
+        expect(recordsOfColumns(sig, made.values, rows.length)).toStrictEqual(usual.passed);
+        expect(rollupOfColumns(features, made.values)).toEqual(
+          chunkRollup(
+            watchedColumns(usual.passed, features, null, () => []),
+            0,
+          ).columns,
+        );
+      }
+      expect(taken).toBeGreaterThan(400);
+      expect(left).toBeGreaterThan(400);
+    },
+  );
+
+  it('keep the numbers as the cells read them, the feed of a float32 vector rounded', () => {
+    const sig: Signature = { inputs: [{ name: 'X', type: 'float32', shape: [2] }], outputs: [] };
+    const plan: TensorPlan = {
+      inputs: [{ name: 'X', tensorType: 'float32', dims: [2], width: 2 }],
+      outputs: [],
+    };
+    const { feeds, values } = columnStacker(sig, inputPlans(plan), 'csv')!([{ X: '[0.1, 2]' }])!;
+    expect([...new Float32Array(feeds.X!.bytes.slice().buffer)]).toEqual([Math.fround(0.1), 2]);
+    expect(recordsOfColumns(sig, values, 1)).toEqual([{ X: [0.1, 2] }]);
+  });
+
+  it("are made for the iris ONNX model's input of four floats, and not for other shapes", async () => {
+    const model = async (name: string) => {
+      const prepared = await prepareModel(
+        await readFile(new URL(`../../test/fixtures/onnx/${name}.onnx`, import.meta.url)),
+      );
+      const session = await ort.InferenceSession.create(prepared.bytes);
+      const plan = planModel(session, prepared.labels);
+      await session.release();
+      return columnStacker(plan.signature, inputPlans(tensorPlanOf(plan)!), 'csv');
+    };
+    const iris = (await model('classifier_zipmap'))!;
+    expect(iris([{ X: '[5.1,3.5,1.4,0.2]' }])?.feeds.X!.dims).toEqual([1, 4]);
+    // An image of 28 × 28 a row: left to the records.
+    expect(await model('image_grey')).toBeUndefined();
+    const other = (shape: FieldSpec['shape'], dims: (number | null)[], width?: number) =>
+      columnStacker(
+        { inputs: [{ name: 'X', type: 'float32', shape }], outputs: [] },
+        inputPlans({ inputs: [{ name: 'X', tensorType: 'float32', dims, width }], outputs: [] }),
+        'csv',
+      );
+    expect(other([4], [4], 4)).toBeDefined();
+    expect(other([null], [null])).toBeUndefined();
+    expect(other([2, 2], [2, 2], 4)).toBeUndefined();
+    expect(other([1, 4], [1, 4], 4)).toBeUndefined();
+    expect(
+      columnStacker(
+        { inputs: [{ name: 'X', type: 'float32', shape: [4], required: false }], outputs: [] },
+        inputPlans({
+          inputs: [{ name: 'X', tensorType: 'float32', dims: [4], width: 4 }],
+          outputs: [],
+        }),
+        'csv',
+      ),
+    ).toBeUndefined();
   });
 });

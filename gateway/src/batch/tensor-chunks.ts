@@ -32,7 +32,6 @@ import { chunkRollup, type ChunkRollup } from './job-rollups.js';
 import { recordMaker } from './job-rows.js';
 import {
   columnStacker,
-  keptColumns,
   recordsOfColumns,
   rollupOfColumns,
   type ColumnStacker,
@@ -104,7 +103,7 @@ export const monitoredOf = (f: FinishedChunk): MonitoredCall => ({
 export interface HeldChunk {
   /** The records that passed (made again from `columns` when the chunk went as columns). */
   records: () => RecordValue[];
-  /** The passed records' columns as they were stacked, when the chunk went as columns. */
+  /** The passed records' values as columns (`ColumnChunk.values`), when the chunk went as columns. */
   columns: PackedTensors | undefined;
   indexes: number[];
   cells: PassThroughCells;
@@ -188,13 +187,13 @@ export class TensorChunks {
     const columns = rows.length > 0 ? this.columnar?.(rows) : undefined;
     if (columns) {
       const n = rows.length;
-      const kept = keptColumns(columns);
+      const { feeds, values } = columns;
       const { signature } = this.plan.scoring;
       return {
-        chunk: { seq: this.seq++, first, rows: n, feeds: columns, rejected: [], ignored: [] },
+        chunk: { seq: this.seq++, first, rows: n, feeds, rejected: [], ignored: [] },
         held: {
-          records: () => recordsOfColumns(signature, kept, n),
-          columns: kept,
+          records: () => recordsOfColumns(signature, values, n),
+          columns: values,
           indexes: Array.from({ length: n }, (_, i) => i),
           cells,
         },

@@ -27,7 +27,7 @@ const NONE_IGNORED: readonly string[] = Object.freeze([]);
 type ValueCheck = (value: unknown) => string | undefined;
 
 /** The largest finite float32; a JSON number beyond it would silently become Infinity. */
-const FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MAX = 3.4028234663852886e38;
 
 // JSON numbers are doubles: an int64 beyond 2^53 has already lost digits when it reaches us,
 // so anything outside the safe range is refused rather than silently rounded.
