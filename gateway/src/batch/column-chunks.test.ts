@@ -77,16 +77,53 @@ function byRecords(sig: Signature, rows: Row[], plan: TensorPlan = pmmlTensorPla
 
 const plain = (t: PackedTensor) => ({ ...t, bytes: [...t.bytes] });
 
+/**
+ * Makes `chunks` chunks of rows (`rowsOf`) as columns and the usual way: each chunk taken as
+ * columns has the feeds, the records made again from its values and the drift values of
+ * validation and stacking, and no row of it refused; both ways are taken often (the check is
+ * not of one of them only).
+ */
+function expectSameAsRecords(
+  sig: Signature,
+  plan: TensorPlan,
+  chunks: number,
+  rowsOf: () => Row[],
+) {
+  const stacker = columnStacker(sig, inputPlans(plan), 'csv')!;
+  const features = monitoredFeatures(sig);
+  let taken = 0;
+  for (let chunk = 0; chunk < chunks; chunk++) {
+    const rows = rowsOf();
+    const usual = byRecords(sig, rows, plan);
+    const made = stacker(rows);
+    if (!made) continue;
+    taken++;
+    // Never a chunk where validation refuses a row: that row is named the usual way.
+    expect(usual.rejected, JSON.stringify(rows)).toEqual([]);
+    for (const name of Object.keys(usual.feeds))
+      expect(plain(made.feeds[name]!), `${name} of ${JSON.stringify(rows)}`).toEqual(
+        plain(usual.feeds[name]!),
+      );
+    expect(recordsOfColumns(sig, made.values, rows.length)).toStrictEqual(usual.passed);
+    expect(rollupOfColumns(features, made.values)).toEqual(
+      chunkRollup(
+        watchedColumns(usual.passed, features, null, () => []),
+        0,
+      ).columns,
+    );
+  }
+  expect(taken).toBeGreaterThan(400);
+  expect(chunks - taken).toBeGreaterThan(400);
+}
+
 describe("a CSV chunk's columns made from its cells", () => {
   const stacker = columnStacker(signature, inputPlans(pmmlTensorPlan(signature)!), 'csv')!;
   const features = monitoredFeatures(signature);
 
   it('are the columns, records and drift values that validation and stacking make, or none when a row is refused', () => {
     const next = random(7);
-    let taken = 0;
-    let left = 0;
-    for (let chunk = 0; chunk < 4000; chunk++) {
-      const rows: Row[] = Array.from({ length: 1 + Math.floor(next() * 6) }, () => ({
+    expectSameAsRecords(signature, pmmlTensorPlan(signature)!, 4000, () =>
+      Array.from({ length: 1 + Math.floor(next() * 6) }, () => ({
         id: 'r',
         area: pick(next, NUMBER_CELLS, 11),
         rooms: pick(next, NUMBER_CELLS, 11),
@@ -94,32 +131,8 @@ describe("a CSV chunk's columns made from its cells", () => {
         district: pick(next, TEXT_CELLS, 4),
         owner: pick(next, TEXT_CELLS, 6),
         note: pick(next, TEXT_CELLS, 9),
-      }));
-      const usual = byRecords(signature, rows);
-      const made = stacker(rows);
-      if (!made) {
-        left++;
-        continue;
-      }
-      const { feeds: columns, values: kept } = made;
-      taken++;
-      // Never a chunk where validation refuses a row: that row is named the usual way.
-      expect(usual.rejected, JSON.stringify(rows)).toEqual([]);
-      for (const name of Object.keys(usual.feeds))
-        expect(plain(columns[name]!), `${name} of ${JSON.stringify(rows)}`).toEqual(
-          plain(usual.feeds[name]!),
-        );
-      expect(recordsOfColumns(signature, kept, rows.length)).toStrictEqual(usual.passed);
-      expect(rollupOfColumns(features, kept)).toEqual(
-        chunkRollup(
-          watchedColumns(usual.passed, features, null, () => []),
-          0,
-        ).columns,
-      );
-    }
-    // Both ways were taken often: the check is not of one of them only.
-    expect(taken).toBeGreaterThan(400);
-    expect(left).toBeGreaterThan(400);
+      })),
+    );
   });
 
   it('keep their bytes when the chunk and its drift values move to the main thread', () => {
@@ -208,36 +221,11 @@ describe("a CSV chunk's vector columns made from its cells (a JSON list a row)",
         inputs: [{ name: 'X', tensorType: type, dims: [4], width: 4 }],
         outputs: [],
       };
-      const stacker = columnStacker(sig, inputPlans(plan), 'csv')!;
-      const features = monitoredFeatures(sig);
-      expect(features.map((f) => f.name)).toEqual(['X[0]', 'X[1]', 'X[2]', 'X[3]']);
+      expect(monitoredFeatures(sig).map((f) => f.name)).toEqual(['X[0]', 'X[1]', 'X[2]', 'X[3]']);
       const next = random(11);
-      let taken = 0;
-      let left = 0;
-      for (let chunk = 0; chunk < 3000; chunk++) {
-        const rows: Row[] = Array.from({ length: 1 + Math.floor(next() * 4) }, () => ({
-          id: 'r',
-          X: listCell(next),
-        }));
-        const usual = byRecords(sig, rows, plan);
-        const made = stacker(rows);
-        if (!made) {
-          left++;
-          continue;
-        }
-        taken++;
-        expect(usual.rejected, JSON.stringify(rows)).toEqual([]);
-        expect(plain(made.feeds.X!), JSON.stringify(rows)).toEqual(plain(usual.feeds.X!));
-        expect(recordsOfColumns(sig, made.values, rows.length)).toStrictEqual(usual.passed);
-        expect(rollupOfColumns(features, made.values)).toEqual(
-          chunkRollup(
-            watchedColumns(usual.passed, features, null, () => []),
-            0,
-          ).columns,
-        );
-      }
-      expect(taken).toBeGreaterThan(400);
-      expect(left).toBeGreaterThan(400);
+      expectSameAsRecords(sig, plan, 3000, () =>
+        Array.from({ length: 1 + Math.floor(next() * 4) }, () => ({ id: 'r', X: listCell(next) })),
+      );
     },
   );
 
