@@ -21,6 +21,11 @@ serveTableReads<PreparedChunk>({
   setup: (plan) => {
     chunks = new TensorChunks(plan as ChunkPlan);
   },
+  // The job is over (its chunks dropped, unless it failed) and the thread waits for another.
+  reset: () => {
+    chunks = undefined;
+    held.clear();
+  },
   batch: (rows) => {
     const { chunk, held: kept } = chunks!.prepare(rows);
     held.set(chunk.seq, kept);

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf } from '../../src/db/client.js';
 import { indexList } from '../../src/monitoring/compact-answers.js';
+import { readerThreads } from '../../src/monitoring/tables/read-table.js';
 import { answerOf, type StoredAnswers } from '../../src/monitoring/features.js';
 import { countOf, type ValueSummary } from '../../src/monitoring/summaries/value-summary.js';
 import { NotReadyError } from '../../src/errors.js';
@@ -171,6 +172,7 @@ describe('a batch job scored as tensors', () => {
       const records = await startTestGateway({ config: { batch: { tensors: false } } });
       gateways.push(tensors, records);
       const seen = vi.spyOn(tensors.dataPlane, 'scoreTensors');
+      const reused = readerThreads.reused;
       const byRecords = vi.spyOn(records.dataPlane, 'scoreTensors');
       await publish(tensors, format, model);
       await publish(records, format, model);
@@ -216,6 +218,9 @@ describe('a batch job scored as tensors', () => {
         expect(a.answers).toHaveLength((output === 'csv' ? 1 : 2) * (ROWS - refused.length));
         expect(a.chunks).toBe(a.calls);
       }
+      // The jsonl job read on the thread the csv job read on, kept warm (set up for its own
+      // job: its output is the one by records).
+      expect(readerThreads.reused).toBeGreaterThan(reused);
       // Each chunk went as tensors on the one (where the model takes them), never on the other.
       expect(seen).toHaveBeenCalledTimes(asTensors ? 2 * Math.ceil(ROWS / CHUNK) : 0);
       expect(byRecords).not.toHaveBeenCalled();

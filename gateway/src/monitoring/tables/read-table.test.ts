@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, TooLargeError } from '../../errors.js';
 import type { ColumnSpec, Row } from './columns.js';
-import { readTable } from './read-table.js';
+import { readerThreads, readTable, readTableOn, type ReaderThread } from './read-table.js';
 import { tableDir } from './testing/table-files.js';
 
 const files = tableDir();
@@ -57,6 +57,97 @@ describe('reading a table on a thread of its own', () => {
       extraColumns: ['note'],
     });
     await reader.closed;
+  });
+
+  it('keeps a thread whose read ended cleanly for the next read, which it serves as a new one would', async () => {
+    readerThreads.clear();
+    const first = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH });
+    for await (const _ of first);
+    await first.closed;
+    expect(readerThreads.size).toBe(1);
+    const reused = readerThreads.reused;
+    const reader = readTable(big, { format: 'csv', columns: spec, batchRows: 7 * BATCH });
+    let rows = 0;
+    let batches = 0;
+    for await (const batch of reader) {
+      if (batches++ === 0) expect(readerThreads.reused).toBe(reused + 1);
+      // In order from the first row, each once; and no further ahead than a new thread's
+      // credits allow (those left over from the read before are gone).
+      expect(batch[0]).toEqual({ id: `r${rows + 1}`, actual: (rows + 1) * 0.5 });
+      rows += batch.length;
+      expect(reader.progress.rowsParsed).toBeLessThanOrEqual(
+        (batches + 2) * 7 * BATCH + PIECE_ROWS,
+      );
+    }
+    expect(rows).toBe(N);
+    expect(reader.summary?.rows).toBe(N);
+    expect(readerThreads.size).toBe(1);
+  });
+
+  it('gives a warm thread’s next read only the credits of its start, and none of the messages of the read before', async () => {
+    // Rows of one piece of the file: the thread makes batch after batch with no wait for the
+    // file, until it runs out of credits; it answers the count after the messages before it.
+    const eight = files.text(
+      'csv',
+      `id,actual\n${[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `r${i},${i}`).join('\n')}\n`,
+    );
+    const thread: ReaderThread = {
+      entry: new URL('./testing/counting-thread.js', import.meta.url),
+      keep: true,
+    };
+    const seen: unknown[][] = [];
+    readerThreads.clear();
+    const reused = readerThreads.reused;
+    for (let read = 0; read < 2; read++) {
+      const mine: unknown[] = [];
+      seen.push(mine);
+      let answered: (() => void) | undefined;
+      thread.other = (m) => (mine.push(m), answered?.());
+      const reader = readTableOn<Row[]>(thread, eight, {
+        format: 'csv',
+        columns: spec,
+        batchRows: 1,
+      });
+      expect((await reader.next()).value).toEqual([{ id: 'r1', actual: 1 }]);
+      // Two credits at the start and one for the batch taken: three sent, a fourth made.
+      await new Promise<void>((resolve) => {
+        answered = resolve;
+        reader.post({ kind: 'count' });
+      });
+      for await (const _ of reader);
+      // Asked, then stopped at once: the answer (8 made) comes after the thread was given
+      // back, and the next read must not take it for its own.
+      reader.post({ kind: 'count' });
+      reader.stop();
+      await reader.closed;
+    }
+    expect(readerThreads.reused).toBe(reused + 1);
+    expect(readerThreads.size).toBe(1);
+    expect(seen).toEqual([[{ kind: 'count', made: 4 }], [{ kind: 'count', made: 4 }]]);
+  });
+
+  it('ends a thread whose read failed or stopped early: the next read gets a new one', async () => {
+    readerThreads.clear();
+    const bad = readTable(bigCsv(2 * BATCH + 1), {
+      format: 'csv',
+      columns: spec,
+      batchRows: BATCH,
+    });
+    await expect(
+      (async () => {
+        for await (const _ of bad);
+      })(),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await bad.closed;
+    const early = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH });
+    await early.next();
+    await early.return!();
+    await early.closed;
+    expect(readerThreads.size).toBe(0);
+    const reused = readerThreads.reused;
+    const next = readTable(big, { format: 'csv', columns: spec, batchRows: BATCH, maxRows: 10 });
+    await expect(next.next()).rejects.toBeInstanceOf(TooLargeError);
+    expect(readerThreads.reused).toBe(reused);
   });
 
   it('ends the thread when the consumer stops early', async () => {

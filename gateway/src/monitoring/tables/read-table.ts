@@ -1,11 +1,13 @@
 import type { Transferable, Worker } from 'node:worker_threads';
 import { startThread } from '../../workers/thread-jobs.js';
+import { WarmThreads } from './warm-threads.js';
 import { checkSpec, type ColumnSpec, type Row } from './columns.js';
 import type { TableFormat } from './table-format.js';
 import {
   DEFAULT_BATCH_ROWS,
   DEFAULT_TABLE_LIMITS,
   fromWireError,
+  RESET_DONE,
   type FromReaderThread,
   type TableJob,
   type TableLimits,
@@ -48,6 +50,9 @@ export interface TableReader<B = Row[]> extends AsyncIterableIterator<B> {
 
 /** Batches the thread may have ready ahead of the consumer. */
 const READ_AHEAD = 2;
+
+/** Reader threads whose read ended cleanly, kept for the next read of their module. */
+export const readerThreads = new WarmThreads();
 
 /**
  * Reads a CSV, JSONL or Parquet file as rows of the spec's columns, on a worker thread:
@@ -186,9 +191,26 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
   private terminate(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.worker) void this.worker.terminate();
-    else this.markClosed();
+    const worker = this.worker;
+    if (!worker) return this.markClosed();
+    if (this.outcome?.ok !== true || this.exited) return void worker.terminate();
+    // The read ended cleanly: the thread waits for the next read of its module, warm.
+    const { message, error, exit } = this.listeners!;
+    worker.off('message', message).off('error', error).off('exit', exit);
+    readerThreads.give(this.thread.entry, worker);
+    this.thread.exited?.(new Error('the table reader was stopped'));
+    this.markClosed();
   }
+
+  /** The thread's listeners, taken off when it is given back. */
+  private listeners:
+    | {
+        message: (message: FromReaderThread<B> | { kind: string }) => void;
+        error: (err: Error) => void;
+        exit: (code: number) => void;
+      }
+    | undefined;
+  private exited = false;
 
   return(): Promise<IteratorResult<B>> {
     this.finish();
@@ -201,8 +223,12 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
       return;
     }
     let worker: Worker;
+    /** A warm thread answers its reset first: what comes before that is the read before's. */
+    let reset: boolean;
     try {
-      worker = startThread(this.thread.entry);
+      const taken = readerThreads.take(this.thread.entry, startThread);
+      worker = taken.worker;
+      reset = !taken.warm;
     } catch (err) {
       this.outcome = { ok: false, error: err };
       return;
@@ -210,23 +236,29 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
     this.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.worker = worker;
     worker.unref();
-    worker.on('message', (message: FromReaderThread<B> | { kind: string }) => {
-      if (message.kind === 'rows' || message.kind === 'end' || message.kind === 'error')
-        this.receive(message as FromReaderThread<B>);
-      else if (!this.stopped) this.thread.other?.(message);
-    });
     let failure: Error | undefined;
-    worker.on('error', (err) => {
-      failure = new Error(`the table reader thread failed: ${err.message}`, { cause: err });
-      this.end({ ok: false, error: failure });
+    const listeners = (this.listeners = {
+      message: (message) => {
+        if (!reset) return void (reset = message.kind === RESET_DONE.kind);
+        if (message.kind === 'rows' || message.kind === 'end' || message.kind === 'error')
+          this.receive(message as FromReaderThread<B>);
+        else if (!this.stopped) this.thread.other?.(message);
+      },
+      error: (err) => {
+        failure = new Error(`the table reader thread failed: ${err.message}`, { cause: err });
+        this.end({ ok: false, error: failure });
+      },
+      exit: (code) => {
+        this.exited = true;
+        const error =
+          failure ??
+          new Error(`the table reader thread stopped (exit code ${code}) before the end`);
+        this.end({ ok: false, error });
+        this.thread.exited?.(error);
+        this.markClosed();
+      },
     });
-    worker.on('exit', (code) => {
-      const error =
-        failure ?? new Error(`the table reader thread stopped (exit code ${code}) before the end`);
-      this.end({ ok: false, error });
-      this.thread.exited?.(error);
-      this.markClosed();
-    });
+    worker.on('message', listeners.message).on('error', listeners.error).on('exit', listeners.exit);
     worker.postMessage({
       kind: 'start',
       job: this.job,

@@ -163,7 +163,15 @@ export type ToReaderThread =
   /** The consumer took a batch: one more may come. */
   | { kind: 'more' }
   /** Batches from the next one on hold this many rows. */
-  | { kind: 'resize'; batchRows: number };
+  | { kind: 'resize'; batchRows: number }
+  /**
+   * The read is over and the thread is kept for another (`WarmThreads`): it forgets it, and
+   * answers `RESET_DONE` once everything before has been handled.
+   */
+  | { kind: 'reset' };
+
+/** A reader thread's answer to `reset`: what comes after it is the next read's. */
+export const RESET_DONE = { kind: 'reset' } as const;
 
 /**
  * Reader thread to main thread; each carries the progress at the time it was sent. A batch is

@@ -2,6 +2,7 @@ import { parentPort, type Transferable } from 'node:worker_threads';
 import type { Row } from './columns.js';
 import { parseTable } from './parse-table.js';
 import {
+  RESET_DONE,
   toWireError,
   type FromReaderThread,
   type TableJob,
@@ -18,12 +19,15 @@ export interface BatchStep<B> {
   setup(setup: unknown): void;
   batch(rows: Row[]): { batch: B; transfer?: Transferable[] };
   other?(message: unknown, send: (message: unknown, transfer?: Transferable[]) => void): void;
+  /** The read is over and the thread waits for another: let go of what it held. */
+  reset?(): void;
 }
 
 /**
- * Serves one table read on this worker thread: parses the file the start message names,
- * sending a batch (the rows, or what `step` makes of them) for each credit the main thread
- * grants, so it never runs further ahead than the consumer allows.
+ * Serves table reads on this worker thread, one after another: parses the file each start
+ * message names, sending a batch (the rows, or what `step` makes of them) for each credit the
+ * main thread grants, so it never runs further ahead than the consumer allows. Between reads
+ * (a thread kept warm, see `WarmThreads`) a `reset` forgets the read before.
  */
 export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
   const port = parentPort!;
@@ -36,7 +40,8 @@ export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
 
   const read = async (job: TableJob, initialCredits: number): Promise<void> => {
     reading = job;
-    credits += initialCredits;
+    // Each read has the credits its start gives: none are left from a read before.
+    credits = initialCredits;
     const progress: TableProgress = { bytesRead: 0, rowsParsed: 0 };
     try {
       const batches = parseTable(job, progress);
@@ -71,6 +76,12 @@ export function serveTableReads<B = Row[]>(step?: BatchStep<B>): void {
     } else if (message.kind === 'more') {
       credits++;
       granted?.();
+    } else if (message.kind === 'reset') {
+      // Sent once the read has ended (its last message was its end): no loop is reading.
+      reading = undefined;
+      granted = undefined;
+      step?.reset?.();
+      port.postMessage(RESET_DONE);
     } else if (message.kind === 'resize') {
       const { batchRows } = message as Extract<ToReaderThread, { kind: 'resize' }>;
       if (reading) reading.batchRows = batchRows;
