@@ -224,11 +224,11 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
     }
     let worker: Worker;
     /** A warm thread answers its reset first: what comes before that is the read before's. */
-    let reset: boolean;
+    let ready: boolean;
     try {
       const taken = readerThreads.take(this.thread.entry, startThread);
       worker = taken.worker;
-      reset = !taken.warm;
+      ready = !taken.warm;
     } catch (err) {
       this.outcome = { ok: false, error: err };
       return;
@@ -239,7 +239,7 @@ class ThreadTableReader<B> implements TableReaderThread<B> {
     let failure: Error | undefined;
     const listeners = (this.listeners = {
       message: (message) => {
-        if (!reset) return void (reset = message.kind === RESET_DONE.kind);
+        if (!ready) return void (ready = message.kind === RESET_DONE.kind);
         if (message.kind === 'rows' || message.kind === 'end' || message.kind === 'error')
           this.receive(message as FromReaderThread<B>);
         else if (!this.stopped) this.thread.other?.(message);
